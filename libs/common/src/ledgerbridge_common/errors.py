@@ -1,0 +1,81 @@
+"""Typed errors raised by connectors and handlers.
+
+::
+
+    ConnectorError
+     ├── RetryableError          try again later (with backoff)
+     │    ├── RateLimitedError   the vendor throttled us (429 / 3001, BDC_1144, BDC_1322)
+     │    ├── StaleObjectError   optimistic-lock failure (QBO 5010): re-read, then retry
+     │    ├── OutcomeUnknownError the request may or may not have been applied (timeout)
+     │    └── AuthExpiredError   token/session expired (QBO 401/3200, BILL BDC_1109): re-auth, retry
+     └── PermanentError          retrying the same request cannot succeed
+          ├── NotFoundError      unknown object or reference (QBO 610)
+          ├── DuplicateError     duplicate name (6240) or document number (6140)
+          ├── ValidationError    business validation (QBO 6000, 2000-4999, BILL REQUEST errors)
+          ├── ClosedPeriodError  books closed (QBO 6210)
+          └── AuthRevokedError   credentials no longer valid (invalid_grant, BDC_1101)
+"""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    retryable: bool = False
+
+    def __init__(self, message: str, *, code: str | None = None, vendor: str | None = None,
+                 detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.vendor = vendor
+        self.detail = detail
+
+    def __str__(self) -> str:
+        prefix = f"[{self.vendor} {self.code}] " if self.code else ""
+        return f"{prefix}{self.message}"
+
+
+class RetryableError(ConnectorError):
+    retryable = True
+
+
+class RateLimitedError(RetryableError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: str | None) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class StaleObjectError(RetryableError):
+    pass
+
+
+class OutcomeUnknownError(RetryableError):
+    pass
+
+
+class AuthExpiredError(RetryableError):
+    pass
+
+
+class PermanentError(ConnectorError):
+    retryable = False
+
+
+class NotFoundError(PermanentError):
+    pass
+
+
+class DuplicateError(PermanentError):
+    pass
+
+
+class ValidationError(PermanentError):
+    pass
+
+
+class ClosedPeriodError(PermanentError):
+    pass
+
+
+class AuthRevokedError(PermanentError):
+    pass
