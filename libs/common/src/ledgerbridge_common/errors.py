@@ -22,8 +22,9 @@ from __future__ import annotations
 class ConnectorError(Exception):
     retryable: bool = False
 
-    def __init__(self, message: str, *, code: str | None = None, vendor: str | None = None,
-                 detail: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, vendor: str | None = None, detail: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code

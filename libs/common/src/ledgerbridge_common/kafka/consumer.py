@@ -1,0 +1,209 @@
+"""The consumer runner: handle each record in a DB transaction that records its id, publish what
+the handler emitted, commit the transaction, then commit the offset.
+
+Per partition, records are handled one at a time, in order; partitions run concurrently. A record
+whose envelope cannot be read, or whose handler raises a non-retryable error, goes to the
+dead-letter topic on purpose. A ``RetryableError`` is retried with backoff (the offset is not
+committed meanwhile, so order per connection holds) until ``retry_budget_seconds`` runs out; then
+the record goes to the dead-letter topic too.
+
+Outgoing event ids are derived from the incoming event id, so re-handling a record after a crash
+re-publishes the same ids and downstream inboxes drop the copies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from ledgerbridge_common.db.inbox import record_message
+from ledgerbridge_common.errors import RateLimitedError, RetryableError
+from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.events.models import DeadLetter, Event, deterministic_id
+from ledgerbridge_common.kafka.producer import EventPublisher
+from ledgerbridge_common.logging import correlation_scope
+from ledgerbridge_common.metrics import DEAD_LETTERS, MESSAGE_HANDLE_SECONDS, MESSAGES_CONSUMED
+from ledgerbridge_common.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Emitter:
+    """Collects the events a handler emits; the runner publishes them after the handler returns."""
+
+    source: Envelope
+    consumer: str
+    items: list[tuple[str, Envelope]] = field(default_factory=list)
+
+    def emit(self, topic: str, event: Event, *, connection_id: str | None = None) -> Envelope:
+        env = Envelope.wrap(
+            event,
+            connection_id=connection_id or self.source.connection_id,
+            correlation_id=self.source.correlation_id,
+            causation_id=self.source.event_id,
+            event_id=deterministic_id(self.source.event_id, self.consumer, str(len(self.items))),
+        )
+        self.items.append((topic, env))
+        return env
+
+
+Handler = Callable[[Envelope, AsyncSession, Emitter], Awaitable[None]]
+"""``async def handle(envelope, session, emitter)``; services bind their other dependencies
+with functools.partial / closures in their composition root."""
+
+
+@dataclass
+class ConsumerConfig:
+    name: str
+    group_id: str
+    topics: list[str]
+    dlq_topic: str
+    retry_budget_seconds: float = 60.0
+    max_records: int = 200
+    auto_offset_reset: str = "earliest"
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        config: ConsumerConfig,
+        kafka: KafkaSettings,
+        handler: Handler,
+        sessions: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        publisher: EventPublisher,
+    ) -> None:
+        self.config = config
+        self.handler = handler
+        self.sessions = sessions
+        self.inbox = inbox
+        self.publisher = publisher
+        self.consumer = AIOKafkaConsumer(
+            *config.topics,
+            bootstrap_servers=kafka.bootstrap_servers,
+            group_id=config.group_id,
+            client_id=f"{kafka.client_id_prefix}-{config.name}",
+            enable_auto_commit=False,
+            auto_offset_reset=config.auto_offset_reset,
+            max_poll_interval_ms=600_000,
+        )
+        self._stopping = asyncio.Event()
+        self.handled = 0
+
+    async def start(self) -> None:
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        await self.consumer.stop()
+
+    async def run(self) -> None:
+        """Poll until stopped. Start first."""
+        while not self._stopping.is_set():
+            try:
+                batches = await self.consumer.getmany(timeout_ms=500, max_records=self.config.max_records)
+            except KafkaError:
+                log.exception("poll failed; retrying")
+                await asyncio.sleep(1)
+                continue
+            if not batches:
+                continue
+            results = await asyncio.gather(*(self._handle_partition(records) for records in batches.values()))
+            offsets = {tp: off for tp, off in zip(batches, results, strict=True) if off is not None}
+            if offsets:
+                try:
+                    await self.consumer.commit(offsets)
+                except (CommitFailedError, KafkaError):
+                    log.warning("offset commit failed; records will be re-handled (idempotent)")
+
+    async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
+        last: int | None = None
+        for record in records:
+            if self._stopping.is_set():
+                break
+            await self.handle_record(record)
+            last = record.offset + 1
+        return last
+
+    async def handle_record(self, record: ConsumerRecord[Any, Any]) -> None:
+        topic = record.topic
+        started = time.perf_counter()
+        try:
+            envelope = Envelope.from_bytes(record.value)
+        except ValueError as exc:
+            await self._dead_letter(record, f"unreadable envelope: {exc}")
+            MESSAGES_CONSUMED.labels(self.config.name, topic, "dead_letter").inc()
+            return
+        with correlation_scope(envelope.correlation_id, envelope.connection_id):
+            try:
+                result = await self._handle_with_retries(envelope)
+            except Exception as exc:
+                log.exception("handler failed; sending to dead-letter topic")
+                await self._dead_letter(record, "".join(traceback.format_exception_only(exc)).strip())
+                result = "dead_letter"
+        MESSAGES_CONSUMED.labels(self.config.name, topic, result).inc()
+        MESSAGE_HANDLE_SECONDS.labels(self.config.name, topic).observe(time.perf_counter() - started)
+        self.handled += 1
+
+    async def _handle_with_retries(self, envelope: Envelope) -> str:
+        result = "handled"
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(RetryableError),
+            wait=wait_exponential(multiplier=0.2, max=10),
+            stop=stop_after_delay(self.config.retry_budget_seconds),
+            reraise=True,
+        ):
+            with attempt:
+                result = await self._handle_once(envelope)
+        return result
+
+    async def _handle_once(self, envelope: Envelope) -> str:
+        emitter = Emitter(source=envelope, consumer=self.config.name)
+        async with self.sessions() as session, session.begin():
+            if not await record_message(session, self.inbox, self.config.name, envelope.event_id):
+                return "duplicate"
+            try:
+                await self.handler(envelope, session, emitter)
+            except RateLimitedError as exc:
+                if exc.retry_after:
+                    await asyncio.sleep(min(exc.retry_after, 60))
+                raise
+            if emitter.items:
+                await self.publisher.publish_many(emitter.items)
+        return "handled"
+
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], error: str) -> None:
+        key = record.key.decode() if isinstance(record.key, bytes) else None
+        value = record.value.decode(errors="replace") if isinstance(record.value, bytes) else ""
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
+        letter = DeadLetter(
+            original_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=key,
+            value=value,
+            headers=headers,
+            error=error[:4000],
+            consumer=self.config.name,
+        )
+        env = Envelope.wrap(
+            letter,
+            connection_id=key or "unknown",
+            event_id=deterministic_id(
+                "dlq", self.config.name, record.topic, str(record.partition), str(record.offset)
+            ),
+        )
+        await self.publisher.publish(self.config.dlq_topic, env, key=key or "unknown")
+        DEAD_LETTERS.labels(self.config.name, record.topic).inc()

@@ -1,0 +1,100 @@
+"""Publishing envelopes to Kafka: the ``EventPublisher`` port and its aiokafka adapter."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from aiokafka import AIOKafkaProducer
+
+from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.metrics import MESSAGES_PRODUCED, PRODUCE_SECONDS
+from ledgerbridge_common.settings import KafkaSettings
+
+
+class EventPublisher(Protocol):
+    async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
+        """Return only once the broker acknowledged the record (acks=all)."""
+        ...
+
+    async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None: ...
+
+
+def traceparent(envelope: Envelope) -> str:
+    """W3C traceparent derived from the correlation id (trace) and the event id (span)."""
+    trace = envelope.correlation_id.replace("-", "")[:32].ljust(32, "0")
+    span = envelope.event_id.replace("-", "")[:16].ljust(16, "0")
+    return f"00-{trace}-{span}-01"
+
+
+def envelope_headers(envelope: Envelope) -> list[tuple[str, bytes]]:
+    return [
+        ("type", envelope.type.encode()),
+        ("correlation_id", envelope.correlation_id.encode()),
+        ("traceparent", traceparent(envelope).encode()),
+    ]
+
+
+class AiokafkaPublisher:
+    """Idempotent producer with acks=all. Start and stop it in a lifespan / try-finally."""
+
+    def __init__(self, settings: KafkaSettings, *, client_id: str) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id=f"{settings.client_id_prefix}-{client_id}",
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            request_timeout_ms=settings.request_timeout_ms,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
+        started = time.perf_counter()
+        await self._producer.send_and_wait(
+            topic,
+            envelope.to_bytes(),
+            key=(key or envelope.connection_id).encode(),
+            headers=envelope_headers(envelope),
+        )
+        PRODUCE_SECONDS.labels(topic).observe(time.perf_counter() - started)
+        MESSAGES_PRODUCED.labels(topic).inc()
+
+    async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
+        """Send all, then wait for every acknowledgement (ordered per partition)."""
+        started = time.perf_counter()
+        futures = [
+            await self._producer.send(
+                topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env)
+            )
+            for topic, env in items
+        ]
+        for (topic, _), fut in zip(items, futures, strict=True):
+            await fut
+            MESSAGES_PRODUCED.labels(topic).inc()
+            PRODUCE_SECONDS.labels(topic).observe(time.perf_counter() - started)
+
+    async def send_raw(
+        self, topic: str, value: bytes, *, key: bytes | None, headers: list[tuple[str, bytes]] | None = None
+    ) -> None:
+        """Re-send a record as it was (dead-letter replay)."""
+        await self._producer.send_and_wait(topic, value, key=key, headers=headers or [])
+
+
+class InMemoryPublisher:
+    """Fake for unit tests: keeps what was published."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, Envelope]] = []
+
+    async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
+        self.published.append((topic, envelope))
+
+    async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
+        self.published.extend(items)

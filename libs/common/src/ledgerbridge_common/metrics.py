@@ -1,0 +1,43 @@
+"""Prometheus metrics shared by the services (one process-wide registry: prometheus_client's)."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+MESSAGES_CONSUMED = Counter(
+    "ledgerbridge_messages_consumed_total",
+    "Records handled by a consumer",
+    ["consumer", "topic", "result"],
+)
+MESSAGE_HANDLE_SECONDS = Histogram(
+    "ledgerbridge_message_handle_seconds",
+    "Time to handle one record",
+    ["consumer", "topic"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+MESSAGES_PRODUCED = Counter(
+    "ledgerbridge_messages_produced_total", "Records produced and acknowledged", ["topic"]
+)
+PRODUCE_SECONDS = Histogram(
+    "ledgerbridge_produce_seconds",
+    "Time for a produce to be acknowledged (acks=all)",
+    ["topic"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+DEAD_LETTERS = Counter(
+    "ledgerbridge_dead_letters_total", "Records sent to the dead-letter topic", ["consumer", "topic"]
+)
+CONSUMER_LAG_MESSAGES = Gauge(
+    "ledgerbridge_consumer_lag_messages",
+    "End offset minus committed offset",
+    ["group", "topic", "partition"],
+)
+CONSUMER_LAG_SECONDS = Gauge(
+    "ledgerbridge_consumer_lag_seconds",
+    "Age of the oldest unconsumed record",
+    ["group", "topic", "partition"],
+)
+
+
+def render_latest() -> tuple[bytes, str]:
+    return generate_latest(), CONTENT_TYPE_LATEST

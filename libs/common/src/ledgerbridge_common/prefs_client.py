@@ -1,0 +1,187 @@
+"""Client of prefs-api's internal API, used by webhook-ingest, sync-engine and posting.
+
+Routes (all under ``/internal/v1``, header ``X-Internal-Token``):
+
+- ``GET  /connections?status=active``            → ``list[ConnectionInfo]``
+- ``GET  /connections/{id}``                     → ``ConnectionInfo`` (with decrypted credentials)
+- ``GET  /connections/{id}/preferences``         → ``ConnectionPreferences`` (current version)
+- ``GET  /connections/{id}/mappings``            → ``Mappings``
+- ``PUT  /connections/{id}/qbo-tokens``          ← ``QboTokens`` (rotated tokens from a refresh)
+- ``PUT  /connections/{id}/bank-accounts``       ← ``list[BankAccount]`` (seen in BILL; creates the
+  "GL Account for Bank Account ****XXXX" preference of a new one)
+- ``GET  /webhook-secrets?vendor=qbo|billcom``   → ``list[WebhookSecret]``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledgerbridge_common.canonical.models import BankAccount
+from ledgerbridge_common.errors import NotFoundError, PermanentError, RetryableError
+from ledgerbridge_common.events.models import LedgerKind, Side
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class BillcomCredentials(_Model):
+    username: str
+    password: str
+    organization_id: str
+    dev_key: str
+    webhook_security_key: str | None = None
+
+
+class QboTokens(_Model):
+    access_token: str
+    refresh_token: str
+    access_expires_at: dt.datetime
+    refresh_expires_at: dt.datetime | None = None
+
+
+class QboCredentials(_Model):
+    client_id: str
+    client_secret: str
+    tokens: QboTokens | None = None
+    webhook_verifier_token: str | None = None
+
+
+class ConnectionInfo(_Model):
+    connection_id: str
+    tenant_id: str
+    name: str
+    status: str  # "active" | "disabled"
+    billcom_org_id: str
+    ledger_kind: LedgerKind
+    ledger_company_id: str
+    """The QBO realm id for ``quickbooks_online``."""
+    billcom: BillcomCredentials | None = None
+    qbo: QboCredentials | None = None
+
+
+class ConnectionPreferences(_Model):
+    """The current version of a connection's preferences (PREFERENCES.md). Account values are
+    ledger account ids."""
+
+    connection_id: str
+    version: int
+    ledger_kind: LedgerKind
+    ready: bool
+    missing: list[str] = Field(default_factory=list)
+    sync_automatically: bool = True
+    schedule_interval_minutes: int = 1440
+    sync_only_approved: bool = False
+    ap_account: str | None = None
+    ar_account: str | None = None
+    unallocated_expenses_account: str | None = None
+    unallocated_income_account: str | None = None
+    money_out_clearing_account: str | None = None
+    money_in_clearing_account: str | None = None
+    default_bank_account: str | None = None
+    deposit_to_account: str | None = None
+    fx_gain_loss_account: str | None = None
+    bank_gl_accounts: dict[str, str | None] = Field(default_factory=dict)
+    """BILL bank account id → ledger GL account id ("GL Account for Bank Account ****XXXX")."""
+    master: dict[str, Side] = Field(default_factory=dict)
+    """object type → side whose edit wins when both changed (default: billcom)."""
+    field_masters: dict[str, dict[str, Side]] = Field(default_factory=dict)
+    """object type → field → side (per-field master overrides)."""
+
+    def master_for(self, object_type: str, field: str | None = None) -> Side:
+        if field is not None:
+            side = self.field_masters.get(object_type, {}).get(field)
+            if side is not None:
+                return side
+        return self.master.get(object_type, Side.BILLCOM)
+
+
+class Mappings(_Model):
+    """Explicit mappings that override automatic name matching: BILL id → ledger id."""
+
+    accounts: dict[str, str] = Field(default_factory=dict)
+    vendors: dict[str, str] = Field(default_factory=dict)
+    customers: dict[str, str] = Field(default_factory=dict)
+    fields: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+class WebhookSecret(_Model):
+    connection_id: str
+    vendor: str  # "qbo" | "billcom"
+    company_id: str
+    """QBO realm id or BILL organization id."""
+    secret: str
+
+
+class PrefsClient:
+    """HTTP client with a small TTL cache for preferences (dropped on ``PreferencesChanged``)."""
+
+    def __init__(self, http: httpx.AsyncClient, *, internal_token: str, cache_seconds: float = 300) -> None:
+        self._http = http
+        self._headers = {"X-Internal-Token": internal_token}
+        self._cache_seconds = cache_seconds
+        self._prefs: dict[str, tuple[float, ConnectionPreferences]] = {}
+
+    async def _get(self, path: str, **params: Any) -> Any:
+        return await self._call("GET", path, params=params or None)
+
+    async def _call(self, method: str, path: str, **kw: Any) -> Any:
+        try:
+            resp = await self._http.request(method, f"/internal/v1{path}", headers=self._headers, **kw)
+        except httpx.HTTPError as exc:
+            raise RetryableError(f"prefs-api unreachable: {exc}", vendor="prefs-api") from exc
+        if resp.status_code == 404:
+            raise NotFoundError(f"prefs-api: {path} not found", vendor="prefs-api", code="404")
+        if resp.status_code >= 500:
+            raise RetryableError(
+                f"prefs-api {resp.status_code}", vendor="prefs-api", code=str(resp.status_code)
+            )
+        if resp.status_code >= 400:
+            raise PermanentError(
+                f"prefs-api {resp.status_code}: {resp.text[:300]}",
+                vendor="prefs-api",
+                code=str(resp.status_code),
+            )
+        return resp.json() if resp.content else None
+
+    async def list_connections(self, status: str = "active") -> list[ConnectionInfo]:
+        return [ConnectionInfo.model_validate(c) for c in await self._get("/connections", status=status)]
+
+    async def connection(self, connection_id: str) -> ConnectionInfo:
+        return ConnectionInfo.model_validate(await self._get(f"/connections/{connection_id}"))
+
+    async def preferences(self, connection_id: str) -> ConnectionPreferences:
+        cached = self._prefs.get(connection_id)
+        if cached and time.monotonic() - cached[0] < self._cache_seconds:
+            return cached[1]
+        prefs = ConnectionPreferences.model_validate(
+            await self._get(f"/connections/{connection_id}/preferences")
+        )
+        self._prefs[connection_id] = (time.monotonic(), prefs)
+        return prefs
+
+    def drop_cached(self, connection_id: str) -> None:
+        self._prefs.pop(connection_id, None)
+
+    async def mappings(self, connection_id: str) -> Mappings:
+        return Mappings.model_validate(await self._get(f"/connections/{connection_id}/mappings"))
+
+    async def save_qbo_tokens(self, connection_id: str, tokens: QboTokens) -> None:
+        await self._call(
+            "PUT", f"/connections/{connection_id}/qbo-tokens", json=tokens.model_dump(mode="json")
+        )
+
+    async def report_bank_accounts(self, connection_id: str, accounts: list[BankAccount]) -> None:
+        await self._call(
+            "PUT",
+            f"/connections/{connection_id}/bank-accounts",
+            json=[a.model_dump(mode="json") for a in accounts],
+        )
+
+    async def webhook_secrets(self, vendor: str) -> list[WebhookSecret]:
+        return [WebhookSecret.model_validate(s) for s in await self._get("/webhook-secrets", vendor=vendor)]

@@ -1,0 +1,45 @@
+"""Typed settings shared by every service. Each service subclasses ``ServiceSettings`` once,
+builds it once in its composition root and passes it down; nothing reads the environment at
+import time."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledgerbridge_common.events.topics import Topics
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:19092"
+    client_id_prefix: str = "ledgerbridge"
+    topics: Topics = Field(default_factory=Topics)
+    request_timeout_ms: int = 10_000
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "postgresql+asyncpg://ledgerbridge:ledgerbridge@127.0.0.1:15432/ledgerbridge"
+    pool_size: int = 5
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        return value
+
+
+class ServiceSettings(BaseSettings):
+    """Base for every service: ``LB_KAFKA__BOOTSTRAP_SERVERS``, ``LB_DATABASE__URL``, ..."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LB_", env_nested_delimiter="__", env_ignore_empty=True, extra="ignore"
+    )
+
+    service_name: str = "ledgerbridge"
+    log_level: str = "INFO"
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
