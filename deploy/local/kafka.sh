@@ -271,7 +271,7 @@ cmd_start() {
       -Dkafka.logs.dir="$LOG_DIR" \
       -Dlog4j2.configurationFile="$CONF_DIR/log4j2.properties" \
       -cp "$LIBS_DIR/*" kafka.Kafka "$CONF_DIR/server.properties" \
-      </dev/null >>"$LOG_DIR/kafka.out" 2>&1 &
+      </dev/null >>"$LOG_DIR/kafka.out" 2>&1 9>&- &
 
   # Wait: process alive -> "Kafka Server started" in this run's log -> port open
   # -> a real metadata round trip with the topics tool.
@@ -353,9 +353,19 @@ usage() {
   sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 }
 
+lock() {
+  # Serialise concurrent install/start/stop/topics (e.g. parallel test runs).
+  mkdir -p "$KAFKA_DIR"
+  exec 9>"$KAFKA_DIR/.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 600 9 || die "timed out waiting for $KAFKA_DIR/.lock"
+  fi
+}
+
 main() {
   local cmd="${1:-}"
   [[ $# -gt 0 ]] && shift
+  case "$cmd" in install|start|topics|stop|restart) lock ;; esac
   case "$cmd" in
     install) cmd_install ;;
     start) cmd_start ;;

@@ -241,7 +241,7 @@ cmd_start() {
   log "starting PostgreSQL $(cat "$DATA_DIR/PG_VERSION") on $HOST:$PG_PORT"
   # pg_ctl puts the postmaster in its own session (setsid), so it outlives us.
   if ! as_pg "$BINDIR/pg_ctl" -D "$DATA_DIR" -l "$LOG_DIR/pg_ctl.log" \
-        -w -t "$START_TIMEOUT" start >/dev/null 2>"$LOG_DIR/pg_ctl.err"; then
+        -w -t "$START_TIMEOUT" start >/dev/null 2>"$LOG_DIR/pg_ctl.err" 9>&-; then
     cat "$LOG_DIR/pg_ctl.err" >&2 || true
     print_log_tail
     die "PostgreSQL failed to start (logs in $LOG_DIR)"
@@ -288,9 +288,19 @@ cmd_psql() {
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
+lock() {
+  # Serialise concurrent start/stop (e.g. parallel test runs).
+  mkdir -p "$LOCAL_DIR"
+  exec 9>"$LOCAL_DIR/.postgres.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 300 9 || die "timed out waiting for $LOCAL_DIR/.postgres.lock"
+  fi
+}
+
 main() {
   local cmd="${1:-}"
   [[ $# -gt 0 ]] && shift
+  case "$cmd" in start|stop|restart) lock ;; esac
   case "$cmd" in
     start) cmd_start ;;
     stop) cmd_stop ;;

@@ -279,6 +279,8 @@ class FundsTransfer(CanonicalObject):
     memo: str | None = None
     run_id: str | None = None
     direction: Literal["money_out", "money_in"] = "money_out"
+    payment_ids: tuple[str, ...] = ()
+    """BILL side: the payments (AP ``stp...`` or received ``0rp...``) this run carried."""
 
 
 class JournalLine(_Frozen):

@@ -126,6 +126,8 @@ class SyncOutcome(Event):
     fingerprint: str | None = None
     """Fingerprint of what was written, as the target side will report it back (echo detection)."""
     source_fingerprint: str | None = None
+    written: dict[str, Any] | None = None
+    """The canonical JSON of the object as read back from the target after the write."""
     error: OutcomeError | None = None
     attempts: int = 1
     decision: Decision | None = None

@@ -1,0 +1,232 @@
+"""In-memory state of the sandbox: organizations, sessions, objects, counters and faults."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from billcom_sandbox.core import BillError, SandboxClock, fmt_time, new_id
+from billcom_sandbox.settings import SandboxSettings
+
+KINDS = (
+    "vendor",
+    "bill",
+    "vendor_credit",
+    "payment",
+    "customer",
+    "invoice",
+    "receivable_payment",
+    "chart_of_account",
+    "accounting_class",
+    "department",
+    "location",
+    "item",
+    "bank_account",
+    "money_movement",
+)
+
+
+@dataclass
+class ApprovalPolicy:
+    min_amount: Decimal
+    approver_user_ids: list[str]
+
+
+@dataclass
+class Subscription:
+    id: str
+    org_id: str
+    name: str
+    enabled: bool
+    events: list[dict[str, str]]
+    notification_url: str
+    security_key: str
+    created_time: str
+    updated_time: str
+    idempotency_key: str
+    consecutive_failures: int = 0
+
+    def types(self) -> set[str]:
+        return {e["type"] for e in self.events}
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "organizationId": self.org_id,
+            "status": {"enabled": self.enabled},
+            "events": self.events,
+            "notificationUrl": self.notification_url,
+            "createdTime": self.created_time,
+            "updatedTime": self.updated_time,
+        }
+
+
+@dataclass
+class EventRecord:
+    id: str
+    type: str
+    version: str
+    subscription_id: str
+    entity_id: str
+    body: bytes
+    created_time: str
+    status: str = "PENDING"  # PENDING, DELIVERED, FAILED, DROPPED, NOT_SENT
+    status_code: int | None = None
+    attempts: int = 0
+    next_attempt: float = 0.0
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "version": self.version,
+            "subscriptionId": self.subscription_id,
+            "payload": self.body.decode(),
+            "createdTime": self.created_time,
+            "statusCode": self.status_code,
+            "deliveryStatus": self.status,
+            "attempts": self.attempts,
+        }
+
+
+@dataclass
+class Org:
+    id: str
+    name: str
+    dev_key: str
+    username: str
+    password: str
+    user_id: str
+    objects: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {kind: {} for kind in KINDS}
+    )
+    approval_policy: ApprovalPolicy | None = None
+    exchange_rates: dict[str, Decimal] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    events: list[EventRecord] = field(default_factory=list)
+
+    def get(self, kind: str, object_id: str, what: str | None = None) -> dict[str, Any]:
+        doc = self.objects[kind].get(object_id)
+        if doc is None:
+            raise BillError.not_found(what or kind, object_id)
+        return doc
+
+    def ref(self, kind: str, object_id: str | None, what: str) -> dict[str, Any] | None:
+        """An active referenced object, or a validation error."""
+        if not object_id:
+            return None
+        doc = self.objects[kind].get(object_id)
+        if doc is None or doc.get("archived"):
+            raise BillError.invalid(f"{what} {object_id} does not exist or is archived")
+        return doc
+
+
+@dataclass
+class Session:
+    id: str
+    org_id: str
+    dev_key: str
+    user_id: str
+    last_used: dt.datetime
+
+
+@dataclass
+class Fault:
+    kind: str  # rate_limit, concurrency, server_error, timeout_after_commit
+    count: int
+    path_prefix: str | None = None
+    method: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method and self.method.upper() != method.upper():
+            return False
+        return not self.path_prefix or path.startswith(self.path_prefix)
+
+
+@dataclass
+class Counters:
+    total: int = 0
+    by_path: collections.Counter[str] = field(default_factory=collections.Counter)
+    by_code: collections.Counter[str] = field(default_factory=collections.Counter)
+    max_in_flight: dict[str, int] = field(default_factory=dict)
+    logins: int = 0
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "byPath": dict(self.by_path),
+            "byErrorCode": dict(self.by_code),
+            "maxInFlight": dict(self.max_in_flight),
+            "logins": self.logins,
+        }
+
+
+class Store:
+    def __init__(self, settings: SandboxSettings) -> None:
+        self.settings = settings
+        self.clock = SandboxClock()
+        self.orgs: dict[str, Org] = {}
+        self.sessions: dict[str, Session] = {}
+        self.in_flight: collections.Counter[str] = collections.Counter()
+        self.hourly: dict[str, collections.deque[dt.datetime]] = collections.defaultdict(collections.deque)
+        self.login_hourly: dict[str, collections.deque[dt.datetime]] = collections.defaultdict(
+            collections.deque
+        )
+        self.faults: list[Fault] = []
+        self.webhook_faults: list[Fault] = []
+        self.counters = Counters()
+        self.delivery_log: list[dict[str, Any]] = []
+
+    # --- organizations ------------------------------------------------------------------------
+
+    def org_by_dev_key(self, dev_key: str) -> Org | None:
+        return next((org for org in self.orgs.values() if org.dev_key == dev_key), None)
+
+    def now_text(self) -> str:
+        return fmt_time(self.clock.now())
+
+    def new_org(self, name: str) -> Org:
+        org = Org(
+            id=new_id("org"),
+            name=name,
+            dev_key=secrets.token_hex(16).upper(),
+            username=f"api-{secrets.token_hex(4)}@sandbox.bill.test",
+            password=secrets.token_urlsafe(12),
+            user_id=new_id("user"),
+        )
+        self.orgs[org.id] = org
+        return org
+
+    def put(self, org: Org, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """Store ``doc``, stamping ``createdTime``/``updatedTime`` from the sandbox clock."""
+        now = self.now_text()
+        doc.setdefault("createdTime", now)
+        doc["updatedTime"] = now
+        org.objects[kind][doc["id"]] = doc
+        return doc
+
+    # --- limits -------------------------------------------------------------------------------
+
+    def take_hourly(self, bucket: dict[str, collections.deque[dt.datetime]], key: str, limit: int) -> bool:
+        now = self.clock.now()
+        window = bucket[key]
+        while window and now - window[0] >= dt.timedelta(hours=1):
+            window.popleft()
+        if len(window) >= limit:
+            return False
+        window.append(now)
+        return True
+
+    def take_fault(self, faults: list[Fault], method: str, path: str) -> Fault | None:
+        for fault in faults:
+            if fault.count > 0 and fault.matches(method, path):
+                fault.count -= 1
+                if fault.count == 0:
+                    faults.remove(fault)
+                return fault
+        return None
