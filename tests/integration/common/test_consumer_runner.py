@@ -23,14 +23,22 @@ pytestmark = pytest.mark.integration
 
 def change(object_id: str) -> ChangeDetected:
     return ChangeDetected(
-        side=Side.BILLCOM, object_type=ObjectType.BILL, object_id=object_id, operation="updated",
-        source_time=dt.datetime.now(dt.UTC), trigger="webhook",
+        side=Side.BILLCOM,
+        object_type=ObjectType.BILL,
+        object_id=object_id,
+        operation="updated",
+        source_time=dt.datetime.now(dt.UTC),
+        trigger="webhook",
     )
 
 
 async def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 15) -> list[Envelope]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                group_id=f"reader-{uuid.uuid4().hex[:6]}")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"reader-{uuid.uuid4().hex[:6]}",
+    )
     await consumer.start()
     out: list[Envelope] = []
     try:
@@ -73,14 +81,27 @@ async def test_handles_once_emits_and_dead_letters(kafka_settings, db_settings, 
         emitter.emit(topics.outcomes, SyncRequested(trigger="sync_now"))
 
     runner = ConsumerRunner(
-        ConsumerConfig(name="test", group_id=f"g-{uuid.uuid4().hex[:6]}", topics=[topics.changes],
-                       dlq_topic=topics.dlq, retry_budget_seconds=10),
-        kafka_settings, handler, sessions, inbox, publisher,
+        ConsumerConfig(
+            name="test",
+            group_id=f"g-{uuid.uuid4().hex[:6]}",
+            topics=[topics.changes],
+            dlq_topic=topics.dlq,
+            retry_budget_seconds=10,
+        ),
+        kafka_settings,
+        handler,
+        sessions,
+        inbox,
+        publisher,
     )
     first = Envelope.wrap(change("a"), connection_id=connection_id)
-    for env in (first, first, Envelope.wrap(change("poison"), connection_id=connection_id),
-                Envelope.wrap(change("flaky"), connection_id=connection_id),
-                Envelope.wrap(change("b"), connection_id=connection_id)):
+    for env in (
+        first,
+        first,
+        Envelope.wrap(change("poison"), connection_id=connection_id),
+        Envelope.wrap(change("flaky"), connection_id=connection_id),
+        Envelope.wrap(change("b"), connection_id=connection_id),
+    ):
         await publisher.publish(topics.changes, env)
     await runner.start()
     task = asyncio.create_task(runner.run())

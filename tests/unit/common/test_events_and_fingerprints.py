@@ -12,7 +12,8 @@ from ledgerbridge_common.events import ChangeDetected, Envelope, Side, UnknownEv
 
 def bill(**kw) -> Bill:
     base = dict(
-        vendor_id="v1", date=dt.date(2026, 11, 1),
+        vendor_id="v1",
+        date=dt.date(2026, 11, 1),
         lines=(TransactionLine(amount=Decimal("10.00"), classifications=Classifications(account_id="7")),),
     )
     base.update(kw)
@@ -37,8 +38,14 @@ def test_canonical_round_trip_through_json():
 
 
 def test_envelope_round_trip_and_follow():
-    event = ChangeDetected(side=Side.BILLCOM, object_type=ObjectType.BILL, object_id="00n1",
-                           operation="created", source_time=dt.datetime.now(dt.UTC), trigger="webhook")
+    event = ChangeDetected(
+        side=Side.BILLCOM,
+        object_type=ObjectType.BILL,
+        object_id="00n1",
+        operation="created",
+        source_time=dt.datetime.now(dt.UTC),
+        trigger="webhook",
+    )
     env = Envelope.wrap(event, connection_id="c1")
     again = Envelope.from_bytes(env.to_bytes())
     assert again.event() == event
