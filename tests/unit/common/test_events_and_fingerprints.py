@@ -57,3 +57,10 @@ def test_unknown_event_type_is_refused():
     env = Envelope(type="Nope", connection_id="c", payload={})
     with pytest.raises(UnknownEventError):
         env.event()
+
+
+def test_fingerprint_treats_equal_amounts_alike():
+    a = bill(lines=(TransactionLine(amount=Decimal("25")),))
+    b = bill(lines=(TransactionLine(amount=Decimal("25.00")),))
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(a) != fingerprint(bill(lines=(TransactionLine(amount=Decimal("25.01")),)))

@@ -99,9 +99,7 @@ def _offset(token: str, signature: str) -> int:
     return offset
 
 
-def list_page(
-    docs: Iterable[dict[str, Any]], params: dict[str, str], max_page: int = 100
-) -> dict[str, Any]:
+def list_page(docs: Iterable[dict[str, Any]], params: dict[str, str], max_page: int = 100) -> dict[str, Any]:
     """Apply ``filters``/``sort``/``max``/``page`` to ``docs``; answer ``{nextPage, prevPage, results}``."""
     filters = parse_filters(params.get("filters"))
     sort = params.get("sort") or "createdTime:asc"

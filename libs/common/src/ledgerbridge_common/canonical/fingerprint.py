@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from ledgerbridge_common.canonical.models import CanonicalObject
 
 
 def _normalise(value: Any) -> Any:
+    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+        number = Decimal(str(value)).normalize()
+        return format(number, "f") if number == number.to_integral_value() else str(number)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, dict):
         return {k: _normalise(v) for k, v in sorted(value.items()) if v not in (None, "", [], {})}
     if isinstance(value, list | tuple):
@@ -21,7 +31,8 @@ def _normalise(value: Any) -> Any:
 
 def synced_view(obj: CanonicalObject, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The synced fields, normalised: empty values dropped, keys sorted, strings stripped."""
-    fields = {k: v for k, v in obj.synced_fields().items() if k not in exclude}
+    raw = obj.model_dump(mode="python", exclude=set(obj.NON_SYNCED_FIELDS))
+    fields = {k: v for k, v in raw.items() if k not in exclude}
     result: dict[str, Any] = _normalise(fields)
     return result
 

@@ -1,0 +1,287 @@
+"""``BillcomHttpConnector``: the ``BillcomConnector`` port over BILL's v3 API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ledgerbridge_common.canonical.models import (
+    AccountingClass,
+    BankAccount,
+    CanonicalObject,
+    Department,
+    FundsTransfer,
+    Location,
+    ObjectType,
+)
+from ledgerbridge_common.connectors.billcom import mapping as m
+from ledgerbridge_common.connectors.billcom import mapping_txn as t
+from ledgerbridge_common.connectors.billcom.client import BillcomClient, BillcomCredentials, RetryPolicy
+from ledgerbridge_common.connectors.billcom.limits import BILL_HOURLY_LIMIT, OrgLimiter
+from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef, Operation
+from ledgerbridge_common.errors import NotFoundError, ValidationError
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    path: str
+    read: Callable[..., CanonicalObject]
+    write: Callable[[Any], Json] | None = None
+    party: str | None = None  # "vendor"/"customer": whose currency a document is in
+    named: bool = False
+
+
+KINDS: dict[ObjectType, _Kind] = {
+    ObjectType.VENDOR: _Kind("/v3/vendors", m.vendor_in, m.vendor_out, named=True),
+    ObjectType.CUSTOMER: _Kind("/v3/customers", m.customer_in, m.customer_out, named=True),
+    ObjectType.ACCOUNT: _Kind(
+        "/v3/classifications/chart-of-accounts", m.account_in, m.account_out, named=True
+    ),
+    ObjectType.CLASS: _Kind(
+        "/v3/classifications/accounting-classes",
+        m.classification_in(AccountingClass),
+        m.classification_out,
+        named=True,
+    ),
+    ObjectType.DEPARTMENT: _Kind(
+        "/v3/classifications/departments", m.classification_in(Department), m.classification_out, named=True
+    ),
+    ObjectType.LOCATION: _Kind(
+        "/v3/classifications/locations", m.classification_in(Location), m.classification_out, named=True
+    ),
+    ObjectType.ITEM: _Kind("/v3/classifications/items", m.item_in, m.item_out, named=True),
+    ObjectType.BILL: _Kind("/v3/bills", t.bill_in, t.bill_out, party="vendor"),
+    ObjectType.VENDOR_CREDIT: _Kind(
+        "/v3/vendor-credits", t.vendor_credit_in, t.vendor_credit_out, party="vendor"
+    ),
+    ObjectType.BILL_PAYMENT: _Kind("/v3/payments", t.bill_payment_in, party="vendor"),
+    ObjectType.INVOICE: _Kind("/v3/invoices", t.invoice_in, t.invoice_out, party="customer"),
+    ObjectType.RECEIVED_PAYMENT: _Kind("/v3/receivable-payments", t.received_payment_in, party="customer"),
+    ObjectType.FUNDS_TRANSFER: _Kind("/v3/money-movements", t.funds_transfer_in),
+}
+
+
+def _kind(object_type: ObjectType) -> _Kind:
+    kind = KINDS.get(ObjectType(object_type))
+    if kind is None:
+        raise ValidationError(f"BILL has no {object_type} objects", vendor="billcom")
+    return kind
+
+
+def _operation(raw: Json) -> Operation:
+    if raw.get("archived"):
+        return "archived"
+    if str(raw.get("status") or "") in t.VOID_STATUSES:
+        return "voided"
+    return "created" if raw.get("createdTime") == raw.get("updatedTime") else "updated"
+
+
+class BillcomHttpConnector:
+    """A BILL organization over v3, e.g.::
+
+        async with httpx.AsyncClient(base_url="https://gateway.stage.bill.com/connect", timeout=30) as http:
+            bill = BillcomHttpConnector(http, BillcomCredentials(username, password, org_id, dev_key))
+            vendor = await bill.read(ObjectType.VENDOR, "009...")
+
+    **Parameters:** ``http`` — an ``httpx.AsyncClient`` whose ``base_url`` is the ``/connect`` base
+    (its timeout bounds every call); ``credentials``; ``hourly_limit`` — the devKey's budget
+    (20,000/h); ``retry`` — bounded in-call retries; ``limiter`` — to share or inspect the
+    (devKey, org) concurrency slot (default: the process registry); ``events_base_url`` — the
+    webhooks API base (default: ``/connect`` replaced by ``/connect-events``).
+    """
+
+    side = "billcom"
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        credentials: BillcomCredentials,
+        *,
+        hourly_limit: int = BILL_HOURLY_LIMIT,
+        retry: RetryPolicy | None = None,
+        limiter: OrgLimiter | None = None,
+        events_base_url: str | None = None,
+    ) -> None:
+        self.client = BillcomClient(
+            http, credentials, hourly_limit=hourly_limit, retry=retry, limiter=limiter
+        )
+        base = str(http.base_url).rstrip("/")
+        self.events_base_url = events_base_url or (base.removesuffix("/connect") + "/connect-events")
+        self._currency: dict[str, str] = {}
+
+    # --- reads --------------------------------------------------------------------------------
+
+    async def _party_currency(self, party: str, party_id: str | None) -> str:
+        if not party_id:
+            return "USD"
+        if party_id not in self._currency:
+            path, field = (
+                ("/v3/vendors", "billCurrency") if party == "vendor" else ("/v3/customers", "invoiceCurrency")
+            )
+            try:
+                raw = await self.client.get(f"{path}/{party_id}")
+            except NotFoundError:
+                return "USD"
+            self._currency[party_id] = str(raw.get(field) or "USD")
+        return self._currency[party_id]
+
+    async def to_canonical(self, object_type: ObjectType, raw: Json) -> CanonicalObject:
+        kind = _kind(object_type)
+        if kind.party is None:
+            return kind.read(raw)
+        currency = await self._party_currency(kind.party, raw.get(f"{kind.party}Id"))
+        return kind.read(raw, currency)
+
+    async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
+        try:
+            raw = await self.client.get(f"{_kind(object_type).path}/{object_id}")
+        except NotFoundError:
+            return None
+        return await self.to_canonical(object_type, raw)
+
+    async def read_run(self, run_id: str) -> FundsTransfer | None:
+        run = await self.read(ObjectType.FUNDS_TRANSFER, run_id)
+        return run if isinstance(run, FundsTransfer) else None
+
+    async def iterate_raw(
+        self, object_type: ObjectType, filters: str | None = None, sort: str | None = None
+    ) -> AsyncIterator[Json]:
+        """Every raw BILL object of a type (all pages of 100)."""
+        params = {k: v for k, v in (("filters", filters), ("sort", sort)) if v}
+        async for row in self.client.iterate(_kind(object_type).path, params):
+            yield row
+
+    async def list_objects(
+        self, object_type: ObjectType, filters: str | None = None
+    ) -> list[CanonicalObject]:
+        return [
+            await self.to_canonical(object_type, raw) async for raw in self.iterate_raw(object_type, filters)
+        ]
+
+    async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
+        if not _kind(object_type).named:
+            raise ValidationError(f"{object_type} has no name", vendor="billcom")
+        async for raw in self.iterate_raw(object_type, f'name:eq:"{name}"'):
+            if raw.get("name") == name:
+                return await self.to_canonical(object_type, raw)
+        return None
+
+    async def list_changed(self, object_type: ObjectType, since: dt.datetime) -> ChangePage:
+        """Objects with ``updatedTime >= since`` (polling works for every type, with or without events)."""
+        changes: list[ChangeRef] = []
+        watermark = since
+        filters = f"updatedTime:gte:{m.format_time(since)}"
+        async for raw in self.iterate_raw(object_type, filters, sort="updatedTime:asc"):
+            updated = m.parse_time(raw.get("updatedTime")) or since
+            changes.append(ChangeRef(ObjectType(object_type), raw["id"], _operation(raw), updated))
+            watermark = max(watermark, updated)
+        return ChangePage(changes=changes, next_watermark=watermark, complete=True)
+
+    # --- writes -------------------------------------------------------------------------------
+
+    async def create(self, obj: CanonicalObject) -> CanonicalObject:
+        object_type = obj.object_type
+        if object_type is ObjectType.BILL_PAYMENT:
+            path, body = t.bill_payment_out(obj)  # type: ignore[arg-type]
+        elif object_type is ObjectType.RECEIVED_PAYMENT:
+            path, body = "/v3/invoices/record-payment", t.received_payment_out(obj)  # type: ignore[arg-type]
+        else:
+            kind = _kind(object_type)
+            if kind.write is None:
+                raise ValidationError(
+                    f"{object_type} cannot be created through the BILL API", vendor="billcom"
+                )
+            path, body = kind.path, kind.write(obj)
+        raw = await self.client.request("POST", path, json=body)
+        return await self.to_canonical(object_type, raw)
+
+    async def update(self, obj: CanonicalObject) -> CanonicalObject:
+        """Partial update (PATCH) of the fields the canonical model carries; BILL-only fields stay."""
+        if obj.id is None:
+            raise ValidationError("update needs obj.id", vendor="billcom")
+        kind = _kind(obj.object_type)
+        if kind.write is None:
+            raise ValidationError(f"{obj.object_type} cannot be updated in BILL", vendor="billcom")
+        raw = await self.client.request("PATCH", f"{kind.path}/{obj.id}", json=kind.write(obj))
+        return await self.to_canonical(obj.object_type, raw)
+
+    async def archive(self, object_type: ObjectType, object_id: str) -> CanonicalObject:
+        raw = await self.client.request("POST", f"{_kind(object_type).path}/{object_id}/archive", json={})
+        return await self.to_canonical(object_type, raw)
+
+    async def restore(self, object_type: ObjectType, object_id: str) -> CanonicalObject:
+        raw = await self.client.request("POST", f"{_kind(object_type).path}/{object_id}/restore", json={})
+        return await self.to_canonical(object_type, raw)
+
+    # --- approvals and payments ---------------------------------------------------------------
+
+    async def approve_bills(
+        self, bill_ids: Sequence[str], *, deny: bool = False, comment: str | None = None
+    ) -> None:
+        action = "DENY" if deny else "APPROVE"
+        body = [{"billId": bill_id, "action": action, "comment": comment} for bill_id in bill_ids]
+        await self.client.request("POST", "/v3/bill-approvals/actions", json=body)
+
+    async def pending_approvals(self) -> list[Json]:
+        data = await self.client.get("/v3/bill-approvals/pending-user-approvals")
+        return list(data.get("bills", []))
+
+    async def cancel_payment(self, payment_id: str) -> CanonicalObject:
+        raw = await self.client.request("POST", f"/v3/payments/{payment_id}/cancel", json={})
+        return await self.to_canonical(ObjectType.BILL_PAYMENT, raw)
+
+    async def void_payment(
+        self, payment_id: str, *, reason: str = "", void_type: str = "VOID_ONLY"
+    ) -> CanonicalObject:
+        body = {"type": void_type, "reason": reason}
+        raw = await self.client.request("POST", f"/v3/payments/{payment_id}/void", json=body)
+        return await self.to_canonical(ObjectType.BILL_PAYMENT, raw)
+
+    # --- bank accounts and runs ---------------------------------------------------------------
+
+    async def list_bank_accounts(self) -> list[BankAccount]:
+        return [m.bank_account_in(raw) async for raw in self.client.iterate("/v3/funding-accounts/banks")]
+
+    async def update_bank_account_gl(
+        self, bank_account_id: str, chart_of_account_id: str | None
+    ) -> BankAccount:
+        body = {"chartOfAccountId": chart_of_account_id}
+        raw = await self.client.request("PATCH", f"/v3/funding-accounts/banks/{bank_account_id}", json=body)
+        return m.bank_account_in(raw)
+
+    # --- webhooks API (connect-events) --------------------------------------------------------
+
+    async def events_call(
+        self, method: str, path: str, *, json: Any = None, idempotency_key: str | None = None
+    ) -> Any:
+        headers = {"X-Idempotent-Key": idempotency_key} if idempotency_key else None
+        return await self.client.request(method, self.events_base_url + path, json=json, headers=headers)
+
+    async def create_subscription(
+        self,
+        name: str,
+        notification_url: str,
+        event_types: Sequence[str],
+        *,
+        idempotency_key: str | None = None,
+    ) -> Json:
+        """Create a webhook subscription; the answer's ``securityKey`` is shown only this once."""
+        body = {
+            "name": name,
+            "status": {"enabled": True},
+            "notificationUrl": notification_url,
+            "events": [{"type": e, "version": "1"} for e in event_types],
+        }
+        key = idempotency_key or str(uuid.uuid4())
+        result: Json = await self.events_call("POST", "/v3/subscriptions", json=body, idempotency_key=key)
+        return result
+
+    async def aclose(self) -> None:
+        await self.client.logout()

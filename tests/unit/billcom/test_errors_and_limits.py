@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from ledgerbridge_common.connectors.billcom import HourlyBudget
+from ledgerbridge_common.connectors.billcom.errors import error_for
+from ledgerbridge_common.errors import (
+    AuthExpiredError,
+    AuthRevokedError,
+    NotFoundError,
+    RateLimitedError,
+    RetryableError,
+    ValidationError,
+)
+
+
+def _response(status: int, code: str, category: str = "REQUEST") -> httpx.Response:
+    body = [{"timestamp": "t", "code": code, "severity": "ERROR", "category": category, "message": "m"}]
+    return httpx.Response(status, json=body)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "category", "expected"),
+    [
+        (400, "BDC_1144", "REQUEST", RateLimitedError),
+        (400, "BDC_1322", "REQUEST", RateLimitedError),
+        (429, "BDC_1322", "REQUEST", RateLimitedError),
+        (401, "BDC_1109", "REQUEST", AuthExpiredError),
+        (401, "BDC_1101", "REQUEST", AuthRevokedError),
+        (401, "BDC_1102", "REQUEST", AuthRevokedError),
+        (404, "BDC_1121", "REQUEST", NotFoundError),
+        (404, "BDC_1128", "APPLICATION", NotFoundError),
+        (400, "BDC_1106", "REQUEST", ValidationError),
+        (400, "BDC_9999", "APPLICATION", ValidationError),
+        (500, "BDC_1001", "SERVER", RetryableError),
+        (400, "BDC_1002", "DOWNSTREAM", RetryableError),
+    ],
+)
+def test_error_mapping(status: int, code: str, category: str, expected: type[Exception]) -> None:
+    error = error_for(_response(status, code, category))
+    assert type(error) is expected and error.code == code and error.vendor == "billcom"
+
+
+def test_non_json_5xx_is_retryable() -> None:
+    assert isinstance(error_for(httpx.Response(502, text="bad gateway")), RetryableError)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_budget_paces_near_the_limit_and_stops_at_it() -> None:
+    clock = FakeClock()
+    budget = HourlyBudget(10, window=100.0, soft_ratio=0.5, max_wait=0.05, clock=clock)
+    for _ in range(5):
+        assert budget.delay() == (0.0, False)
+        await budget.acquire()
+    wait, hard = budget.delay()
+    assert not hard and 0 < wait <= 0.05  # paced, capped at max_wait
+    clock.now += 10
+    for _ in range(5):
+        await budget.acquire()
+    wait, hard = budget.delay()
+    assert hard and wait == pytest.approx(90.0)
+    with pytest.raises(RateLimitedError) as caught:
+        await budget.acquire()
+    assert caught.value.retry_after == pytest.approx(90.0)
+    clock.now += 91
+    assert budget.used == 5
+
+
+async def test_block_after_bill_said_1144() -> None:
+    clock = FakeClock()
+    budget = HourlyBudget(100, clock=clock, max_wait=0.01)
+    budget.block(30)
+    with pytest.raises(RateLimitedError):
+        await budget.acquire()
+    clock.now += 31
+    await asyncio.wait_for(budget.acquire(), 1)
