@@ -95,6 +95,10 @@ def _set_policy(org: Org, body: Doc | None) -> None:
 def router(store: Store, deliverer: Deliverer) -> APIRouter:
     api = APIRouter()
 
+    @api.get("/health")
+    async def health() -> Doc:
+        return {"status": "ok", "organizations": len(store.orgs)}
+
     @api.post("/orgs")
     async def create_org(request: Request) -> Doc:
         return seed_org(store, await json_body(request) or {})
