@@ -1,0 +1,19 @@
+"""``python -m sync_engine``: build settings, configure logging, serve the app with uvicorn."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from ledgerbridge_common.logging import configure_logging
+from sync_engine.bootstrap import create_app
+from sync_engine.settings import Settings
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.service_name, settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The pure decision core of the sync engine (no IO)."""

@@ -1,0 +1,73 @@
+"""Who wins when an object changed since the last sync: one side changed → it wins; both changed →
+fields changed on one side only merge, fields changed on both follow the per-field master, else the
+object type's master. The losing values are kept for the conflicts inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerbridge_common.canonical import changed_fields
+from ledgerbridge_common.events import Side
+from ledgerbridge_common.prefs_client import ConnectionPreferences
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Which side provides each synced field, and what the loser had on conflicting fields."""
+
+    from_source: frozenset[str]
+    from_target: frozenset[str]
+    conflicting: frozenset[str] = frozenset()
+    overridden: dict[Side, dict[str, Any]] = field(default_factory=dict)
+    """losing side → its values of the fields it lost."""
+    rule: str = "one_side_changed"
+    master: Side | None = None
+
+
+def resolve(
+    *,
+    object_type: str,
+    source_side: Side,
+    source_now: dict[str, Any],
+    source_then: dict[str, Any] | None,
+    target_now: dict[str, Any] | None,
+    target_then: dict[str, Any] | None,
+    source_in_target_ids: dict[str, Any],
+    prefs: ConnectionPreferences,
+) -> Resolved:
+    """Decide field by field. Views are normalised synced views (``synced_view``); the
+    ``*_in_*_ids`` views are the other side's object translated, so values compare like for like."""
+    changed_src = changed_fields(source_then, source_now)
+    if target_now is None or target_now == target_then:
+        return Resolved(from_source=frozenset(changed_src | set(source_now)), from_target=frozenset())
+    changed_tgt = changed_fields(target_then, target_now)
+    both = changed_src & changed_tgt
+    agreeing = {f for f in both if source_in_target_ids.get(f) == target_now.get(f)}
+    conflicting = both - agreeing
+    from_target = set(changed_tgt - changed_src)
+    from_source = set(changed_src - changed_tgt) | agreeing
+    masters: set[Side] = set()
+    overridden: dict[Side, dict[str, Any]] = {}
+    field_rule = False
+    for name in sorted(conflicting):
+        winner = prefs.master_for(object_type, name)
+        field_rule = field_rule or winner is not prefs.master_for(object_type)
+        masters.add(winner)
+        if winner is source_side:
+            from_source.add(name)
+            overridden.setdefault(source_side.other, {})[name] = target_now.get(name)
+        else:
+            from_target.add(name)
+            overridden.setdefault(source_side, {})[name] = source_now.get(name)
+    unchanged = set(source_now) | set(target_now)
+    from_source |= unchanged - from_target - from_source
+    rule = "merge" if not conflicting else "field_master" if field_rule else "master"
+    return Resolved(
+        from_source=frozenset(from_source),
+        from_target=frozenset(from_target),
+        conflicting=frozenset(conflicting),
+        overridden=overridden,
+        rule=rule,
+        master=masters.pop() if len(masters) == 1 else None,
+    )

@@ -1,0 +1,127 @@
+"""The pure decision core: one change, both sides' state, the link and the preferences in;
+commands, sync-log outcomes, link writes and parking out. No IO here.
+
+Rules, in order (ARCHITECTURE.md §5 "Decide"): readiness → direction → approval filter →
+in-flight write → echo → removal (deactivate / void / merge) → money movement → upsert with
+conflict resolution."""
+
+from __future__ import annotations
+
+from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCredit
+from ledgerbridge_common.events import Decision, Side
+from sync_engine.domain import transfers
+from sync_engine.domain.directions import APPROVAL_FILTERED, NAME_LISTS, blocked_direction
+from sync_engine.domain.model import Inputs, LinkWrite, Plan
+from sync_engine.domain.plans import baseline, command, park, skip, source_fingerprint
+from sync_engine.domain.upsert import upsert
+
+REMOVALS = frozenset({"deleted", "archived", "voided", "merged"})
+T_FT = "funds_transfer"
+
+
+def decide(inp: Inputs) -> Plan:
+    change, prefs, link = inp.change, inp.prefs, inp.link
+    side, otype = change.side, change.object_type
+    if not prefs.ready:
+        missing = "; ".join(prefs.missing) or "preferences incomplete"
+        return park(inp, "prefs", f"Connection not ready, nothing posted: {missing}", rule="not_ready")
+    linked = link is not None and link.id_on(side.other) is not None
+    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked)
+    if blocked:
+        return skip(inp, "direction", blocked)
+    src = inp.source
+    if (
+        side is Side.BILLCOM
+        and otype in APPROVAL_FILTERED
+        and prefs.sync_only_approved
+        and isinstance(src, Bill | VendorCredit)
+        and src.approval_status is not ApprovalStatus.APPROVED
+        and not linked
+    ):
+        status = src.approval_status.value if src.approval_status else "not approved"
+        return skip(inp, "approval", f"not approved yet ({status}); syncs once APPROVED")
+    if link is not None and link.pending_command_id:
+        return park(
+            inp,
+            f"command:{link.pending_command_id}",
+            "waiting for the previous write of this object to finish",
+            rule="in_flight",
+        )
+    if link is None and side is Side.LEDGER and inp.inflight_creates:
+        return park(inp, f"inflight:{otype.value}", "waiting for pending creates to report back", "in_flight")
+    if src is not None and link is not None and baseline(side, src).fingerprint == link.fingerprint_on(side):
+        return skip(inp, "echo", "echo of our own write (or no synced field changed)", log=False)
+    if _removed(inp):
+        return _removal(inp)
+    if otype.value == T_FT:
+        return transfers.plan_run(inp)
+    return upsert(inp)
+
+
+def _removed(inp: Inputs) -> bool:
+    src = inp.source
+    if src is None or inp.change.operation in REMOVALS:
+        return True
+    if inp.change.object_type in NAME_LISTS and not src.active:
+        return True
+    return bool(getattr(src, "voided", False))
+
+
+def _removal(inp: Inputs) -> Plan:
+    """Name lists are deactivated, never deleted; posted transactions are voided."""
+    change, link = inp.change, inp.link
+    side, otype = change.side, change.object_type
+    noun = otype.value.replace("_", " ")
+    if change.operation == "merged" and otype in NAME_LISTS:
+        return _merge(inp)
+    target_id = link.id_on(side.other) if link is not None else None
+    if target_id is None:
+        return skip(inp, "removed_unsynced", f"{noun} removed before it ever synced; nothing to undo")
+    base = baseline(side, inp.source)
+    if otype in NAME_LISTS:
+        reason = f"{noun} made inactive on the other side (never deleted)"
+        decision = Decision(rule="deactivate", reason=reason)
+        cmd = command(
+            inp, target_side=side.other, action="deactivate", target_id=target_id, decision=decision
+        )
+    else:
+        reason = f"{noun} voided on the other side (posted entries are never deleted)"
+        decision = Decision(rule="void", reason=reason)
+        cmd = command(inp, target_side=side.other, action="void", target_id=target_id, decision=decision)
+    write = LinkWrite(
+        otype,
+        billcom_id=link.billcom_id if link else None,
+        ledger_id=link.ledger_id if link else None,
+        baselines=(base,) if inp.source is not None else (),
+        pending_command_id=cmd.command_id,
+    )
+    return Plan(commands=(cmd,), links=(write,), source_views={cmd.command_id: (base.fingerprint, base.view)})
+
+
+def _merge(inp: Inputs) -> Plan:
+    """QBO merged this record into ``merged_into``: re-point or retire the other side's record."""
+    change, link = inp.change, inp.link
+    side, otype = change.side, change.object_type
+    survivor = change.merged_into
+    other_id = link.id_on(side.other) if link else None
+    if link is None or other_id is None or survivor is None:
+        return skip(inp, "merge", "merged record was never synced; nothing to do")
+    survivor_link = inp.refs.get((side, otype, survivor))
+    if survivor_link is None or survivor_link.target_id is None:
+        if side is Side.LEDGER:
+            relink = LinkWrite(otype, billcom_id=other_id, ledger_id=survivor)
+        else:
+            relink = LinkWrite(otype, billcom_id=survivor, ledger_id=other_id)
+        return skip(
+            inp, "merge", f"merged into {survivor}: the other side's record now links to it", links=(relink,)
+        )
+    cmd = command(
+        inp,
+        target_side=side.other,
+        action="deactivate",
+        target_id=other_id,
+        fp=source_fingerprint(inp),
+        decision=Decision(rule="merge", reason=f"merged into {survivor}: the duplicate is made inactive"),
+    )
+    drop = LinkWrite(otype, billcom_id=link.billcom_id, ledger_id=link.ledger_id, drop=True)
+    return Plan(commands=(cmd,), links=(drop,))

@@ -1,0 +1,93 @@
+"""Which way each object type flows, per ledger kind (billcom.md §3.1, "Sync Matrix").
+
+One table: another ledger kind only adds its row to ``DIRECTION_MATRIX``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
+from ledgerbridge_common.events import LedgerKind, Side
+
+
+class Flow(StrEnum):
+    TWO_WAY = "two_way"
+    FROM_BILLCOM = "from_billcom"
+    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
+    """From BILL always; from the ledger only new objects that are still unpaid."""
+
+
+T = ObjectType
+DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
+    LedgerKind.QUICKBOOKS_ONLINE: {
+        T.VENDOR: Flow.TWO_WAY,
+        T.CUSTOMER: Flow.TWO_WAY,
+        T.ACCOUNT: Flow.TWO_WAY,
+        T.CLASS: Flow.TWO_WAY,
+        T.DEPARTMENT: Flow.TWO_WAY,
+        T.LOCATION: Flow.TWO_WAY,
+        T.ITEM: Flow.TWO_WAY,
+        T.BILL: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
+        T.INVOICE: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
+        T.VENDOR_CREDIT: Flow.FROM_BILLCOM,
+        T.BILL_PAYMENT: Flow.FROM_BILLCOM,
+        T.RECEIVED_PAYMENT: Flow.FROM_BILLCOM,
+        T.FUNDS_TRANSFER: Flow.FROM_BILLCOM,
+        T.JOURNAL_ENTRY: Flow.FROM_BILLCOM,
+    },
+}
+
+NAME_LISTS = frozenset({T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION, T.ITEM})
+MATCHABLE = frozenset({T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION, T.ITEM})
+APPROVAL_FILTERED = frozenset({T.BILL, T.VENDOR_CREDIT})
+
+SIDE_NAME = {Side.BILLCOM: "BILL", Side.LEDGER: "the ledger"}
+LEDGER_NAME = {
+    LedgerKind.QUICKBOOKS_ONLINE: "QuickBooks Online",
+    LedgerKind.QUICKBOOKS_DESKTOP: "QuickBooks Desktop",
+    LedgerKind.SAGE_INTACCT: "Sage Intacct",
+    LedgerKind.ORACLE_NETSUITE: "Oracle NetSuite",
+    LedgerKind.XERO: "Xero",
+}
+
+
+def flow_for(kind: LedgerKind, object_type: ObjectType) -> Flow | None:
+    return DIRECTION_MATRIX.get(kind, {}).get(object_type)
+
+
+def is_paid(obj: CanonicalObject) -> bool:
+    """Paid or partly paid, from the side's read-only facts (QBO ``Balance``, BILL paymentStatus)."""
+    facts = obj.side_status
+    status = str(facts.get("payment_status") or facts.get("paymentStatus") or "").upper()
+    if status in {"PAID", "PARTIAL", "PARTIALLY_PAID", "SCHEDULED"}:
+        return True
+    balance = obj.side_status.get("balance")
+    total = getattr(obj, "total", None)
+    if balance is not None and total is not None:
+        return Decimal(str(balance)) < Decimal(str(total))
+    return False
+
+
+def blocked_direction(
+    kind: LedgerKind, object_type: ObjectType, from_side: Side, obj: CanonicalObject | None, linked: bool
+) -> str | None:
+    """None when ``object_type`` may flow from ``from_side``; otherwise the reason it may not."""
+    flow = flow_for(kind, object_type)
+    ledger = LEDGER_NAME.get(kind, kind.value)
+    if flow is None:
+        return f"{object_type.value.replace('_', ' ')}s do not sync with {ledger}"
+    if from_side is Side.BILLCOM or flow is Flow.TWO_WAY:
+        return None
+    noun = object_type.value.replace("_", " ")
+    if flow is Flow.FROM_BILLCOM:
+        return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
+    if linked:
+        return (
+            f"edits made in {ledger} to a {noun} that came from BILL are not copied back; "
+            "BILL's version stands"
+        )
+    if obj is not None and is_paid(obj):
+        return f"only unpaid {noun}s created in {ledger} are copied to BILL; this one is paid or partly paid"
+    return None

@@ -1,0 +1,238 @@
+"""Handlers of the three topics the engine consumes: changes, outcomes (links), prefs (cache)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerbridge_common.canonical import parse_canonical, synced_view
+from ledgerbridge_common.canonical.models import CompanyInfo
+from ledgerbridge_common.errors import PermanentError
+from ledgerbridge_common.events import ChangeDetected, Envelope, PreferencesChanged, Side, SyncOutcome, Topics
+from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
+from sync_engine.adapters.connectors import ConnectorFactory
+from sync_engine.adapters.store import CommandRecord, EngineStore
+from sync_engine.domain.decide import decide
+from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
+from sync_engine.domain.plans import park
+from sync_engine.planner import Planner
+
+log = logging.getLogger(__name__)
+
+
+class PrefsSource(Protocol):
+    async def preferences(self, connection_id: str) -> ConnectionPreferences: ...
+    async def mappings(self, connection_id: str) -> Mappings: ...
+    def drop_cached(self, connection_id: str) -> None: ...
+
+
+@dataclass
+class Deps:
+    prefs: PrefsSource
+    connectors: ConnectorFactory
+    topics: Topics
+    store_factory: Callable[[AsyncSession], EngineStore]
+    _mappings: dict[str, Mappings] = field(default_factory=dict)
+
+    async def mappings(self, connection_id: str) -> Mappings:
+        if connection_id not in self._mappings:
+            self._mappings[connection_id] = await self.prefs.mappings(connection_id)
+        return self._mappings[connection_id]
+
+    def drop(self, connection_id: str) -> None:
+        self.prefs.drop_cached(connection_id)
+        self._mappings.pop(connection_id, None)
+        self.connectors.drop(connection_id)
+
+
+async def handle(envelope: Envelope, session: AsyncSession, emitter: Emitter, deps: Deps) -> None:
+    """Route one record by its type; the runner wraps this in the inbox transaction."""
+    store = deps.store_factory(session)
+    await store.lock(envelope.connection_id)
+    event = envelope.event()
+    if isinstance(event, ChangeDetected):
+        await decide_change(envelope.connection_id, event, store, emitter, deps)
+    elif isinstance(event, SyncOutcome):
+        await handle_outcome(envelope.connection_id, event, store, emitter, deps)
+    elif isinstance(event, PreferencesChanged):
+        deps.drop(envelope.connection_id)
+        await release(envelope.connection_id, ["prefs"], store, emitter, deps)
+    else:
+        log.info("ignoring %s", envelope.type)
+
+
+async def decide_change(
+    connection_id: str, change: ChangeDetected, store: EngineStore, emitter: Emitter, deps: Deps
+) -> Plan:
+    prefs = await deps.prefs.preferences(connection_id)
+    if not prefs.ready:
+        plan = decide(_bare_inputs(connection_id, change, prefs))
+    else:
+        try:
+            sides = await deps.connectors.for_connection(connection_id)
+            if sides.company is None:
+                sides.company = await sides.ledger.company_info()
+            planner = Planner(
+                connection_id, prefs, await deps.mappings(connection_id), sides.company, sides, store
+            )
+            plan = await planner.plan(change)
+        except PermanentError as exc:
+            inputs = _bare_inputs(connection_id, change, prefs)
+            plan = park(inputs, "prefs", f"cannot read from the vendor: {exc}", rule="vendor_error")
+    await apply_plan(connection_id, change, plan, store, emitter, deps)
+    return plan
+
+
+def _bare_inputs(connection_id: str, change: ChangeDetected, prefs: ConnectionPreferences) -> Inputs:
+    return Inputs(
+        connection_id=connection_id,
+        change=change,
+        source=None,
+        counterpart=None,
+        link=None,
+        prefs=prefs,
+        mappings=Mappings(),
+        company=CompanyInfo(company_id="", name=""),
+    )
+
+
+def merge_link(existing: Link | None, write: LinkWrite) -> Link:
+    link = existing or Link(object_type=write.object_type)
+    link = replace(
+        link,
+        billcom_id=write.billcom_id or link.billcom_id,
+        ledger_id=write.ledger_id or link.ledger_id,
+    )
+    for base in write.baselines:
+        if base.side is Side.BILLCOM:
+            link = replace(link, billcom_fingerprint=base.fingerprint, billcom_view=base.view)
+        else:
+            link = replace(link, ledger_fingerprint=base.fingerprint, ledger_view=base.view)
+    if write.pending_command_id:
+        link = replace(
+            link, pending_command_id=write.pending_command_id, last_command_id=write.pending_command_id
+        )
+    return link
+
+
+async def _existing(store: EngineStore, connection_id: str, write: LinkWrite) -> Link | None:
+    found = None
+    if write.billcom_id:
+        found = await store.get_link(connection_id, write.object_type, Side.BILLCOM, write.billcom_id)
+    if found is None and write.ledger_id:
+        found = await store.get_link(connection_id, write.object_type, Side.LEDGER, write.ledger_id)
+    return found
+
+
+async def apply_plan(
+    connection_id: str, change: ChangeDetected, plan: Plan, store: EngineStore, emitter: Emitter, deps: Deps
+) -> None:
+    ref = make_ref(change.side, change.object_type, change.object_id)
+    await store.clear_parked(connection_id, ref)
+    for write in plan.links:
+        existing = await _existing(store, connection_id, write)
+        if write.drop:
+            if existing is not None:
+                await store.drop_link(connection_id, existing)
+            continue
+        await store.put_link(connection_id, merge_link(existing, write))
+    for cmd in plan.commands:
+        known = await store.get_command(cmd.command_id)
+        if known is not None and known.status == "failed":
+            log.warning("command %s failed before; not re-sent (replay it after fixing)", cmd.command_id)
+            continue
+        fp, view = plan.source_views.get(cmd.command_id, (cmd.source_fingerprint, None))
+        _, link_type, _ = parse_ref(cmd.source_ref)
+        await store.add_command(
+            CommandRecord(
+                command_id=cmd.command_id,
+                connection_id=connection_id,
+                object_type=cmd.object_type.value,
+                action=cmd.action,
+                source_ref=cmd.source_ref,
+                target_side=cmd.target_side,
+                link_object_type=link_type,
+                source_fingerprint=fp,
+                source_view=view,
+                status="pending",
+            )
+        )
+        emitter.emit(deps.topics.postings, cmd, connection_id=connection_id)
+    for out in plan.outcomes:
+        emitter.emit(deps.topics.outcomes, out, connection_id=connection_id)
+    if plan.park is not None:
+        await store.park(
+            connection_id, ref, plan.park.waiting_for, plan.park.reason, change.model_dump(mode="json")
+        )
+    if plan.skipped:
+        log.info("%s %s: %s", change.object_type.value, change.object_id, plan.skipped)
+
+
+async def handle_outcome(
+    connection_id: str, out: SyncOutcome, store: EngineStore, emitter: Emitter, deps: Deps
+) -> None:
+    """Keep links up to date from posting's outcomes, then release what waited for them."""
+    if out.producer == "sync-engine":
+        return
+    record = await store.get_command(out.command_id)
+    source_side, link_type, source_id = parse_ref(record.source_ref if record else out.source_ref)
+    if record is not None:
+        link_type = record.link_object_type
+    target_side = record.target_side if record else source_side.other
+    link = await store.get_link(connection_id, link_type, source_side, source_id)
+    succeeded = out.status == "posted" or (out.status == "skipped" and out.target_ref is not None)
+    if succeeded and out.target_ref is not None:
+        link = _linked(link or Link(object_type=link_type), out, source_side, source_id, target_side, record)
+        await store.put_link(connection_id, link)
+    elif link is not None and link.pending_command_id == out.command_id:
+        # the write did not happen: forget the source baseline so the next change syncs again
+        cleared = replace(link, pending_command_id=None).with_baseline(source_side, None, None)
+        await store.put_link(connection_id, cleared)
+    if record is not None:
+        await store.set_command_status(out.command_id, "posted" if succeeded else "failed")
+    keys = [f"command:{out.command_id}", f"inflight:{link_type.value}"]
+    if succeeded:
+        keys.append(out.source_ref)
+    await release(connection_id, keys, store, emitter, deps)
+
+
+def _linked(
+    link: Link,
+    out: SyncOutcome,
+    source_side: Side,
+    source_id: str,
+    target_side: Side,
+    record: CommandRecord | None,
+) -> Link:
+    assert out.target_ref is not None
+    view = None
+    if out.written:
+        try:
+            view = synced_view(parse_canonical(link.object_type, out.written))
+        except ValueError:
+            view = out.written
+    updated = link.with_id(target_side, out.target_ref.id)
+    if link.id_on(source_side) is None and source_side is not target_side:
+        updated = updated.with_id(source_side, source_id)
+    updated = updated.with_baseline(target_side, out.fingerprint, view)
+    if updated.fingerprint_on(source_side) is None and source_side is not target_side:
+        fp = record.source_fingerprint if record else out.source_fingerprint
+        updated = updated.with_baseline(source_side, fp, record.source_view if record else None)
+    if updated.pending_command_id == out.command_id:
+        updated = replace(updated, pending_command_id=None, last_command_id=out.command_id)
+    return updated
+
+
+async def release(
+    connection_id: str, keys: list[str], store: EngineStore, emitter: Emitter, deps: Deps
+) -> None:
+    """Re-decide the changes parked on any of ``keys`` (they read both sides afresh)."""
+    for raw in await store.unpark(connection_id, keys):
+        change = ChangeDetected.model_validate(raw)
+        log.info("releasing parked %s %s", change.object_type.value, change.object_id)
+        await decide_change(connection_id, change, store, emitter, deps)

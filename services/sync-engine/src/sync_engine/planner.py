@@ -1,0 +1,219 @@
+"""Gather what the pure core needs (both sides' objects, links, references, matches) through the
+connectors and the store, then call ``decide``. Unlinked dependencies are planned first, so their
+commands come out before the command that needs them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ledgerbridge_common.canonical.models import (
+    BillPayment,
+    CanonicalObject,
+    CompanyInfo,
+    FundsTransfer,
+    ObjectType,
+    ReceivedPayment,
+)
+from ledgerbridge_common.errors import NotFoundError
+from ledgerbridge_common.events import ChangeDetected, Side, utcnow
+from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
+from sync_engine.adapters.connectors import Sides
+from sync_engine.adapters.store import EngineStore
+from sync_engine.domain.decide import decide
+from sync_engine.domain.directions import MATCHABLE
+from sync_engine.domain.model import Inputs, Match, Plan, RefKey, Resolution, make_ref
+from sync_engine.domain.transfers import payment_type, run_payment_ids
+from sync_engine.domain.translate import references
+
+MAX_DEPTH = 4
+T = ObjectType
+
+
+@dataclass
+class Planner:
+    connection_id: str
+    prefs: ConnectionPreferences
+    mappings: Mappings
+    company: CompanyInfo
+    sides: Sides
+    store: EngineStore
+    resolved: dict[RefKey, Resolution] = field(default_factory=dict)
+    objects: dict[str, CanonicalObject | None] = field(default_factory=dict)
+
+    async def read(self, side: Side, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
+        ref = make_ref(side, object_type, object_id)
+        if ref in self.objects:
+            return self.objects[ref]
+        try:
+            if side is Side.BILLCOM and object_type is T.FUNDS_TRANSFER:
+                obj: CanonicalObject | None = await self.sides.billcom.read_run(object_id)
+            elif side is Side.BILLCOM:
+                obj = await self.sides.billcom.read(object_type, object_id)
+            else:
+                obj = await self.sides.ledger.read(object_type, object_id)
+        except NotFoundError:
+            obj = None
+        self.objects[ref] = obj
+        return obj
+
+    async def plan(self, change: ChangeDetected, depth: int = 0) -> Plan:
+        side, otype, oid = change.side, change.object_type, change.object_id
+        deps = Plan()
+        source = await self.read(side, otype, oid)
+        link = await self.store.get_link(self.connection_id, otype, side, oid)
+        other_id = link.id_on(side.other) if link else None
+        counterpart = None
+        if other_id and not (link and link.pending_command_id):
+            counterpart = await self.read(side.other, otype, other_id)
+        refs: dict[RefKey, Resolution] = {}
+        related: dict[str, CanonicalObject] = {}
+        if source is not None:
+            for rtype, rid in references(otype, source.model_dump(mode="json")):
+                resolution, sub = await self.resolve(side, rtype, rid, depth)
+                refs[(side, rtype, rid)] = resolution
+                deps = deps.then(sub)
+            if counterpart is not None:
+                for rtype, rid in references(otype, counterpart.model_dump(mode="json")):
+                    refs[(side.other, rtype, rid)] = await self.lookup(side.other, rtype, rid)
+            deps = deps.then(await self._money_context(side, source, refs, related, depth))
+        if change.merged_into:
+            refs[(side, otype, change.merged_into)] = await self.lookup(side, otype, change.merged_into)
+        match = None
+        if other_id is None and source is not None and otype in MATCHABLE and source.active:
+            match = await self.match(side, otype, source)
+        inflight = side is Side.LEDGER and link is None and match is None
+        inputs = Inputs(
+            connection_id=self.connection_id,
+            change=change,
+            source=source,
+            counterpart=counterpart,
+            link=link,
+            prefs=self.prefs,
+            mappings=self.mappings,
+            company=self.company,
+            refs=refs,
+            match=match,
+            related=related,
+            inflight_creates=inflight and await self.store.has_pending(self.connection_id, otype),
+        )
+        return _dependencies_only(deps).then(decide(inputs))
+
+    async def _money_context(
+        self,
+        side: Side,
+        source: CanonicalObject,
+        refs: dict[RefKey, Resolution],
+        related: dict[str, CanonicalObject],
+        depth: int,
+    ) -> Plan:
+        """Documents whose rates a payment needs; the payments (and their documents) of a run."""
+        deps = Plan()
+        if side is not Side.BILLCOM:
+            return deps
+        if isinstance(source, FundsTransfer):
+            ptype = payment_type(source)
+            for pid in run_payment_ids(source):
+                refs[(side, ptype, pid)], sub = await self.resolve(side, ptype, pid, depth)
+                deps = deps.then(sub)
+                payment = await self.read(side, ptype, pid)
+                if payment is not None:
+                    related[make_ref(side, ptype, pid)] = payment
+                    await self._documents(payment, related)
+        else:
+            await self._documents(source, related)
+        return deps
+
+    async def _documents(self, payment: CanonicalObject, related: dict[str, CanonicalObject]) -> None:
+        docs: list[tuple[ObjectType, str]] = []
+        if isinstance(payment, BillPayment):
+            docs = [(T.BILL, a.document_id) for a in payment.applied_to]
+            docs += [(T.VENDOR_CREDIT, c.document_id) for c in payment.vendor_credits]
+        elif isinstance(payment, ReceivedPayment):
+            docs = [(T.INVOICE, a.document_id) for a in payment.applied_to]
+        for dtype, did in docs:
+            doc = await self.read(Side.BILLCOM, dtype, did)
+            if doc is not None:
+                related[make_ref(Side.BILLCOM, dtype, did)] = doc
+
+    async def lookup(self, side: Side, object_type: ObjectType, object_id: str) -> Resolution:
+        link = await self.store.get_link(self.connection_id, object_type, side, object_id)
+        if link is not None and link.id_on(side.other):
+            return Resolution(target_id=link.id_on(side.other))
+        if link is not None and link.pending_command_id:
+            return Resolution(pending_ref=make_ref(side, object_type, object_id))
+        return Resolution(reason="it has not synced yet")
+
+    async def resolve(
+        self, side: Side, object_type: ObjectType, object_id: str, depth: int
+    ) -> tuple[Resolution, Plan]:
+        key = (side, object_type, object_id)
+        if key in self.resolved:
+            return self.resolved[key], Plan()
+        resolution = await self.lookup(side, object_type, object_id)
+        sub = Plan()
+        if resolution.value is None and object_type is not T.ACCOUNT:
+            if depth >= MAX_DEPTH:
+                resolution = Resolution(reason="its own dependencies are too deep to sync in one go")
+            else:
+                sub = await self._plan_dependency(side, object_type, object_id, depth)
+                resolution = _resolution_from(sub, make_ref(side, object_type, object_id))
+        self.resolved[key] = resolution
+        return resolution, sub
+
+    async def _plan_dependency(self, side: Side, object_type: ObjectType, object_id: str, depth: int) -> Plan:
+        change = ChangeDetected(
+            side=side,
+            object_type=object_type,
+            object_id=object_id,
+            operation="updated",
+            source_time=utcnow(),
+            trigger="replay",
+        )
+        return await self.plan(change, depth + 1)
+
+    async def match(self, side: Side, object_type: ObjectType, source: CanonicalObject) -> Match | None:
+        """First-time matching: an explicit mapping, else the exact name on the other side."""
+        other = side.other
+        mapping = {T.VENDOR: self.mappings.vendors, T.CUSTOMER: self.mappings.customers}.get(
+            object_type, self.mappings.accounts if object_type is T.ACCOUNT else {}
+        )
+        if side is Side.LEDGER:
+            mapping = {ledger: billcom for billcom, ledger in mapping.items()}
+        mapped = mapping.get(source.id or "")
+        if mapped:
+            obj = await self.read(other, object_type, mapped)
+            if obj is not None and await self._free(other, object_type, obj):
+                return Match(obj=obj, rule="match_by_mapping")
+        name = getattr(source, "name", None)
+        if not name:
+            return None
+        connector: Any = self.sides.billcom if other is Side.BILLCOM else self.sides.ledger
+        try:
+            obj = await connector.find_by_name(object_type, name)
+        except NotFoundError:
+            obj = None
+        if obj is not None and obj.active and await self._free(other, object_type, obj):
+            return Match(obj=obj, rule="match_by_name")
+        return None
+
+    async def _free(self, side: Side, object_type: ObjectType, obj: CanonicalObject) -> bool:
+        link = await self.store.get_link(self.connection_id, object_type, side, obj.id or "")
+        return link is None or link.id_on(side.other) is None
+
+
+def _resolution_from(sub: Plan, ref: str) -> Resolution:
+    for cmd in sub.commands:
+        if cmd.source_ref == ref and cmd.action == "upsert":
+            return Resolution(target_id=cmd.target_id) if cmd.target_id else Resolution(pending_ref=ref)
+    for write in sub.links:
+        target = write.ledger_id if ref.startswith("billcom:") else write.billcom_id
+        if target and not write.drop:
+            return Resolution(target_id=target)
+    reason = sub.skipped.split(": ", 1)[-1] if sub.skipped else "it cannot sync yet"
+    return Resolution(reason=reason)
+
+
+def _dependencies_only(plan: Plan) -> Plan:
+    """A dependency's commands and links go first; its own skips and parks are not this change's."""
+    return replace(plan, outcomes=(), park=None, skipped=None)

@@ -1,0 +1,236 @@
+"""The engine as it runs (uvicorn + lifespan consumer) against real Kafka, PostgreSQL and the two
+vendor sandboxes. The test plays posting's part (write to QBO, report the outcome) so that the
+whole AP loop, the echo rule, a conflict and a merge run for real."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ledgerbridge_common.canonical import fingerprint, parse_canonical
+from ledgerbridge_common.canonical.models import Bill, ObjectType, TransactionLine, Vendor
+from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
+from ledgerbridge_common.connectors.qbo import QboConnector, StaticTokenSource
+from ledgerbridge_common.events import (
+    ChangeDetected,
+    Envelope,
+    PostingRequested,
+    Side,
+    SyncOutcome,
+    TargetRef,
+)
+from ledgerbridge_common.settings import KafkaSettings
+from tests.integration.sync_engine.support import Stack, Tail, engine_stack, produce
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
+
+
+def change(side: Side, otype: ObjectType, oid: str) -> ChangeDetected:
+    return ChangeDetected(
+        side=side,
+        object_type=otype,
+        object_id=oid,
+        operation="updated",
+        source_time=dt.datetime.now(dt.UTC),
+        trigger="webhook",
+    )
+
+
+def postings(seen: list[Envelope]) -> list[PostingRequested]:
+    return [e.event() for e in seen if e.type == "PostingRequested"]  # type: ignore[misc]
+
+
+class Posting:
+    """Plays the posting service: resolve placeholders, write, read back, report."""
+
+    def __init__(self, stack: Stack, qbo: QboConnector, billcom: BillcomHttpConnector) -> None:
+        self.stack, self.qbo, self.billcom = stack, qbo, billcom
+        self.refs: dict[str, str] = {}
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("@ref:"):
+            return self.refs[value.removeprefix("@ref:")]
+        if isinstance(value, dict):
+            return {k: self._resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._resolve(v) for v in value]
+        return value
+
+    async def post(self, cmd: PostingRequested) -> None:
+        obj = parse_canonical(cmd.object_type, self._resolve(cmd.desired))
+        if cmd.target_side is L:
+            if cmd.target_id:
+                current = await self.qbo.read(cmd.object_type, cmd.target_id)
+                assert current is not None
+                obj = obj.model_copy(update={"id": cmd.target_id, "sync_token": current.sync_token})
+                await self.qbo.update(obj, request_id=cmd.command_id)
+                written = await self.qbo.read(cmd.object_type, cmd.target_id)
+            else:
+                created = await self.qbo.create(obj, request_id=cmd.command_id)
+                written = await self.qbo.read(cmd.object_type, created.id or "")
+        else:
+            obj = obj.model_copy(update={"id": cmd.target_id})
+            await self.billcom.update(obj)
+            written = await self.billcom.read(cmd.object_type, cmd.target_id or "")
+        assert written is not None and written.id
+        self.refs[cmd.source_ref] = written.id
+        outcome = SyncOutcome(
+            command_id=cmd.command_id,
+            status="posted",
+            object_type=cmd.object_type,
+            source_ref=cmd.source_ref,
+            target_ref=TargetRef(side=cmd.target_side, id=written.id),
+            fingerprint=fingerprint(written),
+            source_fingerprint=cmd.source_fingerprint,
+            written=written.model_dump(mode="json"),
+        )
+        await produce(self.stack.kafka, self.stack.kafka.topics.outcomes, self.stack.connection_id, outcome)
+
+
+async def settled(database_url: str, connection_id: str, object_type: str, billcom_id: str) -> dict[str, Any]:
+    engine = create_async_engine(database_url)
+    try:
+        for _ in range(150):
+            async with engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        text(
+                            "SELECT ledger_id, pending_command_id FROM engine.links WHERE connection_id=:c "
+                            "AND object_type=:t AND billcom_id=:b"
+                        ),
+                        {"c": connection_id, "t": object_type, "b": billcom_id},
+                    )
+                ).first()
+            if row is not None and row.ledger_id and row.pending_command_id is None:
+                return dict(row._mapping)
+            await asyncio.sleep(0.2)
+    finally:
+        await engine.dispose()
+    raise AssertionError(f"link {object_type} {billcom_id} never settled")
+
+
+async def test_ap_loop_echo_conflict_and_merge_against_sandboxes(
+    kafka_settings: KafkaSettings, database_url: str, connection_id: str
+) -> None:
+    topics = kafka_settings.topics
+    with engine_stack(connection_id, kafka_settings, database_url) as stack:
+        async with (
+            httpx.AsyncClient(timeout=10) as http,
+            httpx.AsyncClient(base_url=f"{stack.billcom_url}/connect", timeout=10) as bh,
+        ):
+            token = (
+                await http.post(f"{stack.qbo_url}/_sandbox/realms/{stack.realm_id}/tokens", json={})
+            ).json()
+            qbo = QboConnector(
+                http, stack.realm_id, StaticTokenSource(token["access_token"]), base_url=stack.qbo_url
+            )
+            org = stack.org
+            billcom = BillcomHttpConnector(
+                bh, BillcomCredentials(org["username"], org["password"], org["organizationId"], org["devKey"])
+            )
+            poster = Posting(stack, qbo, billcom)
+            name = f"Acme Paper {uuid.uuid4().hex[:6]}"
+            vendor = await billcom.create(Vendor(name=name, email="ap@acme.test"))
+            assert vendor.id
+            bill = await billcom.create(
+                Bill(
+                    vendor_id=vendor.id,
+                    number="INV-1001",
+                    date=dt.date.today(),
+                    lines=(TransactionLine(amount=Decimal("100.00"), description="paper"),),
+                )
+            )
+            assert bill.id
+            async with (
+                Tail(kafka_settings, topics.postings) as out,
+                Tail(kafka_settings, topics.outcomes) as log,
+            ):
+                # 1. a BILL bill whose vendor is unknown to QBO: vendor first, bill with a placeholder
+                await produce(kafka_settings, topics.changes, connection_id, change(B, T.BILL, bill.id))
+                seen = postings(await out.wait_for(lambda s: len(postings(s)) >= 2))
+                assert [(p.object_type, p.target_id) for p in seen] == [(T.VENDOR, None), (T.BILL, None)]
+                assert seen[1].desired and seen[1].desired["vendor_id"] == f"@ref:billcom:vendor:{vendor.id}"
+                assert seen[1].desired["ap_account_id"] == stack.accounts["Accounts Payable (A/P)"]
+                line_account = seen[1].desired["lines"][0]["classifications"]["account_id"]
+                assert line_account == stack.accounts["Unallocated Expenses"]
+                assert seen[1].depends_on == [f"billcom:vendor:{vendor.id}"]
+                for cmd in seen:
+                    await poster.post(cmd)
+                link = await settled(database_url, connection_id, "vendor", vendor.id)
+                await settled(database_url, connection_id, "bill", bill.id)
+                qbo_id = link["ledger_id"]
+
+                # 2. QBO's webhook for our own write: nothing; a sentinel change proves it was handled
+                await produce(kafka_settings, topics.changes, connection_id, change(L, T.VENDOR, qbo_id))
+                sentinel = await billcom.create(Vendor(name=f"Sentinel {uuid.uuid4().hex[:6]}"))
+                await produce(
+                    kafka_settings, topics.changes, connection_id, change(B, T.VENDOR, sentinel.id or "")
+                )
+                seen = postings(await out.wait_for(lambda s: len(postings(s)) >= 3))
+                assert [p.source_ref for p in seen[2:]] == [f"billcom:vendor:{sentinel.id}"]
+
+                # 3. QBO edit + BILL edit of the same field: BILL (master) wins, QBO's goes to the inbox
+                current = await qbo.read(T.VENDOR, qbo_id)
+                assert current is not None
+                await qbo.update(
+                    current.model_copy(update={"name": f"{name} (QBO edit)"}), request_id=uuid.uuid4().hex
+                )
+                await billcom.update(vendor.model_copy(update={"name": f"{name} Co"}))
+                await produce(kafka_settings, topics.changes, connection_id, change(B, T.VENDOR, vendor.id))
+                seen = postings(await out.wait_for(lambda s: len(postings(s)) >= 4))
+                assert seen[3].target_side is L and seen[3].target_id == qbo_id
+                assert seen[3].desired and seen[3].desired["name"] == f"{name} Co"
+                outcomes = await log.wait_for(
+                    lambda s: any(
+                        e.payload.get("decision") and e.payload["decision"]["rule"] == "conflict" for e in s
+                    )
+                )
+                conflict = next(
+                    e.payload for e in outcomes if (e.payload.get("decision") or {}).get("rule") == "conflict"
+                )
+                assert conflict["decision"]["overridden"] == {
+                    "side": "ledger",
+                    "fields": {"name": f"{name} (QBO edit)"},
+                }
+                assert conflict["producer"] == "sync-engine" and conflict["status"] == "skipped"
+                await poster.post(seen[3])
+                await settled(database_url, connection_id, "vendor", vendor.id)
+                written = await qbo.read(T.VENDOR, qbo_id)
+                assert written is not None and written.model_dump()["name"] == f"{name} Co"
+
+                # 4. different fields on each side: both sides get the merged version
+                current = await qbo.read(T.VENDOR, qbo_id)
+                assert current is not None
+                await qbo.update(
+                    current.model_copy(update={"phone": "555-0199"}), request_id=uuid.uuid4().hex
+                )
+                latest = await billcom.read(T.VENDOR, vendor.id)
+                assert latest is not None
+                await billcom.update(latest.model_copy(update={"email": "billing@acme.test"}))
+                await produce(kafka_settings, topics.changes, connection_id, change(B, T.VENDOR, vendor.id))
+                seen = postings(await out.wait_for(lambda s: len(postings(s)) >= 6))
+                merged = {p.target_side: p.desired for p in seen[4:6]}
+                for side in (L, B):
+                    desired = merged[side]
+                    assert desired is not None
+                    assert (desired["email"], desired["phone"]) == ("billing@acme.test", "555-0199")
+
+
+async def test_poison_message_goes_to_dead_letter_topic(
+    kafka_settings: KafkaSettings, database_url: str, connection_id: str
+) -> None:
+    topics = kafka_settings.topics
+    with engine_stack(connection_id, kafka_settings, database_url):
+        async with Tail(kafka_settings, topics.dlq) as dlq:
+            await produce(kafka_settings, topics.changes, connection_id, b"{not an envelope")
+            seen = await dlq.wait_for(lambda s: len(s) >= 1)
+            assert seen[0].type == "DeadLetter" and seen[0].payload["consumer"] == "sync-engine"

@@ -1,0 +1,163 @@
+"""Fakes for the engine's IO: two in-memory sides, a prefs source, and a toy 'posting' that
+applies commands to the fake target side and answers with the outcome posting would send."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerbridge_common.canonical import fingerprint, parse_canonical
+from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, FundsTransfer, ObjectType
+from ledgerbridge_common.events import Envelope, PostingRequested, Side, SyncOutcome, TargetRef, Topics
+from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
+from sync_engine.adapters.connectors import Sides
+from sync_engine.adapters.store import InMemoryEngineStore
+from sync_engine.handlers import Deps
+
+
+class FakeSide:
+    def __init__(self, prefix: str, company: CompanyInfo | None = None) -> None:
+        self.objects: dict[tuple[ObjectType, str], CanonicalObject] = {}
+        self.prefix = prefix
+        self.ids = itertools.count(100)
+        self.company = company or CompanyInfo(company_id="9130", name="Fake Co")
+        self.reads = 0
+
+    def put(self, obj: CanonicalObject) -> CanonicalObject:
+        assert obj.id
+        self.objects[(obj.object_type, obj.id)] = obj
+        return obj
+
+    def new_id(self) -> str:
+        return f"{self.prefix}{next(self.ids)}"
+
+    async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
+        self.reads += 1
+        return self.objects.get((ObjectType(object_type), object_id))
+
+    async def read_run(self, run_id: str) -> FundsTransfer | None:
+        obj = self.objects.get((ObjectType.FUNDS_TRANSFER, run_id))
+        return obj if isinstance(obj, FundsTransfer) else None
+
+    async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
+        for (otype, _), obj in self.objects.items():
+            if otype is object_type and getattr(obj, "name", None) == name:
+                return obj
+        return None
+
+    async def company_info(self) -> CompanyInfo:
+        return self.company
+
+
+@dataclass
+class FakeConnectors:
+    billcom: FakeSide = field(default_factory=lambda: FakeSide("bc"))
+    ledger: FakeSide = field(default_factory=lambda: FakeSide(""))
+    dropped: list[str] = field(default_factory=list)
+
+    async def for_connection(self, connection_id: str) -> Sides:
+        return Sides(billcom=self.billcom, ledger=self.ledger)  # type: ignore[arg-type]
+
+    def drop(self, connection_id: str) -> None:
+        self.dropped.append(connection_id)
+
+    def side(self, side: Side) -> FakeSide:
+        return self.billcom if side is Side.BILLCOM else self.ledger
+
+
+@dataclass
+class FakePrefs:
+    prefs: ConnectionPreferences
+    maps: Mappings = field(default_factory=Mappings)
+    fetched: int = 0
+    dropped: int = 0
+
+    async def preferences(self, connection_id: str) -> ConnectionPreferences:
+        self.fetched += 1
+        return self.prefs
+
+    async def mappings(self, connection_id: str) -> Mappings:
+        return self.maps
+
+    def drop_cached(self, connection_id: str) -> None:
+        self.dropped += 1
+
+
+@dataclass
+class World:
+    """The engine with fakes around it, plus a toy posting for round trips."""
+
+    connection_id: str
+    prefs: FakePrefs
+    connectors: FakeConnectors = field(default_factory=FakeConnectors)
+    store: InMemoryEngineStore = field(default_factory=InMemoryEngineStore)
+    topics: Topics = field(default_factory=Topics)
+    refs: dict[str, str] = field(default_factory=dict)
+    postings: list[PostingRequested] = field(default_factory=list)
+    outcomes: list[SyncOutcome] = field(default_factory=list)
+
+    @property
+    def deps(self) -> Deps:
+        if not hasattr(self, "_deps"):
+            self._deps = Deps(
+                prefs=self.prefs,
+                connectors=self.connectors,
+                topics=self.topics,
+                store_factory=lambda _s: self.store,
+            )
+        return self._deps
+
+    def collect(self, emitter: Emitter) -> tuple[list[PostingRequested], list[SyncOutcome]]:
+        posts, outs = [], []
+        for topic, env in emitter.items:
+            event = env.event()
+            if topic == self.topics.postings:
+                assert isinstance(event, PostingRequested)
+                posts.append(event)
+            else:
+                assert isinstance(event, SyncOutcome)
+                outs.append(event)
+        self.postings += posts
+        self.outcomes += outs
+        return posts, outs
+
+    def post(self, cmd: PostingRequested) -> SyncOutcome:
+        """What posting does: resolve placeholders, write, read back, report."""
+        side = self.connectors.side(cmd.target_side)
+        data = _resolve(cmd.desired or {}, self.refs)
+        if cmd.action in {"deactivate", "void"}:
+            current = side.objects[(cmd.object_type, cmd.target_id or "")]
+            written = current.model_copy(update={"active": False})
+        else:
+            target_id = cmd.target_id or side.new_id()
+            written = parse_canonical(cmd.object_type, {**data, "id": target_id})
+        side.put(written)
+        assert written.id
+        self.refs[cmd.source_ref] = written.id
+        return SyncOutcome(
+            command_id=cmd.command_id,
+            status="posted",
+            object_type=cmd.object_type,
+            source_ref=cmd.source_ref,
+            target_ref=TargetRef(side=cmd.target_side, id=written.id),
+            fingerprint=fingerprint(written),
+            source_fingerprint=cmd.source_fingerprint,
+            written=written.model_dump(mode="json"),
+        )
+
+
+def _resolve(value: Any, refs: dict[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith("@ref:"):
+        return refs[value.removeprefix("@ref:")]
+    if isinstance(value, dict):
+        return {k: _resolve(v, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, refs) for v in value]
+    return value
+
+
+def emitter_for(connection_id: str, event: Any) -> tuple[Envelope, Emitter]:
+    env = Envelope.wrap(event, connection_id=connection_id)
+    return env, Emitter(source=env, consumer="sync-engine")
