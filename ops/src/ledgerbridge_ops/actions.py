@@ -1,0 +1,114 @@
+"""What each ops command does, as async functions returning plain data (the CLI only prints)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ledgerbridge_common.kafka.lag import LagRow, measure_lag
+from ledgerbridge_common.kafka.producer import AiokafkaPublisher
+from ledgerbridge_ops import dlq
+from ledgerbridge_ops.prefs import PrefsApi, make_http
+from ledgerbridge_ops.settings import OpsSettings
+from ledgerbridge_ops.topic_reader import read_topic
+
+
+async def lag(settings: OpsSettings, groups: Sequence[str] | None) -> list[LagRow]:
+    return await measure_lag(settings.kafka.bootstrap_servers, list(groups) if groups else None)
+
+
+async def load_letters(settings: OpsSettings) -> tuple[list[dlq.StoredLetter], list[str]]:
+    bootstrap = settings.kafka.bootstrap_servers
+    log_records = await read_topic(bootstrap, settings.replay_log_topic, within=settings.read_timeout)
+    records = await read_topic(bootstrap, settings.kafka.topics.dlq, within=settings.read_timeout)
+    return dlq.decode_letters(records, dlq.decode_replay_log(log_records))
+
+
+async def replay(
+    settings: OpsSettings, refs: Sequence[dlq.LetterRef] | None, *, force: bool = False
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Replay ``refs`` (or, when None, every letter not replayed yet). Returns (done, notes)."""
+    letters, problems = await load_letters(settings)
+    chosen, notes = dlq.select(letters, refs=refs, force=force)
+    if not chosen:
+        return [], problems + notes
+    await dlq.ensure_replay_log(settings.kafka.bootstrap_servers, settings.replay_log_topic)
+    publisher = AiokafkaPublisher(settings.kafka, client_id="ops-replay")
+    await publisher.start()
+    try:
+        done = await dlq.replay(
+            chosen,
+            sender=publisher,
+            dlq_topic=settings.kafka.topics.dlq,
+            replay_log_topic=settings.replay_log_topic,
+        )
+    finally:
+        await publisher.stop()
+    return done, problems + notes
+
+
+def _api(settings: OpsSettings) -> tuple[PrefsApi, Any]:
+    http = make_http(settings.prefs_url, settings.api_key, settings.http_timeout)
+    return PrefsApi(http), http
+
+
+async def status(settings: OpsSettings, connection: str | None) -> list[dict[str, Any]]:
+    api, http = _api(settings)
+    async with http:
+        kinds = {str(c.get("id")): c.get("ledger_kind") for c in await api.connections()}
+        report = await api.report(connection)
+    open_errors: dict[str, int] = {}
+    for entry in report.get("errors") or []:
+        conn_id = str(entry.get("connection_id"))
+        open_errors[conn_id] = open_errors.get(conn_id, 0) + 1
+    return [
+        status_row(health, kinds, open_errors)
+        for health in report.get("connections") or []
+        if not connection or health.get("connection_id") == connection
+    ]
+
+
+def status_row(health: dict[str, Any], kinds: dict[str, Any], open_errors: dict[str, int]) -> dict[str, Any]:
+    """One line per connection from the sync report: counts by status, last sync, freshness."""
+    conn_id = str(health.get("connection_id"))
+    counts = health.get("counts") or {}
+    return {
+        "connection_id": conn_id,
+        "name": health.get("name"),
+        "ledger": kinds.get(conn_id),
+        "state": health.get("status"),
+        "posted": counts.get("posted", 0),
+        "skipped": counts.get("skipped", 0),
+        "failed": counts.get("failed", 0),
+        "parked": counts.get("parked", 0),
+        "open_errors": open_errors.get(conn_id, 0),
+        "last_sync_at": health.get("last_sync_at"),
+        "freshness_seconds": health.get("freshness_seconds"),
+    }
+
+
+async def sync_now(settings: OpsSettings, connection: str, *, full: bool = False) -> dict[str, Any]:
+    api, http = _api(settings)
+    async with http:
+        return await api.sync_now(connection, full=full)
+
+
+async def parked(settings: OpsSettings, connection: str | None) -> list[dict[str, Any]]:
+    """Parked items, newest first, with their reasons (the sync log, status parked)."""
+    api, http = _api(settings)
+    async with http:
+        entries = await api.sync_log(connection_id=connection, status="parked")
+    return [parked_row(entry) for entry in entries]
+
+
+def parked_row(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": entry.get("id"),
+        "connection_id": entry.get("connection_id"),
+        "occurred_at": entry.get("occurred_at"),
+        "object_type": entry.get("object_type"),
+        "source_ref": entry.get("source_ref"),
+        "command_id": entry.get("command_id"),
+        "reason": entry.get("reason") or entry.get("error_message"),
+        "error_code": entry.get("error_code"),
+    }

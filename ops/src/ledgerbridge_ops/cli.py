@@ -1,0 +1,196 @@
+"""``ledgerbridge``: the ops command. Every command has ``--help``; most take ``--json``.
+
+Settings come from the environment (``LB_`` prefix): ``LB_KAFKA__BOOTSTRAP_SERVERS``,
+``LB_KAFKA__TOPICS__DLQ``, ``LB_PREFS_URL``, ``LB_API_KEY``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from ledgerbridge_ops import actions
+from ledgerbridge_ops.dlq import LetterRef
+from ledgerbridge_ops.output import table, to_json
+from ledgerbridge_ops.prefs import PrefsApiError
+from ledgerbridge_ops.settings import OpsSettings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="LedgerBridge operations: consumer lag, dead letters, sync status, Sync Now, parked items.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+dlq_app = typer.Typer(help="The dead-letter topic: list, show, replay after a fix.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ConnectionOpt = Annotated[str | None, typer.Option("--connection", "-c", help="Only this connection id.")]
+
+LAG_COLUMNS = ["group", "topic", "partition", "end_offset", "committed", "lag_messages", "lag_seconds"]
+LETTER_COLUMNS = ["id", "failed_at", "consumer", "original_topic", "original", "error", "replayed_at"]
+STATUS_COLUMNS = [
+    "connection_id", "name", "ledger", "state", "posted", "skipped", "failed", "parked", "open_errors",
+    "last_sync_at", "freshness_seconds",
+]  # fmt: skip
+PARKED_COLUMNS = ["id", "connection_id", "occurred_at", "object_type", "source_ref", "reason"]
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except PrefsApiError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except TimeoutError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _emit(data: Any, *, as_json: bool, columns: list[str] | None = None) -> None:
+    if as_json or columns is None:
+        typer.echo(to_json(data))
+    else:
+        typer.echo(table(data, columns))
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+@app.command()
+def lag(
+    group: Annotated[
+        list[str] | None, typer.Option("--group", "-g", help="Consumer group (repeatable); all when omitted.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Consumer lag per group, topic and partition.
+
+    LAG-MESSAGES is the log-end offset minus the committed offset (as kafka-consumer-groups
+    prints it); LAG-SECONDS is the age of the oldest unconsumed record, 0 when none waits."""
+    rows = _run(actions.lag(OpsSettings(), group))
+    _emit([r.as_dict() for r in rows], as_json=as_json, columns=LAG_COLUMNS)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    pending: Annotated[bool, typer.Option("--pending", help="Only letters not replayed yet.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every dead letter, oldest first per partition.
+
+    ID is the letter's PARTITION:OFFSET on the DLQ topic; ORIGINAL is where the record sat on
+    its original topic; REPLAYED-AT comes from the replay log."""
+    letters, problems = _run(actions.load_letters(OpsSettings()))
+    rows = [s.summary() for s in letters if not (pending and s.replayed)]
+    _notes(problems)
+    _emit(rows, as_json=as_json, columns=LETTER_COLUMNS)
+
+
+@dlq_app.command("show")
+def dlq_show(
+    ids: Annotated[list[str], typer.Argument(help="Letter ids, PARTITION:OFFSET (as `dlq list` prints).")],
+) -> None:
+    """The full letters, as JSON.
+
+    Error, original key, headers and value, and the replay record if it was replayed."""
+    refs = _parse_refs(ids)
+    letters, problems = _run(actions.load_letters(OpsSettings()))
+    by_ref = {s.ref: s for s in letters}
+    found = [by_ref[r].detail() for r in refs if r in by_ref]
+    _notes([f"{r}: no dead letter there" for r in refs if r not in by_ref] + problems)
+    _emit(found, as_json=True)
+    if len(found) < len(refs):
+        raise typer.Exit(1)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    partition: Annotated[int | None, typer.Option(help="DLQ partition of the letter.")] = None,
+    offset: Annotated[int | None, typer.Option(help="DLQ offset of the letter.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every letter not replayed yet.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Send a letter again even if it was replayed.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replay one letter, or all letters not replayed yet, to their original topics.
+
+    Re-sends the original record (key, value, headers) of one letter (--partition P --offset O)
+    or of every letter not in the replay log (--all). Do it after the fix is deployed: consumers
+    drop events they already handled (same event id), so a replay posts at most once."""
+    one = partition is not None or offset is not None
+    if one == all_ or (one and (partition is None or offset is None)):
+        typer.echo("error: give either --partition P --offset O, or --all", err=True)
+        raise typer.Exit(2)
+    refs = [LetterRef(partition, offset)] if partition is not None and offset is not None else None
+    done, notes = _run(actions.replay(OpsSettings(), refs, force=force))
+    _notes(notes)
+    if as_json:
+        _emit(done, as_json=True)
+    else:
+        typer.echo(f"replayed {len(done)} letter(s)")
+        if done:
+            typer.echo(table(done, ["id", "original_topic", "event_id", "replays", "replayed_at"]))
+    if refs is not None and not done:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
+    """Sync status per connection.
+
+    From prefs-api's connections and sync report (needs LB_PREFS_URL and LB_API_KEY)."""
+    rows = _run(actions.status(OpsSettings(), connection))
+    _emit(rows, as_json=as_json, columns=STATUS_COLUMNS)
+
+
+@app.command("sync-now")
+def sync_now(
+    connection: Annotated[str, typer.Argument(help="Connection id.")],
+    full: Annotated[
+        bool, typer.Option("--full", help="Sweep everything, not only since the watermark.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sync Now: sweep this connection at once.
+
+    Asks prefs-api, which publishes the request; the schedule does not move."""
+    result = _run(actions.sync_now(OpsSettings(), connection, full=full))
+    if as_json:
+        _emit(result, as_json=True)
+    else:
+        typer.echo(
+            f"sync requested for {connection}: {result.get('detail', '')} (event {result.get('event_id')})"
+        )
+
+
+@app.command()
+def parked(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
+    """Parked items and their reasons.
+
+    From prefs-api's sync log, entries with status parked."""
+    rows = _run(actions.parked(OpsSettings(), connection))
+    _emit(rows, as_json=as_json, columns=PARKED_COLUMNS)
+
+
+def _parse_refs(ids: list[str]) -> list[LetterRef]:
+    try:
+        return [LetterRef.parse(i) for i in ids]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Settings of the ``ledgerbridge`` ops command (env prefix ``LB_``, nested with ``__``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledgerbridge_common.settings import KafkaSettings
+
+
+class OpsSettings(BaseSettings):
+    """``LB_KAFKA__BOOTSTRAP_SERVERS``, ``LB_KAFKA__TOPICS__DLQ``, ``LB_PREFS_URL``, ``LB_API_KEY``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LB_", env_nested_delimiter="__", env_ignore_empty=True, extra="ignore"
+    )
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    prefs_url: str = "http://127.0.0.1:18010"
+    api_key: str | None = None
+    """A prefs-api API key (sent as ``X-API-Key``); ``status``, ``sync-now`` and ``parked`` need it."""
+    http_timeout: float = 15.0
+    read_timeout: float = 30.0
+    """Upper bound, in seconds, for reading a whole topic (the DLQ and its replay log)."""
+
+    @property
+    def replay_log_topic(self) -> str:
+        return f"{self.kafka.topics.dlq}.replays"
