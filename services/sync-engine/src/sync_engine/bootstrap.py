@@ -17,6 +17,7 @@ from sqlalchemy import text
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
+from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
 from ledgerbridge_common.prefs_client import PrefsClient
 from sync_engine import MIGRATIONS_DIR
@@ -82,9 +83,11 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
             publisher,
         )
         task: asyncio.Task[None] | None = None
+        lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.consumer_group])
         if settings.run_consumer:
             await runner.start()
             task = asyncio.create_task(runner.run(), name="sync-engine-consumer")
+            await lag.start()
 
         async def db_probe() -> None:
             async with engine.connect() as conn:
@@ -117,6 +120,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
         try:
             yield
         finally:
+            await lag.stop()
             if task is not None:
                 await runner.stop()
                 task.cancel()
