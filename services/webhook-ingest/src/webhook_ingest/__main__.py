@@ -1,0 +1,25 @@
+"""``python -m webhook_ingest``: run the service with uvicorn."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from ledgerbridge_common.logging import configure_logging
+from webhook_ingest.bootstrap import create_app
+from webhook_ingest.settings import Settings
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.service_name, settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

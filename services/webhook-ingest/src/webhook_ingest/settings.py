@@ -1,0 +1,38 @@
+"""Settings of webhook-ingest (env prefix ``LB_``, nested ``__``)."""
+
+from __future__ import annotations
+
+from ledgerbridge_common.settings import KafkaSettings, ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "webhook-ingest"
+    http_port: int = 18000
+
+    prefs_url: str = "http://127.0.0.1:18010"
+    internal_token: str = "dev-internal-token"
+    qbo_base_url: str = "http://127.0.0.1:18081"
+    qbo_oauth_url: str = "http://127.0.0.1:18081"
+    billcom_base_url: str = "http://127.0.0.1:18082/connect"
+    vendor_timeout_seconds: float = 30.0
+
+    max_body_bytes: int = 1_048_576
+    """Larger webhook bodies get 413 (QBO: about 1 MB per delivery at most)."""
+    secrets_ttl_seconds: float = 30.0
+    """Webhook secrets are cached this long; a signature that matches none refreshes them first."""
+    secrets_min_refresh_seconds: float = 1.0
+    produce_timeout_ms: int = 2_000
+    """Producer request timeout for webhook deliveries: past it the delivery gets 503."""
+
+    sweep_enabled: bool = True
+    sweep_tick_seconds: float = 30.0
+    sweep_catch_up_on_start: bool = True
+    sweep_retry_seconds: float = 300.0
+    """After a failed sweep (vendor down), retry the connection this often (catch-up)."""
+    sweep_publish_chunk: int = 500
+    qbo_cdc_max_days: int = 30
+    sweeper_group_id: str = "ledgerbridge-ingest-sweeper"
+
+    def webhook_kafka(self) -> KafkaSettings:
+        """Kafka settings for the webhook producer: a short timeout keeps answers inside 3 s."""
+        return self.kafka.model_copy(update={"request_timeout_ms": self.produce_timeout_ms})
