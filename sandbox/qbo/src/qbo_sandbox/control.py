@@ -1,0 +1,319 @@
+"""``/_sandbox/...``: the control API tests, benchmarks and the demo drive the sandbox with."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from qbo_sandbox.clock import fmt_ts, parse_ts
+from qbo_sandbox.entities import BY_NAME, SEED_ACCOUNTS, SEED_ITEMS
+from qbo_sandbox.ledger import balances
+from qbo_sandbox.realm import FaultConfig, Realm
+from qbo_sandbox.state import SandboxState
+from qbo_sandbox.webhooks import App, WebhookFaults
+
+
+class RealmIn(BaseModel):
+    realm_id: str | None = None
+    company_name: str | None = None
+    multi_currency: bool = False
+    home_currency: str = "USD"
+    seed: bool = True
+
+
+class LimitsIn(BaseModel):
+    enabled: bool | None = None
+    per_minute: int | None = None
+    window_seconds: float | None = None
+    concurrent: int | None = None
+    batch_per_minute: int | None = None
+    latency_ms: float | None = None
+
+
+class FaultsIn(BaseModel):
+    throttle_next: int | None = None
+    error_5xx_next: int | None = None
+    error_5xx_status: int | None = None
+    timeout_after_commit_next: int | None = None
+    timeout_mode: str | None = None
+    timeout_seconds: float | None = None
+    stale_next_updates: int | None = None
+
+
+class ClockIn(BaseModel):
+    advance_seconds: float | None = None
+    now: str | None = None
+    reset: bool = False
+
+
+class AppIn(BaseModel):
+    client_id: str
+    client_secret: str
+
+
+class WebhookIn(BaseModel):
+    url: str | None = None
+    verifier_token: str | None = None
+    format: str | None = None
+    enabled: bool | None = None
+    auto_deliver: bool | None = None
+    max_events: int | None = None
+    deactivate_operation: str | None = None
+    void_verb: str | None = None
+    legacy_time_format: str | None = None
+
+
+class WebhookFaultsIn(BaseModel):
+    drop_next: int | None = None
+    duplicate_next: int | None = None
+    reorder_next: int | None = None
+    fail_next: int | None = None
+
+
+class DeliverIn(BaseModel):
+    force: bool = False
+    max_attempts: int = 50
+
+
+class TokenIn(BaseModel):
+    client_id: str | None = None
+    access_expires_in: int = 3600
+
+
+class PrefsIn(BaseModel):
+    book_close_date: str | None = None
+
+
+def _apply(target: Any, patch: BaseModel) -> None:
+    for key, value in patch.model_dump(exclude_none=True).items():
+        setattr(target, key, value)
+
+
+def _realm_view(realm: Realm) -> dict[str, Any]:
+    names = {n for n, _, _ in SEED_ACCOUNTS}
+    accounts = {a["Name"]: a["Id"] for a in realm.all("Account") if a["Name"] in names}
+    items = {i["Name"]: i["Id"] for i in realm.all("Item") if i["Name"] in {n for n, _ in SEED_ITEMS}}
+    return {
+        "realm_id": realm.realm_id,
+        "company_name": realm.company_name,
+        "home_currency": realm.home_currency,
+        "multi_currency": realm.multi_currency,
+        "book_close_date": realm.book_close_date,
+        "accounts": accounts,
+        "items": items,
+        "limits": asdict(realm.limits),
+        "faults": asdict(realm.faults),
+    }
+
+
+def control_router(state: SandboxState) -> APIRouter:
+    router = APIRouter(prefix="/_sandbox", tags=["sandbox control"])
+
+    def realm_of(realm_id: str) -> Realm:
+        realm = state.realms.get(realm_id)
+        if realm is None:
+            raise HTTPException(404, f"unknown realm {realm_id}")
+        return realm
+
+    def app_of(client_id: str) -> App:
+        app = state.apps.get(client_id)
+        if app is None:
+            raise HTTPException(404, f"unknown app {client_id}")
+        return app
+
+    @router.get("/health")
+    async def health() -> dict[str, Any]:
+        """Liveness."""
+        return {"ok": True, "realms": len(state.realms), "now": fmt_ts(state.clock.now())}
+
+    @router.post("/reset")
+    async def reset() -> dict[str, Any]:
+        """Drop every realm, grant and queued event; reset the clock."""
+        state.realms.clear()
+        state.tokens.access.clear()
+        state.tokens.refresh.clear()
+        state.tokens.codes.clear()
+        state.clock.reset()
+        for app in state.apps.values():
+            app.queue.clear()
+            app.inflight = None
+            app.deliveries.clear()
+        return {"ok": True}
+
+    @router.post("/realms")
+    async def create_realm(body: RealmIn) -> dict[str, Any]:
+        """Create (and seed) a company."""
+        if body.realm_id and body.realm_id in state.realms:
+            raise HTTPException(409, f"realm {body.realm_id} exists")
+        realm = state.create_realm(
+            realm_id=body.realm_id,
+            company_name=body.company_name,
+            multi_currency=body.multi_currency,
+            home_currency=body.home_currency,
+            seed=body.seed,
+        )
+        return _realm_view(realm)
+
+    @router.get("/realms/{realm_id}")
+    async def get_realm(realm_id: str) -> dict[str, Any]:
+        """A realm's settings, seeded account ids, limits and faults."""
+        return _realm_view(realm_of(realm_id))
+
+    @router.delete("/realms/{realm_id}")
+    async def delete_realm(realm_id: str) -> dict[str, Any]:
+        """Forget a realm."""
+        state.realms.pop(realm_id, None)
+        return {"ok": True}
+
+    @router.post("/realms/{realm_id}/preferences")
+    async def set_prefs(realm_id: str, body: PrefsIn) -> dict[str, Any]:
+        """Set the BookCloseDate (closed period, 6210)."""
+        realm = realm_of(realm_id)
+        realm.book_close_date = body.book_close_date
+        return _realm_view(realm)
+
+    @router.get("/realms/{realm_id}/objects/{entity}")
+    async def objects(realm_id: str, entity: str) -> dict[str, Any]:
+        """Every object of a type (inactive ones included) and its deletion tombstones."""
+        realm = realm_of(realm_id)
+        name = next((n for n in BY_NAME if n.lower() == entity.lower()), None)
+        if name is None:
+            raise HTTPException(404, f"unknown entity {entity}")
+        rows = sorted(realm.all(name), key=lambda o: int(o["Id"]))
+        return {name: rows, "deleted": list(realm.deleted.get(name, {}).values()), "count": len(rows)}
+
+    @router.get("/realms/{realm_id}/ledger")
+    async def ledger(realm_id: str) -> dict[str, Any]:
+        """Home-currency balance (debit positive) of every account, from the transactions."""
+        return balances(realm_of(realm_id))
+
+    @router.get("/realms/{realm_id}/counters")
+    async def counters(realm_id: str) -> dict[str, Any]:
+        """Request counters: requests, throttled_429, injected_429, injected_5xx, writes, replayed..."""
+        realm = realm_of(realm_id)
+        return {
+            "throttled_429": 0,
+            "requests": 0,
+            **dict(realm.counters),
+            "in_flight": realm.limit_state.in_flight,
+        }
+
+    @router.post("/realms/{realm_id}/counters/reset")
+    async def reset_counters(realm_id: str) -> dict[str, Any]:
+        """Zero the counters."""
+        realm_of(realm_id).counters.clear()
+        return {"ok": True}
+
+    @router.put("/realms/{realm_id}/limits")
+    async def realm_limits(realm_id: str, body: LimitsIn) -> dict[str, Any]:
+        """Change one realm's limits (or turn them off)."""
+        realm = realm_of(realm_id)
+        _apply(realm.limits, body)
+        return asdict(realm.limits)
+
+    @router.put("/limits")
+    async def all_limits(body: LimitsIn) -> dict[str, Any]:
+        """Change the limits of every realm and of realms created later."""
+        _apply(state.limit_defaults, body)
+        for realm in state.realms.values():
+            _apply(realm.limits, body)
+        return asdict(state.limit_defaults)
+
+    @router.post("/realms/{realm_id}/faults")
+    async def set_faults(realm_id: str, body: FaultsIn) -> dict[str, Any]:
+        """Arm faults: 429 bursts, 5xx, timeout after commit (sleep|drop), stale SyncToken."""
+        realm = realm_of(realm_id)
+        _apply(realm.faults, body)
+        return asdict(realm.faults)
+
+    @router.delete("/realms/{realm_id}/faults")
+    async def clear_faults(realm_id: str) -> dict[str, Any]:
+        """Disarm every fault."""
+        realm = realm_of(realm_id)
+        realm.faults = FaultConfig()
+        return asdict(realm.faults)
+
+    @router.post("/realms/{realm_id}/tokens")
+    async def mint(realm_id: str, body: TokenIn) -> dict[str, Any]:
+        """Mint a token pair for a realm without the OAuth dance."""
+        realm_of(realm_id)
+        client_id = body.client_id or state.settings.client_id
+        app_of(client_id)
+        state.hub.connect(realm_id, client_id)
+        return state.tokens.issue(realm_id, client_id, state.clock.now(), body.access_expires_in)
+
+    @router.get("/clock")
+    async def get_clock() -> dict[str, Any]:
+        """The sandbox's now."""
+        return {"now": fmt_ts(state.clock.now())}
+
+    @router.post("/clock")
+    async def move_clock(body: ClockIn) -> dict[str, Any]:
+        """Move the clock: ``advance_seconds``, or set ``now``, or ``reset``."""
+        if body.reset:
+            state.clock.reset()
+        if body.now:
+            when = parse_ts(body.now)
+            if when is None:
+                raise HTTPException(422, "bad timestamp")
+            state.clock.set(when)
+        if body.advance_seconds:
+            state.clock.advance(body.advance_seconds)
+        return {"now": fmt_ts(state.clock.now())}
+
+    @router.post("/apps")
+    async def add_app(body: AppIn) -> dict[str, Any]:
+        """Register another OAuth client (its own webhook configuration)."""
+        return state.add_app(body.client_id, body.client_secret).status()
+
+    @router.get("/apps/{client_id}/webhooks")
+    async def webhook_status(client_id: str) -> dict[str, Any]:
+        """Configuration, pending events, head-of-line state."""
+        return app_of(client_id).status()
+
+    @router.put("/apps/{client_id}/webhooks")
+    async def configure(client_id: str, body: WebhookIn) -> dict[str, Any]:
+        """Endpoint URL, verifier token, format (legacy|cloudevents), auto delivery..."""
+        app = app_of(client_id)
+        _apply(app.webhook, body)
+        return app.status()
+
+    @router.post("/apps/{client_id}/webhooks/faults")
+    async def webhook_faults(client_id: str, body: WebhookFaultsIn) -> dict[str, Any]:
+        """Drop, duplicate or reorder the next events; fail the next deliveries."""
+        app = app_of(client_id)
+        _apply(app.faults, body)
+        return app.status()
+
+    @router.delete("/apps/{client_id}/webhooks/faults")
+    async def clear_webhook_faults(client_id: str) -> dict[str, Any]:
+        """Disarm webhook faults."""
+        app = app_of(client_id)
+        app.faults = WebhookFaults()
+        return app.status()
+
+    @router.post("/apps/{client_id}/webhooks/deliver")
+    async def deliver(client_id: str, body: DeliverIn) -> dict[str, Any]:
+        """Deliver pending events now; ``force`` also retries a failed head batch before its time."""
+        app = app_of(client_id)
+        results = await state.hub.drain(app, force=body.force, max_attempts=body.max_attempts)
+        return {"deliveries": results, **app.status()}
+
+    @router.get("/apps/{client_id}/webhooks/deliveries")
+    async def deliveries(client_id: str, limit: int = 100) -> dict[str, Any]:
+        """The latest delivery attempts (body, headers, status)."""
+        app = app_of(client_id)
+        return {"deliveries": list(app.deliveries)[-limit:]}
+
+    @router.delete("/apps/{client_id}/webhooks/queue")
+    async def clear_queue(client_id: str) -> dict[str, Any]:
+        """Forget pending and in-flight events."""
+        app = app_of(client_id)
+        app.queue.clear()
+        app.inflight = None
+        return app.status()
+
+    return router

@@ -1,0 +1,137 @@
+"""Fault parsing and the HTTP layer, on httpx.MockTransport (no sockets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import httpx
+import pytest
+
+from ledgerbridge_common.canonical.models import ObjectType
+from ledgerbridge_common.connectors.qbo import (
+    InMemoryTokenStore,
+    LimiterRegistry,
+    QboConnector,
+    QboOAuthClient,
+    QboTokenProvider,
+    QboTokens,
+)
+from ledgerbridge_common.connectors.qbo.faults import check, error_for
+from ledgerbridge_common.errors import (
+    AuthExpiredError,
+    AuthRevokedError,
+    ClosedPeriodError,
+    DuplicateError,
+    NotFoundError,
+    PermanentError,
+    RateLimitedError,
+    RetryableError,
+    StaleObjectError,
+    ValidationError,
+)
+
+BASE = "https://qbo.test"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "expected"),
+    [
+        pytest.param("3001", 429, RateLimitedError, id="throttle"),
+        pytest.param(None, 429, RateLimitedError, id="xml-429"),
+        pytest.param("5010", 400, StaleObjectError, id="stale"),
+        pytest.param("610", 400, NotFoundError, id="not-found"),
+        pytest.param("6140", 400, DuplicateError, id="dup-doc"),
+        pytest.param("6240", 400, DuplicateError, id="dup-name"),
+        pytest.param("6210", 400, ClosedPeriodError, id="closed"),
+        pytest.param("6000", 400, ValidationError, id="business"),
+        pytest.param("2020", 400, ValidationError, id="required"),
+        pytest.param("4001", 400, ValidationError, id="query"),
+        pytest.param("3200", 401, AuthExpiredError, id="auth"),
+        pytest.param("120", 403, AuthRevokedError, id="authz"),
+        pytest.param("500", 400, PermanentError, id="unsupported"),
+        pytest.param("10000", 200, RetryableError, id="system-fault"),
+        pytest.param(None, 503, RetryableError, id="5xx"),
+    ],
+)
+def test_error_codes(code: str | None, status: int, expected: type[Exception]) -> None:
+    assert type(error_for(code, status, "m")) is expected
+
+
+def test_fault_in_a_200_and_lowercase_gateway_fault() -> None:
+    body = {"Fault": {"Error": [{"Message": "System Failure Error", "code": "10000"}], "type": "SystemFault"}}
+    with pytest.raises(RetryableError):
+        check(httpx.Response(200, json=body))
+    gateway = {
+        "fault": {"error": [{"message": "AuthenticationFailed", "code": "3200"}], "type": "AUTHENTICATION"}
+    }
+    with pytest.raises(AuthExpiredError):
+        check(httpx.Response(401, json=gateway))
+    with pytest.raises(RateLimitedError):
+        check(httpx.Response(429, content=b"<IntuitResponse><Fault/></IntuitResponse>"))
+
+
+def tokens(access: str, expires_in: int = 3600) -> QboTokens:
+    return QboTokens(
+        access_token=access,
+        refresh_token=f"r-{access}",
+        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=expires_in),
+        realm_id="1",
+    )
+
+
+async def test_401_refreshes_once_then_retries_with_rotated_token() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/tokens/bearer"):
+            form = dict(x.split("=") for x in request.content.decode().split("&"))
+            assert form == {"grant_type": "refresh_token", "refresh_token": "r-old"}
+            assert request.headers["authorization"].startswith("Basic ")
+            return httpx.Response(
+                200, json={"access_token": "new", "refresh_token": "r-new", "expires_in": 3600}
+            )
+        seen.append((request.url.params["minorversion"], request.headers["authorization"]))
+        if request.headers["authorization"] == "Bearer old":
+            return httpx.Response(401, json={"fault": {"error": [{"code": "3200", "message": "expired"}]}})
+        if request.url.path.endswith("/preferences"):
+            return httpx.Response(
+                200, json={"Preferences": {"CurrencyPrefs": {"HomeCurrency": {"value": "USD"}}}}
+            )
+        return httpx.Response(200, json={"Vendor": {"Id": "5", "SyncToken": "3", "DisplayName": "V"}})
+
+    store = InMemoryTokenStore(tokens("old"))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        oauth = QboOAuthClient.for_base_url(http, BASE, client_id="c", client_secret="s", redirect_uri="r")
+        qbo = QboConnector(
+            http, "1", QboTokenProvider(store, oauth), base_url=BASE, registry=LimiterRegistry()
+        )
+        vendor = await qbo.read(ObjectType.VENDOR, "5")
+    assert vendor is not None and vendor.sync_token == "3"
+    assert store.tokens is not None and store.tokens.refresh_token == "r-new" and store.saves == 1
+    assert seen[0] == ("75", "Bearer old") and all(auth == "Bearer new" for _, auth in seen[1:])
+
+
+async def test_writes_carry_requestid_and_long_ids_are_refused() -> None:
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        if request.url.path.endswith("/preferences"):
+            return httpx.Response(200, json={"Preferences": {}})
+        return httpx.Response(200, json={"Vendor": {"Id": "9", "SyncToken": "0", "DisplayName": "V"}})
+
+    from ledgerbridge_common.canonical.models import Vendor
+    from ledgerbridge_common.connectors.qbo import StaticTokenSource
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        qbo = QboConnector(http, "1", StaticTokenSource("t"), base_url=BASE, registry=LimiterRegistry())
+        await qbo.create(Vendor(name="V"), request_id="cmd-1")
+        with pytest.raises(ValueError, match="requestid"):
+            await qbo.create(Vendor(name="V"), request_id="x" * 51)
+    post = requests[-1]
+    assert post.url.params["requestid"] == "cmd-1" and json.loads(post.content) == {
+        "DisplayName": "V",
+        "Active": True,
+        "Vendor1099": False,
+    }

@@ -1,0 +1,97 @@
+"""The realm limiter's window guarantee, and the sandbox's query grammar."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from ledgerbridge_common.connectors.qbo.limits import LimiterRegistry, QboLimits
+from qbo_sandbox.faults import QboFault
+from qbo_sandbox.query import parse, run
+
+
+async def test_limiter_keeps_every_window_under_the_limit() -> None:
+    limits = QboLimits(per_minute=100, window_seconds=0.5, concurrent=10)
+    limiter = LimiterRegistry().get("r1", limits)
+    stamps: list[float] = []
+    in_flight, peak = 0, 0
+
+    async def one() -> None:
+        nonlocal in_flight, peak
+        async with limiter.slot():
+            stamps.append(time.monotonic())
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0.001)
+            in_flight -= 1
+
+    await asyncio.gather(*(one() for _ in range(250)))
+    stamps.sort()
+    worst = max(sum(1 for t in stamps if s <= t < s + limits.window_seconds) for s in stamps)
+    assert worst <= limits.per_minute * 0.96 and peak <= limits.concurrent
+
+
+async def test_registry_shares_one_limiter_per_realm() -> None:
+    registry = LimiterRegistry()
+    assert registry.get("a", QboLimits()) is registry.get("a", QboLimits())
+    assert registry.get("a", QboLimits()) is not registry.get("b", QboLimits())
+
+
+ROWS = [
+    {
+        "Id": "1",
+        "DisplayName": "Acme",
+        "Active": True,
+        "Balance": 10,
+        "VendorRef": {"value": "7"},
+        "MetaData": {"LastUpdatedTime": "2026-01-01T10:00:00-07:00"},
+    },
+    {
+        "Id": "2",
+        "DisplayName": "O'Brien",
+        "Active": True,
+        "Balance": 5,
+        "VendorRef": {"value": "8"},
+        "MetaData": {"LastUpdatedTime": "2026-01-02T10:00:00-07:00"},
+    },
+    {
+        "Id": "3",
+        "DisplayName": "Gone",
+        "Active": False,
+        "Balance": 0,
+        "VendorRef": {"value": "7"},
+        "MetaData": {"LastUpdatedTime": "2026-01-03T10:00:00-07:00"},
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("sql", "ids"),
+    [
+        ("select * from Vendor", ["1", "2"]),
+        ("SELECT * FROM vendor WHERE Active IN (true, false)", ["1", "2", "3"]),
+        ("select * from Vendor where DisplayName = 'o\\'brien'", ["2"]),
+        ("select * from Vendor where DisplayName LIKE 'ac%'", ["1"]),
+        ("select * from Vendor where Balance >= '5' ORDERBY Balance DESC", ["1", "2"]),
+        ("select * from Vendor where VendorRef = '7' and Active in (true,false)", ["1", "3"]),
+        ("select * from Vendor where MetaData.LastUpdatedTime > '2026-01-01T18:00:00Z'", ["2"]),
+    ],
+)
+def test_query_grammar(sql: str, ids: list[str]) -> None:
+    assert [r["Id"] for r in run(parse(sql), ROWS, name_list=True)] == ids
+
+
+def test_query_paging_and_errors() -> None:
+    query = parse("SELECT * FROM Bill STARTPOSITION 11 MAXRESULTS 5000")
+    assert (query.start, query.max_results) == (11, 1000)
+    assert parse("select count(*) from Bill").count
+    for bad, code in (
+        ("select * from Bill where PrivateNote = 'x'", "4001"),
+        ("select * from Bill ORDERBY Id", "4001"),
+        ("select * from Bill where A = 1 OR B = 2", "4000"),
+    ):
+        with pytest.raises(QboFault) as err:
+            parse(bad)
+        assert err.value.code == code
