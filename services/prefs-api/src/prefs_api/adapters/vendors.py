@@ -1,0 +1,79 @@
+"""The vendors as prefs-api sees them: the ledger's chart of accounts (through the
+``LedgerConnector`` port, cached per connection) and BILL's bank accounts (``BillcomConnector``).
+Factories are injected so unit tests pass fakes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from ledgerbridge_common.canonical.models import Account
+from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
+from ledgerbridge_common.errors import ConnectorError
+from ledgerbridge_common.prefs_client import ConnectionInfo
+from prefs_api.problems import ProblemError
+
+
+class LedgerFactory(Protocol):
+    def __call__(self, connection: ConnectionInfo) -> LedgerConnector: ...
+
+
+class BillcomFactory(Protocol):
+    def __call__(self, connection: ConnectionInfo) -> BillcomConnector: ...
+
+
+def vendor_unavailable(what: str, exc: Exception) -> ProblemError:
+    detail = f"{what} cannot be reached right now ({type(exc).__name__}); try again shortly"
+    if isinstance(exc, ConnectorError):
+        detail = f"{what} answered with an error: {exc.message[:200]}"
+    return ProblemError(502, "A vendor could not be reached", detail, kind="vendor-unavailable")
+
+
+class ChartOfAccounts:
+    """The ledger's accounts by id, read through the connector and kept ``ttl`` seconds."""
+
+    def __init__(
+        self, factory: LedgerFactory, ttl: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._factory = factory
+        self._ttl = ttl
+        self._clock = clock
+        self._cache: dict[str, tuple[float, dict[str, Account]]] = {}
+
+    async def get(self, connection: ConnectionInfo) -> dict[str, Account]:
+        cached = self._cache.get(connection.connection_id)
+        if cached and self._clock() - cached[0] < self._ttl:
+            return cached[1]
+        connector = self._factory(connection)  # a ProblemError here (no credentials) passes as is
+        try:
+            accounts = await connector.list_accounts()
+        except Exception as exc:  # any vendor/transport failure is a 502 to our caller
+            raise vendor_unavailable("The ledger's chart of accounts", exc) from exc
+        chart = {a.id: a for a in accounts if a.id is not None}
+        self._cache[connection.connection_id] = (self._clock(), chart)
+        return chart
+
+    async def get_or_none(self, connection: ConnectionInfo) -> dict[str, Account] | None:
+        try:
+            return await self.get(connection)
+        except ProblemError:
+            return None
+
+    def drop(self, connection_id: str) -> None:
+        self._cache.pop(connection_id, None)
+
+
+def unavailable_ledger(connection: ConnectionInfo) -> LedgerConnector:
+    raise ProblemError(
+        503,
+        "Ledger connector unavailable",
+        f"No connector for ledger kind {connection.ledger_kind} is installed",
+        kind="vendor-unavailable",
+    )
+
+
+def unavailable_billcom(connection: ConnectionInfo) -> BillcomConnector:
+    raise ProblemError(
+        503, "BILL connector unavailable", "The BILL connector is not installed", kind="vendor-unavailable"
+    )

@@ -1,0 +1,166 @@
+"""The composition root: settings → engine, cipher, publisher, connectors, consumer → the app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+import httpx
+from fastapi import Depends, FastAPI
+
+from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
+from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
+from ledgerbridge_common.kafka.producer import AiokafkaPublisher, EventPublisher
+from prefs_api import MIGRATIONS_DIR, problems
+from prefs_api.adapters.crypto import CredentialCipher
+from prefs_api.adapters.factories import billcom_factory, ledger_factory
+from prefs_api.adapters.kafka_probe import KafkaProbe
+from prefs_api.adapters.orm import inbox
+from prefs_api.adapters.qbo_oauth import QboOAuth
+from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory
+from prefs_api.deps import Services
+from prefs_api.guards import reject_nul
+from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
+from prefs_api.openapi import install_openapi
+from prefs_api.routes import connections, health, internal, keys, mappings, preferences, synclog
+from prefs_api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def check_secrets(settings: Settings) -> tuple[str, str]:
+    if not settings.prefs_credentials_key:
+        raise ConfigurationError(
+            "set LB_PREFS_CREDENTIALS_KEY (generate one with `python -m prefs_api gen-key`)"
+        )
+    if not settings.internal_token:
+        raise ConfigurationError("set LB_INTERNAL_TOKEN (the shared secret of the internal API)")
+    return settings.prefs_credentials_key, settings.internal_token
+
+
+def create_app(
+    settings: Settings,
+    *,
+    ledger: LedgerFactory | None = None,
+    billcom: BillcomFactory | None = None,
+    publisher: EventPublisher | None = None,
+    kafka_ready: Callable[[], Awaitable[bool]] | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass fake connector factories and, for unit tests, an in-memory
+    publisher (then no Kafka client is started)."""
+    key, _ = check_secrets(settings)
+    engine = make_engine(settings.database)
+    sessions = make_sessionmaker(engine)
+    http = httpx.AsyncClient(timeout=15)
+    qbo_http = httpx.AsyncClient(timeout=30)
+    billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=30)
+    probe = KafkaProbe(settings.kafka) if kafka_ready is None else None
+    cipher = CredentialCipher(key)
+    oauth = QboOAuth(
+        http,
+        oauth_url=settings.qbo_oauth_url,
+        authorize_url=settings.authorize_url,
+        redirect_uri=settings.qbo_redirect_uri,
+    )
+    ledger_connectors = ledger or ledger_factory(
+        qbo_http, base_url=settings.qbo_base_url, oauth=oauth, sessions=sessions, cipher=cipher
+    )
+    services = Services(
+        settings=settings,
+        sessions=sessions,
+        cipher=cipher,
+        publisher=publisher or _NotStarted(),
+        chart=ChartOfAccounts(ledger_connectors, settings.chart_cache_seconds),
+        ledger_factory=ledger_connectors,
+        billcom_factory=billcom or billcom_factory(billcom_http),
+        oauth=oauth,
+        kafka_ready=kafka_ready or probe or _never,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # aiokafka clients must be created inside the running loop
+        if settings.run_migrations:
+            await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
+        own: AiokafkaPublisher | None = None
+        runner: ConsumerRunner | None = None
+        task: asyncio.Task[None] | None = None
+        try:
+            if publisher is None:
+                own = AiokafkaPublisher(settings.kafka, client_id="prefs-api")
+                await own.start()
+                services.publisher = own
+            if settings.consume_outcomes:
+                runner = outcomes_consumer(settings, services)
+                await runner.start()
+                app.state.consumer = None
+                task = asyncio.create_task(runner.run(), name="prefs-api-outcomes")
+            yield
+        finally:
+            if runner is not None:
+                await runner.stop()
+                if task is not None:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await asyncio.wait_for(task, 5)
+            if own is not None:
+                await own.stop()
+            if probe is not None:
+                await probe.close()
+            for client in (http, qbo_http, billcom_http):
+                await client.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        dependencies=[Depends(reject_nul)],
+        title="LedgerBridge prefs-api",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.consumer = None
+    problems.install(app)
+    for module in (health, connections, preferences, mappings, synclog, keys, internal):
+        app.include_router(module.router)
+    install_openapi(app)
+    return app
+
+
+async def _never() -> bool:
+    return False
+
+
+def outcomes_consumer(settings: Settings, services: Services) -> ConsumerRunner:
+    config = ConsumerConfig(
+        name=CONSUMER_NAME,
+        group_id=GROUP_ID,
+        topics=[settings.kafka.topics.outcomes],
+        dlq_topic=settings.kafka.topics.dlq,
+    )
+    return ConsumerRunner(
+        config, settings.kafka, handle_outcome, services.sessions, inbox, services.publisher
+    )
+
+
+class _NotStarted:
+    """Stands in for the Kafka publisher until the lifespan starts it."""
+
+    async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
+        raise RuntimeError("the Kafka publisher is not started (app lifespan not running)")
+
+    async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
+        raise RuntimeError("the Kafka publisher is not started (app lifespan not running)")
+
+
+DESCRIPTION = """Connections, sync preferences, mappings, API keys, the sync log and report of
+LedgerBridge. Every route but `/healthz`, `/readyz`, `/metrics` and the OAuth callback needs an API
+key (`X-API-Key: lbk_...` or `Authorization: Bearer lbk_...`); a key sees only its tenant's
+connections (others answer 404). Errors are `application/problem+json` (RFC 9457)."""

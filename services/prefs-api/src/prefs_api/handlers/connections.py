@@ -1,0 +1,209 @@
+"""Connections: create, read, update, disable; credentials sealed at rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.events.models import LedgerKind, PreferencesChanged
+from ledgerbridge_common.prefs_client import ConnectionInfo, QboCredentials, WebhookSecret
+from prefs_api.adapters import repository as repo
+from prefs_api.adapters.crypto import CredentialCipher, CredentialsError
+from prefs_api.deps import Services
+from prefs_api.domain.access import Principal
+from prefs_api.domain.catalog import PreferenceValues
+from prefs_api.problems import ProblemError, not_found
+from prefs_api.schemas import (
+    ConnectionCreate,
+    ConnectionOut,
+    ConnectionUpdate,
+    CredentialsSummary,
+    QboCredentialsIn,
+)
+
+log = logging.getLogger(__name__)
+
+
+def to_info(row: RowMapping, cipher: CredentialCipher) -> ConnectionInfo:
+    billcom, qbo = cipher.open(row["credentials"])
+    return ConnectionInfo(
+        connection_id=row["id"],
+        tenant_id=row["tenant_id"],
+        name=row["name"],
+        status=row["status"],
+        billcom_org_id=row["billcom_org_id"],
+        ledger_kind=LedgerKind(row["ledger_kind"]),
+        ledger_company_id=row["ledger_company_id"] or "",
+        billcom=billcom,
+        qbo=qbo,
+    )
+
+
+def readable_infos(rows: Sequence[RowMapping], cipher: CredentialCipher) -> list[ConnectionInfo]:
+    """Connections whose credentials decrypt; the others are logged (by id) and left out."""
+    out = []
+    for row in rows:
+        try:
+            out.append(to_info(row, cipher))
+        except CredentialsError:
+            log.error("credentials of connection %s cannot be decrypted with the configured key", row["id"])
+    return out
+
+
+def to_public(row: RowMapping, cipher: CredentialCipher) -> ConnectionOut:
+    billcom, qbo = cipher.open(row["credentials"])
+    tokens = qbo.tokens if qbo else None
+    return ConnectionOut(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        name=row["name"],
+        status=row["status"],
+        billcom_org_id=row["billcom_org_id"],
+        ledger_kind=LedgerKind(row["ledger_kind"]),
+        ledger_company_id=row["ledger_company_id"] or None,
+        credentials=CredentialsSummary(
+            billcom_login=billcom is not None,
+            billcom_webhook_security_key=bool(billcom and billcom.webhook_security_key),
+            qbo_client=qbo is not None,
+            qbo_tokens=tokens is not None,
+            qbo_access_expires_at=tokens.access_expires_at if tokens else None,
+            qbo_webhook_verifier_token=bool(qbo and qbo.webhook_verifier_token),
+        ),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def visible_connection(
+    session: AsyncSession, principal: Principal, connection_id: str, *, lock: bool = False
+) -> RowMapping:
+    """The connection if this key may see it; 404 otherwise (never 403: no existence leak)."""
+    row = await repo.get_connection(session, connection_id, lock=lock)
+    if row is None or not principal.sees(row["tenant_id"], row["id"]):
+        raise not_found()
+    return row
+
+
+async def list_visible(session: AsyncSession, principal: Principal, status: str | None) -> list[RowMapping]:
+    rows = await repo.list_connections(
+        session, tenant_id=principal.tenant_id, ids=principal.connection_ids, status=status
+    )
+    return list(rows)
+
+
+def _merge_qbo(new: QboCredentialsIn | None, old: QboCredentials | None) -> QboCredentials | None:
+    if new is None:
+        return old
+    tokens = new.tokens or (old.tokens if old else None)
+    return QboCredentials(
+        client_id=new.client_id,
+        client_secret=new.client_secret,
+        tokens=tokens,
+        webhook_verifier_token=new.webhook_verifier_token,
+    )
+
+
+async def publish_prefs_changed(services: Services, connection_id: str, version: int) -> None:
+    """After the commit, so a consumer that re-reads sees the new version."""
+    env = Envelope.wrap(PreferencesChanged(version=version), connection_id=connection_id)
+    try:
+        await services.publisher.publish(services.settings.kafka.topics.prefs, env, key=connection_id)
+    except Exception:  # the version is saved; caches expire on their own TTL
+        log.exception("PreferencesChanged not published for version %s", version)
+
+
+async def create_connection(
+    services: Services, principal: Principal, body: ConnectionCreate
+) -> ConnectionOut:
+    if principal.connection_ids is not None:
+        raise ProblemError(403, "Forbidden", "A key bound to connections cannot create one", kind="forbidden")
+    connection_id = body.id or f"conn-{uuid.uuid4().hex[:12]}"
+    qbo = _merge_qbo(body.qbo, None)
+    now = dt.datetime.now(dt.UTC)
+    async with services.sessions.begin() as session:
+        if await repo.get_connection(session, connection_id) is not None:
+            raise ProblemError(409, "Conflict", f"Connection id '{connection_id}' is taken", kind="conflict")
+        await repo.insert_connection(
+            session,
+            id=connection_id,
+            tenant_id=principal.tenant_id,
+            name=body.name,
+            status="active",
+            billcom_org_id=body.billcom_org_id,
+            ledger_kind=body.ledger_kind.value,
+            ledger_company_id=body.ledger_company_id or "",
+            credentials=services.cipher.seal(body.billcom, qbo),
+            created_at=now,
+            updated_at=now,
+        )
+        await repo.insert_version(session, connection_id, 1, PreferenceValues(), [], principal.key_id)
+        row = await repo.get_connection(session, connection_id)
+    assert row is not None
+    await publish_prefs_changed(services, connection_id, 1)
+    return to_public(row, services.cipher)
+
+
+async def update_connection(
+    services: Services, principal: Principal, connection_id: str, body: ConnectionUpdate
+) -> ConnectionOut:
+    async with services.sessions.begin() as session:
+        row = await visible_connection(session, principal, connection_id, lock=True)
+        values: dict[str, object] = {
+            k: v
+            for k, v in body.model_dump(include={"name", "billcom_org_id", "ledger_company_id"}).items()
+            if v is not None
+        }
+        if "billcom" in body.model_fields_set or "qbo" in body.model_fields_set:
+            billcom, qbo = services.cipher.open(row["credentials"])
+            if "billcom" in body.model_fields_set:
+                billcom = body.billcom
+            if "qbo" in body.model_fields_set:
+                qbo = _merge_qbo(body.qbo, qbo) if body.qbo else None
+            values["credentials"] = services.cipher.seal(billcom, qbo)
+        if values:
+            await repo.update_connection(session, connection_id, **values)
+        row = await visible_connection(session, principal, connection_id)
+    services.chart.drop(connection_id)
+    return to_public(row, services.cipher)
+
+
+async def set_status(
+    services: Services, principal: Principal, connection_id: str, status: str
+) -> ConnectionOut:
+    async with services.sessions.begin() as session:
+        await visible_connection(session, principal, connection_id, lock=True)
+        await repo.update_connection(session, connection_id, status=status)
+        row = await visible_connection(session, principal, connection_id)
+    return to_public(row, services.cipher)
+
+
+async def webhook_secrets(services: Services, vendor: str) -> list[WebhookSecret]:
+    async with services.sessions() as session:
+        rows = await repo.list_connections(session, status="active")
+    out = []
+    for info in readable_infos(rows, services.cipher):
+        if vendor == "qbo" and info.qbo and info.qbo.webhook_verifier_token:
+            out.append(
+                WebhookSecret(
+                    connection_id=info.connection_id,
+                    vendor="qbo",
+                    company_id=info.ledger_company_id,
+                    secret=info.qbo.webhook_verifier_token,
+                )
+            )
+        elif vendor == "billcom" and info.billcom and info.billcom.webhook_security_key:
+            out.append(
+                WebhookSecret(
+                    connection_id=info.connection_id,
+                    vendor="billcom",
+                    company_id=info.billcom_org_id,
+                    secret=info.billcom.webhook_security_key,
+                )
+            )
+    return out

@@ -1,0 +1,105 @@
+"""Bodies of the sync log, report, conflicts and replay routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledgerbridge_common.canonical.models import ObjectType
+
+Status = Literal["posted", "skipped", "failed", "parked"]
+
+
+class LogEntry(BaseModel):
+    id: int
+    connection_id: str
+    command_id: str
+    status: Status
+    object_type: str
+    source_ref: str = Field(examples=["billcom:bill:00n01ABCDEFGHIJKLMNO"])
+    target_side: str | None
+    target_id: str | None
+    error_code: str | None
+    error_message: str | None
+    reason: str | None = Field(examples=["Vendor 'Acme Supplies' is not in QuickBooks yet; waiting for it"])
+    attempts: int
+    decision: dict[str, Any] | None
+    producer: str
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    replayed_at: dt.datetime | None
+
+
+class LogPage(BaseModel):
+    items: list[LogEntry]
+    next_before_id: int | None = Field(description="Pass as before_id for the next (older) page.")
+
+
+class CountRow(BaseModel):
+    connection_id: str
+    status: Status
+    object_type: str
+    count: int
+
+
+class ConnectionHealth(BaseModel):
+    connection_id: str
+    name: str
+    status: str
+    last_sync_at: dt.datetime | None
+    last_outcome_at: dt.datetime | None
+    freshness_seconds: float | None = Field(description="Seconds since the last posted/skipped outcome.")
+    counts: dict[str, int]
+
+
+class Report(BaseModel):
+    generated_at: dt.datetime
+    since: dt.datetime | None
+    connections: list[ConnectionHealth]
+    counts: list[CountRow]
+    errors: list[LogEntry] = Field(
+        description="Failed and parked items not replayed since, with their reasons."
+    )
+    open_conflicts: int
+
+
+class Conflict(BaseModel):
+    id: int
+    connection_id: str
+    sync_log_id: int
+    command_id: str
+    object_type: str
+    source_ref: str
+    target_side: str | None
+    target_id: str | None
+    rule: str = Field(examples=["master"])
+    winner: str | None = Field(examples=["billcom"])
+    reason: str
+    changed_fields: list[str]
+    winning_version: dict[str, Any] | None
+    losing_version: dict[str, Any]
+    status: Literal["open", "overridden", "dismissed"]
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolved_by: str | None
+
+
+class ConflictPage(BaseModel):
+    items: list[Conflict]
+    next_before_id: int | None
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    connection_id: str = Field(min_length=1, max_length=64)
+    statuses: list[Literal["failed", "parked"]] = Field(default=["failed", "parked"], min_length=1)
+    object_type: ObjectType | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class Replayed(BaseModel):
+    replayed: int
+    event_ids: list[str]
+    source_refs: list[str]

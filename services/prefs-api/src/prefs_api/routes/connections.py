@@ -1,0 +1,119 @@
+"""Connections, the QBO connect flow and Sync Now."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.events.models import SyncRequested
+from prefs_api.deps import Admin, Reader, ServicesDep, Writer
+from prefs_api.handlers import connections as handlers
+from prefs_api.handlers import oauth
+from prefs_api.problems import ProblemError, problem_responses
+from prefs_api.schemas import (
+    Accepted,
+    AuthorizeOut,
+    ConnectionCreate,
+    ConnectionOut,
+    ConnectionUpdate,
+    OAuthResult,
+)
+
+router = APIRouter(prefix="/v1", tags=["connections"], responses=problem_responses(401, 403, 404, 422))
+ConnectionId = Annotated[str, "connection id"]
+
+
+@router.post("/connections", status_code=201, response_model=ConnectionOut, responses=problem_responses(409))
+async def create_connection(services: ServicesDep, principal: Admin, body: ConnectionCreate) -> ConnectionOut:
+    """Create a connection (BILL organization ↔ ledger company) in the key's tenant. Credentials
+    are stored encrypted and never returned."""
+    return await handlers.create_connection(services, principal, body)
+
+
+@router.get("/connections", response_model=list[ConnectionOut])
+async def list_connections(
+    services: ServicesDep, principal: Reader, status: Literal["active", "disabled"] | None = None
+) -> list[ConnectionOut]:
+    """The connections this key may see."""
+    async with services.sessions() as session:
+        rows = await handlers.list_visible(session, principal, status)
+    return [handlers.to_public(r, services.cipher) for r in rows]
+
+
+@router.get("/connections/{connection_id}", response_model=ConnectionOut)
+async def read_connection(services: ServicesDep, principal: Reader, connection_id: str) -> ConnectionOut:
+    """One connection (without credentials)."""
+    async with services.sessions() as session:
+        row = await handlers.visible_connection(session, principal, connection_id)
+    return handlers.to_public(row, services.cipher)
+
+
+@router.patch("/connections/{connection_id}", response_model=ConnectionOut)
+async def update_connection(
+    services: ServicesDep, principal: Admin, connection_id: str, body: ConnectionUpdate
+) -> ConnectionOut:
+    """Rename, re-point or replace credentials (a credentials block replaces the stored one; QBO
+    tokens are kept when omitted)."""
+    return await handlers.update_connection(services, principal, connection_id, body)
+
+
+@router.post("/connections/{connection_id}/disable", response_model=ConnectionOut)
+async def disable_connection(services: ServicesDep, principal: Admin, connection_id: str) -> ConnectionOut:
+    """Stop syncing this connection (nothing is deleted)."""
+    return await handlers.set_status(services, principal, connection_id, "disabled")
+
+
+@router.post("/connections/{connection_id}/enable", response_model=ConnectionOut)
+async def enable_connection(services: ServicesDep, principal: Admin, connection_id: str) -> ConnectionOut:
+    """Resume syncing a disabled connection."""
+    return await handlers.set_status(services, principal, connection_id, "active")
+
+
+@router.get(
+    "/connections/{connection_id}/qbo/authorize",
+    response_model=AuthorizeOut,
+    responses=problem_responses(409),
+)
+async def qbo_authorize(services: ServicesDep, principal: Admin, connection_id: str) -> AuthorizeOut:
+    """Start the QBO OAuth connect flow: send the user to ``authorize_url``."""
+    return await oauth.authorize(services, principal, connection_id)
+
+
+@router.get(
+    "/oauth/qbo/callback",
+    response_model=OAuthResult,
+    responses=problem_responses(400, 409, 502),
+    openapi_extra={"security": []},
+)
+async def qbo_callback(
+    services: ServicesDep,
+    code: Annotated[str, Query(min_length=1, max_length=2000)],
+    state: Annotated[str, Query(min_length=1, max_length=4000)],
+    realm_id: Annotated[str, Query(alias="realmId", min_length=1, max_length=64)],
+) -> OAuthResult:
+    """Where Intuit redirects after consent: exchanges the code at the token endpoint and stores
+    the tokens. Authenticated by the signed, time-limited ``state`` (no API key)."""
+    return await oauth.callback(services, code=code, state=state, realm_id=realm_id)
+
+
+@router.post(
+    "/connections/{connection_id}/sync-now",
+    status_code=202,
+    response_model=Accepted,
+    responses=problem_responses(409),
+)
+async def sync_now(
+    services: ServicesDep, principal: Writer, connection_id: str, full: bool = False
+) -> Accepted:
+    """Ask the sweeper to sweep this connection now (does not move the automatic schedule)."""
+    async with services.sessions() as session:
+        row = await handlers.visible_connection(session, principal, connection_id)
+    if row["status"] != "active":
+        raise ProblemError(
+            409, "Connection disabled", "Enable the connection before syncing it", kind="conflict"
+        )
+    env = Envelope.wrap(SyncRequested(trigger="sync_now", full=full), connection_id=connection_id)
+    await services.publisher.publish(services.settings.kafka.topics.prefs, env, key=connection_id)
+    return Accepted(event_id=env.event_id, detail="Sync requested; the sweeper picks it up within seconds")

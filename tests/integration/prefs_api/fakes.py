@@ -1,0 +1,67 @@
+"""Fake vendors for prefs-api tests: a ledger chart of accounts and a BILL organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerbridge_common.canonical.models import Account, BankAccount, ObjectType
+
+
+def qbo_chart() -> dict[str, Account]:
+    rows = [
+        ("33", "Accounts Payable (A/P)", "Accounts Payable", True),
+        ("84", "Accounts Receivable (A/R)", "Accounts Receivable", True),
+        ("7", "Office Expenses", "Expense", True),
+        ("81", "Exchange Gain or Loss", "Other Expense", True),
+        ("79", "Sales of Product Income", "Income", True),
+        ("91", "BILL Money Out Clearing", "Bank", True),
+        ("92", "BILL Money In Clearing", "Bank", True),
+        ("35", "Checking", "Bank", True),
+        ("36", "Savings", "Bank", True),
+        ("4", "Undeposited Funds", "Other Current Asset", True),
+        ("50", "Old Bank", "Bank", False),
+    ]
+    return {i: Account(id=i, name=n, account_type=t, active=a) for i, n, t, a in rows}
+
+
+@dataclass
+class FakeLedger:
+    accounts: dict[str, Account] = field(default_factory=qbo_chart)
+    ledger_kind: str = "quickbooks_online"
+    calls: int = 0
+
+    async def list_accounts(self) -> list[Account]:
+        self.calls += 1
+        return list(self.accounts.values())
+
+
+@dataclass
+class FakeBillcom:
+    """BILL's own chart of accounts has other ids than the ledger's."""
+
+    accounts: dict[str, Account] = field(
+        default_factory=lambda: {
+            "0ca01CHECKING000000": Account(id="0ca01CHECKING000000", name="Checking", account_type="Bank"),
+            "0ca01SAVINGS0000000": Account(id="0ca01SAVINGS0000000", name="Savings", account_type="Bank"),
+        }
+    )
+    updates: list[tuple[str, str | None]] = field(default_factory=list)
+
+    async def find_by_name(self, object_type: ObjectType, name: str) -> Account | None:
+        return next((a for a in self.accounts.values() if a.name == name), None)
+
+    async def read(self, object_type: ObjectType, object_id: str) -> Account | None:
+        return self.accounts.get(object_id)
+
+    async def update_bank_account_gl(
+        self, bank_account_id: str, chart_of_account_id: str | None
+    ) -> BankAccount:
+        self.updates.append((bank_account_id, chart_of_account_id))
+        return BankAccount(
+            id=bank_account_id, name="x", last4="0000", chart_of_account_id=chart_of_account_id
+        )
+
+
+def factory(fake: Any) -> Any:
+    return lambda connection: fake
