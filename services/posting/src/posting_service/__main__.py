@@ -1,0 +1,19 @@
+"""``python -m posting_service``: the posting service on ``settings.http_host:http_port``."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from ledgerbridge_common.logging import configure_logging
+from posting_service.bootstrap import create_app
+from posting_service.settings import Settings
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.service_name, settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The backlog path: when one poll holds more than ``threshold`` independent creates for a
+connection, post them through ``LedgerConnector.batch()`` before the records are handled one by one.
+
+Design: ``BatchingConsumerRunner`` subclasses the shared ``ConsumerRunner`` and only adds a
+pre-pass over each partition's fetched records (the per-record API, inbox, outcome publishing and
+offset commits are unchanged). The pre-pass writes, for each item the batch posted, the ref, the
+double-entry lines and the journal row with its outcome, in one transaction per item. The regular
+per-record handler then finds the command journaled as posted and re-emits that outcome without a
+write, so a crash anywhere in between is replay safe. Items the batch refused (or everything, if the
+call failed) simply take the per-record path, which looks the object up by tag before creating.
+
+Eligible: ledger upsert/transfer/journal commands whose source ref has never been journaled nor
+posted, the first record for that source ref in the poll, and whose placeholders and
+``depends_on`` are either already posted or other eligible items. Chunks hold at most ``size``
+items and never an item and one it depends on (those go to a later chunk, resolved after it posts).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import ConsumerRecord
+
+from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
+from ledgerbridge_common.connectors.ports import BatchItem
+from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.events.models import PostingRequested, Side, deterministic_id
+from ledgerbridge_common.kafka.consumer import ConsumerRunner
+from posting_service.adapters import repository as repo
+from posting_service.domain.batch_plan import Candidate, plan_chunks
+from posting_service.domain.placeholders import find_placeholders, resolve
+from posting_service.execute import PostingDeps, record_posted, request_id_for, tag_for
+from posting_service.metrics import BATCH_ITEMS
+from posting_service.writers import WriteResult
+
+log = logging.getLogger(__name__)
+BATCHABLE_ACTIONS = frozenset({"upsert", "transfer", "journal"})
+
+
+def _needs(cmd: PostingRequested) -> frozenset[str]:
+    return frozenset(find_placeholders(cmd.desired)) | frozenset(cmd.depends_on)
+
+
+def _commands(records: Sequence[ConsumerRecord[Any, Any]]) -> dict[str, list[PostingRequested]]:
+    """Per connection, the records that could go through a batch (first record per source ref)."""
+    seen: dict[str, set[str]] = {}
+    groups: dict[str, list[PostingRequested]] = {}
+    for record in records:
+        try:
+            envelope = Envelope.from_bytes(record.value)
+            if envelope.type != PostingRequested.event_type:
+                continue
+            cmd = envelope.event()
+        except ValueError:
+            continue
+        assert isinstance(cmd, PostingRequested)
+        refs = seen.setdefault(envelope.connection_id, set())
+        first = cmd.source_ref not in refs
+        refs.add(cmd.source_ref)
+        if (
+            first
+            and cmd.target_side is Side.LEDGER
+            and cmd.action in BATCHABLE_ACTIONS
+            and cmd.desired is not None
+            and cmd.target_id is None
+        ):
+            groups.setdefault(envelope.connection_id, []).append(cmd)
+    return groups
+
+
+class BatchPoster:
+    def __init__(self, deps: PostingDeps, *, threshold: int = 5, size: int = 30) -> None:
+        self.deps = deps
+        self.threshold = threshold
+        self.size = min(size, 30)
+        self.batches = 0
+
+    async def prepare(self, records: Sequence[ConsumerRecord[Any, Any]]) -> int:
+        posted = 0
+        for connection_id, cmds in _commands(records).items():
+            if len(cmds) > self.threshold:
+                posted += await self._post_connection(connection_id, cmds)
+        return posted
+
+    async def _eligible(self, connection_id: str, cmds: list[PostingRequested]) -> list[PostingRequested]:
+        refs = [c.source_ref for c in cmds]
+        needed = {r for c in cmds for r in _needs(c)}
+        async with self.deps.sessions() as session:
+            journaled = await repo.journaled_sources(session, connection_id, refs)
+            posted = await repo.target_ids(session, connection_id, Side.LEDGER.value, [*refs, *needed])
+        fresh = [c for c in cmds if c.source_ref not in journaled and c.source_ref not in posted]
+        candidates = {c.source_ref for c in fresh}
+        return [
+            c
+            for c in fresh
+            if all(r in posted or r in candidates for r in _needs(c))
+            and not (isinstance(obj := c.desired_object(), JournalEntry) and not obj.balanced)
+        ]
+
+    async def _post_connection(self, connection_id: str, cmds: list[PostingRequested]) -> int:
+        eligible = await self._eligible(connection_id, cmds)
+        if len(eligible) <= self.threshold:
+            return 0
+        by_ref = {c.source_ref: c for c in eligible}
+        chunks = plan_chunks(
+            [Candidate(c.command_id, c.source_ref, _needs(c)) for c in eligible], size=self.size
+        )
+        posted = 0
+        try:
+            ledger = await self.deps.connectors.ledger(connection_id)
+            for chunk in chunks:
+                posted += await self._post_chunk(connection_id, ledger, [by_ref[c.source_ref] for c in chunk])
+        except Exception:  # the per-record path takes over, looking objects up by tag first
+            log.warning("batch posting stopped; the per-record path takes over", exc_info=True)
+        return posted
+
+    async def _post_chunk(self, connection_id: str, ledger: Any, chunk: list[PostingRequested]) -> int:
+        async with self.deps.sessions() as session:
+            ids = await repo.target_ids(
+                session, connection_id, Side.LEDGER.value, {r for c in chunk for r in _needs(c)}
+            )
+        items: dict[str, tuple[PostingRequested, CanonicalObject]] = {}
+        for cmd in chunk:
+            assert cmd.desired is not None
+            desired, missing = resolve(cmd.desired, ids)
+            if not missing:
+                items[f"b{len(items)}"] = (cmd, parse_canonical(cmd.object_type, desired))
+        if not items:
+            return 0
+        attempts = {
+            key: await repo.mark_attempt(
+                self.deps.sessions, cmd, connection_id, request_id_for(cmd.command_id)
+            )
+            for key, (cmd, _) in items.items()
+        }
+        batch = [
+            BatchItem(item_id=key, obj=obj, tag=tag_for(cmd.source_ref)) for key, (cmd, obj) in items.items()
+        ]
+        request_id = deterministic_id("batch", *(cmd.command_id for cmd, _ in items.values()))
+        self.batches += 1
+        results = await ledger.batch(batch, request_id=request_id)
+        posted = 0
+        for result in results:
+            if result.item_id not in items or result.obj is None or result.error is not None:
+                BATCH_ITEMS.labels("refused").inc()
+                log.info("batch item %s not posted: %s", result.item_id, result.error)
+                continue
+            cmd, _ = items[result.item_id]
+            async with self.deps.sessions() as session, session.begin():
+                await record_posted(
+                    session, cmd, connection_id, WriteResult(result.obj, wrote=True), attempts[result.item_id]
+                )
+            BATCH_ITEMS.labels("posted").inc()
+            posted += 1
+        return posted
+
+
+class BatchingConsumerRunner(ConsumerRunner):
+    """``ConsumerRunner`` plus the batch pre-pass over each partition's fetched records."""
+
+    def __init__(self, *args: Any, batcher: BatchPoster | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.batcher = batcher
+
+    async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
+        if self.batcher is not None and not self._stopping.is_set():
+            try:
+                await self.batcher.prepare(records)
+            except Exception:
+                log.exception("batch pre-pass failed; handling records one by one")
+        return await super()._handle_partition(records)

@@ -1,0 +1,1 @@
+"""Pure posting logic: placeholders, double-entry lines, batch planning, bookkeeper reasons."""

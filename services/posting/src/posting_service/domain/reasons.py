@@ -1,0 +1,99 @@
+"""Turn a permanent vendor error into a reason a bookkeeper understands."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ledgerbridge_common.canonical.models import ObjectType
+from ledgerbridge_common.errors import (
+    AuthRevokedError,
+    ClosedPeriodError,
+    ConnectorError,
+    DuplicateError,
+    NotFoundError,
+    ValidationError,
+)
+from ledgerbridge_common.events.models import Side
+
+LABELS = {
+    ObjectType.VENDOR: "vendor",
+    ObjectType.CUSTOMER: "customer",
+    ObjectType.ACCOUNT: "account",
+    ObjectType.CLASS: "class",
+    ObjectType.DEPARTMENT: "department",
+    ObjectType.LOCATION: "location",
+    ObjectType.ITEM: "product or service",
+    ObjectType.BILL: "bill",
+    ObjectType.VENDOR_CREDIT: "vendor credit",
+    ObjectType.BILL_PAYMENT: "bill payment",
+    ObjectType.INVOICE: "invoice",
+    ObjectType.RECEIVED_PAYMENT: "customer payment",
+    ObjectType.FUNDS_TRANSFER: "transfer",
+    ObjectType.JOURNAL_ENTRY: "journal entry",
+}
+DOC_NUMBER = re.compile(r"DocNumber=([^\s,;)]+)")
+
+
+def side_name(side: Side) -> str:
+    return "QuickBooks" if side is Side.LEDGER else "BILL"
+
+
+def _article(label: str) -> str:
+    return "an" if label[0] in "aeiou" else "a"
+
+
+def reason_for(
+    exc: ConnectorError, object_type: ObjectType, desired: dict[str, Any] | None, side: Side
+) -> str:
+    target = side_name(side)
+    label = LABELS.get(object_type, object_type.value)
+    desired = desired or {}
+    detail = exc.detail or exc.message
+    if isinstance(exc, DuplicateError):
+        if exc.code == "6240" or ("name" in exc.message.lower() and "document" not in exc.message.lower()):
+            name = desired.get("name") or "this name"
+            return (
+                f"{target} already has another customer, vendor or employee named '{name}' "
+                f"(names must be unique across them): rename one of them, then replay"
+            )
+        match = DOC_NUMBER.search(detail)
+        number = desired.get("number") or (match.group(1) if match else "?")
+        who = " from this vendor" if object_type in (ObjectType.BILL, ObjectType.VENDOR_CREDIT) else ""
+        return (
+            f"{target} already has {_article(label)} {label} with number {number}{who} "
+            "(duplicate document number)"
+        )
+    if isinstance(exc, ClosedPeriodError):
+        date = desired.get("date") or "this date"
+        return (
+            f"The books are closed in {target} for {date}: the {label} cannot be posted into a closed "
+            "period. Reopen the period or move the closing date, then replay."
+        )
+    if isinstance(exc, NotFoundError):
+        return (
+            f"{target} could not find something this {label} refers to (an account, vendor, customer, "
+            f"item or document that was deleted or made inactive): {detail}"
+        )
+    if isinstance(exc, AuthRevokedError):
+        return f"The {target} connection is no longer authorised: reconnect it, then replay."
+    if isinstance(exc, ValidationError):
+        return f"{target} rejected the {label}: {detail}"
+    return f"{target} refused the {label}: {detail}"
+
+
+def unbalanced_reason(debits: object, credits: object) -> str:
+    return f"The journal entry does not balance (debits {debits}, credits {credits}); nothing was posted."
+
+
+def parked_reason(missing: list[str]) -> str:
+    waiting = ", ".join(_describe_ref(ref) for ref in missing)
+    return f"waiting for {waiting} to be posted"
+
+
+def _describe_ref(source_ref: str) -> str:
+    parts = source_ref.split(":", 2)
+    if len(parts) == 3 and parts[1] in {t.value for t in ObjectType}:
+        label = LABELS.get(ObjectType(parts[1]), parts[1])
+        return f"{label} {parts[2]}"
+    return source_ref

@@ -1,0 +1,180 @@
+"""Executing one ``PostingRequested`` command: resolve placeholders (or park), write through the
+target's writer, record the ref, the journal and the double-entry lines, and build the outcome."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
+from ledgerbridge_common.errors import PermanentError
+from ledgerbridge_common.events.models import PostingRequested, Side, SyncOutcome
+from posting_service.adapters import repository as repo
+from posting_service.adapters.connectors import ConnectorFactory
+from posting_service.domain import outcomes
+from posting_service.domain.lines import lines_for, restatement, totals
+from posting_service.domain.placeholders import find_placeholders, resolve
+from posting_service.domain.reasons import parked_reason, reason_for, unbalanced_reason
+from posting_service.writers import NAME_LISTS, BillcomWriter, KnownRef, LedgerWriter, Writer, WriteResult
+
+log = logging.getLogger(__name__)
+
+VOIDS = frozenset({"void", "delete", "deactivate"})
+
+
+@dataclass
+class PostingDeps:
+    connectors: ConnectorFactory
+    sessions: async_sessionmaker[AsyncSession]
+    postings_topic: str
+    outcomes_topic: str
+    stale_retries: int = 3
+    rate_limit_wait_seconds: float = 60.0
+    attempts: dict[str, int] = field(default_factory=dict)
+
+
+def tag_for(source_ref: str) -> str:
+    return f"LB:{source_ref}"
+
+
+def request_id_for(command_id: str) -> str:
+    return command_id[:32]
+
+
+async def _writer(deps: PostingDeps, cmd: PostingRequested, connection_id: str) -> Writer:
+    async def on_attempt() -> None:
+        deps.attempts[cmd.command_id] = await repo.mark_attempt(
+            deps.sessions, cmd, connection_id, request_id_for(cmd.command_id)
+        )
+
+    if cmd.target_side is Side.LEDGER:
+        ledger = await deps.connectors.ledger(connection_id)
+        return LedgerWriter(ledger, stale_retries=deps.stale_retries, on_attempt=on_attempt)
+    return BillcomWriter(await deps.connectors.billcom(connection_id), on_attempt=on_attempt)
+
+
+async def _write(
+    writer: Writer,
+    cmd: PostingRequested,
+    desired: CanonicalObject | None,
+    known: KnownRef | None,
+    *,
+    lookup_tag: bool,
+) -> WriteResult | None:
+    rid = request_id_for(cmd.command_id)
+    if cmd.action in VOIDS:
+        if known is None:
+            return None
+        if cmd.action == "deactivate" or cmd.object_type in NAME_LISTS:
+            return await writer.deactivate(cmd.object_type, known.target_id, request_id=rid)
+        return await writer.void(cmd.object_type, known.target_id, request_id=rid)
+    if desired is None:
+        raise PermanentError(f"{cmd.action} command without a desired object", code="no_desired")
+    return await writer.upsert(
+        desired, known=known, request_id=rid, tag=tag_for(cmd.source_ref), lookup_tag=lookup_tag
+    )
+
+
+async def record_posted(
+    session: AsyncSession, cmd: PostingRequested, connection_id: str, result: WriteResult, attempts: int
+) -> SyncOutcome:
+    """Ref, double-entry lines and journal of a successful write, in the caller's transaction."""
+    side = cmd.target_side.value
+    await repo.save_ref(session, connection_id, side, cmd, result.obj)
+    if cmd.target_side is Side.LEDGER:
+        new = [] if cmd.action in VOIDS else lines_for(result.obj)
+        previous = await repo.source_net(session, connection_id, cmd.source_ref)
+        await repo.add_lines(session, connection_id, cmd, restatement(previous, new))
+    outcome = outcomes.posted(cmd, result.obj, attempts=attempts)
+    await repo.save_command(session, cmd, connection_id, outcome)
+    return outcome
+
+
+async def _refuse(
+    session: AsyncSession, cmd: PostingRequested, connection_id: str, outcome: SyncOutcome
+) -> SyncOutcome:
+    await repo.save_command(session, cmd, connection_id, outcome, error=outcome.reason)
+    await repo.unpark(session, cmd.command_id)
+    return outcome
+
+
+async def post_command(
+    cmd: PostingRequested, connection_id: str, session: AsyncSession, deps: PostingDeps
+) -> SyncOutcome:
+    side = cmd.target_side.value
+    attempts = deps.attempts.get(cmd.command_id, 0)
+    desired_json = cmd.desired
+    if desired_json is not None:
+        needed = find_placeholders(desired_json)
+        desired_json, missing = resolve(
+            desired_json, await repo.target_ids(session, connection_id, side, needed)
+        )
+        if missing:
+            await repo.park(session, cmd, connection_id, missing)
+            outcome = outcomes.not_posted(
+                cmd,
+                "parked",
+                reason=parked_reason(missing),
+                code="dependency_missing",
+                message=f"unresolved references: {', '.join(missing)}",
+                attempts=attempts,
+            )
+            await repo.save_command(session, cmd, connection_id, outcome)
+            return outcome
+    desired = None if desired_json is None else parse_canonical(cmd.object_type, desired_json)
+    if isinstance(desired, JournalEntry) and not desired.balanced:
+        debits, credits = totals(lines_for(desired))
+        return await _refuse(
+            session,
+            cmd,
+            connection_id,
+            outcomes.not_posted(
+                cmd,
+                "failed",
+                reason=unbalanced_reason(debits, credits),
+                code="unbalanced",
+                message=f"debits {debits} != credits {credits}",
+                attempts=attempts,
+            ),
+        )
+    ref = await repo.get_ref(session, connection_id, side, cmd.source_ref)
+    known = KnownRef(ref.target_id, ref.sync_token) if ref else None
+    if known is None and cmd.target_id:
+        known = KnownRef(cmd.target_id)
+    try:
+        writer = await _writer(deps, cmd, connection_id)
+        # a write may exist under our tag only if one was ever sent (journaled before sending)
+        tried = bool(await repo.journaled_sources(session, connection_id, [cmd.source_ref]))
+        result = await _write(writer, cmd, desired, known, lookup_tag=tried)
+    except PermanentError as exc:
+        log.warning("command %s refused: %s", cmd.command_id, exc)
+        attempts = deps.attempts.pop(cmd.command_id, attempts)
+        return await _refuse(
+            session,
+            cmd,
+            connection_id,
+            outcomes.not_posted(
+                cmd,
+                "failed",
+                reason=reason_for(exc, cmd.object_type, desired_json, cmd.target_side),
+                code=exc.code or type(exc).__name__,
+                message=str(exc),
+                attempts=attempts,
+                target_id=known.target_id if known else None,
+            ),
+        )
+    attempts = deps.attempts.pop(cmd.command_id, attempts)
+    if result is None:
+        outcome = outcomes.not_posted(
+            cmd,
+            "skipped",
+            reason="never posted, so there is nothing to void or deactivate",
+            code="not_posted",
+            message=f"no target object for {cmd.source_ref}",
+            attempts=attempts,
+        )
+        return await _refuse(session, cmd, connection_id, outcome)
+    await repo.unpark(session, cmd.command_id)
+    return await record_posted(session, cmd, connection_id, result, attempts)

@@ -1,0 +1,74 @@
+"""Kafka handlers: ``PostingRequested`` (execute, report) and ``PreferencesChanged`` (drop caches)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerbridge_common.errors import RateLimitedError
+from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.events.models import PostingRequested, PreferencesChanged, SyncOutcome
+from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.prefs_client import PrefsClient
+from posting_service.adapters import repository as repo
+from posting_service.execute import PostingDeps, post_command
+from posting_service.metrics import OUTCOMES
+
+log = logging.getLogger(__name__)
+
+
+async def release_parked(
+    session: AsyncSession, emitter: Emitter, deps: PostingDeps, connection_id: str, source_ref: str
+) -> None:
+    """Re-publish (oldest first) the commands that were waiting for ``source_ref``."""
+    for parked in await repo.take_parked(session, connection_id, source_ref):
+        log.info("releasing parked command %s (%s posted)", parked.command_id, source_ref)
+        emitter.emit(deps.postings_topic, parked, connection_id=connection_id)
+
+
+async def handle_posting(
+    cmd: PostingRequested, envelope: Envelope, session: AsyncSession, emitter: Emitter, deps: PostingDeps
+) -> None:
+    """Execute one command and emit exactly one ``SyncOutcome`` for it."""
+    connection_id = envelope.connection_id
+    journal = await repo.get_command(session, cmd.command_id)
+    if journal is not None and journal.status == "posted" and journal.outcome is not None:
+        outcome = SyncOutcome.model_validate(journal.outcome)
+    else:
+        try:
+            outcome = await post_command(cmd, connection_id, session, deps)
+        except RateLimitedError as exc:
+            # the runner sleeps retry_after while holding the partition; cap it (QBO asks 60 s)
+            if exc.retry_after is not None:
+                exc.retry_after = min(exc.retry_after, deps.rate_limit_wait_seconds)
+            raise
+    emitter.emit(deps.outcomes_topic, outcome, connection_id=connection_id)
+    OUTCOMES.labels(cmd.object_type.value, outcome.status).inc()
+    if outcome.status == "posted":
+        await release_parked(session, emitter, deps, connection_id, cmd.source_ref)
+
+
+async def handle_prefs_changed(envelope: Envelope, deps: PostingDeps, prefs: PrefsClient | None) -> None:
+    """Drop the connection's cached preferences and connectors."""
+    if prefs is not None:
+        prefs.drop_cached(envelope.connection_id)
+    deps.connectors.drop(envelope.connection_id)
+
+
+async def handle_envelope(
+    envelope: Envelope,
+    session: AsyncSession,
+    emitter: Emitter,
+    *,
+    deps: PostingDeps,
+    prefs: PrefsClient | None = None,
+) -> None:
+    if envelope.type == PostingRequested.event_type:
+        event = envelope.event()
+        assert isinstance(event, PostingRequested)
+        await handle_posting(event, envelope, session, emitter, deps)
+    elif envelope.type == PreferencesChanged.event_type:
+        await handle_prefs_changed(envelope, deps, prefs)
+    else:
+        log.debug("ignoring %s", envelope.type)

@@ -1,0 +1,41 @@
+"""Settings of the posting service (env prefix ``LB_``, nested ``__``)."""
+
+from __future__ import annotations
+
+from ledgerbridge_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "posting"
+    http_port: int = 18030
+
+    prefs_url: str = "http://127.0.0.1:18010"
+    internal_token: str = "dev-internal-token"
+    qbo_base_url: str = "http://127.0.0.1:18081"
+    qbo_oauth_url: str = "http://127.0.0.1:18081"
+    billcom_base_url: str = "http://127.0.0.1:18082/connect"
+    vendor_timeout_seconds: float = 30.0
+
+    qbo_per_minute: int = 500
+    qbo_concurrent: int = 10
+    qbo_cooldown_seconds: float = 60.0
+    """After a 429 the realm's limiter pauses this long (at most; QBO asks for 60 s)."""
+
+    rate_limit_wait_seconds: float = 60.0
+    """After a 429 the consumer waits this long (at most) before retrying the command."""
+
+    consumer_group: str = "ledgerbridge-posting"
+    consumer_name: str = "posting"
+    retry_budget_seconds: float = 300.0
+    """How long a command hit by 429/5xx is retried (partition held) before it goes to the DLQ."""
+    max_poll_records: int = 200
+
+    batch_threshold: int = 5
+    """Use the QBO batch endpoint when one poll holds more than this many independent creates
+    for one connection."""
+    batch_size: int = 30
+    """Items per batch call (QBO: at most 30)."""
+    stale_retries: int = 3
+    """Re-read and retry this many times on a stale SyncToken before handing back to the runner."""
+    run_migrations: bool = True
+    run_consumer: bool = True

@@ -1,0 +1,239 @@
+"""Exactly-once writes to one side: upsert by source ref, void, deactivate.
+
+Ledger (QBO): a known object is read by id and fully updated with its current SyncToken (a stale
+token → re-read and retry); nothing is written when the read-back already matches. An unknown
+object is first looked up by the tag we write (``LB:<source_ref>``) and, for name lists, by exact
+name (adopted instead of duplicated); only then created, with a deterministic ``requestid``. After a
+timeout whose outcome is unknown the lookup runs again before any second write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from ledgerbridge_common.canonical.fingerprint import fingerprint
+from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
+from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
+from ledgerbridge_common.errors import NotFoundError, OutcomeUnknownError, StaleObjectError, ValidationError
+from ledgerbridge_common.events.models import deterministic_id
+
+NAME_LISTS = frozenset(
+    {
+        ObjectType.VENDOR,
+        ObjectType.CUSTOMER,
+        ObjectType.ACCOUNT,
+        ObjectType.CLASS,
+        ObjectType.DEPARTMENT,
+        ObjectType.LOCATION,
+        ObjectType.ITEM,
+    }
+)
+
+OnAttempt = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class KnownRef:
+    target_id: str
+    sync_token: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    obj: CanonicalObject
+    """The object as the target returned it (read back)."""
+    wrote: bool
+    adopted: bool = False
+
+
+class Writer(Protocol):
+    async def upsert(
+        self,
+        desired: CanonicalObject,
+        *,
+        known: KnownRef | None,
+        request_id: str,
+        tag: str,
+        lookup_tag: bool = True,
+    ) -> WriteResult: ...
+
+    async def void(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult: ...
+
+    async def deactivate(
+        self, object_type: ObjectType, target_id: str, *, request_id: str
+    ) -> WriteResult: ...
+
+
+async def _no_attempt() -> None:
+    return None
+
+
+def _same(a: CanonicalObject, b: CanonicalObject) -> bool:
+    return fingerprint(a) == fingerprint(b)
+
+
+class LedgerWriter:
+    def __init__(
+        self, connector: LedgerConnector, *, stale_retries: int = 3, on_attempt: OnAttempt = _no_attempt
+    ) -> None:
+        self.connector = connector
+        self.stale_retries = stale_retries
+        self.on_attempt = on_attempt
+
+    async def _read(self, object_type: ObjectType, target_id: str) -> CanonicalObject:
+        current = await self.connector.read(object_type, target_id)
+        if current is None:
+            raise NotFoundError(f"{object_type.value} {target_id} no longer exists in the ledger", code="610")
+        return current
+
+    async def _lookup(
+        self, desired: CanonicalObject, tag: str, *, by_tag: bool = True
+    ) -> CanonicalObject | None:
+        found = await self.connector.find_by_tag(desired.object_type, tag) if by_tag else None
+        name = getattr(desired, "name", None)
+        if found is None and desired.object_type in NAME_LISTS and name:
+            found = await self.connector.find_by_name(desired.object_type, name)
+        return found
+
+    async def _update_from(
+        self, current: CanonicalObject, desired: CanonicalObject, *, request_id: str, tag: str
+    ) -> WriteResult:
+        for _ in range(self.stale_retries + 1):
+            if _same(current, desired):
+                return WriteResult(current, wrote=False)
+            assert current.id is not None
+            obj = desired.model_copy(update={"id": current.id, "sync_token": current.sync_token})
+            # same content → same request id (a safe retry); a new SyncToken is new content
+            rid = deterministic_id(request_id, "update", current.sync_token or "")
+            await self.on_attempt()
+            try:
+                return WriteResult(await self.connector.update(obj, request_id=rid, tag=tag), wrote=True)
+            except (StaleObjectError, OutcomeUnknownError):
+                current = await self._read(desired.object_type, current.id)
+        raise StaleObjectError(f"{desired.object_type.value} {current.id} kept changing under us")
+
+    async def upsert(
+        self,
+        desired: CanonicalObject,
+        *,
+        known: KnownRef | None,
+        request_id: str,
+        tag: str,
+        lookup_tag: bool = True,
+    ) -> WriteResult:
+        """``lookup_tag=False`` only when the journal proves no write was ever sent for this
+        source (the tag lookup scans recent objects: skipping it keeps backlogs cheap)."""
+        if known is not None:
+            current = await self._read(desired.object_type, known.target_id)
+            return await self._update_from(current, desired, request_id=request_id, tag=tag)
+        found = await self._lookup(desired, tag, by_tag=lookup_tag)
+        if found is None:
+            await self.on_attempt()
+            try:
+                return WriteResult(
+                    await self.connector.create(desired, request_id=request_id[:32], tag=tag), wrote=True
+                )
+            except OutcomeUnknownError:
+                found = await self._lookup(desired, tag)
+                if found is None:
+                    raise
+        result = await self._update_from(found, desired, request_id=request_id, tag=tag)
+        return WriteResult(result.obj, wrote=result.wrote, adopted=True)
+
+    async def void(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult:
+        current = await self._read(object_type, target_id)
+        if getattr(current, "voided", False):
+            return WriteResult(current, wrote=False)
+        for _ in range(self.stale_retries + 1):
+            await self.on_attempt()
+            try:
+                return WriteResult(
+                    await self.connector.void(object_type, target_id, request_id=request_id[:32]), wrote=True
+                )
+            except ValidationError as exc:
+                delete = getattr(self.connector, "delete", None)
+                if exc.code != "void" or delete is None:
+                    raise
+                # QBO cannot void this type (Bill, VendorCredit, JournalEntry): delete it instead
+                await delete(object_type, target_id, request_id=request_id[:32])
+                return WriteResult(current, wrote=True)
+            except (StaleObjectError, OutcomeUnknownError):
+                current = await self._read(object_type, target_id)
+                if getattr(current, "voided", False):
+                    return WriteResult(current, wrote=True)
+        raise StaleObjectError(f"{object_type.value} {target_id} kept changing under us")
+
+    async def deactivate(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult:
+        current = await self._read(object_type, target_id)
+        for _ in range(self.stale_retries + 1):
+            if not current.active:
+                return WriteResult(current, wrote=False)
+            await self.on_attempt()
+            try:
+                obj = await self.connector.deactivate(object_type, target_id, request_id=request_id[:32])
+                return WriteResult(obj, wrote=True)
+            except (StaleObjectError, OutcomeUnknownError):
+                current = await self._read(object_type, target_id)
+        raise StaleObjectError(f"{object_type.value} {target_id} kept changing under us")
+
+
+class BillcomWriter:
+    """BILL has no request ids nor notes to tag: name lists are matched by exact name."""
+
+    def __init__(self, connector: BillcomConnector, *, on_attempt: OnAttempt = _no_attempt) -> None:
+        self.connector = connector
+        self.on_attempt = on_attempt
+
+    async def _lookup(self, desired: CanonicalObject) -> CanonicalObject | None:
+        name = getattr(desired, "name", None)
+        if desired.object_type in NAME_LISTS and name:
+            return await self.connector.find_by_name(desired.object_type, name)
+        return None
+
+    async def _update_from(self, current: CanonicalObject, desired: CanonicalObject) -> WriteResult:
+        if _same(current, desired):
+            return WriteResult(current, wrote=False)
+        await self.on_attempt()
+        obj = desired.model_copy(update={"id": current.id, "sync_token": current.sync_token})
+        return WriteResult(await self.connector.update(obj), wrote=True)
+
+    async def upsert(
+        self,
+        desired: CanonicalObject,
+        *,
+        known: KnownRef | None,
+        request_id: str,
+        tag: str,
+        lookup_tag: bool = True,
+    ) -> WriteResult:
+        if known is not None:
+            current = await self.connector.read(desired.object_type, known.target_id)
+            if current is None:
+                raise NotFoundError(f"{desired.object_type.value} {known.target_id} no longer exists in BILL")
+            return await self._update_from(current, desired)
+        found = await self._lookup(desired)
+        if found is None:
+            await self.on_attempt()
+            try:
+                return WriteResult(await self.connector.create(desired), wrote=True)
+            except OutcomeUnknownError:
+                found = await self._lookup(desired)
+                if found is None:
+                    raise
+        result = await self._update_from(found, desired)
+        return WriteResult(result.obj, wrote=result.wrote, adopted=True)
+
+    async def _archive(self, object_type: ObjectType, target_id: str) -> WriteResult:
+        current = await self.connector.read(object_type, target_id)
+        if current is not None and not current.active:
+            return WriteResult(current, wrote=False)
+        await self.on_attempt()
+        return WriteResult(await self.connector.archive(object_type, target_id), wrote=True)
+
+    async def void(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult:
+        return await self._archive(object_type, target_id)
+
+    async def deactivate(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult:
+        return await self._archive(object_type, target_id)

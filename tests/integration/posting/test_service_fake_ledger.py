@@ -1,0 +1,118 @@
+"""The posting service end to end on real Kafka and PostgreSQL, with a fake ledger connector:
+batching of a backlog, replays, parking and release, retries of 429s."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from ledgerbridge_common.canonical.models import ObjectType
+from ledgerbridge_common.errors import RateLimitedError, RetryableError
+from posting_service.adapters.orm import posted_lines
+from tests.conftest import random_ref
+from tests.integration.posting.kafka_support import Outcomes, app_for, produce, running, settings_for
+from tests.unit.posting import builders as b
+from tests.unit.posting.fakes import FakeConnectors, FakeLedger
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
+
+
+async def assert_balanced(sessions, connection_id: str) -> int:
+    query = (
+        select(
+            posted_lines.c.command_id,
+            posted_lines.c.kind,
+            func.sum(posted_lines.c.debit),
+            func.sum(posted_lines.c.credit),
+        )
+        .where(posted_lines.c.connection_id == connection_id)
+        .group_by(posted_lines.c.command_id, posted_lines.c.kind)
+    )
+    async with sessions() as session:
+        rows = list(await session.execute(query))
+    for row in rows:
+        assert row[2] == row[3], row
+    return len(rows)
+
+
+async def test_backlog_goes_through_batches_without_a_dependency_in_the_same_batch(
+    kafka_settings, database_url, connection_id, sessions
+):
+    ledger = FakeLedger()
+    vendor_refs = [b.ref("vendor") for _ in range(2)]
+    cmds = [
+        b.command("vendor", r, b.vendor(random_ref("Vendor")), connection_id=connection_id)
+        for r in vendor_refs
+    ]
+    bills = [
+        b.command(
+            "bill",
+            b.ref("bill"),
+            b.bill(f"@ref:{vendor_refs[i % 2]}", number=f"B-{i}"),
+            depends_on=[vendor_refs[i % 2]],
+            connection_id=connection_id,
+        )
+        for i in range(40)
+    ]
+    cmds += bills
+    await produce(kafka_settings, connection_id, cmds)
+    app = app_for(settings_for(kafka_settings, database_url), connectors=FakeConnectors(ledger))
+    async with Outcomes(kafka_settings) as outcomes, running(app):
+        await outcomes.until(
+            lambda seen: len({o.command_id for o in seen if o.status == "posted"}) == len(cmds)
+        )
+    assert ledger.batches, "the backlog did not use the batch endpoint"
+    tag_of = {f"LB:{c.source_ref}": c for c in cmds}
+    for batch in ledger.batches:
+        assert len(batch) <= 30
+        in_batch = {tag_of[item.tag].source_ref for item in batch if item.tag}
+        for item in batch:
+            assert not set(tag_of[item.tag].depends_on) & in_batch  # type: ignore[index]
+    assert len(ledger.of_type(ObjectType.BILL)) == 40
+    assert len(ledger.of_type(ObjectType.VENDOR)) == 2
+    vendor_ids = {o.id for o in ledger.of_type(ObjectType.VENDOR)}
+    assert {bill.vendor_id for bill in ledger.of_type(ObjectType.BILL)} == vendor_ids  # type: ignore[attr-defined]
+    assert all(len(outcomes.by_command(c.command_id)) == 1 for c in cmds)
+    assert await assert_balanced(sessions, connection_id) == 40
+
+
+async def test_replay_parking_release_and_retries(kafka_settings, database_url, connection_id, sessions):
+    ledger = FakeLedger()
+    ledger.inject("create", RateLimitedError("throttled", retry_after=0.2), RetryableError("503"))
+    vendor_ref, bill_ref, pay_ref = b.ref("vendor"), b.ref("bill"), b.ref("bill_payment")
+    bill_cmd = b.command(
+        "bill", bill_ref, b.bill(f"@ref:{vendor_ref}"), depends_on=[vendor_ref], connection_id=connection_id
+    )
+    pay_cmd = b.command(
+        "bill_payment",
+        pay_ref,
+        b.bill_payment(f"@ref:{vendor_ref}", f"@ref:{bill_ref}", "100.00"),
+        depends_on=[vendor_ref, bill_ref],
+        connection_id=connection_id,
+    )
+    run_cmd = b.command(
+        "funds_transfer", b.ref("run"), b.transfer("100.00"), action="transfer", connection_id=connection_id
+    )
+    vendor_cmd = b.command("vendor", vendor_ref, b.vendor(random_ref("Acme")), connection_id=connection_id)
+    app = app_for(settings_for(kafka_settings, database_url), connectors=FakeConnectors(ledger))
+    async with Outcomes(kafka_settings) as outcomes, running(app):
+        await produce(kafka_settings, connection_id, [bill_cmd, pay_cmd, run_cmd])
+        await outcomes.until(lambda seen: len(seen) >= 3)
+        assert [o.status for o in outcomes.by_command(bill_cmd.command_id)] == ["parked"]
+        await produce(kafka_settings, connection_id, [vendor_cmd, vendor_cmd])
+        await outcomes.until(lambda seen: len(outcomes.by_command(pay_cmd.command_id)) >= 2, timeout=60)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://posting"
+        ) as http:
+            balances = (await http.get(f"/connections/{connection_id}/balances")).json()
+            assert (await http.get("/healthz")).status_code == 200
+    assert [o.status for o in outcomes.by_command(bill_cmd.command_id)] == ["parked", "posted"]
+    assert [o.status for o in outcomes.by_command(pay_cmd.command_id)] == ["parked", "posted"]
+    vendor_outcomes = outcomes.by_command(vendor_cmd.command_id)
+    assert len(vendor_outcomes) == 2 and vendor_outcomes[0] == vendor_outcomes[1]
+    assert len(ledger.of_type(ObjectType.VENDOR)) == 1
+    assert len(ledger.of_type(ObjectType.BILL)) == 1
+    # Money Out Clearing: payment credits it, the run debits it back to zero
+    assert balances["accounts"]["clearing-out"] == "0.00"
+    assert await assert_balanced(sessions, connection_id) == 3
