@@ -15,7 +15,13 @@ export LB_QBO_BASE_URL="${LB_QBO_BASE_URL:-http://127.0.0.1:18081}"
 export LB_QBO_OAUTH_URL="${LB_QBO_OAUTH_URL:-http://127.0.0.1:18081}"
 export LB_BILLCOM_BASE_URL="${LB_BILLCOM_BASE_URL:-http://127.0.0.1:18082/connect}"
 export LB_PREFS_BOOTSTRAP_ADMIN_KEY="${LB_PREFS_BOOTSTRAP_ADMIN_KEY:-lb_demo_admin_key_0123456789abcdef}"
-export LB_CREDENTIALS_KEY="${LB_CREDENTIALS_KEY:-ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=}"
+# A Fernet key made once per machine for the local demo, kept in the ignored .local folder.
+key_file="$local_dir/credentials.key"
+if [ ! -s "$key_file" ]; then
+  "$uv_bin" run --no-sync python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' >"$key_file"
+  chmod 600 "$key_file"
+fi
+export LB_PREFS_CREDENTIALS_KEY="${LB_PREFS_CREDENTIALS_KEY:-$(cat "$key_file")}"
 
 # name | port | command
 services=(

@@ -116,9 +116,7 @@ def dlq_replay(
     partition: Annotated[int | None, typer.Option(help="DLQ partition of the letter.")] = None,
     offset: Annotated[int | None, typer.Option(help="DLQ offset of the letter.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every letter not replayed yet.")] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Send a letter again even if it was replayed.")
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Send a letter again even if it was replayed.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Replay one letter, or all letters not replayed yet, to their original topics.
@@ -155,9 +153,7 @@ def status(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
 @app.command("sync-now")
 def sync_now(
     connection: Annotated[str, typer.Argument(help="Connection id.")],
-    full: Annotated[
-        bool, typer.Option("--full", help="Sweep everything, not only since the watermark.")
-    ] = False,
+    full: Annotated[bool, typer.Option("--full", help="Sweep everything, not only since the watermark.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Sync Now: sweep this connection at once.
@@ -167,9 +163,7 @@ def sync_now(
     if as_json:
         _emit(result, as_json=True)
     else:
-        typer.echo(
-            f"sync requested for {connection}: {result.get('detail', '')} (event {result.get('event_id')})"
-        )
+        typer.echo(f"sync requested for {connection}: {result.get('detail', '')} (event {result.get('event_id')})")
 
 
 @app.command()

@@ -208,9 +208,7 @@ def run(root: Path) -> tuple[list[str], list[str]]:
     summary.append(f"grafana: {queries} queries parsed")
     ref_errors, pending = deploy_refs.check_all(root)
     errors += ref_errors
-    summary.append(
-        f"names: env vars, ports, images, groups checked against the code; pending: {pending or 'none'}"
-    )
+    summary.append(f"names: env vars, ports, images, groups checked against the code; pending: {pending or 'none'}")
     return errors, summary
 
 

@@ -107,13 +107,9 @@ def _check_env(spec: ServiceSpec, env: dict[str, str], where: str, pending: set[
         if not env_field(cls, name, spec.prefix)
     ]
     port = env.get(f"{spec.prefix}HTTP_PORT") or env.get(f"{spec.prefix}PORT")
-    default_port = (
-        default_of(cls, "http_port") if "http_port" in cls.model_fields else default_of(cls, "port")
-    )
+    default_port = default_of(cls, "http_port") if "http_port" in cls.model_fields else default_of(cls, "port")
     if spec.port is not None and default_port != spec.port:
-        errors.append(
-            f"{where}: {spec.settings} listens on {default_port} by default, deploy says {spec.port}"
-        )
+        errors.append(f"{where}: {spec.settings} listens on {default_port} by default, deploy says {spec.port}")
     if port is not None and int(port) != spec.port:
         errors.append(f"{where}: port variable {port} != {spec.port}")
     return errors
@@ -166,12 +162,7 @@ def _check_dockerfile(root: Path, spec: ServiceSpec, svc: dict[str, Any], pendin
 
 
 def check_k8s_refs(root: Path, pending: set[str]) -> list[str]:
-    docs = [
-        d
-        for p in sorted((root / "deploy/k8s").glob("*.yaml"))
-        for d in yaml.safe_load_all(p.read_text())
-        if d
-    ]
+    docs = [d for p in sorted((root / "deploy/k8s").glob("*.yaml")) for d in yaml.safe_load_all(p.read_text()) if d]
     config = {
         k: str(v) for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "ledgerbridge-config"
         for k, v in d["data"].items()
@@ -192,9 +183,7 @@ def check_k8s_refs(root: Path, pending: set[str]) -> list[str]:
         if container["image"].split(":")[0] != f"ledgerbridge/{name}":
             errors.append(f"k8s {name}: image {container['image']} should be ledgerbridge/{name}:<tag>")
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-        if ports.get("http") != spec.port or pod["metadata"]["annotations"]["prometheus.io/port"] != str(
-            spec.port
-        ):
+        if ports.get("http") != spec.port or pod["metadata"]["annotations"]["prometheus.io/port"] != str(spec.port):
             errors.append(f"k8s {name}: containerPort / scrape port is not {spec.port}")
         probes = (
             container["livenessProbe"]["httpGet"]["path"],
@@ -219,9 +208,7 @@ def check_k8s_refs(root: Path, pending: set[str]) -> list[str]:
                     f"k8s ScaledObject {spec.name}: consumerGroup {meta.get('consumerGroup')} != {spec.group}"
                 )
             if meta.get("topic") not in topics:
-                errors.append(
-                    f"k8s ScaledObject {spec.name}: topic {meta.get('topic')} is not a LedgerBridge topic"
-                )
+                errors.append(f"k8s ScaledObject {spec.name}: topic {meta.get('topic')} is not a LedgerBridge topic")
             if meta.get("bootstrapServers") != config.get("LB_KAFKA__BOOTSTRAP_SERVERS"):
                 errors.append(f"k8s ScaledObject {spec.name}: bootstrapServers differs from the ConfigMap")
         cls = load_settings_class(spec)

@@ -86,9 +86,7 @@ class RawSender(Protocol):
     ) -> None: ...
 
 
-def decode_letters(
-    records: Iterable[Any], replays: dict[str, dict[str, Any]]
-) -> tuple[list[StoredLetter], list[str]]:
+def decode_letters(records: Iterable[Any], replays: dict[str, dict[str, Any]]) -> tuple[list[StoredLetter], list[str]]:
     """DLQ records → letters (with their replay entry); unreadable records are reported, not fatal."""
     letters: list[StoredLetter] = []
     problems: list[str] = []
@@ -121,9 +119,7 @@ def decode_replay_log(records: Iterable[Any]) -> dict[str, dict[str, Any]]:
     return entries
 
 
-def original_record(
-    stored: StoredLetter, dlq_topic: str
-) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
+def original_record(stored: StoredLetter, dlq_topic: str) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
     letter = stored.letter
     headers = [(k, v.encode()) for k, v in letter.headers.items() if k != REPLAY_HEADER]
     headers.append((REPLAY_HEADER, f"{dlq_topic}:{stored.ref}".encode()))

@@ -1,0 +1,91 @@
+"""The whole system as real processes: both sandboxes and the four services, on the real local
+Kafka and PostgreSQL, with topics and a database of this test module's own."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from cryptography.fernet import Fernet
+
+from ledgerbridge_common.events.topics import Topics
+from tests.conftest import KAFKA
+from tests.support.processes import ServiceProcess, python_module, uvicorn_factory
+from tests.support.servers import free_port
+
+INTERNAL_TOKEN = "e2e-internal-token-0123456789"
+ADMIN_KEY = "lb_e2e_admin_key_0123456789abcdef"
+
+
+@dataclass
+class System:
+    topics: Topics
+    processes: dict[str, ServiceProcess]
+
+    def url(self, name: str) -> str:
+        return self.processes[name].url
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"X-API-Key": ADMIN_KEY}
+
+
+def _create_topics(topics: Topics) -> None:
+    async def create() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(name=t, num_partitions=3, replication_factor=1) for t in topics.all()])
+        finally:
+            await admin.close()
+
+    asyncio.run(create())
+
+
+@pytest.fixture(scope="module")
+def system(database_url: str) -> Iterator[System]:
+    topics = Topics.with_suffix(uuid.uuid4().hex[:8])
+    _create_topics(topics)
+    qbo_port, bill_port, prefs_port = free_port(), free_port(), free_port()
+    suffix = uuid.uuid4().hex[:6]
+    env = {
+        "LB_DATABASE__URL": database_url,
+        "LB_KAFKA__BOOTSTRAP_SERVERS": KAFKA,
+        **{f"LB_KAFKA__TOPICS__{name.upper()}": value for name, value in topics.model_dump().items()},
+        "LB_GROUP_SUFFIX": suffix,
+        "LB_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "LB_PREFS_URL": f"http://127.0.0.1:{prefs_port}",
+        "LB_QBO_BASE_URL": f"http://127.0.0.1:{qbo_port}",
+        "LB_QBO_OAUTH_URL": f"http://127.0.0.1:{qbo_port}",
+        "LB_BILLCOM_BASE_URL": f"http://127.0.0.1:{bill_port}/connect",
+        "LB_PREFS_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
+        "LB_PREFS_CREDENTIALS_KEY": Fernet.generate_key().decode(),
+        "LB_LOG_LEVEL": "INFO",
+    }
+    qbo = uvicorn_factory("qbo-sandbox", "qbo_sandbox.app:create_app", env, "/_sandbox/health")
+    qbo.port = qbo_port
+    bill = uvicorn_factory("billcom-sandbox", "billcom_sandbox.app:create_app", env, "/_sandbox/health")
+    bill.port = bill_port
+    prefs = python_module("prefs-api", "prefs_api", env)
+    prefs.port = prefs_port
+    processes = {
+        "qbo": qbo,
+        "billcom": bill,
+        "prefs": prefs,
+        "ingest": python_module("webhook-ingest", "webhook_ingest", env),
+        "engine": python_module("sync-engine", "sync_engine", env),
+        "posting": python_module("posting", "posting_service", env),
+    }
+    started: list[ServiceProcess] = []
+    try:
+        for proc in processes.values():
+            proc.start()
+            started.append(proc)
+        yield System(topics=topics, processes=processes)
+    finally:
+        for proc in reversed(started):
+            proc.stop()
