@@ -43,6 +43,7 @@ test-e2e: install ## end-to-end tests (all services, both sandboxes, real Kafka 
 	@bash deploy/local/with-stack.sh $(PYTEST) tests/e2e -q
 
 test: install lint ## lint, type checks and all three test tiers; leaves nothing running it started
+	@bash deploy/local/chromium.sh install
 	@bash deploy/local/with-stack.sh $(PYTEST) tests -q -p no:cacheprovider
 
 demo: install ## start everything, run the AP scenario, print where to look

@@ -26,7 +26,7 @@ from prefs_api.deps import Services
 from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
 from prefs_api.openapi import install_openapi
-from prefs_api.routes import connections, health, internal, keys, mappings, preferences, synclog
+from prefs_api.routes import connections, health, internal, keys, mappings, preferences, status, synclog
 from prefs_api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,7 @@ class ConfigurationError(RuntimeError):
 
 def check_secrets(settings: Settings) -> tuple[str, str]:
     if not settings.prefs_credentials_key:
-        raise ConfigurationError(
-            "set LB_PREFS_CREDENTIALS_KEY (generate one with `python -m prefs_api gen-key`)"
-        )
+        raise ConfigurationError("set LB_PREFS_CREDENTIALS_KEY (generate one with `python -m prefs_api gen-key`)")
     if not settings.internal_token:
         raise ConfigurationError("set LB_INTERNAL_TOKEN (the shared secret of the internal API)")
     return settings.prefs_credentials_key, settings.internal_token
@@ -84,6 +82,7 @@ def create_app(
         oauth=oauth,
         kafka_ready=kafka_ready or probe or _never,
     )
+    status_lag = status.LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -114,6 +113,7 @@ def create_app(
                 await own.stop()
             if probe is not None:
                 await probe.close()
+            await status_lag.close()
             for client in (http, qbo_http, billcom_http):
                 await client.aclose()
             await engine.dispose()
@@ -127,8 +127,9 @@ def create_app(
     )
     app.state.services = services
     app.state.consumer = None
+    app.state.status_lag = status_lag
     problems.install(app)
-    for module in (health, connections, preferences, mappings, synclog, keys, internal):
+    for module in (health, connections, preferences, mappings, synclog, keys, internal, status):
         app.include_router(module.router)
     install_openapi(app)
     return app
@@ -145,9 +146,7 @@ def outcomes_consumer(settings: Settings, services: Services) -> ConsumerRunner:
         topics=[settings.kafka.topics.outcomes],
         dlq_topic=settings.kafka.topics.dlq,
     )
-    return ConsumerRunner(
-        config, settings.kafka, handle_outcome, services.sessions, inbox, services.publisher
-    )
+    return ConsumerRunner(config, settings.kafka, handle_outcome, services.sessions, inbox, services.publisher)
 
 
 class _NotStarted:

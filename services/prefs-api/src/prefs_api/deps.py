@@ -100,15 +100,9 @@ Writer = Annotated[Principal, Depends(require(Scope.WRITE))]
 Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]
 
 
-async def internal_caller(
-    services: ServicesDep, x_internal_token: Annotated[str | None, Header()] = None
-) -> None:
+async def internal_caller(services: ServicesDep, x_internal_token: Annotated[str | None, Header()] = None) -> None:
     expected = services.settings.internal_token
-    if (
-        not expected
-        or not x_internal_token
-        or not hmac.compare_digest(x_internal_token.encode(), expected.encode())
-    ):
+    if not expected or not x_internal_token or not hmac.compare_digest(x_internal_token.encode(), expected.encode()):
         raise ProblemError(401, "Missing or invalid internal token", kind="unauthorized")
 
 

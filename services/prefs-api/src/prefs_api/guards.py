@@ -26,7 +26,5 @@ async def reject_nul(request: Request) -> None:
             "The request is not valid",
             "NUL characters are not accepted",
             kind="validation",
-            errors=[
-                FieldError(preference=where, code="nul_character", detail="NUL characters are not accepted")
-            ],
+            errors=[FieldError(preference=where, code="nul_character", detail="NUL characters are not accepted")],
         )

@@ -59,9 +59,7 @@ class Report(BaseModel):
     since: dt.datetime | None
     connections: list[ConnectionHealth]
     counts: list[CountRow]
-    errors: list[LogEntry] = Field(
-        description="Failed and parked items not replayed since, with their reasons."
-    )
+    errors: list[LogEntry] = Field(description="Failed and parked items not replayed since, with their reasons.")
     open_conflicts: int
 
 

@@ -14,9 +14,7 @@ def install_openapi(app: FastAPI) -> None:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
-        )
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
         schemes["InternalToken"] = {"type": "apiKey", "in": "header", "name": "X-Internal-Token"}
         for path, item in schema.get("paths", {}).items():

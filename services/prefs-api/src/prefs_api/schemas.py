@@ -29,9 +29,9 @@ class QboCredentialsIn(_In):
 
 
 class ConnectionCreate(_In):
-    id: (
-        Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")] | None
-    ) = Field(default=None, description="Optional id; generated when omitted.")
+    id: Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
+        default=None, description="Optional id; generated when omitted."
+    )
     name: Name
     billcom_org_id: Ident
     ledger_kind: LedgerKind
@@ -139,9 +139,7 @@ class AccountMappingIn(_In):
 
 
 class FieldMappingIn(_In):
-    ledger_field: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
-        examples=["PrimaryEmailAddr"]
-    )
+    ledger_field: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(examples=["PrimaryEmailAddr"])
 
 
 class Accepted(BaseModel):

@@ -57,9 +57,7 @@ class Settings(ServiceSettings):
         try:
             Fernet(value.encode())
         except ValueError as exc:
-            raise ValueError(
-                "LB_PREFS_CREDENTIALS_KEY is not a Fernet key (32 url-safe base64 bytes)"
-            ) from exc
+            raise ValueError("LB_PREFS_CREDENTIALS_KEY is not a Fernet key (32 url-safe base64 bytes)") from exc
         return value
 
     @property

@@ -55,9 +55,7 @@ def ledger_factory(
         if connection.qbo is None or connection.qbo.tokens is None or not connection.ledger_company_id:
             raise missing_credentials("QuickBooks Online")
         store = ConnectionTokenStore(sessions, cipher, connection.connection_id)
-        provider = QboTokenProvider(
-            store, oauth.client(connection.qbo.client_id, connection.qbo.client_secret)
-        )
+        provider = QboTokenProvider(store, oauth.client(connection.qbo.client_id, connection.qbo.client_secret))
         return QboConnector(http, connection.ledger_company_id, provider, base_url=base_url)
 
     return make

@@ -19,9 +19,7 @@ TOKEN_PATH = "/oauth2/v1/tokens/bearer"
 
 
 class QboOAuth:
-    def __init__(
-        self, http: httpx.AsyncClient, *, oauth_url: str, authorize_url: str, redirect_uri: str
-    ) -> None:
+    def __init__(self, http: httpx.AsyncClient, *, oauth_url: str, authorize_url: str, redirect_uri: str) -> None:
         self._http = http
         self.token_url = oauth_url.rstrip("/") + TOKEN_PATH
         self._authorize_url = authorize_url

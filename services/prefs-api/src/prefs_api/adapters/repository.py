@@ -27,9 +27,7 @@ async def insert_connection(session: AsyncSession, **values: Any) -> None:
     await session.execute(connections.insert().values(**values))
 
 
-async def get_connection(
-    session: AsyncSession, connection_id: str, *, lock: bool = False
-) -> RowMapping | None:
+async def get_connection(session: AsyncSession, connection_id: str, *, lock: bool = False) -> RowMapping | None:
     stmt = select(connections).where(connections.c.id == connection_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -170,9 +168,7 @@ async def upsert_bank(session: AsyncSession, connection_id: str, bank: BankAccou
 
 
 async def load_mappings(session: AsyncSession, connection_id: str) -> Mappings:
-    rows = (
-        await session.execute(select(mappings).where(mappings.c.connection_id == connection_id))
-    ).mappings()
+    rows = (await session.execute(select(mappings).where(mappings.c.connection_id == connection_id))).mappings()
     out: dict[str, Any] = {"accounts": {}, "vendors": {}, "customers": {}, "fields": {}}
     for r in rows:
         if r["kind"] == "fields":
@@ -195,9 +191,7 @@ async def put_mapping(
     await session.execute(stmt)
 
 
-async def delete_mapping(
-    session: AsyncSession, connection_id: str, kind: str, scope: str, source: str
-) -> bool:
+async def delete_mapping(session: AsyncSession, connection_id: str, kind: str, scope: str, source: str) -> bool:
     stmt = delete(mappings).where(
         mappings.c.connection_id == connection_id,
         mappings.c.kind == kind,

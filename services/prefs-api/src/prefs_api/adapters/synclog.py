@@ -114,9 +114,7 @@ async def mark_replayed(session: AsyncSession, entry_ids: Iterable[int]) -> None
     await session.execute(update(sync_log).where(sync_log.c.id.in_(list(entry_ids))).values(replayed_at=now))
 
 
-async def counts(
-    session: AsyncSession, connection_ids: Sequence[str], since: dt.datetime | None
-) -> list[RowMapping]:
+async def counts(session: AsyncSession, connection_ids: Sequence[str], since: dt.datetime | None) -> list[RowMapping]:
     stmt = select(
         sync_log.c.connection_id, sync_log.c.status, sync_log.c.object_type, func.count().label("count")
     ).where(sync_log.c.connection_id.in_(list(connection_ids)))

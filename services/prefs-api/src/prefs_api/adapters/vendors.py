@@ -33,9 +33,7 @@ def vendor_unavailable(what: str, exc: Exception) -> ProblemError:
 class ChartOfAccounts:
     """The ledger's accounts by id, read through the connector and kept ``ttl`` seconds."""
 
-    def __init__(
-        self, factory: LedgerFactory, ttl: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, factory: LedgerFactory, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._factory = factory
         self._ttl = ttl
         self._clock = clock

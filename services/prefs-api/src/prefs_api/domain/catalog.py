@@ -76,9 +76,7 @@ SPECS: dict[str, PrefSpec] = {
         _spec("fx_gain_loss_account", "Exchange Rate Gain/Loss", ALL_KINDS, "Expense", "Other Expense"),
         _spec("funds_transfer_location", "Funds Transfer Location", frozenset({SI, NS})),
         _spec("funds_transfer_department", "Funds Transfer Department", frozenset({SI, NS})),
-        _spec(
-            "funds_transfer_journal_symbol", "Funds Transfer Journal Symbol", frozenset({SI}), required=True
-        ),
+        _spec("funds_transfer_journal_symbol", "Funds Transfer Journal Symbol", frozenset({SI}), required=True),
         _spec("transaction_currency", "Transaction Currency", frozenset({SI}), required=True),
         _spec("base_currency", "Base Currency", frozenset({SI}), required=True),
         _spec("bank_gl_accounts", "GL Account for Bank Account", ALL_KINDS, BANK),

@@ -50,9 +50,7 @@ class Change:
     new: Any
 
 
-def account_problem(
-    spec: PrefSpec, label: str, account_id: str, chart: Chart, kind: LedgerKind
-) -> str | None:
+def account_problem(spec: PrefSpec, label: str, account_id: str, chart: Chart, kind: LedgerKind) -> str | None:
     account = chart.get(account_id)
     types = spec.accepted()
     if account is None:
@@ -120,11 +118,7 @@ def apply_patch(
                 if problem:
                     violations.append(Violation(name, _code(problem), problem))
             data[name] = value
-    if (
-        current.sync_only_approved
-        and data["sync_only_approved"] is False
-        and kind not in APPROVED_ONLY_REVERSIBLE
-    ):
+    if current.sync_only_approved and data["sync_only_approved"] is False and kind not in APPROVED_ONLY_REVERSIBLE:
         violations.append(
             Violation(
                 "sync_only_approved",
@@ -164,9 +158,7 @@ def _masters(name: str, value: Mapping[str, Any]) -> list[Violation]:
         known = set(model.model_fields) - set(model.NON_SYNCED_FIELDS)
         for field_name in entry:
             if field_name not in known:
-                detail = (
-                    f"{object_type} has no synced field '{field_name}'; known: {', '.join(sorted(known))}"
-                )
+                detail = f"{object_type} has no synced field '{field_name}'; known: {', '.join(sorted(known))}"
                 out.append(Violation(f"field_masters.{object_type}.{field_name}", "unknown_field", detail))
     return out
 
@@ -201,8 +193,7 @@ def clearing_conflicts(values: PreferenceValues, banks: Mapping[str, BankAccount
                 bank = banks.get(bank_id)
                 last4 = bank.last4 if bank else bank_id
                 detail = (
-                    f"{SPECS[name].label} must be a different account from the GL account of "
-                    f"bank account ****{last4}"
+                    f"{SPECS[name].label} must be a different account from the GL account of bank account ****{last4}"
                 )
                 out.append(Violation(name, "clearing_equals_bank_gl", detail))
     return out

@@ -42,9 +42,7 @@ log = logging.getLogger(__name__)
 BANK_SYNC_ACTOR = "billcom:bank-accounts"
 
 
-async def _billcom_coa_for(
-    billcom: BillcomConnector, mappings: Mappings, chart: Chart, ledger_id: str
-) -> str | None:
+async def _billcom_coa_for(billcom: BillcomConnector, mappings: Mappings, chart: Chart, ledger_id: str) -> str | None:
     mapped = sorted(b for b, ledger in mappings.accounts.items() if ledger == ledger_id)
     if mapped:
         return mapped[0]
@@ -64,9 +62,7 @@ async def push_bank_gls(
     banks: Mapping[str, BankAccountView],
 ) -> list[str]:
     """Write edited bank GL preferences to BILL's bank accounts; returns warnings."""
-    edits = {
-        c.preference.split(".", 1)[1]: c.new for c in diff if c.preference.startswith("bank_gl_accounts.")
-    }
+    edits = {c.preference.split(".", 1)[1]: c.new for c in diff if c.preference.startswith("bank_gl_accounts.")}
     if not edits:
         return []
     if info.billcom is None:
@@ -90,9 +86,7 @@ async def push_bank_gls(
             await billcom.update_bank_account_gl(bank_id, coa)
         except Exception as exc:  # roll the preference back: BILL and the preference stay in step
             raise vendor_unavailable("BILL", exc) from exc
-        await repo.upsert_bank(
-            session, info.connection_id, dataclasses.replace(bank, chart_of_account_id=coa)
-        )
+        await repo.upsert_bank(session, info.connection_id, dataclasses.replace(bank, chart_of_account_id=coa))
     return warnings
 
 
@@ -101,9 +95,7 @@ def _by_name(chart: Chart, name: str) -> Account | None:
     return matches[0] if len(matches) == 1 else None
 
 
-async def _ledger_id_for(
-    services: Services, info: ConnectionInfo, mappings: Mappings, coa: str
-) -> str | None:
+async def _ledger_id_for(services: Services, info: ConnectionInfo, mappings: Mappings, coa: str) -> str | None:
     if coa in mappings.accounts:
         return mappings.accounts[coa]
     try:
@@ -118,9 +110,7 @@ async def _ledger_id_for(
     return match.id if match else None
 
 
-async def report_bank_accounts(
-    services: Services, connection_id: str, accounts: Sequence[BankAccountIn]
-) -> int:
+async def report_bank_accounts(services: Services, connection_id: str, accounts: Sequence[BankAccountIn]) -> int:
     """Record the BILL bank accounts the engine/sweeper saw; returns the preferences version."""
     async with services.sessions.begin() as session:
         row = await repo.get_connection(session, connection_id, lock=True)
@@ -155,8 +145,6 @@ async def report_bank_accounts(
             for k, v in sorted(gls.items())
             if k not in values.bank_gl_accounts or values.bank_gl_accounts[k] != v
         ]
-        saved = await repo.insert_version(
-            session, connection_id, current["version"] + 1, new, changes, BANK_SYNC_ACTOR
-        )
+        saved = await repo.insert_version(session, connection_id, current["version"] + 1, new, changes, BANK_SYNC_ACTOR)
     await publish_prefs_changed(services, connection_id, saved["version"])
     return int(saved["version"])

@@ -118,9 +118,7 @@ async def publish_prefs_changed(services: Services, connection_id: str, version:
         log.exception("PreferencesChanged not published for version %s", version)
 
 
-async def create_connection(
-    services: Services, principal: Principal, body: ConnectionCreate
-) -> ConnectionOut:
+async def create_connection(services: Services, principal: Principal, body: ConnectionCreate) -> ConnectionOut:
     if principal.connection_ids is not None:
         raise ProblemError(403, "Forbidden", "A key bound to connections cannot create one", kind="forbidden")
     connection_id = body.id or f"conn-{uuid.uuid4().hex[:12]}"
@@ -173,9 +171,7 @@ async def update_connection(
     return to_public(row, services.cipher)
 
 
-async def set_status(
-    services: Services, principal: Principal, connection_id: str, status: str
-) -> ConnectionOut:
+async def set_status(services: Services, principal: Principal, connection_id: str, status: str) -> ConnectionOut:
     async with services.sessions.begin() as session:
         await visible_connection(session, principal, connection_id, lock=True)
         await repo.update_connection(session, connection_id, status=status)

@@ -31,9 +31,7 @@ async def callback(services: Services, *, code: str, state: str, realm_id: str) 
     without our API key)."""
     claims = services.cipher.verify(state, services.settings.oauth_state_seconds)
     if claims is None:
-        raise ProblemError(
-            400, "Invalid or expired state", "Start again from the authorize URL", kind="oauth-failed"
-        )
+        raise ProblemError(400, "Invalid or expired state", "Start again from the authorize URL", kind="oauth-failed")
     connection_id = claims["connection_id"]
     async with services.sessions() as session:
         row = await repo.get_connection(session, connection_id)
@@ -60,6 +58,4 @@ async def callback(services: Services, *, code: str, state: str, realm_id: str) 
             session, connection_id, ledger_company_id=realm_id, credentials=services.cipher.seal(billcom, qbo)
         )
     services.chart.drop(connection_id)
-    return OAuthResult(
-        connection_id=connection_id, realm_id=realm_id, access_expires_at=tokens.access_expires_at
-    )
+    return OAuthResult(connection_id=connection_id, realm_id=realm_id, access_expires_at=tokens.access_expires_at)

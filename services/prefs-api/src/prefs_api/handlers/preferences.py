@@ -174,9 +174,7 @@ async def patch_preferences(
     return _view(info, saved, new, banks, chart or None, warnings)
 
 
-async def history(
-    services: Services, principal: Principal, connection_id: str, limit: int, offset: int
-) -> VersionPage:
+async def history(services: Services, principal: Principal, connection_id: str, limit: int, offset: int) -> VersionPage:
     async with services.sessions() as session:
         await visible_connection(session, principal, connection_id)
         total, rows = await repo.list_versions(session, connection_id, limit=limit, offset=offset)
@@ -202,9 +200,7 @@ def _version_out(row: RowMapping) -> VersionOut:
     )
 
 
-async def preview(
-    services: Services, principal: Principal, connection_id: str, body: PreferencesPatch
-) -> PreviewOut:
+async def preview(services: Services, principal: Principal, connection_id: str, body: PreferencesPatch) -> PreviewOut:
     """What saving ``body`` would do, without saving: rule violations, the changes, readiness
     after, and the already-synced objects that posted to an account being replaced."""
     changes = body.changes()

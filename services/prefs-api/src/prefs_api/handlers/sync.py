@@ -43,9 +43,7 @@ async def publish(services: Services, topic: str, envelopes: list[Envelope]) -> 
         ) from exc
 
 
-def change_for(
-    connection_id: str, side: Side, object_type: str, object_id: str, delivery_id: str
-) -> Envelope:
+def change_for(connection_id: str, side: Side, object_type: str, object_id: str, delivery_id: str) -> Envelope:
     event = ChangeDetected(
         side=side,
         object_type=ObjectType(object_type),
@@ -60,11 +58,7 @@ def change_for(
 
 def parse_ref(source_ref: str) -> tuple[Side, str, str]:
     side, object_type, object_id = [*source_ref.split(":", 2), "", ""][:3]
-    if (
-        side not in {s.value for s in Side}
-        or object_type not in {o.value for o in ObjectType}
-        or not object_id
-    ):
+    if side not in {s.value for s in Side} or object_type not in {o.value for o in ObjectType} or not object_id:
         raise ProblemError(
             409, "Cannot replay", f"'{source_ref}' is not a <side>:<object_type>:<id> ref", kind="conflict"
         )
@@ -78,9 +72,7 @@ async def replay_entry(services: Services, principal: Principal, entry_id: int) 
             raise not_found("sync log entry")
         await visible_connection(session, principal, entry["connection_id"])
     if entry["status"] not in synclog.PROBLEM_STATUSES:
-        raise ProblemError(
-            409, "Nothing to replay", "Only failed or parked items can be replayed", kind="conflict"
-        )
+        raise ProblemError(409, "Nothing to replay", "Only failed or parked items can be replayed", kind="conflict")
     return await _replay(services, [entry])
 
 
@@ -90,9 +82,7 @@ async def replay_many(services: Services, principal: Principal, body: ReplayRequ
         entries = await synclog.open_problems(session, [body.connection_id], None, limit=body.limit)
     chosen: dict[str, RowMapping] = {}
     for e in entries:
-        if e["status"] in body.statuses and (
-            body.object_type is None or e["object_type"] == body.object_type
-        ):
+        if e["status"] in body.statuses and (body.object_type is None or e["object_type"] == body.object_type):
             chosen.setdefault(e["source_ref"], e)
     return await _replay(services, list(chosen.values()))
 
@@ -131,12 +121,8 @@ async def resolve(services: Services, principal: Principal, conflict_id: int, *,
         losing = Side(row["winner"]).other if row["winner"] else Side(row["target_side"] or source_side.other)
         object_id = row["target_id"] if row["target_side"] == losing.value else source_id
         if not object_id:
-            raise ProblemError(
-                409, "Cannot override", "The losing side's object id is unknown", kind="conflict"
-            )
-        env = change_for(
-            row["connection_id"], losing, object_type, object_id, f"conflict-override:{conflict_id}"
-        )
+            raise ProblemError(409, "Cannot override", "The losing side's object id is unknown", kind="conflict")
+        env = change_for(row["connection_id"], losing, object_type, object_id, f"conflict-override:{conflict_id}")
         await publish(services, services.settings.kafka.topics.changes, [env])
     async with services.sessions.begin() as session:
         await synclog.resolve_conflict(

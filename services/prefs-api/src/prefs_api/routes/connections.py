@@ -104,16 +104,12 @@ async def qbo_callback(
     response_model=Accepted,
     responses=problem_responses(409),
 )
-async def sync_now(
-    services: ServicesDep, principal: Writer, connection_id: str, full: bool = False
-) -> Accepted:
+async def sync_now(services: ServicesDep, principal: Writer, connection_id: str, full: bool = False) -> Accepted:
     """Ask the sweeper to sweep this connection now (does not move the automatic schedule)."""
     async with services.sessions() as session:
         row = await handlers.visible_connection(session, principal, connection_id)
     if row["status"] != "active":
-        raise ProblemError(
-            409, "Connection disabled", "Enable the connection before syncing it", kind="conflict"
-        )
+        raise ProblemError(409, "Connection disabled", "Enable the connection before syncing it", kind="conflict")
     env = Envelope.wrap(SyncRequested(trigger="sync_now", full=full), connection_id=connection_id)
     await services.publisher.publish(services.settings.kafka.topics.prefs, env, key=connection_id)
     return Accepted(event_id=env.event_id, detail="Sync requested; the sweeper picks it up within seconds")

@@ -74,17 +74,13 @@ async def save_qbo_tokens(services: ServicesDep, connection_id: str, tokens: Qbo
 
 
 @router.put("/connections/{connection_id}/bank-accounts", status_code=204, response_class=Response)
-async def report_bank_accounts(
-    services: ServicesDep, connection_id: str, accounts: list[BankAccountIn]
-) -> Response:
+async def report_bank_accounts(services: ServicesDep, connection_id: str, accounts: list[BankAccountIn]) -> Response:
     """BILL bank accounts seen by the engine or the sweeper (see handlers/bank_accounts.py)."""
     await bank_accounts.report_bank_accounts(services, connection_id, accounts)
     return Response(status_code=204)
 
 
 @router.get("/webhook-secrets", response_model=list[WebhookSecret])
-async def webhook_secrets(
-    services: ServicesDep, vendor: Literal["qbo", "billcom"] = Query()
-) -> list[WebhookSecret]:
+async def webhook_secrets(services: ServicesDep, vendor: Literal["qbo", "billcom"] = Query()) -> list[WebhookSecret]:
     """Webhook verification secrets of active connections."""
     return await connections.webhook_secrets(services, vendor)

@@ -82,9 +82,7 @@ async def put_field_mapping(
     """Map a BILL field of an object type to a ledger field."""
     async with services.sessions.begin() as session:
         await visible_connection(session, principal, connection_id)
-        await repo.put_mapping(
-            session, connection_id, "fields", object_type.value, billcom_field, body.ledger_field
-        )
+        await repo.put_mapping(session, connection_id, "fields", object_type.value, billcom_field, body.ledger_field)
         return await repo.load_mappings(session, connection_id)
 
 

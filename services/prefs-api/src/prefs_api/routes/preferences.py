@@ -97,18 +97,14 @@ async def preference_version(
 async def readiness(services: ServicesDep, principal: Reader, connection_id: str) -> Readiness:
     """Whether the connection can sync, and what is missing in a bookkeeper's words."""
     view = await handlers.get_view(services, principal, connection_id)
-    return Readiness(
-        connection_id=connection_id, version=view.version, ready=view.ready, missing=view.missing
-    )
+    return Readiness(connection_id=connection_id, version=view.version, ready=view.ready, missing=view.missing)
 
 
 @router.get("/chart-of-accounts", response_model=list[AccountOut], responses=problem_responses(409, 502, 503))
 async def chart_of_accounts(services: ServicesDep, principal: Reader, connection_id: str) -> list[AccountOut]:
     """The ledger's accounts (cached briefly), to choose account preferences from."""
     async with services.sessions() as session:
-        info = conns.to_info(
-            await conns.visible_connection(session, principal, connection_id), services.cipher
-        )
+        info = conns.to_info(await conns.visible_connection(session, principal, connection_id), services.cipher)
     chart = await services.chart.get(info)
     return [
         AccountOut(

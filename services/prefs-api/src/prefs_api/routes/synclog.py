@@ -143,9 +143,7 @@ async def read_conflict(services: ServicesDep, principal: Reader, conflict_id: R
         return Conflict.model_validate(dict(await sync.visible_conflict(session, principal, conflict_id)))
 
 
-@router.post(
-    "/conflicts/{conflict_id}/override", response_model=Conflict, responses=problem_responses(409, 503)
-)
+@router.post("/conflicts/{conflict_id}/override", response_model=Conflict, responses=problem_responses(409, 503))
 async def override_conflict(services: ServicesDep, principal: Writer, conflict_id: RowId) -> Conflict:
     """Let the losing version win: re-posts the losing side's object (ChangeDetected, trigger
     replay, delivery_id conflict-override:<id>)."""

@@ -32,9 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
         schema="prefs",
     )
-    op.create_index(
-        op.f("ix_prefs_api_keys_tenant_id"), "api_keys", ["tenant_id"], unique=False, schema="prefs"
-    )
+    op.create_index(op.f("ix_prefs_api_keys_tenant_id"), "api_keys", ["tenant_id"], unique=False, schema="prefs")
     op.create_table(
         "connections",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -50,16 +48,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_connections")),
         schema="prefs",
     )
-    op.create_index(
-        op.f("ix_prefs_connections_tenant_id"), "connections", ["tenant_id"], unique=False, schema="prefs"
-    )
+    op.create_index(op.f("ix_prefs_connections_tenant_id"), "connections", ["tenant_id"], unique=False, schema="prefs")
     op.create_table(
         "processed_messages",
         sa.Column("consumer", sa.String(length=100), nullable=False),
         sa.Column("message_id", sa.String(length=100), nullable=False),
-        sa.Column(
-            "processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "message_id", name=op.f("pk_processed_messages")),
         schema="prefs",
     )
@@ -88,12 +82,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", name=op.f("uq_sync_log_event_id")),
         schema="prefs",
     )
-    op.create_index(
-        "ix_sync_log_conn_status", "sync_log", ["connection_id", "status"], unique=False, schema="prefs"
-    )
-    op.create_index(
-        "ix_sync_log_conn_time", "sync_log", ["connection_id", "occurred_at"], unique=False, schema="prefs"
-    )
+    op.create_index("ix_sync_log_conn_status", "sync_log", ["connection_id", "status"], unique=False, schema="prefs")
+    op.create_index("ix_sync_log_conn_time", "sync_log", ["connection_id", "occurred_at"], unique=False, schema="prefs")
     op.create_table(
         "bank_accounts",
         sa.Column("connection_id", sa.String(length=64), nullable=False),
@@ -132,9 +122,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolved_by", sa.String(length=100), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["sync_log_id"], ["prefs.sync_log.id"], name=op.f("fk_conflicts_sync_log_id_sync_log")
-        ),
+        sa.ForeignKeyConstraint(["sync_log_id"], ["prefs.sync_log.id"], name=op.f("fk_conflicts_sync_log_id_sync_log")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conflicts")),
         sa.UniqueConstraint("sync_log_id", name=op.f("uq_conflicts_sync_log_id")),
         schema="prefs",

@@ -1,0 +1,339 @@
+"""The operator/bookkeeper status page: plain server-rendered HTML, forms without JavaScript.
+
+Sign-in: the login form posts an API key; the answer sets an HttpOnly, SameSite=Strict cookie
+holding the key sealed (Fernet, key derived from ``LB_PREFS_CREDENTIALS_KEY``) with a CSRF nonce,
+re-checked on every request (a revoked key is out at once). ``X-API-Key`` / ``Authorization:
+Bearer`` work too. A key sees only its tenant's connections, as in the API; buttons call the same
+handlers as ``POST /v1/sync-log/{id}/replay`` and ``/v1/conflicts/{id}/override|dismiss``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from aiokafka.errors import KafkaError
+from cryptography.fernet import Fernet, InvalidToken
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from ledgerbridge_common.kafka.lag import LagProbe, LagRow
+from prefs_api.deps import Services, authenticate, get_services
+from prefs_api.domain.access import Principal, Scope
+from prefs_api.handlers import sync
+from prefs_api.problems import ProblemError
+from prefs_api.routes import synclog as api
+
+router = APIRouter(prefix="/status", include_in_schema=False)
+COOKIE, FLASH = "lb_status", "lb_status_flash"
+SESSION_SECONDS = 8 * 3600
+FRESH_SECONDS = 15 * 60
+SIDES = {"billcom": "BILL", "ledger": "Ledger"}
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@functools.cache
+def templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+
+@dataclass
+class LagLook:
+    rows: list[LagRow] = field(default_factory=list)
+    error: str | None = None
+    measured_at: dt.datetime | None = None
+
+
+class LagView:
+    """Consumer lag of the ``ledgerbridge-*`` groups on this deployment's topics, measured with
+    one long-lived ``LagProbe`` (started on first use) and cached for ``ttl`` seconds."""
+
+    def __init__(self, bootstrap: str, topics: Sequence[str], *, ttl: float = 5.0, timeout: float = 10.0) -> None:
+        self._bootstrap, self._topics = bootstrap, frozenset(topics)
+        self._ttl, self._timeout = ttl, timeout
+        self._probe: LagProbe | None = None
+        self._lock = asyncio.Lock()
+        self._last = LagLook()
+
+    async def look(self) -> LagLook:
+        async with self._lock:
+            now = dt.datetime.now(dt.UTC)
+            if self._last.measured_at and (now - self._last.measured_at).total_seconds() < self._ttl:
+                return self._last
+            try:
+                rows = await asyncio.wait_for(self._measure(), self._timeout)
+                self._last = LagLook(rows, None, now)
+            except (TimeoutError, KafkaError, OSError) as exc:
+                await self.close()  # a probe cut off mid-look is not reused
+                reason = f"Kafka did not answer ({type(exc).__name__})"
+                self._last = LagLook(self._last.rows, reason, now)
+            return self._last
+
+    async def _measure(self) -> list[LagRow]:
+        if self._probe is None:
+            probe = LagProbe(self._bootstrap, client_id="prefs-api-status", fetch_timeout=2.0)
+            self._probe = probe
+            await probe.start()
+        groups = [g for g in await self._probe.groups() if g.startswith("ledgerbridge-")]
+        rows = await self._probe.measure(groups)
+        return sorted((r for r in rows if r.topic in self._topics), key=lambda r: (r.group, r.topic, r.partition))
+
+    async def close(self) -> None:
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            with contextlib.suppress(Exception):
+                await probe.stop()
+
+
+# ----------------------------------------------------------------------------- session, CSRF
+def _derive(services: Services, purpose: bytes) -> bytes:
+    secret = (services.settings.prefs_credentials_key or "").encode()
+    return hmac.new(secret, b"ledgerbridge/prefs-api/status/" + purpose, hashlib.sha256).digest()
+
+
+def _fernet(services: Services) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(services, b"session")))
+
+
+def _csrf(services: Services, nonce: str) -> str:
+    """The form token tied to this session's nonce (which only the sealed cookie carries)."""
+    return hmac.new(_derive(services, b"csrf"), nonce.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Visitor:
+    principal: Principal
+    csrf: str | None
+    """None when the key came in a header (not an ambient credential: no CSRF check)."""
+
+
+async def visitor(request: Request, services: Services) -> Visitor | None:
+    header = request.headers.get("x-api-key")
+    auth = request.headers.get("authorization", "")
+    if not header and auth.lower().startswith("bearer "):
+        header = auth[7:].strip()
+    if header:
+        principal = await authenticate(services, header)
+        return Visitor(principal, None) if principal else None
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        data = json.loads(_fernet(services).decrypt(token.encode(), ttl=SESSION_SECONDS))
+    except (InvalidToken, ValueError):
+        return None
+    principal = await authenticate(services, str(data.get("k", "")))
+    nonce = str(data.get("n", ""))
+    return Visitor(principal, _csrf(services, nonce)) if principal and nonce else None
+
+
+def _same_origin(request: Request) -> bool:
+    """A form posted from another site is refused (``null``: the browser would not say)."""
+    origin = request.headers.get("origin")
+    return origin in (None, "null") or urlsplit(origin).netloc == request.headers.get("host")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    parsed = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=20)
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    flash = request.cookies.get(FLASH)
+    message = None
+    if flash:
+        with contextlib.suppress(InvalidToken, ValueError):
+            message = json.loads(_fernet(get_services(request)).decrypt(flash.encode(), ttl=300))
+    response = templates().TemplateResponse(
+        request, name, {"flash": message, **context}, status_code=status, headers=HEADERS
+    )
+    if flash:
+        response.delete_cookie(FLASH, path="/status")
+    return response
+
+
+def redirect(request: Request, to: str, flash: tuple[str, str] | None = None) -> Response:
+    response = RedirectResponse(to, status_code=303, headers={"Cache-Control": "no-store"})
+    if flash:
+        token = _fernet(get_services(request)).encrypt(json.dumps({"kind": flash[0], "text": flash[1]}).encode())
+        response.set_cookie(FLASH, token.decode(), max_age=300, path="/status", httponly=True, samesite="strict")
+    return response
+
+
+async def _acting(request: Request) -> Visitor | Response:
+    """Who posts a form, or the page refusing it (not signed in, forged, read-only key)."""
+    who = await visitor(request, get_services(request))
+    if who is None:
+        return redirect(request, "/status/login")
+    token = (await _form(request)).get("csrf", "")
+    if not _same_origin(request) or (who.csrf is not None and not hmac.compare_digest(token, who.csrf)):
+        return page(request, "status/error.html", {"title": "Form expired", "who": who}, 403)
+    if not who.principal.has(Scope.WRITE):
+        return redirect(request, "/status", ("error", "This API key may only read (no 'write' scope)."))
+    return who
+
+
+# ----------------------------------------------------------------------------- routes
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request) -> Response:
+    return page(request, "status/login.html", {"error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    services = get_services(request)
+    key = (await _form(request)).get("key", "").strip()
+    principal = await authenticate(services, key) if key and _same_origin(request) else None
+    if principal is None:
+        return page(request, "status/login.html", {"error": "That API key is not valid."}, 401)
+    payload = json.dumps({"k": key, "n": secrets.token_urlsafe(16)}).encode()
+    response = redirect(request, "/status")
+    response.set_cookie(
+        COOKIE,
+        _fernet(services).encrypt(payload).decode(),
+        max_age=SESSION_SECONDS,
+        path="/status",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    response = redirect(request, "/status/login", ("ok", "Signed out."))
+    response.delete_cookie(COOKIE, path="/status")
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+async def overview(request: Request) -> Response:
+    services = get_services(request)
+    who = await visitor(request, services)
+    if who is None:
+        return redirect(request, "/status/login")
+    report = await api.read_sync_report(services, who.principal, None, None)
+    lag: LagView = request.app.state.status_lag
+    open_errors: dict[str, int] = {}
+    for e in report.errors:
+        open_errors[e.connection_id] = open_errors.get(e.connection_id, 0) + 1
+    connections = [
+        {**c.model_dump(), "age": _age(c.freshness_seconds), "fresh": _freshness(c.freshness_seconds)}
+        for c in report.connections
+    ]
+    context = {
+        "who": who,
+        "report": report,
+        "connections": connections,
+        "open_errors": open_errors,
+        "lag": await lag.look(),
+        "fresh_minutes": FRESH_SECONDS // 60,
+        "can_write": who.principal.has(Scope.WRITE),
+    }
+    return page(request, "status/overview.html", context)
+
+
+@router.get("/conflicts", response_class=HTMLResponse)
+async def conflicts(request: Request, state: str = "open") -> Response:
+    services = get_services(request)
+    who = await visitor(request, services)
+    if who is None:
+        return redirect(request, "/status/login")
+    state = state if state in ("open", "overridden", "dismissed") else "open"
+    found = await api.list_conflicts(services, who.principal, None, state, None, 50)
+    items = [
+        {**c.model_dump(), "fields": _side_by_side(c.winning_version, c.losing_version, c.changed_fields)}
+        for c in found.items
+    ]
+    context = {"who": who, "items": items, "state": state, "sides": SIDES, "can_write": who.principal.has(Scope.WRITE)}
+    return page(request, "status/conflicts.html", context)
+
+
+@router.post("/replay/{entry_id}")
+async def replay(request: Request, entry_id: api.RowId) -> Response:
+    who = await _acting(request)
+    if isinstance(who, Response):
+        return who
+    try:
+        done = await sync.replay_entry(get_services(request), who.principal, entry_id)
+    except ProblemError as exc:
+        return redirect(request, "/status#errors", ("error", f"Not replayed: {exc.detail or exc.title}."))
+    refs = ", ".join(done.source_refs)
+    return redirect(request, "/status#errors", ("ok", f"Replay queued for {refs}; the engine will re-read it."))
+
+
+@router.post("/conflicts/{conflict_id}/{action}")
+async def resolve(request: Request, conflict_id: api.RowId, action: Literal["override", "dismiss"]) -> Response:
+    who = await _acting(request)
+    if isinstance(who, Response):
+        return who
+    try:
+        c = await sync.resolve(get_services(request), who.principal, conflict_id, override=action == "override")
+    except ProblemError as exc:
+        return redirect(request, "/status/conflicts", ("error", f"Not done: {exc.detail or exc.title}."))
+    loser = SIDES.get({"billcom": "ledger", "ledger": "billcom"}.get(c.winner or "", ""), "losing")
+    text = (
+        f"Conflict {c.id} overridden: the {loser} version will be posted again."
+        if action == "override"
+        else f"Conflict {c.id} dismissed: the decision stands."
+    )
+    return redirect(request, "/status/conflicts", ("ok", text))
+
+
+# ----------------------------------------------------------------------------- view helpers
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return f"{int(seconds)} s ago"
+
+
+def _freshness(seconds: float | None) -> str:
+    if seconds is None:
+        return "never synced"
+    return "fresh" if seconds <= FRESH_SECONDS else "stale"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _side_by_side(winning: dict[str, Any] | None, losing: dict[str, Any], changed: list[str]) -> list[dict[str, Any]]:
+    winning = winning or {}
+    names = sorted(set(winning) | set(losing), key=lambda n: (n not in changed, n))
+    return [
+        {
+            "name": n,
+            "winning": _show(winning.get(n)),
+            "losing": _show(losing.get(n)),
+            "differs": winning.get(n) != losing.get(n),
+            "changed": n in changed,
+        }
+        for n in names
+    ]
