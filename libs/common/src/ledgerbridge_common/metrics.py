@@ -15,9 +15,7 @@ MESSAGE_HANDLE_SECONDS = Histogram(
     ["consumer", "topic"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-MESSAGES_PRODUCED = Counter(
-    "ledgerbridge_messages_produced_total", "Records produced and acknowledged", ["topic"]
-)
+MESSAGES_PRODUCED = Counter("ledgerbridge_messages_produced_total", "Records produced and acknowledged", ["topic"])
 PRODUCE_SECONDS = Histogram(
     "ledgerbridge_produce_seconds",
     "Time for a produce to be acknowledged (acks=all)",

@@ -138,9 +138,7 @@ class PrefsClient:
         if resp.status_code == 404:
             raise NotFoundError(f"prefs-api: {path} not found", vendor="prefs-api", code="404")
         if resp.status_code >= 500:
-            raise RetryableError(
-                f"prefs-api {resp.status_code}", vendor="prefs-api", code=str(resp.status_code)
-            )
+            raise RetryableError(f"prefs-api {resp.status_code}", vendor="prefs-api", code=str(resp.status_code))
         if resp.status_code >= 400:
             raise PermanentError(
                 f"prefs-api {resp.status_code}: {resp.text[:300]}",
@@ -159,9 +157,7 @@ class PrefsClient:
         cached = self._prefs.get(connection_id)
         if cached and time.monotonic() - cached[0] < self._cache_seconds:
             return cached[1]
-        prefs = ConnectionPreferences.model_validate(
-            await self._get(f"/connections/{connection_id}/preferences")
-        )
+        prefs = ConnectionPreferences.model_validate(await self._get(f"/connections/{connection_id}/preferences"))
         self._prefs[connection_id] = (time.monotonic(), prefs)
         return prefs
 
@@ -172,9 +168,7 @@ class PrefsClient:
         return Mappings.model_validate(await self._get(f"/connections/{connection_id}/mappings"))
 
     async def save_qbo_tokens(self, connection_id: str, tokens: QboTokens) -> None:
-        await self._call(
-            "PUT", f"/connections/{connection_id}/qbo-tokens", json=tokens.model_dump(mode="json")
-        )
+        await self._call("PUT", f"/connections/{connection_id}/qbo-tokens", json=tokens.model_dump(mode="json"))
 
     async def report_bank_accounts(self, connection_id: str, accounts: list[BankAccount]) -> None:
         await self._call(

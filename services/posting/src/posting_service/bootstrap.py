@@ -15,7 +15,9 @@ from fastapi import FastAPI
 from ledgerbridge_common.connectors.qbo import QboLimits
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig
+from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher, EventPublisher
 from ledgerbridge_common.prefs_client import PrefsClient
 from posting_service import MIGRATIONS_DIR
@@ -67,9 +69,7 @@ def create_app(
         journal_engine = make_engine(settings.database.model_copy(update={"pool_size": 2}))
         prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=10)
         vendor_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
-        billcom_http = httpx.AsyncClient(
-            base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds
-        )
+        billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
         prefs_client = prefs or PrefsClient(prefs_http, internal_token=settings.internal_token)
         factory = connectors or VendorConnectorFactory(
             prefs_client,
@@ -100,6 +100,7 @@ def create_app(
         app.state.deps = deps
         runner: BatchingConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
+        lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.consumer_group])
         try:
             if publisher is None:
                 await own_publisher.start()
@@ -116,6 +117,7 @@ def create_app(
                 await runner.start()
                 task = asyncio.create_task(runner.run(), name="posting-consumer")
                 kafka_runner = runner
+                await lag.start()
 
                 async def kafka_ready() -> bool:
                     if task is None or task.done():
@@ -127,6 +129,7 @@ def create_app(
             app.state.runner = runner
             yield
         finally:
+            await lag.stop()
             if runner is not None:
                 await runner.stop()
             if task is not None:
@@ -143,4 +146,5 @@ def create_app(
 
     app = FastAPI(title="LedgerBridge posting", lifespan=lifespan)
     app.include_router(router)
+    instrument(app, "posting")
     return app

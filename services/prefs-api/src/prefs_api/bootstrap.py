@@ -13,7 +13,9 @@ from fastapi import Depends, FastAPI
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
+from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher, EventPublisher
 from prefs_api import MIGRATIONS_DIR, problems
 from prefs_api.adapters.crypto import CredentialCipher
@@ -92,6 +94,7 @@ def create_app(
         own: AiokafkaPublisher | None = None
         runner: ConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
+        lag = LagMonitor(settings.kafka.bootstrap_servers, [GROUP_ID])
         try:
             if publisher is None:
                 own = AiokafkaPublisher(settings.kafka, client_id="prefs-api")
@@ -102,8 +105,10 @@ def create_app(
                 await runner.start()
                 app.state.consumer = None
                 task = asyncio.create_task(runner.run(), name="prefs-api-outcomes")
+                await lag.start()
             yield
         finally:
+            await lag.stop()
             if runner is not None:
                 await runner.stop()
                 if task is not None:
@@ -132,6 +137,7 @@ def create_app(
     for module in (health, connections, preferences, mappings, synclog, keys, internal, status):
         app.include_router(module.router)
     install_openapi(app)
+    instrument(app, "prefs-api")
     return app
 
 

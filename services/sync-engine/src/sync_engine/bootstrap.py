@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
@@ -62,9 +63,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
             qbo_base_url=settings.qbo_base_url,
             qbo_oauth_url=settings.qbo_oauth_url,
         )
-        deps = Deps(
-            prefs=prefs, connectors=connectors, topics=settings.kafka.topics, store_factory=SqlEngineStore
-        )
+        deps = Deps(prefs=prefs, connectors=connectors, topics=settings.kafka.topics, store_factory=SqlEngineStore)
         publisher = AiokafkaPublisher(settings.kafka, client_id=settings.consumer_name)
         await publisher.start()
         topics = settings.kafka.topics
@@ -133,4 +132,5 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
 
     app = FastAPI(title="LedgerBridge sync engine", lifespan=lifespan)
     app.include_router(router)
+    instrument(app, "sync-engine")
     return app

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
+from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.prefs_client import PrefsClient
 from webhook_ingest import MIGRATIONS_DIR
 from webhook_ingest.adapters.connectors import HttpConnectorFactory
@@ -47,15 +48,14 @@ class Container:
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     consumer: ConsumerRunner | None = None
+    lag: LagMonitor | None = None
 
 
 def build_container(settings: Settings, *, connectors: ConnectorFactory | None = None) -> Container:
     engine = make_engine(settings.database)
     sessions = make_sessionmaker(engine)
     prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=5.0)
-    billcom_http = httpx.AsyncClient(
-        base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds
-    )
+    billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
     qbo_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
     prefs = PrefsClient(prefs_http, internal_token=settings.internal_token)
     sweep_publisher = ResilientPublisher(settings.kafka, client_id="ingest-sweeper", timeout_seconds=30.0)
@@ -138,9 +138,13 @@ async def start(container: Container) -> None:
         container.sweep_publisher,
     )
     container.tasks.append(asyncio.create_task(_run_consumer(container.consumer), name="sync-now"))
+    container.lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.sweeper_group_id])
+    await container.lag.start()
 
 
 async def stop(container: Container) -> None:
+    if container.lag is not None:
+        await container.lag.stop()
     if container.consumer is not None:
         with contextlib.suppress(Exception):
             await container.consumer.stop()

@@ -72,21 +72,15 @@ class LedgerConnector(Protocol):
 
     async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None: ...
 
-    async def create(
-        self, obj: CanonicalObject, *, request_id: str, tag: str | None = None
-    ) -> CanonicalObject: ...
+    async def create(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject: ...
 
-    async def update(
-        self, obj: CanonicalObject, *, request_id: str, tag: str | None = None
-    ) -> CanonicalObject:
+    async def update(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         """Full update; ``obj.id`` and ``obj.sync_token`` must be set (stale → StaleObjectError)."""
         ...
 
     async def void(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject: ...
 
-    async def deactivate(
-        self, object_type: ObjectType, object_id: str, *, request_id: str
-    ) -> CanonicalObject:
+    async def deactivate(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject:
         """Name lists are made inactive, never deleted."""
         ...
 
@@ -126,9 +120,7 @@ class BillcomConnector(Protocol):
 
     async def list_bank_accounts(self) -> list[BankAccount]: ...
 
-    async def update_bank_account_gl(
-        self, bank_account_id: str, chart_of_account_id: str | None
-    ) -> BankAccount: ...
+    async def update_bank_account_gl(self, bank_account_id: str, chart_of_account_id: str | None) -> BankAccount: ...
 
     async def read_run(self, run_id: str) -> FundsTransfer | None:
         """A disbursement or deposit run: the lump sum BILL moved to or from a bank account."""

@@ -21,9 +21,7 @@ def make_metadata(schema: str) -> MetaData:
 
 
 def make_engine(settings: DatabaseSettings) -> AsyncEngine:
-    return create_async_engine(
-        settings.url, pool_size=settings.pool_size, echo=settings.echo, pool_pre_ping=True
-    )
+    return create_async_engine(settings.url, pool_size=settings.pool_size, echo=settings.echo, pool_pre_ping=True)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -153,6 +153,18 @@ class ConsumerRunner:
                 log.exception("handler failed; sending to dead-letter topic")
                 await self._dead_letter(record, "".join(traceback.format_exception_only(exc)).strip())
                 result = "dead_letter"
+            log.info(
+                "message %s",
+                result,
+                extra={
+                    "consumer": self.config.name,
+                    "type": envelope.type,
+                    "event_id": envelope.event_id,
+                    "topic": topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                },
+            )
         MESSAGES_CONSUMED.labels(self.config.name, topic, result).inc()
         MESSAGE_HANDLE_SECONDS.labels(self.config.name, topic).observe(time.perf_counter() - started)
         self.handled += 1
@@ -201,9 +213,7 @@ class ConsumerRunner:
         env = Envelope.wrap(
             letter,
             connection_id=key or "unknown",
-            event_id=deterministic_id(
-                "dlq", self.config.name, record.topic, str(record.partition), str(record.offset)
-            ),
+            event_id=deterministic_id("dlq", self.config.name, record.topic, str(record.partition), str(record.offset)),
         )
         await self.publisher.publish(self.config.dlq_topic, env, key=key or "unknown")
         DEAD_LETTERS.labels(self.config.name, record.topic).inc()

@@ -94,9 +94,7 @@ class LagProbe:
         if not partitions:
             return []
         ends: dict[TopicPartition, int] = await self._consumer.end_offsets(partitions)
-        waiting = {
-            (tp, offset) for by_tp in committed.values() for tp, offset in by_tp.items() if offset < ends[tp]
-        }
+        waiting = {(tp, offset) for by_tp in committed.values() for tp, offset in by_tp.items() if offset < ends[tp]}
         stamps = await self._oldest_timestamps(waiting, ends)
         now = self._clock()
         rows = []

@@ -18,6 +18,7 @@ from typing import Protocol
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import ChangeDetected, DeadLetter, Side, Trigger, deterministic_id
 from ledgerbridge_common.events.topics import Topics
+from ledgerbridge_common.logging import correlation_scope, current_correlation_id
 from webhook_ingest.adapters.deliveries import DeliveryRecord, DeliveryStore
 from webhook_ingest.metrics import CHANGES, DEAD_LETTERED, DUPLICATES, PRODUCE_LATENCY
 from webhook_ingest.parsing.common import VendorChange
@@ -107,15 +108,17 @@ async def produce_changes(
     if items:
         PRODUCE_LATENCY.labels(vendor).observe(time.perf_counter() - started)
         CHANGES.labels(side.value, "webhook").inc(len(items))
+    current_delivery_id = current_correlation_id()
     for _, env in items:
-        log.info(
-            "change produced",
-            extra={
-                "event_id": env.event_id,
-                "change_correlation_id": env.correlation_id,
-                "object": f"{env.payload['object_type']}:{env.payload['object_id']}",
-            },
-        )
+        with correlation_scope(env.correlation_id, env.connection_id):
+            log.info(
+                "change produced",
+                extra={
+                    "event_id": env.event_id,
+                    "delivery_correlation_id": current_delivery_id,
+                    "object": f"{env.payload['object_type']}:{env.payload['object_id']}",
+                },
+            )
     records = [
         DeliveryRecord(connection_id, key, vendor, env.event_id, "produced")
         for ((connection_id, key), _), (_, env) in zip(fresh, items, strict=True)

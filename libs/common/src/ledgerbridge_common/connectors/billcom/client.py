@@ -127,9 +127,7 @@ class BillcomClient:
                 response = await self.http.request(method, url, json=json, params=params, headers=all_headers)
             except httpx.TimeoutException as exc:
                 if write:
-                    raise OutcomeUnknownError(
-                        f"{method} {url} timed out", vendor=VENDOR, code="timeout"
-                    ) from exc
+                    raise OutcomeUnknownError(f"{method} {url} timed out", vendor=VENDOR, code="timeout") from exc
                 raise RetryableError(f"{method} {url} timed out", vendor=VENDOR, code="timeout") from exc
             except httpx.ConnectError as exc:
                 raise RetryableError(f"cannot connect to BILL: {exc}", vendor=VENDOR, code="connect") from exc
@@ -158,9 +156,7 @@ class BillcomClient:
         while True:
             session_id = await self.session()
             try:
-                return await self._send(
-                    method, url, json=json, params=params, session_id=session_id, headers=headers
-                )
+                return await self._send(method, url, json=json, params=params, session_id=session_id, headers=headers)
             except AuthExpiredError:
                 if relogged:
                     raise

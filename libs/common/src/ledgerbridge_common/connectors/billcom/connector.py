@@ -41,9 +41,7 @@ class _Kind:
 KINDS: dict[ObjectType, _Kind] = {
     ObjectType.VENDOR: _Kind("/v3/vendors", m.vendor_in, m.vendor_out, named=True),
     ObjectType.CUSTOMER: _Kind("/v3/customers", m.customer_in, m.customer_out, named=True),
-    ObjectType.ACCOUNT: _Kind(
-        "/v3/classifications/chart-of-accounts", m.account_in, m.account_out, named=True
-    ),
+    ObjectType.ACCOUNT: _Kind("/v3/classifications/chart-of-accounts", m.account_in, m.account_out, named=True),
     ObjectType.CLASS: _Kind(
         "/v3/classifications/accounting-classes",
         m.classification_in(AccountingClass),
@@ -58,9 +56,7 @@ KINDS: dict[ObjectType, _Kind] = {
     ),
     ObjectType.ITEM: _Kind("/v3/classifications/items", m.item_in, m.item_out, named=True),
     ObjectType.BILL: _Kind("/v3/bills", t.bill_in, t.bill_out, party="vendor"),
-    ObjectType.VENDOR_CREDIT: _Kind(
-        "/v3/vendor-credits", t.vendor_credit_in, t.vendor_credit_out, party="vendor"
-    ),
+    ObjectType.VENDOR_CREDIT: _Kind("/v3/vendor-credits", t.vendor_credit_in, t.vendor_credit_out, party="vendor"),
     ObjectType.BILL_PAYMENT: _Kind("/v3/payments", t.bill_payment_in, party="vendor"),
     ObjectType.INVOICE: _Kind("/v3/invoices", t.invoice_in, t.invoice_out, party="customer"),
     ObjectType.RECEIVED_PAYMENT: _Kind("/v3/receivable-payments", t.received_payment_in, party="customer"),
@@ -109,9 +105,7 @@ class BillcomHttpConnector:
         limiter: OrgLimiter | None = None,
         events_base_url: str | None = None,
     ) -> None:
-        self.client = BillcomClient(
-            http, credentials, hourly_limit=hourly_limit, retry=retry, limiter=limiter
-        )
+        self.client = BillcomClient(http, credentials, hourly_limit=hourly_limit, retry=retry, limiter=limiter)
         base = str(http.base_url).rstrip("/")
         self.events_base_url = events_base_url or (base.removesuffix("/connect") + "/connect-events")
         self._currency: dict[str, str] = {}
@@ -122,9 +116,7 @@ class BillcomHttpConnector:
         if not party_id:
             return "USD"
         if party_id not in self._currency:
-            path, field = (
-                ("/v3/vendors", "billCurrency") if party == "vendor" else ("/v3/customers", "invoiceCurrency")
-            )
+            path, field = ("/v3/vendors", "billCurrency") if party == "vendor" else ("/v3/customers", "invoiceCurrency")
             try:
                 raw = await self.client.get(f"{path}/{party_id}")
             except NotFoundError:
@@ -158,12 +150,8 @@ class BillcomHttpConnector:
         async for row in self.client.iterate(_kind(object_type).path, params):
             yield row
 
-    async def list_objects(
-        self, object_type: ObjectType, filters: str | None = None
-    ) -> list[CanonicalObject]:
-        return [
-            await self.to_canonical(object_type, raw) async for raw in self.iterate_raw(object_type, filters)
-        ]
+    async def list_objects(self, object_type: ObjectType, filters: str | None = None) -> list[CanonicalObject]:
+        return [await self.to_canonical(object_type, raw) async for raw in self.iterate_raw(object_type, filters)]
 
     async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
         if not _kind(object_type).named:
@@ -195,9 +183,7 @@ class BillcomHttpConnector:
         else:
             kind = _kind(object_type)
             if kind.write is None:
-                raise ValidationError(
-                    f"{object_type} cannot be created through the BILL API", vendor="billcom"
-                )
+                raise ValidationError(f"{object_type} cannot be created through the BILL API", vendor="billcom")
             path, body = kind.path, kind.write(obj)
         raw = await self.client.request("POST", path, json=body)
         return await self.to_canonical(object_type, raw)
@@ -222,9 +208,7 @@ class BillcomHttpConnector:
 
     # --- approvals and payments ---------------------------------------------------------------
 
-    async def approve_bills(
-        self, bill_ids: Sequence[str], *, deny: bool = False, comment: str | None = None
-    ) -> None:
+    async def approve_bills(self, bill_ids: Sequence[str], *, deny: bool = False, comment: str | None = None) -> None:
         action = "DENY" if deny else "APPROVE"
         body = [{"billId": bill_id, "action": action, "comment": comment} for bill_id in bill_ids]
         await self.client.request("POST", "/v3/bill-approvals/actions", json=body)
@@ -237,9 +221,7 @@ class BillcomHttpConnector:
         raw = await self.client.request("POST", f"/v3/payments/{payment_id}/cancel", json={})
         return await self.to_canonical(ObjectType.BILL_PAYMENT, raw)
 
-    async def void_payment(
-        self, payment_id: str, *, reason: str = "", void_type: str = "VOID_ONLY"
-    ) -> CanonicalObject:
+    async def void_payment(self, payment_id: str, *, reason: str = "", void_type: str = "VOID_ONLY") -> CanonicalObject:
         body = {"type": void_type, "reason": reason}
         raw = await self.client.request("POST", f"/v3/payments/{payment_id}/void", json=body)
         return await self.to_canonical(ObjectType.BILL_PAYMENT, raw)
@@ -249,18 +231,14 @@ class BillcomHttpConnector:
     async def list_bank_accounts(self) -> list[BankAccount]:
         return [m.bank_account_in(raw) async for raw in self.client.iterate("/v3/funding-accounts/banks")]
 
-    async def update_bank_account_gl(
-        self, bank_account_id: str, chart_of_account_id: str | None
-    ) -> BankAccount:
+    async def update_bank_account_gl(self, bank_account_id: str, chart_of_account_id: str | None) -> BankAccount:
         body = {"chartOfAccountId": chart_of_account_id}
         raw = await self.client.request("PATCH", f"/v3/funding-accounts/banks/{bank_account_id}", json=body)
         return m.bank_account_in(raw)
 
     # --- webhooks API (connect-events) --------------------------------------------------------
 
-    async def events_call(
-        self, method: str, path: str, *, json: Any = None, idempotency_key: str | None = None
-    ) -> Any:
+    async def events_call(self, method: str, path: str, *, json: Any = None, idempotency_key: str | None = None) -> Any:
         headers = {"X-Idempotent-Key": idempotency_key} if idempotency_key else None
         return await self.client.request(method, self.events_base_url + path, json=json, headers=headers)
 

@@ -134,9 +134,7 @@ def classifications_in(raw: Json | None) -> Classifications:
 
 
 def classifications_out(value: Classifications) -> Json:
-    return {
-        theirs: getattr(value, ours) for ours, theirs in CLASSIFICATION_KEYS.items() if getattr(value, ours)
-    }
+    return {theirs: getattr(value, ours) for ours, theirs in CLASSIFICATION_KEYS.items() if getattr(value, ours)}
 
 
 def lines_in(rows: list[Json] | None) -> tuple[TransactionLine, ...]:

@@ -143,9 +143,7 @@ def bill_payment_in(raw: Json, currency: str = "USD") -> BillPayment:
     if not applied and raw.get("billId"):
         applied = (AppliedTo(document_id=raw["billId"], amount=money(raw.get("amount"))),)
     credits = tuple(
-        AppliedTo(document_id=c["id"], amount=money(c["amount"]))
-        for p in parts
-        for c in p.get("vendorCredits") or []
+        AppliedTo(document_id=c["id"], amount=money(c["amount"])) for p in parts for c in p.get("vendorCredits") or []
     )
     offline = raw.get("onlinePayment") is False or raw.get("disbursementType") == "OFFLINE"
     status = str(raw.get("status") or "")
@@ -214,8 +212,7 @@ def payment_method(raw: Json) -> Literal["electronic", "card", "offline"]:
 
 def received_payment_in(raw: Json, currency: str = "USD") -> ReceivedPayment:
     applied = tuple(
-        AppliedTo(document_id=p["invoiceId"], amount=money(p["amount"]))
-        for p in raw.get("invoicePayments") or []
+        AppliedTo(document_id=p["invoiceId"], amount=money(p["amount"])) for p in raw.get("invoicePayments") or []
     )
     side = ("status", "receivablesType", "unappliedAmount", "convenienceFeeAmount", "onlinePayment")
     return ReceivedPayment(

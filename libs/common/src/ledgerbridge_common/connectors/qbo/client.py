@@ -145,9 +145,7 @@ class QboClient:
         body = await self.request("POST", "query", content=sql)
         return dict(body.get("QueryResponse") or {})
 
-    async def query_all(
-        self, sql: str, entity: str, *, page_size: int = PAGE_MAX
-    ) -> AsyncIterator[dict[str, Any]]:
+    async def query_all(self, sql: str, entity: str, *, page_size: int = PAGE_MAX) -> AsyncIterator[dict[str, Any]]:
         """Every row of ``sql`` (which must not carry STARTPOSITION/MAXRESULTS), page by page
         (1-based STARTPOSITION) until a short page."""
         start = 1
@@ -161,6 +159,4 @@ class QboClient:
             start += len(rows)
 
     async def cdc(self, entities: list[str], changed_since: str) -> dict[str, Any]:
-        return await self.request(
-            "GET", "cdc", params={"entities": ",".join(entities), "changedSince": changed_since}
-        )
+        return await self.request("GET", "cdc", params={"entities": ",".join(entities), "changedSince": changed_since})

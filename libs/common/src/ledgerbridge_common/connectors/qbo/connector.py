@@ -26,6 +26,7 @@ from ledgerbridge_common.connectors.qbo.auth import AccessTokenSource, utcnow
 from ledgerbridge_common.connectors.qbo.cdc import changes_since
 from ledgerbridge_common.connectors.qbo.client import PRODUCTION_BASE_URL, QboClient
 from ledgerbridge_common.connectors.qbo.faults import error_from_fault
+from ledgerbridge_common.connectors.qbo.items import IncomeItems
 from ledgerbridge_common.connectors.qbo.limits import DEFAULT_REGISTRY, LimiterRegistry, QboLimits
 from ledgerbridge_common.connectors.qbo.mapping import MAPS, EntityMap
 from ledgerbridge_common.connectors.qbo.mapping_common import CompanySetup, tag_marker
@@ -80,6 +81,7 @@ class QboConnector:
         self.tag_lookback = tag_lookback
         self._setup: CompanySetup | None = None
         self._setup_lock = asyncio.Lock()
+        self.items = IncomeItems(self.client)
 
     # --- company -------------------------------------------------------------------------------
 
@@ -196,29 +198,25 @@ class QboConnector:
         body = await self.client.post(m.entity, payload, request_id=request_id, params=params)
         return m.from_qbo(body[m.entity], await self.setup())
 
-    async def create(
-        self, obj: CanonicalObject, *, request_id: str, tag: str | None = None
-    ) -> CanonicalObject:
+    async def create(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         m = MAPS[obj.object_type]
+        obj = await self.items.itemize(obj)
         payload = m.to_qbo(obj.model_copy(update={"id": None, "sync_token": None}), await self.setup(), tag)
         return await self._write(obj.object_type, payload, request_id, self._params(m))
 
-    async def update(
-        self, obj: CanonicalObject, *, request_id: str, tag: str | None = None
-    ) -> CanonicalObject:
+    async def update(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         """Full update: QBO clears every writable field the payload leaves out."""
         if not obj.id or obj.sync_token is None:
             raise ValueError("update needs obj.id and obj.sync_token")
         m = MAPS[obj.object_type]
+        obj = await self.items.itemize(obj)
         payload = {**m.to_qbo(obj, await self.setup(), tag), "sparse": False}
         return await self._write(obj.object_type, payload, request_id, self._params(m))
 
     async def void(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject:
         m = MAPS[object_type]
         if m.void is None:
-            raise ValidationError(
-                f"QBO has no void for {m.entity}; delete it instead", vendor="qbo", code="void"
-            )
+            raise ValidationError(f"QBO has no void for {m.entity}; delete it instead", vendor="qbo", code="void")
         current = await self.client.get(m.entity, object_id)
         ident = {"Id": object_id, "SyncToken": current["SyncToken"]}
         if m.void == "include":
@@ -228,14 +226,10 @@ class QboConnector:
             params, payload = {"operation": "void"}, ident
         return await self._write(object_type, payload, request_id, params)
 
-    async def deactivate(
-        self, object_type: ObjectType, object_id: str, *, request_id: str
-    ) -> CanonicalObject:
+    async def deactivate(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject:
         m = MAPS[object_type]
         if not m.name_list:
-            raise ValidationError(
-                f"{m.entity} is not a name list; void or delete it", vendor="qbo", code="deactivate"
-            )
+            raise ValidationError(f"{m.entity} is not a name list; void or delete it", vendor="qbo", code="deactivate")
         current = await self.client.get(m.entity, object_id)
         payload = {"Id": object_id, "SyncToken": current["SyncToken"], "sparse": True, "Active": False}
         return await self._write(object_type, payload, request_id)
@@ -261,10 +255,8 @@ class QboConnector:
             requests = []
             for i, item in enumerate(chunk):
                 m = MAPS[item.obj.object_type]
-                payload = m.to_qbo(item.obj, setup, item.tag)
-                requests.append(
-                    {"bId": f"b{i}", "operation": "update" if item.obj.id else "create", m.entity: payload}
-                )
+                payload = m.to_qbo(await self.items.itemize(item.obj), setup, item.tag)
+                requests.append({"bId": f"b{i}", "operation": "update" if item.obj.id else "create", m.entity: payload})
             body = await self.client.request(
                 "POST", "batch", json={"BatchItemRequest": requests}, request_id=rid, write=True
             )
@@ -273,9 +265,7 @@ class QboConnector:
                 results.append(self._batch_result(item, answers.get(f"b{i}"), setup))
         return results
 
-    def _batch_result(
-        self, item: BatchItem, answer: dict[str, Any] | None, setup: CompanySetup
-    ) -> BatchResult:
+    def _batch_result(self, item: BatchItem, answer: dict[str, Any] | None, setup: CompanySetup) -> BatchResult:
         m = MAPS[item.obj.object_type]
         if answer is None:
             return BatchResult(item.item_id, error=ValidationError("no answer for batch item", vendor="qbo"))

@@ -38,24 +38,18 @@ MAPS: dict[ObjectType, EntityMap] = {
     ObjectType.LOCATION: EntityMap("Department", lists.department_out, lists.location_in, "Name"),
     ObjectType.ITEM: EntityMap("Item", lists.item_out, lists.item_in, "Name"),
     ObjectType.BILL: EntityMap("Bill", txns.bill_out, txns.bill_in, note_field="PrivateNote"),
-    ObjectType.VENDOR_CREDIT: EntityMap(
-        "VendorCredit", txns.bill_out, txns.vendor_credit_in, note_field="PrivateNote"
-    ),
+    ObjectType.VENDOR_CREDIT: EntityMap("VendorCredit", txns.bill_out, txns.vendor_credit_in, note_field="PrivateNote"),
     ObjectType.BILL_PAYMENT: EntityMap(
         "BillPayment", txns.bill_payment_out, txns.bill_payment_in, note_field="PrivateNote", void="include"
     ),
-    ObjectType.INVOICE: EntityMap(
-        "Invoice", ar.invoice_out, ar.invoice_in, note_field="PrivateNote", void="operation"
-    ),
+    ObjectType.INVOICE: EntityMap("Invoice", ar.invoice_out, ar.invoice_in, note_field="PrivateNote", void="operation"),
     ObjectType.RECEIVED_PAYMENT: EntityMap(
         "Payment", ar.payment_out, ar.payment_in, note_field="PrivateNote", void="include"
     ),
     ObjectType.FUNDS_TRANSFER: EntityMap(
         "Transfer", ar.transfer_out, ar.transfer_in, note_field="PrivateNote", void="include"
     ),
-    ObjectType.JOURNAL_ENTRY: EntityMap(
-        "JournalEntry", ar.journal_out, ar.journal_in, note_field="PrivateNote"
-    ),
+    ObjectType.JOURNAL_ENTRY: EntityMap("JournalEntry", ar.journal_out, ar.journal_in, note_field="PrivateNote"),
 }
 
 

@@ -119,8 +119,7 @@ def currency_out(setup: CompanySetup, currency: str, rate: Decimal | None) -> Js
         return out
     if currency != setup.home_currency:
         raise ValidationError(
-            f"the ledger has no multi-currency; cannot post {currency} amounts "
-            f"(home currency {setup.home_currency})",
+            f"the ledger has no multi-currency; cannot post {currency} amounts (home currency {setup.home_currency})",
             vendor="qbo",
             code="currency",
         )

@@ -79,9 +79,7 @@ def _expense_line_out(line: TransactionLine) -> Json:
         detail = drop_none(
             {"AccountRef": ref(c.account_id), "ClassRef": ref(c.class_id), "CustomerRef": ref(c.customer_id)}
         )
-    return drop_none(
-        {"Amount": amount(line.amount), "Description": line.description, "DetailType": kind, kind: detail}
-    )
+    return drop_none({"Amount": amount(line.amount), "Description": line.description, "DetailType": kind, kind: detail})
 
 
 def _lines_in(data: Json) -> tuple[TransactionLine, ...]:
@@ -151,10 +149,7 @@ def vendor_credit_in(data: Json, setup: CompanySetup) -> VendorCredit:
 
 
 def _applied_out(applied: tuple[AppliedTo, ...], txn_type: str) -> list[Json]:
-    return [
-        {"Amount": amount(a.amount), "LinkedTxn": [{"TxnId": a.document_id, "TxnType": txn_type}]}
-        for a in applied
-    ]
+    return [{"Amount": amount(a.amount), "LinkedTxn": [{"TxnId": a.document_id, "TxnType": txn_type}]} for a in applied]
 
 
 def _applied_in(data: Json, txn_type: str) -> tuple[AppliedTo, ...]:
