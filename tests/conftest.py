@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from ledgerbridge_common.events.topics import Topics
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 
@@ -91,9 +92,7 @@ async def kafka_settings(stack: None) -> AsyncIterator[KafkaSettings]:
     admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
     await admin.start()
     try:
-        await admin.create_topics(
-            [NewTopic(name=t, num_partitions=3, replication_factor=1) for t in topics.all()]
-        )
+        await admin.create_topics([NewTopic(name=t, num_partitions=3, replication_factor=1) for t in topics.all()])
         yield KafkaSettings(bootstrap_servers=KAFKA, topics=topics)
         await admin.delete_topics(topics.all())
     finally:

@@ -71,10 +71,7 @@ def test_bill_json_to_canonical() -> None:
         "chartOfAccountId": "0ca1",
         "accountingClassId": "cls1",
     }
-    assert (
-        body["invoice"] == {"invoiceNumber": "A-1", "invoiceDate": "2030-01-01"}
-        and "exchangeRate" not in body
-    )
+    assert body["invoice"] == {"invoiceNumber": "A-1", "invoiceDate": "2030-01-01"} and "exchangeRate" not in body
 
 
 def test_received_payment_methods() -> None:

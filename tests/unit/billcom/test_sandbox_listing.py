@@ -28,9 +28,7 @@ def test_filters_parse_iso_times_and_in_lists() -> None:
 def test_paging_sort_and_filters() -> None:
     page = list_page(DOCS, {"max": "10", "sort": "amount:desc", "filters": "amount:gte:5"})
     assert [d["amount"] for d in page["results"]][:2] == [24.0, 23.0] and page["prevPage"] is None
-    second = list_page(
-        DOCS, {"max": "10", "sort": "amount:desc", "filters": "amount:gte:5", "page": page["nextPage"]}
-    )
+    second = list_page(DOCS, {"max": "10", "sort": "amount:desc", "filters": "amount:gte:5", "page": page["nextPage"]})
     assert second["nextPage"] is None and len(second["results"]) == 10
     dated = list_page(DOCS, {"filters": "createdTime:lt:2030-01-03"})
     assert len(dated["results"]) == 2
@@ -43,8 +41,4 @@ def test_paging_sort_and_filters() -> None:
 def test_ids_and_times() -> None:
     assert all(len(new_id(kind)) == 20 for kind in ("vendor", "bill", "money_movement"))
     assert new_id("money_movement").startswith("mmt")
-    assert (
-        parse_time("2030-01-01")
-        == parse_time("2030-01-01T00:00:00Z")
-        == parse_time("2030-01-01T00:00:00.000+0000")
-    )
+    assert parse_time("2030-01-01") == parse_time("2030-01-01T00:00:00Z") == parse_time("2030-01-01T00:00:00.000+0000")

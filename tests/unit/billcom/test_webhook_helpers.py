@@ -57,9 +57,7 @@ def test_reformatted_body_fails_verification() -> None:
 
 
 def test_parse_bill_event() -> None:
-    body = _delivery(
-        "bill.updated", {"id": "00n01AAAAAAAAAAAAAAA", "updatedTime": "2030-01-02T03:04:05.000+00:00"}
-    )
+    body = _delivery("bill.updated", {"id": "00n01AAAAAAAAAAAAAAA", "updatedTime": "2030-01-02T03:04:05.000+00:00"})
     [event] = parse_billcom_webhook(body)
     assert (event.event_id, event.object_type, event.object_id, event.operation) == (
         "e-1",

@@ -81,10 +81,7 @@ def test_replay_needs_exactly_one_target(monkeypatch):
         assert runner.invoke(cli.app, args).exit_code == 2
     assert calls == []
     assert runner.invoke(cli.app, ["dlq", "replay", "--all"]).exit_code == 0
-    assert (
-        runner.invoke(cli.app, ["dlq", "replay", "--partition", "1", "--offset", "2", "--force"]).exit_code
-        == 1
-    )
+    assert runner.invoke(cli.app, ["dlq", "replay", "--partition", "1", "--offset", "2", "--force"]).exit_code == 1
     assert calls[0] == (None, False)
     assert str(calls[1][0][0]) == "1:2" and calls[1][1] is True
 
@@ -124,14 +121,10 @@ async def test_prefs_api_paths_headers_paging_and_problems():
     seen = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(
-            (request.method, request.url.path, dict(request.url.params), request.headers.get("x-api-key"))
-        )
+        seen.append((request.method, request.url.path, dict(request.url.params), request.headers.get("x-api-key")))
         path, params = request.url.path, request.url.params
         if path == "/v1/connections":
-            return httpx.Response(
-                200, json=[{"id": "c1", "name": "Acme", "ledger_kind": "quickbooks_online"}]
-            )
+            return httpx.Response(200, json=[{"id": "c1", "name": "Acme", "ledger_kind": "quickbooks_online"}])
         if path == "/v1/sync-report":
             health = {
                 "connection_id": "c1", "name": "Acme", "status": "active",
@@ -141,9 +134,7 @@ async def test_prefs_api_paths_headers_paging_and_problems():
         if path == "/v1/sync-log":
             if "before_id" not in params:
                 return httpx.Response(200, json={"items": [{"id": 9, "reason": "r9"}], "next_before_id": 9})
-            return httpx.Response(
-                200, json={"items": [{"id": 8, "error_message": "m8"}], "next_before_id": None}
-            )
+            return httpx.Response(200, json={"items": [{"id": 8, "error_message": "m8"}], "next_before_id": None})
         return httpx.Response(404, json={"title": "Not Found", "detail": "no connection c9"})
 
     http = httpx.AsyncClient(

@@ -55,9 +55,7 @@ def errors_of(root: Path) -> list[str]:
 
 
 def test_compose_schema_catches_a_wrong_key(broken):
-    edit_yaml(
-        broken / "deploy/compose.yml", lambda d: d["services"]["posting"].update(restart_policy="always")
-    )
+    edit_yaml(broken / "deploy/compose.yml", lambda d: d["services"]["posting"].update(restart_policy="always"))
     assert any("compose.yml" in e and "restart_policy" in e for e in errors_of(broken))
 
 
@@ -84,9 +82,7 @@ def test_env_var_that_no_settings_field_reads(broken):
     )
 
     def k8s(doc):
-        doc["spec"]["template"]["spec"]["containers"][0]["env"].append(
-            {"name": "LB_PREFS_URLS", "value": "x"}
-        )
+        doc["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "LB_PREFS_URLS", "value": "x"})
 
     edit_yaml(broken / "deploy/k8s/posting.yaml", k8s)
     errors = errors_of(broken)

@@ -73,8 +73,4 @@ def test_env_field_agrees_with_pydantic_settings(monkeypatch):
     monkeypatch.setenv("LB_KAFKA__TOPICS__DLQ", "x.dlq")
     monkeypatch.setenv("LB_EXTRA__URL", "http://y")
     settings = Example()
-    assert (
-        settings.kafka.topics.dlq == "x.dlq"
-        and settings.extra is not None
-        and settings.extra.url == "http://y"
-    )
+    assert settings.kafka.topics.dlq == "x.dlq" and settings.extra is not None and settings.extra.url == "http://y"

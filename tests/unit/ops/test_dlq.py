@@ -59,9 +59,7 @@ def test_decode_letters_reports_unreadable_records_and_joins_replays():
         1,
         2,
         Envelope.wrap(
-            DeadLetter(
-                original_topic="t", partition=0, offset=0, key=None, value="x", error="e", consumer="c"
-            ),
+            DeadLetter(original_topic="t", partition=0, offset=0, key=None, value="x", error="e", consumer="c"),
             connection_id="unknown",
         ).to_bytes(),
     )

@@ -50,9 +50,7 @@ def bill(
         "number": number,
         "date": "2026-11-20",
         "ap_account_id": ap,
-        "lines": [
-            {"amount": amount, "classifications": {"account_id": f"7{i}"}} for i, amount in enumerate(amounts)
-        ],
+        "lines": [{"amount": amount, "classifications": {"account_id": f"7{i}"}} for i, amount in enumerate(amounts)],
     }
 
 
@@ -66,9 +64,7 @@ def bill_payment(vendor_id: str, bill_id: str, amount: str, *, bank: str = "clea
     }
 
 
-def transfer(
-    amount: str, *, from_account: str = "bank-1", to_account: str = "clearing-out"
-) -> dict[str, Any]:
+def transfer(amount: str, *, from_account: str = "bank-1", to_account: str = "clearing-out") -> dict[str, Any]:
     return {
         "date": "2026-11-22",
         "amount": amount,

@@ -93,9 +93,7 @@ class FakeLedger:
                     detail=f"DocNumber={number} is assigned to TxnType=Bill with TxnId={other.id}",
                 )
 
-    async def create(
-        self, obj: CanonicalObject, *, request_id: str, tag: str | None = None
-    ) -> CanonicalObject:
+    async def create(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         self.calls.append("create")
         fault = self._fault("create")
         self._check_unique(obj)
@@ -104,9 +102,7 @@ class FakeLedger:
             raise OutcomeUnknownError("read timed out after the write was sent")
         return stored
 
-    async def update(
-        self, obj: CanonicalObject, *, request_id: str, tag: str | None = None
-    ) -> CanonicalObject:
+    async def update(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         self.calls.append("update")
         fault = self._fault("update")
         assert obj.id is not None
@@ -137,15 +133,11 @@ class FakeLedger:
         self.calls.append("delete")
         del self.objects[(object_type, object_id)]
 
-    async def deactivate(
-        self, object_type: ObjectType, object_id: str, *, request_id: str
-    ) -> CanonicalObject:
+    async def deactivate(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject:
         self.calls.append("deactivate")
         self._fault("deactivate")
         current = self.objects[(object_type, object_id)]
-        obj = current.model_copy(
-            update={"active": False, "sync_token": str(int(current.sync_token or "0") + 1)}
-        )
+        obj = current.model_copy(update={"active": False, "sync_token": str(int(current.sync_token or "0") + 1)})
         self.objects[(object_type, object_id)] = obj
         return obj
 
@@ -226,10 +218,6 @@ class FakeBillcom:
     async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
         self.calls.append("find_by_name")
         return next(
-            (
-                o
-                for (t, _), o in self.objects.items()
-                if t == object_type and getattr(o, "name", None) == name
-            ),
+            (o for (t, _), o in self.objects.items() if t == object_type and getattr(o, "name", None) == name),
             None,
         )

@@ -30,9 +30,7 @@ async def test_billcom_writer_adopts_by_name_then_updates_by_id():
 async def test_void_of_a_bill_deletes_it_since_qbo_cannot_void_bills():
     ledger = FakeLedger()
     writer = LedgerWriter(ledger)
-    created = await writer.upsert(
-        parse_canonical("bill", b.bill("56")), known=None, request_id="r", tag="LB:b"
-    )
+    created = await writer.upsert(parse_canonical("bill", b.bill("56")), known=None, request_id="r", tag="LB:b")
     assert created.obj.id is not None
     result = await writer.void(ObjectType.BILL, created.obj.id, request_id="v")
     assert result.wrote and ledger.of_type(ObjectType.BILL) == []

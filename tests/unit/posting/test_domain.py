@@ -140,13 +140,9 @@ class TestBatchPlan:
 
 class TestReasons:
     def test_duplicate_document_number(self):
-        exc = DuplicateError(
-            "Duplicate Document Number Error", code="6140", detail="DocNumber=1001 is assigned"
-        )
+        exc = DuplicateError("Duplicate Document Number Error", code="6140", detail="DocNumber=1001 is assigned")
         reason = reason_for(exc, ObjectType.BILL, {"number": "1001"}, Side.LEDGER)
-        assert reason == (
-            "QuickBooks already has a bill with number 1001 from this vendor (duplicate document number)"
-        )
+        assert reason == ("QuickBooks already has a bill with number 1001 from this vendor (duplicate document number)")
 
     def test_duplicate_name(self):
         exc = DuplicateError("Duplicate Name Exists Error", code="6240")

@@ -22,9 +22,7 @@ CHART = {
 BANKS = {"bac1": BankAccountView(id="bac1", name="Operating", last4="1234")}
 
 
-def codes(
-    patch: dict[str, object], current: PreferenceValues | None = None, kind: LedgerKind = QBO
-) -> list[str]:
+def codes(patch: dict[str, object], current: PreferenceValues | None = None, kind: LedgerKind = QBO) -> list[str]:
     _, violations, _ = apply_patch(kind, current or PreferenceValues(), patch, CHART, BANKS)
     return [v.code for v in violations]
 
@@ -43,18 +41,14 @@ def test_account_rules() -> None:
 
 
 def test_wrong_type_message_names_the_accepted_types() -> None:
-    _, violations, _ = apply_patch(
-        QBO, PreferenceValues(), {"unallocated_expenses_account": "35"}, CHART, BANKS
-    )
+    _, violations, _ = apply_patch(QBO, PreferenceValues(), {"unallocated_expenses_account": "35"}, CHART, BANKS)
     assert "accepts only Expense or Other Expense accounts" in violations[0].detail
 
 
 def test_availability_per_ledger_kind() -> None:
     assert codes({"funds_transfer_journal_symbol": "CDJ"}) == ["unavailable_for_ledger_kind"]
     assert codes({"funds_transfer_journal_symbol": "CDJ"}, kind=LedgerKind.SAGE_INTACCT) == []
-    assert codes({"sync_automatically": False}, kind=LedgerKind.QUICKBOOKS_DESKTOP) == [
-        "unavailable_for_ledger_kind"
-    ]
+    assert codes({"sync_automatically": False}, kind=LedgerKind.QUICKBOOKS_DESKTOP) == ["unavailable_for_ledger_kind"]
 
 
 def test_sync_only_approved_is_irreversible_except_netsuite() -> None:

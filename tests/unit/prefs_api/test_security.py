@@ -92,9 +92,7 @@ async def test_oauth_exchanges_the_code_at_the_token_endpoint() -> None:
 async def test_a_refused_code_is_a_problem_not_a_crash() -> None:
     transport = httpx.MockTransport(lambda r: httpx.Response(400, json={"error": "invalid_grant"}))
     async with httpx.AsyncClient(transport=transport) as http:
-        oauth = QboOAuth(
-            http, oauth_url="http://qbo.test", authorize_url="http://a", redirect_uri="http://cb"
-        )
+        oauth = QboOAuth(http, oauth_url="http://qbo.test", authorize_url="http://a", redirect_uri="http://cb")
         with pytest.raises(ProblemError) as err:
             await oauth.exchange("client", "secret", "bad", "9130")
     assert err.value.status == 400

@@ -62,9 +62,7 @@ def test_fault_in_a_200_and_lowercase_gateway_fault() -> None:
     body = {"Fault": {"Error": [{"Message": "System Failure Error", "code": "10000"}], "type": "SystemFault"}}
     with pytest.raises(RetryableError):
         check(httpx.Response(200, json=body))
-    gateway = {
-        "fault": {"error": [{"message": "AuthenticationFailed", "code": "3200"}], "type": "AUTHENTICATION"}
-    }
+    gateway = {"fault": {"error": [{"message": "AuthenticationFailed", "code": "3200"}], "type": "AUTHENTICATION"}}
     with pytest.raises(AuthExpiredError):
         check(httpx.Response(401, json=gateway))
     with pytest.raises(RateLimitedError):
@@ -88,24 +86,18 @@ async def test_401_refreshes_once_then_retries_with_rotated_token() -> None:
             form = dict(x.split("=") for x in request.content.decode().split("&"))
             assert form == {"grant_type": "refresh_token", "refresh_token": "r-old"}
             assert request.headers["authorization"].startswith("Basic ")
-            return httpx.Response(
-                200, json={"access_token": "new", "refresh_token": "r-new", "expires_in": 3600}
-            )
+            return httpx.Response(200, json={"access_token": "new", "refresh_token": "r-new", "expires_in": 3600})
         seen.append((request.url.params["minorversion"], request.headers["authorization"]))
         if request.headers["authorization"] == "Bearer old":
             return httpx.Response(401, json={"fault": {"error": [{"code": "3200", "message": "expired"}]}})
         if request.url.path.endswith("/preferences"):
-            return httpx.Response(
-                200, json={"Preferences": {"CurrencyPrefs": {"HomeCurrency": {"value": "USD"}}}}
-            )
+            return httpx.Response(200, json={"Preferences": {"CurrencyPrefs": {"HomeCurrency": {"value": "USD"}}}})
         return httpx.Response(200, json={"Vendor": {"Id": "5", "SyncToken": "3", "DisplayName": "V"}})
 
     store = InMemoryTokenStore(tokens("old"))
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         oauth = QboOAuthClient.for_base_url(http, BASE, client_id="c", client_secret="s", redirect_uri="r")
-        qbo = QboConnector(
-            http, "1", QboTokenProvider(store, oauth), base_url=BASE, registry=LimiterRegistry()
-        )
+        qbo = QboConnector(http, "1", QboTokenProvider(store, oauth), base_url=BASE, registry=LimiterRegistry())
         vendor = await qbo.read(ObjectType.VENDOR, "5")
     assert vendor is not None and vendor.sync_token == "3"
     assert store.tokens is not None and store.tokens.refresh_token == "r-new" and store.saves == 1

@@ -160,11 +160,7 @@ def known(side: Side, object_type: ObjectType, source_id: str, target_id: str) -
 
 
 def pending(side: Side, object_type: ObjectType, source_id: str) -> dict[RefKey, Resolution]:
-    return {
-        (side, object_type, source_id): Resolution(
-            pending_ref=f"{side.value}:{object_type.value}:{source_id}"
-        )
-    }
+    return {(side, object_type, source_id): Resolution(pending_ref=f"{side.value}:{object_type.value}:{source_id}")}
 
 
 def inputs(

@@ -11,7 +11,7 @@ from ledgerbridge_common.canonical import fingerprint, parse_canonical
 from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, FundsTransfer, ObjectType
 from ledgerbridge_common.events import Envelope, PostingRequested, Side, SyncOutcome, TargetRef, Topics
 from ledgerbridge_common.kafka.consumer import Emitter
-from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
+from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.connectors import Sides
 from sync_engine.adapters.store import InMemoryEngineStore
 from sync_engine.handlers import Deps
@@ -73,6 +73,7 @@ class FakePrefs:
     maps: Mappings = field(default_factory=Mappings)
     fetched: int = 0
     dropped: int = 0
+    conflicts: dict[int, ConflictInfo] = field(default_factory=dict)
 
     async def preferences(self, connection_id: str) -> ConnectionPreferences:
         self.fetched += 1
@@ -83,6 +84,9 @@ class FakePrefs:
 
     def drop_cached(self, connection_id: str) -> None:
         self.dropped += 1
+
+    async def conflict(self, conflict_id: int) -> ConflictInfo:
+        return self.conflicts[conflict_id]
 
 
 @dataclass

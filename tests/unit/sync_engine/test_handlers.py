@@ -69,9 +69,7 @@ async def test_qbo_edit_of_billcom_mastered_vendor_is_overwritten_and_reported(w
     ledger_side, billcom_side = world.connectors.ledger, world.connectors.billcom
     qbo_vendor = ledger_side.objects[(T.VENDOR, link.ledger_id)]
     ledger_side.put(qbo_vendor.model_copy(update={"name": "ACME (QBO edit)"}))
-    billcom_side.put(
-        billcom_side.objects[(T.VENDOR, "00901ACME")].model_copy(update={"name": "Acme Paper Co"})
-    )
+    billcom_side.put(billcom_side.objects[(T.VENDOR, "00901ACME")].model_copy(update={"name": "Acme Paper Co"}))
     posts, outs = await send(world, change(B, T.VENDOR, "00901ACME"))
     assert [(p.target_side, p.desired and p.desired["name"]) for p in posts] == [(L, "Acme Paper Co")]
     conflict = [o for o in outs if o.decision and o.decision.rule == "conflict"]
@@ -91,9 +89,7 @@ async def test_edits_to_different_fields_on_each_side_merge(world: World) -> Non
     assert link and link.ledger_id
     ledger_side, billcom_side = world.connectors.ledger, world.connectors.billcom
     ledger_side.put(ledger_side.objects[(T.VENDOR, link.ledger_id)].model_copy(update={"phone": "555-0199"}))
-    billcom_side.put(
-        billcom_side.objects[(T.VENDOR, "00901ACME")].model_copy(update={"email": "billing@acme.test"})
-    )
+    billcom_side.put(billcom_side.objects[(T.VENDOR, "00901ACME")].model_copy(update={"email": "billing@acme.test"}))
     posts, outs = await send(world, change(B, T.VENDOR, "00901ACME"))
     assert {p.target_side for p in posts} == {B, L}
     assert not [o for o in outs if o.decision and o.decision.rule == "conflict"]

@@ -230,18 +230,14 @@ SCENARIOS: list[Any] = [
             refs=known(B, T.VENDOR, "00901ACME", "58"),
             mappings=Mappings(accounts={"0ca01SUPPLIES": "8"}),
         ),
-        Expect(
-            commands=[("upsert", "ledger", "bill")], check=_field("lines.0.classifications.account_id", "8")
-        ),
+        Expect(commands=[("upsert", "ledger", "bill")], check=_field("lines.0.classifications.account_id", "8")),
         id="approval-off-bill-syncs-and-account-mapping-applies",
     ),
     pytest.param(
         inputs(change(B, T.BILL, "00n01BILL"), EUR_BILL, refs=BILL_REFS),
         Expect(
             commands=[("upsert", "ledger", "bill")],
-            check=_all(
-                _field("lines.0.amount", "120.00"), _field("currency", "USD"), _field("exchange_rate", "1")
-            ),
+            check=_all(_field("lines.0.amount", "120.00"), _field("currency", "USD"), _field("exchange_rate", "1")),
         ),
         id="fx-bill-in-home-currency-without-multicurrency",
     ),
@@ -313,9 +309,7 @@ SCENARIOS: list[Any] = [
         ),
         Expect(
             commands=[("upsert", "ledger", "vendor")],
-            check=_all(
-                _field("name", "Acme Paper Co"), _conflict_outcome("ledger", {"name": "ACME Paper LLC"})
-            ),
+            check=_all(_field("name", "Acme Paper Co"), _conflict_outcome("ledger", {"name": "ACME Paper LLC"})),
         ),
         id="both-changed-same-field-billcom-master-overwrites-ledger",
     ),
@@ -329,9 +323,7 @@ SCENARIOS: list[Any] = [
         ),
         Expect(
             commands=[("upsert", "billcom", "vendor")],
-            check=_all(
-                _field("name", "ACME Paper LLC"), _conflict_outcome("billcom", {"name": "Acme Paper Co"})
-            ),
+            check=_all(_field("name", "ACME Paper LLC"), _conflict_outcome("billcom", {"name": "Acme Paper Co"})),
         ),
         id="both-changed-same-field-ledger-master-overwrites-billcom",
     ),
@@ -532,9 +524,7 @@ SCENARIOS: list[Any] = [
         ),
         Expect(
             commands=[("upsert", "ledger", "bill_payment")],
-            check=_all(
-                _field("applied_to.0.amount", "120.00"), _field("amount", "120.00"), _field("currency", "USD")
-            ),
+            check=_all(_field("applied_to.0.amount", "120.00"), _field("amount", "120.00"), _field("currency", "USD")),
         ),
         id="fx-payment-at-the-bills-rate",
     ),
@@ -581,9 +571,7 @@ SCENARIOS: list[Any] = [
             received(method="card"),
             refs={**known(B, T.CUSTOMER, "0cu01BLUE", "3"), **known(B, T.INVOICE, "00e01INV", "130")},
         ),
-        Expect(
-            commands=[("upsert", "ledger", "received_payment")], check=_field("deposit_to_account_id", "4")
-        ),
+        Expect(commands=[("upsert", "ledger", "received_payment")], check=_field("deposit_to_account_id", "4")),
         id="card-received-payment-to-deposit-to",
     ),
     pytest.param(
@@ -630,9 +618,7 @@ SCENARIOS: list[Any] = [
         ),
         Expect(
             commands=[("transfer", "ledger", "funds_transfer")],
-            check=_all(
-                _field("from_account_id", "96"), _field("to_account_id", "35"), _cmd("depends_on", [])
-            ),
+            check=_all(_field("from_account_id", "96"), _field("to_account_id", "35"), _cmd("depends_on", [])),
         ),
         id="deposit-run-transfers-clearing-to-bank-gl",
     ),

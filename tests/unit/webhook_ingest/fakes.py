@@ -110,11 +110,7 @@ class FakeLedger:
 
     async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage:
         self.query_calls.append((object_type, since))
-        found = [
-            c
-            for c in self.changes
-            if c.object_type == object_type and (since is None or c.source_time >= since)
-        ]
+        found = [c for c in self.changes if c.object_type == object_type and (since is None or c.source_time >= since)]
         mark = max([c.source_time for c in found], default=since or dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
         return ChangePage(changes=found, next_watermark=mark)
 

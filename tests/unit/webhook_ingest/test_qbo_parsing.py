@@ -109,10 +109,7 @@ def test_cloudevents_array_routes_each_event_by_its_own_realm():
         ]
     ).encode()
     parsed = parse_qbo_delivery(body, received_at=NOW)
-    got = [
-        (c.dedupe_key, c.company_id, c.object_type, c.object_id, c.operation, c.merged_into)
-        for c in parsed.changes
-    ]
+    got = [(c.dedupe_key, c.company_id, c.object_type, c.object_id, c.operation, c.merged_into) for c in parsed.changes]
     assert got == [
         ("qbo:ce:e1", "111", ObjectType.BILL, "10", "created", None),
         ("qbo:ce:e2", "222", ObjectType.BILL_PAYMENT, "11", "voided", None),

@@ -83,9 +83,7 @@ async def test_qbo_cdc_follows_the_connectors_pages_until_complete():
     ledger = FakeLedger(cap=2)
     start = NOW - dt.timedelta(days=3)
     for n in range(5):
-        ledger.changes.append(
-            ChangeRef(ObjectType.BILL, str(n), "updated", start + dt.timedelta(hours=n + 1))
-        )
+        ledger.changes.append(ChangeRef(ObjectType.BILL, str(n), "updated", start + dt.timedelta(hours=n + 1)))
     deps, state, publisher, _ = world(ledger=ledger)
     await state.set_watermark("conn-1", "ledger", LEDGER_TYPES, start)
     report = await sweep_connection("conn-1", "catch_up", deps)
@@ -142,9 +140,7 @@ def test_due_trigger_covers_first_sweep_schedule_and_retry_after_failure():
         NOW - dt.timedelta(minutes=61),
     )
     recent = SweepRun("c", "schedule", NOW - dt.timedelta(minutes=5), NOW, NOW - dt.timedelta(minutes=5))
-    failed = SweepRun(
-        "c", "schedule", NOW - dt.timedelta(minutes=10), NOW - dt.timedelta(minutes=10), None, "boom"
-    )
+    failed = SweepRun("c", "schedule", NOW - dt.timedelta(minutes=10), NOW - dt.timedelta(minutes=10), None, "boom")
     assert due_trigger(None, prefs(), NOW, 300) == "catch_up"
     assert due_trigger(ok, prefs(), NOW, 300) == "schedule"
     assert due_trigger(ok, prefs(auto=False), NOW, 300) is None

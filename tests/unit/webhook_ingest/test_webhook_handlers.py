@@ -126,9 +126,7 @@ async def test_a_delivery_for_several_realms_goes_to_each_realms_connection():
     body = json.dumps([ce("e1", "111", "1"), ce("e2", "222", "2"), ce("e3", "333", "3")]).encode()
     result = await world.qbo(body, sign("tok", body))
     assert result.status == 200
-    routed = sorted(
-        (env.connection_id, env.payload["object_id"]) for env in world.publisher.on(TOPICS.changes)
-    )
+    routed = sorted((env.connection_id, env.payload["object_id"]) for env in world.publisher.on(TOPICS.changes))
     assert routed == [("conn-a", "1"), ("conn-b", "2")]
 
 

@@ -10,6 +10,7 @@ Routes (all under ``/internal/v1``, header ``X-Internal-Token``):
 - ``PUT  /connections/{id}/bank-accounts``       ← ``list[BankAccount]`` (seen in BILL; creates the
   "GL Account for Bank Account ****XXXX" preference of a new one)
 - ``GET  /webhook-secrets?vendor=qbo|billcom``   → ``list[WebhookSecret]``
+- ``GET  /conflicts/{id}``                       → ``ConflictInfo`` (the versions a bookkeeper overrides)
 """
 
 from __future__ import annotations
@@ -118,6 +119,20 @@ class WebhookSecret(_Model):
     secret: str
 
 
+class ConflictInfo(_Model):
+    """One entry of the conflicts inbox; ``losing_version`` = the winning write's
+    ``decision.overridden``: the values the losing side had on the fields it lost."""
+
+    id: int
+    connection_id: str
+    object_type: str
+    source_ref: str
+    winner: str | None = None
+    changed_fields: list[str] = Field(default_factory=list)
+    losing_version: dict[str, Any] = Field(default_factory=dict)
+    status: str = "open"
+
+
 class PrefsClient:
     """HTTP client with a small TTL cache for preferences (dropped on ``PreferencesChanged``)."""
 
@@ -176,6 +191,9 @@ class PrefsClient:
             f"/connections/{connection_id}/bank-accounts",
             json=[a.model_dump(mode="json") for a in accounts],
         )
+
+    async def conflict(self, conflict_id: int) -> ConflictInfo:
+        return ConflictInfo.model_validate(await self._get(f"/conflicts/{conflict_id}"))
 
     async def webhook_secrets(self, vendor: str) -> list[WebhookSecret]:
         return [WebhookSecret.model_validate(s) for s in await self._get("/webhook-secrets", vendor=vendor)]

@@ -104,9 +104,7 @@ class BatchPoster:
         if len(eligible) <= self.threshold:
             return 0
         by_ref = {c.source_ref: c for c in eligible}
-        chunks = plan_chunks(
-            [Candidate(c.command_id, c.source_ref, _needs(c)) for c in eligible], size=self.size
-        )
+        chunks = plan_chunks([Candidate(c.command_id, c.source_ref, _needs(c)) for c in eligible], size=self.size)
         posted = 0
         try:
             ledger = await self.deps.connectors.ledger(connection_id)
@@ -130,14 +128,10 @@ class BatchPoster:
         if not items:
             return 0
         attempts = {
-            key: await repo.mark_attempt(
-                self.deps.sessions, cmd, connection_id, request_id_for(cmd.command_id)
-            )
+            key: await repo.mark_attempt(self.deps.sessions, cmd, connection_id, request_id_for(cmd.command_id))
             for key, (cmd, _) in items.items()
         }
-        batch = [
-            BatchItem(item_id=key, obj=obj, tag=tag_for(cmd.source_ref)) for key, (cmd, obj) in items.items()
-        ]
+        batch = [BatchItem(item_id=key, obj=obj, tag=tag_for(cmd.source_ref)) for key, (cmd, obj) in items.items()]
         request_id = deterministic_id("batch", *(cmd.command_id for cmd, _ in items.values()))
         self.batches += 1
         results = await ledger.batch(batch, request_id=request_id)

@@ -72,9 +72,7 @@ async def _write(
         return await writer.void(cmd.object_type, known.target_id, request_id=rid)
     if desired is None:
         raise PermanentError(f"{cmd.action} command without a desired object", code="no_desired")
-    return await writer.upsert(
-        desired, known=known, request_id=rid, tag=tag_for(cmd.source_ref), lookup_tag=lookup_tag
-    )
+    return await writer.upsert(desired, known=known, request_id=rid, tag=tag_for(cmd.source_ref), lookup_tag=lookup_tag)
 
 
 async def record_posted(
@@ -108,9 +106,7 @@ async def post_command(
     desired_json = cmd.desired
     if desired_json is not None:
         needed = find_placeholders(desired_json)
-        desired_json, missing = resolve(
-            desired_json, await repo.target_ids(session, connection_id, side, needed)
-        )
+        desired_json, missing = resolve(desired_json, await repo.target_ids(session, connection_id, side, needed))
         if missing:
             await repo.park(session, cmd, connection_id, missing)
             outcome = outcomes.not_posted(

@@ -61,9 +61,7 @@ class Writer(Protocol):
 
     async def void(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult: ...
 
-    async def deactivate(
-        self, object_type: ObjectType, target_id: str, *, request_id: str
-    ) -> WriteResult: ...
+    async def deactivate(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult: ...
 
 
 async def _no_attempt() -> None:
@@ -88,9 +86,7 @@ class LedgerWriter:
             raise NotFoundError(f"{object_type.value} {target_id} no longer exists in the ledger", code="610")
         return current
 
-    async def _lookup(
-        self, desired: CanonicalObject, tag: str, *, by_tag: bool = True
-    ) -> CanonicalObject | None:
+    async def _lookup(self, desired: CanonicalObject, tag: str, *, by_tag: bool = True) -> CanonicalObject | None:
         found = await self.connector.find_by_tag(desired.object_type, tag) if by_tag else None
         name = getattr(desired, "name", None)
         if found is None and desired.object_type in NAME_LISTS and name:

@@ -31,9 +31,7 @@ async def readyz(request: Request) -> JSONResponse:
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready", reported by name
             checks[name] = f"failed: {type(exc).__name__}: {exc}"[:300]
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
-    )
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503)
 
 
 @router.get("/metrics")

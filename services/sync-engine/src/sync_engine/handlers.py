@@ -5,20 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.canonical import parse_canonical, synced_view
-from ledgerbridge_common.canonical.models import CompanyInfo
+from ledgerbridge_common.canonical.models import (
+    BillPayment,
+    CanonicalObject,
+    CompanyInfo,
+    ObjectType,
+    ReceivedPayment,
+)
 from ledgerbridge_common.errors import PermanentError
 from ledgerbridge_common.events import ChangeDetected, Envelope, PreferencesChanged, Side, SyncOutcome, Topics
 from ledgerbridge_common.kafka.consumer import Emitter
-from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
+from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.connectors import ConnectorFactory
 from sync_engine.adapters.store import CommandRecord, EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
+from sync_engine.domain.override import losing_values, override_id
 from sync_engine.domain.plans import park
 from sync_engine.planner import Planner
 
@@ -29,6 +36,7 @@ class PrefsSource(Protocol):
     async def preferences(self, connection_id: str) -> ConnectionPreferences: ...
     async def mappings(self, connection_id: str) -> Mappings: ...
     def drop_cached(self, connection_id: str) -> None: ...
+    async def conflict(self, conflict_id: int) -> ConflictInfo: ...
 
 
 @dataclass
@@ -70,6 +78,7 @@ async def decide_change(
     connection_id: str, change: ChangeDetected, store: EngineStore, emitter: Emitter, deps: Deps
 ) -> Plan:
     prefs = await deps.prefs.preferences(connection_id)
+    run_id: str | None = None
     if not prefs.ready:
         plan = decide(_bare_inputs(connection_id, change, prefs))
     else:
@@ -77,15 +86,48 @@ async def decide_change(
             sides = await deps.connectors.for_connection(connection_id)
             if sides.company is None:
                 sides.company = await sides.ledger.company_info()
-            planner = Planner(
-                connection_id, prefs, await deps.mappings(connection_id), sides.company, sides, store
-            )
-            plan = await planner.plan(change)
+            planner = Planner(connection_id, prefs, await deps.mappings(connection_id), sides.company, sides, store)
+            plan = await planner.plan(change, override=await _override(change, deps))
+            run_id = _run_of(change, planner.objects.get(make_ref(change.side, change.object_type, change.object_id)))
         except PermanentError as exc:
             inputs = _bare_inputs(connection_id, change, prefs)
             plan = park(inputs, "prefs", f"cannot read from the vendor: {exc}", rule="vendor_error")
     await apply_plan(connection_id, change, plan, store, emitter, deps)
+    if run_id and await store.get_link(connection_id, ObjectType.FUNDS_TRANSFER, Side.BILLCOM, run_id) is None:
+        # BILL sends no webhook for money-movement runs: decide the run as soon as one of its
+        # payments shows it, instead of waiting for the next sweep to find it.
+        run_change = ChangeDetected(
+            side=Side.BILLCOM,
+            object_type=ObjectType.FUNDS_TRANSFER,
+            object_id=run_id,
+            operation="updated",
+            source_time=change.source_time,
+            trigger="replay",
+            delivery_id=f"run-of:{change.object_id}",
+        )
+        await decide_change(connection_id, run_change, store, emitter, deps)
     return plan
+
+
+async def _override(change: ChangeDetected, deps: Deps) -> dict[str, Any] | None:
+    """For a conflict override: the values the change's side lost (prefs-api's conflicts inbox)."""
+    conflict_id = override_id(change)
+    if conflict_id is None:
+        return None
+    conflict = await deps.prefs.conflict(conflict_id)
+    return losing_values(change, conflict.losing_version) or None
+
+
+def _run_of(change: ChangeDetected, source: CanonicalObject | None) -> str | None:
+    """The money-movement run a BILL payment went out in (or, once voided, the run refunding it)."""
+    if change.side is not Side.BILLCOM or not isinstance(source, BillPayment | ReceivedPayment):
+        return None
+    if source.voided:
+        refund = source.side_status.get("voidMoneyMovementId")
+        return str(refund) if refund else None
+    if getattr(source, "paid_outside", False):
+        return None
+    return source.run_id
 
 
 def _bare_inputs(connection_id: str, change: ChangeDetected, prefs: ConnectionPreferences) -> Inputs:
@@ -114,9 +156,7 @@ def merge_link(existing: Link | None, write: LinkWrite) -> Link:
         else:
             link = replace(link, ledger_fingerprint=base.fingerprint, ledger_view=base.view)
     if write.pending_command_id:
-        link = replace(
-            link, pending_command_id=write.pending_command_id, last_command_id=write.pending_command_id
-        )
+        link = replace(link, pending_command_id=write.pending_command_id, last_command_id=write.pending_command_id)
     return link
 
 
@@ -166,9 +206,7 @@ async def apply_plan(
     for out in plan.outcomes:
         emitter.emit(deps.topics.outcomes, out, connection_id=connection_id)
     if plan.park is not None:
-        await store.park(
-            connection_id, ref, plan.park.waiting_for, plan.park.reason, change.model_dump(mode="json")
-        )
+        await store.park(connection_id, ref, plan.park.waiting_for, plan.park.reason, change.model_dump(mode="json"))
     if plan.skipped:
         log.info("%s %s: %s", change.object_type.value, change.object_id, plan.skipped)
 
@@ -228,9 +266,7 @@ def _linked(
     return updated
 
 
-async def release(
-    connection_id: str, keys: list[str], store: EngineStore, emitter: Emitter, deps: Deps
-) -> None:
+async def release(connection_id: str, keys: list[str], store: EngineStore, emitter: Emitter, deps: Deps) -> None:
     """Re-decide the changes parked on any of ``keys`` (they read both sides afresh)."""
     for raw in await store.unpark(connection_id, keys):
         change = ChangeDetected.model_validate(raw)

@@ -23,6 +23,7 @@ from sync_engine.adapters.store import EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.directions import MATCHABLE
 from sync_engine.domain.model import Inputs, Match, Plan, RefKey, Resolution, make_ref
+from sync_engine.domain.override import with_values
 from sync_engine.domain.transfers import payment_type, run_payment_ids
 from sync_engine.domain.translate import references
 
@@ -57,10 +58,13 @@ class Planner:
         self.objects[ref] = obj
         return obj
 
-    async def plan(self, change: ChangeDetected, depth: int = 0) -> Plan:
+    async def plan(self, change: ChangeDetected, depth: int = 0, override: dict[str, Any] | None = None) -> Plan:
+        """``override``: the values this side lost in a conflict the bookkeeper overrode."""
         side, otype, oid = change.side, change.object_type, change.object_id
         deps = Plan()
         source = await self.read(side, otype, oid)
+        if source is not None and override:
+            source = with_values(source, override)
         link = await self.store.get_link(self.connection_id, otype, side, oid)
         other_id = link.id_on(side.other) if link else None
         counterpart = None
@@ -96,6 +100,7 @@ class Planner:
             match=match,
             related=related,
             inflight_creates=inflight and await self.store.has_pending(self.connection_id, otype),
+            override=bool(override) and source is not None,
         )
         return _dependencies_only(deps).then(decide(inputs))
 
@@ -144,9 +149,7 @@ class Planner:
             return Resolution(pending_ref=make_ref(side, object_type, object_id))
         return Resolution(reason="it has not synced yet")
 
-    async def resolve(
-        self, side: Side, object_type: ObjectType, object_id: str, depth: int
-    ) -> tuple[Resolution, Plan]:
+    async def resolve(self, side: Side, object_type: ObjectType, object_id: str, depth: int) -> tuple[Resolution, Plan]:
         key = (side, object_type, object_id)
         if key in self.resolved:
             return self.resolved[key], Plan()

@@ -33,9 +33,7 @@ class ConnectorFactory(Protocol):
 class PrefsTokenStore:
     """``QboTokenStore`` over prefs-api: loads the tokens it was built with, saves rotations."""
 
-    def __init__(
-        self, prefs: PrefsClient, connection_id: str, realm_id: str, tokens: StoredTokens | None
-    ) -> None:
+    def __init__(self, prefs: PrefsClient, connection_id: str, realm_id: str, tokens: StoredTokens | None) -> None:
         self.prefs = prefs
         self.connection_id = connection_id
         self.realm_id = realm_id
@@ -91,9 +89,7 @@ class VendorConnectorFactory:
             return self._ledgers[connection_id]
         info = await self.prefs.connection(connection_id)
         if info.ledger_kind is not LedgerKind.QUICKBOOKS_ONLINE or info.qbo is None:
-            raise PermanentError(
-                f"no QuickBooks Online credentials for connection {connection_id}", code="auth"
-            )
+            raise PermanentError(f"no QuickBooks Online credentials for connection {connection_id}", code="auth")
         creds = info.qbo
         oauth = qbo.QboOAuthClient.for_base_url(
             self.http,

@@ -192,16 +192,12 @@ async def balances(session: AsyncSession, connection_id: str) -> dict[str, Decim
     return {r[0]: Decimal(r[1]) for r in rows}
 
 
-async def park(
-    session: AsyncSession, cmd: PostingRequested, connection_id: str, waiting_for: list[str]
-) -> None:
+async def park(session: AsyncSession, cmd: PostingRequested, connection_id: str, waiting_for: list[str]) -> None:
     values = {"waiting_for": waiting_for, "command": cmd.model_dump(mode="json"), "parked_at": _now()}
     stmt = insert(parked_commands).values(
         command_id=cmd.command_id, connection_id=connection_id, source_ref=cmd.source_ref, **values
     )
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=[parked_commands.c.command_id], set_=values)
-    )
+    await session.execute(stmt.on_conflict_do_update(index_elements=[parked_commands.c.command_id], set_=values))
 
 
 async def unpark(session: AsyncSession, command_id: str) -> None:
@@ -222,9 +218,7 @@ async def take_parked(session: AsyncSession, connection_id: str, source_ref: str
     return [PostingRequested.model_validate(r[0]) for r in ordered]
 
 
-async def journaled_sources(
-    session: AsyncSession, connection_id: str, source_refs: Iterable[str]
-) -> set[str]:
+async def journaled_sources(session: AsyncSession, connection_id: str, source_refs: Iterable[str]) -> set[str]:
     refs = list(source_refs)
     if not refs:
         return set()

@@ -102,9 +102,7 @@ def lines_for(obj: CanonicalObject) -> list[Line]:
                 total_side="debit",
             )
         case BillPayment():
-            return _pair(
-                DEFAULT_AP, obj.bank_account_id or DEFAULT_BANK, _home(obj.amount, obj.exchange_rate)
-            )
+            return _pair(DEFAULT_AP, obj.bank_account_id or DEFAULT_BANK, _home(obj.amount, obj.exchange_rate))
         case ReceivedPayment():
             amount = _home(obj.amount, obj.exchange_rate)
             return _pair(obj.deposit_to_account_id or DEFAULT_BANK, DEFAULT_AR, amount)

@@ -43,9 +43,7 @@ def _article(label: str) -> str:
     return "an" if label[0] in "aeiou" else "a"
 
 
-def reason_for(
-    exc: ConnectorError, object_type: ObjectType, desired: dict[str, Any] | None, side: Side
-) -> str:
+def reason_for(exc: ConnectorError, object_type: ObjectType, desired: dict[str, Any] | None, side: Side) -> str:
     target = side_name(side)
     label = LABELS.get(object_type, object_type.value)
     desired = desired or {}
@@ -60,10 +58,7 @@ def reason_for(
         match = DOC_NUMBER.search(detail)
         number = desired.get("number") or (match.group(1) if match else "?")
         who = " from this vendor" if object_type in (ObjectType.BILL, ObjectType.VENDOR_CREDIT) else ""
-        return (
-            f"{target} already has {_article(label)} {label} with number {number}{who} "
-            "(duplicate document number)"
-        )
+        return f"{target} already has {_article(label)} {label} with number {number}{who} (duplicate document number)"
     if isinstance(exc, ClosedPeriodError):
         date = desired.get("date") or "this date"
         return (

@@ -7,8 +7,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response
 
-from ledgerbridge_common.prefs_client import ConnectionInfo, Mappings, QboTokens, WebhookSecret
+from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionInfo, Mappings, QboTokens, WebhookSecret
 from prefs_api.adapters import repository as repo
+from prefs_api.adapters import synclog
 from prefs_api.deps import Internal, ServicesDep
 from prefs_api.handlers import bank_accounts, connections, preferences
 from prefs_api.prefs_schemas import InternalPreferences
@@ -84,3 +85,13 @@ async def report_bank_accounts(services: ServicesDep, connection_id: str, accoun
 async def webhook_secrets(services: ServicesDep, vendor: Literal["qbo", "billcom"] = Query()) -> list[WebhookSecret]:
     """Webhook verification secrets of active connections."""
     return await connections.webhook_secrets(services, vendor)
+
+
+@router.get("/conflicts/{conflict_id}", response_model=ConflictInfo)
+async def read_conflict(services: ServicesDep, conflict_id: int) -> ConflictInfo:
+    """One conflict with the losing version (the engine re-posts it when the bookkeeper overrides)."""
+    async with services.sessions() as session:
+        row = await synclog.get_conflict(session, conflict_id)
+    if row is None:
+        raise not_found("conflict")
+    return ConflictInfo.model_validate(dict(row))

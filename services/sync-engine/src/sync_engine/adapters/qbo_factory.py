@@ -44,9 +44,7 @@ class PrefsTokenStore:
         self.info = self.info.model_copy(update={"qbo": self.info.qbo.model_copy(update={"tokens": fresh})})
 
 
-async def build_qbo(
-    factory: HttpConnectorFactory, connection_id: str, info: ConnectionInfo
-) -> LedgerConnector:
+async def build_qbo(factory: HttpConnectorFactory, connection_id: str, info: ConnectionInfo) -> LedgerConnector:
     from ledgerbridge_common.connectors.qbo import QboConnector
     from ledgerbridge_common.connectors.qbo.auth import QboOAuthClient, QboTokenProvider
 

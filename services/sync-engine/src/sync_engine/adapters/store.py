@@ -79,9 +79,7 @@ class SqlEngineStore:
         )
         return (await self.session.execute(stmt)).first()
 
-    async def get_link(
-        self, connection_id: str, object_type: ObjectType, side: Side, object_id: str
-    ) -> Link | None:
+    async def get_link(self, connection_id: str, object_type: ObjectType, side: Side, object_id: str) -> Link | None:
         row = await self._row(connection_id, object_type, side, object_id)
         return _link(row) if row is not None else None
 
@@ -127,18 +125,11 @@ class SqlEngineStore:
     async def add_command(self, record: CommandRecord) -> bool:
         values = {**record.__dict__, "target_side": record.target_side.value}
         values["link_object_type"] = record.link_object_type.value
-        stmt = (
-            insert(orm.commands)
-            .values(**values)
-            .on_conflict_do_nothing()
-            .returning(orm.commands.c.command_id)
-        )
+        stmt = insert(orm.commands).values(**values).on_conflict_do_nothing().returning(orm.commands.c.command_id)
         return (await self.session.execute(stmt)).first() is not None
 
     async def get_command(self, command_id: str) -> CommandRecord | None:
-        row = (
-            await self.session.execute(select(orm.commands).where(orm.commands.c.command_id == command_id))
-        ).first()
+        row = (await self.session.execute(select(orm.commands).where(orm.commands.c.command_id == command_id))).first()
         if row is None:
             return None
         return CommandRecord(
@@ -192,9 +183,7 @@ class SqlEngineStore:
 
     async def clear_parked(self, connection_id: str, source_ref: str) -> None:
         p = orm.parked
-        await self.session.execute(
-            delete(p).where(p.c.connection_id == connection_id, p.c.source_ref == source_ref)
-        )
+        await self.session.execute(delete(p).where(p.c.connection_id == connection_id, p.c.source_ref == source_ref))
 
 
 class InMemoryEngineStore:
@@ -214,19 +203,13 @@ class InMemoryEngineStore:
                 return index
         return None
 
-    async def get_link(
-        self, connection_id: str, object_type: ObjectType, side: Side, object_id: str
-    ) -> Link | None:
+    async def get_link(self, connection_id: str, object_type: ObjectType, side: Side, object_id: str) -> Link | None:
         index = self._find(connection_id, object_type, side, object_id)
         return None if index is None else self.links[connection_id][index]
 
     async def put_link(self, connection_id: str, link: Link) -> None:
         rows = self.links.setdefault(connection_id, [])
-        index = (
-            self._find(connection_id, link.object_type, Side.BILLCOM, link.billcom_id)
-            if link.billcom_id
-            else None
-        )
+        index = self._find(connection_id, link.object_type, Side.BILLCOM, link.billcom_id) if link.billcom_id else None
         if index is None and link.ledger_id:
             index = self._find(connection_id, link.object_type, Side.LEDGER, link.ledger_id)
         if index is None:

@@ -12,6 +12,7 @@ from ledgerbridge_common.events import Decision, Side
 from sync_engine.domain import transfers
 from sync_engine.domain.directions import APPROVAL_FILTERED, NAME_LISTS, blocked_direction
 from sync_engine.domain.model import Inputs, LinkWrite, Plan
+from sync_engine.domain.override import conflict_override
 from sync_engine.domain.plans import baseline, command, park, skip, source_fingerprint
 from sync_engine.domain.upsert import upsert
 
@@ -55,7 +56,7 @@ def decide(inp: Inputs) -> Plan:
         return _removal(inp)
     if otype.value == T_FT:
         return transfers.plan_run(inp)
-    return upsert(inp)
+    return conflict_override(inp) if inp.override else upsert(inp)
 
 
 def _removed(inp: Inputs) -> bool:
@@ -81,9 +82,7 @@ def _removal(inp: Inputs) -> Plan:
     if otype in NAME_LISTS:
         reason = f"{noun} made inactive on the other side (never deleted)"
         decision = Decision(rule="deactivate", reason=reason)
-        cmd = command(
-            inp, target_side=side.other, action="deactivate", target_id=target_id, decision=decision
-        )
+        cmd = command(inp, target_side=side.other, action="deactivate", target_id=target_id, decision=decision)
     else:
         reason = f"{noun} voided on the other side (posted entries are never deleted)"
         decision = Decision(rule="void", reason=reason)
@@ -112,9 +111,7 @@ def _merge(inp: Inputs) -> Plan:
             relink = LinkWrite(otype, billcom_id=other_id, ledger_id=survivor)
         else:
             relink = LinkWrite(otype, billcom_id=survivor, ledger_id=other_id)
-        return skip(
-            inp, "merge", f"merged into {survivor}: the other side's record now links to it", links=(relink,)
-        )
+        return skip(inp, "merge", f"merged into {survivor}: the other side's record now links to it", links=(relink,))
     cmd = command(
         inp,
         target_side=side.other,

@@ -84,10 +84,7 @@ def blocked_direction(
     if flow is Flow.FROM_BILLCOM:
         return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
     if linked:
-        return (
-            f"edits made in {ledger} to a {noun} that came from BILL are not copied back; "
-            "BILL's version stands"
-        )
+        return f"edits made in {ledger} to a {noun} that came from BILL are not copied back; BILL's version stands"
     if obj is not None and is_paid(obj):
         return f"only unpaid {noun}s created in {ledger} are copied to BILL; this one is paid or partly paid"
     return None

@@ -107,6 +107,8 @@ class Inputs:
     inflight_creates: bool = False
     """Commands creating objects of this type are still waiting for their outcome."""
     failed_commands: frozenset[str] = frozenset()
+    override: bool = False
+    """The bookkeeper overrode a conflict: ``source`` carries the values its side had lost."""
 
 
 @dataclass(frozen=True)

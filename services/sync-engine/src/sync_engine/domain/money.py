@@ -33,9 +33,7 @@ def needs_conversion(currency: str | None, home: str, multi_currency: bool) -> b
 def convert_document(data: dict[str, Any], home: str) -> dict[str, Any]:
     """A bill, credit or invoice in home currency at its own rate (ledger without multi-currency)."""
     rate = Decimal(str(data.get("exchange_rate") or 1))
-    lines = [
-        {**ln, "amount": str(cents(Decimal(str(ln["amount"])) * rate))} for ln in data.get("lines") or ()
-    ]
+    lines = [{**ln, "amount": str(cents(Decimal(str(ln["amount"])) * rate))} for ln in data.get("lines") or ()]
     return {**data, "lines": lines, "currency": home, "exchange_rate": "1"}
 
 
@@ -45,9 +43,7 @@ def document_rate(related: Mapping[str, CanonicalObject], ref: str, fallback: De
     return Decimal(str(rate)) if rate is not None else fallback
 
 
-def booked_home_amount(
-    payment: BillPayment | ReceivedPayment, related: Mapping[str, CanonicalObject]
-) -> Decimal:
+def booked_home_amount(payment: BillPayment | ReceivedPayment, related: Mapping[str, CanonicalObject]) -> Decimal:
     """What the payment books in home currency: each applied document at that document's rate."""
     if isinstance(payment, BillPayment):
         doc_type, credits = ObjectType.BILL, payment.vendor_credits
@@ -55,9 +51,7 @@ def booked_home_amount(
         doc_type, credits = ObjectType.INVOICE, ()
     total = Decimal(0)
     for applied in payment.applied_to:
-        rate = document_rate(
-            related, make_ref(Side.BILLCOM, doc_type, applied.document_id), payment.exchange_rate
-        )
+        rate = document_rate(related, make_ref(Side.BILLCOM, doc_type, applied.document_id), payment.exchange_rate)
         total += cents(applied.amount * rate)
     for credit in credits:
         ref = make_ref(Side.BILLCOM, ObjectType.VENDOR_CREDIT, credit.document_id)
@@ -76,15 +70,11 @@ def convert_payment(
     doc_type = ObjectType.BILL if isinstance(payment, BillPayment) else ObjectType.INVOICE
     applied = []
     for original, translated in zip(payment.applied_to, data.get("applied_to") or (), strict=True):
-        rate = document_rate(
-            related, make_ref(Side.BILLCOM, doc_type, original.document_id), payment.exchange_rate
-        )
+        rate = document_rate(related, make_ref(Side.BILLCOM, doc_type, original.document_id), payment.exchange_rate)
         applied.append({**translated, "amount": str(cents(original.amount * rate))})
     credits = []
     if isinstance(payment, BillPayment):
-        for original, translated in zip(
-            payment.vendor_credits, data.get("vendor_credits") or (), strict=True
-        ):
+        for original, translated in zip(payment.vendor_credits, data.get("vendor_credits") or (), strict=True):
             ref = make_ref(Side.BILLCOM, ObjectType.VENDOR_CREDIT, original.document_id)
             rate = document_rate(related, ref, payment.exchange_rate)
             credits.append({**translated, "amount": str(cents(original.amount * rate))})
@@ -141,9 +131,7 @@ def fx_difference(
     return cents(booked - run.amount)
 
 
-def fx_journal_lines(
-    run: FundsTransfer, difference: Decimal, clearing: str, fx_account: str
-) -> list[dict[str, Any]]:
+def fx_journal_lines(run: FundsTransfer, difference: Decimal, clearing: str, fx_account: str) -> list[dict[str, Any]]:
     """Lines that bring the clearing account back to zero.
 
     Money out: payments credited clearing with ``booked``, the transfer debited ``actual``; a

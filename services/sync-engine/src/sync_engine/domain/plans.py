@@ -78,9 +78,7 @@ def outcome(
         source_ref=ref,
         source_fingerprint=fp,
         reason=reason,
-        decision=Decision(
-            rule=rule, master=master, reason=reason, changed_fields=changed or [], overridden=overridden
-        ),
+        decision=Decision(rule=rule, master=master, reason=reason, changed_fields=changed or [], overridden=overridden),
         producer="sync-engine",
     )
 

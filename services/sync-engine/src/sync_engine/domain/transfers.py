@@ -10,6 +10,7 @@ from ledgerbridge_common.canonical.models import (
     BillPayment,
     FundsTransfer,
     JournalEntry,
+    JournalLine,
     ObjectType,
     ReceivedPayment,
 )
@@ -19,8 +20,15 @@ from sync_engine.domain.model import Inputs, LinkWrite, Plan, make_ref
 from sync_engine.domain.plans import baseline, command, park, skip
 
 
+def is_void_refund(run: FundsTransfer) -> bool:
+    """BILL gives the money of a voided, already-disbursed payment back in a ``VOID_REFUND`` run."""
+    return str(run.side_status.get("type") or "").upper() == "VOID_REFUND"
+
+
 def payment_type(run: FundsTransfer) -> ObjectType:
-    return ObjectType.BILL_PAYMENT if run.direction == "money_out" else ObjectType.RECEIVED_PAYMENT
+    if run.direction == "money_out" or is_void_refund(run):
+        return ObjectType.BILL_PAYMENT
+    return ObjectType.RECEIVED_PAYMENT
 
 
 def run_payment_ids(run: FundsTransfer) -> tuple[str, ...]:
@@ -32,6 +40,8 @@ def plan_run(inp: Inputs) -> Plan:
     run = inp.source
     if inp.change.side is not Side.BILLCOM or not isinstance(run, FundsTransfer):
         return skip(inp, "direction", "funds transfers sync from BILL only")
+    if is_void_refund(run):
+        return _void_refund(inp, run)
     accounts = money.transfer_accounts(run, inp.prefs)
     if accounts.missing:
         return park(inp, "prefs", accounts.missing, rule="not_ready")
@@ -121,3 +131,41 @@ def _journal(
             f"the difference goes to Exchange Rate Gain/Loss",
         ),
     )
+
+
+def _void_refund(inp: Inputs, run: FundsTransfer) -> Plan:
+    """The bank got a voided payment's money back: Dr bank / Cr Money Out Clearing (POSTINGS.md),
+    which brings clearing back to zero once the BillPayment itself is voided."""
+    bank_gl = inp.prefs.bank_gl_accounts.get(run.to_account_id)
+    clearing = inp.prefs.money_out_clearing_account
+    if not bank_gl or not clearing:
+        missing = f"Choose the GL account for BILL bank account {run.to_account_id} and a Money Out Clearing account"
+        return park(inp, "prefs", missing, rule="not_ready")
+    memo = f"Refund of voided BILL payment(s) {', '.join(run_payment_ids(run))} (run {run.run_id or run.id})"
+    entry = JournalEntry(
+        date=run.date,
+        currency=inp.company.home_currency,
+        lines=(
+            JournalLine(posting_type="Debit", amount=run.amount, account_id=bank_gl, description=memo),
+            JournalLine(posting_type="Credit", amount=run.amount, account_id=clearing, description=memo),
+        ),
+        memo=memo,
+    )
+    journal = command(
+        inp,
+        target_side=Side.LEDGER,
+        action="journal",
+        object_type=ObjectType.JOURNAL_ENTRY,
+        desired=entry.model_dump(mode="json"),
+        target_id=inp.link.ledger_id if inp.link else None,
+        decision=Decision(rule="void_refund", reason="BILL returned a voided payment's money to the bank"),
+    )
+    base = baseline(Side.BILLCOM, run)
+    write = LinkWrite(
+        ObjectType.FUNDS_TRANSFER,
+        billcom_id=run.id,
+        ledger_id=inp.link.ledger_id if inp.link else None,
+        baselines=(base,),
+        pending_command_id=journal.command_id,
+    )
+    return Plan(commands=(journal,), links=(write,), source_views={journal.command_id: (base.fingerprint, base.view)})

@@ -93,9 +93,7 @@ def upsert(inp: Inputs) -> Plan:
 
     if counterpart is None:
         rule = "first_sync" if target_id is None else "one_side_changed"
-        return _emit_target(
-            inp, tr, target_id, Decision(rule=rule, reason=_why(inp, rule), changed_fields=changed)
-        )
+        return _emit_target(inp, tr, target_id, Decision(rule=rule, reason=_why(inp, rule), changed_fields=changed))
 
     tgt_base = baseline(target, counterpart)
     try:
@@ -126,9 +124,7 @@ def upsert(inp: Inputs) -> Plan:
     )
     plan = Plan(outcomes=tuple(_conflict_outcomes(inp, resolved, counterpart)))
     if not write_target and not write_source:
-        return plan.then(
-            skip(inp, "in_sync", "both sides already agree", log=bool(inp.match), links=(links,))
-        )
+        return plan.then(skip(inp, "in_sync", "both sides already agree", log=bool(inp.match), links=(links,)))
     commands: list[PostingRequested] = []
     merged_fp = fingerprint(merged_obj) if resolved.from_target else None
     decision_base = {"rule": rule, "master": resolved.master, "changed_fields": changed}

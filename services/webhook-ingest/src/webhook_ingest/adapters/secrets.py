@@ -46,9 +46,7 @@ class WebhookSecretCache:
             return None
         return await self._refresh(vendor, cached)
 
-    async def _refresh(
-        self, vendor: str, seen: tuple[float, list[WebhookSecret]] | None
-    ) -> list[WebhookSecret]:
+    async def _refresh(self, vendor: str, seen: tuple[float, list[WebhookSecret]] | None) -> list[WebhookSecret]:
         lock = self._locks.setdefault(vendor, asyncio.Lock())
         async with lock:
             current = self._entries.get(vendor)

@@ -72,9 +72,7 @@ class SqlAlchemySweepStateStore:
         return {row["connection_id"]: SweepRun(**row) for row in rows}
 
     async def start_run(self, connection_id: str, trigger: str, at: dt.datetime) -> None:
-        stmt = insert(sweep_runs).values(
-            connection_id=connection_id, last_trigger=trigger, last_started_at=at
-        )
+        stmt = insert(sweep_runs).values(connection_id=connection_id, last_trigger=trigger, last_started_at=at)
         stmt = stmt.on_conflict_do_update(
             index_elements=["connection_id"], set_={"last_trigger": trigger, "last_started_at": at}
         )

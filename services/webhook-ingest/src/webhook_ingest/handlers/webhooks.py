@@ -65,17 +65,13 @@ async def _verified(
             refreshed = await secrets.refresh_on_miss(vendor)  # a rotation we have not seen yet
             if refreshed is not None:
                 known = candidates(refreshed)
-                valid = matching_secrets(
-                    delivery.raw, delivery.signature, (s.secret for s in known), verifier
-                )
+                valid = matching_secrets(delivery.raw, delivery.signature, (s.secret for s in known), verifier)
     except ConnectorError as exc:
         log.warning("webhook secrets unavailable: %s", exc)
         return UNAVAILABLE
     if not valid:
         SIGNATURE_FAILURES.labels(vendor).inc()
-        log.warning(
-            "webhook signature refused", extra={"vendor": vendor, "has_header": bool(delivery.signature)}
-        )
+        log.warning("webhook signature refused", extra={"vendor": vendor, "has_header": bool(delivery.signature)})
         return UNAUTHORIZED
     return [s for s in known if s.secret in valid]
 
@@ -115,9 +111,7 @@ async def _produce(
     except PublishUnavailableError as exc:
         log.warning("Kafka unavailable, answering 503: %s", exc)
         return UNAVAILABLE
-    return WebhookResult(
-        200, {"produced": produced, "ignored": parsed.ignored, "rejected": len(parsed.rejects)}
-    )
+    return WebhookResult(200, {"produced": produced, "ignored": parsed.ignored, "rejected": len(parsed.rejects)})
 
 
 async def _dead_letter_unreadable(

@@ -90,9 +90,7 @@ def event_trigger(trigger: SweepTrigger, side: Side) -> Trigger:
     return trigger
 
 
-async def _emit(
-    connection_id: str, side: Side, changes: Sequence[ChangeRef], trigger: Trigger, deps: SweepDeps
-) -> int:
+async def _emit(connection_id: str, side: Side, changes: Sequence[ChangeRef], trigger: Trigger, deps: SweepDeps) -> int:
     now = deps.clock()
     items = []
     for ref in changes:
@@ -107,9 +105,7 @@ async def _emit(
             dedupe_key=f"sweep:{side.value}:{ref.object_type}:{ref.object_id}:{stamp}",
             merged_into=ref.merged_into,
         )
-        env = change_envelope(
-            connection_id, side, change, trigger=trigger, event_id=event_id, occurred_at=now
-        )
+        env = change_envelope(connection_id, side, change, trigger=trigger, event_id=event_id, occurred_at=now)
         items.append((deps.topics.changes, env))
     for start in range(0, len(items), deps.chunk):
         await deps.publisher.publish_many(items[start : start + deps.chunk])

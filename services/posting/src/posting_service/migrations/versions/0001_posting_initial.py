@@ -68,9 +68,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("command_id", name="pk_commands"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_commands_connection_source", "commands", ["connection_id", "source_ref"], schema=SCHEMA
-    )
+    op.create_index("ix_commands_connection_source", "commands", ["connection_id", "source_ref"], schema=SCHEMA)
     op.create_table(
         "posted_lines",
         sa.Column("id", sa.BigInteger, autoincrement=True, nullable=False),
@@ -90,9 +88,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_posted_lines_connection_account", "posted_lines", ["connection_id", "account_id"], schema=SCHEMA
     )
-    op.create_index(
-        "ix_posted_lines_connection_source", "posted_lines", ["connection_id", "source_ref"], schema=SCHEMA
-    )
+    op.create_index("ix_posted_lines_connection_source", "posted_lines", ["connection_id", "source_ref"], schema=SCHEMA)
     op.create_table(
         "parked_commands",
         sa.Column("command_id", sa.String(64), nullable=False),

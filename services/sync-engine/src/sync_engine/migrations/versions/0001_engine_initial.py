@@ -66,9 +66,7 @@ def upgrade() -> None:
         _ts("updated_at"),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_commands_pending", "commands", ["connection_id", "object_type", "status"], schema=SCHEMA
-    )
+    op.create_index("ix_commands_pending", "commands", ["connection_id", "object_type", "status"], schema=SCHEMA)
     op.create_table(
         "parked",
         sa.Column("connection_id", sa.String(100), nullable=False),
