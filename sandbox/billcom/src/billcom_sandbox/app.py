@@ -54,9 +54,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith(("/connect/", "/connect-events/")) and exc.status_code in (404, 405):
             return BillError(404, *API_NOT_SUPPORTED).response(store.clock.now())
-        return BillError(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail)).response(
-            store.clock.now()
-        )
+        return BillError(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail)).response(store.clock.now())
 
     app.include_router(_connect_router(store), prefix="/connect")
     app.include_router(events_api.router(store, deliverer), prefix="/connect-events")

@@ -114,11 +114,7 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
         org = _org(store, org_id)
         _set_policy(org, await json_body(request))
         policy = org.approval_policy
-        return (
-            {"minAmount": str(policy.min_amount), "approverUserIds": policy.approver_user_ids}
-            if policy
-            else {}
-        )
+        return {"minAmount": str(policy.min_amount), "approverUserIds": policy.approver_user_ids} if policy else {}
 
     @api.put("/orgs/{org_id}/exchange-rates")
     async def exchange_rates(request: Request, org_id: str) -> Doc:
@@ -167,9 +163,7 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
     @api.post("/clock/advance")
     async def advance(request: Request) -> Doc:
         body = await json_body(request) or {}
-        delta = dt.timedelta(
-            **{k: float(v) for k, v in body.items() if k in ("seconds", "minutes", "hours", "days")}
-        )
+        delta = dt.timedelta(**{k: float(v) for k, v in body.items() if k in ("seconds", "minutes", "hours", "days")})
         if delta < dt.timedelta():
             raise BillError.invalid("the sandbox clock only moves forward")
         store.clock.advance(delta)
@@ -179,9 +173,7 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
     async def settings(request: Request) -> Doc:
         body = await json_body(request) or {}
         store.settings = store.settings.model_copy(
-            update=type(store.settings)
-            .model_validate(store.settings.model_dump() | body)
-            .model_dump(include=set(body))
+            update=type(store.settings).model_validate(store.settings.model_dump() | body).model_dump(include=set(body))
         )
         return store.settings.model_dump()
 
@@ -190,9 +182,7 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
         body = await json_body(request) or {}
         if body.get("kind") not in FAULT_KINDS:
             raise BillError.invalid(f"kind must be one of {sorted(FAULT_KINDS)}")
-        store.faults.append(
-            Fault(body["kind"], int(body.get("count", 1)), body.get("pathPrefix"), body.get("method"))
-        )
+        store.faults.append(Fault(body["kind"], int(body.get("count", 1)), body.get("pathPrefix"), body.get("method")))
         return {"pending": len(store.faults)}
 
     @api.post("/webhook-faults")
@@ -200,9 +190,7 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
         body = await json_body(request) or {}
         if body.get("kind") not in WEBHOOK_FAULT_KINDS:
             raise BillError.invalid(f"kind must be one of {sorted(WEBHOOK_FAULT_KINDS)}")
-        store.webhook_faults.append(
-            Fault(body["kind"], int(body.get("count", 1)), body.get("eventTypePrefix"))
-        )
+        store.webhook_faults.append(Fault(body["kind"], int(body.get("count", 1)), body.get("eventTypePrefix")))
         return {"pending": len(store.webhook_faults)}
 
     @api.delete("/faults")

@@ -208,9 +208,7 @@ def build_invoice(store: Store, org: Org, body: Doc, existing: Doc | None) -> Do
 
 DOCUMENT_RESOURCES = (
     Resource("bill", "/v3/bills", "bill", build_bill, event="bill", updatable=_not_paid),
-    Resource(
-        "vendor_credit", "/v3/vendor-credits", "vendor credit", build_vendor_credit, updatable=_not_paid
-    ),
+    Resource("vendor_credit", "/v3/vendor-credits", "vendor credit", build_vendor_credit, updatable=_not_paid),
     Resource(
         "invoice",
         "/v3/invoices",

@@ -26,9 +26,7 @@ def _subscription(org: Org, sub_id: str) -> Subscription:
 def _validate(store: Store, body: Doc) -> None:
     required(body, "name", "events", "notificationUrl")
     url = str(body["notificationUrl"])
-    if not url.startswith("https://") and (
-        store.settings.require_https_webhooks or not url.startswith("http://")
-    ):
+    if not url.startswith("https://") and (store.settings.require_https_webhooks or not url.startswith("http://")):
         raise BillError.invalid("notificationUrl must be an HTTPS URL")
     for event in body["events"]:
         if event.get("type") not in EVENT_TYPES or str(event.get("version", "1")) != "1":
@@ -40,9 +38,7 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
 
     @api.get("/v3/events/catalog")
     async def catalog() -> list[Doc]:
-        return [
-            {"type": f"{entity}.{op}", "versions": ["1"]} for entity, ops in CATALOG.items() for op in ops
-        ]
+        return [{"type": f"{entity}.{op}", "versions": ["1"]} for entity, ops in CATALOG.items() for op in ops]
 
     @api.post("/v3/subscriptions")
     async def create(request: Request) -> Doc:

@@ -40,9 +40,7 @@ def _session(store: Store, request: Request) -> Session | JSONResponse:
         return _error(store, 401, *BAD_DEVKEY)
     session = store.sessions.get(session_id or "")
     now = store.clock.now()
-    if session is not None and (now - session.last_used).total_seconds() > (
-        store.settings.session_idle_minutes * 60
-    ):
+    if session is not None and (now - session.last_used).total_seconds() > (store.settings.session_idle_minutes * 60):
         del store.sessions[session.id]
         session = None
     if session is None or session.dev_key != dev_key:
@@ -74,9 +72,7 @@ async def gate(store: Store, request: Request, call_next: Next) -> Response:
     key = f"{session.dev_key}:{session.org_id}"
     concurrency = store.settings.concurrency_limit
     if (fault and fault.kind == "concurrency") or store.in_flight[key] >= concurrency:
-        return _error(
-            store, THROTTLE_STATUS, CONCURRENCY_LIMIT[0], CONCURRENCY_LIMIT[1].format(limit=concurrency)
-        )
+        return _error(store, THROTTLE_STATUS, CONCURRENCY_LIMIT[0], CONCURRENCY_LIMIT[1].format(limit=concurrency))
     if fault and fault.kind == "server_error":
         return _error(store, 500, *SYSTEM_ERROR, category="SERVER")
     store.in_flight[key] += 1

@@ -79,9 +79,7 @@ def disbursement_run(store: Store, org: Org, actual_rates: dict[str, Any] | None
             )
         run = _run(store, org, "DISBURSEMENT", "MONEY_OUT", bank_id, items)
         for payment in payments:
-            payment.update(
-                status="PAID", singleStatus="PAID", disbursementStatus="DONE", moneyMovementId=run["id"]
-            )
+            payment.update(status="PAID", singleStatus="PAID", disbursementStatus="DONE", moneyMovementId=run["id"])
             payment["transactionNumber"] = payment["transactionNumber"] or "T" + run["id"][5:14]
             for bp in payment["billPayments"]:
                 bill = org.get("bill", bp["billId"])

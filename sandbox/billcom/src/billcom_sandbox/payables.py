@@ -61,9 +61,7 @@ def _release(store: Store, org: Org, payment: Doc, from_field: str) -> None:
         bill = org.get("bill", bp["billId"])
         bill[from_field] = num(D(bill[from_field]) - D(bp["amount"]))
         credits = bp.get("vendorCredits") or []
-        bill["creditAmount"] = num(
-            D(bill["creditAmount"]) - sum((D(c["amount"]) for c in credits), Decimal(0))
-        )
+        bill["creditAmount"] = num(D(bill["creditAmount"]) - sum((D(c["amount"]) for c in credits), Decimal(0)))
         _apply_credits(store, org, payment["vendorId"], credits, -1)
         _touch_bill(store, org, bill)
 
@@ -84,16 +82,12 @@ def create_payment(store: Store, org: Org, body: Doc) -> Doc:
     amount = money(body["amount"])
     credits_in = body.get("vendorCredits") or []
     credit_total = sum((money(c.get("amount")) for c in credits_in), Decimal(0))
-    open_amount = (
-        D(bill["amount"]) - D(bill["paidAmount"]) - D(bill["creditAmount"]) - D(bill["scheduledAmount"])
-    )
+    open_amount = D(bill["amount"]) - D(bill["paidAmount"]) - D(bill["creditAmount"]) - D(bill["scheduledAmount"])
     if amount <= 0 or amount + credit_total > open_amount:
         raise BillError.invalid(f"amount exceeds the bill's open amount {open_amount}")
     today = store.clock.today()
     process_date = (
-        parse_date(body["processDate"], "processDate")
-        if body.get("processDate")
-        else next_business_day(today)
+        parse_date(body["processDate"], "processDate") if body.get("processDate") else next_business_day(today)
     )
     if process_date < today:
         raise BillError.invalid("processDate cannot be in the past")
@@ -120,9 +114,7 @@ def create_payment(store: Store, org: Org, body: Doc) -> Doc:
         "exchangeRate": float(rate),
         "fundingAmount": num(money(amount * rate)),
         "onlinePayment": True,
-        "disbursementType": "ACH"
-        if (vendor.get("paymentInformation") or {}).get("payByType") != "CHECK"
-        else "CHECK",
+        "disbursementType": "ACH" if (vendor.get("paymentInformation") or {}).get("payByType") != "CHECK" else "CHECK",
         "disbursementStatus": "UNDEFINED",
         "moneyMovementId": None,
         "voidInfo": [],
@@ -147,9 +139,7 @@ def record_payment(store: Store, org: Org, body: Doc) -> Doc:
         amount = money(item.get("amount"))
         if bill["vendorId"] != vendor["id"] or amount <= 0 or amount > D(bill["dueAmount"]):
             raise BillError.invalid(f"cannot record {amount} on bill {bill['id']}")
-        parts.append(
-            {"id": new_id("bill_pay"), "billId": bill["id"], "amount": num(amount), "vendorCredits": []}
-        )
+        parts.append({"id": new_id("bill_pay"), "billId": bill["id"], "amount": num(amount), "vendorCredits": []})
         total += amount
     day = body.get("processDate") or store.clock.today().isoformat()
     parse_date(day, "processDate")
@@ -203,11 +193,7 @@ def router(store: Store) -> APIRouter:
             waiting = sorted(
                 (a for a in bill["approvers"] if a["status"] == "WAITING"), key=lambda a: a["approverOrder"]
             )
-            if (
-                bill["approvalStatus"] not in ("ASSIGNED", "APPROVING")
-                or not waiting
-                or waiting[0]["userId"] != user
-            ):
+            if bill["approvalStatus"] not in ("ASSIGNED", "APPROVING") or not waiting or waiting[0]["userId"] != user:
                 raise BillError.invalid(f"bill {bill['id']} is not waiting for this user's approval")
             verb = str(action.get("action", "")).upper()
             if verb not in ("APPROVE", "DENY"):

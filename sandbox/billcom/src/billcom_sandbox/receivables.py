@@ -62,9 +62,7 @@ def receive_payment(store: Store, org: Org, body: Doc, *, online: bool) -> Doc:
     store.put(org, "receivable_payment", doc)
     for application in applied:
         invoice = org.get("invoice", application["invoiceId"])
-        invoice["payments"].append(
-            {"id": doc["id"], "amount": application["amount"], "status": "PAID", "date": day}
-        )
+        invoice["payments"].append({"id": doc["id"], "amount": application["amount"], "status": "PAID", "date": day})
         refresh_invoice(invoice)
         store.put(org, "invoice", invoice)
         emit(store, org, "invoice", "updated", invoice)

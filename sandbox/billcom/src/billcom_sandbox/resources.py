@@ -238,9 +238,7 @@ def _build_classification(kind: str) -> Builder:
 
 def build_item(store: Store, org: Org, body: Doc, existing: Doc | None) -> Doc:
     required(body, "name")
-    doc = pick(
-        body, ("name", "shortName", "description", "parentId", "chartOfAccountId", "expenseChartOfAccountId")
-    )
+    doc = pick(body, ("name", "shortName", "description", "parentId", "chartOfAccountId", "expenseChartOfAccountId"))
     doc["type"] = _enum(body, "type", ITEM_TYPES, "SERVICE")
     doc["price"] = num(money(body["price"], "price")) if body.get("price") is not None else None
     org.ref("chart_of_account", body.get("chartOfAccountId"), "chart of account")
@@ -278,12 +276,8 @@ LIST_RESOURCES = (
         "accounting class",
         _build_classification("accounting_class"),
     ),
-    Resource(
-        "department", "/v3/classifications/departments", "department", _build_classification("department")
-    ),
+    Resource("department", "/v3/classifications/departments", "department", _build_classification("department")),
     Resource("location", "/v3/classifications/locations", "location", _build_classification("location")),
     Resource("item", "/v3/classifications/items", "item", build_item),
-    Resource(
-        "bank_account", "/v3/funding-accounts/banks", "bank account", build_bank_account, event="bank-account"
-    ),
+    Resource("bank_account", "/v3/funding-accounts/banks", "bank account", build_bank_account, event="bank-account"),
 )

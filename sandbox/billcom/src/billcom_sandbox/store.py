@@ -102,9 +102,7 @@ class Org:
     username: str
     password: str
     user_id: str
-    objects: dict[str, dict[str, dict[str, Any]]] = field(
-        default_factory=lambda: {kind: {} for kind in KINDS}
-    )
+    objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
     approval_policy: ApprovalPolicy | None = None
     exchange_rates: dict[str, Decimal] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
@@ -174,9 +172,7 @@ class Store:
         self.sessions: dict[str, Session] = {}
         self.in_flight: collections.Counter[str] = collections.Counter()
         self.hourly: dict[str, collections.deque[dt.datetime]] = collections.defaultdict(collections.deque)
-        self.login_hourly: dict[str, collections.deque[dt.datetime]] = collections.defaultdict(
-            collections.deque
-        )
+        self.login_hourly: dict[str, collections.deque[dt.datetime]] = collections.defaultdict(collections.deque)
         self.faults: list[Fault] = []
         self.webhook_faults: list[Fault] = []
         self.counters = Counters()

@@ -160,9 +160,7 @@ class Api:
                 obj = self.preferences(realm) if head == "preferences" else self.company_info(realm)
                 return (
                     200,
-                    self._dump(
-                        {"Preferences" if head == "preferences" else "CompanyInfo": obj, "time": self.stamp()}
-                    ),
+                    self._dump({"Preferences" if head == "preferences" else "CompanyInfo": obj, "time": self.stamp()}),
                     False,
                 )
             if head == "batch" and request.method == "POST":
@@ -229,20 +227,14 @@ class Api:
         writer = self.state.writer
         if operation == "delete":
             return {spec.name: writer.delete(realm, spec, body), "time": self.stamp()}
-        if operation == "void" or (
-            operation == "update" and "void" in include and spec.void in ("include", "both")
-        ):
+        if operation == "void" or (operation == "update" and "void" in include and spec.void in ("include", "both")):
             via_include = operation == "update"
             form = spec.void
             if form == "anomaly_system_fault":
                 raise faults.system_fault("java.lang.UnsupportedOperationException")
             if form == "anomaly_empty_batch":
                 return {"BatchItemResponse": [], "time": self.stamp()}
-            if (
-                form == "both"
-                or (form == "include" and via_include)
-                or (form == "operation" and not via_include)
-            ):
+            if form == "both" or (form == "include" and via_include) or (form == "operation" and not via_include):
                 return {spec.name: writer.void(realm, spec, body), "time": self.stamp()}
             raise faults.unsupported(f"void on {spec.name}")
         if operation not in ("", "create", "update"):
@@ -297,9 +289,7 @@ class Api:
         if not sql.strip():
             raise faults.system_fault("query is empty")
         query = parse(sql)
-        entity = next(
-            (n for n in (*BY_NAME, "Preferences", "CompanyInfo") if n.lower() == query.entity.lower()), None
-        )
+        entity = next((n for n in (*BY_NAME, "Preferences", "CompanyInfo") if n.lower() == query.entity.lower()), None)
         if entity is None:
             raise faults.query_error(f"Invalid entity name: {query.entity}")
         if entity in ("Preferences", "CompanyInfo"):

@@ -32,9 +32,7 @@ class QboFault(Exception):
 
     def fault(self) -> dict[str, Any]:
         return {
-            "Error": [
-                {"Message": self.message, "Detail": self.detail, "code": self.code, "element": self.element}
-            ],
+            "Error": [{"Message": self.message, "Detail": self.detail, "code": self.code, "element": self.element}],
             "type": self.fault_type,
         }
 

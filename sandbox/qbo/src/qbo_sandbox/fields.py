@@ -108,9 +108,7 @@ def currency(realm: Realm, body: Obj, party: Obj | None) -> tuple[str, Decimal]:
             raise faults.required("CurrencyRef")
         expected = party_currency(realm, party)
         if expected is not None and code != expected:
-            raise faults.invalid(
-                f"The currency {code} must match the currency {expected} of the name", "CurrencyRef"
-            )
+            raise faults.invalid(f"The currency {code} must match the currency {expected} of the name", "CurrencyRef")
     else:
         if code is not None and code != realm.home_currency:
             raise faults.invalid("Multicurrency is not enabled for this company", "CurrencyRef")

@@ -131,9 +131,7 @@ def _tracking(realm: Realm, spec: EntitySpec, body: Obj, existing: Obj | None) -
     fqn, parent = _fqn(realm, spec.name, body, name)
     _unique(realm, spec.name, fqn, existing)
     sub_key = "SubClass" if spec.name == "Class" else "SubDepartment"
-    out.update(
-        {"Name": name, "FullyQualifiedName": fqn, sub_key: parent is not None, "Active": _active(body)}
-    )
+    out.update({"Name": name, "FullyQualifiedName": fqn, sub_key: parent is not None, "Active": _active(body)})
     if parent is not None:
         out["ParentRef"] = ref_of(parent)
     return out
@@ -153,9 +151,7 @@ def _item(realm: Realm, body: Obj, existing: Obj | None) -> Obj:
         acct = resolve(realm, body, key, "Account", required=item_type == "Inventory")
         if acct is not None:
             out[key] = ref_of(acct)
-    if item_type in ("Service", "NonInventory") and not (
-        out.get("IncomeAccountRef") or out.get("ExpenseAccountRef")
-    ):
+    if item_type in ("Service", "NonInventory") and not (out.get("IncomeAccountRef") or out.get("ExpenseAccountRef")):
         raise faults.required("IncomeAccountRef")
     if item_type == "Inventory":
         for key in ("QtyOnHand", "InvStartDate"):

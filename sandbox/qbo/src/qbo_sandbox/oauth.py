@@ -73,14 +73,10 @@ class TokenAuthority:
 
     def new_code(self, realm_id: str, client_id: str, redirect_uri: str, now: dt.datetime) -> str:
         code = "AB11" + secrets.token_urlsafe(24)
-        self.codes[code] = CodeGrant(
-            realm_id, client_id, redirect_uri, now + dt.timedelta(seconds=CODE_SECONDS)
-        )
+        self.codes[code] = CodeGrant(realm_id, client_id, redirect_uri, now + dt.timedelta(seconds=CODE_SECONDS))
         return code
 
-    def redeem_code(
-        self, code: str, client_id: str, redirect_uri: str | None, now: dt.datetime
-    ) -> dict[str, object]:
+    def redeem_code(self, code: str, client_id: str, redirect_uri: str | None, now: dt.datetime) -> dict[str, object]:
         grant = self.codes.get(code)
         if grant is None or grant.used or grant.expires_at < now or grant.client_id != client_id:
             raise InvalidGrant
@@ -133,9 +129,7 @@ def oauth_router(state: SandboxState) -> APIRouter:
     router = APIRouter()
 
     @router.get("/connect/oauth2")
-    async def authorize(
-        request: Request, client_id: str, redirect_uri: str, realm_id: str | None = None
-    ) -> Response:
+    async def authorize(request: Request, client_id: str, redirect_uri: str, realm_id: str | None = None) -> Response:
         """Authorize with auto-consent: redirect to ``redirect_uri`` with code, state and realmId.
         ``realm_id`` (sandbox extension) picks the company; else the first one, else a new one."""
         if client_id not in state.apps:
@@ -158,9 +152,7 @@ def oauth_router(state: SandboxState) -> APIRouter:
         now = state.clock.now()
         try:
             if form.get("grant_type") == "authorization_code":
-                body = state.tokens.redeem_code(
-                    form.get("code", ""), client_id, form.get("redirect_uri"), now
-                )
+                body = state.tokens.redeem_code(form.get("code", ""), client_id, form.get("redirect_uri"), now)
             elif form.get("grant_type") == "refresh_token":
                 body = state.tokens.rotate(form.get("refresh_token", ""), client_id, now)
             else:

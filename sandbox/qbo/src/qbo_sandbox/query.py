@@ -219,9 +219,7 @@ def _compare(value: Any, op: str, literal: Any) -> bool:
         return False
     a, b = pair
     try:
-        return {"=": a == b, "!=": a != b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[
-            op
-        ]
+        return {"=": a == b, "!=": a != b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
     except TypeError:
         return False
 

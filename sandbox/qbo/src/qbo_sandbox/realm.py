@@ -130,9 +130,7 @@ class Realm:
         return touched
 
     def linked_amount(self, target: Key, *, excluding: Key | None = None) -> Decimal:
-        return sum(
-            (amt for src, amt in self.links_in.get(target, {}).items() if src != excluding), Decimal(0)
-        )
+        return sum((amt for src, amt in self.links_in.get(target, {}).items() if src != excluding), Decimal(0))
 
     def sources_of(self, target: Key) -> list[Key]:
         return list(self.links_in.get(target, {}))

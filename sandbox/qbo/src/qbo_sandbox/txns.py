@@ -137,28 +137,21 @@ def _applied(
         raise faults.invalid(f"{entity} {target['Id']} is in another currency", "LinkedTxn")
     key: Key = (entity, str(target["Id"]))
     if "Balance" in target:
-        open_amount = money(target.get("TotalAmt", 0), "TotalAmt") - realm.linked_amount(
-            key, excluding=source
-        )
+        open_amount = money(target.get("TotalAmt", 0), "TotalAmt") - realm.linked_amount(key, excluding=source)
         if amount > open_amount:
             raise faults.invalid(
-                f"The amount applied ({amount}) exceeds the open balance ({open_amount}) "
-                f"of {entity} {target['Id']}",
+                f"The amount applied ({amount}) exceeds the open balance ({open_amount}) of {entity} {target['Id']}",
                 "Line.Amount",
             )
     line = {"Amount": num(amount), "LinkedTxn": [{"TxnId": str(target["Id"]), "TxnType": txn_type}]}
     return key, amount, line
 
 
-def purchase_by_vendor(
-    realm: Realm, body: Obj, existing: Obj | None, today: dt.date, entity: str
-) -> tuple[Obj, Links]:
+def purchase_by_vendor(realm: Realm, body: Obj, existing: Obj | None, today: dt.date, entity: str) -> tuple[Obj, Links]:
     vendor = resolve(realm, body, "VendorRef", "Vendor", required=True)
     assert vendor is not None
     lines, total = _expense_lines(realm, body, existing)
-    ap = resolve(realm, body, "APAccountRef", "Account") or realm.find_account(
-        account_type="Accounts Payable"
-    )
+    ap = resolve(realm, body, "APAccountRef", "Account") or realm.find_account(account_type="Accounts Payable")
     if ap is None or ap.get("AccountType") != "Accounts Payable":
         raise faults.invalid("APAccountRef must be an Accounts Payable account", "APAccountRef")
     code, fx = currency(realm, body, vendor)
@@ -174,9 +167,7 @@ def purchase_by_vendor(
         }
     )
     if entity == "Bill":
-        out["DueDate"] = (
-            date(body["DueDate"], "DueDate").isoformat() if body.get("DueDate") else out["TxnDate"]
-        )
+        out["DueDate"] = date(body["DueDate"], "DueDate").isoformat() if body.get("DueDate") else out["TxnDate"]
     return out, []
 
 
@@ -231,13 +222,9 @@ def bill_payment(realm: Realm, body: Obj, existing: Obj | None, today: dt.date) 
         card = resolve(realm, pay, "CCAccountRef", "Account", required=True)
         assert card is not None
         if card.get("AccountType") != "Credit Card":
-            raise faults.invalid(
-                "CreditCardPayment.CCAccountRef must be a Credit Card account", "CCAccountRef"
-            )
+            raise faults.invalid("CreditCardPayment.CCAccountRef must be a Credit Card account", "CCAccountRef")
         out["CreditCardPayment"] = {"CCAccountRef": ref_of(card)}
-    ap = resolve(realm, body, "APAccountRef", "Account") or realm.find_account(
-        account_type="Accounts Payable"
-    )
+    ap = resolve(realm, body, "APAccountRef", "Account") or realm.find_account(account_type="Accounts Payable")
     assert ap is not None
     _header(realm, body, today, out)
     out.update(
@@ -292,9 +279,7 @@ def invoice(realm: Realm, body: Obj, existing: Obj | None, today: dt.date) -> tu
     customer = resolve(realm, body, "CustomerRef", "Customer", required=True)
     assert customer is not None
     lines, total = _sales_lines(realm, body, existing)
-    ar = resolve(realm, body, "ARAccountRef", "Account") or realm.find_account(
-        account_type="Accounts Receivable"
-    )
+    ar = resolve(realm, body, "ARAccountRef", "Account") or realm.find_account(account_type="Accounts Receivable")
     if ar is None or ar.get("AccountType") != "Accounts Receivable":
         raise faults.invalid("ARAccountRef must be an Accounts Receivable account", "ARAccountRef")
     code, fx = currency(realm, body, customer)
@@ -341,19 +326,11 @@ def payment(realm: Realm, body: Obj, existing: Obj | None, today: dt.date) -> tu
         lines.append(line)
     applied = sum((a for _, a in links), ZERO)
     if applied > total:
-        raise faults.invalid(
-            f"The amount applied ({applied}) exceeds the payment amount ({total})", "TotalAmt"
-        )
-    deposit = resolve(realm, body, "DepositToAccountRef", "Account") or realm.find_account(
-        subtype="UndepositedFunds"
-    )
+        raise faults.invalid(f"The amount applied ({applied}) exceeds the payment amount ({total})", "TotalAmt")
+    deposit = resolve(realm, body, "DepositToAccountRef", "Account") or realm.find_account(subtype="UndepositedFunds")
     if deposit is None or deposit.get("AccountType") not in ("Bank", "Other Current Asset"):
-        raise faults.invalid(
-            "DepositToAccountRef must be a Bank or Other Current Asset account", "DepositToAccountRef"
-        )
-    ar = resolve(realm, body, "ARAccountRef", "Account") or realm.find_account(
-        account_type="Accounts Receivable"
-    )
+        raise faults.invalid("DepositToAccountRef must be a Bank or Other Current Asset account", "DepositToAccountRef")
+    ar = resolve(realm, body, "ARAccountRef", "Account") or realm.find_account(account_type="Accounts Receivable")
     assert ar is not None
     out = passthrough(body)
     _header(realm, body, today, out)
@@ -489,9 +466,7 @@ def journal_entry(realm: Realm, body: Obj, existing: Obj | None, today: dt.date)
     return out, []
 
 
-def normalize_txn(
-    realm: Realm, entity: str, body: Obj, existing: Obj | None, today: dt.date
-) -> tuple[Obj, Links]:
+def normalize_txn(realm: Realm, entity: str, body: Obj, existing: Obj | None, today: dt.date) -> tuple[Obj, Links]:
     if entity in ("Bill", "VendorCredit"):
         return purchase_by_vendor(realm, body, existing, today, entity)
     fn: dict[str, Normalizer] = {

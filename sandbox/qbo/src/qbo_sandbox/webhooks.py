@@ -128,9 +128,7 @@ class WebhookHub:
             if app is None or not app.webhook.enabled or not app.webhook.url:
                 continue
             op = app.webhook.deactivate_operation if operation == "Deactivate" else operation
-            app.queue.append(
-                Event(str(uuid.uuid4()), realm_id, entity, entity_id, op, last_updated, self.clock.now())
-            )
+            app.queue.append(Event(str(uuid.uuid4()), realm_id, entity, entity_id, op, last_updated, self.clock.now()))
 
     # --- rendering -----------------------------------------------------------------------------
 
@@ -178,10 +176,7 @@ class WebhookHub:
             return ev.occurred.astimezone(dt.timezone(dt.timedelta(hours=-7))).strftime("%Y-%m-%dT%H:%M:%S%z")
         if fmt == "epoch_ms":
             return str(int(ev.occurred.timestamp() * 1000))
-        return (
-            ev.occurred.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-            + f"{ev.occurred.microsecond // 1000:03d}Z"
-        )
+        return ev.occurred.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ev.occurred.microsecond // 1000:03d}Z"
 
     # --- delivery ------------------------------------------------------------------------------
 

@@ -154,9 +154,7 @@ class Writer:
             raise faults.stale()
         return existing
 
-    def _normalize(
-        self, realm: Realm, spec: EntitySpec, body: Obj, existing: Obj | None
-    ) -> tuple[Obj, Links]:
+    def _normalize(self, realm: Realm, spec: EntitySpec, body: Obj, existing: Obj | None) -> tuple[Obj, Links]:
         if not isinstance(body, dict):
             raise faults.QboFault(400, "2500", "Invalid Request", "Request body must be a JSON object")
         if spec.kind == "name":
@@ -203,9 +201,7 @@ class Writer:
         if spec.party:
             realm.party_names.pop(str(obj["DisplayName"]).lower(), None)
         elif spec.name == "Bill" and obj.get("DocNumber"):
-            realm.bill_docs.get((obj["VendorRef"]["value"], str(obj["DocNumber"]).lower()), set()).discard(
-                obj["Id"]
-            )
+            realm.bill_docs.get((obj["VendorRef"]["value"], str(obj["DocNumber"]).lower()), set()).discard(obj["Id"])
 
     def _refresh(self, realm: Realm, key: Key) -> None:
         """Recompute what other transactions change: Balance and LinkedTxn."""
@@ -222,8 +218,7 @@ class Writer:
                 obj["HomeBalance"] = num(balance * Decimal(str(obj.get("ExchangeRate", 1))))
         if entity in SETTLED or entity == "Payment":
             obj["LinkedTxn"] = [
-                {"TxnId": src_id, "TxnType": _txn_type(realm, src_entity, src_id)}
-                for src_entity, src_id in sources
+                {"TxnId": src_id, "TxnType": _txn_type(realm, src_entity, src_id)} for src_entity, src_id in sources
             ]
 
 
