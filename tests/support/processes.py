@@ -42,8 +42,9 @@ class ServiceProcess:
         env = {**os.environ, **self.env, "LB_HTTP_PORT": str(self.port), "LB_HTTP_HOST": "127.0.0.1"}
         argv = [a.replace("{port}", str(self.port)) for a in self.argv]
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
+        )
         self.wait_healthy(timeout)
 
     def wait_healthy(self, timeout: float = 60) -> None:
@@ -85,6 +86,17 @@ def python_module(name: str, module: str, env: dict[str, str]) -> ServiceProcess
 
 
 def uvicorn_factory(name: str, factory: str, env: dict[str, str], health_path: str) -> ServiceProcess:
-    argv = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", "{port}",
-            "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--log-level",
+        "warning",
+    ]
     return ServiceProcess(name=name, argv=argv, env=env, health_path=health_path)

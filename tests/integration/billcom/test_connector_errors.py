@@ -54,9 +54,7 @@ async def test_never_more_than_three_in_flight(
     sandbox_url: str, connector: BillcomHttpConnector, control: Any, org: dict[str, Any]
 ) -> None:
     await control.call("PATCH", "/settings", {"latency_seconds": 0.05})
-    twin = BillcomHttpConnector(
-        connector.client.http, credentials(org), retry=FAST_RETRY
-    )  # same devKey + org
+    twin = BillcomHttpConnector(connector.client.http, credentials(org), retry=FAST_RETRY)  # same devKey + org
     await asyncio.gather(*(c.list_bank_accounts() for c in (connector, twin) for _ in range(8)))
     counters = await control.call("GET", "/counters")
     assert counters["maxInFlight"][_key(org)] == 3
@@ -84,9 +82,7 @@ async def test_bdc_1144_from_bill(connector: BillcomHttpConnector, control: Any)
         await connector.list_bank_accounts()
 
 
-async def test_local_hourly_budget_stops_before_bill_does(
-    sandbox_url: str, control: Any, org: dict[str, Any]
-) -> None:
+async def test_local_hourly_budget_stops_before_bill_does(sandbox_url: str, control: Any, org: dict[str, Any]) -> None:
     async with httpx.AsyncClient(base_url=f"{sandbox_url}/connect", timeout=5) as http:
         budget = HourlyBudget(4, soft_ratio=1.0, max_wait=0.1)
         limiter = OrgLimiter(asyncio.Semaphore(3), budget)
@@ -110,9 +106,7 @@ async def test_server_errors(connector: BillcomHttpConnector, control: Any) -> N
     assert caught.value.code == "BDC_1001"
 
 
-async def test_timeout_after_commit_is_outcome_unknown(
-    sandbox_url: str, control: Any, org: dict[str, Any]
-) -> None:
+async def test_timeout_after_commit_is_outcome_unknown(sandbox_url: str, control: Any, org: dict[str, Any]) -> None:
     async with httpx.AsyncClient(base_url=f"{sandbox_url}/connect", timeout=0.4) as http:
         bill = BillcomHttpConnector(http, credentials(org), retry=FAST_RETRY)
         await bill.list_bank_accounts()
@@ -167,9 +161,7 @@ async def test_updated_time_polling(connector: BillcomHttpConnector, control: An
     ]
     await control.call("POST", "/clock/advance", {"seconds": 5})
     await connector.archive(ObjectType.VENDOR, first.id or "")
-    later = await connector.list_changed(
-        ObjectType.VENDOR, page.next_watermark + dt.timedelta(milliseconds=1)
-    )
+    later = await connector.list_changed(ObjectType.VENDOR, page.next_watermark + dt.timedelta(milliseconds=1))
     assert [(c.object_id, c.operation) for c in later.changes] == [(first.id, "archived")]
     assert later.next_watermark > page.next_watermark
     for object_type in (

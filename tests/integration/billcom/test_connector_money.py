@@ -59,9 +59,9 @@ def _payment(bill: Bill, amount: str, funding: str, day: dt.date, **kw: Any) -> 
 
 async def _run(control: Any, org: dict[str, Any], kind: str, **body: Any) -> list[dict[str, Any]]:
     await control.call("POST", "/clock/advance", {"days": 3})
-    runs: list[dict[str, Any]] = (
-        await control.call("POST", f"/orgs/{org['organizationId']}/runs/{kind}", body)
-    )["runs"]
+    runs: list[dict[str, Any]] = (await control.call("POST", f"/orgs/{org['organizationId']}/runs/{kind}", body))[
+        "runs"
+    ]
     return runs
 
 
@@ -71,23 +71,15 @@ async def test_disbursement_run_lump_sum_per_bank(
     bank = org["bankAccount"]["id"]
     vendor = await connector.create(Vendor(name="Paper Co"))
     bills = [await _bill(connector, vendor.id or "", amt, f"P-{i}") for i, amt in enumerate(("100", "200"))]
-    payments = [
-        await connector.create(_payment(b, str(b.total), bank, await _tomorrow(control))) for b in bills
-    ]
+    payments = [await connector.create(_payment(b, str(b.total), bank, await _tomorrow(control))) for b in bills]
     assert all(p.id and p.id.startswith("stp") for p in payments)
     first = payments[0]
-    assert (
-        isinstance(first, BillPayment) and first.run_id is None and first.side_status["status"] == "SCHEDULED"
-    )
+    assert isinstance(first, BillPayment) and first.run_id is None and first.side_status["status"] == "SCHEDULED"
 
     runs = await _run(control, org, "disbursement")
     assert len(runs) == 1 and runs[0]["id"].startswith("mmt")
     paid = await connector.read(ObjectType.BILL_PAYMENT, first.id or "")
-    assert (
-        isinstance(paid, BillPayment)
-        and paid.run_id == runs[0]["id"]
-        and paid.side_status["status"] == "PAID"
-    )
+    assert isinstance(paid, BillPayment) and paid.run_id == runs[0]["id"] and paid.side_status["status"] == "PAID"
     assert paid.applied_to == (AppliedTo(document_id=bills[0].id or "", amount=Decimal(100)),)
     assert paid.funding_account_id == bank and not paid.paid_outside
 
@@ -130,12 +122,8 @@ async def test_foreign_currency_run_carries_actual_usd(
     connector: BillcomHttpConnector, control: Any, org: dict[str, Any]
 ) -> None:
     vendor = await connector.create(Vendor(name="Euro Supplies", currency="EUR"))
-    bill = await _bill(
-        connector, vendor.id or "", "100", "EUR-1", currency="EUR", exchange_rate=Decimal("1.2")
-    )
-    payment = await connector.create(
-        _payment(bill, "100", org["bankAccount"]["id"], await _tomorrow(control))
-    )
+    bill = await _bill(connector, vendor.id or "", "100", "EUR-1", currency="EUR", exchange_rate=Decimal("1.2"))
+    payment = await connector.create(_payment(bill, "100", org["bankAccount"]["id"], await _tomorrow(control)))
     assert isinstance(payment, BillPayment) and (payment.currency, payment.exchange_rate) == (
         "EUR",
         Decimal("1.2"),
@@ -152,9 +140,7 @@ async def test_vendor_credit_applied_to_payment(
     vendor = await connector.create(Vendor(name="Credit Vendor"))
     bill = await _bill(connector, vendor.id or "", "100", "VC-B")
     credit = await connector.create(
-        VendorCredit(
-            vendor_id=vendor.id or "", date=dt.date(2030, 1, 1), lines=(TransactionLine(amount=Decimal(30)),)
-        )
+        VendorCredit(vendor_id=vendor.id or "", date=dt.date(2030, 1, 1), lines=(TransactionLine(amount=Decimal(30)),))
     )
     payment = await connector.create(
         _payment(
@@ -171,9 +157,7 @@ async def test_vendor_credit_applied_to_payment(
     assert applied is not None and applied.side_status["status"] == "FULLY_APPLIED"
 
 
-async def test_paid_outside_cancel_and_void(
-    connector: BillcomHttpConnector, control: Any, org: dict[str, Any]
-) -> None:
+async def test_paid_outside_cancel_and_void(connector: BillcomHttpConnector, control: Any, org: dict[str, Any]) -> None:
     vendor = await connector.create(Vendor(name="Mixed Vendor"))
     outside_bill = await _bill(connector, vendor.id or "", "40", "OUT-1")
     outside = await connector.create(

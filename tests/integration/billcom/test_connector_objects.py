@@ -59,9 +59,7 @@ NAME_LISTS: list[CanonicalObject] = [
         track_1099=True,
         currency="USD",
     ),
-    Customer(
-        name="Globex", email="pay@globex.test", address=Address(line1="2 Elm", city="Reno"), currency="USD"
-    ),
+    Customer(name="Globex", email="pay@globex.test", address=Address(line1="2 Elm", city="Reno"), currency="USD"),
     Account(name="Travel", account_type="Expense", number="6200", description="trips"),
     AccountingClass(name="Retail"),
     Department(name="Finance"),

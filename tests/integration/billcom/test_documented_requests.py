@@ -70,9 +70,7 @@ async def test_documented_ap_flow(sandbox_url: str, control: Any) -> None:
 
         pending = (await http.get("/v3/bill-approvals/pending-user-approvals", headers=headers)).json()
         assert pending == {
-            "bills": [
-                {"billId": bill["id"], "vendorId": vendor["id"], "amount": 1500, "dueDate": "2030-12-31"}
-            ]
+            "bills": [{"billId": bill["id"], "vendorId": vendor["id"], "amount": 1500, "dueDate": "2030-12-31"}]
         }
         approved = await http.post(
             "/v3/bill-approvals/actions",
@@ -93,9 +91,9 @@ async def test_documented_ap_flow(sandbox_url: str, control: Any) -> None:
                 },
             )
         ).json()
-        assert set(listed) == {"nextPage", "prevPage", "results"} and [
-            b["id"] for b in listed["results"]
-        ] == [bill["id"]]
+        assert set(listed) == {"nextPage", "prevPage", "results"} and [b["id"] for b in listed["results"]] == [
+            bill["id"]
+        ]
         none = (await http.get("/v3/bills", headers=headers, params={"filters": "amount:lt:100"})).json()
         assert none["results"] == []
 

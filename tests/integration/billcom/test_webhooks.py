@@ -65,9 +65,7 @@ async def test_subscription_key_shown_once(connector: BillcomHttpConnector, rece
     assert "securityKey" not in read
     catalog = await connector.events_call("GET", "/v3/events/catalog")
     assert {"type": "bill.created", "versions": ["1"]} in catalog
-    assert not any(
-        c["type"].startswith(("vendor-credit", "customer", "chart", "receivable")) for c in catalog
-    )
+    assert not any(c["type"].startswith(("vendor-credit", "customer", "chart", "receivable")) for c in catalog)
     rotated = await connector.events_call("POST", f"/v3/subscriptions/{created['id']}/security_key")
     assert rotated["securityKey"] != created["securityKey"]
 
@@ -102,9 +100,7 @@ async def test_signed_events_only_for_documented_objects(
         )
     )
     await connector.create(
-        VendorCredit(
-            vendor_id=vendor.id or "", date=dt.date(2030, 1, 1), lines=(TransactionLine(amount=Decimal(1)),)
-        )
+        VendorCredit(vendor_id=vendor.id or "", date=dt.date(2030, 1, 1), lines=(TransactionLine(amount=Decimal(1)),))
     )
     await connector.create(Customer(name="Silent Customer"))
     await connector.create(Account(name="Silent Account", account_type="Expense"))
@@ -141,10 +137,7 @@ async def test_retries_then_disable_then_resend(
 
     history = await connector.events_call("GET", f"/v3/events/subscription/{sub['id']}?entityId={vendor.id}")
     [record] = history["results"]
-    assert (
-        record["statusCode"] == 500
-        and parse_billcom_webhook(record["payload"].encode())[0].object_id == vendor.id
-    )
+    assert record["statusCode"] == 500 and parse_billcom_webhook(record["payload"].encode())[0].object_id == vendor.id
 
     receiver.status = 200
     await connector.events_call("PATCH", f"/v3/subscriptions/{sub['id']}", json={"status": {"enabled": True}})

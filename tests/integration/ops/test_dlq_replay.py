@@ -51,9 +51,7 @@ async def wait_for(predicate, timeout: float = 20.0, what: str = "condition") ->
 
 
 async def records_on(bootstrap: str, topic: str) -> list:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
-    )
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     out: list = []
     try:
@@ -146,9 +144,7 @@ async def test_replay_after_fix_posts_once(kafka_settings, db_settings, connecti
         changes = await records_on(kafka_settings.bootstrap_servers, topics.changes)
         replayed = [r for r in changes if REPLAY_HEADER in dict(r.headers)]
         assert len(replayed) == 1
-        original = next(
-            r for r in changes if r.offset == first.letter.offset and r.partition == first.letter.partition
-        )
+        original = next(r for r in changes if r.offset == first.letter.offset and r.partition == first.letter.partition)
         assert replayed[0].key == original.key
         assert replayed[0].value == original.value
         assert [h for h in replayed[0].headers if h[0] != REPLAY_HEADER] == list(original.headers)

@@ -73,9 +73,7 @@ async def make_backlog(topic: str, group: str) -> float:
                 age = AGE_S[partition] if i == CONSUMED[partition] else 1.0
                 stamp = int((now - age - (PER_PARTITION - i) * 0.001) * 1000)
                 futures.append(
-                    await producer.send(
-                        topic, f"{partition}-{i}".encode(), partition=partition, timestamp_ms=stamp
-                    )
+                    await producer.send(topic, f"{partition}-{i}".encode(), partition=partition, timestamp_ms=stamp)
                 )
         await asyncio.gather(*futures)
     finally:

@@ -42,9 +42,7 @@ async def test_status_sync_now_and_parked(prefs_api: PrefsApi) -> None:
     kafka = prefs_api.settings.kafka
     reason = "Waiting for vendor 'Acme Supplies' to sync first"
     outcomes = [
-        SyncOutcome(
-            command_id="a1" * 16, status="posted", object_type="bill", source_ref="billcom:bill:00n01A"
-        ),
+        SyncOutcome(command_id="a1" * 16, status="posted", object_type="bill", source_ref="billcom:bill:00n01A"),
         SyncOutcome(
             command_id="a2" * 16,
             status="parked",
@@ -65,9 +63,7 @@ async def test_status_sync_now_and_parked(prefs_api: PrefsApi) -> None:
     publisher = AiokafkaPublisher(kafka, client_id="test-outcomes")
     await publisher.start()
     try:
-        await publisher.publish_many(
-            [(kafka.topics.outcomes, Envelope.wrap(o, connection_id=cid)) for o in outcomes]
-        )
+        await publisher.publish_many([(kafka.topics.outcomes, Envelope.wrap(o, connection_id=cid)) for o in outcomes])
     finally:
         await publisher.stop()
 

@@ -69,9 +69,7 @@ class Outcomes:
         deadline = asyncio.get_running_loop().time() + timeout
         while not predicate(self.seen):
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(
-                    f"timed out; outcomes so far: {[(o.source_ref, o.status) for o in self.seen]}"
-                )
+                raise AssertionError(f"timed out; outcomes so far: {[(o.source_ref, o.status) for o in self.seen]}")
             batches = await self.consumer.getmany(timeout_ms=300)
             for records in batches.values():
                 for record in records:

@@ -56,9 +56,7 @@ class Harness:
         return b.command(*args, connection_id=self.connection_id, **kw)
 
     async def lines(self, command_id: str | None = None) -> list[tuple[str, str, Decimal, Decimal]]:
-        query = select(
-            posted_lines.c.kind, posted_lines.c.account_id, posted_lines.c.debit, posted_lines.c.credit
-        )
+        query = select(posted_lines.c.kind, posted_lines.c.account_id, posted_lines.c.debit, posted_lines.c.credit)
         query = query.where(posted_lines.c.connection_id == self.connection_id)
         if command_id:
             query = query.where(posted_lines.c.command_id == command_id)
@@ -144,9 +142,7 @@ async def test_update_restates_lines_and_void_reverses_them(h: Harness):
 
 
 async def test_unbalanced_journal_is_refused_without_a_write(h: Harness):
-    cmd = h.cmd(
-        "journal_entry", b.ref("fx"), b.journal(("Debit", "20", "a"), ("Credit", "19", "b")), action="journal"
-    )
+    cmd = h.cmd("journal_entry", b.ref("fx"), b.journal(("Debit", "20", "a"), ("Credit", "19", "b")), action="journal")
     outcome = await h.post(cmd)
     assert outcome.status == "failed" and outcome.error and outcome.error.code == "unbalanced"
     assert h.ledger.calls == []

@@ -41,10 +41,7 @@ async def test_backlog_goes_through_batches_without_a_dependency_in_the_same_bat
 ):
     ledger = FakeLedger()
     vendor_refs = [b.ref("vendor") for _ in range(2)]
-    cmds = [
-        b.command("vendor", r, b.vendor(random_ref("Vendor")), connection_id=connection_id)
-        for r in vendor_refs
-    ]
+    cmds = [b.command("vendor", r, b.vendor(random_ref("Vendor")), connection_id=connection_id) for r in vendor_refs]
     bills = [
         b.command(
             "bill",
@@ -59,9 +56,7 @@ async def test_backlog_goes_through_batches_without_a_dependency_in_the_same_bat
     await produce(kafka_settings, connection_id, cmds)
     app = app_for(settings_for(kafka_settings, database_url), connectors=FakeConnectors(ledger))
     async with Outcomes(kafka_settings) as outcomes, running(app):
-        await outcomes.until(
-            lambda seen: len({o.command_id for o in seen if o.status == "posted"}) == len(cmds)
-        )
+        await outcomes.until(lambda seen: len({o.command_id for o in seen if o.status == "posted"}) == len(cmds))
     assert ledger.batches, "the backlog did not use the batch endpoint"
     tag_of = {f"LB:{c.source_ref}": c for c in cmds}
     for batch in ledger.batches:
@@ -102,9 +97,7 @@ async def test_replay_parking_release_and_retries(kafka_settings, database_url, 
         assert [o.status for o in outcomes.by_command(bill_cmd.command_id)] == ["parked"]
         await produce(kafka_settings, connection_id, [vendor_cmd, vendor_cmd])
         await outcomes.until(lambda seen: len(outcomes.by_command(pay_cmd.command_id)) >= 2, timeout=60)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://posting"
-        ) as http:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://posting") as http:
             balances = (await http.get(f"/connections/{connection_id}/balances")).json()
             assert (await http.get("/healthz")).status_code == 200
     assert [o.status for o in outcomes.by_command(bill_cmd.command_id)] == ["parked", "posted"]

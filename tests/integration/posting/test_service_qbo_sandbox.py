@@ -95,9 +95,7 @@ def money_out_flow(world: QboWorld, connection_id: str) -> dict[str, PostingRequ
     )
     bill1["lines"][0]["classifications"]["account_id"] = acc["Office Supplies"]
     bill1["lines"][1]["classifications"]["account_id"] = acc["Utilities"]
-    bill2 = b.bill(
-        f"@ref:{vendor_ref}", number=f"B-{number}", amounts=("55.50",), ap=acc["Accounts Payable (A/P)"]
-    )
+    bill2 = b.bill(f"@ref:{vendor_ref}", number=f"B-{number}", amounts=("55.50",), ap=acc["Accounts Payable (A/P)"])
     bill2["lines"][0]["classifications"]["account_id"] = acc["Legal & Professional Fees"]
     bill1_v2 = {**bill1, "memo": "approved again in BILL"}
     clearing = acc["BILL Money Out Clearing"]
@@ -149,9 +147,7 @@ async def test_faults_leave_each_object_exactly_once_and_every_posting_balanced(
     async with Outcomes(kafka_settings) as outcomes, running(app):
         await produce(kafka_settings, connection_id, cmds)
         await outcomes.until(
-            lambda seen: all(
-                any(o.command_id == c.command_id and o.status == "posted" for o in seen) for c in cmds
-            ),
+            lambda seen: all(any(o.command_id == c.command_id and o.status == "posted" for o in seen) for c in cmds),
             timeout=90,
         )
         # the engine replays everything: same outcomes, no second write
@@ -159,14 +155,10 @@ async def test_faults_leave_each_object_exactly_once_and_every_posting_balanced(
         await outcomes.until(
             lambda seen: all(len(outcomes.by_command(c.command_id)) >= 2 + (c is flow["bill2"]) for c in cmds)
         )
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://posting"
-        ) as http:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://posting") as http:
             balances = (await http.get(f"/connections/{connection_id}/balances")).json()
             ready = await http.get("/readyz")
-            before_void = await posted_balances(
-                sessions, connection_id, world.accounts["Accounts Payable (A/P)"]
-            )
+            before_void = await posted_balances(sessions, connection_id, world.accounts["Accounts Payable (A/P)"])
             theirs_before_void = sandbox_balances(world)
         # BILL voids the payment: the BillPayment is voided and its lines reversed
         void = b.command(
@@ -224,17 +216,13 @@ async def test_backlog_uses_the_batch_endpoint_and_posts_each_bill_once(
 ):
     acc = world.accounts
     vendor_ref = b.ref("vendor")
-    cmds = [
-        b.command("vendor", vendor_ref, b.vendor(random_ref("Batch Vendor")), connection_id=connection_id)
-    ]
+    cmds = [b.command("vendor", vendor_ref, b.vendor(random_ref("Batch Vendor")), connection_id=connection_id)]
     for i in range(35):
         desired = b.bill(
             f"@ref:{vendor_ref}", number=f"BL-{i}-{uuid.uuid4().hex[:4]}", ap=acc["Accounts Payable (A/P)"]
         )
         desired["lines"][0]["classifications"]["account_id"] = acc["Office Supplies"]
-        cmds.append(
-            b.command("bill", b.ref("bill"), desired, depends_on=[vendor_ref], connection_id=connection_id)
-        )
+        cmds.append(b.command("bill", b.ref("bill"), desired, depends_on=[vendor_ref], connection_id=connection_id))
     await produce(kafka_settings, connection_id, cmds)
     app = service(world, kafka_settings, database_url)
     async with Outcomes(kafka_settings) as outcomes, running(app):
@@ -267,9 +255,7 @@ async def test_permanent_errors_fail_with_a_reason_a_bookkeeper_understands(
         b.command("bill", b.ref("bill"), old, connection_id=connection_id),
     ]
     with world.control() as c:
-        c.post(
-            f"/realms/{world.realm_id}/preferences", json={"book_close_date": "2020-12-31"}
-        ).raise_for_status()
+        c.post(f"/realms/{world.realm_id}/preferences", json={"book_close_date": "2020-12-31"}).raise_for_status()
     app = service(world, kafka_settings, database_url)
     async with Outcomes(kafka_settings) as outcomes, running(app):
         await produce(kafka_settings, connection_id, cmds)
@@ -279,8 +265,7 @@ async def test_permanent_errors_fail_with_a_reason_a_bookkeeper_understands(
     dup = statuses[cmds[2].command_id]
     assert dup.status == "failed" and dup.error is not None and not dup.error.retryable
     assert (
-        dup.reason
-        == f"QuickBooks already has a bill with number {number} from this vendor (duplicate document number)"
+        dup.reason == f"QuickBooks already has a bill with number {number} from this vendor (duplicate document number)"
     )
     closed = statuses[cmds[3].command_id]
     assert closed.status == "failed"

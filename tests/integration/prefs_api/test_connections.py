@@ -106,9 +106,7 @@ async def test_a_key_never_sees_another_tenants_connections(prefs_api: PrefsApi,
     theirs = await prefs_api.new_connection()
     engine = make_engine(prefs_api.settings.database)
     try:
-        other = await create_key(
-            make_sessionmaker(engine), tenant_id="other-tenant", name="o", scopes=[Scope.ADMIN]
-        )
+        other = await create_key(make_sessionmaker(engine), tenant_id="other-tenant", name="o", scopes=[Scope.ADMIN])
     finally:
         await engine.dispose()
     other_headers = {"Authorization": f"Bearer {other.key}"}
@@ -118,9 +116,7 @@ async def test_a_key_never_sees_another_tenants_connections(prefs_api: PrefsApi,
         statuses = [
             (await http.get(f"/v1/connections/{cid}")).status_code,
             (await http.get(f"/v1/connections/{cid}/preferences")).status_code,
-            (
-                await http.patch(f"/v1/connections/{cid}/preferences", json={}, headers={"If-Match": '"1"'})
-            ).status_code,
+            (await http.patch(f"/v1/connections/{cid}/preferences", json={}, headers={"If-Match": '"1"'})).status_code,
             (await http.get("/v1/sync-log", params={"connection_id": cid})).status_code,
             (await http.post(f"/v1/connections/{cid}/disable")).status_code,
             (await http.get(f"/v1/connections/{cid}/mappings")).status_code,

@@ -56,9 +56,7 @@ async def test_setting_every_required_account_makes_it_ready_and_publishes_the_v
     assert resp.json()["ready"] is True and resp.json()["version"] == 2
     assert resp.headers["ETag"] == '"2"'
     async with prefs_api.client() as http:
-        prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(
-            cid
-        )
+        prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(cid)
     assert prefs.ready and prefs.money_out_clearing_account == "91" and prefs.version == 2
     published = await read_topic(prefs_api.settings.kafka, prefs_api.settings.kafka.topics.prefs, want=2)
     versions = [e.event().version for e in published if e.connection_id == cid]  # type: ignore[attr-defined]
@@ -141,9 +139,7 @@ async def test_a_new_bank_account_creates_its_preference_and_edits_flow_both_way
         },
     ]
     async with prefs_api.client(prefs_api.internal) as http:
-        assert (
-            await http.put(f"/internal/v1/connections/{cid}/bank-accounts", json=banks)
-        ).status_code == 204
+        assert (await http.put(f"/internal/v1/connections/{cid}/bank-accounts", json=banks)).status_code == 204
     async with prefs_api.client(prefs_api.admin) as http:
         view = (await http.get(f"/v1/connections/{cid}/preferences")).json()
     assert view["values"]["bank_gl_accounts"] == {"bac01OPERATING": None, "bac01SAVINGS": "36"}
@@ -158,18 +154,14 @@ async def test_a_new_bank_account_creates_its_preference_and_edits_flow_both_way
     banks[0]["chart_of_account_id"] = "0ca01SAVINGS0000000"
     async with prefs_api.client(prefs_api.internal) as http:
         await http.put(f"/internal/v1/connections/{cid}/bank-accounts", json=banks)
-        prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(
-            cid
-        )
+        prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(cid)
     assert prefs.bank_gl_accounts == {"bac01OPERATING": "36", "bac01SAVINGS": "36"}
 
 
 async def test_an_explicit_account_mapping_decides_the_bill_id(prefs_api: PrefsApi) -> None:
     cid = (await prefs_api.new_connection())["id"]
     async with prefs_api.client(prefs_api.admin) as http:
-        mapped = await http.put(
-            f"/v1/connections/{cid}/mappings/accounts/0ca01OTHERBANK", json={"ledger_id": "36"}
-        )
+        mapped = await http.put(f"/v1/connections/{cid}/mappings/accounts/0ca01OTHERBANK", json={"ledger_id": "36"})
         refused = await http.put(f"/v1/connections/{cid}/mappings/accounts/0ca01X", json={"ledger_id": "404"})
     assert mapped.status_code == 200 and mapped.json()["accounts"] == {"0ca01OTHERBANK": "36"}
     assert refused.status_code == 422
@@ -191,12 +183,8 @@ async def test_master_and_field_masters_merge_and_validate(prefs_api: PrefsApi) 
     errors = errors_of(await change(prefs_api, cid, {"field_masters": {"vendor": {"colour": "ledger"}}}))
     assert errors[0]["code"] == "unknown_field"
     async with prefs_api.client() as http:
-        prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(
-            cid
-        )
-    assert (
-        prefs.master_for("vendor", "email") == "billcom" and prefs.master_for("vendor", "address") == "ledger"
-    )
+        prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(cid)
+    assert prefs.master_for("vendor", "email") == "billcom" and prefs.master_for("vendor", "address") == "ledger"
 
 
 async def test_preview_lists_the_change_without_saving_it(prefs_api: PrefsApi) -> None:

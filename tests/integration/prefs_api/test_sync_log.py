@@ -86,21 +86,15 @@ async def test_sync_log_report_and_conflicts_fill_from_outcomes(prefs_api: Prefs
     assert sorted(i["status"] for i in items) == ["failed", "parked", "posted", "posted"]
     async with prefs_api.client(prefs_api.admin) as http:
         failed = (await http.get("/v1/sync-log", params={"connection_id": cid, "status": "failed"})).json()
-        vendors = (
-            await http.get("/v1/sync-log", params={"connection_id": cid, "object_type": "vendor"})
-        ).json()
+        vendors = (await http.get("/v1/sync-log", params={"connection_id": cid, "object_type": "vendor"})).json()
         page = (await http.get("/v1/sync-log", params={"connection_id": cid, "limit": 3})).json()
         older = (
             await http.get("/v1/sync-log", params={"connection_id": cid, "before_id": page["next_before_id"]})
         ).json()
-        future = (
-            await http.get("/v1/sync-log", params={"connection_id": cid, "since": "2999-01-01T00:00:00Z"})
-        ).json()
+        future = (await http.get("/v1/sync-log", params={"connection_id": cid, "since": "2999-01-01T00:00:00Z"})).json()
         report = (await http.get("/v1/sync-report", params={"connection_id": cid})).json()
         conflicts = (await http.get("/v1/conflicts", params={"connection_id": cid})).json()["items"]
-        preview = (
-            await http.post(f"/v1/connections/{cid}/preferences/preview", json={"ap_account": "33"})
-        ).json()
+        preview = (await http.post(f"/v1/connections/{cid}/preferences/preview", json={"ap_account": "33"})).json()
     assert [i["reason"] for i in failed["items"]] == ["A vendor named 'Acme' already exists in QuickBooks"]
     assert {i["source_ref"] for i in vendors["items"]} == {"billcom:vendor:00901B", "billcom:vendor:00901D"}
     assert len(page["items"]) == 3 and len(older["items"]) == 1
@@ -143,9 +137,7 @@ async def test_preview_names_the_objects_that_posted_to_a_replaced_account(prefs
     cid = (await prefs_api.new_connection())["id"]
     async with prefs_api.client(prefs_api.admin) as http:
         etag = (await http.get(f"/v1/connections/{cid}/preferences")).headers["ETag"]
-        await http.patch(
-            f"/v1/connections/{cid}/preferences", json={"ap_account": "33"}, headers={"If-Match": etag}
-        )
+        await http.patch(f"/v1/connections/{cid}/preferences", json={"ap_account": "33"}, headers={"If-Match": etag})
     kafka = prefs_api.settings.kafka
     publisher = AiokafkaPublisher(kafka, client_id="test-posting")
     await publisher.start()
@@ -154,14 +146,8 @@ async def test_preview_names_the_objects_that_posted_to_a_replaced_account(prefs
     finally:
         await publisher.stop()
     await wait_for_log(prefs_api, cid, want=1)
-    prefs_api.ledger.accounts["34"] = prefs_api.ledger.accounts["33"].model_copy(
-        update={"id": "34", "name": "AP 2"}
-    )
+    prefs_api.ledger.accounts["34"] = prefs_api.ledger.accounts["33"].model_copy(update={"id": "34", "name": "AP 2"})
     async with prefs_api.client(prefs_api.admin) as http:
-        preview = (
-            await http.post(f"/v1/connections/{cid}/preferences/preview", json={"ap_account": "34"})
-        ).json()
+        preview = (await http.post(f"/v1/connections/{cid}/preferences/preview", json={"ap_account": "34"})).json()
     assert preview["valid"] is True
-    assert [(a["source_ref"], a["field"]) for a in preview["affected"]] == [
-        ("billcom:bill:00n01A", "ap_account_id")
-    ]
+    assert [(a["source_ref"], a["field"]) for a in preview["affected"]] == [("billcom:bill:00n01A", "ap_account_id")]

@@ -29,9 +29,7 @@ REDIRECT_URI = "http://127.0.0.1/callback"
 
 @pytest.fixture(scope="session")
 def sandbox_url() -> Iterator[str]:
-    app = create_app(
-        SandboxSettings(webhook_tick_seconds=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    )
+    app = create_app(SandboxSettings(webhook_tick_seconds=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET))
     with serve_in_thread(app) as url:
         yield url
 
@@ -79,9 +77,7 @@ class Harness:
         self.http = http
         self.store = store
 
-    def connector(
-        self, *, limits: QboLimits | None = None, timeout: float = 5.0, max_retries: int = 2
-    ) -> QboConnector:
+    def connector(self, *, limits: QboLimits | None = None, timeout: float = 5.0, max_retries: int = 2) -> QboConnector:
         oauth = QboOAuthClient.for_base_url(
             self.http, self.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI
         )
@@ -113,9 +109,7 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(
-    sandbox_url: str, control: httpx.AsyncClient, realm: dict[str, Any]
-) -> AsyncIterator[Harness]:
+async def harness(sandbox_url: str, control: httpx.AsyncClient, realm: dict[str, Any]) -> AsyncIterator[Harness]:
     minted = (await control.post(f"/_sandbox/realms/{realm['realm_id']}/tokens", json={})).json()
     store = InMemoryTokenStore(tokens_from(minted, realm["realm_id"]))
     async with httpx.AsyncClient() as http:

@@ -36,9 +36,7 @@ def bill_for(vendor_id: str, account: str, number: str | None = None) -> Bill:
         vendor_id=vendor_id,
         number=number,
         date=TODAY,
-        lines=(
-            TransactionLine(amount=Decimal("10.00"), classifications=Classifications(account_id=account)),
-        ),
+        lines=(TransactionLine(amount=Decimal("10.00"), classifications=Classifications(account_id=account)),),
     )
 
 
@@ -59,9 +57,7 @@ async def test_duplicates_6140_and_6240(qbo: QboConnector, harness: Harness) -> 
         await qbo.create(bill_for(str(vendor.id), harness.accounts["Utilities"], "D-1"), request_id=rid())
     assert doc.value.code == "6140"
     other = await qbo.create(Vendor(name="Other Vendor"), request_id=rid())
-    await qbo.create(
-        bill_for(str(other.id), harness.accounts["Utilities"], "D-1"), request_id=rid()
-    )  # other vendor
+    await qbo.create(bill_for(str(other.id), harness.accounts["Utilities"], "D-1"), request_id=rid())  # other vendor
     from ledgerbridge_common.canonical.models import Customer
 
     with pytest.raises(DuplicateError) as name:

@@ -179,10 +179,7 @@ async def test_ar_flow_invoice_payment_transfer_journal(qbo: QboConnector, harne
         ),
         request_id=rid(),
     )
-    assert (
-        isinstance(payment, ReceivedPayment)
-        and payment.deposit_to_account_id == acc["BILL Money In Clearing"]
-    )
+    assert isinstance(payment, ReceivedPayment) and payment.deposit_to_account_id == acc["BILL Money In Clearing"]
     inv = await qbo.read(ObjectType.INVOICE, str(invoice.id))
     assert inv is not None and inv.side_status["balance"] == 0
     transfer = await qbo.create(
@@ -199,12 +196,8 @@ async def test_ar_flow_invoice_payment_transfer_journal(qbo: QboConnector, harne
         JournalEntry(
             date=TODAY,
             lines=(
-                JournalLine(
-                    posting_type="Debit", amount=Decimal("20"), account_id=acc["BILL Money Out Clearing"]
-                ),
-                JournalLine(
-                    posting_type="Credit", amount=Decimal("20"), account_id=acc["Exchange Gain or Loss"]
-                ),
+                JournalLine(posting_type="Debit", amount=Decimal("20"), account_id=acc["BILL Money Out Clearing"]),
+                JournalLine(posting_type="Credit", amount=Decimal("20"), account_id=acc["Exchange Gain or Loss"]),
             ),
         ),
         request_id=rid(),

@@ -78,9 +78,7 @@ async def test_batch_items_are_independent(qbo: QboConnector, harness: Harness) 
             obj=Bill(
                 vendor_id="999999",
                 date=TODAY,
-                lines=(
-                    TransactionLine(amount=Decimal("1"), classifications=Classifications(account_id="7")),
-                ),
+                lines=(TransactionLine(amount=Decimal("1"), classifications=Classifications(account_id="7")),),
             ),
             tag="LB:x",
         ),

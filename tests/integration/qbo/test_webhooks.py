@@ -59,9 +59,7 @@ class App:
         (await self.control.put(f"/_sandbox/apps/{self.client_id}/webhooks", json=config)).raise_for_status()
 
     async def deliver(self, force: bool = False) -> dict[str, Any]:
-        response = await self.control.post(
-            f"/_sandbox/apps/{self.client_id}/webhooks/deliver", json={"force": force}
-        )
+        response = await self.control.post(f"/_sandbox/apps/{self.client_id}/webhooks/deliver", json={"force": force})
         return dict(response.json())
 
     async def realm_with_token(self) -> tuple[str, str]:
@@ -85,9 +83,7 @@ async def app(sandbox_url: str, receiver: Receiver) -> AsyncIterator[App]:
     receiver.status, receiver.received[:] = 200, []
     client_id = "hooks-" + uuid.uuid4().hex[:8]
     async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as control:
-        (
-            await control.post("/_sandbox/apps", json={"client_id": client_id, "client_secret": "s"})
-        ).raise_for_status()
+        (await control.post("/_sandbox/apps", json={"client_id": client_id, "client_secret": "s"})).raise_for_status()
         hooks = App(control, client_id)
         await hooks.configure(url=receiver.url, verifier_token=VERIFIER, auto_deliver=False)
         yield hooks
@@ -130,9 +126,7 @@ async def test_cloudevents_delivery(app: App, receiver: Receiver) -> None:
     assert all(e["specversion"] == "1.0" and e["type"] == "qbo.vendor.created.v1" for e in events)
 
 
-async def test_failed_delivery_retries_on_schedule_and_blocks_later_events(
-    app: App, receiver: Receiver
-) -> None:
+async def test_failed_delivery_retries_on_schedule_and_blocks_later_events(app: App, receiver: Receiver) -> None:
     realm, token = await app.realm_with_token()
     await app.vendor(realm, token, "HOL first")
     receiver.status = 500

@@ -69,9 +69,7 @@ def engine_stack(connection_id: str, kafka: KafkaSettings, database_url: str) ->
     with ExitStack() as stack:
         qbo_url = stack.enter_context(
             serve_in_thread(
-                create_qbo(
-                    QboSettings(webhook_tick_seconds=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-                )
+                create_qbo(QboSettings(webhook_tick_seconds=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET))
             )
         )
         billcom_url = stack.enter_context(
@@ -132,20 +130,14 @@ def engine_stack(connection_id: str, kafka: KafkaSettings, database_url: str) ->
             retry_budget_seconds=5,
         )
         engine_url = stack.enter_context(serve_in_thread(create_app(settings), timeout=30))
-        yield Stack(
-            connection_id, kafka, realm["realm_id"], accounts, org, qbo_url, billcom_url, engine_url, stub
-        )
+        yield Stack(connection_id, kafka, realm["realm_id"], accounts, org, qbo_url, billcom_url, engine_url, stub)
 
 
 async def produce(kafka: KafkaSettings, topic: str, connection_id: str, event: Event | bytes) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
     await producer.start()
     try:
-        value = (
-            event
-            if isinstance(event, bytes)
-            else Envelope.wrap(event, connection_id=connection_id).to_bytes()
-        )
+        value = event if isinstance(event, bytes) else Envelope.wrap(event, connection_id=connection_id).to_bytes()
         await producer.send_and_wait(topic, value, key=connection_id.encode())
     finally:
         await producer.stop()
@@ -170,15 +162,11 @@ class Tail:
     async def __aexit__(self, *exc: object) -> None:
         await self.consumer.stop()
 
-    async def wait_for(
-        self, predicate: Callable[[list[Envelope]], bool], timeout: float = 30
-    ) -> list[Envelope]:
+    async def wait_for(self, predicate: Callable[[list[Envelope]], bool], timeout: float = 30) -> list[Envelope]:
         deadline = asyncio.get_running_loop().time() + timeout
         while not predicate(self.seen):
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(
-                    f"timed out; seen {[e.type for e in self.seen]}: {[e.payload for e in self.seen]}"
-                )
+                raise AssertionError(f"timed out; seen {[e.type for e in self.seen]}: {[e.payload for e in self.seen]}")
             batches = await self.consumer.getmany(timeout_ms=300)
             for records in batches.values():
                 self.seen += [Envelope.from_bytes(r.value) for r in records]

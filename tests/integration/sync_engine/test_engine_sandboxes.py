@@ -127,12 +127,8 @@ async def test_ap_loop_echo_conflict_and_merge_against_sandboxes(
             httpx.AsyncClient(timeout=10) as http,
             httpx.AsyncClient(base_url=f"{stack.billcom_url}/connect", timeout=10) as bh,
         ):
-            token = (
-                await http.post(f"{stack.qbo_url}/_sandbox/realms/{stack.realm_id}/tokens", json={})
-            ).json()
-            qbo = QboConnector(
-                http, stack.realm_id, StaticTokenSource(token["access_token"]), base_url=stack.qbo_url
-            )
+            token = (await http.post(f"{stack.qbo_url}/_sandbox/realms/{stack.realm_id}/tokens", json={})).json()
+            qbo = QboConnector(http, stack.realm_id, StaticTokenSource(token["access_token"]), base_url=stack.qbo_url)
             org = stack.org
             billcom = BillcomHttpConnector(
                 bh, BillcomCredentials(org["username"], org["password"], org["organizationId"], org["devKey"])
@@ -172,27 +168,21 @@ async def test_ap_loop_echo_conflict_and_merge_against_sandboxes(
                 # 2. QBO's webhook for our own write: nothing; a sentinel change proves it was handled
                 await produce(kafka_settings, topics.changes, connection_id, change(L, T.VENDOR, qbo_id))
                 sentinel = await billcom.create(Vendor(name=f"Sentinel {uuid.uuid4().hex[:6]}"))
-                await produce(
-                    kafka_settings, topics.changes, connection_id, change(B, T.VENDOR, sentinel.id or "")
-                )
+                await produce(kafka_settings, topics.changes, connection_id, change(B, T.VENDOR, sentinel.id or ""))
                 seen = postings(await out.wait_for(lambda s: len(postings(s)) >= 3))
                 assert [p.source_ref for p in seen[2:]] == [f"billcom:vendor:{sentinel.id}"]
 
                 # 3. QBO edit + BILL edit of the same field: BILL (master) wins, QBO's goes to the inbox
                 current = await qbo.read(T.VENDOR, qbo_id)
                 assert current is not None
-                await qbo.update(
-                    current.model_copy(update={"name": f"{name} (QBO edit)"}), request_id=uuid.uuid4().hex
-                )
+                await qbo.update(current.model_copy(update={"name": f"{name} (QBO edit)"}), request_id=uuid.uuid4().hex)
                 await billcom.update(vendor.model_copy(update={"name": f"{name} Co"}))
                 await produce(kafka_settings, topics.changes, connection_id, change(B, T.VENDOR, vendor.id))
                 seen = postings(await out.wait_for(lambda s: len(postings(s)) >= 4))
                 assert seen[3].target_side is L and seen[3].target_id == qbo_id
                 assert seen[3].desired and seen[3].desired["name"] == f"{name} Co"
                 outcomes = await log.wait_for(
-                    lambda s: any(
-                        e.payload.get("decision") and e.payload["decision"]["rule"] == "conflict" for e in s
-                    )
+                    lambda s: any(e.payload.get("decision") and e.payload["decision"]["rule"] == "conflict" for e in s)
                 )
                 conflict = next(
                     e.payload for e in outcomes if (e.payload.get("decision") or {}).get("rule") == "conflict"
@@ -210,9 +200,7 @@ async def test_ap_loop_echo_conflict_and_merge_against_sandboxes(
                 # 4. different fields on each side: both sides get the merged version
                 current = await qbo.read(T.VENDOR, qbo_id)
                 assert current is not None
-                await qbo.update(
-                    current.model_copy(update={"phone": "555-0199"}), request_id=uuid.uuid4().hex
-                )
+                await qbo.update(current.model_copy(update={"phone": "555-0199"}), request_id=uuid.uuid4().hex)
                 latest = await billcom.read(T.VENDOR, vendor.id)
                 assert latest is not None
                 await billcom.update(latest.model_copy(update={"email": "billing@acme.test"}))

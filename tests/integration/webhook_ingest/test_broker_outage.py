@@ -61,15 +61,13 @@ async def test_broker_down_gives_503_and_retries_land_exactly_once(stack, databa
     )
     qbo_path, bill_path = "/webhooks/qbo", f"/webhooks/billcom/{connection_id}"
     before = (qbo_path, qbo_delivery(realm, "inv-before"), {"intuit-signature": sign("tok", b"")})
-    during = [
-        (qbo_path, qbo_delivery(realm, f"inv-during-{n}"), "intuit-signature", "tok") for n in range(3)
-    ] + [(bill_path, bill_delivery(org, "009-during"), "x-bill-sha-signature", "key")]
+    during = [(qbo_path, qbo_delivery(realm, f"inv-during-{n}"), "intuit-signature", "tok") for n in range(3)] + [
+        (bill_path, bill_delivery(org, "009-during"), "x-bill-sha-signature", "key")
+    ]
     del before
 
     async with private_broker() as broker:
-        kafka = KafkaSettings(
-            bootstrap_servers=broker.bootstrap, topics=Topics.with_suffix(uuid.uuid4().hex[:8])
-        )
+        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap, topics=Topics.with_suffix(uuid.uuid4().hex[:8]))
         await create_topics(broker.bootstrap, kafka.topics.all())
         with (
             serve_in_thread(prefs_stub(state)) as prefs_url,

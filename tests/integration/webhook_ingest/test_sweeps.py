@@ -94,9 +94,7 @@ async def test_dropped_webhooks_and_unannounced_objects_are_found_by_the_next_sw
                 vendor = await bill_api.create(Vendor(name=f"Heard {uuid.uuid4().hex[:6]}"))
                 await control.post("/_sandbox/webhooks/deliver-now")
 
-                (
-                    await control.post("/_sandbox/webhook-faults", json={"kind": "drop", "count": 1})
-                ).raise_for_status()
+                (await control.post("/_sandbox/webhook-faults", json={"kind": "drop", "count": 1})).raise_for_status()
                 bill = await bill_api.create(
                     Bill(
                         vendor_id=vendor.id or "",
@@ -115,9 +113,7 @@ async def test_dropped_webhooks_and_unannounced_objects_are_found_by_the_next_sw
                 await control.post("/_sandbox/webhooks/deliver-now")
                 log = (await control.get("/_sandbox/webhooks/log")).json()
 
-            heard = await read_topic(
-                kafka_settings.bootstrap_servers, kafka_settings.topics.changes, expect=1
-            )
+            heard = await read_topic(kafka_settings.bootstrap_servers, kafka_settings.topics.changes, expect=1)
             assert [(e.payload["object_id"], e.payload["trigger"]) for e in heard] == [(vendor.id, "webhook")]
             assert all(entry.get("statusCode") == 200 for entry in log)
 
@@ -134,11 +130,7 @@ async def test_dropped_webhooks_and_unannounced_objects_are_found_by_the_next_sw
                 kafka_settings.bootstrap_servers, kafka_settings.topics.changes, expect=4, timeout=60
             )
 
-    swept = {
-        (e.payload["object_type"], e.payload["object_id"])
-        for e in events
-        if e.payload["trigger"] == "sync_now"
-    }
+    swept = {(e.payload["object_type"], e.payload["object_id"]) for e in events if e.payload["trigger"] == "sync_now"}
     assert ("bill", bill.id) in swept  # its webhook was dropped
     assert ("vendor_credit", credit.id) in swept  # BILL has no webhook for vendor credits
     assert ("vendor", vendor.id) in swept

@@ -94,18 +94,10 @@ def ids(connection_id):
 def prefs_state(ids):
     return PrefsState(
         secrets=[
-            WebhookSecret(
-                connection_id=ids["conn_a"], vendor="qbo", company_id=ids["realm_a"], secret="verifier-a"
-            ),
-            WebhookSecret(
-                connection_id=ids["conn_b"], vendor="qbo", company_id=ids["realm_b"], secret="verifier-b"
-            ),
-            WebhookSecret(
-                connection_id=ids["conn_a"], vendor="billcom", company_id=ids["org_a"], secret="key-a"
-            ),
-            WebhookSecret(
-                connection_id=ids["conn_b"], vendor="billcom", company_id=ids["org_b"], secret="key-b"
-            ),
+            WebhookSecret(connection_id=ids["conn_a"], vendor="qbo", company_id=ids["realm_a"], secret="verifier-a"),
+            WebhookSecret(connection_id=ids["conn_b"], vendor="qbo", company_id=ids["realm_b"], secret="verifier-b"),
+            WebhookSecret(connection_id=ids["conn_a"], vendor="billcom", company_id=ids["org_a"], secret="key-a"),
+            WebhookSecret(connection_id=ids["conn_b"], vendor="billcom", company_id=ids["org_b"], secret="key-b"),
         ]
     )
 
@@ -214,9 +206,7 @@ async def test_dedupe_survives_a_restart(kafka_settings, database_url, prefs_sta
     assert [e.payload["object_id"] for e in events] == ["501"]
 
 
-async def test_well_signed_unreadable_qbo_delivery_is_dead_lettered_and_acknowledged(
-    ingest, kafka_settings, ids
-):
+async def test_well_signed_unreadable_qbo_delivery_is_dead_lettered_and_acknowledged(ingest, kafka_settings, ids):
     body = b'{"eventNotifications": "this is not a list"}'
     response = await post(ingest, "/webhooks/qbo", body, {"intuit-signature": sign("verifier-a", body)})
     assert response.status_code == 200
