@@ -66,8 +66,10 @@ async def run_demo(urls: Urls, api_key: str) -> Company:
         step(f"BILL Money Out Clearing balance in QuickBooks: {ledger['by_name']['BILL Money Out Clearing']} "
              f"(ledger balanced: {ledger['balanced']})")  # fmt: skip
 
-        say("4. The sync log (prefs-api), newest first:")
-        for entry in (await scenario.sync_log(company))[:12]:
+        log = await scenario.sync_log(company)
+        accounts = [e for e in log if e["object_type"] == "account"]
+        say(f"4. The sync log (prefs-api), newest first ({len(accounts)} chart-of-accounts entries not shown):")
+        for entry in [e for e in log if e["object_type"] != "account"][:12]:
             say(f"     {entry['status']:<8} {entry['object_type']:<15} {entry['source_ref']:<45} "
                 f"{entry.get('reason') or ''}")  # fmt: skip
     return company

@@ -163,11 +163,20 @@ SCENARIOS: list[Any] = [
     pytest.param(
         inputs(
             change(L, T.BILL, "145"),
-            bill("145", vendor_id="58"),
+            bill("145", vendor_id="58", memo="edited in QBO"),
             link=link_of(bill(), bill("145", vendor_id="58")),
         ),
         Expect(skip="direction"),
         id="direction-ledger-edit-of-bill-from-billcom-refused",
+    ),
+    pytest.param(
+        inputs(
+            change(L, T.BILL, "145"),
+            bill("145", vendor_id="58"),
+            link=link_of(bill(), bill("145", vendor_id="58")),
+        ),
+        Expect(skip="echo"),
+        id="echo-of-our-bill-write-is-silent-not-a-direction-skip",
     ),
     pytest.param(
         inputs(change(L, T.BILL, "146"), bill("146", vendor_id="58", side_status={"balance": "40.00"})),
@@ -494,7 +503,7 @@ SCENARIOS: list[Any] = [
     ),
     pytest.param(
         inputs(change(L, T.VENDOR, "70"), vendor("70", "Brand New LLC"), inflight=True),
-        Expect(park="inflight:vendor"),
+        Expect(park="inflight:vendor:70"),
         id="unknown-ledger-object-waits-while-creates-in-flight",
     ),
     # --- payments and money movement -----------------------------------------------------------

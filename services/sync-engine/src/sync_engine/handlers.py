@@ -26,7 +26,7 @@ from sync_engine.adapters.store import CommandRecord, EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
 from sync_engine.domain.override import losing_values, override_id
-from sync_engine.domain.plans import park
+from sync_engine.domain.plans import INFLIGHT_PREFIX, inflight_key, park
 from sync_engine.planner import Planner
 
 log = logging.getLogger(__name__)
@@ -233,10 +233,20 @@ async def handle_outcome(
         await store.put_link(connection_id, cleared)
     if record is not None:
         await store.set_command_status(out.command_id, "posted" if succeeded else "failed")
-    keys = [f"command:{out.command_id}", f"inflight:{link_type.value}"]
+    keys = [f"command:{out.command_id}"]
+    if out.target_ref is not None and out.target_ref.side is Side.LEDGER:
+        keys.append(inflight_key(link_type, out.target_ref.id))
     if succeeded:
         keys.append(out.source_ref)
     await release(connection_id, keys, store, emitter, deps)
+    if not await store.has_pending(connection_id, link_type):
+        await _release_changes(
+            connection_id,
+            await store.unpark_prefix(connection_id, f"{INFLIGHT_PREFIX}{link_type.value}:"),
+            store,
+            emitter,
+            deps,
+        )
 
 
 def _linked(
@@ -268,7 +278,13 @@ def _linked(
 
 async def release(connection_id: str, keys: list[str], store: EngineStore, emitter: Emitter, deps: Deps) -> None:
     """Re-decide the changes parked on any of ``keys`` (they read both sides afresh)."""
-    for raw in await store.unpark(connection_id, keys):
+    await _release_changes(connection_id, await store.unpark(connection_id, keys), store, emitter, deps)
+
+
+async def _release_changes(
+    connection_id: str, parked: list[dict[str, Any]], store: EngineStore, emitter: Emitter, deps: Deps
+) -> None:
+    for raw in parked:
         change = ChangeDetected.model_validate(raw)
         log.info("releasing parked %s %s", change.object_type.value, change.object_id)
         await decide_change(connection_id, change, store, emitter, deps)

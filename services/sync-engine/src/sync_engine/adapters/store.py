@@ -46,6 +46,7 @@ class EngineStore(Protocol):
         self, connection_id: str, source_ref: str, waiting_for: str, reason: str, change: dict[str, Any]
     ) -> None: ...
     async def unpark(self, connection_id: str, waiting_for: list[str]) -> list[dict[str, Any]]: ...
+    async def unpark_prefix(self, connection_id: str, prefix: str) -> list[dict[str, Any]]: ...
     async def clear_parked(self, connection_id: str, source_ref: str) -> None: ...
 
 
@@ -181,6 +182,16 @@ class SqlEngineStore:
         rows = (await self.session.execute(stmt)).all()
         return [row.change for row in sorted(rows, key=lambda r: r.parked_at)]
 
+    async def unpark_prefix(self, connection_id: str, prefix: str) -> list[dict[str, Any]]:
+        p = orm.parked
+        stmt = (
+            delete(p)
+            .where(p.c.connection_id == connection_id, p.c.waiting_for.startswith(prefix, autoescape=True))
+            .returning(p.c.change, p.c.parked_at)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [row.change for row in sorted(rows, key=lambda r: r.parked_at)]
+
     async def clear_parked(self, connection_id: str, source_ref: str) -> None:
         p = orm.parked
         await self.session.execute(delete(p).where(p.c.connection_id == connection_id, p.c.source_ref == source_ref))
@@ -263,6 +274,11 @@ class InMemoryEngineStore:
 
     async def unpark(self, connection_id: str, waiting_for: list[str]) -> list[dict[str, Any]]:
         keys = [k for k, v in self.parked.items() if k[0] == connection_id and v[0] in waiting_for]
+        taken = sorted((self.parked.pop(k) for k in keys), key=lambda v: v[3])
+        return [v[2] for v in taken]
+
+    async def unpark_prefix(self, connection_id: str, prefix: str) -> list[dict[str, Any]]:
+        keys = [k for k, v in self.parked.items() if k[0] == connection_id and v[0].startswith(prefix)]
         taken = sorted((self.parked.pop(k) for k in keys), key=lambda v: v[3])
         return [v[2] for v in taken]
 

@@ -13,7 +13,7 @@ from sync_engine.domain import transfers
 from sync_engine.domain.directions import APPROVAL_FILTERED, NAME_LISTS, blocked_direction
 from sync_engine.domain.model import Inputs, LinkWrite, Plan
 from sync_engine.domain.override import conflict_override
-from sync_engine.domain.plans import baseline, command, park, skip, source_fingerprint
+from sync_engine.domain.plans import baseline, command, inflight_key, park, skip, source_fingerprint
 from sync_engine.domain.upsert import upsert
 
 REMOVALS = frozenset({"deleted", "archived", "voided", "merged"})
@@ -27,6 +27,8 @@ def decide(inp: Inputs) -> Plan:
         missing = "; ".join(prefs.missing) or "preferences incomplete"
         return park(inp, "prefs", f"Connection not ready, nothing posted: {missing}", rule="not_ready")
     linked = link is not None and link.id_on(side.other) is not None
+    if _is_echo(inp):
+        return skip(inp, "echo", "echo of our own write (or no synced field changed)", log=False)
     blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked)
     if blocked:
         return skip(inp, "direction", blocked)
@@ -49,14 +51,23 @@ def decide(inp: Inputs) -> Plan:
             rule="in_flight",
         )
     if link is None and side is Side.LEDGER and inp.inflight_creates:
-        return park(inp, f"inflight:{otype.value}", "waiting for pending creates to report back", "in_flight")
-    if src is not None and link is not None and baseline(side, src).fingerprint == link.fingerprint_on(side):
-        return skip(inp, "echo", "echo of our own write (or no synced field changed)", log=False)
+        return park(
+            inp, inflight_key(otype, inp.change.object_id), "waiting for pending creates to report back", "in_flight"
+        )
     if _removed(inp):
         return _removal(inp)
     if otype.value == T_FT:
         return transfers.plan_run(inp)
     return conflict_override(inp) if inp.override else upsert(inp)
+
+
+def _is_echo(inp: Inputs) -> bool:
+    """The object reads as it was when we last synced it: our own write coming back, or a
+    change to fields we do not sync. Checked first, so an echo never shows up as a skip."""
+    src, link, side = inp.source, inp.link, inp.change.side
+    if src is None or link is None or link.pending_command_id or inp.change.operation in REMOVALS:
+        return False
+    return baseline(side, src).fingerprint == link.fingerprint_on(side)
 
 
 def _removed(inp: Inputs) -> bool:

@@ -89,9 +89,22 @@ def skip(inp: Inputs, rule: str, reason: str, *, log: bool = True, links: tuple[
     return Plan(outcomes=outcomes, skipped=f"{rule}: {reason}", links=links)
 
 
+def inflight_key(object_type: ObjectType, ledger_id: str) -> str:
+    """What a ledger change to an unlinked object waits for while creates of its type are in
+    flight: the outcome of the create that produced ``ledger_id`` (its echo), or the end of them."""
+    return f"{INFLIGHT_PREFIX}{object_type.value}:{ledger_id}"
+
+
+INFLIGHT_PREFIX = "inflight:"
+
+
 def park(inp: Inputs, waiting_for: str, reason: str, rule: str = "parked") -> Plan:
+    """Hold the change until ``waiting_for`` resolves. Waiting for our own write in flight is
+    internal sequencing that resolves by itself within seconds: it is logged, not put in the
+    sync log (a bookkeeper cannot act on it)."""
+    quiet = rule == "in_flight"
     return Plan(
-        outcomes=(outcome(inp, status="parked", rule=rule, reason=reason),),
+        outcomes=() if quiet else (outcome(inp, status="parked", rule=rule, reason=reason),),
         park=Park(waiting_for=waiting_for, reason=reason),
         skipped=f"{rule}: {reason}",
     )
