@@ -43,3 +43,16 @@ class ServiceSettings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+
+
+class ConnectedServiceSettings(ServiceSettings):
+    """A service that reads connections from prefs-api and talks to the vendors' APIs
+    (webhook-ingest's sweeper, sync-engine, posting). prefs-api's own settings differ."""
+
+    prefs_url: str = "http://127.0.0.1:18010"
+    internal_token: str = "dev-internal-token"
+    """Shared secret for prefs-api's internal routes (``X-Internal-Token``)."""
+    qbo_base_url: str = "http://127.0.0.1:18081"
+    qbo_oauth_url: str = "http://127.0.0.1:18081"
+    billcom_base_url: str = "http://127.0.0.1:18082/connect"
+    vendor_timeout_seconds: float = 30.0

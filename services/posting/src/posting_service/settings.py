@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from ledgerbridge_common.settings import ServiceSettings
+from ledgerbridge_common.settings import ConnectedServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ConnectedServiceSettings):
     service_name: str = "posting"
     http_port: int = 18030
-
-    prefs_url: str = "http://127.0.0.1:18010"
-    internal_token: str = "dev-internal-token"
-    qbo_base_url: str = "http://127.0.0.1:18081"
-    qbo_oauth_url: str = "http://127.0.0.1:18081"
-    billcom_base_url: str = "http://127.0.0.1:18082/connect"
-    vendor_timeout_seconds: float = 30.0
 
     qbo_per_minute: int = 500
     qbo_concurrent: int = 10

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from ledgerbridge_common.settings import KafkaSettings, ServiceSettings
+from ledgerbridge_common.settings import ConnectedServiceSettings, KafkaSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ConnectedServiceSettings):
     service_name: str = "webhook-ingest"
     http_port: int = 18000
-
-    prefs_url: str = "http://127.0.0.1:18010"
-    internal_token: str = "dev-internal-token"
-    qbo_base_url: str = "http://127.0.0.1:18081"
-    qbo_oauth_url: str = "http://127.0.0.1:18081"
-    billcom_base_url: str = "http://127.0.0.1:18082/connect"
-    vendor_timeout_seconds: float = 30.0
 
     max_body_bytes: int = 1_048_576
     """Larger webhook bodies get 413 (QBO: about 1 MB per delivery at most)."""
