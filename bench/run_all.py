@@ -1,0 +1,130 @@
+"""``make bench`` = ``python -m bench.run_all``: every benchmark on a fresh system (new database,
+random topics and consumer groups), one table, bench/results/<stamp>.json, latest.json and
+latest.md (a ready-to-paste table with the date and the machine).
+
+    python -m bench.run_all                 # defaults keep it around 15 minutes
+    python -m bench.run_all --backlog 5000  # the 5,000-bill backlog of the spec
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bench import backlog, e2e, ingest
+from bench.report import render_markdown, render_table
+from bench.system import SERVICES, BenchSystem
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = 0.0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "memory_gb": round(mem_gb, 1), "cpu": cpu, "python": platform.python_version(),
+            "kernel": platform.release()}  # fmt: skip
+
+
+Job = Callable[[BenchSystem], Awaitable[dict[str, Any]]]
+
+
+async def _one(name: str, job: Job, peaks: dict[str, float]) -> dict[str, Any]:
+    print(f"→ {name} ...", flush=True)
+    system = BenchSystem()
+    began = dt.datetime.now(dt.UTC)
+    try:
+        await system.prepare()
+        result = await job(system)
+    except Exception as exc:
+        traceback.print_exc()
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        await system.close()
+    for svc in SERVICES:
+        peaks[svc] = max(peaks.get(svc, 0.0), system.peak_mb.get(svc, 0.0))
+    result["peak_rss_mb"] = {k: round(v, 1) for k, v in system.peak_mb.items()}
+    result["wall_s"] = round((dt.datetime.now(dt.UTC) - began).total_seconds(), 1)
+    print(f"  {name}: {json.dumps({k: v for k, v in result.items() if k != 'per_realm'})}", flush=True)
+    return result
+
+
+async def main(args: argparse.Namespace) -> int:
+    started = dt.datetime.now(dt.UTC)
+    peaks: dict[str, float] = {}
+    runs: dict[str, Any] = {}
+    runs["ingest"] = await _one("ingest", lambda s: ingest.run(s, count=args.deliveries), peaks)
+    runs["e2e"] = await _one("e2e", lambda s: e2e.run(s, rate=args.rate, seconds=args.seconds, drain=args.drain), peaks)
+    runs["e2e_sustained"] = await _one(
+        "e2e (sustainable rate)",
+        lambda s: e2e.run(s, rate=args.sustained_rate, seconds=args.sustained_seconds, drain=60),
+        peaks,
+    )
+    runs["throughput"] = await _one(
+        "throughput (limits off)", lambda s: backlog.run(s, realms=1, bills=args.throughput_bills, limits=False), peaks
+    )
+    runs["backlog"] = await _one(
+        "backlog (limits on, 1 realm)", lambda s: backlog.run(s, realms=1, bills=args.backlog, limits=True), peaks
+    )
+    runs["multi_realm"] = await _one(
+        f"backlog (limits on, {args.realms} realms)",
+        lambda s: backlog.run(s, realms=args.realms, bills=args.realm_bills, limits=True),
+        peaks,
+    )
+    report = {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "parameters": vars(args),
+        "runs": runs,
+        "peak_rss_mb": {k: round(v, 1) for k, v in peaks.items()},
+        "wall_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    for path in (RESULTS / f"{stamp}.json", RESULTS / "latest.json"):
+        path.write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / "latest.md").write_text(render_markdown(report))
+    print()
+    print(render_table(report))
+    print(f"\nJSON: {RESULTS / 'latest.json'}; markdown: {RESULTS / 'latest.md'}")
+    return 0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__)
+    parser.add_argument("--deliveries", type=int, default=10_000, help="signed webhook deliveries (ingest)")
+    parser.add_argument("--rate", type=float, default=100, help="BILL changes per second (e2e)")
+    parser.add_argument("--seconds", type=float, default=60, help="duration of the steady e2e load")
+    parser.add_argument("--drain", type=float, default=120, help="e2e: wait this long after the load for the rest")
+    parser.add_argument("--sustained-rate", type=float, default=5, help="e2e at a rate the system keeps up with")
+    parser.add_argument("--sustained-seconds", type=float, default=30)
+    parser.add_argument("--throughput-bills", type=int, default=800, help="backlog with limits off")
+    parser.add_argument("--backlog", type=int, default=2000, help="bills for one realm, limits on (spec: 5000)")
+    parser.add_argument("--realms", type=int, default=2, help="realms of the multi-realm backlog")
+    parser.add_argument("--realm-bills", type=int, default=1000, help="bills per realm of the multi-realm backlog")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse())))

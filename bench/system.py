@@ -1,0 +1,262 @@
+"""The whole system as real processes for one benchmark or fault run: a fresh database, random
+topics and consumer groups, both sandboxes and the four services (``python -m <pkg>``), on the
+local Kafka and PostgreSQL (or a private pair, see ``bench.stack``). Peak RSS of every process is
+read from ``/proc/<pid>/status`` (``VmHWM``) before it stops."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from cryptography.fernet import Fernet
+
+from ledgerbridge_common.events.topics import Topics
+from ledgerbridge_ops.scenario import Urls
+from tests.support.processes import ServiceProcess
+from tests.support.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+LOG_DIR = ROOT / ".local" / "logs" / "bench"
+INTERNAL_TOKEN = "bench-internal-token-0123456789"
+ADMIN_KEY = "lb_bench_admin_key_0123456789abcdef"
+SERVICES = ("ingest", "engine", "posting", "prefs")
+ALL = ("qbo", "billcom", "prefs", "ingest", "engine", "posting")
+
+
+@dataclass(frozen=True)
+class StackAddress:
+    kafka: str = "127.0.0.1:19092"
+    pg_port: int = 15432
+
+
+class BenchProcess(ServiceProcess):
+    """A ServiceProcess that logs under .local/logs/bench and remembers its peak RSS."""
+
+    peak_kb: int = 0
+
+    @property
+    def log_path(self) -> Path:
+        return LOG_DIR / f"{self.name}-{self.port}.log"
+
+    def sample_rss(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+
+    def start(self, timeout: float = 90) -> None:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        super().start(timeout)
+
+    def kill(self) -> None:
+        self.sample_rss()
+        super().kill()
+
+    def stop(self) -> None:
+        self.sample_rss()
+        super().stop()
+
+
+def _module(name: str, module: str, env: dict[str, str]) -> BenchProcess:
+    return BenchProcess(name=name, argv=[sys.executable, "-m", module], env=env)
+
+
+def _uvicorn(name: str, factory: str, env: dict[str, str]) -> BenchProcess:
+    argv = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", "{port}",
+            "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    return BenchProcess(name=name, argv=argv, env=env, health_path="/_sandbox/health")
+
+
+@dataclass
+class BenchSystem:
+    stack: StackAddress = field(default_factory=StackAddress)
+    log_level: str = "WARNING"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    topics: Topics = field(default_factory=lambda: Topics.with_suffix("bench" + uuid.uuid4().hex[:8]))
+    db_name: str = field(default_factory=lambda: f"lbbench_{uuid.uuid4().hex[:8]}")
+    processes: dict[str, BenchProcess] = field(default_factory=dict)
+    peak_mb: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return f"postgresql+asyncpg://ledgerbridge:ledgerbridge@127.0.0.1:{self.stack.pg_port}/{self.db_name}"
+
+    @property
+    def urls(self) -> Urls:
+        p = self.processes
+        return Urls(prefs=p["prefs"].url, ingest=p["ingest"].url, qbo=p["qbo"].url, billcom=p["billcom"].url)
+
+    @property
+    def groups(self) -> dict[str, str]:
+        suffix = self.db_name.removeprefix("lbbench_")
+        return {"engine": f"lb-bench-engine-{suffix}", "posting": f"lb-bench-posting-{suffix}",
+                "ingest": f"lb-bench-sweeper-{suffix}"}  # fmt: skip
+
+    async def prepare(self) -> None:
+        """Database (created and migrated) and topics of this run; the processes are defined, not started."""
+        admin_dsn = f"postgresql://postgres@127.0.0.1:{self.stack.pg_port}/postgres"
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{self.db_name}" OWNER ledgerbridge')
+        finally:
+            await conn.close()
+        from ledgerbridge_ops.migrate import migrate_all
+
+        await migrate_all(self.database_url)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.stack.kafka)
+        await admin.start()
+        try:
+            await admin.create_topics(
+                [NewTopic(name=t, num_partitions=3, replication_factor=1) for t in self.topics.all()]
+            )
+        finally:
+            await admin.close()
+        ports = {name: free_port() for name in ALL}
+        env = {
+            "LB_DATABASE__URL": self.database_url,
+            "LB_KAFKA__BOOTSTRAP_SERVERS": self.stack.kafka,
+            **{f"LB_KAFKA__TOPICS__{name.upper()}": value for name, value in self.topics.model_dump().items()},
+            "LB_INTERNAL_TOKEN": INTERNAL_TOKEN,
+            "LB_PREFS_URL": f"http://127.0.0.1:{ports['prefs']}",
+            "LB_QBO_BASE_URL": f"http://127.0.0.1:{ports['qbo']}",
+            "LB_QBO_OAUTH_URL": f"http://127.0.0.1:{ports['qbo']}",
+            "LB_BILLCOM_BASE_URL": f"http://127.0.0.1:{ports['billcom']}/connect",
+            "LB_PREFS_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
+            "LB_PREFS_CREDENTIALS_KEY": Fernet.generate_key().decode(),
+            "LB_LOG_LEVEL": self.log_level,
+            "LB_RUN_MIGRATIONS": "true",
+            **self.extra_env,
+        }
+        groups = self.groups
+        self.processes = {
+            "qbo": _uvicorn("qbo-sandbox", "qbo_sandbox.app:create_app", env),
+            "billcom": _uvicorn("billcom-sandbox", "billcom_sandbox.app:create_app", env),
+            "prefs": _module("prefs-api", "prefs_api", env),
+            "ingest": _module("webhook-ingest", "webhook_ingest", {**env, "LB_SWEEPER_GROUP_ID": groups["ingest"]}),
+            "engine": _module("sync-engine", "sync_engine", {**env, "LB_CONSUMER_GROUP": groups["engine"]}),
+            "posting": _module("posting", "posting_service", {**env, "LB_CONSUMER_GROUP": groups["posting"]}),
+        }
+        for name, proc in self.processes.items():
+            proc.port = ports[name]
+
+    async def start(self, names: Iterable[str] = ALL) -> None:
+        for name in names:
+            await asyncio.to_thread(self.processes[name].start)
+
+    async def stop_one(self, name: str) -> None:
+        await asyncio.to_thread(self.processes[name].stop)
+        self._record(name)
+
+    async def kill_one(self, name: str) -> None:
+        await asyncio.to_thread(self.processes[name].kill)
+        self._record(name)
+
+    def sample(self) -> None:
+        for name, proc in self.processes.items():
+            proc.sample_rss()
+            self._record(name)
+
+    def _record(self, name: str) -> None:
+        self.peak_mb[name] = max(self.peak_mb.get(name, 0.0), self.processes[name].peak_kb / 1024)
+
+    async def close(self) -> None:
+        for name in reversed(list(self.processes)):
+            try:
+                await self.stop_one(name)
+            except Exception as exc:
+                print(f"  (stopping {name}: {exc})", file=sys.stderr)
+        try:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.stack.kafka)
+            await admin.start()
+            try:
+                await admin.delete_topics(self.topics.all())
+            finally:
+                await admin.close()
+        except Exception as exc:
+            print(f"  (deleting topics: {exc})", file=sys.stderr)
+        try:
+            conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{self.stack.pg_port}/postgres")
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+            finally:
+                await conn.close()
+        except Exception as exc:
+            print(f"  (dropping database: {exc})", file=sys.stderr)
+
+    # --- Kafka progress ---------------------------------------------------------------------------
+
+    async def topic_count(self, topic: str) -> int:
+        """Records ever written to ``topic`` (sum of end offsets)."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.stack.kafka)
+        await consumer.start()
+        try:
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or {0, 1, 2}]
+            ends = await consumer.end_offsets(parts)
+            return int(sum(ends.values()))
+        finally:
+            await consumer.stop()
+
+    async def group_lag(self, group: str, topic: str) -> int:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.stack.kafka)
+        await admin.start()
+        try:
+            committed = await admin.list_consumer_group_offsets(group)
+        finally:
+            await admin.close()
+        done = sum(meta.offset for tp, meta in committed.items() if tp.topic == topic and meta.offset >= 0)
+        return await self.topic_count(topic) - done
+
+    async def lag(self) -> int:
+        """Records not yet handled by the engine and posting (0 when idle)."""
+        t, g = self.topics, self.groups
+        total = 0
+        for group, topics in ((g["engine"], (t.changes, t.outcomes)), (g["posting"], (t.postings,))):
+            for topic in topics:
+                total += await self.group_lag(group, topic)
+        return total
+
+    async def quiesce(self, *, quiet_s: float = 3, timeout: float = 120) -> float:
+        """Wait until engine and posting have had nothing to do for ``quiet_s``; return the wait."""
+        began = time.monotonic()
+        quiet_since: float | None = None
+        while time.monotonic() - began < timeout:
+            if await self.lag() == 0:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= quiet_s:
+                    break
+            else:
+                quiet_since = None
+            await asyncio.sleep(0.5)
+        return time.monotonic() - began
+
+
+async def wait_until(check, *, timeout: float, interval: float = 0.5, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+async def lift_sandbox_limits(http: httpx.AsyncClient, system: BenchSystem, *, qbo: bool, billcom: bool) -> None:
+    if qbo:
+        (await http.put(f"{system.urls.qbo}/_sandbox/limits", json={"enabled": False})).raise_for_status()
+    if billcom:
+        body = {"concurrency_limit": 1000, "hourly_limit": 10_000_000}
+        (await http.patch(f"{system.urls.billcom}/_sandbox/settings", json=body)).raise_for_status()
