@@ -86,14 +86,19 @@ class LagProbe:
 
     async def measure(self, groups: Sequence[str] | None = None) -> list[LagRow]:
         names = list(groups) if groups is not None else await self.groups()
+        existing = await self._consumer.topics()
         committed: dict[str, dict[TopicPartition, int]] = {}
         for group in names:
             offsets = await self._admin.list_consumer_group_offsets(group)
-            committed[group] = {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+            # A group keeps offsets of topics deleted since: they have no end offset to compare.
+            committed[group] = {
+                tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0 and tp.topic in existing
+            }
         partitions = sorted({tp for by_tp in committed.values() for tp in by_tp})
         if not partitions:
             return []
-        ends: dict[TopicPartition, int] = await self._consumer.end_offsets(partitions)
+        ends = await self._end_offsets(partitions)
+        committed = {g: {tp: off for tp, off in by_tp.items() if tp in ends} for g, by_tp in committed.items()}
         waiting = {(tp, offset) for by_tp in committed.values() for tp, offset in by_tp.items() if offset < ends[tp]}
         stamps = await self._oldest_timestamps(waiting, ends)
         now = self._clock()
@@ -105,6 +110,29 @@ class LagProbe:
                 age = max(0.0, now - stamp / 1000) if lag and stamp is not None else 0.0
                 rows.append(LagRow(group, tp.topic, tp.partition, ends[tp], offset, lag, age))
         return rows
+
+    async def _end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        """End offsets asked topic by topic, concurrently (one request for partitions of many
+        topics was seen to take 10 s on a broker with many topics); a topic that does not
+        answer in time is left out of this round."""
+        by_topic: dict[str, list[TopicPartition]] = {}
+        for tp in partitions:
+            by_topic.setdefault(tp.topic, []).append(tp)
+
+        async def one(tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+            try:
+                result: dict[TopicPartition, int] = await asyncio.wait_for(
+                    self._consumer.end_offsets(tps), self._fetch_timeout
+                )
+            except (TimeoutError, KafkaError):
+                log.warning("no end offsets for %s this round", tps[0].topic)
+                return {}
+            return result
+
+        ends: dict[TopicPartition, int] = {}
+        for part in await asyncio.gather(*(one(tps) for tps in by_topic.values())):
+            ends.update(part)
+        return ends
 
     async def _oldest_timestamps(
         self, wanted: set[tuple[TopicPartition, int]], ends: dict[TopicPartition, int]
@@ -141,12 +169,10 @@ class LagProbe:
                 if tp in open_tps and recs:
                     found[(tp, batch[tp])] = recs[0].timestamp
                     open_tps.discard(tp)
-                    consumer.pause(tp)
             for tp in list(open_tps):
                 # Only control records (transaction markers) left: nothing to date.
                 if await consumer.position(tp) >= ends[tp]:
                     open_tps.discard(tp)
-        consumer.assign([])
         return found
 
 
