@@ -126,3 +126,58 @@ async def test_handles_once_emits_and_dead_letters(kafka_settings, db_settings, 
     assert count == 3, "a dead-lettered record leaves no inbox row, so its replay is handled"
     await publisher.stop()
     await engine.dispose()
+
+
+async def test_database_outage_is_retried_past_the_budget_not_dead_lettered(kafka_settings, db_settings, connection_id):
+    from sqlalchemy.exc import OperationalError
+
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    metadata = make_metadata(schema)
+    inbox = inbox_table(metadata)
+    engine = make_engine(db_settings)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.run_sync(metadata.create_all)
+    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
+    await publisher.start()
+    failures = {"left": 3}
+    handled: list[str] = []
+
+    async def handler(envelope: Envelope, session, emitter: Emitter) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("the database system is shutting down"))
+        handled.append(envelope.event_id)
+
+    topics = kafka_settings.topics
+    runner = ConsumerRunner(
+        ConsumerConfig(
+            name="outage",
+            group_id=f"g-{uuid.uuid4().hex[:6]}",
+            topics=[topics.changes],
+            dlq_topic=topics.dlq,
+            retry_budget_seconds=0.1,
+        ),
+        kafka_settings,
+        handler,
+        make_sessionmaker(engine),
+        inbox,
+        publisher,
+    )
+    env = Envelope.wrap(change("during-outage"), connection_id=connection_id)
+    await publisher.publish(topics.changes, env)
+    await runner.start()
+    task = asyncio.create_task(runner.run())
+    try:
+        async with asyncio.timeout(30):
+            while runner.handled < 1:
+                await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+        task.cancel()
+        await publisher.stop()
+        await engine.dispose()
+    assert handled == [env.event_id], "handled once the database answered again"
+    assert failures["left"] == 0
+    letters = await read_all(kafka_settings.bootstrap_servers, topics.dlq, 0, timeout=2)
+    assert letters == [], "an outage of our own database is never a dead letter"

@@ -7,7 +7,8 @@
      │    ├── RateLimitedError   the vendor throttled us (429 / 3001, BDC_1144, BDC_1322)
      │    ├── StaleObjectError   optimistic-lock failure (QBO 5010): re-read, then retry
      │    ├── OutcomeUnknownError the request may or may not have been applied (timeout)
-     │    └── AuthExpiredError   token/session expired (QBO 401/3200, BILL BDC_1109): re-auth, retry
+     │    ├── AuthExpiredError   token/session expired (QBO 401/3200, BILL BDC_1109): re-auth, retry
+     │    └── InfrastructureError our own Kafka or PostgreSQL unreachable: retried until back
      └── PermanentError          retrying the same request cannot succeed
           ├── NotFoundError      unknown object or reference (QBO 610)
           ├── DuplicateError     duplicate name (6240) or document number (6140)
@@ -56,6 +57,10 @@ class OutcomeUnknownError(RetryableError):
 
 class AuthExpiredError(RetryableError):
     pass
+
+
+class InfrastructureError(RetryableError):
+    """Kafka or PostgreSQL (ours, not a vendor's) is unreachable: never a reason to give up a message."""
 
 
 class PermanentError(ConnectorError):

@@ -21,14 +21,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from ledgerbridge_common.db.inbox import record_message
-from ledgerbridge_common.errors import RateLimitedError, RetryableError
+from ledgerbridge_common.errors import InfrastructureError, RateLimitedError, RetryableError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import DeadLetter, Event, deterministic_id
 from ledgerbridge_common.kafka.producer import EventPublisher
@@ -133,25 +134,36 @@ class ConsumerRunner:
         for record in records:
             if self._stopping.is_set():
                 break
-            await self.handle_record(record)
+            if not await self.handle_record(record):
+                # Not handled and not dead-lettered (Kafka or PostgreSQL down): read it again.
+                self.consumer.seek(TopicPartition(record.topic, record.partition), record.offset)
+                await asyncio.sleep(1)
+                break
             last = record.offset + 1
         return last
 
-    async def handle_record(self, record: ConsumerRecord[Any, Any]) -> None:
+    async def handle_record(self, record: ConsumerRecord[Any, Any]) -> bool:
+        """Handle one record; False when it was abandoned because the runner is stopping while
+        Kafka or PostgreSQL is unreachable (its offset must not be committed)."""
         topic = record.topic
         started = time.perf_counter()
         try:
             envelope = Envelope.from_bytes(record.value)
         except ValueError as exc:
-            await self._dead_letter(record, f"unreadable envelope: {exc}")
+            if not await self._dead_letter(record, f"unreadable envelope: {exc}"):
+                return False
             MESSAGES_CONSUMED.labels(self.config.name, topic, "dead_letter").inc()
-            return
+            return True
         with correlation_scope(envelope.correlation_id, envelope.connection_id):
             try:
                 result = await self._handle_with_retries(envelope)
+            except InfrastructureError:
+                log.warning("stopping while Kafka or PostgreSQL is unreachable; the record will be re-read")
+                return False
             except Exception as exc:
                 log.exception("handler failed; sending to dead-letter topic")
-                await self._dead_letter(record, "".join(traceback.format_exception_only(exc)).strip())
+                if not await self._dead_letter(record, "".join(traceback.format_exception_only(exc)).strip()):
+                    return False
                 result = "dead_letter"
             log.info(
                 "message %s",
@@ -168,13 +180,24 @@ class ConsumerRunner:
         MESSAGES_CONSUMED.labels(self.config.name, topic, result).inc()
         MESSAGE_HANDLE_SECONDS.labels(self.config.name, topic).observe(time.perf_counter() - started)
         self.handled += 1
+        return True
 
     async def _handle_with_retries(self, envelope: Envelope) -> str:
         result = "handled"
+        budget = stop_after_delay(self.config.retry_budget_seconds)
+
+        def give_up(state: RetryCallState) -> bool:
+            # Our own infrastructure being down is no reason to dead-letter a message: keep the
+            # partition where it is until Kafka / PostgreSQL are back (or the runner stops).
+            error = state.outcome.exception() if state.outcome else None
+            if isinstance(error, InfrastructureError):
+                return self._stopping.is_set()
+            return budget(state)
+
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(RetryableError),
             wait=wait_exponential(multiplier=0.2, max=10),
-            stop=stop_after_delay(self.config.retry_budget_seconds),
+            stop=give_up,
             reraise=True,
         ):
             with attempt:
@@ -182,6 +205,16 @@ class ConsumerRunner:
         return result
 
     async def _handle_once(self, envelope: Envelope) -> str:
+        try:
+            return await self._handle_in_transaction(envelope)
+        except (OperationalError, InterfaceError) as exc:
+            raise InfrastructureError(f"PostgreSQL unavailable: {exc}", code="database") from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise InfrastructureError(f"PostgreSQL connection lost: {exc}", code="database") from exc
+            raise
+
+    async def _handle_in_transaction(self, envelope: Envelope) -> str:
         emitter = Emitter(source=envelope, consumer=self.config.name)
         async with self.sessions() as session, session.begin():
             if not await record_message(session, self.inbox, self.config.name, envelope.event_id):
@@ -196,7 +229,8 @@ class ConsumerRunner:
                 await self.publisher.publish_many(emitter.items)
         return "handled"
 
-    async def _dead_letter(self, record: ConsumerRecord[Any, Any], error: str) -> None:
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], error: str) -> bool:
+        """Send the record to the DLQ; False when Kafka would not take it (then it is re-read)."""
         key = record.key.decode() if isinstance(record.key, bytes) else None
         value = record.value.decode(errors="replace") if isinstance(record.value, bytes) else ""
         headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
@@ -215,5 +249,10 @@ class ConsumerRunner:
             connection_id=key or "unknown",
             event_id=deterministic_id("dlq", self.config.name, record.topic, str(record.partition), str(record.offset)),
         )
-        await self.publisher.publish(self.config.dlq_topic, env, key=key or "unknown")
+        try:
+            await self.publisher.publish(self.config.dlq_topic, env, key=key or "unknown")
+        except InfrastructureError:
+            log.warning("dead-letter topic unreachable; the record will be re-read")
+            return False
         DEAD_LETTERS.labels(self.config.name, record.topic).inc()
+        return True

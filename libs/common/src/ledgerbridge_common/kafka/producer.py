@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
+from ledgerbridge_common.errors import InfrastructureError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.metrics import MESSAGES_PRODUCED, PRODUCE_SECONDS
 from ledgerbridge_common.settings import KafkaSettings
@@ -40,13 +44,18 @@ class AiokafkaPublisher:
     """Idempotent producer with acks=all. Start and stop it in a lifespan / try-finally."""
 
     def __init__(self, settings: KafkaSettings, *, client_id: str) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id=f"{settings.client_id_prefix}-{client_id}",
+        self._settings = settings
+        self._client_id = client_id
+        self._producer = self._new_producer()
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            client_id=f"{self._settings.client_id_prefix}-{self._client_id}",
             acks="all",
             enable_idempotence=True,
             linger_ms=2,
-            request_timeout_ms=settings.request_timeout_ms,
+            request_timeout_ms=self._settings.request_timeout_ms,
         )
 
     async def start(self) -> None:
@@ -55,28 +64,48 @@ class AiokafkaPublisher:
     async def stop(self) -> None:
         await self._producer.stop()
 
+    async def _replace_producer(self, cause: BaseException) -> InfrastructureError:
+        """After a broker failure the idempotent producer can be left unusable (e.g.
+        OutOfOrderSequenceNumber after a broker restart): drop it and start a fresh one. Records
+        the old one still held may arrive later; consumers' inboxes drop such copies by event id."""
+        old, self._producer = self._producer, self._new_producer()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(old.stop(), 5)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._producer.start(), 10)
+        return InfrastructureError(f"Kafka did not acknowledge: {cause!r}", code="kafka")
+
     async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
         started = time.perf_counter()
-        await self._producer.send_and_wait(
-            topic,
-            envelope.to_bytes(),
-            key=(key or envelope.connection_id).encode(),
-            headers=envelope_headers(envelope),
-        )
+        try:
+            await self._producer.send_and_wait(
+                topic,
+                envelope.to_bytes(),
+                key=(key or envelope.connection_id).encode(),
+                headers=envelope_headers(envelope),
+            )
+        except KafkaError as exc:
+            raise await self._replace_producer(exc) from exc
         PRODUCE_SECONDS.labels(topic).observe(time.perf_counter() - started)
         MESSAGES_PRODUCED.labels(topic).inc()
 
     async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
         """Send all, then wait for every acknowledgement (ordered per partition)."""
         started = time.perf_counter()
-        futures = [
-            await self._producer.send(
-                topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env)
-            )
-            for topic, env in items
-        ]
-        for (topic, _), fut in zip(items, futures, strict=True):
-            await fut
+        try:
+            futures = [
+                await self._producer.send(
+                    topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env)
+                )
+                for topic, env in items
+            ]
+            results = await asyncio.gather(*futures, return_exceptions=True)
+        except KafkaError as exc:
+            raise await self._replace_producer(exc) from exc
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise await self._replace_producer(failed) from failed
+        for topic, _ in items:
             MESSAGES_PRODUCED.labels(topic).inc()
             PRODUCE_SECONDS.labels(topic).observe(time.perf_counter() - started)
 
