@@ -7,6 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledgerbridge_common.connectors.qbo.limits import QboLimits
 from ledgerbridge_common.events.topics import Topics
 
 
@@ -56,3 +57,13 @@ class ConnectedServiceSettings(ServiceSettings):
     qbo_oauth_url: str = "http://127.0.0.1:18081"
     billcom_base_url: str = "http://127.0.0.1:18082/connect"
     vendor_timeout_seconds: float = 30.0
+    qbo_per_minute: int = 500
+    """This process's share of a QBO realm's 500 requests/min. Every service that calls QBO for
+    the same realm has its own limiter, so the shares of one deployment must add up to ≤ 500
+    (defaults: posting 300, engine 120, ingest 40, prefs-api 20 — per instance: divide by the
+    number of instances when scaling out)."""
+    qbo_concurrent: int = 10
+    """This process's share of a realm's 10 concurrent requests (defaults add up to 10)."""
+
+    def qbo_limits(self) -> QboLimits:
+        return QboLimits(per_minute=self.qbo_per_minute, concurrent=self.qbo_concurrent)

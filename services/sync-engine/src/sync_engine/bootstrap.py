@@ -62,6 +62,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
             billcom_http=billcom_http,
             qbo_base_url=settings.qbo_base_url,
             qbo_oauth_url=settings.qbo_oauth_url,
+            qbo_limits=settings.qbo_limits(),
         )
         deps = Deps(prefs=prefs, connectors=connectors, topics=settings.kafka.topics, store_factory=SqlEngineStore)
         publisher = AiokafkaPublisher(settings.kafka, client_id=settings.consumer_name)

@@ -68,6 +68,7 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             qbo_base_url=settings.qbo_base_url,
             qbo_oauth_url=settings.qbo_oauth_url,
             prefs=prefs,
+            qbo_limits=settings.qbo_limits(),
         ),
         state=SqlAlchemySweepStateStore(sessions),
         publisher=sweep_publisher,

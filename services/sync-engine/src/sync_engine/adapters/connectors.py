@@ -9,6 +9,7 @@ import httpx
 
 from ledgerbridge_common.canonical.models import CompanyInfo
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
+from ledgerbridge_common.connectors.qbo.limits import QboLimits
 from ledgerbridge_common.errors import AuthRevokedError, ValidationError
 from ledgerbridge_common.events import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo, PrefsClient
@@ -38,7 +39,9 @@ class HttpConnectorFactory:
         billcom_http: httpx.AsyncClient,
         qbo_base_url: str,
         qbo_oauth_url: str | None = None,
+        qbo_limits: QboLimits | None = None,
     ) -> None:
+        self.qbo_limits = qbo_limits
         self.qbo_base_url = qbo_base_url
         self.prefs = prefs
         self.qbo_http = qbo_http

@@ -8,6 +8,7 @@ import httpx
 
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
+from ledgerbridge_common.connectors.qbo.limits import QboLimits
 from ledgerbridge_common.prefs_client import ConnectionInfo, PrefsClient
 from webhook_ingest.adapters.qbo import qbo_sweep_source
 
@@ -23,7 +24,9 @@ class HttpConnectorFactory:
         qbo_base_url: str,
         qbo_oauth_url: str,
         prefs: PrefsClient,
+        qbo_limits: QboLimits | None = None,
     ) -> None:
+        self.qbo_limits = qbo_limits
         self.qbo_base_url = qbo_base_url
         self.billcom_http = billcom_http
         self.qbo_http = qbo_http
@@ -46,5 +49,6 @@ class HttpConnectorFactory:
             base_url=self.qbo_base_url,
             oauth_url=self.qbo_oauth_url,
             prefs=self.prefs,
+            limits=self.qbo_limits,
         )
         return cast("LedgerConnector | None", source)

@@ -12,6 +12,7 @@ from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
 from ledgerbridge_common.connectors.qbo import QboConnector, QboOAuthClient, QboTokenProvider
 from ledgerbridge_common.connectors.qbo import QboTokens as OAuthTokens
+from ledgerbridge_common.connectors.qbo.limits import QboLimits
 from ledgerbridge_common.prefs_client import ConnectionInfo, PrefsClient
 from ledgerbridge_common.prefs_client import QboTokens as StoredTokens
 
@@ -82,7 +83,13 @@ class QboSweepSource:
 
 
 def qbo_sweep_source(
-    connection: ConnectionInfo, *, http: httpx.AsyncClient, base_url: str, oauth_url: str, prefs: PrefsClient
+    connection: ConnectionInfo,
+    *,
+    http: httpx.AsyncClient,
+    base_url: str,
+    oauth_url: str,
+    prefs: PrefsClient,
+    limits: QboLimits | None = None,
 ) -> QboSweepSource | None:
     creds = connection.qbo
     if creds is None:
@@ -91,5 +98,5 @@ def qbo_sweep_source(
         http, oauth_url, client_id=creds.client_id, client_secret=creds.client_secret, redirect_uri=""
     )
     tokens = QboTokenProvider(PrefsTokenStore(connection, prefs), oauth)
-    connector = QboConnector(http, connection.ledger_company_id, tokens, base_url=base_url)
+    connector = QboConnector(http, connection.ledger_company_id, tokens, base_url=base_url, limits=limits)
     return QboSweepSource(connector)
