@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from bench.system import ROOT, StackAddress
-from tests.support.servers import free_port
+from tests.support.servers import free_ports
 
 SCRIPTS = ROOT / "deploy" / "local"
 
@@ -23,7 +23,7 @@ class PrivateStack:
         self.dir.chmod(0o755)  # postgres.sh runs the server as an unprivileged user when root
         (self.dir / "kafka").mkdir()
         (self.dir / "kafka" / "libs").symlink_to(ROOT / ".local" / "kafka" / "libs")
-        self.kafka_port, self.controller_port, self.pg_port = free_port(), free_port(), free_port()
+        self.kafka_port, self.controller_port, self.pg_port = free_ports(3)
         self.address = StackAddress(kafka=f"127.0.0.1:{self.kafka_port}", pg_port=self.pg_port)
 
     def _env(self) -> dict[str, str]:

@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet
 from ledgerbridge_common.events.topics import Topics
 from ledgerbridge_ops.scenario import Urls
 from tests.support.processes import ServiceProcess
-from tests.support.servers import free_port
+from tests.support.servers import free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_DIR = ROOT / ".local" / "logs" / "bench"
@@ -124,7 +124,7 @@ class BenchSystem:
             )
         finally:
             await admin.close()
-        ports = {name: free_port() for name in ALL}
+        ports = dict(zip(ALL, free_ports(len(ALL)), strict=True))
         env = {
             "LB_DATABASE__URL": self.database_url,
             "LB_KAFKA__BOOTSTRAP_SERVERS": self.stack.kafka,

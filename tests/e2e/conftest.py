@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from ledgerbridge_common.events.topics import Topics
 from tests.conftest import KAFKA
 from tests.support.processes import ServiceProcess, python_module, uvicorn_factory
-from tests.support.servers import free_port
+from tests.support.servers import free_ports
 
 INTERNAL_TOKEN = "e2e-internal-token-0123456789"
 ADMIN_KEY = "lb_e2e_admin_key_0123456789abcdef"
@@ -50,7 +50,7 @@ def _create_topics(topics: Topics) -> None:
 def system(database_url: str) -> Iterator[System]:
     topics = Topics.with_suffix(uuid.uuid4().hex[:8])
     _create_topics(topics)
-    qbo_port, bill_port, prefs_port = free_port(), free_port(), free_port()
+    qbo_port, bill_port, prefs_port, ingest_port, engine_port, posting_port = free_ports(6)
     suffix = uuid.uuid4().hex[:6]
     env = {
         "LB_DATABASE__URL": database_url,
@@ -80,6 +80,8 @@ def system(database_url: str) -> Iterator[System]:
         "engine": python_module("sync-engine", "sync_engine", env),
         "posting": python_module("posting", "posting_service", env),
     }
+    for name, port in (("ingest", ingest_port), ("engine", engine_port), ("posting", posting_port)):
+        processes[name].port = port
     started: list[ServiceProcess] = []
     try:
         for proc in processes.values():

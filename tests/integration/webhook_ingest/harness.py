@@ -21,7 +21,7 @@ from fastapi import FastAPI, HTTPException
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferences, WebhookSecret
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
-from tests.support.servers import free_port, serve_in_thread
+from tests.support.servers import free_ports, serve_in_thread
 from webhook_ingest.bootstrap import create_app
 from webhook_ingest.settings import Settings
 
@@ -130,8 +130,7 @@ class PrivateBroker:
         self.dir = Path(tempfile.mkdtemp(prefix="lb-ingest-kafka-"))
         (self.dir / "kafka").mkdir()
         (self.dir / "kafka" / "libs").symlink_to(REPO / ".local" / "kafka" / "libs")
-        self.port = free_port()
-        self.controller_port = free_port()
+        self.port, self.controller_port = free_ports(2)
         self.bootstrap = f"127.0.0.1:{self.port}"
 
     def _run(self, command: str) -> None:
