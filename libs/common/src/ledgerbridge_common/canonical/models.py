@@ -167,40 +167,35 @@ class TransactionLine(_Frozen):
     classifications: Classifications = Field(default_factory=Classifications)
 
 
-class Bill(CanonicalObject):
-    object_type: ClassVar[ObjectType] = ObjectType.BILL
-    vendor_id: str
+class _LinedDocument(CanonicalObject):
+    """Fields every document with lines has (bills, vendor credits, invoices)."""
+
     number: str | None = None
     date: dt.date
-    due_date: dt.date | None = None
     currency: str = "USD"
     exchange_rate: Decimal = Decimal(1)
     """Home-currency units per one unit of ``currency``."""
     lines: tuple[TransactionLine, ...]
     memo: str | None = None
-    ap_account_id: str | None = None
-    approval_status: ApprovalStatus | None = None
 
     @property
     def total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal(0))
 
 
-class VendorCredit(CanonicalObject):
-    object_type: ClassVar[ObjectType] = ObjectType.VENDOR_CREDIT
+class _PayablesDocument(_LinedDocument):
     vendor_id: str
-    number: str | None = None
-    date: dt.date
-    currency: str = "USD"
-    exchange_rate: Decimal = Decimal(1)
-    lines: tuple[TransactionLine, ...]
-    memo: str | None = None
     ap_account_id: str | None = None
     approval_status: ApprovalStatus | None = None
 
-    @property
-    def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal(0))
+
+class Bill(_PayablesDocument):
+    object_type: ClassVar[ObjectType] = ObjectType.BILL
+    due_date: dt.date | None = None
+
+
+class VendorCredit(_PayablesDocument):
+    object_type: ClassVar[ObjectType] = ObjectType.VENDOR_CREDIT
 
 
 class AppliedTo(_Frozen):
@@ -233,21 +228,11 @@ class BillPayment(CanonicalObject):
     voided: bool = False
 
 
-class Invoice(CanonicalObject):
+class Invoice(_LinedDocument):
     object_type: ClassVar[ObjectType] = ObjectType.INVOICE
     customer_id: str
-    number: str | None = None
-    date: dt.date
     due_date: dt.date | None = None
-    currency: str = "USD"
-    exchange_rate: Decimal = Decimal(1)
-    lines: tuple[TransactionLine, ...]
-    memo: str | None = None
     ar_account_id: str | None = None
-
-    @property
-    def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal(0))
 
 
 class ReceivedPayment(CanonicalObject):
