@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from ledgerbridge_common.kafka.lag import measure_lag
 from ledgerbridge_ops.bill_clerk import BillClerk
 from ledgerbridge_ops.scenario import QBO_CLIENT_ID, Company, Scenario, Urls, wait_for
+from tests.conftest import KAFKA
 from tests.e2e.conftest import ADMIN_KEY, System
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
@@ -313,11 +315,17 @@ async def test_conflict_overwritten_by_the_master_then_overridden_by_the_bookkee
 
 
 async def _quiet(world: World, seconds: float) -> None:
-    """Wait until the connection's sync log has not grown for ``seconds``."""
+    """Wait until the engine and posting have consumed everything on this system's topics
+    (consumer lag 0, as the ops tooling measures it) and the sync log has not grown for
+    ``seconds``: the set-up's backlog is handled, so the next edit is a conflict, not a first sync."""
+    topics = set(world.system.topics.all())
+    groups = ["ledgerbridge-sync-engine", "ledgerbridge-posting"]
     last, still = -1, 0.0
     while still < seconds:
+        rows = await measure_lag(KAFKA, groups)
+        behind = sum(r.lag_messages for r in rows if r.topic in topics)
         count = len(await world.scenario.sync_log(world.company))
-        still = still + 0.5 if count == last else 0.0
+        still = still + 0.5 if count == last and behind == 0 else 0.0
         last = count
         await asyncio.sleep(0.5)
 

@@ -9,8 +9,8 @@ class Settings(ConnectedServiceSettings):
     service_name: str = "posting"
     http_port: int = 18030
 
-    qbo_per_minute: int = 300
-    qbo_concurrent: int = 5
+    qbo_per_minute: int = 500
+    qbo_concurrent: int = 10
     qbo_cooldown_seconds: float = 60.0
     """After a 429 the realm's limiter pauses this long (at most; QBO asks for 60 s)."""
 

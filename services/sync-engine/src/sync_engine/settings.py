@@ -11,8 +11,6 @@ class Settings(ConnectedServiceSettings):
 
     prefs_cache_seconds: float = 300.0
 
-    qbo_per_minute: int = 120
-    qbo_concurrent: int = 3
     consumer_group: str = "ledgerbridge-sync-engine"
     consumer_name: str = "sync-engine"
     retry_budget_seconds: float = 120.0

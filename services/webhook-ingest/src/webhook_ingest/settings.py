@@ -9,9 +9,6 @@ class Settings(ConnectedServiceSettings):
     service_name: str = "webhook-ingest"
     http_port: int = 18000
 
-    qbo_per_minute: int = 40
-    qbo_concurrent: int = 1
-
     max_body_bytes: int = 1_048_576
     """Larger webhook bodies get 413 (QBO: about 1 MB per delivery at most)."""
     secrets_ttl_seconds: float = 30.0

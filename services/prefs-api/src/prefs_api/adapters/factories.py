@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
 from ledgerbridge_common.connectors.qbo import QboConnector, QboTokenProvider
-from ledgerbridge_common.connectors.qbo.limits import QboLimits
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo
 from prefs_api.adapters.crypto import CredentialCipher
@@ -57,8 +56,6 @@ def ledger_factory(
             raise missing_credentials("QuickBooks Online")
         store = ConnectionTokenStore(sessions, cipher, connection.connection_id)
         provider = QboTokenProvider(store, oauth.client(connection.qbo.client_id, connection.qbo.client_secret))
-        # prefs-api's small share of the realm's budget (chart-of-accounts reads), see ConnectedServiceSettings
-        limits = QboLimits(per_minute=20, concurrent=1)
-        return QboConnector(http, connection.ledger_company_id, provider, base_url=base_url, limits=limits)
+        return QboConnector(http, connection.ledger_company_id, provider, base_url=base_url)
 
     return make
