@@ -180,7 +180,7 @@ class FakeConnectors:
         return self.ledger_
 
     async def billcom(self, connection_id: str) -> Any:
-        raise NotImplementedError
+        raise AssertionError("this fake world has no BILL side: the test posted to BILL unexpectedly")
 
     def drop(self, connection_id: str) -> None:
         self.dropped.append(connection_id)
