@@ -116,6 +116,18 @@ prepare_dirs() {
     fi
   fi
   chmod 700 "$DATA_DIR"
+  if [[ "$(id -u)" == 0 ]] && ! as_pg test -w "$DATA_DIR"; then
+    # e.g. a clone inside a `mktemp -d` (mode 700): let the server user traverse (o+x only,
+    # no read) the parents it must pass to reach its own folder.
+    local dir="$PG_DIR"
+    while [[ "$dir" != "/" ]]; do
+      dir="$(dirname "$dir")"
+      if ! as_pg test -x "$dir"; then
+        echo "[postgres] adding o+x (traverse only) to $dir so $RUN_AS can reach its data folder" >&2
+        chmod o+x "$dir"
+      fi
+    done
+  fi
   if ! as_pg test -w "$DATA_DIR"; then
     die "user $RUN_AS cannot write $DATA_DIR: every parent directory of $PG_DIR must be searchable (o+x) by $RUN_AS. Fix permissions or set LB_LOCAL_DIR to another place."
   fi
