@@ -7,6 +7,7 @@ import importlib
 import logging
 from pathlib import Path
 
+from ledgerbridge_common.connectors.qbo.budget_postgres import BUDGET_MIGRATIONS_DIR
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.settings import ServiceSettings
 
@@ -14,8 +15,9 @@ SERVICE_PACKAGES = ("webhook_ingest", "prefs_api", "sync_engine", "posting_servi
 
 
 def migration_dirs() -> list[Path]:
-    """Each service package exposes ``MIGRATIONS_DIR`` (its Alembic script location)."""
-    dirs = []
+    """Each service package exposes ``MIGRATIONS_DIR`` (its Alembic script location); the shared
+    QBO budget (schema ``qbo_budget``) has its own history in libs/common."""
+    dirs = [BUDGET_MIGRATIONS_DIR]
     for name in SERVICE_PACKAGES:
         module = importlib.import_module(name)
         location = getattr(module, "MIGRATIONS_DIR", None)
@@ -33,7 +35,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     settings = ServiceSettings()
     asyncio.run(migrate_all(settings.database.url))
-    print(f"migrations applied: {', '.join(p.parent.name for p in migration_dirs()) or 'none'}")  # noqa: T201
+    names = [p.parent.name if p.name == "migrations" else p.name for p in migration_dirs()]
+    print(f"migrations applied: {', '.join(names) or 'none'}")  # noqa: T201
 
 
 if __name__ == "__main__":

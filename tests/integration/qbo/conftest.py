@@ -11,7 +11,7 @@ import pytest
 
 from ledgerbridge_common.connectors.qbo import (
     InMemoryTokenStore,
-    LimiterRegistry,
+    MemoryRealmBudgets,
     QboConnector,
     QboLimits,
     QboOAuthClient,
@@ -87,7 +87,7 @@ class Harness:
             QboTokenProvider(self.store, oauth),
             base_url=self.url,
             limits=limits,
-            registry=LimiterRegistry(),
+            budgets=MemoryRealmBudgets(),
             timeout=timeout,
             max_retries=max_retries,
         )

@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-from ledgerbridge_common.connectors.qbo.limits import LimiterRegistry, QboLimits
+from ledgerbridge_common.connectors.qbo.limits import Lane, MemoryRealmBudgets, QboLimits, schedule
 from qbo_sandbox.faults import QboFault
 from qbo_sandbox.query import parse, run
 
 
 async def test_limiter_keeps_every_window_under_the_limit() -> None:
     limits = QboLimits(per_minute=100, window_seconds=0.5, concurrent=10)
-    limiter = LimiterRegistry().get("r1", limits)
+    limiter = MemoryRealmBudgets().get("r1", limits)
     stamps: list[float] = []
     in_flight, peak = 0, 0
 
@@ -33,8 +33,25 @@ async def test_limiter_keeps_every_window_under_the_limit() -> None:
     assert worst <= limits.per_minute * 0.96 and peak <= limits.concurrent
 
 
+def test_the_real_limits_leave_room_under_qbos_counts() -> None:
+    """Any window holds fewer than ``window / interval + burst`` requests of a lane."""
+    limits = QboLimits()
+    request, batch = limits.lanes()
+    assert limits.window_seconds / request.interval + request.tolerance / request.interval + 1 < 500
+    assert limits.window_seconds / batch.interval + batch.tolerance / batch.interval + 1 < 40
+    assert limits.window_seconds / batch.interval >= 38  # 95 % of the batch ceiling in steady state
+
+
+def test_schedule_goes_at_the_latest_lane_and_advances_every_lane() -> None:
+    request, batch = Lane(interval=1.0, tolerance=2.0), Lane(interval=5.0, tolerance=0.0)
+    send, tats = schedule(10.0, 0.0, [(11.0, request), (14.0, batch)])
+    assert send == 14.0 and tats == [15.0, 19.0]
+    send, tats = schedule(10.0, 30.0, [(0.0, request)])  # cooling down after a 429
+    assert send == 30.0 and tats == [31.0]
+
+
 async def test_registry_shares_one_limiter_per_realm() -> None:
-    registry = LimiterRegistry()
+    registry = MemoryRealmBudgets()
     assert registry.get("a", QboLimits()) is registry.get("a", QboLimits())
     assert registry.get("a", QboLimits()) is not registry.get("b", QboLimits())
 

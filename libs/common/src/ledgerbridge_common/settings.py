@@ -58,14 +58,15 @@ class ConnectedServiceSettings(ServiceSettings):
     billcom_base_url: str = "http://127.0.0.1:18082/connect"
     vendor_timeout_seconds: float = 30.0
     qbo_per_minute: int = 500
-    """This process's share of a QBO realm's 500 requests/min. Each process that calls QBO for a
-    realm (posting, engine, ingest's sweeper, prefs-api) has its own limiter; by default each may
-    use the whole budget, which is fine for steady traffic but lets a backlog overrun it together
-    (429s, then a 60 s cool-down). Under backlogs give each a share that adds up to ≤ 500, e.g.
-    ``LB_QBO_PER_MINUTE`` posting 250, engine 150, ingest 80, and divide by the instance count
-    when scaling out."""
+    """A QBO realm's requests per minute. The budget is shared through PostgreSQL (schema
+    ``qbo_budget``) by every process and replica that calls the realm, so this is the realm's
+    whole budget, not a share."""
     qbo_concurrent: int = 10
-    """This process's share of a realm's 10 concurrent requests."""
+    """A realm's concurrent requests, across every process."""
 
     def qbo_limits(self) -> QboLimits:
         return QboLimits(per_minute=self.qbo_per_minute, concurrent=self.qbo_concurrent)
+
+    def qbo_lease_seconds(self) -> float:
+        """How long a dead process's QBO concurrency slot stays taken: longer than any request."""
+        return self.vendor_timeout_seconds + 15

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from ledgerbridge_common.connectors.qbo import QboLimits
+from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets, QboLimits
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.http_metrics import instrument
@@ -62,11 +62,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.run_migrations:
             await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
+            await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
         engine = make_engine(settings.database)
         sessions = make_sessionmaker(engine)
         # write-ahead journal marks and the batch pre-pass use their own pool: a handler holding a
         # connection of the main pool never waits for another connection of that same pool
         journal_engine = make_engine(settings.database.model_copy(update={"pool_size": 2}))
+        qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
         prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=10)
         vendor_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
         billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
@@ -82,6 +84,7 @@ def create_app(
                 concurrent=settings.qbo_concurrent,
                 cooldown_seconds=settings.qbo_cooldown_seconds,
             ),
+            qbo_budgets=qbo_budgets,
             timeout=settings.vendor_timeout_seconds,
         )
         own_publisher = AiokafkaPublisher(settings.kafka, client_id=settings.consumer_name)
@@ -143,6 +146,7 @@ def create_app(
             await billcom_http.aclose()
             await engine.dispose()
             await journal_engine.dispose()
+            await qbo_budgets.close()
 
     app = FastAPI(title="LedgerBridge posting", lifespan=lifespan)
     app.include_router(router)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 import httpx
 from fastapi import Depends, FastAPI
 
+from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.events.envelope import Envelope
@@ -70,8 +71,9 @@ def create_app(
         authorize_url=settings.authorize_url,
         redirect_uri=settings.qbo_redirect_uri,
     )
+    qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=45)
     ledger_connectors = ledger or ledger_factory(
-        qbo_http, base_url=settings.qbo_base_url, oauth=oauth, sessions=sessions, cipher=cipher
+        qbo_http, base_url=settings.qbo_base_url, oauth=oauth, sessions=sessions, cipher=cipher, budgets=qbo_budgets
     )
     services = Services(
         settings=settings,
@@ -91,6 +93,7 @@ def create_app(
         # aiokafka clients must be created inside the running loop
         if settings.run_migrations:
             await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
+            await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
         own: AiokafkaPublisher | None = None
         runner: ConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
@@ -122,6 +125,7 @@ def create_app(
             for client in (http, qbo_http, billcom_http):
                 await client.aclose()
             await engine.dispose()
+            await qbo_budgets.close()
 
     app = FastAPI(
         dependencies=[Depends(reject_nul)],

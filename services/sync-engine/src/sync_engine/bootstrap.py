@@ -14,6 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.http_metrics import instrument
@@ -47,7 +48,9 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.run_migrations:
             await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
+            await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
         engine = make_engine(settings.database)
+        qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
         sessions = make_sessionmaker(engine)
         timeout = httpx.Timeout(settings.vendor_timeout_seconds)
         prefs_http = overrides.prefs_http or httpx.AsyncClient(base_url=settings.prefs_url, timeout=timeout)
@@ -63,6 +66,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
             qbo_base_url=settings.qbo_base_url,
             qbo_oauth_url=settings.qbo_oauth_url,
             qbo_limits=settings.qbo_limits(),
+            qbo_budgets=qbo_budgets,
         )
         deps = Deps(prefs=prefs, connectors=connectors, topics=settings.kafka.topics, store_factory=SqlEngineStore)
         publisher = AiokafkaPublisher(settings.kafka, client_id=settings.consumer_name)
@@ -130,6 +134,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
             for client in (qbo_http, billcom_http, prefs_http):
                 await client.aclose()
             await engine.dispose()
+            await qbo_budgets.close()
 
     app = FastAPI(title="LedgerBridge sync engine", lifespan=lifespan)
     app.include_router(router)

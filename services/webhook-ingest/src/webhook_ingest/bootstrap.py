@@ -13,6 +13,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
@@ -45,6 +46,7 @@ class Container:
     publisher: ResilientPublisher
     sweep_publisher: ResilientPublisher
     sweeper: Sweeper
+    qbo_budgets: PostgresRealmBudgets
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     consumer: ConsumerRunner | None = None
@@ -57,6 +59,7 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
     prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=5.0)
     billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
     qbo_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
+    qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
     prefs = PrefsClient(prefs_http, internal_token=settings.internal_token)
     sweep_publisher = ResilientPublisher(settings.kafka, client_id="ingest-sweeper", timeout_seconds=30.0)
     deps = SweepDeps(
@@ -69,6 +72,7 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             qbo_oauth_url=settings.qbo_oauth_url,
             prefs=prefs,
             qbo_limits=settings.qbo_limits(),
+            qbo_budgets=qbo_budgets,
         ),
         state=SqlAlchemySweepStateStore(sessions),
         publisher=sweep_publisher,
@@ -100,6 +104,7 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             retry_seconds=settings.sweep_retry_seconds,
             catch_up_on_start=settings.sweep_catch_up_on_start,
         ),
+        qbo_budgets=qbo_budgets,
         http_clients=[prefs_http, billcom_http, qbo_http],
     )
 
@@ -120,6 +125,7 @@ async def _run_consumer(runner: ConsumerRunner) -> None:
 async def start(container: Container) -> None:
     settings = container.settings
     await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
+    await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
     if not settings.sweep_enabled:
         return
     container.tasks.append(asyncio.create_task(container.sweeper.run_forever(), name="sweeper"))
@@ -157,6 +163,7 @@ async def stop(container: Container) -> None:
     for client in container.http_clients:
         await client.aclose()
     await container.engine.dispose()
+    await container.qbo_budgets.close()
 
 
 def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:

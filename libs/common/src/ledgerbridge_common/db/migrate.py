@@ -36,12 +36,20 @@ def _do_run(connection: Connection, metadata: MetaData) -> None:
 
 async def _run_async(url: str, metadata: MetaData) -> None:
     engine = create_async_engine(url, poolclass=pool.NullPool)
+    lock = {"key": f"alembic:{metadata.schema}"}
     async with engine.connect() as connection:
-        if metadata.schema:
-            await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{metadata.schema}"'))
-            await connection.commit()
-        await connection.run_sync(_do_run, metadata)
+        # several processes may run the same history at once (the shared qbo_budget one): one at a time
+        await connection.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), lock)
         await connection.commit()
+        try:
+            if metadata.schema:
+                await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{metadata.schema}"'))
+                await connection.commit()
+            await connection.run_sync(_do_run, metadata)
+            await connection.commit()
+        finally:
+            await connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), lock)
+            await connection.commit()
     await engine.dispose()
 
 

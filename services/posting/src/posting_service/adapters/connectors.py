@@ -72,6 +72,7 @@ class VendorConnectorFactory:
         qbo_base_url: str,
         qbo_oauth_url: str,
         qbo_limits: qbo.QboLimits | None = None,
+        qbo_budgets: qbo.RealmBudgets = qbo.DEFAULT_BUDGETS,
         timeout: float = 30.0,
     ) -> None:
         self.prefs = prefs
@@ -80,6 +81,7 @@ class VendorConnectorFactory:
         self.qbo_oauth_url = qbo_oauth_url
         self.billcom_http = billcom_http
         self.qbo_limits = qbo_limits
+        self.qbo_budgets = qbo_budgets
         self.timeout = timeout
         self._ledgers: dict[str, LedgerConnector] = {}
         self._billcom: dict[str, BillcomConnector] = {}
@@ -105,6 +107,7 @@ class VendorConnectorFactory:
             qbo.QboTokenProvider(store, oauth),
             base_url=self.qbo_base_url,
             limits=self.qbo_limits,
+            budgets=self.qbo_budgets,
             timeout=self.timeout,
         )
         self._ledgers[connection_id] = connector

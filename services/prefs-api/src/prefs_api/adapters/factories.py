@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
-from ledgerbridge_common.connectors.qbo import QboConnector, QboTokenProvider
+from ledgerbridge_common.connectors.qbo import DEFAULT_BUDGETS, QboConnector, QboTokenProvider, RealmBudgets
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo
 from prefs_api.adapters.crypto import CredentialCipher
@@ -47,6 +47,7 @@ def ledger_factory(
     oauth: QboOAuth,
     sessions: async_sessionmaker[AsyncSession],
     cipher: CredentialCipher,
+    budgets: RealmBudgets = DEFAULT_BUDGETS,
 ) -> LedgerFactory:
     def make(connection: ConnectionInfo) -> LedgerConnector:
         if connection.ledger_kind != LedgerKind.QUICKBOOKS_ONLINE:
@@ -56,6 +57,6 @@ def ledger_factory(
             raise missing_credentials("QuickBooks Online")
         store = ConnectionTokenStore(sessions, cipher, connection.connection_id)
         provider = QboTokenProvider(store, oauth.client(connection.qbo.client_id, connection.qbo.client_secret))
-        return QboConnector(http, connection.ledger_company_id, provider, base_url=base_url)
+        return QboConnector(http, connection.ledger_company_id, provider, base_url=base_url, budgets=budgets)
 
     return make

@@ -9,7 +9,7 @@ import httpx
 
 from ledgerbridge_common.canonical.models import CompanyInfo
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
-from ledgerbridge_common.connectors.qbo.limits import QboLimits
+from ledgerbridge_common.connectors.qbo.limits import DEFAULT_BUDGETS, QboLimits, RealmBudgets
 from ledgerbridge_common.errors import AuthRevokedError, ValidationError
 from ledgerbridge_common.events import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo, PrefsClient
@@ -40,8 +40,10 @@ class HttpConnectorFactory:
         qbo_base_url: str,
         qbo_oauth_url: str | None = None,
         qbo_limits: QboLimits | None = None,
+        qbo_budgets: RealmBudgets = DEFAULT_BUDGETS,
     ) -> None:
         self.qbo_limits = qbo_limits
+        self.qbo_budgets = qbo_budgets
         self.qbo_base_url = qbo_base_url
         self.prefs = prefs
         self.qbo_http = qbo_http

@@ -65,6 +65,11 @@ async def build_qbo(factory: HttpConnectorFactory, connection_id: str, info: Con
         )
     tokens = QboTokenProvider(PrefsTokenStore(factory.prefs, info), oauth)
     connector: LedgerConnector = QboConnector(
-        factory.qbo_http, info.ledger_company_id, tokens, base_url=factory.qbo_base_url, limits=factory.qbo_limits
+        factory.qbo_http,
+        info.ledger_company_id,
+        tokens,
+        base_url=factory.qbo_base_url,
+        limits=factory.qbo_limits,
+        budgets=factory.qbo_budgets,
     )
     return connector

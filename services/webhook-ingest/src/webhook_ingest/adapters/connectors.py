@@ -8,7 +8,7 @@ import httpx
 
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
-from ledgerbridge_common.connectors.qbo.limits import QboLimits
+from ledgerbridge_common.connectors.qbo.limits import DEFAULT_BUDGETS, QboLimits, RealmBudgets
 from ledgerbridge_common.prefs_client import ConnectionInfo, PrefsClient
 from webhook_ingest.adapters.qbo import qbo_sweep_source
 
@@ -25,8 +25,10 @@ class HttpConnectorFactory:
         qbo_oauth_url: str,
         prefs: PrefsClient,
         qbo_limits: QboLimits | None = None,
+        qbo_budgets: RealmBudgets = DEFAULT_BUDGETS,
     ) -> None:
         self.qbo_limits = qbo_limits
+        self.qbo_budgets = qbo_budgets
         self.qbo_base_url = qbo_base_url
         self.billcom_http = billcom_http
         self.qbo_http = qbo_http
@@ -50,5 +52,6 @@ class HttpConnectorFactory:
             oauth_url=self.qbo_oauth_url,
             prefs=self.prefs,
             limits=self.qbo_limits,
+            budgets=self.qbo_budgets,
         )
         return cast("LedgerConnector | None", source)

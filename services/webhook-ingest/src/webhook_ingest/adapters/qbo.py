@@ -12,7 +12,7 @@ from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
 from ledgerbridge_common.connectors.qbo import QboConnector, QboOAuthClient, QboTokenProvider
 from ledgerbridge_common.connectors.qbo import QboTokens as OAuthTokens
-from ledgerbridge_common.connectors.qbo.limits import QboLimits
+from ledgerbridge_common.connectors.qbo.limits import DEFAULT_BUDGETS, QboLimits, RealmBudgets
 from ledgerbridge_common.prefs_client import ConnectionInfo, PrefsClient
 from ledgerbridge_common.prefs_client import QboTokens as StoredTokens
 
@@ -90,6 +90,7 @@ def qbo_sweep_source(
     oauth_url: str,
     prefs: PrefsClient,
     limits: QboLimits | None = None,
+    budgets: RealmBudgets = DEFAULT_BUDGETS,
 ) -> QboSweepSource | None:
     creds = connection.qbo
     if creds is None:
@@ -98,5 +99,7 @@ def qbo_sweep_source(
         http, oauth_url, client_id=creds.client_id, client_secret=creds.client_secret, redirect_uri=""
     )
     tokens = QboTokenProvider(PrefsTokenStore(connection, prefs), oauth)
-    connector = QboConnector(http, connection.ledger_company_id, tokens, base_url=base_url, limits=limits)
+    connector = QboConnector(
+        http, connection.ledger_company_id, tokens, base_url=base_url, limits=limits, budgets=budgets
+    )
     return QboSweepSource(connector)

@@ -9,24 +9,28 @@ from ledgerbridge_common.connectors.qbo.auth import (
     QboTokenStore,
     StaticTokenSource,
 )
+from ledgerbridge_common.connectors.qbo.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
 from ledgerbridge_common.connectors.qbo.client import PRODUCTION_BASE_URL, SANDBOX_BASE_URL, QboClient
 from ledgerbridge_common.connectors.qbo.connector import QboConnector
 from ledgerbridge_common.connectors.qbo.limits import (
-    DEFAULT_REGISTRY,
-    LimiterRegistry,
+    DEFAULT_BUDGETS,
+    MemoryRealmBudgets,
     QboLimits,
-    RealmLimiter,
+    RealmBudget,
+    RealmBudgets,
 )
 from ledgerbridge_common.connectors.qbo.mapping_common import CompanySetup
 
 __all__ = [
-    "DEFAULT_REGISTRY",
+    "BUDGET_MIGRATIONS_DIR",
+    "DEFAULT_BUDGETS",
     "PRODUCTION_BASE_URL",
     "SANDBOX_BASE_URL",
     "AccessTokenSource",
     "CompanySetup",
     "InMemoryTokenStore",
-    "LimiterRegistry",
+    "MemoryRealmBudgets",
+    "PostgresRealmBudgets",
     "QboClient",
     "QboConnector",
     "QboLimits",
@@ -34,6 +38,7 @@ __all__ = [
     "QboTokenProvider",
     "QboTokenStore",
     "QboTokens",
-    "RealmLimiter",
+    "RealmBudget",
+    "RealmBudgets",
     "StaticTokenSource",
 ]

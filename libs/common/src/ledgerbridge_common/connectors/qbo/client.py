@@ -11,7 +11,7 @@ import httpx
 
 from ledgerbridge_common.connectors.qbo.auth import AccessTokenSource
 from ledgerbridge_common.connectors.qbo.faults import VENDOR, check
-from ledgerbridge_common.connectors.qbo.limits import DEFAULT_REGISTRY, LimiterRegistry, QboLimits
+from ledgerbridge_common.connectors.qbo.limits import DEFAULT_BUDGETS, QboLimits, RealmBudgets
 from ledgerbridge_common.errors import (
     AuthExpiredError,
     ConnectorError,
@@ -38,7 +38,7 @@ class QboClient:
         *,
         base_url: str = PRODUCTION_BASE_URL,
         limits: QboLimits | None = None,
-        registry: LimiterRegistry = DEFAULT_REGISTRY,
+        budgets: RealmBudgets = DEFAULT_BUDGETS,
         minor_version: int = MINOR_VERSION,
         max_retries: int = 2,
         backoff: float = 0.2,
@@ -49,7 +49,7 @@ class QboClient:
         self.tokens = tokens
         self.base = f"{base_url.rstrip('/')}/v3/company/{realm_id}"
         self.limits = limits or QboLimits()
-        self.registry = registry
+        self.budgets = budgets
         self.minor_version = minor_version
         self.max_retries = max_retries
         self.backoff = backoff
@@ -76,14 +76,14 @@ class QboClient:
         headers = {"Accept": "application/json"}
         if content is not None:
             headers["Content-Type"] = "application/text"
-        limiter = self.registry.get(self.realm_id, self.limits)
+        budget = self.budgets.get(self.realm_id, self.limits)
         refreshed = False
         attempt = 0
         while True:
             token = await self.tokens.access_token()
             headers["Authorization"] = f"Bearer {token}"
             error: ConnectorError
-            async with limiter.slot(batch=is_batch):
+            async with budget.slot(batch=is_batch):
                 try:
                     response = await self.http.request(
                         method,
@@ -117,7 +117,7 @@ class QboClient:
                         await self.tokens.refresh(token)
                         continue
                     except RateLimitedError as exc:
-                        limiter.cool_down(exc.retry_after)
+                        await budget.cool_down(exc.retry_after)
                         raise
                     except (StaleObjectError, OutcomeUnknownError):
                         raise

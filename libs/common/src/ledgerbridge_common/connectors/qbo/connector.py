@@ -27,7 +27,7 @@ from ledgerbridge_common.connectors.qbo.cdc import changes_since
 from ledgerbridge_common.connectors.qbo.client import PRODUCTION_BASE_URL, QboClient
 from ledgerbridge_common.connectors.qbo.faults import error_from_fault
 from ledgerbridge_common.connectors.qbo.items import IncomeItems
-from ledgerbridge_common.connectors.qbo.limits import DEFAULT_REGISTRY, LimiterRegistry, QboLimits
+from ledgerbridge_common.connectors.qbo.limits import DEFAULT_BUDGETS, QboLimits, RealmBudgets
 from ledgerbridge_common.connectors.qbo.mapping import MAPS, EntityMap
 from ledgerbridge_common.connectors.qbo.mapping_common import CompanySetup, tag_marker
 from ledgerbridge_common.errors import NotFoundError, ValidationError
@@ -60,7 +60,7 @@ class QboConnector:
         *,
         base_url: str = PRODUCTION_BASE_URL,
         limits: QboLimits | None = None,
-        registry: LimiterRegistry = DEFAULT_REGISTRY,
+        budgets: RealmBudgets = DEFAULT_BUDGETS,
         max_retries: int = 2,
         timeout: float = 30.0,
         clock: Callable[[], dt.datetime] = utcnow,
@@ -72,7 +72,7 @@ class QboConnector:
             tokens,
             base_url=base_url,
             limits=limits,
-            registry=registry,
+            budgets=budgets,
             max_retries=max_retries,
             timeout=timeout,
         )

@@ -1,13 +1,21 @@
 """Stay under QBO's per-realm limits instead of bouncing off them.
 
-QBO counts 500 requests per sliding minute, 10 concurrent requests and 40 batch calls per minute
-per realm. :class:`RealmLimiter` combines an ``asyncio.Semaphore`` (concurrency) with aiolimiter
-leaky buckets sized so that *any* window of ``window_seconds`` holds at most
-``(burst_fraction + headroom) * limit`` requests (a leaky bucket of capacity B draining at r/s
-lets B + r·T through in T seconds). After a 429 the realm cools down (Intuit: wait 60 s).
+QBO counts, per realm and across every caller of that realm: 500 requests per sliding minute,
+10 concurrent requests, and 40 batch calls per minute (a batch call also counts as a request).
+A 429 costs a 60 s pause, so the goal is zero 429s, not retrying them well.
 
-One limiter per realm is shared by every connector instance of the process (per event loop),
-through :data:`DEFAULT_REGISTRY`.
+Each request is *scheduled* with the generic cell rate algorithm (GCRA) on two lanes: every
+request on the request lane, a batch call also on the batch lane. A lane keeps a theoretical
+arrival time ``tat``; a request may go at ``s = max(now, resume_at, tat - tolerance)`` on every lane
+it uses, and each of those lanes moves to ``max(tat, s) + interval``. Any ``window`` then holds
+fewer than ``window / interval + burst`` requests of a lane, which :meth:`QboLimits.lanes` keeps
+under the vendor's limit (``headroom`` for steady state, ``burst`` after a quiet spell).
+
+Where the lanes live is the port :class:`RealmBudgets`:
+
+* :class:`MemoryRealmBudgets` — in this process only (tools, tests, a single process);
+* ``PostgresRealmBudgets`` (``budget_postgres.py``) — shared by every process and replica through
+  PostgreSQL, which is what the services use, because the vendor counts all of them together.
 """
 
 from __future__ import annotations
@@ -16,10 +24,17 @@ import asyncio
 import time
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
-from aiolimiter import AsyncLimiter
+
+@dataclass(frozen=True)
+class Lane:
+    interval: float
+    """Seconds between requests in steady state."""
+    tolerance: float
+    """How far ahead of its steady-state time a request may go: ``(burst - 1) * interval``."""
 
 
 @dataclass(frozen=True)
@@ -28,53 +43,96 @@ class QboLimits:
     window_seconds: float = 60.0
     concurrent: int = 10
     batch_per_minute: int = 40
-    headroom: float = 0.85
-    burst_fraction: float = 0.1
+    headroom: float = 0.9
+    """Share of ``per_minute`` used in steady state (the rest absorbs bursts and clock jitter)."""
+    burst_fraction: float = 0.04
+    """Requests that may go at once after a quiet spell, as a share of ``per_minute``."""
+    batch_headroom: float = 0.95
+    """Share of ``batch_per_minute`` used in steady state (38 of 40: at most 38 in any window)."""
     cooldown_seconds: float = 60.0
 
+    def lanes(self) -> tuple[Lane, Lane]:
+        """(request lane, batch lane). In any window fewer than ``per_minute * headroom + burst``
+        requests and at most ``batch_per_minute * batch_headroom`` batch calls go out."""
+        burst = max(1, int(self.per_minute * self.burst_fraction))
+        request = self.window_seconds / (self.per_minute * self.headroom)
+        batch = self.window_seconds / (self.batch_per_minute * self.batch_headroom)
+        return Lane(request, (burst - 1) * request), Lane(batch, 0.0)
 
-def _bucket(limit: int, window: float, limits: QboLimits) -> AsyncLimiter:
-    burst = max(1.0, limit * limits.burst_fraction)
-    rate = limit * limits.headroom / window  # per second
-    return AsyncLimiter(burst, burst / rate)
+
+def schedule(now: float, resume_at: float, lanes: list[tuple[float, Lane]]) -> tuple[float, list[float]]:
+    """GCRA over several lanes: (send time, new ``tat`` of each lane) for one request that uses
+    every lane in ``lanes`` (pairs of current ``tat`` and lane)."""
+    send = max([now, resume_at, *(tat - lane.tolerance for tat, lane in lanes)])
+    return send, [max(tat, send) + lane.interval for tat, lane in lanes]
 
 
-class RealmLimiter:
+class RealmBudget(Protocol):
+    """One realm's budget, as the QBO client uses it."""
+
+    def slot(self, *, batch: bool = False) -> AbstractAsyncContextManager[None]:
+        """Wait for a concurrency slot and the request's scheduled time; hold the slot while the
+        request is in flight."""
+        ...
+
+    async def cool_down(self, seconds: float | None = None) -> None:
+        """After a 429: no request of this realm starts for ``seconds`` (at most the limits'
+        ``cooldown_seconds``; all of it when ``None``)."""
+        ...
+
+
+class RealmBudgets(Protocol):
+    """Port: the budget of each realm, by realm id."""
+
+    def get(self, realm_id: str, limits: QboLimits) -> RealmBudget: ...
+
+
+def cooldown_for(limits: QboLimits, seconds: float | None) -> float:
+    return limits.cooldown_seconds if seconds is None else min(seconds, limits.cooldown_seconds)
+
+
+class MemoryRealmBudget:
+    """A realm's lanes in this process (monotonic clock), with an ``asyncio.Semaphore``."""
+
     def __init__(self, limits: QboLimits) -> None:
         self.limits = limits
-        self._requests = _bucket(limits.per_minute, limits.window_seconds, limits)
-        self._batches = _bucket(limits.batch_per_minute, limits.window_seconds, limits)
+        self._request_lane, self._batch_lane = limits.lanes()
+        self._tats = [0.0, 0.0]
         self._concurrency = asyncio.Semaphore(limits.concurrent)
         self._resume_at = 0.0
 
-    def cool_down(self, seconds: float | None = None) -> None:
-        wait = self.limits.cooldown_seconds if seconds is None else min(seconds, self.limits.cooldown_seconds)
-        self._resume_at = max(self._resume_at, time.monotonic() + wait)
+    async def cool_down(self, seconds: float | None = None) -> None:
+        self._resume_at = max(self._resume_at, time.monotonic() + cooldown_for(self.limits, seconds))
 
     @asynccontextmanager
     async def slot(self, *, batch: bool = False) -> AsyncIterator[None]:
         async with self._concurrency:
-            wait = self._resume_at - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            lanes = [(self._tats[0], self._request_lane)]
             if batch:
-                await self._batches.acquire()
-            await self._requests.acquire()
+                lanes.append((self._tats[1], self._batch_lane))
+            now = time.monotonic()
+            send, tats = schedule(now, self._resume_at, lanes)
+            self._tats[: len(tats)] = tats
+            if send > now:
+                await asyncio.sleep(send - now)
             yield
 
 
-class LimiterRegistry:
+class MemoryRealmBudgets:
+    """One :class:`MemoryRealmBudget` per realm per event loop."""
+
     def __init__(self) -> None:
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, RealmLimiter]] = (
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, MemoryRealmBudget]] = (
             weakref.WeakKeyDictionary()
         )
 
-    def get(self, realm_id: str, limits: QboLimits) -> RealmLimiter:
+    def get(self, realm_id: str, limits: QboLimits) -> MemoryRealmBudget:
         per_loop = self._by_loop.setdefault(asyncio.get_running_loop(), {})
-        limiter = per_loop.get(realm_id)
-        if limiter is None or limiter.limits != limits:
-            limiter = per_loop[realm_id] = RealmLimiter(limits)
-        return limiter
+        budget = per_loop.get(realm_id)
+        if budget is None or budget.limits != limits:
+            budget = per_loop[realm_id] = MemoryRealmBudget(limits)
+        return budget
 
 
-DEFAULT_REGISTRY = LimiterRegistry()
+DEFAULT_BUDGETS = MemoryRealmBudgets()
+"""The process-local default, for tools and tests; the services inject ``PostgresRealmBudgets``."""
