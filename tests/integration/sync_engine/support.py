@@ -1,5 +1,6 @@
 """The engine served for real (uvicorn, lifespan consumer) against real Kafka and PostgreSQL, the
-two vendor sandboxes, and a tiny stand-in for prefs-api's internal API (our own service)."""
+two vendor sandboxes, a tiny stand-in for prefs-api's internal API (our own service), and a
+stand-in for posting (write to the vendor, read back, report the outcome)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,15 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI, HTTPException
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from billcom_sandbox.app import create_app as create_billcom
 from billcom_sandbox.settings import SandboxSettings as BillcomSettings
-from ledgerbridge_common.events import Envelope, Event
+from ledgerbridge_common.canonical import fingerprint, parse_canonical
+from ledgerbridge_common.connectors.billcom import BillcomHttpConnector
+from ledgerbridge_common.connectors.qbo import QboConnector
+from ledgerbridge_common.events import Envelope, Event, PostingRequested, Side, SyncOutcome, TargetRef
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from qbo_sandbox.app import create_app as create_qbo
 from qbo_sandbox.settings import SandboxSettings as QboSettings
@@ -133,14 +139,119 @@ def engine_stack(connection_id: str, kafka: KafkaSettings, database_url: str) ->
         yield Stack(connection_id, kafka, realm["realm_id"], accounts, org, qbo_url, billcom_url, engine_url, stub)
 
 
-async def produce(kafka: KafkaSettings, topic: str, connection_id: str, event: Event | bytes) -> None:
+async def produce(kafka: KafkaSettings, topic: str, connection_id: str, event: Event | bytes) -> str | None:
+    """Send one record; answers the envelope's event id (the engine's inbox key), if wrapped here."""
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
     await producer.start()
     try:
-        value = event if isinstance(event, bytes) else Envelope.wrap(event, connection_id=connection_id).to_bytes()
+        envelope = None if isinstance(event, bytes) else Envelope.wrap(event, connection_id=connection_id)
+        value = event if envelope is None else envelope.to_bytes()
         await producer.send_and_wait(topic, value, key=connection_id.encode())
     finally:
         await producer.stop()
+    return envelope.event_id if envelope is not None else None
+
+
+class Posting:
+    """Plays the posting service: resolve placeholders, write, read back, report."""
+
+    def __init__(self, stack: Stack, qbo: QboConnector, billcom: BillcomHttpConnector) -> None:
+        self.stack, self.qbo, self.billcom = stack, qbo, billcom
+        self.refs: dict[str, str] = {}
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("@ref:"):
+            return self.refs[value.removeprefix("@ref:")]
+        if isinstance(value, dict):
+            return {k: self._resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._resolve(v) for v in value]
+        return value
+
+    async def write(self, cmd: PostingRequested) -> SyncOutcome:
+        """The write and its read-back; the outcome is not reported yet."""
+        obj = parse_canonical(cmd.object_type, self._resolve(cmd.desired))
+        if cmd.target_side is Side.LEDGER:
+            if cmd.target_id:
+                current = await self.qbo.read(cmd.object_type, cmd.target_id)
+                assert current is not None
+                obj = obj.model_copy(update={"id": cmd.target_id, "sync_token": current.sync_token})
+                await self.qbo.update(obj, request_id=cmd.command_id)
+                written = await self.qbo.read(cmd.object_type, cmd.target_id)
+            else:
+                created = await self.qbo.create(obj, request_id=cmd.command_id)
+                written = await self.qbo.read(cmd.object_type, created.id or "")
+        else:
+            obj = obj.model_copy(update={"id": cmd.target_id})
+            await self.billcom.update(obj)
+            written = await self.billcom.read(cmd.object_type, cmd.target_id or "")
+        assert written is not None and written.id
+        self.refs[cmd.source_ref] = written.id
+        return SyncOutcome(
+            command_id=cmd.command_id,
+            status="posted",
+            object_type=cmd.object_type,
+            source_ref=cmd.source_ref,
+            target_ref=TargetRef(side=cmd.target_side, id=written.id),
+            fingerprint=fingerprint(written),
+            source_fingerprint=cmd.source_fingerprint,
+            written=written.model_dump(mode="json"),
+        )
+
+    async def report(self, outcome: SyncOutcome) -> None:
+        await produce(self.stack.kafka, self.stack.kafka.topics.outcomes, self.stack.connection_id, outcome)
+
+    async def post(self, cmd: PostingRequested) -> SyncOutcome:
+        outcome = await self.write(cmd)
+        await self.report(outcome)
+        return outcome
+
+
+async def _poll(database_url: str, sql: str, params: dict[str, Any], done: Callable[[Any], bool]) -> Any:
+    """Run ``sql`` until ``done(first row)`` (≤ 30 s); answers that row."""
+    engine = create_async_engine(database_url)
+    try:
+        for _ in range(150):
+            async with engine.connect() as conn:
+                row = (await conn.execute(text(sql), params)).first()
+            if done(row):
+                return row
+            await asyncio.sleep(0.2)
+    finally:
+        await engine.dispose()
+    raise AssertionError(f"never true: {sql} {params}")
+
+
+async def settled(database_url: str, connection_id: str, object_type: str, billcom_id: str) -> dict[str, Any]:
+    """The link of a BILL object once its ledger write has reported back."""
+    row = await _poll(
+        database_url,
+        "SELECT ledger_id, pending_command_id, ledger_written_at FROM engine.links WHERE connection_id=:c "
+        "AND object_type=:t AND billcom_id=:b",
+        {"c": connection_id, "t": object_type, "b": billcom_id},
+        lambda r: r is not None and bool(r.ledger_id) and r.pending_command_id is None,
+    )
+    return dict(row._mapping)
+
+
+async def processed(database_url: str, event_id: str) -> None:
+    """The engine handled (and committed) the record with this envelope id."""
+    await _poll(
+        database_url,
+        "SELECT message_id FROM engine.processed_messages WHERE message_id=:m",
+        {"m": event_id},
+        lambda r: r is not None,
+    )
+
+
+async def parked(database_url: str, connection_id: str, waiting_for: str, count: int) -> None:
+    """Wait until ``count`` changes are parked on ``waiting_for``."""
+    await _poll(
+        database_url,
+        "SELECT count(*) AS n FROM engine.parked WHERE connection_id=:c AND waiting_for=:w",
+        {"c": connection_id, "w": waiting_for},
+        lambda r: r.n == count,
+    )
 
 
 class Tail:

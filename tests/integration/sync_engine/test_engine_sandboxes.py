@@ -4,31 +4,19 @@ whole AP loop, the echo rule, a conflict and a merge run for real."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from ledgerbridge_common.canonical import fingerprint, parse_canonical
 from ledgerbridge_common.canonical.models import Bill, ObjectType, TransactionLine, Vendor
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
 from ledgerbridge_common.connectors.qbo import QboConnector, StaticTokenSource
-from ledgerbridge_common.events import (
-    ChangeDetected,
-    Envelope,
-    PostingRequested,
-    Side,
-    SyncOutcome,
-    TargetRef,
-)
+from ledgerbridge_common.events import ChangeDetected, Envelope, PostingRequested, Side
 from ledgerbridge_common.settings import KafkaSettings
-from tests.integration.sync_engine.support import Stack, Tail, engine_stack, produce
+from tests.integration.sync_engine.support import Posting, Tail, engine_stack, produce, settled
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
@@ -47,75 +35,6 @@ def change(side: Side, otype: ObjectType, oid: str) -> ChangeDetected:
 
 def postings(seen: list[Envelope]) -> list[PostingRequested]:
     return [e.event() for e in seen if e.type == "PostingRequested"]  # type: ignore[misc]
-
-
-class Posting:
-    """Plays the posting service: resolve placeholders, write, read back, report."""
-
-    def __init__(self, stack: Stack, qbo: QboConnector, billcom: BillcomHttpConnector) -> None:
-        self.stack, self.qbo, self.billcom = stack, qbo, billcom
-        self.refs: dict[str, str] = {}
-
-    def _resolve(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("@ref:"):
-            return self.refs[value.removeprefix("@ref:")]
-        if isinstance(value, dict):
-            return {k: self._resolve(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._resolve(v) for v in value]
-        return value
-
-    async def post(self, cmd: PostingRequested) -> None:
-        obj = parse_canonical(cmd.object_type, self._resolve(cmd.desired))
-        if cmd.target_side is L:
-            if cmd.target_id:
-                current = await self.qbo.read(cmd.object_type, cmd.target_id)
-                assert current is not None
-                obj = obj.model_copy(update={"id": cmd.target_id, "sync_token": current.sync_token})
-                await self.qbo.update(obj, request_id=cmd.command_id)
-                written = await self.qbo.read(cmd.object_type, cmd.target_id)
-            else:
-                created = await self.qbo.create(obj, request_id=cmd.command_id)
-                written = await self.qbo.read(cmd.object_type, created.id or "")
-        else:
-            obj = obj.model_copy(update={"id": cmd.target_id})
-            await self.billcom.update(obj)
-            written = await self.billcom.read(cmd.object_type, cmd.target_id or "")
-        assert written is not None and written.id
-        self.refs[cmd.source_ref] = written.id
-        outcome = SyncOutcome(
-            command_id=cmd.command_id,
-            status="posted",
-            object_type=cmd.object_type,
-            source_ref=cmd.source_ref,
-            target_ref=TargetRef(side=cmd.target_side, id=written.id),
-            fingerprint=fingerprint(written),
-            source_fingerprint=cmd.source_fingerprint,
-            written=written.model_dump(mode="json"),
-        )
-        await produce(self.stack.kafka, self.stack.kafka.topics.outcomes, self.stack.connection_id, outcome)
-
-
-async def settled(database_url: str, connection_id: str, object_type: str, billcom_id: str) -> dict[str, Any]:
-    engine = create_async_engine(database_url)
-    try:
-        for _ in range(150):
-            async with engine.connect() as conn:
-                row = (
-                    await conn.execute(
-                        text(
-                            "SELECT ledger_id, pending_command_id FROM engine.links WHERE connection_id=:c "
-                            "AND object_type=:t AND billcom_id=:b"
-                        ),
-                        {"c": connection_id, "t": object_type, "b": billcom_id},
-                    )
-                ).first()
-            if row is not None and row.ledger_id and row.pending_command_id is None:
-                return dict(row._mapping)
-            await asyncio.sleep(0.2)
-    finally:
-        await engine.dispose()
-    raise AssertionError(f"link {object_type} {billcom_id} never settled")
 
 
 async def test_ap_loop_echo_conflict_and_merge_against_sandboxes(

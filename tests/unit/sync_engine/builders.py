@@ -61,15 +61,22 @@ def company(multi_currency: bool = False) -> CompanyInfo:
 
 
 def change(
-    side: Side, object_type: ObjectType, object_id: str, operation: str = "updated", **kw: Any
+    side: Side,
+    object_type: ObjectType,
+    object_id: str,
+    operation: str = "updated",
+    *,
+    source_time: dt.datetime = NOW,
+    trigger: str = "webhook",
+    **kw: Any,
 ) -> ChangeDetected:
     return ChangeDetected(
         side=side,
         object_type=object_type,
         object_id=object_id,
         operation=operation,
-        source_time=NOW,
-        trigger="webhook",
+        source_time=source_time,
+        trigger=trigger,
         **kw,
     )
 

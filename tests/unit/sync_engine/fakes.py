@@ -3,6 +3,7 @@ applies commands to the fake target side and answers with the outcome posting wo
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ class FakeSide:
         self.ids = itertools.count(100)
         self.company = company or CompanyInfo(company_id="9130", name="Fake Co")
         self.reads = 0
+        """Object reads of any kind (by id, a run, by name): what costs vendor requests."""
 
     def put(self, obj: CanonicalObject) -> CanonicalObject:
         assert obj.id
@@ -38,10 +40,12 @@ class FakeSide:
         return self.objects.get((ObjectType(object_type), object_id))
 
     async def read_run(self, run_id: str) -> FundsTransfer | None:
+        self.reads += 1
         obj = self.objects.get((ObjectType.FUNDS_TRANSFER, run_id))
         return obj if isinstance(obj, FundsTransfer) else None
 
     async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
+        self.reads += 1
         for (otype, _), obj in self.objects.items():
             if otype is object_type and getattr(obj, "name", None) == name:
                 return obj
@@ -56,12 +60,21 @@ class FakeConnectors:
     billcom: FakeSide = field(default_factory=lambda: FakeSide("bc"))
     ledger: FakeSide = field(default_factory=lambda: FakeSide(""))
     dropped: list[str] = field(default_factory=list)
+    cached: Sides | None = None
 
     async def for_connection(self, connection_id: str) -> Sides:
-        return Sides(billcom=self.billcom, ledger=self.ledger)  # type: ignore[arg-type]
+        """Cached like the real factory's (the company info is read once per connection)."""
+        if self.cached is None:
+            self.cached = Sides(billcom=self.billcom, ledger=self.ledger)  # type: ignore[arg-type]
+        return self.cached
 
     def drop(self, connection_id: str) -> None:
         self.dropped.append(connection_id)
+        self.cached = None
+
+    @property
+    def reads(self) -> int:
+        return self.billcom.reads + self.ledger.reads
 
     def side(self, side: Side) -> FakeSide:
         return self.billcom if side is Side.BILLCOM else self.ledger
@@ -101,6 +114,8 @@ class World:
     refs: dict[str, str] = field(default_factory=dict)
     postings: list[PostingRequested] = field(default_factory=list)
     outcomes: list[SyncOutcome] = field(default_factory=list)
+    clock: dt.datetime = dt.datetime(2026, 3, 2, 10, 0, 0, 250_000, tzinfo=dt.UTC)
+    """The vendors' clock: each write stamps ``updated_at`` (milliseconds, as QBO's sandbox)."""
 
     @property
     def deps(self) -> Deps:
@@ -131,12 +146,13 @@ class World:
         """What posting does: resolve placeholders, write, read back, report."""
         side = self.connectors.side(cmd.target_side)
         data = _resolve(cmd.desired or {}, self.refs)
+        self.clock += dt.timedelta(seconds=1)
         if cmd.action in {"deactivate", "void"}:
             current = side.objects[(cmd.object_type, cmd.target_id or "")]
-            written = current.model_copy(update={"active": False})
+            written = current.model_copy(update={"active": False, "updated_at": self.clock})
         else:
             target_id = cmd.target_id or side.new_id()
-            written = parse_canonical(cmd.object_type, {**data, "id": target_id})
+            written = parse_canonical(cmd.object_type, {**data, "id": target_id, "updated_at": self.clock})
         side.put(written)
         assert written.id
         self.refs[cmd.source_ref] = written.id

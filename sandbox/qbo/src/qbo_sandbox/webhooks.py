@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from qbo_sandbox.clock import SandboxClock, fmt_ts
+from qbo_sandbox.clock import SandboxClock, fmt_ts, parse_ts
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,11 @@ class Event:
     operation: str
     last_updated: str
     occurred: dt.datetime
+
+
+def _changed_at(ev: Event) -> dt.datetime:
+    """The entity's ``MetaData.LastUpdatedTime``, as QBO reports it in the notification."""
+    return parse_ts(ev.last_updated) or ev.occurred
 
 
 @dataclass
@@ -145,7 +150,7 @@ class WebhookHub:
                         "source": source,
                         "type": f"qbo.{ev.entity.lower()}.{verb}.v1",
                         "datacontenttype": "application/json",
-                        "time": ev.occurred.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z"),
+                        "time": _changed_at(ev).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z"),
                         "intuitentityid": ev.entity_id,
                         "intuitaccountid": ev.realm_id,
                         "data": {},
@@ -172,11 +177,12 @@ class WebhookHub:
     @staticmethod
     def _legacy_time(app: App, ev: Event) -> str:
         fmt = app.webhook.legacy_time_format
+        when = _changed_at(ev)
         if fmt == "offset":
-            return ev.occurred.astimezone(dt.timezone(dt.timedelta(hours=-7))).strftime("%Y-%m-%dT%H:%M:%S%z")
+            return when.astimezone(dt.timezone(dt.timedelta(hours=-7))).strftime("%Y-%m-%dT%H:%M:%S%z")
         if fmt == "epoch_ms":
-            return str(int(ev.occurred.timestamp() * 1000))
-        return ev.occurred.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ev.occurred.microsecond // 1000:03d}Z"
+            return str(int(when.timestamp() * 1000))
+        return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
     # --- delivery ------------------------------------------------------------------------------
 

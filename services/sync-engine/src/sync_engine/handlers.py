@@ -24,6 +24,7 @@ from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences
 from sync_engine.adapters.connectors import ConnectorFactory
 from sync_engine.adapters.store import CommandRecord, EngineStore
 from sync_engine.domain.decide import decide
+from sync_engine.domain.echo import written_at
 from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
 from sync_engine.domain.override import losing_values, override_id
 from sync_engine.domain.plans import INFLIGHT_PREFIX, inflight_key, park
@@ -145,11 +146,10 @@ def _bare_inputs(connection_id: str, change: ChangeDetected, prefs: ConnectionPr
 
 def merge_link(existing: Link | None, write: LinkWrite) -> Link:
     link = existing or Link(object_type=write.object_type)
-    link = replace(
-        link,
-        billcom_id=write.billcom_id or link.billcom_id,
-        ledger_id=write.ledger_id or link.ledger_id,
-    )
+    for side, object_id in ((Side.BILLCOM, write.billcom_id), (Side.LEDGER, write.ledger_id)):
+        if object_id and object_id != link.id_on(side):
+            # another object on that side now (a merge re-points the link): not our write's time
+            link = link.with_id(side, object_id).with_written_at(side, None)
     for base in write.baselines:
         if base.side is Side.BILLCOM:
             link = replace(link, billcom_fingerprint=base.fingerprint, billcom_view=base.view)
@@ -264,7 +264,7 @@ def _linked(
             view = synced_view(parse_canonical(link.object_type, out.written))
         except ValueError:
             view = out.written
-    updated = link.with_id(target_side, out.target_ref.id)
+    updated = link.with_id(target_side, out.target_ref.id).with_written_at(target_side, written_at(out.written))
     if link.id_on(source_side) is None and source_side is not target_side:
         updated = updated.with_id(source_side, source_id)
     updated = updated.with_baseline(target_side, out.fingerprint, view)

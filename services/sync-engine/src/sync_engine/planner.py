@@ -22,7 +22,8 @@ from sync_engine.adapters.connectors import Sides
 from sync_engine.adapters.store import EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.directions import MATCHABLE
-from sync_engine.domain.model import Inputs, Match, Plan, RefKey, Resolution, make_ref
+from sync_engine.domain.echo import awaits_inflight_creates, echo_skip, is_own_write_echo, wait_for_creates
+from sync_engine.domain.model import Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
 from sync_engine.domain.override import with_values
 from sync_engine.domain.transfers import payment_type, run_payment_ids
 from sync_engine.domain.translate import references
@@ -62,10 +63,14 @@ class Planner:
         """``override``: the values this side lost in a conflict the bookkeeper overrode."""
         side, otype, oid = change.side, change.object_type, change.object_id
         deps = Plan()
+        link = await self.store.get_link(self.connection_id, otype, side, oid)
+        if depth == 0 and not override:
+            early = await self._before_reading(change, link)
+            if early is not None:
+                return early
         source = await self.read(side, otype, oid)
         if source is not None and override:
             source = with_values(source, override)
-        link = await self.store.get_link(self.connection_id, otype, side, oid)
         other_id = link.id_on(side.other) if link else None
         counterpart = None
         if other_id and not (link and link.pending_command_id):
@@ -103,6 +108,18 @@ class Planner:
             override=bool(override) and source is not None,
         )
         return _dependencies_only(deps).then(decide(inputs))
+
+    async def _before_reading(self, change: ChangeDetected, link: Link | None) -> Plan | None:
+        """Decisions that need no vendor read: the echo of our own write (by its last-updated
+        time), and a ledger object unknown to us while our creates of its type are in flight
+        (probably one of their echoes: it waits, unread, for their outcomes)."""
+        if is_own_write_echo(change, link):
+            return echo_skip()
+        if awaits_inflight_creates(change, link) and await self.store.has_pending(
+            self.connection_id, change.object_type
+        ):
+            return wait_for_creates(change)
+        return None
 
     async def _money_context(
         self,

@@ -25,6 +25,9 @@ links = Table(
     Column("ledger_view", JSONB),
     Column("last_command_id", String(64)),
     Column("pending_command_id", String(64)),
+    # the vendor's last-updated time of the object as we last wrote it (echo without a read)
+    Column("billcom_written_at", DateTime(timezone=True)),
+    Column("ledger_written_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("connection_id", "object_type", "billcom_id", name="uq_links_billcom"),
     UniqueConstraint("connection_id", "object_type", "ledger_id", name="uq_links_ledger"),

@@ -61,6 +61,8 @@ def _link(row: Any) -> Link:
         ledger_view=row.ledger_view,
         last_command_id=row.last_command_id,
         pending_command_id=row.pending_command_id,
+        billcom_written_at=row.billcom_written_at,
+        ledger_written_at=row.ledger_written_at,
     )
 
 

@@ -3,7 +3,8 @@ commands, sync-log outcomes, link writes and parking out. No IO here.
 
 Rules, in order (ARCHITECTURE.md §5 "Decide"): readiness → direction → approval filter →
 in-flight write → echo → removal (deactivate / void / merge) → money movement → upsert with
-conflict resolution."""
+conflict resolution. The planner recognises most echoes earlier, without reading the object, by
+the last-updated time of our write (``domain/echo.py``); the fingerprint echo here is the rest."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCre
 from ledgerbridge_common.events import Decision, Side
 from sync_engine.domain import transfers
 from sync_engine.domain.directions import APPROVAL_FILTERED, NAME_LISTS, blocked_direction
+from sync_engine.domain.echo import ECHO_REASON, INFLIGHT_REASON
 from sync_engine.domain.model import Inputs, LinkWrite, Plan
 from sync_engine.domain.override import conflict_override
 from sync_engine.domain.plans import baseline, command, inflight_key, park, skip, source_fingerprint
@@ -28,7 +30,7 @@ def decide(inp: Inputs) -> Plan:
         return park(inp, "prefs", f"Connection not ready, nothing posted: {missing}", rule="not_ready")
     linked = link is not None and link.id_on(side.other) is not None
     if _is_echo(inp):
-        return skip(inp, "echo", "echo of our own write (or no synced field changed)", log=False)
+        return skip(inp, "echo", ECHO_REASON, log=False)
     blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked)
     if blocked:
         return skip(inp, "direction", blocked)
@@ -51,9 +53,7 @@ def decide(inp: Inputs) -> Plan:
             rule="in_flight",
         )
     if link is None and side is Side.LEDGER and inp.inflight_creates:
-        return park(
-            inp, inflight_key(otype, inp.change.object_id), "waiting for pending creates to report back", "in_flight"
-        )
+        return park(inp, inflight_key(otype, inp.change.object_id), INFLIGHT_REASON, "in_flight")
     if _removed(inp):
         return _removal(inp)
     if otype.value == T_FT:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,9 +40,21 @@ class Link:
     ledger_view: dict[str, Any] | None = None
     last_command_id: str | None = None
     pending_command_id: str | None = None
+    billcom_written_at: dt.datetime | None = None
+    ledger_written_at: dt.datetime | None = None
+    """The vendor's last-updated time of the object as we last wrote it on that side: its
+    webhook or CDC echo carries that same time (recognised without reading the object)."""
 
     def id_on(self, side: Side) -> str | None:
         return self.billcom_id if side is Side.BILLCOM else self.ledger_id
+
+    def written_at_on(self, side: Side) -> dt.datetime | None:
+        return self.billcom_written_at if side is Side.BILLCOM else self.ledger_written_at
+
+    def with_written_at(self, side: Side, when: dt.datetime | None) -> Link:
+        if side is Side.BILLCOM:
+            return replace(self, billcom_written_at=when)
+        return replace(self, ledger_written_at=when)
 
     def fingerprint_on(self, side: Side) -> str | None:
         return self.billcom_fingerprint if side is Side.BILLCOM else self.ledger_fingerprint
