@@ -4,6 +4,7 @@ latest.md (a ready-to-paste table with the date and the machine).
 
     python -m bench.run_all                 # defaults keep it around 15 minutes
     python -m bench.run_all --backlog 5000  # the 5,000-bill backlog of the spec
+    python -m bench.run_all --only backlog --backlog 5000  # one benchmark (not written to latest)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bench.report import render_markdown, render_table
 from bench.system import SERVICES, BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
+JOBS = ("ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm")
 
 
 def machine() -> dict[str, Any]:
@@ -74,24 +76,29 @@ async def main(args: argparse.Namespace) -> int:
     started = dt.datetime.now(dt.UTC)
     peaks: dict[str, float] = {}
     runs: dict[str, Any] = {}
-    runs["ingest"] = await _one("ingest", lambda s: ingest.run(s, count=args.deliveries), peaks)
-    runs["e2e"] = await _one("e2e", lambda s: e2e.run(s, rate=args.rate, seconds=args.seconds, drain=args.drain), peaks)
-    runs["e2e_sustained"] = await _one(
-        "e2e (sustainable rate)",
-        lambda s: e2e.run(s, rate=args.sustained_rate, seconds=args.sustained_seconds, drain=60),
-        peaks,
-    )
-    runs["throughput"] = await _one(
-        "throughput (limits off)", lambda s: backlog.run(s, realms=1, bills=args.throughput_bills, limits=False), peaks
-    )
-    runs["backlog"] = await _one(
-        "backlog (limits on, 1 realm)", lambda s: backlog.run(s, realms=1, bills=args.backlog, limits=True), peaks
-    )
-    runs["multi_realm"] = await _one(
-        f"backlog (limits on, {args.realms} realms)",
-        lambda s: backlog.run(s, realms=args.realms, bills=args.realm_bills, limits=True),
-        peaks,
-    )
+    jobs: dict[str, tuple[str, Job]] = {
+        "ingest": ("ingest", lambda s: ingest.run(s, count=args.deliveries)),
+        "e2e": ("e2e", lambda s: e2e.run(s, rate=args.rate, seconds=args.seconds, drain=args.drain)),
+        "e2e_sustained": (
+            "e2e (sustainable rate)",
+            lambda s: e2e.run(s, rate=args.sustained_rate, seconds=args.sustained_seconds, drain=60),
+        ),
+        "throughput": (
+            "throughput (limits off)",
+            lambda s: backlog.run(s, realms=1, bills=args.throughput_bills, limits=False),
+        ),
+        "backlog": (
+            "backlog (limits on, 1 realm)",
+            lambda s: backlog.run(s, realms=1, bills=args.backlog, limits=True),
+        ),
+        "multi_realm": (
+            f"backlog (limits on, {args.realms} realms)",
+            lambda s: backlog.run(s, realms=args.realms, bills=args.realm_bills, limits=True),
+        ),
+    }
+    for key, (title, job) in jobs.items():
+        if not args.only or key in args.only:
+            runs[key] = await _one(title, job, peaks)
     report = {
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
@@ -102,12 +109,16 @@ async def main(args: argparse.Namespace) -> int:
     }
     RESULTS.mkdir(exist_ok=True)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    for path in (RESULTS / f"{stamp}.json", RESULTS / "latest.json"):
+    if args.only:  # a partial run never replaces the full table
+        paths = [RESULTS / f"{stamp}-only-{'-'.join(args.only)}.json"]
+    else:
+        paths = [RESULTS / f"{stamp}.json", RESULTS / "latest.json"]
+        (RESULTS / "latest.md").write_text(render_markdown(report))
+    for path in paths:
         path.write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "latest.md").write_text(render_markdown(report))
     print()
     print(render_table(report))
-    print(f"\nJSON: {RESULTS / 'latest.json'}; markdown: {RESULTS / 'latest.md'}")
+    print(f"\nJSON: {paths[-1]}" + ("" if args.only else f"; markdown: {RESULTS / 'latest.md'}"))
     return 0
 
 
@@ -123,6 +134,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backlog", type=int, default=2000, help="bills for one realm, limits on (spec: 5000)")
     parser.add_argument("--realms", type=int, default=2, help="realms of the multi-realm backlog")
     parser.add_argument("--realm-bills", type=int, default=1000, help="bills per realm of the multi-realm backlog")
+    parser.add_argument(
+        "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
+    )
     return parser.parse_args(argv)
 
 

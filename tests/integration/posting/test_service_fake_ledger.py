@@ -72,6 +72,36 @@ async def test_backlog_goes_through_batches_without_a_dependency_in_the_same_bat
     assert await assert_balanced(sessions, connection_id) == 40
 
 
+async def test_a_backlog_larger_than_a_poll_goes_out_in_whole_batches(
+    kafka_settings, database_url, connection_id, sessions
+):
+    """Polls of 50 records: a short last chunk waits for the next poll instead of going out as a
+    small batch, so every batch but the very last holds 30 items; nothing is posted twice."""
+    ledger = FakeLedger()
+    vendor_ref = b.ref("vendor")
+    cmds = [b.command("vendor", vendor_ref, b.vendor(random_ref("Vendor")), connection_id=connection_id)]
+    cmds += [
+        b.command(
+            "bill",
+            b.ref("bill"),
+            b.bill(f"@ref:{vendor_ref}", number=f"B-{i}"),
+            depends_on=[vendor_ref],
+            connection_id=connection_id,
+        )
+        for i in range(130)
+    ]
+    await produce(kafka_settings, connection_id, cmds)
+    app = app_for(settings_for(kafka_settings, database_url, max_poll_records=50), connectors=FakeConnectors(ledger))
+    async with Outcomes(kafka_settings) as outcomes, running(app):
+        await outcomes.until(lambda seen: len({o.command_id for o in seen if o.status == "posted"}) == len(cmds))
+    bill_batches = [len(batch) for batch in ledger.batches if batch[0].obj.object_type is ObjectType.BILL]
+    assert sum(bill_batches) == 130
+    assert all(size == 30 for size in bill_batches[:-1]), bill_batches
+    assert len(ledger.of_type(ObjectType.BILL)) == 130
+    assert all(len(outcomes.by_command(c.command_id)) == 1 for c in cmds)
+    assert await assert_balanced(sessions, connection_id) == 130
+
+
 async def test_replay_parking_release_and_retries(kafka_settings, database_url, connection_id, sessions):
     ledger = FakeLedger()
     ledger.inject("create", RateLimitedError("throttled", retry_after=0.2), RetryableError("503"))

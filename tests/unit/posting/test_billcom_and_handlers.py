@@ -54,8 +54,11 @@ def test_batch_scan_keeps_the_first_ledger_upsert_per_source_ref_per_connection(
         ("c2", b.command("vendor", vendor_ref, b.vendor("Acme"), connection_id="c2")),
         ("c2", b.command("vendor", b.ref("vendor"), b.vendor("Zed"), connection_id="c2", target_id="77")),
     ]
-    records = [SimpleNamespace(value=Envelope.wrap(cmd, connection_id=conn).to_bytes()) for conn, cmd in cmds]
-    records.append(SimpleNamespace(value=b"not json"))
+    records = [
+        SimpleNamespace(value=Envelope.wrap(cmd, connection_id=conn).to_bytes(), offset=n)
+        for n, (conn, cmd) in enumerate(cmds)
+    ]
+    records.append(SimpleNamespace(value=b"not json", offset=len(cmds)))
     groups = _commands(records)
-    assert [c.command_id for c in groups["c1"]] == [cmds[0][1].command_id]
-    assert [c.command_id for c in groups["c2"]] == [cmds[3][1].command_id]
+    assert [(offset, c.command_id) for offset, c in groups["c1"]] == [(0, cmds[0][1].command_id)]
+    assert [(offset, c.command_id) for offset, c in groups["c2"]] == [(3, cmds[3][1].command_id)]

@@ -9,6 +9,10 @@ per-record handler then finds the command journaled as posted and re-emits that 
 write, so a crash anywhere in between is replay safe. Items the batch refused (or everything, if the
 call failed) simply take the per-record path, which looks the object up by tag before creating.
 
+While more records wait in the partition than the poll brought, a last chunk short of ``size`` is
+left for the next poll (the runner seeks back to it), so a backlog goes out in whole batches: the
+batch-call limit (40/min), not the poll size, sets the pace.
+
 Eligible: ledger upsert/transfer/journal commands whose source ref has never been journaled nor
 posted, the first record for that source ref in the poll, and whose placeholders and
 ``depends_on`` are either already posted or other eligible items. Chunks hold at most ``size``
@@ -21,7 +25,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 
 from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
 from ledgerbridge_common.connectors.ports import BatchItem
@@ -43,10 +47,11 @@ def _needs(cmd: PostingRequested) -> frozenset[str]:
     return frozenset(find_placeholders(cmd.desired)) | frozenset(cmd.depends_on)
 
 
-def _commands(records: Sequence[ConsumerRecord[Any, Any]]) -> dict[str, list[PostingRequested]]:
-    """Per connection, the records that could go through a batch (first record per source ref)."""
+def _commands(records: Sequence[ConsumerRecord[Any, Any]]) -> dict[str, list[tuple[int, PostingRequested]]]:
+    """Per connection, the records (offset, command) that could go through a batch (first record
+    per source ref)."""
     seen: dict[str, set[str]] = {}
-    groups: dict[str, list[PostingRequested]] = {}
+    groups: dict[str, list[tuple[int, PostingRequested]]] = {}
     for record in records:
         try:
             envelope = Envelope.from_bytes(record.value)
@@ -66,7 +71,7 @@ def _commands(records: Sequence[ConsumerRecord[Any, Any]]) -> dict[str, list[Pos
             and cmd.desired is not None
             and cmd.target_id is None
         ):
-            groups.setdefault(envelope.connection_id, []).append(cmd)
+            groups.setdefault(envelope.connection_id, []).append((record.offset, cmd))
     return groups
 
 
@@ -77,12 +82,20 @@ class BatchPoster:
         self.size = min(size, 30)
         self.batches = 0
 
-    async def prepare(self, records: Sequence[ConsumerRecord[Any, Any]]) -> int:
-        posted = 0
-        for connection_id, cmds in _commands(records).items():
-            if len(cmds) > self.threshold:
-                posted += await self._post_connection(connection_id, cmds)
-        return posted
+    async def prepare(self, records: Sequence[ConsumerRecord[Any, Any]], *, more_waiting: bool = False) -> int | None:
+        """Post the batchable commands of one partition's records. With ``more_waiting`` (the
+        partition holds more records than this poll brought), a last chunk short of ``size`` is
+        not posted: the offset of its first record is returned, and the caller leaves that record
+        and those after it for the next poll, where they fill a whole batch with what follows."""
+        defer_from: int | None = None
+        for connection_id, group in _commands(records).items():
+            if len(group) <= self.threshold:
+                continue
+            offsets = {cmd.command_id: offset for offset, cmd in group}
+            deferred = await self._post_connection(connection_id, [cmd for _, cmd in group], more_waiting)
+            for command_id in deferred:
+                defer_from = min(offsets[command_id], defer_from if defer_from is not None else offsets[command_id])
+        return defer_from
 
     async def _eligible(self, connection_id: str, cmds: list[PostingRequested]) -> list[PostingRequested]:
         refs = [c.source_ref for c in cmds]
@@ -99,20 +112,24 @@ class BatchPoster:
             and not (isinstance(obj := c.desired_object(), JournalEntry) and not obj.balanced)
         ]
 
-    async def _post_connection(self, connection_id: str, cmds: list[PostingRequested]) -> int:
+    async def _post_connection(self, connection_id: str, cmds: list[PostingRequested], more_waiting: bool) -> list[str]:
+        """Post the eligible commands chunk by chunk; the command ids of a deferred last chunk."""
         eligible = await self._eligible(connection_id, cmds)
         if len(eligible) <= self.threshold:
-            return 0
+            return []
         by_ref = {c.source_ref: c for c in eligible}
         chunks = plan_chunks([Candidate(c.command_id, c.source_ref, _needs(c)) for c in eligible], size=self.size)
-        posted = 0
+        deferred: list[str] = []
+        if more_waiting and chunks and len(chunks[-1]) < self.size:
+            deferred = [c.key for c in chunks.pop()]  # the last level: nothing here depends on it
         try:
             ledger = await self.deps.connectors.ledger(connection_id)
             for chunk in chunks:
-                posted += await self._post_chunk(connection_id, ledger, [by_ref[c.source_ref] for c in chunk])
+                await self._post_chunk(connection_id, ledger, [by_ref[c.source_ref] for c in chunk])
         except Exception:  # the per-record path takes over, looking objects up by tag first
             log.warning("batch posting stopped; the per-record path takes over", exc_info=True)
-        return posted
+            return []
+        return deferred
 
     async def _post_chunk(self, connection_id: str, ledger: Any, chunk: list[PostingRequested]) -> int:
         async with self.deps.sessions() as session:
@@ -159,9 +176,20 @@ class BatchingConsumerRunner(ConsumerRunner):
         self.batcher = batcher
 
     async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
-        if self.batcher is not None and not self._stopping.is_set():
-            try:
-                await self.batcher.prepare(records)
-            except Exception:
-                log.exception("batch pre-pass failed; handling records one by one")
-        return await super()._handle_partition(records)
+        if self.batcher is None or self._stopping.is_set() or not records:
+            return await super()._handle_partition(records)
+        partition = TopicPartition(records[0].topic, records[0].partition)
+        highwater = self.consumer.highwater(partition)
+        more_waiting = highwater is not None and highwater > records[-1].offset + 1
+        try:
+            defer_from = await self.batcher.prepare(records, more_waiting=more_waiting)
+        except Exception:
+            log.exception("batch pre-pass failed; handling records one by one")
+            defer_from = None
+        if defer_from is None:
+            return await super()._handle_partition(records)
+        kept = [r for r in records if r.offset < defer_from]
+        last = await super()._handle_partition(kept) if kept else None
+        if not kept or last == kept[-1].offset + 1:
+            self.consumer.seek(partition, defer_from)  # the short chunk waits for the next poll
+        return last
