@@ -25,7 +25,9 @@ def rows(report: dict[str, Any]) -> list[Row]:
     runs = report["runs"]
     out: list[Row] = []
     ing = runs.get("ingest", {})
-    if "error" in ing:
+    if not ing:
+        pass
+    elif "error" in ing:
         out.append(("Ingest", f"error: {ing['error']}", "", "missed"))
     else:
         i, b = ing["ingest"], ing["bare_fastapi"]

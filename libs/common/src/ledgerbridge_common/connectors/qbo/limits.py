@@ -48,16 +48,25 @@ class QboLimits:
     burst_fraction: float = 0.04
     """Requests that may go at once after a quiet spell, as a share of ``per_minute``."""
     batch_headroom: float = 0.95
-    """Share of ``batch_per_minute`` used in steady state (38 of 40: at most 38 in any window)."""
+    """Share of ``batch_per_minute`` used in steady state (38 of 40)."""
+    batch_burst: int = 2
+    """Batch calls that may go back to back, so a pause of the caller (between two polls) is made
+    up: any window holds at most 39 batch calls, one under QBO's 40, for clock jitter."""
     cooldown_seconds: float = 60.0
 
     def lanes(self) -> tuple[Lane, Lane]:
-        """(request lane, batch lane). In any window fewer than ``per_minute * headroom + burst``
-        requests and at most ``batch_per_minute * batch_headroom`` batch calls go out."""
-        burst = max(1, int(self.per_minute * self.burst_fraction))
-        request = self.window_seconds / (self.per_minute * self.headroom)
-        batch = self.window_seconds / (self.batch_per_minute * self.batch_headroom)
-        return Lane(request, (burst - 1) * request), Lane(batch, 0.0)
+        """(request lane, batch lane). Any window holds fewer than ``per_minute * headroom + burst``
+        requests and fewer than ``batch_per_minute * batch_headroom + batch_burst`` batch calls."""
+        request = _lane(self.per_minute, self.window_seconds, self.headroom, int(self.per_minute * self.burst_fraction))
+        batch = _lane(self.batch_per_minute, self.window_seconds, self.batch_headroom, self.batch_burst)
+        return request, batch
+
+
+def _lane(limit: int, window: float, headroom: float, burst: int) -> Lane:
+    """The burst is cut to what the headroom leaves (``limit * headroom + burst <= limit``)."""
+    burst = max(1, min(burst, int(limit * (1 - headroom) + 1e-9)))
+    interval = window / (limit * headroom)
+    return Lane(interval, (burst - 1) * interval)
 
 
 def schedule(now: float, resume_at: float, lanes: list[tuple[float, Lane]]) -> tuple[float, list[float]]:
