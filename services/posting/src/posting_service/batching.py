@@ -4,7 +4,7 @@ connection, post them through ``LedgerConnector.batch()`` before the records are
 Design: ``BatchingConsumerRunner`` subclasses the shared ``ConsumerRunner`` and only adds a
 pre-pass over each partition's fetched records (the per-record API, inbox, outcome publishing and
 offset commits are unchanged). The pre-pass writes, for each item the batch posted, the ref, the
-double-entry lines and the journal row with its outcome, in one transaction per item. The regular
+double-entry lines and the journal row with its outcome, in one transaction per chunk. The regular
 per-record handler then finds the command journaled as posted and re-emits that outcome without a
 write, so a crash anywhere in between is replay safe. Items the batch refused (or everything, if the
 call failed) simply take the per-record path, which looks the object up by tag before creating.
@@ -144,28 +144,25 @@ class BatchPoster:
                 items[f"b{len(items)}"] = (cmd, parse_canonical(cmd.object_type, desired))
         if not items:
             return 0
-        attempts = {
-            key: await repo.mark_attempt(self.deps.sessions, cmd, connection_id, request_id_for(cmd.command_id))
-            for key, (cmd, _) in items.items()
-        }
+        marked = await repo.mark_attempts(
+            self.deps.sessions, [(cmd, request_id_for(cmd.command_id)) for cmd, _ in items.values()], connection_id
+        )
         batch = [BatchItem(item_id=key, obj=obj, tag=tag_for(cmd.source_ref)) for key, (cmd, obj) in items.items()]
         request_id = deterministic_id("batch", *(cmd.command_id for cmd, _ in items.values()))
         self.batches += 1
         results = await ledger.batch(batch, request_id=request_id)
-        posted = 0
+        done = []
         for result in results:
             if result.item_id not in items or result.obj is None or result.error is not None:
                 BATCH_ITEMS.labels("refused").inc()
                 log.info("batch item %s not posted: %s", result.item_id, result.error)
                 continue
-            cmd, _ = items[result.item_id]
-            async with self.deps.sessions() as session, session.begin():
-                await record_posted(
-                    session, cmd, connection_id, WriteResult(result.obj, wrote=True), attempts[result.item_id]
-                )
-            BATCH_ITEMS.labels("posted").inc()
-            posted += 1
-        return posted
+            done.append((items[result.item_id][0], result.obj))
+        async with self.deps.sessions() as session, session.begin():  # one transaction for the chunk
+            for cmd, obj in done:
+                await record_posted(session, cmd, connection_id, WriteResult(obj, wrote=True), marked[cmd.command_id])
+        BATCH_ITEMS.labels("posted").inc(len(done))
+        return len(done)
 
 
 class BatchingConsumerRunner(ConsumerRunner):

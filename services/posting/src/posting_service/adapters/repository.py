@@ -76,6 +76,24 @@ async def mark_attempt(
         return int((await session.execute(upsert)).scalar_one())
 
 
+async def mark_attempts(
+    sessions: async_sessionmaker[AsyncSession], cmds: list[tuple[PostingRequested, str]], connection_id: str
+) -> dict[str, int]:
+    """``mark_attempt`` for the items of one batch call (command, request id), in one statement;
+    attempts by command id."""
+    rows = [
+        {**_command_values(cmd, connection_id), "status": "in_flight", "request_id": request_id, "attempts": 1}
+        for cmd, request_id in cmds
+    ]
+    async with sessions() as session, session.begin():
+        stmt = insert(commands).values(rows)
+        upsert = stmt.on_conflict_do_update(
+            index_elements=[commands.c.command_id],
+            set_={"attempts": commands.c.attempts + 1, "status": "in_flight", "updated_at": _now()},
+        ).returning(commands.c.command_id, commands.c.attempts)
+        return {str(row.command_id): int(row.attempts) for row in await session.execute(upsert)}
+
+
 async def save_command(
     session: AsyncSession,
     cmd: PostingRequested,
