@@ -17,6 +17,7 @@ from ledgerbridge_common.connectors.qbo import (
     QboOAuthClient,
     QboTokenProvider,
     QboTokens,
+    RealmBudgets,
 )
 from qbo_sandbox.app import create_app
 from qbo_sandbox.settings import SandboxSettings
@@ -77,7 +78,14 @@ class Harness:
         self.http = http
         self.store = store
 
-    def connector(self, *, limits: QboLimits | None = None, timeout: float = 5.0, max_retries: int = 2) -> QboConnector:
+    def connector(
+        self,
+        *,
+        limits: QboLimits | None = None,
+        timeout: float = 5.0,
+        max_retries: int = 2,
+        budgets: RealmBudgets | None = None,
+    ) -> QboConnector:
         oauth = QboOAuthClient.for_base_url(
             self.http, self.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI
         )
@@ -87,7 +95,7 @@ class Harness:
             QboTokenProvider(self.store, oauth),
             base_url=self.url,
             limits=limits,
-            budgets=MemoryRealmBudgets(),
+            budgets=budgets or MemoryRealmBudgets(),
             timeout=timeout,
             max_retries=max_retries,
         )
