@@ -3,8 +3,12 @@ batching of a backlog, replays, parking and release, retries of 429s."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import func, select
 
 from ledgerbridge_common.canonical.models import ObjectType
@@ -100,6 +104,68 @@ async def test_a_backlog_larger_than_a_poll_goes_out_in_whole_batches(
     assert len(ledger.of_type(ObjectType.BILL)) == 130
     assert all(len(outcomes.by_command(c.command_id)) == 1 for c in cmds)
     assert await assert_balanced(sessions, connection_id) == 130
+
+
+class SlowBatchLedger(FakeLedger):
+    """Batch calls take a while (as when waiting for the realm's batch budget); records when."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spans: list[tuple[float, float]] = []
+
+    async def batch(self, items, *, request_id):  # type: ignore[no-untyped-def]
+        began = time.monotonic()
+        await asyncio.sleep(0.3)
+        try:
+            return await super().batch(items, request_id=request_id)
+        finally:
+            self.spans.append((began, time.monotonic()))
+
+
+class PerConnection(FakeConnectors):
+    def __init__(self, ledgers: dict[str, FakeLedger]) -> None:
+        super().__init__()
+        self.ledgers = ledgers
+
+    async def ledger(self, connection_id: str) -> FakeLedger:
+        return self.ledgers[connection_id]
+
+
+def _same_partition_ids(partitions: int = 3) -> tuple[str, str]:
+    partitioner = DefaultPartitioner()
+    first = random_ref("conn")
+    target = partitioner(first.encode(), list(range(partitions)), list(range(partitions)))
+    while True:
+        other = random_ref("conn")
+        if partitioner(other.encode(), list(range(partitions)), list(range(partitions))) == target:
+            return first, other
+
+
+async def test_two_realms_in_one_partition_batch_side_by_side(kafka_settings, database_url, sessions):
+    """Each realm has its own QBO budget, so one realm's batch calls never wait for another's."""
+    conns = _same_partition_ids()
+    ledgers = {conn: SlowBatchLedger() for conn in conns}
+    for conn in conns:
+        vendor_ref = b.ref("vendor")
+        cmds = [b.command("vendor", vendor_ref, b.vendor(random_ref("Vendor")), connection_id=conn)]
+        cmds += [
+            b.command(
+                "bill",
+                b.ref("bill"),
+                b.bill(f"@ref:{vendor_ref}", number=f"B-{i}"),
+                depends_on=[vendor_ref],
+                connection_id=conn,
+            )
+            for i in range(60)
+        ]
+        await produce(kafka_settings, conn, cmds)
+    app = app_for(settings_for(kafka_settings, database_url), connectors=PerConnection(ledgers))  # type: ignore[arg-type]
+    async with Outcomes(kafka_settings) as outcomes, running(app):
+        await outcomes.until(lambda seen: len({o.command_id for o in seen if o.status == "posted"}) == 122)
+    first, second = (ledgers[c].spans for c in conns)
+    assert first and second
+    assert any(a0 < b1 and b0 < a1 for a0, a1 in first for b0, b1 in second), "the realms' batches never overlapped"
+    assert all(len(ledgers[c].of_type(ObjectType.BILL)) == 60 for c in conns)
 
 
 async def test_replay_parking_release_and_retries(kafka_settings, database_url, connection_id, sessions):

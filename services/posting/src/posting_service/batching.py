@@ -21,6 +21,7 @@ items and never an item and one it depends on (those go to a later chunk, resolv
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -87,15 +88,13 @@ class BatchPoster:
         partition holds more records than this poll brought), a last chunk short of ``size`` is
         not posted: the offset of its first record is returned, and the caller leaves that record
         and those after it for the next poll, where they fill a whole batch with what follows."""
-        defer_from: int | None = None
-        for connection_id, group in _commands(records).items():
-            if len(group) <= self.threshold:
-                continue
-            offsets = {cmd.command_id: offset for offset, cmd in group}
-            deferred = await self._post_connection(connection_id, [cmd for _, cmd in group], more_waiting)
-            for command_id in deferred:
-                defer_from = min(offsets[command_id], defer_from if defer_from is not None else offsets[command_id])
-        return defer_from
+        groups = {conn: group for conn, group in _commands(records).items() if len(group) > self.threshold}
+        offsets = {cmd.command_id: offset for group in groups.values() for offset, cmd in group}
+        # connections sharing a partition go in parallel: each has its own QBO budget
+        deferred = await asyncio.gather(
+            *(self._post_connection(conn, [cmd for _, cmd in group], more_waiting) for conn, group in groups.items())
+        )
+        return min((offsets[command_id] for ids in deferred for command_id in ids), default=None)
 
     async def _eligible(self, connection_id: str, cmds: list[PostingRequested]) -> list[PostingRequested]:
         refs = [c.source_ref for c in cmds]
