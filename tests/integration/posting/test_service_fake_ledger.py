@@ -113,7 +113,7 @@ class SlowBatchLedger(FakeLedger):
         super().__init__()
         self.spans: list[tuple[float, float]] = []
 
-    async def batch(self, items, *, request_id):  # type: ignore[no-untyped-def]
+    async def batch(self, items, *, request_id):
         began = time.monotonic()
         await asyncio.sleep(0.3)
         try:
