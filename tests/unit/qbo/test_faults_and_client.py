@@ -127,3 +127,32 @@ async def test_writes_carry_requestid_and_long_ids_are_refused() -> None:
         "Active": True,
         "Vendor1099": False,
     }
+
+
+async def test_answers_are_counted_for_operators() -> None:
+    from ledgerbridge_common.connectors.qbo import StaticTokenSource
+    from ledgerbridge_common.errors import RateLimitedError
+    from ledgerbridge_common.metrics import VENDOR_BUDGET_WAIT_SECONDS, VENDOR_REQUESTS
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/preferences"):
+            return httpx.Response(200, json={"Preferences": {}})
+        if request.url.path.endswith("/vendor/1"):
+            return httpx.Response(200, json={"Vendor": {"Id": "1", "SyncToken": "0", "DisplayName": "V"}})
+        return httpx.Response(429, json={"fault": {"error": [{"code": "003001", "message": "ThrottleExceeded"}]}})
+
+    def counted(result: str) -> float:
+        return VENDOR_REQUESTS.labels("qbo", "request", result)._value.get()
+
+    def waits() -> float:
+        return sum(s.value for s in VENDOR_BUDGET_WAIT_SECONDS.collect()[0].samples if s.name.endswith("_count"))
+
+    ok, throttled, waited = counted("ok"), counted("throttled"), waits()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        qbo = QboConnector(
+            http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryRealmBudgets(), max_retries=0
+        )
+        await qbo.read(ObjectType.VENDOR, "1")
+        with pytest.raises(RateLimitedError):
+            await qbo.read(ObjectType.VENDOR, "2")
+    assert counted("ok") == ok + 2 and counted("throttled") == throttled + 1 and waits() == waited + 3  # + Preferences

@@ -36,6 +36,18 @@ CONSUMER_LAG_SECONDS = Gauge(
     ["group", "topic", "partition"],
 )
 
+VENDOR_REQUESTS = Counter(
+    "ledgerbridge_vendor_requests_total",
+    "Requests sent to a vendor API, by answer (ok, throttled = 429, error = anything else)",
+    ["vendor", "kind", "result"],
+)
+VENDOR_BUDGET_WAIT_SECONDS = Histogram(
+    "ledgerbridge_vendor_budget_wait_seconds",
+    "Time a request waited for its realm's shared budget (rate and concurrency) before it was sent",
+    ["vendor", "kind"],
+    buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
 
 def render_latest() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST

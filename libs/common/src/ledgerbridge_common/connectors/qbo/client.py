@@ -4,6 +4,7 @@ after a 401, bounded retries of 5xx / network errors, and typed errors for every
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from ledgerbridge_common.errors import (
     RetryableError,
     StaleObjectError,
 )
+from ledgerbridge_common.metrics import VENDOR_BUDGET_WAIT_SECONDS, VENDOR_REQUESTS
 
 PRODUCTION_BASE_URL = "https://quickbooks.api.intuit.com"
 SANDBOX_BASE_URL = "https://sandbox-quickbooks.api.intuit.com"
@@ -27,6 +29,11 @@ MINOR_VERSION = 75
 REQUEST_ID_MAX = 50
 BATCH_REQUEST_ID_MAX = 36
 PAGE_MAX = 1000
+
+
+def _count(kind: str, status: int) -> None:
+    result = "ok" if status < 400 else "throttled" if status == 429 else "error"
+    VENDOR_REQUESTS.labels(VENDOR, kind, result).inc()
 
 
 class QboClient:
@@ -67,6 +74,7 @@ class QboClient:
         write: bool = False,
     ) -> dict[str, Any]:
         is_batch = path == "batch"
+        kind = "batch" if is_batch else "request"
         query = {**(params or {}), "minorversion": str(self.minor_version)}
         if request_id is not None:
             limit = BATCH_REQUEST_ID_MAX if is_batch else REQUEST_ID_MAX
@@ -83,7 +91,9 @@ class QboClient:
             token = await self.tokens.access_token()
             headers["Authorization"] = f"Bearer {token}"
             error: ConnectorError
+            asked = time.monotonic()
             async with budget.slot(batch=is_batch):
+                VENDOR_BUDGET_WAIT_SECONDS.labels(VENDOR, kind).observe(time.monotonic() - asked)
                 try:
                     response = await self.http.request(
                         method,
@@ -108,6 +118,7 @@ class QboClient:
                         ) from exc
                     error = RetryableError(f"{method} {path}: {exc!r}", vendor=VENDOR)
                 else:
+                    _count(kind, response.status_code)
                     try:
                         return check(response)
                     except AuthExpiredError:
