@@ -5,15 +5,17 @@ from __future__ import annotations
 import uvicorn
 
 from ledgerbridge_common.logging import configure_logging
-from webhook_ingest.bootstrap import create_app
+from webhook_ingest.bootstrap import create_app, tune_gc
 from webhook_ingest.settings import Settings
 
 
 def main() -> None:
     settings = Settings()
     configure_logging(settings.service_name, settings.log_level)
+    app = create_app(settings)
+    tune_gc()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,

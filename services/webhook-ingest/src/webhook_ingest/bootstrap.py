@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.prefs_client import PrefsClient
 from webhook_ingest import MIGRATIONS_DIR
 from webhook_ingest.adapters.connectors import HttpConnectorFactory
-from webhook_ingest.adapters.deliveries import DeliveryStore, SqlAlchemyDeliveryStore
+from webhook_ingest.adapters.deliveries import BatchedDeliveryStore, DeliveryStore, SqlDeliveryStore
 from webhook_ingest.adapters.orm import processed_messages
 from webhook_ingest.adapters.publisher import ResilientPublisher
 from webhook_ingest.adapters.secrets import WebhookSecretCache
@@ -90,7 +91,7 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             ttl_seconds=settings.secrets_ttl_seconds,
             min_refresh_seconds=settings.secrets_min_refresh_seconds,
         ),
-        deliveries=SqlAlchemyDeliveryStore(sessions),
+        deliveries=BatchedDeliveryStore(SqlDeliveryStore(engine.execution_options(isolation_level="AUTOCOMMIT"))),
         publisher=ResilientPublisher(
             settings.webhook_kafka(),
             client_id="ingest-webhooks",
@@ -164,6 +165,20 @@ async def stop(container: Container) -> None:
         await client.aclose()
     await container.engine.dispose()
     await container.qbo_budgets.close()
+
+
+GC_THRESHOLDS = (7_000, 10, 10)
+"""With Python's default young-generation threshold (700) the cyclic GC took about a quarter of
+the service's CPU per delivery under load (each delivery allocates hundreds of tracked objects)."""
+
+
+def tune_gc() -> None:
+    """For a service process, once everything is imported and built: what exists now is kept for
+    the life of the process, so the collector stops re-scanning it (``gc.freeze``), and young
+    collections run ten times less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:

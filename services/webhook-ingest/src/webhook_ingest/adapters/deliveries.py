@@ -6,11 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from webhook_ingest.adapters.orm import deliveries
+from webhook_ingest.adapters.batching import Coalescer
 
 Key = tuple[str, str]
 """(connection_id, dedupe_key)"""
@@ -31,39 +30,66 @@ class DeliveryStore(Protocol):
     async def record(self, records: Sequence[DeliveryRecord]) -> None: ...
 
 
-class SqlAlchemyDeliveryStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+# Arrays keep the statement text constant whatever the batch size (one prepared statement).
+KNOWN_SQL = text(
+    "select d.connection_id, d.dedupe_key from ingest.deliveries d"
+    " join unnest(cast(:connection_ids as text[]), cast(:dedupe_keys as text[])) as k(connection_id, dedupe_key)"
+    " on d.connection_id = k.connection_id and d.dedupe_key = k.dedupe_key"
+)
+RECORD_SQL = text(
+    "insert into ingest.deliveries (connection_id, dedupe_key, vendor, event_id, status)"
+    " select * from unnest(cast(:connection_ids as text[]), cast(:dedupe_keys as text[]),"
+    " cast(:vendors as text[]), cast(:event_ids as text[]), cast(:statuses as text[]))"
+    " on conflict do nothing"
+)
+
+
+class SqlDeliveryStore:
+    """One statement per call on an autocommit engine (no BEGIN/COMMIT round trips)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
 
     async def known(self, keys: Iterable[Key]) -> set[Key]:
         wanted = list(set(keys))
         if not wanted:
             return set()
-        stmt = select(deliveries.c.connection_id, deliveries.c.dedupe_key).where(
-            tuple_(deliveries.c.connection_id, deliveries.c.dedupe_key).in_(wanted)
-        )
-        async with self._sessions() as session:
-            rows = (await session.execute(stmt)).all()
-        return {(row.connection_id, row.dedupe_key) for row in rows}
+        params = {"connection_ids": [k[0] for k in wanted], "dedupe_keys": [k[1] for k in wanted]}
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(KNOWN_SQL, params)).all()
+        return {(row[0], row[1]) for row in rows}
 
     async def record(self, records: Sequence[DeliveryRecord]) -> None:
         if not records:
             return
-        stmt = insert(deliveries).on_conflict_do_nothing()
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                stmt,
-                [
-                    {
-                        "connection_id": r.connection_id,
-                        "dedupe_key": r.dedupe_key,
-                        "vendor": r.vendor,
-                        "event_id": r.event_id,
-                        "status": r.status,
-                    }
-                    for r in records
-                ],
-            )
+        ordered = sorted(records, key=lambda r: (r.connection_id, r.dedupe_key))  # one lock order
+        params = {
+            "connection_ids": [r.connection_id for r in ordered],
+            "dedupe_keys": [r.dedupe_key for r in ordered],
+            "vendors": [r.vendor for r in ordered],
+            "event_ids": [r.event_id for r in ordered],
+            "statuses": [r.status for r in ordered],
+        }
+        async with self._engine.connect() as conn:
+            await conn.execute(RECORD_SQL, params)
+
+
+class BatchedDeliveryStore:
+    """Concurrent deliveries' look-ups go out as one statement, and so do their records."""
+
+    def __init__(self, inner: DeliveryStore, *, max_keys: int = 1000) -> None:
+        self._known: Coalescer[Key, set[Key]] = Coalescer(inner.known, max_items=max_keys)
+        self._record: Coalescer[DeliveryRecord, None] = Coalescer(inner.record, max_items=max_keys)
+
+    async def known(self, keys: Iterable[Key]) -> set[Key]:
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        return wanted & await self._known.submit(list(wanted))
+
+    async def record(self, records: Sequence[DeliveryRecord]) -> None:
+        if records:
+            await self._record.submit(records)
 
 
 class InMemoryDeliveryStore:
