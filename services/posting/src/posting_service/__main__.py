@@ -5,14 +5,16 @@ from __future__ import annotations
 import uvicorn
 
 from ledgerbridge_common.logging import configure_logging
-from posting_service.bootstrap import create_app
+from posting_service.bootstrap import create_app, tune_gc
 from posting_service.settings import Settings
 
 
 def main() -> None:
     settings = Settings()
     configure_logging(settings.service_name, settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None)
+    app = create_app(settings)
+    tune_gc()
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
 
 
 if __name__ == "__main__":

@@ -171,6 +171,14 @@ class BatchingConsumerRunner(ConsumerRunner):
         super().__init__(*args, **kwargs)
         self.batcher = batcher
 
+    def group_breaks(self, envelope: Envelope, group: list[Envelope]) -> bool:
+        """A command already in the group starts a new transaction: its journal row is locked by
+        the group's uncommitted write, and a retry journals its attempt from another connection."""
+        command_id = envelope.payload.get("command_id")
+        return super().group_breaks(envelope, group) or (
+            command_id is not None and any(e.payload.get("command_id") == command_id for e in group)
+        )
+
     async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
         if self.batcher is None or self._stopping.is_set() or not records:
             return await super()._handle_partition(records)

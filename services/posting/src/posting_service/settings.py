@@ -11,6 +11,8 @@ class Settings(ConnectedServiceSettings):
 
     qbo_per_minute: int = 500
     qbo_concurrent: int = 10
+    qbo_batch_per_minute: int = 40
+    """A QBO realm's batch calls per minute (30 objects each)."""
     qbo_cooldown_seconds: float = 60.0
     """After a 429 the realm's limiter pauses this long (at most; QBO asks for 60 s)."""
 
@@ -22,6 +24,9 @@ class Settings(ConnectedServiceSettings):
     retry_budget_seconds: float = 300.0
     """How long a command hit by 429/5xx is retried (partition held) before it goes to the DLQ."""
     max_poll_records: int = 200
+    group_records: int = 50
+    """Records of one connection that a poll brought together are handled in one transaction
+    (one commit, one wait for Kafka's acks), this many at most; 1 = one transaction per record."""
 
     batch_threshold: int = 5
     """Use the QBO batch endpoint when one poll holds more than this many independent creates

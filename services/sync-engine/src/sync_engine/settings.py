@@ -14,5 +14,8 @@ class Settings(ConnectedServiceSettings):
     consumer_group: str = "ledgerbridge-sync-engine"
     consumer_name: str = "sync-engine"
     retry_budget_seconds: float = 120.0
+    group_records: int = 50
+    """Records of one connection that a poll brought together are handled in one transaction
+    (one commit, one wait for Kafka's acks), this many at most; 1 = one transaction per record."""
     run_migrations: bool = True
     run_consumer: bool = True

@@ -1,6 +1,12 @@
 """The consumer runner: handle each record in a DB transaction that records its id, publish what
 the handler emitted, commit the transaction, then commit the offset.
 
+With ``group_records`` > 1, consecutive records of one partition and one connection that a poll
+brought together share one transaction (each in its own savepoint, in order): one commit and one
+wait for Kafka's acknowledgements instead of one per record. A record whose handler raises is
+rolled back to its savepoint; the ones before it are published and committed, and it takes the
+one-at-a-time path (retries, dead-letter topic) from there.
+
 Per partition, records are handled one at a time, in order; partitions run concurrently. A record
 whose envelope cannot be read, or whose handler raises a non-retryable error, goes to the
 dead-letter topic on purpose. A ``RetryableError`` is retried with backoff (the offset is not
@@ -74,6 +80,8 @@ class ConsumerConfig:
     retry_budget_seconds: float = 60.0
     max_records: int = 200
     auto_offset_reset: str = "earliest"
+    group_records: int = 1
+    """At most this many records of one partition and one connection per transaction."""
 
 
 class ConsumerRunner:
@@ -131,16 +139,86 @@ class ConsumerRunner:
 
     async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
         last: int | None = None
-        for record in records:
-            if self._stopping.is_set():
-                break
-            if not await self.handle_record(record):
-                # Not handled and not dead-lettered (Kafka or PostgreSQL down): read it again.
-                self.consumer.seek(TopicPartition(record.topic, record.partition), record.offset)
-                await asyncio.sleep(1)
-                break
-            last = record.offset + 1
+        index, alone = 0, False
+        while index < len(records) and not self._stopping.is_set():
+            done = 0
+            if self.config.group_records > 1 and index + 1 < len(records) and not alone:
+                done, alone = await self._handle_group(records[index : index + self.config.group_records])
+            if done == 0:
+                alone = False
+                record = records[index]
+                if not await self.handle_record(record):
+                    # Not handled and not dead-lettered (Kafka or PostgreSQL down): read it again.
+                    self.consumer.seek(TopicPartition(record.topic, record.partition), record.offset)
+                    await asyncio.sleep(1)
+                    break
+                done = 1
+            index += done
+            last = records[index - 1].offset + 1
         return last
+
+    def group_breaks(self, envelope: Envelope, group: list[Envelope]) -> bool:
+        """True when ``envelope`` must start a new transaction rather than join ``group``: another
+        connection (a transaction holds one connection's locks only). Services may add reasons."""
+        return envelope.connection_id != group[0].connection_id
+
+    async def _handle_group(self, records: list[ConsumerRecord[Any, Any]]) -> tuple[int, bool]:
+        """Handle the leading records that can share one transaction: how many were handled and
+        committed (0: none, the caller takes the first one alone), and whether the next one must
+        go alone (its handler raised here)."""
+        envelopes: list[Envelope] = []
+        for record in records:
+            try:
+                envelope = Envelope.from_bytes(record.value)
+            except ValueError:
+                break
+            if envelopes and self.group_breaks(envelope, envelopes):
+                break
+            envelopes.append(envelope)
+        if len(envelopes) < 2:
+            return 0, False
+        results: list[tuple[str, float]] = []
+        items: list[tuple[str, Envelope]] = []
+        failed, pause = False, 0.0
+        try:
+            async with self.sessions() as session, session.begin():
+                for envelope in envelopes:
+                    started = time.perf_counter()
+                    emitter = Emitter(source=envelope, consumer=self.config.name)
+                    try:
+                        with correlation_scope(envelope.correlation_id, envelope.connection_id):
+                            async with session.begin_nested():
+                                result = "duplicate"
+                                if await record_message(session, self.inbox, self.config.name, envelope.event_id):
+                                    await self.handler(envelope, session, emitter)
+                                    result = "handled"
+                    except Exception as exc:  # rolled back to its savepoint; it goes alone next
+                        log.debug("record left to the one-at-a-time path", exc_info=True)
+                        failed = True
+                        if isinstance(exc, RateLimitedError) and exc.retry_after:
+                            pause = min(exc.retry_after, 60)  # as the one-at-a-time path would
+                        break
+                    items.extend(emitter.items)
+                    results.append((result, time.perf_counter() - started))
+                if items:
+                    await self.publisher.publish_many(items)
+        except Exception:
+            log.warning("grouped transaction failed; handling the records one at a time", exc_info=True)
+            return 0, False
+        for record, envelope, (result, seconds) in zip(records, envelopes, results, strict=False):
+            with correlation_scope(envelope.correlation_id, envelope.connection_id):
+                self._count(record, envelope, result, seconds)
+        if pause:
+            await asyncio.sleep(pause)
+        return len(results), failed
+
+    def _count(self, record: ConsumerRecord[Any, Any], envelope: Envelope, result: str, seconds: float) -> None:
+        extra = {"consumer": self.config.name, "type": envelope.type, "event_id": envelope.event_id}
+        extra.update(topic=record.topic, partition=record.partition, offset=record.offset)
+        log.info("message %s", result, extra=extra)
+        MESSAGES_CONSUMED.labels(self.config.name, record.topic, result).inc()
+        MESSAGE_HANDLE_SECONDS.labels(self.config.name, record.topic).observe(seconds)
+        self.handled += 1
 
     async def handle_record(self, record: ConsumerRecord[Any, Any]) -> bool:
         """Handle one record; False when it was abandoned because the runner is stopping while
@@ -165,21 +243,7 @@ class ConsumerRunner:
                 if not await self._dead_letter(record, "".join(traceback.format_exception_only(exc)).strip()):
                     return False
                 result = "dead_letter"
-            log.info(
-                "message %s",
-                result,
-                extra={
-                    "consumer": self.config.name,
-                    "type": envelope.type,
-                    "event_id": envelope.event_id,
-                    "topic": topic,
-                    "partition": record.partition,
-                    "offset": record.offset,
-                },
-            )
-        MESSAGES_CONSUMED.labels(self.config.name, topic, result).inc()
-        MESSAGE_HANDLE_SECONDS.labels(self.config.name, topic).observe(time.perf_counter() - started)
-        self.handled += 1
+            self._count(record, envelope, result, time.perf_counter() - started)
         return True
 
     async def _handle_with_retries(self, envelope: Envelope) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,17 @@ class EngineStore(Protocol):
     async def clear_parked(self, connection_id: str, source_ref: str) -> None: ...
 
 
+def _link_by(column: Any) -> Any:
+    t = orm.links
+    return select(t).where(
+        t.c.connection_id == bindparam("c"), t.c.object_type == bindparam("t"), column == bindparam("i")
+    )
+
+
+_LINK_BY = {Side.BILLCOM: _link_by(orm.links.c.billcom_id), Side.LEDGER: _link_by(orm.links.c.ledger_id)}
+"""Built once: the hottest statement of the engine (its SQL is compiled and cached once)."""
+
+
 def _link(row: Any) -> Link:
     return Link(
         object_type=ObjectType(row.object_type),
@@ -71,16 +82,21 @@ class SqlEngineStore:
         self.session = session
 
     async def lock(self, connection_id: str) -> None:
-        """Serialise the work of one connection across consumers and instances (transaction lock)."""
+        """Serialise the work of one connection across consumers and instances (transaction lock;
+        taken once per transaction: records grouped in one transaction share it)."""
+        transaction = self.session.sync_session.get_transaction()
+        owner, held = self.session.info.get("advisory_locks", (None, set()))
+        if owner is not transaction or transaction is None:
+            held = set()
+        if connection_id in held:
+            return
         await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": connection_id})
+        held.add(connection_id)
+        self.session.info["advisory_locks"] = (self.session.sync_session.get_transaction(), held)
 
     async def _row(self, connection_id: str, object_type: ObjectType, side: Side, object_id: str) -> Any:
-        t = orm.links
-        column = t.c.billcom_id if side is Side.BILLCOM else t.c.ledger_id
-        stmt = select(t).where(
-            t.c.connection_id == connection_id, t.c.object_type == object_type.value, column == object_id
-        )
-        return (await self.session.execute(stmt)).first()
+        params = {"c": connection_id, "t": object_type.value, "i": object_id}
+        return (await self.session.execute(_LINK_BY[side], params)).first()
 
     async def get_link(self, connection_id: str, object_type: ObjectType, side: Side, object_id: str) -> Link | None:
         row = await self._row(connection_id, object_type, side, object_id)
