@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.errors import RateLimitedError, RetryableError
+from ledgerbridge_common.events.models import PostingRequested
 from posting_service.adapters.orm import posted_lines
 from tests.conftest import random_ref
 from tests.integration.posting.kafka_support import Outcomes, app_for, produce, running, settings_for
@@ -38,6 +39,16 @@ async def assert_balanced(sessions, connection_id: str) -> int:
     for row in rows:
         assert row[2] == row[3], row
     return len(rows)
+
+
+def vendor_and_bills(connection_id: str, count: int) -> list[PostingRequested]:
+    """A vendor, then ``count`` bills of it (each waiting for the vendor's id)."""
+    vendor_ref = b.ref("vendor")
+    cmds = [b.command("vendor", vendor_ref, b.vendor(random_ref("Vendor")), connection_id=connection_id)]
+    for i in range(count):
+        bill = b.bill(f"@ref:{vendor_ref}", number=f"B-{i}")
+        cmds.append(b.command("bill", b.ref("bill"), bill, depends_on=[vendor_ref], connection_id=connection_id))
+    return cmds
 
 
 async def test_backlog_goes_through_batches_without_a_dependency_in_the_same_batch(
@@ -82,18 +93,7 @@ async def test_a_backlog_larger_than_a_poll_goes_out_in_whole_batches(
     """Polls of 50 records: a short last chunk waits for the next poll instead of going out as a
     small batch, so every batch but the very last holds 30 items; nothing is posted twice."""
     ledger = FakeLedger()
-    vendor_ref = b.ref("vendor")
-    cmds = [b.command("vendor", vendor_ref, b.vendor(random_ref("Vendor")), connection_id=connection_id)]
-    cmds += [
-        b.command(
-            "bill",
-            b.ref("bill"),
-            b.bill(f"@ref:{vendor_ref}", number=f"B-{i}"),
-            depends_on=[vendor_ref],
-            connection_id=connection_id,
-        )
-        for i in range(130)
-    ]
+    cmds = vendor_and_bills(connection_id, 130)
     await produce(kafka_settings, connection_id, cmds)
     app = app_for(settings_for(kafka_settings, database_url, max_poll_records=50), connectors=FakeConnectors(ledger))
     async with Outcomes(kafka_settings) as outcomes, running(app):
@@ -146,19 +146,7 @@ async def test_two_realms_in_one_partition_batch_side_by_side(kafka_settings, da
     conns = _same_partition_ids()
     ledgers = {conn: SlowBatchLedger() for conn in conns}
     for conn in conns:
-        vendor_ref = b.ref("vendor")
-        cmds = [b.command("vendor", vendor_ref, b.vendor(random_ref("Vendor")), connection_id=conn)]
-        cmds += [
-            b.command(
-                "bill",
-                b.ref("bill"),
-                b.bill(f"@ref:{vendor_ref}", number=f"B-{i}"),
-                depends_on=[vendor_ref],
-                connection_id=conn,
-            )
-            for i in range(60)
-        ]
-        await produce(kafka_settings, conn, cmds)
+        await produce(kafka_settings, conn, vendor_and_bills(conn, 60))
     app = app_for(settings_for(kafka_settings, database_url), connectors=PerConnection(ledgers))  # type: ignore[arg-type]
     async with Outcomes(kafka_settings) as outcomes, running(app):
         await outcomes.until(lambda seen: len({o.command_id for o in seen if o.status == "posted"}) == 122)

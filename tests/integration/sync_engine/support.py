@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from billcom_sandbox.app import create_app as create_billcom
 from billcom_sandbox.settings import SandboxSettings as BillcomSettings
 from ledgerbridge_common.canonical import fingerprint, parse_canonical
-from ledgerbridge_common.connectors.billcom import BillcomHttpConnector
-from ledgerbridge_common.connectors.qbo import QboConnector
+from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
+from ledgerbridge_common.connectors.qbo import QboConnector, StaticTokenSource
 from ledgerbridge_common.events import Envelope, Event, PostingRequested, Side, SyncOutcome, TargetRef
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from qbo_sandbox.app import create_app as create_qbo
@@ -282,3 +282,28 @@ class Tail:
             for records in batches.values():
                 self.seen += [Envelope.from_bytes(r.value) for r in records]
         return self.seen
+
+
+@dataclass
+class VendorClients:
+    """What a test uses to act as the clerk (BILL), the bookkeeper (QBO) and posting."""
+
+    http: httpx.AsyncClient
+    qbo: QboConnector
+    billcom: BillcomHttpConnector
+    poster: Posting
+
+
+@asynccontextmanager
+async def vendor_clients(stack: Stack) -> AsyncIterator[VendorClients]:
+    async with (
+        httpx.AsyncClient(timeout=10) as http,
+        httpx.AsyncClient(base_url=f"{stack.billcom_url}/connect", timeout=10) as bh,
+    ):
+        token = (await http.post(f"{stack.qbo_url}/_sandbox/realms/{stack.realm_id}/tokens", json={})).json()
+        qbo = QboConnector(http, stack.realm_id, StaticTokenSource(token["access_token"]), base_url=stack.qbo_url)
+        org = stack.org
+        billcom = BillcomHttpConnector(
+            bh, BillcomCredentials(org["username"], org["password"], org["organizationId"], org["devKey"])
+        )
+        yield VendorClients(http, qbo, billcom, Posting(stack, qbo, billcom))

@@ -14,12 +14,9 @@ import httpx
 import pytest
 
 from ledgerbridge_common.canonical.models import Bill, ObjectType, TransactionLine, Vendor
-from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
-from ledgerbridge_common.connectors.qbo import QboConnector, StaticTokenSource
 from ledgerbridge_common.events import ChangeDetected, Envelope, PostingRequested, Side
 from ledgerbridge_common.settings import KafkaSettings
 from tests.integration.sync_engine.support import (
-    Posting,
     Stack,
     Tail,
     engine_stack,
@@ -27,6 +24,7 @@ from tests.integration.sync_engine.support import (
     processed,
     produce,
     settled,
+    vendor_clients,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -60,17 +58,8 @@ async def test_echoes_of_our_qbo_writes_cost_no_qbo_request(
 ) -> None:
     topics = kafka_settings.topics
     with engine_stack(connection_id, kafka_settings, database_url) as stack:
-        async with (
-            httpx.AsyncClient(timeout=10) as http,
-            httpx.AsyncClient(base_url=f"{stack.billcom_url}/connect", timeout=10) as bh,
-        ):
-            token = (await http.post(f"{stack.qbo_url}/_sandbox/realms/{stack.realm_id}/tokens", json={})).json()
-            qbo = QboConnector(http, stack.realm_id, StaticTokenSource(token["access_token"]), base_url=stack.qbo_url)
-            org = stack.org
-            billcom = BillcomHttpConnector(
-                bh, BillcomCredentials(org["username"], org["password"], org["organizationId"], org["devKey"])
-            )
-            poster = Posting(stack, qbo, billcom)
+        async with vendor_clients(stack) as clients:
+            http, billcom, poster = clients.http, clients.billcom, clients.poster
             vendor = await billcom.create(Vendor(name=f"Echo Paper {uuid.uuid4().hex[:6]}"))
             assert vendor.id
             bill = await billcom.create(

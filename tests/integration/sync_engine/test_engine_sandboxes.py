@@ -8,15 +8,12 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from ledgerbridge_common.canonical.models import Bill, ObjectType, TransactionLine, Vendor
-from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
-from ledgerbridge_common.connectors.qbo import QboConnector, StaticTokenSource
 from ledgerbridge_common.events import ChangeDetected, Envelope, PostingRequested, Side
 from ledgerbridge_common.settings import KafkaSettings
-from tests.integration.sync_engine.support import Posting, Tail, engine_stack, produce, settled
+from tests.integration.sync_engine.support import Tail, engine_stack, produce, settled, vendor_clients
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
@@ -42,17 +39,8 @@ async def test_ap_loop_echo_conflict_and_merge_against_sandboxes(
 ) -> None:
     topics = kafka_settings.topics
     with engine_stack(connection_id, kafka_settings, database_url) as stack:
-        async with (
-            httpx.AsyncClient(timeout=10) as http,
-            httpx.AsyncClient(base_url=f"{stack.billcom_url}/connect", timeout=10) as bh,
-        ):
-            token = (await http.post(f"{stack.qbo_url}/_sandbox/realms/{stack.realm_id}/tokens", json={})).json()
-            qbo = QboConnector(http, stack.realm_id, StaticTokenSource(token["access_token"]), base_url=stack.qbo_url)
-            org = stack.org
-            billcom = BillcomHttpConnector(
-                bh, BillcomCredentials(org["username"], org["password"], org["organizationId"], org["devKey"])
-            )
-            poster = Posting(stack, qbo, billcom)
+        async with vendor_clients(stack) as clients:
+            qbo, billcom, poster = clients.qbo, clients.billcom, clients.poster
             name = f"Acme Paper {uuid.uuid4().hex[:6]}"
             vendor = await billcom.create(Vendor(name=name, email="ap@acme.test"))
             assert vendor.id

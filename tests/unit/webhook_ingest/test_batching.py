@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 
 import pytest
 
+from ledgerbridge_common.runtime import GC_THRESHOLDS, tune_gc
 from webhook_ingest.adapters.batching import Coalescer
 from webhook_ingest.adapters.deliveries import BatchedDeliveryStore, DeliveryRecord, InMemoryDeliveryStore, Key
-from webhook_ingest.bootstrap import GC_THRESHOLDS, tune_gc
 
 
 class CountingStore(InMemoryDeliveryStore):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,18 +30,6 @@ from posting_service.handlers import handle_envelope
 from posting_service.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-GC_THRESHOLDS = (7_000, 10, 10)
-
-
-def tune_gc() -> None:
-    """Once everything is imported and built: keep it out of the collector's scans
-    (``gc.freeze``) and run young collections ten times less often (the default threshold of 700
-    made the cyclic GC a large share of the CPU per record under load)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def consumer_config(settings: Settings) -> ConsumerConfig:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uvicorn
 
 from ledgerbridge_common.logging import configure_logging
-from sync_engine.bootstrap import create_app, tune_gc
+from ledgerbridge_common.runtime import tune_gc
+from sync_engine.bootstrap import create_app
 from sync_engine.settings import Settings
 
 

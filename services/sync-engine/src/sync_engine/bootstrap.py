@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -32,18 +31,6 @@ from sync_engine.handlers import Deps, handle
 from sync_engine.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-GC_THRESHOLDS = (7_000, 10, 10)
-
-
-def tune_gc() -> None:
-    """Once everything is imported and built: keep it out of the collector's scans
-    (``gc.freeze``) and run young collections ten times less often (the default threshold of 700
-    made the cyclic GC a large share of the CPU per record under load)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 @dataclass

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uvicorn
 
 from ledgerbridge_common.logging import configure_logging
-from webhook_ingest.bootstrap import create_app, tune_gc
+from ledgerbridge_common.runtime import tune_gc
+from webhook_ingest.bootstrap import create_app
 from webhook_ingest.settings import Settings
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -165,20 +164,6 @@ async def stop(container: Container) -> None:
         await client.aclose()
     await container.engine.dispose()
     await container.qbo_budgets.close()
-
-
-GC_THRESHOLDS = (7_000, 10, 10)
-"""With Python's default young-generation threshold (700) the cyclic GC took about a quarter of
-the service's CPU per delivery under load (each delivery allocates hundreds of tracked objects)."""
-
-
-def tune_gc() -> None:
-    """For a service process, once everything is imported and built: what exists now is kept for
-    the life of the process, so the collector stops re-scanning it (``gc.freeze``), and young
-    collections run ten times less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:
