@@ -220,3 +220,55 @@ async def test_a_rate_limited_record_in_a_group_waits_before_going_alone(
     assert second - first >= 0.9, "the vendor's Retry-After is honoured before the record is tried alone"
     assert [len(attempts[n]) for n in ("x", "y")] == [1, 1]
     assert attempts["y"][0] > second, "order kept: y after the limited record"
+
+
+def _on_partitions(count: int = 3) -> tuple[str, str]:
+    """Two connection ids whose records land on different partitions."""
+    from aiokafka.partitioner import DefaultPartitioner
+
+    partitioner, parts = DefaultPartitioner(), list(range(count))
+    first = f"conn-{uuid.uuid4().hex[:8]}"
+    while True:
+        other = f"conn-{uuid.uuid4().hex[:8]}"
+        if partitioner(other.encode(), parts, parts) != partitioner(first.encode(), parts, parts):
+            return first, other
+
+
+async def test_partitions_progress_side_by_side_not_by_turns(
+    kafka_settings: KafkaSettings, db_settings: DatabaseSettings
+) -> None:
+    """A poll is filled from one partition's buffer first; the runner tops it up from the other
+    partitions, so a second connection does not wait for the first one's backlog (300 records
+    each, 100 per poll: without the top-up the first 300 handled are all the first connection's)."""
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    metadata = make_metadata(schema)
+    inbox = inbox_table(metadata)
+    engine = make_engine(db_settings)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.run_sync(metadata.create_all)
+    topics = kafka_settings.topics
+    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
+    await publisher.start()
+    order: list[str] = []
+
+    async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
+        await asyncio.sleep(0.002)
+        order.append(envelope.connection_id)
+
+    first, second = _on_partitions()
+    for conn in (first, second):
+        await publisher.publish_many(
+            [(topics.changes, Envelope.wrap(change(f"b{n}"), connection_id=conn)) for n in range(300)]
+        )
+    config = ConsumerConfig(
+        name="sides", group_id=f"g-{uuid.uuid4().hex[:6]}", topics=[topics.changes], dlq_topic=topics.dlq,
+        max_records=100,
+    )  # fmt: skip
+    runner = ConsumerRunner(config, kafka_settings, handler, make_sessionmaker(engine), inbox, publisher)
+    await _run(runner, 600)
+    head = order[:300]
+    assert len(order) == 600
+    assert min(head.count(first), head.count(second)) >= 50, (head.count(first), head.count(second))
+    await publisher.stop()
+    await engine.dispose()

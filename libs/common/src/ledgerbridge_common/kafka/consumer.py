@@ -123,6 +123,8 @@ class ConsumerRunner:
         while not self._stopping.is_set():
             try:
                 batches = await self.consumer.getmany(timeout_ms=500, max_records=self.config.max_records)
+                if batches:
+                    await self._top_up(batches)
             except KafkaError:
                 log.exception("poll failed; retrying")
                 await asyncio.sleep(1)
@@ -136,6 +138,15 @@ class ConsumerRunner:
                     await self.consumer.commit(offsets)
                 except (CommitFailedError, KafkaError):
                     log.warning("offset commit failed; records will be re-handled (idempotent)")
+
+    async def _top_up(self, batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+        """A poll is filled from one partition's buffer first; add what the other assigned
+        partitions already have buffered, so that partitions (connections) progress side by side
+        instead of taking turns."""
+        for partition in self.consumer.assignment():
+            if partition not in batches:
+                more = await self.consumer.getmany(partition, timeout_ms=0, max_records=self.config.max_records)
+                batches.update(more)
 
     async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
         last: int | None = None
