@@ -47,6 +47,7 @@ class AiokafkaPublisher:
         self._settings = settings
         self._client_id = client_id
         self._producer = self._new_producer()
+        self._started = False
 
     def _new_producer(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
@@ -60,6 +61,21 @@ class AiokafkaPublisher:
 
     async def start(self) -> None:
         await self._producer.start()
+        self._started = True
+
+    async def _ensure_started(self) -> None:
+        """A producer whose start failed (Kafka was down when it was replaced) would wait forever
+        for metadata on its first send: start it first, or fail now with a retryable error."""
+        if self._started:
+            return
+        try:
+            await asyncio.wait_for(self._producer.start(), 10)
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._producer.stop(), 5)
+            self._producer = self._new_producer()
+            raise InfrastructureError(f"Kafka unreachable: {exc!r}", code="kafka") from exc
+        self._started = True
 
     async def stop(self) -> None:
         await self._producer.stop()
@@ -69,13 +85,16 @@ class AiokafkaPublisher:
         OutOfOrderSequenceNumber after a broker restart): drop it and start a fresh one. Records
         the old one still held may arrive later; consumers' inboxes drop such copies by event id."""
         old, self._producer = self._producer, self._new_producer()
+        self._started = False
         with contextlib.suppress(Exception):
             await asyncio.wait_for(old.stop(), 5)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._producer.start(), 10)
+            self._started = True
         return InfrastructureError(f"Kafka did not acknowledge: {cause!r}", code="kafka")
 
     async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
+        await self._ensure_started()
         started = time.perf_counter()
         try:
             await self._producer.send_and_wait(
@@ -91,6 +110,7 @@ class AiokafkaPublisher:
 
     async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
         """Send all, then wait for every acknowledgement (ordered per partition)."""
+        await self._ensure_started()
         started = time.perf_counter()
         try:
             futures = [
@@ -113,6 +133,7 @@ class AiokafkaPublisher:
         self, topic: str, value: bytes, *, key: bytes | None, headers: list[tuple[str, bytes]] | None = None
     ) -> None:
         """Re-send a record as it was (dead-letter replay)."""
+        await self._ensure_started()
         await self._producer.send_and_wait(topic, value, key=key, headers=headers or [])
 
 
