@@ -251,7 +251,10 @@ async def main(args: argparse.Namespace) -> int:
     report = {"date": started.isoformat(timespec="seconds"), "runs": rows}
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
-    for path in (RESULTS / f"faults-{stamp}.json", RESULTS / "faults-latest.json"):
+    paths = [RESULTS / f"faults-{stamp}.json"]
+    if not args.only:  # a partial run never replaces the full table
+        paths.append(RESULTS / "faults-latest.json")
+    for path in paths:
         path.write_text(json.dumps(report, indent=2) + "\n")
     return 0 if all(r["result"] == "ok" for r in rows) else 1
 
