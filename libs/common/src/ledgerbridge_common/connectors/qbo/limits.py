@@ -43,9 +43,9 @@ class QboLimits:
     window_seconds: float = 60.0
     concurrent: int = 10
     batch_per_minute: int = 40
-    headroom: float = 0.9
+    headroom: float = 0.85
     """Share of ``per_minute`` used in steady state (the rest absorbs bursts and clock jitter)."""
-    burst_fraction: float = 0.04
+    burst_fraction: float = 0.1
     """Requests that may go at once after a quiet spell, as a share of ``per_minute``."""
     batch_headroom: float = 0.95
     """Share of ``batch_per_minute`` used in steady state (38 of 40)."""
