@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from ledgerbridge_common.db.engine import make_engine, make_metadata, make_sessionmaker
 from ledgerbridge_common.db.inbox import inbox_table
@@ -34,6 +36,33 @@ def effects_table(metadata: MetaData) -> Table:
     )
 
 
+@dataclass
+class World:
+    """A schema of its own (inbox + effects tables), its engine, and a started publisher."""
+
+    schema: str
+    inbox: Table
+    effects: Table
+    engine: AsyncEngine
+    publisher: AiokafkaPublisher
+
+
+@pytest.fixture
+async def w(kafka_settings: KafkaSettings, db_settings: DatabaseSettings) -> AsyncIterator[World]:
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    metadata = make_metadata(schema)
+    inbox, effects = inbox_table(metadata), effects_table(metadata)
+    engine = make_engine(db_settings)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.run_sync(metadata.create_all)
+    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
+    await publisher.start()
+    yield World(schema, inbox, effects, engine, publisher)
+    await publisher.stop()
+    await engine.dispose()
+
+
 async def _run(runner: ConsumerRunner, expected: int) -> None:
     await runner.start()
     task = asyncio.create_task(runner.run())
@@ -47,20 +76,11 @@ async def _run(runner: ConsumerRunner, expected: int) -> None:
 
 
 async def test_grouped_records_commit_together_and_failures_go_alone(
-    kafka_settings: KafkaSettings, db_settings: DatabaseSettings, connection_id: str
+    kafka_settings: KafkaSettings, w: World, connection_id: str
 ) -> None:
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    metadata = make_metadata(schema)
-    inbox = inbox_table(metadata)
-    effects = effects_table(metadata)
-    engine = make_engine(db_settings)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(metadata.create_all)
+    schema, inbox, effects, engine, publisher = w.schema, w.inbox, w.effects, w.engine, w.publisher
     sessions = make_sessionmaker(engine)
     topics = kafka_settings.topics
-    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
-    await publisher.start()
     flaky = {"count": 0}
 
     async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
@@ -113,23 +133,12 @@ async def test_grouped_records_commit_together_and_failures_go_alone(
     assert emitted[0].causation_id == first.event_id
     letters = await read_all(kafka_settings.bootstrap_servers, topics.dlq, 1)
     assert len(letters) == 1 and "cannot handle" in letters[0].event().error  # type: ignore[attr-defined]
-    await publisher.stop()
-    await engine.dispose()
 
 
-async def test_a_group_holds_one_connection_only(kafka_settings: KafkaSettings, db_settings: DatabaseSettings) -> None:
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    metadata = make_metadata(schema)
-    inbox = inbox_table(metadata)
-    effects = effects_table(metadata)
-    engine = make_engine(db_settings)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(metadata.create_all)
+async def test_a_group_holds_one_connection_only(kafka_settings: KafkaSettings, w: World) -> None:
+    inbox, effects, engine, publisher = w.inbox, w.effects, w.engine, w.publisher
     sessions = make_sessionmaker(engine)
     topics = kafka_settings.topics
-    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
-    await publisher.start()
 
     async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
         event = envelope.event()
@@ -169,23 +178,13 @@ async def test_a_group_holds_one_connection_only(kafka_settings: KafkaSettings, 
         by_tx.setdefault(r.txid, set()).add(r.connection_id)
     assert all(len(conns) == 1 for conns in by_tx.values()), "no transaction mixes connections"
     assert len(by_tx) == 3, "runs of one connection share a transaction: A A A | B B | A"
-    await publisher.stop()
-    await engine.dispose()
 
 
 async def test_a_rate_limited_record_in_a_group_waits_before_going_alone(
-    kafka_settings: KafkaSettings, db_settings: DatabaseSettings, connection_id: str
+    kafka_settings: KafkaSettings, w: World, connection_id: str
 ) -> None:
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    metadata = make_metadata(schema)
-    inbox = inbox_table(metadata)
-    engine = make_engine(db_settings)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(metadata.create_all)
+    inbox, engine, publisher = w.inbox, w.engine, w.publisher
     topics = kafka_settings.topics
-    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
-    await publisher.start()
     attempts: dict[str, list[float]] = {}
     loop = asyncio.get_running_loop()
 
@@ -214,8 +213,6 @@ async def test_a_rate_limited_record_in_a_group_waits_before_going_alone(
     for name in ("x", "limited", "y"):
         await publisher.publish(topics.changes, Envelope.wrap(change(name), connection_id=connection_id))
     await _run(runner, 3)
-    await publisher.stop()
-    await engine.dispose()
     first, second = attempts["limited"]
     assert second - first >= 0.9, "the vendor's Retry-After is honoured before the record is tried alone"
     assert [len(attempts[n]) for n in ("x", "y")] == [1, 1]
@@ -234,22 +231,12 @@ def _on_partitions(count: int = 3) -> tuple[str, str]:
             return first, other
 
 
-async def test_partitions_progress_side_by_side_not_by_turns(
-    kafka_settings: KafkaSettings, db_settings: DatabaseSettings
-) -> None:
+async def test_partitions_progress_side_by_side_not_by_turns(kafka_settings: KafkaSettings, w: World) -> None:
     """A poll is filled from one partition's buffer first; the runner tops it up from the other
     partitions, so a second connection does not wait for the first one's backlog (300 records
     each, 100 per poll: without the top-up the first 300 handled are all the first connection's)."""
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    metadata = make_metadata(schema)
-    inbox = inbox_table(metadata)
-    engine = make_engine(db_settings)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(metadata.create_all)
+    inbox, engine, publisher = w.inbox, w.engine, w.publisher
     topics = kafka_settings.topics
-    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
-    await publisher.start()
     order: list[str] = []
 
     async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
@@ -270,5 +257,3 @@ async def test_partitions_progress_side_by_side_not_by_turns(
     head = order[:300]
     assert len(order) == 600
     assert min(head.count(first), head.count(second)) >= 50, (head.count(first), head.count(second))
-    await publisher.stop()
-    await engine.dispose()
