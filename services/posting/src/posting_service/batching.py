@@ -1,9 +1,9 @@
 """The backlog path: when one poll holds more than ``threshold`` independent creates for a
 connection, post them through ``LedgerConnector.batch()`` before the records are handled one by one.
 
-Design: ``BatchingConsumerRunner`` subclasses the shared ``ConsumerRunner`` and only adds a
-pre-pass over each partition's fetched records (the per-record API, inbox, outcome publishing and
-offset commits are unchanged). The pre-pass writes, for each item the batch posted, the ref, the
+Design: ``BatchPoster`` is the shared ``ConsumerRunner``'s partition pre-pass (its ``prepass``
+hook): it runs over each partition's fetched records before they are handled one by one (the
+per-record API, inbox, outcome publishing and offset commits are the runner's). The pre-pass writes, for each item the batch posted, the ref, the
 double-entry lines and the journal row with its outcome, in one transaction per chunk. The regular
 per-record handler then finds the command journaled as posted and re-emits that outcome without a
 write, so a crash anywhere in between is replay safe. Items the batch refused (or everything, if the
@@ -26,13 +26,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 
 from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
 from ledgerbridge_common.connectors.ports import BatchItem
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import PostingRequested, Side, deterministic_id
-from ledgerbridge_common.kafka.consumer import ConsumerRunner
 from posting_service.adapters import repository as repo
 from posting_service.domain.batch_plan import Candidate, plan_chunks
 from posting_service.domain.placeholders import find_placeholders, resolve
@@ -164,36 +163,8 @@ class BatchPoster:
         return len(done)
 
 
-class BatchingConsumerRunner(ConsumerRunner):
-    """``ConsumerRunner`` plus the batch pre-pass over each partition's fetched records."""
-
-    def __init__(self, *args: Any, batcher: BatchPoster | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.batcher = batcher
-
-    def group_breaks(self, envelope: Envelope, group: list[Envelope]) -> bool:
-        """A command already in the group starts a new transaction: its journal row is locked by
-        the group's uncommitted write, and a retry journals its attempt from another connection."""
-        command_id = envelope.payload.get("command_id")
-        return super().group_breaks(envelope, group) or (
-            command_id is not None and any(e.payload.get("command_id") == command_id for e in group)
-        )
-
-    async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
-        if self.batcher is None or self._stopping.is_set() or not records:
-            return await super()._handle_partition(records)
-        partition = TopicPartition(records[0].topic, records[0].partition)
-        highwater = self.consumer.highwater(partition)
-        more_waiting = highwater is not None and highwater > records[-1].offset + 1
-        try:
-            defer_from = await self.batcher.prepare(records, more_waiting=more_waiting)
-        except Exception:
-            log.exception("batch pre-pass failed; handling records one by one")
-            defer_from = None
-        if defer_from is None:
-            return await super()._handle_partition(records)
-        kept = [r for r in records if r.offset < defer_from]
-        last = await super()._handle_partition(kept) if kept else None
-        if not kept or last == kept[-1].offset + 1:
-            self.consumer.seek(partition, defer_from)  # the short chunk waits for the next poll
-        return last
+def same_command_again(envelope: Envelope, group: list[Envelope]) -> bool:
+    """A command already in the group starts a new transaction: its journal row is locked by the
+    group's uncommitted write, and a retry journals its attempt from another connection."""
+    command_id = envelope.payload.get("command_id")
+    return command_id is not None and any(e.payload.get("command_id") == command_id for e in group)

@@ -1,10 +1,12 @@
-"""Handlers of the three topics the engine consumes: changes, outcomes (links), prefs (cache)."""
+"""Handlers of the three topics the engine consumes: changes, outcomes (links), prefs (cache);
+``routes`` is the engine's routing table."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +20,17 @@ from ledgerbridge_common.canonical.models import (
     ReceivedPayment,
 )
 from ledgerbridge_common.errors import PermanentError
-from ledgerbridge_common.events import ChangeDetected, Envelope, PreferencesChanged, Side, SyncOutcome, Topics
-from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.events import (
+    ChangeDetected,
+    Envelope,
+    PreferencesChanged,
+    Side,
+    SyncOutcome,
+    SyncRequested,
+    Topics,
+)
+from ledgerbridge_common.kafka.emitter import Emitter
+from ledgerbridge_common.kafka.routing import Routes, ignore
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.connectors import ConnectorFactory
 from sync_engine.adapters.store import CommandRecord, EngineStore
@@ -59,20 +70,37 @@ class Deps:
         self.connectors.drop(connection_id)
 
 
-async def handle(envelope: Envelope, session: AsyncSession, emitter: Emitter, deps: Deps) -> None:
-    """Route one record by its type; the runner wraps this in the inbox transaction."""
+def routes(deps: Deps) -> Routes:
+    """What the engine does with each type its three topics carry."""
+    return {
+        ChangeDetected: partial(on_change, deps=deps),
+        SyncOutcome: partial(on_outcome, deps=deps),
+        PreferencesChanged: partial(on_preferences_changed, deps=deps),
+        SyncRequested: ignore,
+    }
+
+
+async def _locked_store(envelope: Envelope, session: AsyncSession, deps: Deps) -> EngineStore:
+    """The connection's store, holding its lock for this transaction (the runner's)."""
     store = deps.store_factory(session)
     await store.lock(envelope.connection_id)
-    event = envelope.event()
-    if isinstance(event, ChangeDetected):
-        await decide_change(envelope.connection_id, event, store, emitter, deps)
-    elif isinstance(event, SyncOutcome):
-        await handle_outcome(envelope.connection_id, event, store, emitter, deps)
-    elif isinstance(event, PreferencesChanged):
-        deps.drop(envelope.connection_id)
-        await release(envelope.connection_id, ["prefs"], store, emitter, deps)
-    else:
-        log.info("ignoring %s", envelope.type)
+    return store
+
+
+async def on_change(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
+    store = await _locked_store(envelope, session, deps)
+    await decide_change(envelope.connection_id, envelope.event_as(ChangeDetected), store, emitter, deps)
+
+
+async def on_outcome(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
+    store = await _locked_store(envelope, session, deps)
+    await handle_outcome(envelope.connection_id, envelope.event_as(SyncOutcome), store, emitter, deps)
+
+
+async def on_preferences_changed(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
+    store = await _locked_store(envelope, session, deps)
+    deps.drop(envelope.connection_id)
+    await release(envelope.connection_id, ["prefs"], store, emitter, deps)
 
 
 async def decide_change(
