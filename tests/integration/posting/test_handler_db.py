@@ -13,10 +13,11 @@ from ledgerbridge_common.errors import ClosedPeriodError, RateLimitedError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import PostingRequested, SyncOutcome
 from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.kafka.routing import Router
 from posting_service.adapters import repository as repo
 from posting_service.adapters.orm import inbox, posted_lines
 from posting_service.execute import PostingDeps
-from posting_service.handlers import handle_envelope
+from posting_service.handlers import routes
 from tests.conftest import random_ref
 from tests.unit.posting import builders as b
 from tests.unit.posting.fakes import FakeConnectors, FakeLedger
@@ -41,7 +42,7 @@ class Harness:
         emitter = Emitter(source=envelope, consumer="posting")
         async with self.sessions() as session, session.begin():
             assert await record_message(session, inbox, "posting", envelope.event_id)
-            await handle_envelope(envelope, session, emitter, deps=self.deps)
+            await Router(routes(self.deps))(envelope, session, emitter)
         return emitter.items
 
     async def post(self, cmd: PostingRequested) -> SyncOutcome:

@@ -3,8 +3,9 @@ connection, post them through ``LedgerConnector.batch()`` before the records are
 
 Design: ``BatchPoster`` is the shared ``ConsumerRunner``'s partition pre-pass (its ``prepass``
 hook): it runs over each partition's fetched records before they are handled one by one (the
-per-record API, inbox, outcome publishing and offset commits are the runner's). The pre-pass writes, for each item the batch posted, the ref, the
-double-entry lines and the journal row with its outcome, in one transaction per chunk. The regular
+per-record API, inbox, outcome publishing and offset commits are the runner's). The pre-pass
+writes, for each item the batch posted, the ref, the double-entry lines and the journal row with
+its outcome, in one transaction per chunk. The regular
 per-record handler then finds the command journaled as posted and re-emits that outcome without a
 write, so a crash anywhere in between is replay safe. Items the batch refused (or everything, if the
 call failed) simply take the per-record path, which looks the object up by tag before creating.

@@ -1,15 +1,18 @@
-"""Kafka handlers: ``PostingRequested`` (execute, report) and ``PreferencesChanged`` (drop caches)."""
+"""Kafka handlers: ``PostingRequested`` (execute, report) and ``PreferencesChanged`` (drop caches);
+``routes`` is posting's routing table."""
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.errors import RateLimitedError
 from ledgerbridge_common.events.envelope import Envelope
-from ledgerbridge_common.events.models import PostingRequested, PreferencesChanged, SyncOutcome
-from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.events.models import PostingRequested, PreferencesChanged, SyncOutcome, SyncRequested
+from ledgerbridge_common.kafka.emitter import Emitter
+from ledgerbridge_common.kafka.routing import Routes, ignore
 from ledgerbridge_common.prefs_client import PrefsClient
 from posting_service.adapters import repository as repo
 from posting_service.execute import PostingDeps, post_command
@@ -56,19 +59,22 @@ async def handle_prefs_changed(envelope: Envelope, deps: PostingDeps, prefs: Pre
     deps.connectors.drop(envelope.connection_id)
 
 
-async def handle_envelope(
-    envelope: Envelope,
-    session: AsyncSession,
-    emitter: Emitter,
-    *,
-    deps: PostingDeps,
-    prefs: PrefsClient | None = None,
+def routes(deps: PostingDeps, prefs: PrefsClient | None = None) -> Routes:
+    """What posting does with each type its two topics carry."""
+    return {
+        PostingRequested: partial(on_posting_requested, deps=deps),
+        PreferencesChanged: partial(on_preferences_changed, deps=deps, prefs=prefs),
+        SyncRequested: ignore,
+    }
+
+
+async def on_posting_requested(
+    envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: PostingDeps
 ) -> None:
-    if envelope.type == PostingRequested.event_type:
-        event = envelope.event()
-        assert isinstance(event, PostingRequested)
-        await handle_posting(event, envelope, session, emitter, deps)
-    elif envelope.type == PreferencesChanged.event_type:
-        await handle_prefs_changed(envelope, deps, prefs)
-    else:
-        log.debug("ignoring %s", envelope.type)
+    await handle_posting(envelope.event_as(PostingRequested), envelope, session, emitter, deps)
+
+
+async def on_preferences_changed(
+    envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: PostingDeps, prefs: PrefsClient | None
+) -> None:
+    await handle_prefs_changed(envelope, deps, prefs)
