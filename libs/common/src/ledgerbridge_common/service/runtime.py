@@ -7,9 +7,10 @@ function. Nothing connects before ``start()`` (aiokafka clients need the running
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,22 @@ class Runtime:
 
     def on_close(self, step: Callable[[], Awaitable[Any]]) -> None:
         self._on_close.append(step)
+
+    def background(self, job: Callable[[], Coroutine[Any, Any, None]], *, name: str) -> None:
+        """A task that runs from ``start()`` and is cancelled at ``close()``."""
+        tasks: list[asyncio.Task[None]] = []
+
+        async def start() -> None:
+            tasks.append(asyncio.create_task(job(), name=name))
+
+        async def stop() -> None:
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+        self.on_start(start)
+        self.on_close(stop)
 
     def consumer(self, build: Callable[[], ConsumerRunner], *, name: str, group_id: str) -> SupervisedConsumer:
         """A consumer kept running by a supervisor (a failed one is replaced by a new one); its
