@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer
 from cryptography.fernet import Fernet
 
 from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.service import Overrides
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from prefs_api.bootstrap import create_app
 from prefs_api.settings import Settings
@@ -89,7 +90,7 @@ def prefs_settings(database_url: str, kafka: KafkaSettings, **overrides: Any) ->
 def prefs_api(database_url: str, kafka_settings: KafkaSettings) -> Iterator[PrefsApi]:
     settings = prefs_settings(database_url, kafka_settings)
     ledger, billcom = FakeLedger(), FakeBillcom()
-    app = create_app(settings, ledger=factory(ledger), billcom=factory(billcom))
+    app = create_app(settings, Overrides(fakes={"ledger": factory(ledger), "billcom": factory(billcom)}))
     with serve_in_thread(app, timeout=30) as url:
         yield PrefsApi(
             url=url,

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from ledgerbridge_common.prefs_client import PrefsClient
+from ledgerbridge_common.service import Overrides
 from ledgerbridge_common.settings import KafkaSettings
 from prefs_api.bootstrap import create_app
 from qbo_sandbox.app import create_app as create_sandbox
@@ -34,7 +35,7 @@ async def test_connect_quickbooks_then_choose_from_its_chart_of_accounts(
             qbo_oauth_url=sandbox,
             qbo_redirect_uri=f"http://127.0.0.1:{port}/v1/oauth/qbo/callback",
         )
-        app = create_app(settings, billcom=factory(FakeBillcom()))
+        app = create_app(settings, Overrides(fakes={"billcom": factory(FakeBillcom())}))
         with serve_in_thread(app, port=port, timeout=30) as url:
             admin = {"X-API-Key": ADMIN_KEY}
             async with httpx.AsyncClient(base_url=url, headers=admin, timeout=15) as http:

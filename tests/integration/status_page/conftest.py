@@ -14,6 +14,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from ledgerbridge_common.service import Overrides
 from ledgerbridge_common.settings import KafkaSettings
 from prefs_api.bootstrap import create_app
 from tests.integration.prefs_api.conftest import ADMIN_KEY, INTERNAL_TOKEN, PrefsApi, prefs_settings
@@ -42,7 +43,7 @@ FLAGS = (
 def status_api(database_url: str, kafka_settings: KafkaSettings) -> Iterator[PrefsApi]:
     settings = prefs_settings(database_url, kafka_settings)
     ledger, billcom = FakeLedger(), FakeBillcom()
-    app = create_app(settings, ledger=factory(ledger), billcom=factory(billcom))
+    app = create_app(settings, Overrides(fakes={"ledger": factory(ledger), "billcom": factory(billcom)}))
     with serve_in_thread(app, timeout=30) as url:
         yield PrefsApi(
             url=url,

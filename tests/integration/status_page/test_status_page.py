@@ -254,6 +254,7 @@ async def test_forms_need_the_session_csrf_token_and_tenant_isolation(status_api
 async def test_kafka_down_shows_a_lag_notice_not_an_error(database_url: str, kafka_settings: KafkaSettings) -> None:
     """The lag table's Kafka trouble is a notice on a page that still renders (200)."""
     from ledgerbridge_common.kafka.producer import InMemoryPublisher
+    from ledgerbridge_common.service import Overrides
     from prefs_api.bootstrap import create_app
     from tests.integration.prefs_api.conftest import prefs_settings
     from tests.support.servers import free_port, serve_in_thread
@@ -264,7 +265,7 @@ async def test_kafka_down_shows_a_lag_notice_not_an_error(database_url: str, kaf
     async def ready() -> bool:
         return False
 
-    app = create_app(settings, publisher=InMemoryPublisher(), kafka_ready=ready)
+    app = create_app(settings, Overrides(publisher=InMemoryPublisher(), fakes={"kafka_ready": ready}))
     with serve_in_thread(app, timeout=30) as url:
         async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": ADMIN_KEY}, timeout=30) as http:
             resp = await http.get("/status")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import uvicorn
 from cryptography.fernet import Fernet
 
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
-from ledgerbridge_common.logging import configure_logging
+from ledgerbridge_common.service.main import run_app
 from prefs_api import MIGRATIONS_DIR
 from prefs_api.domain.access import Scope
 from prefs_api.handlers.keys import create_key
@@ -20,9 +19,7 @@ from prefs_api.settings import Settings
 def serve(settings: Settings) -> int:
     from prefs_api.bootstrap import create_app
 
-    configure_logging(settings.service_name, settings.log_level)
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    run_app(settings, create_app)
     return 0
 
 

@@ -18,7 +18,10 @@ S = TypeVar("S", bound=ServiceSettings)
 def serve(settings_class: type[S], create_app: Callable[[S], FastAPI]) -> None:
     """Serve until SIGTERM; uvicorn then runs the lifespan's shutdown, where the consumers stop
     fetching, finish their records in flight (bounded) and commit before the process exits."""
-    settings = settings_class()
+    run_app(settings_class(), create_app)
+
+
+def run_app(settings: S, create_app: Callable[[S], FastAPI]) -> None:
     configure_logging(settings.service_name, settings.log_level)
     app = create_app(settings)
     tune_gc()

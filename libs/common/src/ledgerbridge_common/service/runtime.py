@@ -124,9 +124,11 @@ class Runtime:
         self.on_start(start)
         self.on_close(stop)
 
-    def consumer(self, build: Callable[[], ConsumerRunner], *, name: str, group_id: str) -> SupervisedConsumer:
+    def consumer(
+        self, build: Callable[[], ConsumerRunner], *, name: str, group_id: str, required: bool = True
+    ) -> SupervisedConsumer:
         """A consumer kept running by a supervisor (a failed one is replaced by a new one); its
-        group's lag is exported, and it is a required readiness check."""
+        group's lag is exported, and it is a readiness check (``required`` or only reported)."""
         supervised = SupervisedConsumer(build, name=name)
         self.consumers.append(supervised)
         self._lag_groups.append(group_id)
@@ -134,7 +136,7 @@ class Runtime:
         async def running() -> bool:
             return supervised.running
 
-        self.readiness.add(f"consumer:{name}", running)
+        self.readiness.add(f"consumer:{name}", running, required=required)
         return supervised
 
     async def database_check(self) -> None:
