@@ -1,0 +1,213 @@
+"""ConsumerRunner in a consumer group that changes under it, and at shutdown: a second instance
+joining in the middle of a backlog, ``stop()`` with a record in flight, a seek on a partition the
+group took away, and a type the routing table does not name."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from ledgerbridge_common.db.engine import make_engine, make_metadata, make_sessionmaker
+from ledgerbridge_common.db.inbox import inbox_table
+from ledgerbridge_common.events import ChangeDetected, Envelope, SyncRequested
+from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner, Emitter
+from ledgerbridge_common.kafka.producer import AiokafkaPublisher
+from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
+from tests.integration.common.test_consumer_runner import change, read_all
+
+pytestmark = pytest.mark.integration
+
+
+def effects_table(metadata: MetaData) -> Table:
+    """One row per effect; no unique key, so a record handled twice shows as two rows."""
+    return Table(
+        "effects",
+        metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("object_id", String(100), nullable=False),
+        Column("runner", String(20), nullable=False),
+        UniqueConstraint("seq"),
+    )
+
+
+@dataclass
+class World:
+    inbox: Table
+    effects: Table
+    engine: AsyncEngine
+    publisher: AiokafkaPublisher
+
+
+@pytest.fixture
+async def w(kafka_settings: KafkaSettings, db_settings: DatabaseSettings) -> AsyncIterator[World]:
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    metadata = make_metadata(schema)
+    inbox, effects = inbox_table(metadata), effects_table(metadata)
+    engine = make_engine(db_settings.model_copy(update={"pool_size": 10}))
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.run_sync(metadata.create_all)
+    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
+    await publisher.start()
+    try:
+        yield World(inbox, effects, engine, publisher)
+    finally:
+        await publisher.stop()
+        await engine.dispose()
+
+
+def runner_for(w: World, kafka: KafkaSettings, group: str, name: str, handler, **config) -> ConsumerRunner:  # type: ignore[no-untyped-def]
+    settings = ConsumerConfig(
+        name="rebalance", group_id=group, topics=[kafka.topics.changes], dlq_topic=kafka.topics.dlq, **config
+    )
+    return ConsumerRunner(settings, kafka, handler, make_sessionmaker(w.engine), w.inbox, w.publisher)
+
+
+async def count(w: World) -> int:
+    async with w.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(w.effects))).scalar_one())
+
+
+async def until(predicate, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while not await predicate():
+            await asyncio.sleep(0.05)
+
+
+async def test_an_instance_joining_mid_backlog_loses_and_doubles_nothing(
+    kafka_settings: KafkaSettings, w: World
+) -> None:
+    """A handles a backlog alone; B joins the group while A is in the middle of a poll. A stops
+    starting records, finishes the one in flight, commits, and only then lets the group
+    reassign, so B starts exactly where A stopped: every record handled once (no re-reads that
+    the inbox would have to drop), nothing lost."""
+    total = 600
+    await w.publisher.publish_many(
+        [
+            (kafka_settings.topics.changes, Envelope.wrap(change(f"o{n}"), connection_id=f"conn-{n % 12}"))
+            for n in range(total)
+        ]
+    )
+
+    def handler_of(name: str):  # type: ignore[no-untyped-def]
+        async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
+            await asyncio.sleep(0.05)  # a vendor write (A alone would need ~10 s for the backlog)
+            event = envelope.event_as(ChangeDetected)
+            await session.execute(w.effects.insert().values(object_id=event.object_id, runner=name))
+
+        return handler
+
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    a = runner_for(w, kafka_settings, group, "a", handler_of("a"), max_records=20)
+    b = runner_for(w, kafka_settings, group, "b", handler_of("b"), max_records=20)
+    await a.start()
+    tasks = [asyncio.create_task(a.run())]
+    try:
+        await until(lambda: _at_least(w, 40))
+        await b.start()
+        tasks.append(asyncio.create_task(b.run()))
+        await until(lambda: _at_least(w, total), timeout=90)
+        await asyncio.sleep(1)  # anything handled twice would show up by now
+    finally:
+        await a.stop()
+        await b.stop()
+        for task in tasks:
+            task.cancel()
+    async with w.engine.connect() as conn:
+        rows = (await conn.execute(select(w.effects.c.object_id, w.effects.c.runner))).all()
+    objects = [r.object_id for r in rows]
+    assert sorted(objects) == sorted(f"o{n}" for n in range(total)), "each record's effect exactly once"
+    assert a.released >= 1, "the group took partitions from A"
+    assert {r.runner for r in rows} == {"a", "b"}, "both instances did part of the backlog"
+    assert a.handled + b.handled == total, (a.handled, b.handled, "records re-read after the rebalance")
+
+
+async def _at_least(w: World, n: int) -> bool:
+    return await count(w) >= n
+
+
+async def test_stop_lets_the_record_in_flight_finish_and_commits_it(kafka_settings: KafkaSettings, w: World) -> None:
+    """SIGTERM path: ``stop()`` while a handler is in the middle of a slow vendor write; the write
+    completes, its offset is committed, and the next instance starts after it."""
+    entered, group = asyncio.Event(), f"g-{uuid.uuid4().hex[:6]}"
+
+    async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
+        event = envelope.event_as(ChangeDetected)
+        if event.object_id == "slow":
+            entered.set()
+            await asyncio.sleep(2)
+        await session.execute(w.effects.insert().values(object_id=event.object_id, runner="a"))
+
+    for name in ("first", "slow", "after"):
+        await w.publisher.publish(kafka_settings.topics.changes, Envelope.wrap(change(name), connection_id="c1"))
+    runner = runner_for(w, kafka_settings, group, "a", handler, release_grace_seconds=10)
+    await runner.start()
+    task = asyncio.create_task(runner.run())
+    await asyncio.wait_for(entered.wait(), 30)
+    await runner.stop()  # as the lifespan does on SIGTERM, then the task is cancelled
+    task.cancel()
+    async with w.engine.connect() as conn:
+        done = [r.object_id for r in (await conn.execute(select(w.effects.c.object_id).order_by(w.effects.c.seq)))]
+    assert done == ["first", "slow"], "the write in flight finished; no new record started"
+    assert await committed(kafka_settings, group) == 2, "and its offset was committed"
+
+
+async def committed(kafka: KafkaSettings, group: str) -> int:
+    """The group's committed offsets, summed over the topic's three partitions."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        offsets = [await consumer.committed(TopicPartition(kafka.topics.changes, p)) for p in range(3)]
+    finally:
+        await consumer.stop()
+    return sum(o or 0 for o in offsets)
+
+
+async def test_a_seek_on_a_partition_taken_away_does_not_end_the_runner(
+    kafka_settings: KafkaSettings, w: World
+) -> None:
+    """A record abandoned (Kafka or PostgreSQL down while stopping) is re-read by seeking back;
+    when the group took its partition away meanwhile, the seek is skipped, not raised out of run()."""
+    runner = runner_for(w, kafka_settings, f"g-{uuid.uuid4().hex[:6]}", "a", {})
+    await runner.start()
+    try:
+
+        async def abandoned(record: ConsumerRecord) -> bool:  # type: ignore[type-arg]
+            return False
+
+        runner.records.handle_record = abandoned  # type: ignore[method-assign]
+        record = ConsumerRecord(kafka_settings.topics.changes, 99, 7, 0, 0, None, b"{}", None, 0, 2, [])
+        assert await runner._handle_partition([record]) is None, "nothing handled, nothing to commit"
+    finally:
+        await runner.stop()
+
+
+async def test_a_type_the_routing_table_does_not_name_goes_to_the_dlq(kafka_settings: KafkaSettings, w: World) -> None:
+    seen: list[str] = []
+
+    async def on_change(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
+        seen.append(envelope.event_as(ChangeDetected).object_id)
+
+    runner = runner_for(w, kafka_settings, f"g-{uuid.uuid4().hex[:6]}", "a", {ChangeDetected: on_change})
+    topic = kafka_settings.topics.changes
+    await w.publisher.publish(topic, Envelope.wrap(SyncRequested(trigger="sync_now"), connection_id="c1"), key="c1")
+    await w.publisher.publish(topic, Envelope.wrap(change("x"), connection_id="c1"), key="c1")
+    await runner.start()
+    task = asyncio.create_task(runner.run())
+    try:
+        async with asyncio.timeout(30):
+            while runner.handled < 2:
+                await asyncio.sleep(0.05)
+    finally:
+        await runner.stop()
+        task.cancel()
+    assert seen == ["x"]
+    (letter,) = await read_all(kafka_settings.bootstrap_servers, kafka_settings.topics.dlq, 1)
+    assert "no handler for event type 'SyncRequested'" in letter.event().error  # type: ignore[attr-defined]
