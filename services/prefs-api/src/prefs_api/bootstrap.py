@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
 from ledgerbridge_common.events.models import SyncOutcome
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
+from ledgerbridge_common.kafka.routing import Routes
 from ledgerbridge_common.service import Overrides, Runtime, service_app
 from prefs_api import MIGRATIONS_DIR, problems
 from prefs_api.adapters.crypto import CredentialCipher
@@ -74,7 +75,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     if settings.consume_outcomes:
         topics = settings.kafka.topics
         config = ConsumerConfig(name=CONSUMER_NAME, group_id=GROUP_ID, topics=[topics.outcomes], dlq_topic=topics.dlq)
-        routes = {SyncOutcome: handle_outcome}
+        routes: Routes = {SyncOutcome: handle_outcome}
         build = lambda: ConsumerRunner(config, settings.kafka, routes, rt.sessions, inbox, rt.publisher)  # noqa: E731
         rt.consumer(build, name="prefs-api-outcomes", group_id=GROUP_ID, required=False)
     status_lag = status.LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
