@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
 from ledgerbridge_common.errors import PermanentError
 from ledgerbridge_common.events.models import PostingRequested, Side, SyncOutcome
+from ledgerbridge_common.events.refs import NAME_LISTS
 from posting_service.adapters import repository as repo
 from posting_service.adapters.connectors import ConnectorFactory
 from posting_service.domain import outcomes
 from posting_service.domain.lines import lines_for, restatement, totals
 from posting_service.domain.placeholders import find_placeholders, resolve
 from posting_service.domain.reasons import parked_reason, reason_for, unbalanced_reason
-from posting_service.writers import NAME_LISTS, BillcomWriter, KnownRef, LedgerWriter, Writer, WriteResult
+from posting_service.writers import BillcomWriter, KnownRef, LedgerWriter, Writer, WriteResult
 
 log = logging.getLogger(__name__)
 

@@ -18,18 +18,7 @@ from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
 from ledgerbridge_common.errors import NotFoundError, OutcomeUnknownError, StaleObjectError, ValidationError
 from ledgerbridge_common.events.models import deterministic_id
-
-NAME_LISTS = frozenset(
-    {
-        ObjectType.VENDOR,
-        ObjectType.CUSTOMER,
-        ObjectType.ACCOUNT,
-        ObjectType.CLASS,
-        ObjectType.DEPARTMENT,
-        ObjectType.LOCATION,
-        ObjectType.ITEM,
-    }
-)
+from ledgerbridge_common.events.refs import NAME_LISTS
 
 OnAttempt = Callable[[], Awaitable[None]]
 

@@ -15,6 +15,7 @@ from ledgerbridge_common.errors import (
     ValidationError,
 )
 from ledgerbridge_common.events.models import Side
+from ledgerbridge_common.events.refs import try_parse_ref
 
 LABELS = {
     ObjectType.VENDOR: "vendor",
@@ -87,8 +88,7 @@ def parked_reason(missing: list[str]) -> str:
 
 
 def _describe_ref(source_ref: str) -> str:
-    parts = source_ref.split(":", 2)
-    if len(parts) == 3 and parts[1] in {t.value for t in ObjectType}:
-        label = LABELS.get(ObjectType(parts[1]), parts[1])
-        return f"{label} {parts[2]}"
-    return source_ref
+    ref = try_parse_ref(source_ref)
+    if ref is None:
+        return source_ref
+    return f"{LABELS.get(ref.object_type, ref.object_type.value)} {ref.object_id}"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCredit
 from ledgerbridge_common.events import Decision, Side
+from ledgerbridge_common.events.refs import NAME_LISTS
 from sync_engine.domain import transfers
-from sync_engine.domain.directions import APPROVAL_FILTERED, NAME_LISTS, blocked_direction
+from sync_engine.domain.directions import APPROVAL_FILTERED, blocked_direction
 from sync_engine.domain.echo import ECHO_REASON, INFLIGHT_REASON
 from sync_engine.domain.model import Inputs, LinkWrite, Plan
 from sync_engine.domain.override import conflict_override

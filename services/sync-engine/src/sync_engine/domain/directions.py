@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.events import LedgerKind, Side
+from ledgerbridge_common.events.refs import NAME_LISTS
 
 
 class Flow(StrEnum):
@@ -39,8 +40,8 @@ DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
     },
 }
 
-NAME_LISTS = frozenset({T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION, T.ITEM})
-MATCHABLE = frozenset({T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION, T.ITEM})
+MATCHABLE = NAME_LISTS
+"""Name lists are also what a first sync matches by name."""
 APPROVAL_FILTERED = frozenset({T.BILL, T.VENDOR_CREDIT})
 
 SIDE_NAME = {Side.BILLCOM: "BILL", Side.LEDGER: "the ledger"}

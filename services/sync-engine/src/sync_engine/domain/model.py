@@ -9,22 +9,10 @@ from typing import Any
 
 from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, ObjectType
 from ledgerbridge_common.events import ChangeDetected, PostingRequested, Side, SyncOutcome
+from ledgerbridge_common.events.refs import PLACEHOLDER_PREFIX, make_ref, parse_ref, placeholder
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
 
-PLACEHOLDER_PREFIX = "@ref:"
-
-
-def make_ref(side: Side | str, object_type: ObjectType | str, object_id: str) -> str:
-    return f"{Side(side).value}:{ObjectType(object_type).value}:{object_id}"
-
-
-def parse_ref(ref: str) -> tuple[Side, ObjectType, str]:
-    side, object_type, object_id = ref.split(":", 2)
-    return Side(side), ObjectType(object_type), object_id
-
-
-def placeholder(source_ref: str) -> str:
-    return f"{PLACEHOLDER_PREFIX}{source_ref}"
+__all__ = ["PLACEHOLDER_PREFIX", "make_ref", "parse_ref", "placeholder"]  # the contract lives in events.refs
 
 
 @dataclass(frozen=True)
