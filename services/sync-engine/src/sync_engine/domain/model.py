@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, ObjectType
 from ledgerbridge_common.events import ChangeDetected, PostingRequested, Side, SyncOutcome
@@ -87,7 +87,7 @@ class Match:
     """A first-time match of an unlinked name-list object with an object on the other side."""
 
     obj: CanonicalObject
-    rule: str  # "match_by_name" | "match_by_mapping"
+    rule: Literal["match_by_name", "match_by_mapping"]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from ledgerbridge_common.canonical import changed_fields, fingerprint, parse_canonical, synced_view
 from ledgerbridge_common.canonical.models import BillPayment, CanonicalObject, ObjectType, ReceivedPayment
 from ledgerbridge_common.events import Decision, PostingRequested, Side, SyncOutcome
+from ledgerbridge_common.events.models import DecisionRule
 from sync_engine.domain import money
 from sync_engine.domain.conflicts import Resolved, resolve
 from sync_engine.domain.directions import SIDE_NAME, Flow, flow_for
@@ -92,8 +93,8 @@ def upsert(inp: Inputs) -> Plan:
     changed = sorted(changed_fields(link.view_on(side) if link else None, src_base.view or {}))
 
     if counterpart is None:
-        rule = "first_sync" if target_id is None else "one_side_changed"
-        return _emit_target(inp, tr, target_id, Decision(rule=rule, reason=_why(inp, rule), changed_fields=changed))
+        first: DecisionRule = "first_sync" if target_id is None else "one_side_changed"
+        return _emit_target(inp, tr, target_id, Decision(rule=first, reason=_why(inp, first), changed_fields=changed))
 
     tgt_base = baseline(target, counterpart)
     try:
@@ -110,7 +111,7 @@ def upsert(inp: Inputs) -> Plan:
         source_in_target_ids=synced_view(desired_target),
         prefs=inp.prefs,
     )
-    rule = inp.match.rule if link is None and inp.match else resolved.rule
+    rule: DecisionRule = inp.match.rule if link is None and inp.match else resolved.rule
     merged = {**tr.data, **{f: counterpart.model_dump(mode="json").get(f) for f in resolved.from_target}}
     merged_obj = _build(otype, {**merged, "id": None})
     write_target = synced_view(merged_obj) != tgt_base.view
@@ -222,7 +223,7 @@ def _emit_target(inp: Inputs, tr: Translation, target_id: str | None, decision: 
     return Plan(commands=(cmd,), links=(write,), source_views={cmd.command_id: (base.fingerprint, base.view)})
 
 
-def _why(inp: Inputs, rule: str) -> str:
+def _why(inp: Inputs, rule: DecisionRule) -> str:
     noun = inp.change.object_type.value.replace("_", " ")
     where = SIDE_NAME[inp.change.side]
     return {
