@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerbridge_common.canonical.models import BankAccount
 from ledgerbridge_common.errors import NotFoundError, PermanentError, RetryableError
-from ledgerbridge_common.events.models import LedgerKind, Side
+from ledgerbridge_common.events.models import LedgerKind
+from ledgerbridge_common.events.preferences import PreferenceValues
 
 
 class _Model(BaseModel):
@@ -66,40 +67,16 @@ class ConnectionInfo(_Model):
     qbo: QboCredentials | None = None
 
 
-class ConnectionPreferences(_Model):
-    """The current version of a connection's preferences (PREFERENCES.md). Account values are
-    ledger account ids."""
+class ConnectionPreferences(PreferenceValues):
+    """The current version of a connection's preferences, as the internal API serves it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     connection_id: str
     version: int
     ledger_kind: LedgerKind
     ready: bool
     missing: list[str] = Field(default_factory=list)
-    sync_automatically: bool = True
-    schedule_interval_minutes: int = 1440
-    sync_only_approved: bool = False
-    ap_account: str | None = None
-    ar_account: str | None = None
-    unallocated_expenses_account: str | None = None
-    unallocated_income_account: str | None = None
-    money_out_clearing_account: str | None = None
-    money_in_clearing_account: str | None = None
-    default_bank_account: str | None = None
-    deposit_to_account: str | None = None
-    fx_gain_loss_account: str | None = None
-    bank_gl_accounts: dict[str, str | None] = Field(default_factory=dict)
-    """BILL bank account id → ledger GL account id ("GL Account for Bank Account ****XXXX")."""
-    master: dict[str, Side] = Field(default_factory=dict)
-    """object type → side whose edit wins when both changed (default: billcom)."""
-    field_masters: dict[str, dict[str, Side]] = Field(default_factory=dict)
-    """object type → field → side (per-field master overrides)."""
-
-    def master_for(self, object_type: str, field: str | None = None) -> Side:
-        if field is not None:
-            side = self.field_masters.get(object_type, {}).get(field)
-            if side is not None:
-                return side
-        return self.master.get(object_type, Side.BILLCOM)
 
 
 class Mappings(_Model):

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import LedgerKind, PreferencesChanged
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.prefs_client import ConnectionInfo, QboCredentials, WebhookSecret
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher, CredentialsError
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
-from prefs_api.domain.catalog import PreferenceValues
 from prefs_api.problems import ProblemError, not_found
 from prefs_api.schemas import (
     ConnectionCreate,

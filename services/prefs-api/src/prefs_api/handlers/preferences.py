@@ -8,12 +8,13 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.events.models import LedgerKind
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.prefs_client import ConnectionInfo
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters import synclog
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
-from prefs_api.domain.catalog import SPECS, PreferenceValues, bank_label
+from prefs_api.domain.catalog import SPECS, bank_label
 from prefs_api.domain.rules import BankAccountView, Chart, Violation, apply_patch, needs_chart, readiness
 from prefs_api.handlers.bank_accounts import push_bank_gls
 from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
