@@ -4,7 +4,7 @@ target's writer, record the ref, the journal and the double-entry lines, and bui
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,7 +33,6 @@ class PostingDeps:
     outcomes_topic: str
     stale_retries: int = 3
     rate_limit_wait_seconds: float = 60.0
-    attempts: dict[str, int] = field(default_factory=dict)
 
 
 def tag_for(source_ref: str) -> str:
@@ -44,16 +43,16 @@ def request_id_for(command_id: str) -> str:
     return command_id[:32]
 
 
-async def _writer(deps: PostingDeps, cmd: PostingRequested, connection_id: str) -> Writer:
-    async def on_attempt() -> None:
-        deps.attempts[cmd.command_id] = await repo.mark_attempt(
-            deps.sessions, cmd, connection_id, request_id_for(cmd.command_id)
-        )
+async def _writer(deps: PostingDeps, cmd: PostingRequested, connection_id: str, attempts: int) -> Writer:
+    """The target's writer; it journals each attempt before sending it and reports the count."""
+
+    async def on_attempt() -> int:
+        return await repo.mark_attempt(deps.sessions, cmd, connection_id, request_id_for(cmd.command_id))
 
     if cmd.target_side is Side.LEDGER:
         ledger = await deps.connectors.ledger(connection_id)
-        return LedgerWriter(ledger, stale_retries=deps.stale_retries, on_attempt=on_attempt)
-    return BillcomWriter(await deps.connectors.billcom(connection_id), on_attempt=on_attempt)
+        return LedgerWriter(ledger, stale_retries=deps.stale_retries, on_attempt=on_attempt, attempts=attempts)
+    return BillcomWriter(await deps.connectors.billcom(connection_id), on_attempt=on_attempt, attempts=attempts)
 
 
 async def _write(
@@ -100,10 +99,10 @@ async def _refuse(
 
 
 async def post_command(
-    cmd: PostingRequested, connection_id: str, session: AsyncSession, deps: PostingDeps
+    cmd: PostingRequested, connection_id: str, session: AsyncSession, deps: PostingDeps, *, attempts: int = 0
 ) -> SyncOutcome:
+    """``attempts``: what the command's journal row counts already (a re-delivery or a retry)."""
     side = cmd.target_side.value
-    attempts = deps.attempts.get(cmd.command_id, 0)
     desired_json = cmd.desired
     if desired_json is not None:
         needed = find_placeholders(desired_json)
@@ -140,14 +139,15 @@ async def post_command(
     known = KnownRef(ref.target_id, ref.sync_token) if ref else None
     if known is None and cmd.target_id:
         known = KnownRef(cmd.target_id)
+    writer: Writer | None = None
     try:
-        writer = await _writer(deps, cmd, connection_id)
+        writer = await _writer(deps, cmd, connection_id, attempts)
         # a write may exist under our tag only if one was ever sent (journaled before sending)
         tried = bool(await repo.journaled_sources(session, connection_id, [cmd.source_ref]))
         result = await _write(writer, cmd, desired, known, lookup_tag=tried)
     except PermanentError as exc:
         log.warning("command %s refused: %s", cmd.command_id, exc)
-        attempts = deps.attempts.pop(cmd.command_id, attempts)
+        attempts = writer.attempts if writer is not None else attempts
         return await _refuse(
             session,
             cmd,
@@ -162,7 +162,7 @@ async def post_command(
                 target_id=known.target_id if known else None,
             ),
         )
-    attempts = deps.attempts.pop(cmd.command_id, attempts)
+    attempts = writer.attempts
     if result is None:
         outcome = outcomes.not_posted(
             cmd,

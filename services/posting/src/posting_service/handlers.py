@@ -40,7 +40,9 @@ async def handle_posting(
         outcome = SyncOutcome.model_validate(journal.outcome)
     else:
         try:
-            outcome = await post_command(cmd, connection_id, session, deps)
+            outcome = await post_command(
+                cmd, connection_id, session, deps, attempts=journal.attempts if journal is not None else 0
+            )
         except RateLimitedError as exc:
             # the runner sleeps retry_after while holding the partition; cap it (QBO asks 60 s)
             if exc.retry_after is not None:

@@ -20,7 +20,8 @@ from ledgerbridge_common.errors import NotFoundError, OutcomeUnknownError, Stale
 from ledgerbridge_common.events.models import deterministic_id
 from ledgerbridge_common.events.refs import NAME_LISTS
 
-OnAttempt = Callable[[], Awaitable[None]]
+OnAttempt = Callable[[], Awaitable[int]]
+"""Journals one more attempt before a write is sent; answers the attempts journaled so far."""
 
 
 @dataclass(frozen=True)
@@ -52,22 +53,39 @@ class Writer(Protocol):
 
     async def deactivate(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult: ...
 
+    @property
+    def attempts(self) -> int:
+        """The attempts journaled for the command once a write was sent (or the count it started with)."""
 
-async def _no_attempt() -> None:
-    return None
+
+class _Attempts:
+    """What the writers share: ``attempts`` is the journaled count after this writer's last write
+    (``start`` until it sends one)."""
+
+    def __init__(self, on_attempt: OnAttempt | None, start: int) -> None:
+        self._on_attempt = on_attempt
+        self.attempts = start
+
+    async def on_attempt(self) -> None:
+        self.attempts = await self._on_attempt() if self._on_attempt else self.attempts + 1
 
 
 def _same(a: CanonicalObject, b: CanonicalObject) -> bool:
     return fingerprint(a) == fingerprint(b)
 
 
-class LedgerWriter:
+class LedgerWriter(_Attempts):
     def __init__(
-        self, connector: LedgerConnector, *, stale_retries: int = 3, on_attempt: OnAttempt = _no_attempt
+        self,
+        connector: LedgerConnector,
+        *,
+        stale_retries: int = 3,
+        on_attempt: OnAttempt | None = None,
+        attempts: int = 0,
     ) -> None:
+        super().__init__(on_attempt, attempts)
         self.connector = connector
         self.stale_retries = stale_retries
-        self.on_attempt = on_attempt
 
     async def _read(self, object_type: ObjectType, target_id: str) -> CanonicalObject:
         current = await self.connector.read(object_type, target_id)
@@ -164,12 +182,12 @@ class LedgerWriter:
         raise StaleObjectError(f"{object_type.value} {target_id} kept changing under us")
 
 
-class BillcomWriter:
+class BillcomWriter(_Attempts):
     """BILL has no request ids nor notes to tag: name lists are matched by exact name."""
 
-    def __init__(self, connector: BillcomConnector, *, on_attempt: OnAttempt = _no_attempt) -> None:
+    def __init__(self, connector: BillcomConnector, *, on_attempt: OnAttempt | None = None, attempts: int = 0) -> None:
+        super().__init__(on_attempt, attempts)
         self.connector = connector
-        self.on_attempt = on_attempt
 
     async def _lookup(self, desired: CanonicalObject) -> CanonicalObject | None:
         name = getattr(desired, "name", None)
