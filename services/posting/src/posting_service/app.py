@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerbridge_common.prefs_client import PrefsClient
-from posting_service.adapters import repository as repo
+from posting_service.adapters.repository import SqlPostingStore
 
 Check = Callable[[], Awaitable[bool]]
 
@@ -40,7 +40,7 @@ async def balances(connection_id: str, request: Request) -> dict[str, Any]:
     (zero once the runs of the synced payments have posted)."""
     state = _state(request)
     async with state.sessions() as session:
-        per_account = await repo.balances(session, connection_id)
+        per_account = await SqlPostingStore(session).balances(connection_id)
     clearing: dict[str, dict[str, str | None]] = {}
     if state.prefs is not None:
         try:

@@ -100,8 +100,8 @@ class BatchPoster:
         refs = [c.source_ref for c in cmds]
         needed = {r for c in cmds for r in _needs(c)}
         async with self.deps.sessions() as session:
-            journaled = await repo.journaled_sources(session, connection_id, refs)
-            posted = await repo.target_ids(session, connection_id, Side.LEDGER.value, [*refs, *needed])
+            journaled = await self.deps.store(session).journaled_sources(connection_id, refs)
+            posted = await self.deps.store(session).target_ids(connection_id, Side.LEDGER.value, [*refs, *needed])
         fresh = [c for c in cmds if c.source_ref not in journaled and c.source_ref not in posted]
         candidates = {c.source_ref for c in fresh}
         return [
@@ -132,8 +132,8 @@ class BatchPoster:
 
     async def _post_chunk(self, connection_id: str, ledger: Any, chunk: list[PostingRequested]) -> int:
         async with self.deps.sessions() as session:
-            ids = await repo.target_ids(
-                session, connection_id, Side.LEDGER.value, {r for c in chunk for r in _needs(c)}
+            ids = await self.deps.store(session).target_ids(
+                connection_id, Side.LEDGER.value, {r for c in chunk for r in _needs(c)}
             )
         items: dict[str, tuple[PostingRequested, CanonicalObject]] = {}
         for cmd in chunk:
@@ -159,7 +159,9 @@ class BatchPoster:
             done.append((items[result.item_id][0], result.obj))
         async with self.deps.sessions() as session, session.begin():  # one transaction for the chunk
             for cmd, obj in done:
-                await record_posted(session, cmd, connection_id, WriteResult(obj, wrote=True), marked[cmd.command_id])
+                await record_posted(
+                    self.deps.store(session), cmd, connection_id, WriteResult(obj, wrote=True), marked[cmd.command_id]
+                )
         BATCH_ITEMS.labels("posted").inc(len(done))
         return len(done)
 

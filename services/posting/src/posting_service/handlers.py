@@ -14,7 +14,6 @@ from ledgerbridge_common.events.models import PostingRequested, PreferencesChang
 from ledgerbridge_common.kafka.emitter import Emitter
 from ledgerbridge_common.kafka.routing import Routes, ignore
 from ledgerbridge_common.prefs_client import PrefsClient
-from posting_service.adapters import repository as repo
 from posting_service.execute import PostingDeps, post_command
 from posting_service.metrics import OUTCOMES
 
@@ -25,7 +24,7 @@ async def release_parked(
     session: AsyncSession, emitter: Emitter, deps: PostingDeps, connection_id: str, source_ref: str
 ) -> None:
     """Re-publish (oldest first) the commands that were waiting for ``source_ref``."""
-    for parked in await repo.take_parked(session, connection_id, source_ref):
+    for parked in await deps.store(session).take_parked(connection_id, source_ref):
         log.info("releasing parked command %s (%s posted)", parked.command_id, source_ref)
         emitter.emit(deps.postings_topic, parked, connection_id=connection_id)
 
@@ -35,7 +34,7 @@ async def handle_posting(
 ) -> None:
     """Execute one command and emit exactly one ``SyncOutcome`` for it."""
     connection_id = envelope.connection_id
-    journal = await repo.get_command(session, cmd.command_id)
+    journal = await deps.store(session).get_command(cmd.command_id)
     if journal is not None and journal.status == "posted" and journal.outcome is not None:
         outcome = SyncOutcome.model_validate(journal.outcome)
     else:
