@@ -20,7 +20,8 @@ from ledgerbridge_common.events import ChangeDetected, Envelope, SyncRequested
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner, Emitter
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
-from tests.integration.common.test_consumer_runner import change, read_all
+from tests.integration.common.test_consumer_runner import read_all
+from tests.support.builders import bill_changed
 
 pytestmark = pytest.mark.integration
 
@@ -113,10 +114,10 @@ async def test_grouped_records_commit_together_and_failures_go_alone(
         inbox,
         publisher,
     )
-    first = Envelope.wrap(change("a"), connection_id=connection_id)
+    first = Envelope.wrap(bill_changed("a"), connection_id=connection_id)
     names = ["a", "a", "b", "poison", "c", "flaky", "d", "e"]
     for name in names:
-        env = first if name == "a" else Envelope.wrap(change(name), connection_id=connection_id)
+        env = first if name == "a" else Envelope.wrap(bill_changed(name), connection_id=connection_id)
         await publisher.publish(topics.changes, env)
     await _run(runner, len(names))
 
@@ -166,7 +167,7 @@ async def test_a_group_holds_one_connection_only(kafka_settings: KafkaSettings, 
     key = f"conn-{uuid.uuid4().hex[:6]}"
     plan = [("A", "1"), ("A", "2"), ("A", "3"), ("B", "4"), ("B", "5"), ("A", "6")]
     for conn_name, object_id in plan:
-        env = Envelope.wrap(change(object_id), connection_id=f"{key}-{conn_name}")
+        env = Envelope.wrap(bill_changed(object_id), connection_id=f"{key}-{conn_name}")
         await publisher.publish(topics.changes, env, key=key)
     await _run(runner, len(plan))
 
@@ -211,7 +212,7 @@ async def test_a_rate_limited_record_in_a_group_waits_before_going_alone(
         publisher,
     )
     for name in ("x", "limited", "y"):
-        await publisher.publish(topics.changes, Envelope.wrap(change(name), connection_id=connection_id))
+        await publisher.publish(topics.changes, Envelope.wrap(bill_changed(name), connection_id=connection_id))
     await _run(runner, 3)
     first, second = attempts["limited"]
     assert second - first >= 0.9, "the vendor's Retry-After is honoured before the record is tried alone"
@@ -246,7 +247,7 @@ async def test_partitions_progress_side_by_side_not_by_turns(kafka_settings: Kaf
     first, second = _on_partitions()
     for conn in (first, second):
         await publisher.publish_many(
-            [(topics.changes, Envelope.wrap(change(f"b{n}"), connection_id=conn)) for n in range(300)]
+            [(topics.changes, Envelope.wrap(bill_changed(f"b{n}"), connection_id=conn)) for n in range(300)]
         )
     config = ConsumerConfig(
         name="sides", group_id=f"g-{uuid.uuid4().hex[:6]}", topics=[topics.changes], dlq_topic=topics.dlq,

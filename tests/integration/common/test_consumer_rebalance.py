@@ -20,7 +20,8 @@ from ledgerbridge_common.events import ChangeDetected, Envelope, SyncRequested
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner, Emitter
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
-from tests.integration.common.test_consumer_runner import change, read_all
+from tests.integration.common.test_consumer_runner import read_all
+from tests.support.builders import bill_changed
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +64,7 @@ async def w(kafka_settings: KafkaSettings, db_settings: DatabaseSettings) -> Asy
         await engine.dispose()
 
 
-def runner_for(w: World, kafka: KafkaSettings, group: str, name: str, handler, **config) -> ConsumerRunner:  # type: ignore[no-untyped-def]
+def runner_for(w: World, kafka: KafkaSettings, group: str, name: str, handler, **config) -> ConsumerRunner:
     settings = ConsumerConfig(
         name="rebalance", group_id=group, topics=[kafka.topics.changes], dlq_topic=kafka.topics.dlq, **config
     )
@@ -75,7 +76,7 @@ async def count(w: World) -> int:
         return int((await conn.execute(select(func.count()).select_from(w.effects))).scalar_one())
 
 
-async def until(predicate, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+async def until(predicate, timeout: float = 60) -> None:
     async with asyncio.timeout(timeout):
         while not await predicate():
             await asyncio.sleep(0.05)
@@ -91,12 +92,12 @@ async def test_an_instance_joining_mid_backlog_loses_and_doubles_nothing(
     total = 600
     await w.publisher.publish_many(
         [
-            (kafka_settings.topics.changes, Envelope.wrap(change(f"o{n}"), connection_id=f"conn-{n % 12}"))
+            (kafka_settings.topics.changes, Envelope.wrap(bill_changed(f"o{n}"), connection_id=f"conn-{n % 12}"))
             for n in range(total)
         ]
     )
 
-    def handler_of(name: str):  # type: ignore[no-untyped-def]
+    def handler_of(name: str):
         async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
             await asyncio.sleep(0.05)  # a vendor write (A alone would need ~10 s for the backlog)
             event = envelope.event_as(ChangeDetected)
@@ -146,7 +147,7 @@ async def test_stop_lets_the_record_in_flight_finish_and_commits_it(kafka_settin
         await session.execute(w.effects.insert().values(object_id=event.object_id, runner="a"))
 
     for name in ("first", "slow", "after"):
-        await w.publisher.publish(kafka_settings.topics.changes, Envelope.wrap(change(name), connection_id="c1"))
+        await w.publisher.publish(kafka_settings.topics.changes, Envelope.wrap(bill_changed(name), connection_id="c1"))
     runner = runner_for(w, kafka_settings, group, "a", handler, release_grace_seconds=10)
     await runner.start()
     task = asyncio.create_task(runner.run())
@@ -179,7 +180,7 @@ async def test_a_seek_on_a_partition_taken_away_does_not_end_the_runner(
     await runner.start()
     try:
 
-        async def abandoned(record: ConsumerRecord) -> bool:  # type: ignore[type-arg]
+        async def abandoned(record: ConsumerRecord) -> bool:
             return False
 
         runner.records.handle_record = abandoned  # type: ignore[method-assign]
@@ -198,7 +199,7 @@ async def test_a_type_the_routing_table_does_not_name_goes_to_the_dlq(kafka_sett
     runner = runner_for(w, kafka_settings, f"g-{uuid.uuid4().hex[:6]}", "a", {ChangeDetected: on_change})
     topic = kafka_settings.topics.changes
     await w.publisher.publish(topic, Envelope.wrap(SyncRequested(trigger="sync_now"), connection_id="c1"), key="c1")
-    await w.publisher.publish(topic, Envelope.wrap(change("x"), connection_id="c1"), key="c1")
+    await w.publisher.publish(topic, Envelope.wrap(bill_changed("x"), connection_id="c1"), key="c1")
     await runner.start()
     task = asyncio.create_task(runner.run())
     try:

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
-from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.db.engine import make_engine, make_metadata, make_sessionmaker
 from ledgerbridge_common.db.inbox import inbox_table
 from ledgerbridge_common.errors import RetryableError
-from ledgerbridge_common.events import ChangeDetected, Envelope, Side, SyncRequested
+from ledgerbridge_common.events import ChangeDetected, Envelope, SyncRequested
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner, Emitter
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
+from tests.support.builders import bill_changed
 
 pytestmark = pytest.mark.integration
-
-
-def change(object_id: str) -> ChangeDetected:
-    return ChangeDetected(
-        side=Side.BILLCOM,
-        object_type=ObjectType.BILL,
-        object_id=object_id,
-        operation="updated",
-        source_time=dt.datetime.now(dt.UTC),
-        trigger="webhook",
-    )
 
 
 async def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 15) -> list[Envelope]:
@@ -94,13 +82,13 @@ async def test_handles_once_emits_and_dead_letters(kafka_settings, db_settings, 
         inbox,
         publisher,
     )
-    first = Envelope.wrap(change("a"), connection_id=connection_id)
+    first = Envelope.wrap(bill_changed("a"), connection_id=connection_id)
     for env in (
         first,
         first,
-        Envelope.wrap(change("poison"), connection_id=connection_id),
-        Envelope.wrap(change("flaky"), connection_id=connection_id),
-        Envelope.wrap(change("b"), connection_id=connection_id),
+        Envelope.wrap(bill_changed("poison"), connection_id=connection_id),
+        Envelope.wrap(bill_changed("flaky"), connection_id=connection_id),
+        Envelope.wrap(bill_changed("b"), connection_id=connection_id),
     ):
         await publisher.publish(topics.changes, env)
     await runner.start()
@@ -164,7 +152,7 @@ async def test_database_outage_is_retried_past_the_budget_not_dead_lettered(kafk
         inbox,
         publisher,
     )
-    env = Envelope.wrap(change("during-outage"), connection_id=connection_id)
+    env = Envelope.wrap(bill_changed("during-outage"), connection_id=connection_id)
     await publisher.publish(topics.changes, env)
     await runner.start()
     task = asyncio.create_task(runner.run())
