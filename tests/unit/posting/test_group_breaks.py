@@ -14,7 +14,7 @@ def _runner() -> ConsumerRunner:
     return ConsumerRunner(config, KafkaSettings(), {}, None, None, None, group_breaks=same_command_again)  # type: ignore[arg-type]
 
 
-async def test_a_command_already_in_the_group_starts_a_new_transaction() -> None:
+def test_a_command_already_in_the_group_starts_a_new_transaction() -> None:
     first = command("vendor", ref("vendor"), vendor("Acme"))
     other = command("vendor", ref("vendor"), vendor("Globex"))
     group = [Envelope.wrap(first, connection_id="c1"), Envelope.wrap(other, connection_id="c1")]

@@ -103,14 +103,9 @@ class ConsumerRunner:
             publisher,
             self._stopping,
         )
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=kafka.bootstrap_servers,
-            group_id=config.group_id,
-            client_id=f"{kafka.client_id_prefix}-{config.name}",
-            enable_auto_commit=False,
-            auto_offset_reset=config.auto_offset_reset,
-            max_poll_interval_ms=600_000,
-        )
+        self._kafka = kafka
+        self.consumer: AIOKafkaConsumer
+        """Made at ``start()``: aiokafka clients belong to the running loop."""
         self._idle = asyncio.Event()
         self._idle.set()
         self._running = False
@@ -125,6 +120,14 @@ class ConsumerRunner:
         return self.records.handled
 
     async def start(self) -> None:
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._kafka.bootstrap_servers,
+            group_id=self.config.group_id,
+            client_id=f"{self._kafka.client_id_prefix}-{self.config.name}",
+            enable_auto_commit=False,
+            auto_offset_reset=self.config.auto_offset_reset,
+            max_poll_interval_ms=600_000,
+        )
         self.consumer.subscribe(self.config.topics, listener=_ReleaseOnRevoke(self))
         await self.consumer.start()
 
@@ -132,6 +135,8 @@ class ConsumerRunner:
         """Stop fetching, let the records in flight finish (at most ``release_grace_seconds``),
         commit their offsets, then leave the group."""
         self._stopping.set()
+        if not hasattr(self, "consumer"):
+            return
         if self._running:
             try:
                 async with asyncio.timeout(self.config.release_grace_seconds):
