@@ -27,6 +27,7 @@ async def test_a_publisher_that_could_not_start_fails_fast_then_recovers(kafka_s
         with pytest.raises(InfrastructureError):
             await asyncio.wait_for(publisher.publish_many([(kafka_settings.topics.changes, envelope)]), 30)
     publisher._settings = kafka_settings  # the broker is reachable again (the next producer sees it)
+    await publisher._producer.stop()  # the unstarted one left by the last failure
     publisher._producer = publisher._new_producer()
     await asyncio.wait_for(publisher.publish_many([(kafka_settings.topics.changes, envelope)]), 30)
     await publisher.stop()
