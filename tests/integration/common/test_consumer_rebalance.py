@@ -6,69 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerbridge_common.db.engine import make_engine, make_metadata, make_sessionmaker
-from ledgerbridge_common.db.inbox import inbox_table
 from ledgerbridge_common.events import ChangeDetected, Envelope, SyncRequested
-from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner, Emitter
-from ledgerbridge_common.kafka.producer import AiokafkaPublisher
-from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
-from tests.integration.common.test_consumer_runner import read_all
+from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.settings import KafkaSettings
+from tests.integration.common.harness import World, read_all, run_until_handled
 from tests.support.builders import bill_changed
 
 pytestmark = pytest.mark.integration
-
-
-def effects_table(metadata: MetaData) -> Table:
-    """One row per effect; no unique key, so a record handled twice shows as two rows."""
-    return Table(
-        "effects",
-        metadata,
-        Column("seq", Integer, primary_key=True, autoincrement=True),
-        Column("object_id", String(100), nullable=False),
-        Column("runner", String(20), nullable=False),
-        UniqueConstraint("seq"),
-    )
-
-
-@dataclass
-class World:
-    inbox: Table
-    effects: Table
-    engine: AsyncEngine
-    publisher: AiokafkaPublisher
-
-
-@pytest.fixture
-async def w(kafka_settings: KafkaSettings, db_settings: DatabaseSettings) -> AsyncIterator[World]:
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    metadata = make_metadata(schema)
-    inbox, effects = inbox_table(metadata), effects_table(metadata)
-    engine = make_engine(db_settings.model_copy(update={"pool_size": 10}))
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(metadata.create_all)
-    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
-    await publisher.start()
-    try:
-        yield World(inbox, effects, engine, publisher)
-    finally:
-        await publisher.stop()
-        await engine.dispose()
-
-
-def runner_for(w: World, kafka: KafkaSettings, group: str, name: str, handler, **config) -> ConsumerRunner:
-    settings = ConsumerConfig(
-        name="rebalance", group_id=group, topics=[kafka.topics.changes], dlq_topic=kafka.topics.dlq, **config
-    )
-    return ConsumerRunner(settings, kafka, handler, make_sessionmaker(w.engine), w.inbox, w.publisher)
 
 
 async def count(w: World) -> int:
@@ -101,13 +51,15 @@ async def test_an_instance_joining_mid_backlog_loses_and_doubles_nothing(
         async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
             await asyncio.sleep(0.05)  # a vendor write (A alone would need ~10 s for the backlog)
             event = envelope.event_as(ChangeDetected)
-            await session.execute(w.effects.insert().values(object_id=event.object_id, runner=name))
+            await session.execute(
+                w.effects.insert().values(connection_id=envelope.connection_id, object_id=event.object_id, runner=name)
+            )
 
         return handler
 
     group = f"g-{uuid.uuid4().hex[:6]}"
-    a = runner_for(w, kafka_settings, group, "a", handler_of("a"), max_records=20)
-    b = runner_for(w, kafka_settings, group, "b", handler_of("b"), max_records=20)
+    a = w.runner(handler_of("a"), name="rebalance", group=group, max_records=20)
+    b = w.runner(handler_of("b"), name="rebalance", group=group, max_records=20)
     await a.start()
     tasks = [asyncio.create_task(a.run())]
     try:
@@ -144,11 +96,13 @@ async def test_stop_lets_the_record_in_flight_finish_and_commits_it(kafka_settin
         if event.object_id == "slow":
             entered.set()
             await asyncio.sleep(2)
-        await session.execute(w.effects.insert().values(object_id=event.object_id, runner="a"))
+        await session.execute(
+            w.effects.insert().values(connection_id=envelope.connection_id, object_id=event.object_id, runner="a")
+        )
 
     for name in ("first", "slow", "after"):
         await w.publisher.publish(kafka_settings.topics.changes, Envelope.wrap(bill_changed(name), connection_id="c1"))
-    runner = runner_for(w, kafka_settings, group, "a", handler, release_grace_seconds=10)
+    runner = w.runner(handler, group=group, release_grace_seconds=10)
     await runner.start()
     task = asyncio.create_task(runner.run())
     await asyncio.wait_for(entered.wait(), 30)
@@ -176,7 +130,7 @@ async def test_a_seek_on_a_partition_taken_away_does_not_end_the_runner(
 ) -> None:
     """A record abandoned (Kafka or PostgreSQL down while stopping) is re-read by seeking back;
     when the group took its partition away meanwhile, the seek is skipped, not raised out of run()."""
-    runner = runner_for(w, kafka_settings, f"g-{uuid.uuid4().hex[:6]}", "a", {})
+    runner = w.runner({})
     await runner.start()
     try:
 
@@ -196,19 +150,11 @@ async def test_a_type_the_routing_table_does_not_name_goes_to_the_dlq(kafka_sett
     async def on_change(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
         seen.append(envelope.event_as(ChangeDetected).object_id)
 
-    runner = runner_for(w, kafka_settings, f"g-{uuid.uuid4().hex[:6]}", "a", {ChangeDetected: on_change})
+    runner = w.runner({ChangeDetected: on_change})
     topic = kafka_settings.topics.changes
     await w.publisher.publish(topic, Envelope.wrap(SyncRequested(trigger="sync_now"), connection_id="c1"), key="c1")
     await w.publisher.publish(topic, Envelope.wrap(bill_changed("x"), connection_id="c1"), key="c1")
-    await runner.start()
-    task = asyncio.create_task(runner.run())
-    try:
-        async with asyncio.timeout(30):
-            while runner.handled < 2:
-                await asyncio.sleep(0.05)
-    finally:
-        await runner.stop()
-        task.cancel()
+    await run_until_handled(runner, 2)
     assert seen == ["x"]
     (letter,) = await read_all(kafka_settings.bootstrap_servers, kafka_settings.topics.dlq, 1)
     assert "no handler for event type 'SyncRequested'" in letter.event().error  # type: ignore[attr-defined]
