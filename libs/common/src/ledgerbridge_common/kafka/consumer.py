@@ -256,7 +256,7 @@ class ConsumerRunner:
         return self._extra_breaks is not None and self._extra_breaks(envelope, group)
 
 
-class _ReleaseOnRevoke(ConsumerRebalanceListener):
+class _ReleaseOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
     def __init__(self, runner: ConsumerRunner) -> None:
         self.runner = runner
 

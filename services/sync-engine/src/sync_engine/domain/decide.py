@@ -4,8 +4,9 @@ commands, sync-log outcomes, link writes and parking out. No IO here.
 Rules, in the order ``decide`` checks them: readiness → echo → direction → approval filter →
 in-flight write → removal (deactivate / void / merge) → money movement → upsert with conflict
 resolution (ARCHITECTURE.md §5 "Decide" lists the rules; the echo comes second here so that our
-own write coming back never shows up as a skip). The planner recognises most echoes earlier, without reading the object, by
-the last-updated time of our write (``domain/echo.py``); the fingerprint echo here is the rest."""
+own write coming back never shows up as a skip). The planner recognises most echoes earlier,
+without reading the object, by the last-updated time of our write (``domain/echo.py``); the
+fingerprint echo here is the rest."""
 
 from __future__ import annotations
 
