@@ -9,7 +9,7 @@ from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.prefs_client import PrefsClient
 from ledgerbridge_common.service import Overrides, Runtime, service_app
-from ledgerbridge_common.service.checks import http_check
+from ledgerbridge_common.service.checks import http_check, kafka_check
 from posting_service import MIGRATIONS_DIR
 from posting_service.adapters.connectors import VendorConnectorFactory
 from posting_service.adapters.orm import inbox
@@ -88,6 +88,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
             group_id=settings.consumer_group,
         )
     rt.readiness.add("postgresql", rt.database_check)
+    rt.readiness.add("kafka", kafka_check(settings.kafka))
     rt.readiness.add("vendor", http_check(vendor_http, settings.qbo_base_url), required=False)
     rt.state.update(posting=AppState(sessions=rt.sessions, prefs=prefs), deps=deps, batcher=batcher)
     return rt
