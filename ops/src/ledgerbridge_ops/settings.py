@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledgerbridge_common.settings import KafkaSettings
@@ -12,12 +12,12 @@ class OpsSettings(BaseSettings):
     """``LB_KAFKA__BOOTSTRAP_SERVERS``, ``LB_KAFKA__TOPICS__DLQ``, ``LB_PREFS_URL``, ``LB_API_KEY``."""
 
     model_config = SettingsConfigDict(
-        env_prefix="LB_", env_nested_delimiter="__", env_ignore_empty=True, extra="ignore"
+        env_prefix="LB_", env_nested_delimiter="__", env_ignore_empty=True, extra="ignore", hide_input_in_errors=True
     )
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     prefs_url: str = "http://127.0.0.1:18010"
-    api_key: str | None = None
+    api_key: SecretStr | None = None
     """A prefs-api API key (sent as ``X-API-Key``); ``status``, ``sync-now`` and ``parked`` need it."""
     http_timeout: float = 15.0
     read_timeout: float = 30.0

@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from ledgerbridge_common.canonical.models import BankAccount
 from ledgerbridge_common.errors import NotFoundError, PermanentError, RetryableError
@@ -136,9 +136,12 @@ class ConflictInfo(_Model):
 class PrefsClient:
     """HTTP client with a small TTL cache for preferences (dropped on ``PreferencesChanged``)."""
 
-    def __init__(self, http: httpx.AsyncClient, *, internal_token: str, cache_seconds: float = 300) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, *, internal_token: str | SecretStr, cache_seconds: float = 300
+    ) -> None:
         self._http = http
-        self._headers = {"X-Internal-Token": internal_token}
+        token = internal_token.get_secret_value() if isinstance(internal_token, SecretStr) else internal_token
+        self._headers = {"X-Internal-Token": token}
         self._cache_seconds = cache_seconds
         self._prefs: dict[str, tuple[float, ConnectionPreferences]] = {}
 

@@ -44,7 +44,7 @@ def check_secrets(settings: Settings) -> tuple[str, str]:
         raise ConfigurationError("set LB_PREFS_CREDENTIALS_KEY (generate one with `python -m prefs_api gen-key`)")
     if not settings.internal_token:
         raise ConfigurationError("set LB_INTERNAL_TOKEN (the shared secret of the internal API)")
-    return settings.prefs_credentials_key, settings.internal_token
+    return settings.prefs_credentials_key.get_secret_value(), settings.internal_token.get_secret_value()
 
 
 def create_app(
