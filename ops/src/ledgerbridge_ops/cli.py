@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ledgerbridge_ops import actions
+from ledgerbridge_ops import actions, check
 from ledgerbridge_ops.dlq import LetterRef
 from ledgerbridge_ops.output import table, to_json
 from ledgerbridge_ops.prefs import PrefsApiError
@@ -21,7 +21,7 @@ from ledgerbridge_ops.settings import OpsSettings
 T = TypeVar("T")
 
 app = typer.Typer(
-    help="LedgerBridge operations: consumer lag, dead letters, sync status, Sync Now, parked items.",
+    help="LedgerBridge operations: deployment check, consumer lag, dead letters, sync status, Sync Now, parked items.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -173,6 +173,29 @@ def parked(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
     From prefs-api's sync log, entries with status parked."""
     rows = _run(actions.parked(OpsSettings(), connection))
     _emit(rows, as_json=as_json, columns=PARKED_COLUMNS)
+
+
+@app.command("check")
+def check_command(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
+    """Is this deployment ready to sync? One line per check, with what to do when it fails.
+
+    Reads the deployment's settings (LB_PROFILE, vendor URLs, LB_DATABASE__URL, LB_KAFKA__*,
+    LB_PREFS_URL, LB_INTERNAL_TOKEN) and checks the configuration, the database migrations, the
+    Kafka topics and partitions, the vendor hosts, and per active connection the BILL sign-in, the
+    QBO token refresh (the rotated tokens are saved), the webhook secrets and the preferences.
+    Exit status 1 when any check fails."""
+    results = asyncio.run(check.check_deployment(connection))
+    if as_json:
+        _emit([r.as_dict() for r in results], as_json=True)
+    else:
+        for result in results:
+            typer.echo(result.line())
+        failed = sum(r.failed for r in results)
+        typer.echo(
+            f"{len(results) - failed} passed, {failed} failed" + (" -- see docs/going-live.md" if failed else "")
+        )
+    if any(r.failed for r in results):
+        raise typer.Exit(1)
 
 
 def _parse_refs(ids: list[str]) -> list[LetterRef]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledgerbridge_common.settings import KafkaSettings
+from ledgerbridge_common.settings import ConnectedServiceSettings, KafkaSettings
 
 
 class OpsSettings(BaseSettings):
@@ -26,3 +26,16 @@ class OpsSettings(BaseSettings):
     @property
     def replay_log_topic(self) -> str:
         return f"{self.kafka.topics.dlq}.replays"
+
+
+class CheckSettings(ConnectedServiceSettings):
+    """``ledgerbridge check`` reads the deployment's own settings (``LB_PROFILE``, the vendor URLs,
+    ``LB_DATABASE__URL``, ``LB_KAFKA__*``, ``LB_PREFS_URL``, ``LB_INTERNAL_TOKEN``), so it is
+    refused by the same rules as the services."""
+
+    service_name: str = "ledgerbridge-check"
+    expected_partitions: int = 12
+    """``LB_EXPECTED_PARTITIONS``: partitions each topic must have (the local stack, compose and
+    the Kubernetes topic job create 12)."""
+    check_timeout_seconds: float = 20.0
+    """``LB_CHECK_TIMEOUT_SECONDS``: the bound of each check."""

@@ -66,7 +66,9 @@ def test_each_url_stays_overridable_from_the_environment(monkeypatch: pytest.Mon
 
 
 def test_outside_the_sandbox_a_local_vendor_url_is_refused_by_name() -> None:
-    message = refusal(profile="production", internal_token=TOKEN, database=DATABASE, qbo_base_url="http://127.0.0.1:18081")
+    message = refusal(
+        profile="production", internal_token=TOKEN, database=DATABASE, qbo_base_url="http://127.0.0.1:18081"
+    )
     assert "LB_QBO_BASE_URL=http://127.0.0.1:18081 is a local or sandbox URL" in message
 
 

@@ -136,9 +136,7 @@ class ConflictInfo(_Model):
 class PrefsClient:
     """HTTP client with a small TTL cache for preferences (dropped on ``PreferencesChanged``)."""
 
-    def __init__(
-        self, http: httpx.AsyncClient, *, internal_token: str | SecretStr, cache_seconds: float = 300
-    ) -> None:
+    def __init__(self, http: httpx.AsyncClient, *, internal_token: str | SecretStr, cache_seconds: float = 300) -> None:
         self._http = http
         token = internal_token.get_secret_value() if isinstance(internal_token, SecretStr) else internal_token
         self._headers = {"X-Internal-Token": token}

@@ -10,6 +10,7 @@ print(secrets.token_urlsafe(32))'`` (43 characters) pass; ``compose-internal-tok
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from urllib.parse import urlsplit
 
 MIN_SECRET_LENGTH = 32
@@ -51,7 +52,7 @@ def weak_secret_reason(value: str) -> str | None:
 def _has_run(value: str, length: int = 8) -> bool:
     """A run like ``12345678`` or ``abcdefgh``: typed by hand, not drawn at random."""
     steps = 0
-    for previous, current in zip(value, value[1:], strict=False):
+    for previous, current in itertools.pairwise(value):
         steps = steps + 1 if ord(current) - ord(previous) == 1 else 0
         if steps >= length - 1:
             return True
