@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from alembic.script import ScriptDirectory
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -65,35 +65,33 @@ async def database(settings: CheckSettings) -> list[CheckResult]:
 
 async def kafka_topics(settings: CheckSettings) -> list[CheckResult]:
     kafka = settings.kafka
-    consumer = AIOKafkaConsumer(
+    admin = AIOKafkaAdminClient(
         bootstrap_servers=kafka.bootstrap_servers,
         client_id=f"{kafka.client_id_prefix}-check",
         request_timeout_ms=int(settings.check_timeout_seconds * 1000),
-        enable_auto_commit=False,
     )
     try:
-        await consumer.start()
-        existing = await consumer.topics()  # every topic's metadata: never auto-creates one
-        lines = []
-        for topic in kafka.topics.all():
-            lines.append(_topic_line(topic, existing, consumer.partitions_for_topic(topic), settings))
-        return lines
+        await admin.start()
+        # the metadata of every topic: asking for named ones could auto-create them
+        described = await admin.describe_topics(None)
     except Exception as exc:  # noqa: BLE001 - aiokafka raises several unrelated types
         fix = "check LB_KAFKA__BOOTSTRAP_SERVERS and that the brokers accept connections from here"
         return [fail("kafka", f"cannot reach {kafka.bootstrap_servers}: {exc!r}", fix)]
     finally:
-        await consumer.stop()
+        await admin.close()
+    partitions = {str(t["topic"]): len(t["partitions"]) for t in described if not t.get("error_code")}
+    return [_topic_line(topic, partitions.get(topic), settings) for topic in kafka.topics.all()]
 
 
-def _topic_line(topic: str, existing: set[str], partitions: set[int] | None, settings: CheckSettings) -> CheckResult:
+def _topic_line(topic: str, partitions: int | None, settings: CheckSettings) -> CheckResult:
     want = settings.expected_partitions
-    if topic not in existing or not partitions:
+    if not partitions:
         create = f"kafka-topics.sh --create --topic {topic} --partitions {want} (deploy/k8s/02-kafka-topics.yaml)"
         return fail("kafka topic", "does not exist", f"create it: {create}", topic)
-    if len(partitions) != want:
+    if partitions != want:
         fix = f"expected {want} (LB_EXPECTED_PARTITIONS); add partitions as deploy/README.md shows"
-        return fail("kafka topic", f"has {len(partitions)} partitions", fix, topic)
-    return ok("kafka topic", f"{len(partitions)} partitions", topic)
+        return fail("kafka topic", f"has {partitions} partitions", fix, topic)
+    return ok("kafka topic", f"{partitions} partitions", topic)
 
 
 async def vendors(settings: CheckSettings, http: httpx.AsyncClient) -> list[CheckResult]:

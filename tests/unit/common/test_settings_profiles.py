@@ -29,7 +29,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def refusal(**kwargs: object) -> str:
     with pytest.raises(ValidationError) as caught:
-        EngineSettings(**kwargs)  # type: ignore[arg-type]
+        EngineSettings(**kwargs)
     return str(caught.value)
 
 
@@ -49,7 +49,7 @@ def test_the_sandbox_profile_is_the_default_and_points_at_the_simulators() -> No
     ],
 )
 def test_a_real_profile_fills_in_the_vendor_hosts(profile: str, qbo: str, billcom: str) -> None:
-    settings = EngineSettings(profile=profile, internal_token=TOKEN, database=DATABASE)  # type: ignore[arg-type]
+    settings = EngineSettings(profile=profile, internal_token=TOKEN, database=DATABASE)
     assert (settings.qbo_base_url, settings.billcom_base_url) == (qbo, billcom)
     assert settings.qbo_oauth_url == "https://oauth.platform.intuit.com"
     assert settings.intacct_url == "https://api.intacct.com/ia/xml/xmlgw.phtml"
@@ -102,21 +102,21 @@ def test_the_refusal_never_echoes_the_input() -> None:
 
 
 def test_a_secret_is_hidden_in_repr() -> None:
-    settings = EngineSettings(profile="production", internal_token=TOKEN, database=DATABASE)  # type: ignore[arg-type]
+    settings = EngineSettings(profile="production", internal_token=TOKEN, database=DATABASE)
     assert TOKEN not in repr(settings) and "pw@db" not in repr(settings)
 
 
 def test_prefs_api_needs_its_credentials_key_and_an_https_callback_outside_the_sandbox() -> None:
     with pytest.raises(ValidationError) as caught:
-        PrefsSettings(profile="production", internal_token=TOKEN, database=DATABASE)  # type: ignore[arg-type]
+        PrefsSettings(profile="production", internal_token=TOKEN, database=DATABASE)
     message = str(caught.value)
     assert "LB_PREFS_CREDENTIALS_KEY is not set" in message
     assert "LB_QBO_REDIRECT_URI=http://127.0.0.1:18010/v1/oauth/qbo/callback is a local or sandbox URL" in message
     settings = PrefsSettings(
-        profile="production",  # type: ignore[arg-type]
-        internal_token=TOKEN,  # type: ignore[arg-type]
-        database=DATABASE,  # type: ignore[arg-type]
-        prefs_credentials_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
+        profile="production",
+        internal_token=TOKEN,
+        database=DATABASE,
+        prefs_credentials_key=Fernet.generate_key().decode(),
         qbo_redirect_uri="https://ledgerbridge.acme.example/v1/oauth/qbo/callback",
     )
     assert settings.authorize_url == "https://appcenter.intuit.com/connect/oauth2"
@@ -125,11 +125,11 @@ def test_prefs_api_needs_its_credentials_key_and_an_https_callback_outside_the_s
 def test_prefs_api_refuses_a_weak_bootstrap_admin_key_outside_the_sandbox() -> None:
     with pytest.raises(ValidationError, match="LB_PREFS_BOOTSTRAP_ADMIN_KEY"):
         PrefsSettings(
-            profile="production",  # type: ignore[arg-type]
-            internal_token=TOKEN,  # type: ignore[arg-type]
-            database=DATABASE,  # type: ignore[arg-type]
-            prefs_credentials_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
-            prefs_bootstrap_admin_key="lb_demo_admin_key_0123456789abcdef",  # type: ignore[arg-type]
+            profile="production",
+            internal_token=TOKEN,
+            database=DATABASE,
+            prefs_credentials_key=Fernet.generate_key().decode(),
+            prefs_bootstrap_admin_key="lb_demo_admin_key_0123456789abcdef",
             qbo_redirect_uri="https://ledgerbridge.acme.example/v1/oauth/qbo/callback",
         )
 
