@@ -3,8 +3,8 @@ when it fails.
 
 Checks, in order: the configuration (``LB_PROFILE`` and the settings rules), PostgreSQL and each
 Alembic history (current?), each Kafka topic (present, expected partitions), each vendor host
-(reachable?), prefs-api's internal API (``LB_INTERNAL_TOKEN`` accepted?), then per active
-connection: BILL sign-in, QBO token refresh and a company read (the rotated tokens are saved in
+(reachable?), prefs-api's internal API (``LB_INTERNAL_TOKEN`` accepted?), then per connection
+(active or disabled): BILL sign-in, QBO token refresh and a company read (the rotated tokens are saved in
 prefs-api, as the services do), the webhook secrets, the preferences' readiness. Each check is
 bounded by ``LB_CHECK_TIMEOUT_SECONDS``.
 """

@@ -42,14 +42,16 @@ async def connections(
         if only is not None:
             found = [info for info in found if info.connection_id == only]
             if not found:
-                return [*results, fail("connection", "not found among the active connections", "check the id", only)]
-        secrets = {vendor: await _secret_ids(prefs, vendor) for vendor in ("qbo", "billcom")}
+                return [
+                    *results,
+                    fail("connection", "no such connection", "check the id (`ledgerbridge status`)", only),
+                ]
         for info in found:
             subject = info.connection_id
             results += await bounded("billcom sign-in", limit, partial(billcom_login, settings, info), subject)
             token = partial(ledger_token, settings, http, prefs, info)
             results += await bounded("ledger token", limit, token, subject)
-            results += webhook_secrets(info, secrets)
+            results += webhook_secrets(info)
             results += await bounded("preferences", limit, partial(preferences, prefs, info), subject)
         return results
     finally:
@@ -61,16 +63,14 @@ async def _list_connections(
 ) -> list[CheckResult]:
     try:
         found.extend(await prefs.list_connections("active"))
+        found.extend(await prefs.list_connections("disabled"))
     except ConnectorError as exc:
         if exc.code in ("401", "403"):
             fix = "set LB_INTERNAL_TOKEN to the value prefs-api has"
             return [fail("prefs-api", f"the internal API refused LB_INTERNAL_TOKEN (HTTP {exc.code})", fix)]
         return [fail("prefs-api", f"{settings.prefs_url}: {exc}", "check LB_PREFS_URL and that prefs-api is running")]
-    return [ok("prefs-api", f"internal API answers: {len(found)} active connection(s)")]
-
-
-async def _secret_ids(prefs: PrefsClient, vendor: str) -> set[str]:
-    return {s.connection_id for s in await prefs.webhook_secrets(vendor) if s.secret}
+    disabled = sum(info.status != "active" for info in found)
+    return [ok("prefs-api", f"internal API answers: {len(found)} connection(s), {disabled} disabled")]
 
 
 async def billcom_login(settings: CheckSettings, info: ConnectionInfo) -> list[CheckResult]:
@@ -148,8 +148,14 @@ async def _company(settings: CheckSettings, http: httpx.AsyncClient, info: Conne
     return ok("ledger token", f"refreshed and saved; company {realm} ({name}) readable", info.connection_id)
 
 
-def webhook_secrets(info: ConnectionInfo, secrets: dict[str, set[str]]) -> list[CheckResult]:
+def webhook_secrets(info: ConnectionInfo) -> list[CheckResult]:
+    """The secrets webhook-ingest verifies this connection's deliveries with (prefs-api hands out
+    the same ones on ``/internal/v1/webhook-secrets`` while the connection is active)."""
     subject = info.connection_id
+    secrets = {
+        "billcom": plain(info.billcom.webhook_security_key if info.billcom else None),
+        "qbo": plain(info.qbo.webhook_verifier_token if info.qbo else None),
+    }
     fixes = {
         "billcom": "create the BILL webhook subscription and store its securityKey as billcom.webhook_security_key",
         "qbo": "store the Intuit app's webhook verifier token as qbo.webhook_verifier_token",
@@ -159,7 +165,7 @@ def webhook_secrets(info: ConnectionInfo, secrets: dict[str, set[str]]) -> list[
         if vendor == "qbo" and info.ledger_kind != LedgerKind.QUICKBOOKS_ONLINE:
             continue
         name = f"{vendor} webhook secret"
-        if subject in secrets[vendor]:
+        if secrets[vendor]:
             lines.append(ok(name, "set: webhook-ingest verifies this connection's deliveries", subject))
         else:
             lines.append(

@@ -181,7 +181,7 @@ def check_command(connection: ConnectionOpt = None, as_json: JsonOpt = False) ->
 
     Reads the deployment's settings (LB_PROFILE, vendor URLs, LB_DATABASE__URL, LB_KAFKA__*,
     LB_PREFS_URL, LB_INTERNAL_TOKEN) and checks the configuration, the database migrations, the
-    Kafka topics and partitions, the vendor hosts, and per active connection the BILL sign-in, the
+    Kafka topics and partitions, the vendor hosts, and per connection (active or disabled) the BILL sign-in, the
     QBO token refresh (the rotated tokens are saved), the webhook secrets and the preferences.
     Exit status 1 when any check fails."""
     results = asyncio.run(check.check_deployment(connection))

@@ -54,9 +54,10 @@ def billcom_url() -> Iterator[str]:
         yield url
 
 
-async def connect(api: PrefsApi, qbo_url: str, billcom_url: str, **credentials: Any) -> str:
+async def connect(api: PrefsApi, qbo_url: str, billcom_url: str, *, ready: bool = True, **credentials: Any) -> str:
     """A connection on a fresh BILL organization and QBO company, with tokens; ``credentials``
-    replaces parts of what is stored (``billcom_password``, ``qbo_client_secret``)."""
+    replaces parts of what is stored (``billcom_password``, ``qbo_client_secret``,
+    ``webhook_security_key``)."""
     async with httpx.AsyncClient(timeout=10) as http:
         org = (await http.post(f"{billcom_url}/_sandbox/orgs", json={"name": "Check Org"})).json()
         realm = (await http.post(f"{qbo_url}/_sandbox/realms", json={})).json()
@@ -69,7 +70,7 @@ async def connect(api: PrefsApi, qbo_url: str, billcom_url: str, **credentials: 
             "password": credentials.get("billcom_password", org["password"]),
             "organization_id": org["organizationId"],
             "dev_key": org["devKey"],
-            "webhook_security_key": "whsec-" + uuid.uuid4().hex,
+            "webhook_security_key": credentials.get("webhook_security_key", "whsec-" + uuid.uuid4().hex),
         },
         qbo={
             "client_id": QBO_CLIENT_ID,
@@ -86,7 +87,8 @@ async def connect(api: PrefsApi, qbo_url: str, billcom_url: str, **credentials: 
     )
     async with api.client() as http:
         await PrefsClient(http, internal_token=INTERNAL_TOKEN).save_qbo_tokens(cid, stored)
-    assert (await change(api, cid, READY_QBO)).status_code == 200
+    if ready:
+        assert (await change(api, cid, READY_QBO)).status_code == 200
     return cid
 
 
@@ -171,6 +173,22 @@ async def test_a_wrong_vendor_secret_names_the_credential_to_fix(
     [line] = failed(results)
     assert (line.name, line.subject) == (check, cid)
     assert says in line.detail and fix in line.fix
+
+
+async def test_a_disabled_connection_without_webhook_key_or_preferences_gets_two_failed_lines(
+    prefs_api: PrefsApi, qbo_url: str, billcom_url: str
+) -> None:
+    cid = await connect(prefs_api, qbo_url, billcom_url, ready=False, webhook_security_key=None)
+    async with prefs_api.client(prefs_api.admin) as http:
+        assert (await http.post(f"/v1/connections/{cid}/disable")).status_code == 200
+    results = await run_checks(deployment(prefs_api, qbo_url, billcom_url), connection=cid)
+    lines = {r.name: r for r in failed(results)}
+    assert set(lines) == {"billcom webhook secret", "preferences"}
+    assert "securityKey" in lines["billcom webhook secret"].fix
+    assert "Choose a Bank account for Money Out Clearing" in lines["preferences"].detail
+    assert {r.name for r in results if r.subject == cid and r.status == "ok"} == {
+        "billcom sign-in", "ledger token", "qbo webhook secret",
+    }  # fmt: skip
 
 
 async def test_an_expired_refresh_token_asks_to_reconnect_quickbooks(

@@ -4,6 +4,7 @@ a sandbox URL, an unset or weak secret, or the demo database, naming the setting
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -27,7 +28,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
-def refusal(**kwargs: object) -> str:
+def refusal(**kwargs: Any) -> str:
     with pytest.raises(ValidationError) as caught:
         EngineSettings(**kwargs)
     return str(caught.value)
@@ -94,6 +95,13 @@ def test_outside_the_sandbox_a_weak_internal_token_is_refused(token: str) -> Non
     message = refusal(profile="production", internal_token=token, database=DATABASE)
     assert "LB_INTERNAL_TOKEN" in message and "openssl rand -hex 32" in message
     assert token not in message
+
+
+@pytest.mark.parametrize("password", ["ledgerbridge", "changeme", "password"])
+def test_outside_the_sandbox_the_demo_database_password_is_refused(password: str) -> None:
+    url = f"postgresql+asyncpg://ledgerbridge:{password}@postgres:5432/ledgerbridge"
+    message = refusal(profile="production", internal_token=TOKEN, database={"url": url})
+    assert "LB_DATABASE__URL has the demo's or a placeholder password" in message
 
 
 def test_the_refusal_never_echoes_the_input() -> None:

@@ -46,7 +46,7 @@ ENDPOINTS: dict[Profile, VendorEndpoints] = {
     Profile.SANDBOX: VendorEndpoints(
         qbo_base_url="http://127.0.0.1:18081",
         qbo_oauth_url="http://127.0.0.1:18081",
-        qbo_authorize_url="http://127.0.0.1:18081/connect/oauth2",
+        qbo_authorize_url="",  # derived from qbo_oauth_url: ``{qbo_oauth_url}/connect/oauth2``
         qbo_revoke_url="http://127.0.0.1:18081/v2/oauth2/tokens/revoke",
         billcom_base_url="http://127.0.0.1:18082/connect",
         billcom_events_base_url="http://127.0.0.1:18082/connect-events",

@@ -12,6 +12,7 @@ random characters (``secret_rules.py``), or the database URL is the demo's defau
 from __future__ import annotations
 
 from typing import ClassVar, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ledgerbridge_common.connectors.qbo.limits import QboLimits
 from ledgerbridge_common.events.topics import Topics
 from ledgerbridge_common.profiles import ENDPOINT_FIELDS, Profile, endpoints
-from ledgerbridge_common.secret_rules import is_sandbox_url, weak_secret_reason
+from ledgerbridge_common.secret_rules import is_placeholder, is_sandbox_url, weak_secret_reason
 
 SANDBOX_INTERNAL_TOKEN = "dev-internal-token"
 """What the services send to prefs-api's internal routes in the sandbox profile when
@@ -79,7 +80,7 @@ class ServiceSettings(BaseSettings):
     def _apply_profile(self) -> Self:
         chosen = endpoints(self.profile)
         for name in ENDPOINT_FIELDS:
-            if name in type(self).model_fields and name not in self.model_fields_set:
+            if name in type(self).model_fields and name not in self.model_fields_set and getattr(chosen, name):
                 self.__dict__[name] = getattr(chosen, name)
         problems = self.deployment_problems()
         if problems:
@@ -107,7 +108,14 @@ class ServiceSettings(BaseSettings):
                     problems.append(f"{env_name(name)} {reason}; {GENERATE_SECRET}")
         if "database" not in self.model_fields_set:
             problems.append("LB_DATABASE__URL is not set (the default is the local demo database)")
+        elif _demo_password(self.database.url):
+            problems.append("LB_DATABASE__URL has the demo's or a placeholder password")
         return problems
+
+
+def _demo_password(url: str) -> bool:
+    password = urlsplit(url).password
+    return password is not None and (password == "ledgerbridge" or is_placeholder(password))
 
 
 def env_name(field: str) -> str:
