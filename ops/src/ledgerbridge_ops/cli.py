@@ -12,7 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ledgerbridge_ops import actions, check
+from ledgerbridge_common.errors import ConnectorError
+from ledgerbridge_ops import actions, billcom_webhook, check
 from ledgerbridge_ops.dlq import LetterRef
 from ledgerbridge_ops.output import table, to_json
 from ledgerbridge_ops.prefs import PrefsApiError
@@ -196,6 +197,37 @@ def check_command(connection: ConnectionOpt = None, as_json: JsonOpt = False) ->
         )
     if any(r.failed for r in results):
         raise typer.Exit(1)
+
+
+@app.command("billcom-subscribe")
+def billcom_subscribe(
+    connection: Annotated[str, typer.Argument(help="Connection id.")],
+    public_url: Annotated[
+        str, typer.Option("--public-url", help="webhook-ingest's public base URL, e.g. https://hooks.acme.example")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create the connection's BILL webhook subscription and store its security key.
+
+    BILL shows the key once: it goes straight into the connection's credentials in prefs-api
+    (needs LB_INTERNAL_TOKEN to read the BILL credentials and LB_API_KEY to store the key) and is
+    never printed. BILL then posts to PUBLIC_URL/webhooks/billcom/CONNECTION."""
+    settings, problems = check.load_settings()
+    if settings is None or settings.api_key is None:
+        for line in problems:
+            typer.echo(line.line(), err=True)
+        typer.echo("error: set LB_API_KEY (a prefs-api admin or write key)", err=True)
+        raise typer.Exit(2)
+    key = settings.api_key.get_secret_value()
+    try:
+        created = asyncio.run(billcom_webhook.subscribe(settings, key, connection, public_url))
+    except (billcom_webhook.SubscribeError, PrefsApiError, ConnectorError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        _emit(created, as_json=True)
+    else:
+        typer.echo(f"subscription {created.get('id')} posts to {created.get('notificationUrl')}; key stored")
 
 
 def _parse_refs(ids: list[str]) -> list[LetterRef]:

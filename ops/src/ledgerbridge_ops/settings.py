@@ -38,4 +38,6 @@ class CheckSettings(ConnectedServiceSettings):
     """``LB_EXPECTED_PARTITIONS``: partitions each topic must have (the local stack, compose and
     the Kubernetes topic job create 12)."""
     check_timeout_seconds: float = 20.0
-    """``LB_CHECK_TIMEOUT_SECONDS``: the bound of each check."""
+    """``LB_CHECK_TIMEOUT_SECONDS``: the bound of each check (and of each call of ``billcom-subscribe``)."""
+    api_key: SecretStr | None = None
+    """``LB_API_KEY``: a prefs-api admin or write key; ``billcom-subscribe`` stores the key with it."""

@@ -1,4 +1,4 @@
-"""`ledgerbridge check` against the vendor sandboxes, a real prefs-api, PostgreSQL and Kafka: a
+"""`ledgerbridge check` and `billcom-subscribe` against the vendor sandboxes, a real prefs-api, PostgreSQL and Kafka: a
 ready connection passes every check, and each failure (wrong secret, expired refresh token,
 missing topic, pending migration) is one failed line that names the fix."""
 
@@ -17,12 +17,16 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI, Request
 
 from billcom_sandbox.app import create_app as create_billcom
 from billcom_sandbox.settings import SandboxSettings as BillcomSandbox
+from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
+from ledgerbridge_common.connectors.billcom.webhooks import verify_billcom_signature
 from ledgerbridge_common.db.migrate import alembic_config
 from ledgerbridge_common.prefs_client import PrefsClient, QboTokens
 from ledgerbridge_common.settings import DatabaseSettings
+from ledgerbridge_ops.billcom_webhook import SubscribeError, subscribe
 from ledgerbridge_ops.check import run_checks
 from ledgerbridge_ops.check_results import CheckResult
 from ledgerbridge_ops.migrate import migrate_all, migration_dirs
@@ -166,7 +170,7 @@ async def test_a_wrong_internal_token_is_one_failed_line(prefs_api: PrefsApi, qb
     ],
 )
 async def test_a_wrong_vendor_secret_names_the_credential_to_fix(
-    prefs_api: PrefsApi, qbo_url: str, billcom_url: str, stored: dict[str, str], check: str, says: str, fix: str
+    prefs_api: PrefsApi, qbo_url: str, billcom_url: str, stored: dict[str, Any], check: str, says: str, fix: str
 ) -> None:
     cid = await connect(prefs_api, qbo_url, billcom_url, **stored)
     results = await run_checks(deployment(prefs_api, qbo_url, billcom_url), connection=cid)
@@ -288,3 +292,49 @@ def test_the_command_prints_one_line_per_check_and_exits_1_on_a_failure() -> Non
     assert any(line.startswith("FAIL  config") and "LB_QBO_BASE_URL=http://127.0.0.1:18081" in line for line in lines)
     assert any(line.startswith("FAIL  config") and "LB_INTERNAL_TOKEN is not set" in line for line in lines)
     assert all("->" in line for line in lines if line.startswith("FAIL"))
+
+
+async def test_billcom_subscribe_stores_the_key_bill_signs_deliveries_with(
+    prefs_api: PrefsApi, qbo_url: str, billcom_url: str
+) -> None:
+    cid = await connect(prefs_api, qbo_url, billcom_url, webhook_security_key=None)
+    received: list[tuple[str, bytes, str]] = []
+    receiver = FastAPI()
+
+    @receiver.post("/webhooks/billcom/{connection_id}")
+    async def deliver(connection_id: str, request: Request) -> dict[str, bool]:
+        received.append((connection_id, await request.body(), request.headers.get("x-bill-sha-signature", "")))
+        return {"ok": True}
+
+    settings = deployment(prefs_api, qbo_url, billcom_url)
+    with serve_in_thread(receiver) as hooks:
+        created = await subscribe(settings, prefs_api.admin["X-API-Key"], cid, hooks)
+        assert created["notificationUrl"] == f"{hooks}/webhooks/billcom/{cid}"
+        assert "securityKey" not in created
+        async with prefs_api.client() as http:
+            info = await PrefsClient(http, internal_token=INTERNAL_TOKEN).connection(cid)
+        assert info.billcom is not None and info.billcom.webhook_security_key
+        creds = BillcomCredentials(
+            info.billcom.username, info.billcom.password, info.billcom.organization_id, info.billcom.dev_key
+        )
+        async with httpx.AsyncClient(base_url=f"{billcom_url}/connect", timeout=10) as bill_http:
+            bill = BillcomHttpConnector(bill_http, creds)
+            await bill.events_call(
+                "POST", f"/v3/subscriptions/{created['id']}/test", json={"eventType": "bill.created"}
+            )
+            await bill.aclose()
+    [(where, body, signature)] = received
+    assert where == cid
+    assert verify_billcom_signature(body, signature, info.billcom.webhook_security_key)
+    results = await run_checks(settings, connection=cid)
+    assert failed(results) == []
+
+
+async def test_billcom_subscribe_refuses_a_local_url_outside_the_sandbox(prefs_api: PrefsApi) -> None:
+    settings = CheckSettings(
+        profile="production",
+        internal_token="f3" + uuid.uuid4().hex + uuid.uuid4().hex,
+        database=DatabaseSettings(url="postgresql+asyncpg://lb@db.internal/ledgerbridge"),
+    )
+    with pytest.raises(SubscribeError, match="public https URL"):
+        await subscribe(settings, "key", "conn-1", "http://127.0.0.1:18000")
