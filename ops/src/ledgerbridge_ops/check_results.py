@@ -25,7 +25,7 @@ class CheckResult:
         return self.status == "FAIL"
 
     def line(self) -> str:
-        text = f"{self.status:<4}  {self.name:<20} {self.subject or '-':<24} {self.detail}"
+        text = f"{self.status:<4}  {self.name:<22} {self.subject or '-':<24} {self.detail}"
         return f"{text} -> {self.fix}" if self.failed and self.fix else text
 
     def as_dict(self) -> dict[str, str]:
