@@ -3,7 +3,10 @@ a sandbox URL, an unset or weak secret, or the demo database, naming the setting
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -22,8 +25,6 @@ DATABASE = {"url": "postgresql+asyncpg://lb:pw@db.internal:5432/ledgerbridge"}
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
     for name in [n for n in os.environ if n.startswith("LB_")]:
         monkeypatch.delenv(name)
 
@@ -181,3 +182,21 @@ def test_every_real_host_has_a_source_and_no_real_profile_points_at_a_simulator(
             assert not is_sandbox_url(url.replace("{account}", "123456")), (profile, name)
     assert set(SOURCES) == set(VendorEndpoints.__dataclass_fields__)
     assert ConnectedServiceSettings().profile is Profile.SANDBOX
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("package", ["webhook_ingest", "prefs_api", "sync_engine", "posting_service"])
+def test_each_service_refuses_to_start_naming_the_setting(package: str) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LB_")},
+        "LB_PROFILE": "production",
+        "LB_QBO_BASE_URL": "http://127.0.0.1:18081",
+        "LB_INTERNAL_TOKEN": "compose-internal-token-change-me",
+        "LB_HTTP_PORT": "1",  # never reached: a start would fail to bind
+    }
+    started = subprocess.run([sys.executable, "-m", package], capture_output=True, text=True, timeout=50, env=env)
+    assert started.returncode != 0
+    assert "refusing to start with LB_PROFILE=production" in started.stderr
+    assert "LB_QBO_BASE_URL=http://127.0.0.1:18081 is a local or sandbox URL" in started.stderr
+    assert "LB_INTERNAL_TOKEN looks like a placeholder" in started.stderr
+    assert "compose-internal-token-change-me" not in started.stderr
