@@ -37,7 +37,7 @@ OnAttempt = Callable[[], Awaitable[None]]
 @dataclass(frozen=True)
 class KnownRef:
     target_id: str
-    sync_token: str | None = None
+    concurrency_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,9 @@ class LedgerWriter:
             if _same(current, desired):
                 return WriteResult(current, wrote=False)
             assert current.id is not None
-            obj = desired.model_copy(update={"id": current.id, "sync_token": current.sync_token})
+            obj = desired.model_copy(update={"id": current.id, "concurrency_token": current.concurrency_token})
             # same content → same request id (a safe retry); a new SyncToken is new content
-            rid = deterministic_id(request_id, "update", current.sync_token or "")
+            rid = deterministic_id(request_id, "update", current.concurrency_token or "")
             await self.on_attempt()
             try:
                 return WriteResult(await self.connector.update(obj, request_id=rid, tag=tag), wrote=True)
@@ -192,7 +192,7 @@ class BillcomWriter:
         if _same(current, desired):
             return WriteResult(current, wrote=False)
         await self.on_attempt()
-        obj = desired.model_copy(update={"id": current.id, "sync_token": current.sync_token})
+        obj = desired.model_copy(update={"id": current.id, "concurrency_token": current.concurrency_token})
         return WriteResult(await self.connector.update(obj), wrote=True)
 
     async def upsert(

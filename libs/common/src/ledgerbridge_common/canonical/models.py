@@ -65,11 +65,11 @@ class CanonicalObject(_Frozen):
 
     object_type: ClassVar[ObjectType]
     NON_SYNCED_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "sync_token", "updated_at", "created_at", "side_status"}
+        {"id", "concurrency_token", "updated_at", "created_at", "side_status"}
     )
 
     id: str | None = None
-    sync_token: str | None = None
+    concurrency_token: str | None = None
     updated_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
     active: bool = True

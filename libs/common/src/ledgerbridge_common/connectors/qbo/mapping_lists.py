@@ -59,7 +59,7 @@ def _addr_in(data: Any) -> Address | None:
 
 def _party_out(obj: Vendor | Customer, setup: CompanySetup, tag: str | None) -> Json:
     out: Json = {
-        **identity(obj.id, obj.sync_token),
+        **identity(obj.id, obj.concurrency_token),
         "DisplayName": obj.name,
         "Active": obj.active,
         "PrimaryEmailAddr": {"Address": obj.email} if obj.email else None,
@@ -113,7 +113,7 @@ def account_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> J
     assert isinstance(obj, Account)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "Name": obj.name,
             "AccountType": obj.account_type,
             "AccountSubType": obj.account_subtype,
@@ -149,7 +149,7 @@ def _tracking_out(obj: CanonicalObject, sub_key: str) -> Json:
     assert isinstance(obj, AccountingClass | Department | Location)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "Name": obj.name,
             "Active": obj.active,
             "ParentRef": ref(obj.parent_id),
@@ -192,7 +192,7 @@ def item_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> Json
     assert isinstance(obj, Item)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "Name": obj.name,
             "Type": obj.item_type,
             "Description": obj.description,
