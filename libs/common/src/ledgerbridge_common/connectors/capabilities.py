@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.budget import LedgerLimits
 
 
@@ -61,6 +62,8 @@ class LedgerCapabilities:
     """The vendor's per-company limits; the shared budget enforces them."""
     batch_size: int | None = None
     """Independent writes per ``batch`` call; ``None`` when the ledger has no batch call."""
+    voids: frozenset[ObjectType] = frozenset()
+    """Transaction types the ledger voids (kept, zeroed); other transactions are deleted."""
     concurrency_token: bool = False
     """Updates must carry the ``concurrency_token`` last read (QBO ``SyncToken``); a stale one is
     refused with ``StaleObjectError``. Without it the ledger applies the last write."""

@@ -89,7 +89,13 @@ class LedgerConnector(Protocol):
         ``capabilities.concurrency_token`` (a stale one → ``StaleObjectError``)."""
         ...
 
-    async def void(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject: ...
+    async def void(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject:
+        """Only for the types in ``capabilities.voids``; the others are deleted."""
+        ...
+
+    async def delete(self, object_type: ObjectType, object_id: str, *, request_id: str) -> None:
+        """Removes a transaction the ledger does not void (see ``capabilities.voids``)."""
+        ...
 
     async def deactivate(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject:
         """Name lists are made inactive, never deleted."""

@@ -52,7 +52,9 @@ class QboClient:
         max_retries: int = 2,
         backoff: float = 0.2,
         timeout: float = 30.0,
+        page_size: int = PAGE_MAX,
     ) -> None:
+        self.page_size = page_size
         self.http = http
         self.realm_id = realm_id
         self.tokens = tokens
@@ -158,9 +160,10 @@ class QboClient:
         body = await self.request("POST", "query", content=sql)
         return dict(body.get("QueryResponse") or {})
 
-    async def query_all(self, sql: str, entity: str, *, page_size: int = PAGE_MAX) -> AsyncIterator[dict[str, Any]]:
+    async def query_all(self, sql: str, entity: str, *, page_size: int | None = None) -> AsyncIterator[dict[str, Any]]:
         """Every row of ``sql`` (which must not carry STARTPOSITION/MAXRESULTS), page by page
         (1-based STARTPOSITION) until a short page."""
+        page_size = page_size or self.page_size
         start = 1
         while True:
             page = await self.query(f"{sql} STARTPOSITION {start} MAXRESULTS {page_size}")

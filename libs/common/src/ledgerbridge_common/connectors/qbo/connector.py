@@ -33,7 +33,7 @@ from ledgerbridge_common.connectors.capabilities import (
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage, ChangeRef
 from ledgerbridge_common.connectors.qbo.auth import AccessTokenSource, utcnow
 from ledgerbridge_common.connectors.qbo.cdc import CDC_CAP, WINDOW, changes_since
-from ledgerbridge_common.connectors.qbo.client import LEDGER_KIND, PRODUCTION_BASE_URL, QboClient
+from ledgerbridge_common.connectors.qbo.client import LEDGER_KIND, PAGE_MAX, PRODUCTION_BASE_URL, QboClient
 from ledgerbridge_common.connectors.qbo.faults import error_from_fault
 from ledgerbridge_common.connectors.qbo.items import IncomeItems
 from ledgerbridge_common.connectors.qbo.limits import QBO_LIMITS
@@ -48,6 +48,7 @@ QBO_CAPABILITIES = LedgerCapabilities(
     change_feed=ChangeFeed(ChangeFeedKind.CDC, DeletionsSource.IN_FEED, max_lookback=WINDOW, page_size=CDC_CAP),
     limits=QBO_LIMITS,
     batch_size=BATCH_MAX,
+    voids=frozenset(t for t, m in MAPS.items() if m.void is not None),
     concurrency_token=True,
 )
 """QBO: ``requestid`` on every write, CDC (30 days, 1,000 objects, deletions included), /batch of 30,
@@ -84,6 +85,7 @@ class QboConnector:
         timeout: float = 30.0,
         clock: Callable[[], dt.datetime] = utcnow,
         tag_lookback: dt.timedelta = dt.timedelta(days=3),
+        page_size: int = PAGE_MAX,
     ) -> None:
         self.client = QboClient(
             http,
@@ -94,6 +96,7 @@ class QboConnector:
             budgets=budgets,
             max_retries=max_retries,
             timeout=timeout,
+            page_size=page_size,
         )
         self.realm_id = realm_id
         self.capabilities = replace(QBO_CAPABILITIES, limits=self.client.limits)
