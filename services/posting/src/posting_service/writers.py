@@ -103,7 +103,7 @@ class LedgerWriter:
                 return WriteResult(current, wrote=False)
             assert current.id is not None
             obj = desired.model_copy(update={"id": current.id, "concurrency_token": current.concurrency_token})
-            # same content → same request id (a safe retry); a new SyncToken is new content
+            # same content → same request id (a safe retry); a new concurrency token is new content
             rid = deterministic_id(request_id, "update", current.concurrency_token or "")
             await self.on_attempt()
             try:
