@@ -75,11 +75,18 @@ class ConnectionInfo(_Model):
 
     @model_validator(mode="before")
     @classmethod
-    def _qbo_key(cls, data: Any) -> Any:
-        """Accept the QBO-only ``qbo`` key of older prefs-api answers."""
-        if isinstance(data, dict) and "qbo" in data and "ledger" not in data:
-            data = {**data, "ledger": data["qbo"]}
-            data.pop("qbo")
+    def _ledger_kind(cls, data: Any) -> Any:
+        """Credentials without ``kind`` are the connection's ledger kind's; the QBO-only ``qbo``
+        key of older prefs-api answers is the ledger's."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "qbo" in data:
+            legacy = data.pop("qbo")
+            data.setdefault("ledger", legacy)
+        ledger = data.get("ledger")
+        if isinstance(ledger, dict) and "kind" not in ledger:
+            data["ledger"] = {"kind": str(data.get("ledger_kind", "")), **ledger}
         return data
 
     @property
