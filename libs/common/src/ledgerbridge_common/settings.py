@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledgerbridge_common.connectors.qbo.limits import QboLimits
+from ledgerbridge_common.connectors.budget import LedgerLimits
+from ledgerbridge_common.connectors.qbo.limits import qbo_limits
 from ledgerbridge_common.events.topics import Topics
 from ledgerbridge_common.profiles import ENDPOINT_FIELDS, Profile, endpoints
 from ledgerbridge_common.secret_rules import is_placeholder, is_sandbox_url, weak_secret_reason
@@ -144,13 +145,13 @@ class ConnectedServiceSettings(ServiceSettings):
     vendor_timeout_seconds: float = 30.0
     qbo_per_minute: int = 500
     """A QBO realm's requests per minute. The budget is shared through PostgreSQL (schema
-    ``qbo_budget``) by every process and replica that calls the realm, so this is the realm's
+    ``ledger_budget``) by every process and replica that calls the realm, so this is the realm's
     whole budget, not a share."""
     qbo_concurrent: int = 10
     """A realm's concurrent requests, across every process."""
 
-    def qbo_limits(self) -> QboLimits:
-        return QboLimits(per_minute=self.qbo_per_minute, concurrent=self.qbo_concurrent)
+    def qbo_limits(self) -> LedgerLimits:
+        return qbo_limits(per_minute=self.qbo_per_minute, concurrent=self.qbo_concurrent)
 
     def qbo_lease_seconds(self) -> float:
         """How long a dead process's QBO concurrency slot stays taken: longer than any request."""
