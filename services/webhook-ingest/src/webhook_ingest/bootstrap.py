@@ -21,7 +21,13 @@ from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.prefs_client import PrefsClient
 from webhook_ingest import MIGRATIONS_DIR
 from webhook_ingest.adapters.connectors import HttpConnectorFactory
-from webhook_ingest.adapters.deliveries import BatchedDeliveryStore, DeliveryStore, SqlDeliveryStore
+from webhook_ingest.adapters.deliveries import (
+    BatchedDeliveryStore,
+    DeliveryStore,
+    SqlDeliveryStore,
+    TimeBoundDeliveryStore,
+    bounded_engine,
+)
 from webhook_ingest.adapters.orm import processed_messages
 from webhook_ingest.adapters.publisher import ResilientPublisher
 from webhook_ingest.adapters.secrets import WebhookSecretCache
@@ -47,6 +53,7 @@ class Container:
     sweep_publisher: ResilientPublisher
     sweeper: Sweeper
     qbo_budgets: PostgresRealmBudgets
+    dedupe_engine: AsyncEngine | None = None
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     consumer: ConsumerRunner | None = None
@@ -55,6 +62,9 @@ class Container:
 
 def build_container(settings: Settings, *, connectors: ConnectorFactory | None = None) -> Container:
     engine = make_engine(settings.database)
+    dedupe_engine = bounded_engine(
+        settings.database.url, pool_size=settings.database.pool_size, timeout_seconds=settings.dedupe_timeout_seconds
+    )
     sessions = make_sessionmaker(engine)
     prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=5.0)
     billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
@@ -90,7 +100,9 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             ttl_seconds=settings.secrets_ttl_seconds,
             min_refresh_seconds=settings.secrets_min_refresh_seconds,
         ),
-        deliveries=BatchedDeliveryStore(SqlDeliveryStore(engine.execution_options(isolation_level="AUTOCOMMIT"))),
+        deliveries=TimeBoundDeliveryStore(
+            BatchedDeliveryStore(SqlDeliveryStore(dedupe_engine)), timeout_seconds=settings.dedupe_timeout_seconds
+        ),
         publisher=ResilientPublisher(
             settings.webhook_kafka(),
             client_id="ingest-webhooks",
@@ -105,6 +117,7 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             catch_up_on_start=settings.sweep_catch_up_on_start,
         ),
         qbo_budgets=qbo_budgets,
+        dedupe_engine=dedupe_engine,
         http_clients=[prefs_http, billcom_http, qbo_http],
     )
 
@@ -163,6 +176,8 @@ async def stop(container: Container) -> None:
     for client in container.http_clients:
         await client.aclose()
     await container.engine.dispose()
+    if container.dedupe_engine is not None:
+        await container.dedupe_engine.dispose()
     await container.qbo_budgets.close()
 
 
