@@ -105,7 +105,7 @@ def create_app(
         app.state.deps = deps
         runner: BatchingConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
-        lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.consumer_group])
+        lag = LagMonitor(settings.kafka, [settings.consumer_group])
         try:
             if publisher is None:
                 await own_publisher.start()

@@ -86,7 +86,7 @@ def create_app(
         oauth=oauth,
         kafka_ready=kafka_ready or probe or _never,
     )
-    status_lag = status.LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
+    status_lag = status.LagView(settings.kafka, settings.kafka.topics.all())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,7 +97,7 @@ def create_app(
         own: AiokafkaPublisher | None = None
         runner: ConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
-        lag = LagMonitor(settings.kafka.bootstrap_servers, [GROUP_ID])
+        lag = LagMonitor(settings.kafka, [GROUP_ID])
         try:
             if publisher is None:
                 own = AiokafkaPublisher(settings.kafka, client_id="prefs-api")

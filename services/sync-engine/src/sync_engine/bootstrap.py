@@ -88,7 +88,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
             publisher,
         )
         task: asyncio.Task[None] | None = None
-        lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.consumer_group])
+        lag = LagMonitor(settings.kafka, [settings.consumer_group])
         if settings.run_consumer:
             await runner.start()
             task = asyncio.create_task(runner.run(), name="sync-engine-consumer")
@@ -99,7 +99,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
                 await conn.execute(text("SELECT 1"))
 
         async def kafka_probe() -> None:
-            admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+            admin = AIOKafkaAdminClient(**settings.kafka.client_options())
             await admin.start()
             try:
                 await admin.list_topics()

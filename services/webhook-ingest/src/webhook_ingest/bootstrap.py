@@ -158,7 +158,7 @@ async def start(container: Container) -> None:
         container.sweep_publisher,
     )
     container.tasks.append(asyncio.create_task(_run_consumer(container.consumer), name="sync-now"))
-    container.lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.sweeper_group_id])
+    container.lag = LagMonitor(settings.kafka, [settings.sweeper_group_id])
     await container.lag.start()
 
 
