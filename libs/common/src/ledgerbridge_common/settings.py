@@ -78,6 +78,18 @@ class DatabaseSettings(BaseModel):
         return value
 
 
+class RetentionSettings(BaseModel):
+    """``LB_RETENTION__DAYS`` etc.: how long dedupe rows (webhook deliveries, consumer inboxes) are
+    kept. The default outlives Kafka's topic retention (7 days) and QBO's webhook retries."""
+
+    enabled: bool = True
+    days: float = Field(default=30.0, gt=0)
+    interval_seconds: float = Field(default=3600.0, gt=0)
+    batch_size: int = Field(default=1000, gt=0)
+    pause_seconds: float = Field(default=0.1, ge=0)
+    """Between two batches of one purge, so it never competes with live traffic for long."""
+
+
 class ServiceSettings(BaseSettings):
     """Base for every service: ``LB_KAFKA__BOOTSTRAP_SERVERS``, ``LB_DATABASE__URL``, ..."""
 
@@ -89,6 +101,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     http_host: str = "127.0.0.1"
     http_port: int = 8000
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets, QboLimits
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionTask, inbox_rule
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig
 from ledgerbridge_common.kafka.lag import LagMonitor
@@ -106,7 +107,9 @@ def create_app(
         runner: BatchingConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
         lag = LagMonitor(settings.kafka, [settings.consumer_group])
+        retention = RetentionTask(engine, [inbox_rule(inbox)], settings.retention)
         try:
+            retention.start()
             if publisher is None:
                 await own_publisher.start()
             if settings.run_consumer:
@@ -134,6 +137,7 @@ def create_app(
             app.state.runner = runner
             yield
         finally:
+            await retention.stop()
             await lag.stop()
             if runner is not None:
                 await runner.stop()

@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionTask, inbox_rule
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
@@ -98,7 +99,9 @@ def create_app(
         runner: ConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
         lag = LagMonitor(settings.kafka, [GROUP_ID])
+        retention = RetentionTask(engine, [inbox_rule(inbox)], settings.retention)
         try:
+            retention.start()
             if publisher is None:
                 own = AiokafkaPublisher(settings.kafka, client_id="prefs-api")
                 await own.start()
@@ -111,6 +114,7 @@ def create_app(
                 await lag.start()
             yield
         finally:
+            await retention.stop()
             await lag.stop()
             if runner is not None:
                 await runner.stop()

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionTask, inbox_rule
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagMonitor
@@ -89,6 +90,8 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
         )
         task: asyncio.Task[None] | None = None
         lag = LagMonitor(settings.kafka, [settings.consumer_group])
+        retention = RetentionTask(engine, [inbox_rule(orm.inbox)], settings.retention)
+        retention.start()
         if settings.run_consumer:
             await runner.start()
             task = asyncio.create_task(runner.run(), name="sync-engine-consumer")
@@ -125,6 +128,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
         try:
             yield
         finally:
+            await retention.stop()
             await lag.stop()
             if task is not None:
                 await runner.stop()

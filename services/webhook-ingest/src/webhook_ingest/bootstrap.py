@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionRule, RetentionTask, inbox_rule
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.prefs_client import PrefsClient
@@ -28,7 +29,7 @@ from webhook_ingest.adapters.deliveries import (
     TimeBoundDeliveryStore,
     bounded_engine,
 )
-from webhook_ingest.adapters.orm import processed_messages
+from webhook_ingest.adapters.orm import deliveries, processed_messages
 from webhook_ingest.adapters.publisher import ResilientPublisher
 from webhook_ingest.adapters.secrets import WebhookSecretCache
 from webhook_ingest.adapters.watermarks import SqlAlchemySweepStateStore
@@ -57,6 +58,7 @@ class Container:
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     consumer: ConsumerRunner | None = None
+    retention: RetentionTask | None = None
     lag: LagMonitor | None = None
 
 
@@ -139,6 +141,12 @@ async def start(container: Container) -> None:
     settings = container.settings
     await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
     await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
+    container.retention = RetentionTask(
+        container.engine,
+        [RetentionRule(deliveries, "received_at"), inbox_rule(processed_messages)],
+        settings.retention,
+    )
+    container.retention.start()
     if not settings.sweep_enabled:
         return
     container.tasks.append(asyncio.create_task(container.sweeper.run_forever(), name="sweeper"))
@@ -163,6 +171,8 @@ async def start(container: Container) -> None:
 
 
 async def stop(container: Container) -> None:
+    if container.retention is not None:
+        await container.retention.stop()
     if container.lag is not None:
         await container.lag.stop()
     if container.consumer is not None:
