@@ -65,7 +65,7 @@ def create_app(
     qbo_http = httpx.AsyncClient(timeout=30)
     billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=30)
     probe = KafkaProbe(settings.kafka) if kafka_ready is None else None
-    cipher = CredentialCipher(key)
+    cipher = CredentialCipher(key, settings.previous_credentials_keys())
     oauth = QboOAuth(
         http,
         oauth_url=settings.qbo_oauth_url,

@@ -22,6 +22,10 @@ class Settings(ServiceSettings):
     prefs_credentials_key: str | None = None
     """``LB_PREFS_CREDENTIALS_KEY``: Fernet key encrypting stored credentials
     (``python -m prefs_api gen-key``)."""
+    prefs_credentials_previous_keys: str | None = None
+    """``LB_PREFS_CREDENTIALS_PREVIOUS_KEYS``: comma-separated Fernet keys that sealed credentials
+    before the current key; they only open (``python -m prefs_api reseal-credentials`` re-seals
+    every row with the current key, after which they can be removed)."""
     prefs_bootstrap_admin_key: str | None = None
     """``LB_PREFS_BOOTSTRAP_ADMIN_KEY``: an admin API key accepted without a database row."""
     prefs_bootstrap_tenant: str = "demo"
@@ -59,6 +63,17 @@ class Settings(ServiceSettings):
         except ValueError as exc:
             raise ValueError("LB_PREFS_CREDENTIALS_KEY is not a Fernet key (32 url-safe base64 bytes)") from exc
         return value
+
+    @field_validator("prefs_credentials_previous_keys")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        for key in (value or "").split(","):
+            if key.strip():
+                cls._fernet_key(key.strip())
+        return value
+
+    def previous_credentials_keys(self) -> list[str]:
+        return [k.strip() for k in (self.prefs_credentials_previous_keys or "").split(",") if k.strip()]
 
     @property
     def authorize_url(self) -> str:
