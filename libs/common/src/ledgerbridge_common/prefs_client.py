@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SecretStr, WithJsonSchema
 
 from ledgerbridge_common.canonical.models import BankAccount
 from ledgerbridge_common.errors import NotFoundError, PermanentError, RetryableError
@@ -31,26 +31,39 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+def _reveal(value: SecretStr) -> str:
+    return value.get_secret_value()
+
+
+Secret = Annotated[
+    SecretStr,
+    PlainSerializer(_reveal, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "password"}),  # not writeOnly: the internal API returns it
+]
+"""A credential: hidden from ``repr``/``str`` (logs, tracebacks), written out in JSON (the
+internal API and the sealed credentials carry it); read it with ``.get_secret_value()``."""
+
+
 class BillcomCredentials(_Model):
     username: str
-    password: str
+    password: Secret
     organization_id: str
-    dev_key: str
-    webhook_security_key: str | None = None
+    dev_key: Secret
+    webhook_security_key: Secret | None = None
 
 
 class QboTokens(_Model):
-    access_token: str
-    refresh_token: str
+    access_token: Secret
+    refresh_token: Secret
     access_expires_at: dt.datetime
     refresh_expires_at: dt.datetime | None = None
 
 
 class QboCredentials(_Model):
     client_id: str
-    client_secret: str
+    client_secret: Secret
     tokens: QboTokens | None = None
-    webhook_verifier_token: str | None = None
+    webhook_verifier_token: Secret | None = None
 
 
 class ConnectionInfo(_Model):
@@ -116,7 +129,7 @@ class WebhookSecret(_Model):
     vendor: str  # "qbo" | "billcom"
     company_id: str
     """QBO realm id or BILL organization id."""
-    secret: str
+    secret: Secret
 
 
 class ConflictInfo(_Model):

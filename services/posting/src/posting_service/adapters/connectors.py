@@ -44,8 +44,8 @@ class PrefsTokenStore:
         if t is None:
             return None
         return qbo.QboTokens(
-            access_token=t.access_token,
-            refresh_token=t.refresh_token,
+            access_token=t.access_token.get_secret_value(),
+            refresh_token=t.refresh_token.get_secret_value(),
             expires_at=t.access_expires_at,
             refresh_expires_at=t.refresh_expires_at,
             realm_id=self.realm_id,
@@ -97,7 +97,7 @@ class VendorConnectorFactory:
             self.http,
             self.qbo_oauth_url,
             client_id=creds.client_id,
-            client_secret=creds.client_secret,
+            client_secret=creds.client_secret.get_secret_value(),
             redirect_uri="",
         )
         store = PrefsTokenStore(self.prefs, connection_id, info.ledger_company_id, creds.tokens)
@@ -124,9 +124,9 @@ class VendorConnectorFactory:
             self.billcom_http,
             BillcomCredentials(
                 username=creds.username,
-                password=creds.password,
+                password=creds.password.get_secret_value(),
                 organization_id=creds.organization_id,
-                dev_key=creds.dev_key,
+                dev_key=creds.dev_key.get_secret_value(),
             ),
         )
         self._billcom[connection_id] = connector

@@ -30,10 +30,22 @@ def billcom_factory(http: httpx.AsyncClient) -> BillcomFactory:
         creds = connection.billcom
         if creds is None:
             raise missing_credentials("BILL")
-        key = (connection.connection_id, creds.username, creds.password, creds.organization_id, creds.dev_key)
+        key = (
+            connection.connection_id,
+            creds.username,
+            creds.password.get_secret_value(),
+            creds.organization_id,
+            creds.dev_key.get_secret_value(),
+        )
         if key not in cache:
             cache[key] = BillcomHttpConnector(
-                http, BillcomCredentials(creds.username, creds.password, creds.organization_id, creds.dev_key)
+                http,
+                BillcomCredentials(
+                    creds.username,
+                    creds.password.get_secret_value(),
+                    creds.organization_id,
+                    creds.dev_key.get_secret_value(),
+                ),
             )
         return cache[key]
 
@@ -56,7 +68,9 @@ def ledger_factory(
         if connection.qbo is None or connection.qbo.tokens is None or not connection.ledger_company_id:
             raise missing_credentials("QuickBooks Online")
         store = ConnectionTokenStore(sessions, cipher, connection.connection_id)
-        provider = QboTokenProvider(store, oauth.client(connection.qbo.client_id, connection.qbo.client_secret))
+        provider = QboTokenProvider(
+            store, oauth.client(connection.qbo.client_id, connection.qbo.client_secret.get_secret_value())
+        )
         return QboConnector(http, connection.ledger_company_id, provider, base_url=base_url, budgets=budgets)
 
     return make

@@ -78,8 +78,8 @@ class ConnectionTokenStore:
             return None
         t = qbo.tokens
         return OAuthTokens(
-            access_token=t.access_token,
-            refresh_token=t.refresh_token,
+            access_token=t.access_token.get_secret_value(),
+            refresh_token=t.refresh_token.get_secret_value(),
             expires_at=t.access_expires_at,
             refresh_expires_at=t.refresh_expires_at,
             realm_id=row["ledger_company_id"] or None,

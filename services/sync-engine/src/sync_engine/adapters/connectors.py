@@ -64,9 +64,9 @@ class HttpConnectorFactory:
             self.billcom_http,
             BillcomCredentials(
                 username=info.billcom.username,
-                password=info.billcom.password,
+                password=info.billcom.password.get_secret_value(),
                 organization_id=info.billcom.organization_id,
-                dev_key=info.billcom.dev_key,
+                dev_key=info.billcom.dev_key.get_secret_value(),
             ),
         )
         if info.ledger_kind is not LedgerKind.QUICKBOOKS_ONLINE:

@@ -25,8 +25,8 @@ class PrefsTokenStore:
         if tokens is None:
             return None
         return ConnectorTokens(
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
+            access_token=tokens.access_token.get_secret_value(),
+            refresh_token=tokens.refresh_token.get_secret_value(),
             expires_at=tokens.access_expires_at,
             refresh_expires_at=tokens.refresh_expires_at,
             realm_id=self.info.ledger_company_id,
@@ -51,7 +51,7 @@ async def build_qbo(factory: HttpConnectorFactory, connection_id: str, info: Con
     assert info.qbo is not None
     credentials = {
         "client_id": info.qbo.client_id,
-        "client_secret": info.qbo.client_secret,
+        "client_secret": info.qbo.client_secret.get_secret_value(),
         "redirect_uri": "http://127.0.0.1/callback",
     }
     if factory.qbo_oauth_url:
@@ -60,7 +60,7 @@ async def build_qbo(factory: HttpConnectorFactory, connection_id: str, info: Con
         oauth = QboOAuthClient(
             factory.qbo_http,
             client_id=info.qbo.client_id,
-            client_secret=info.qbo.client_secret,
+            client_secret=info.qbo.client_secret.get_secret_value(),
             redirect_uri="http://127.0.0.1/callback",
         )
     tokens = QboTokenProvider(PrefsTokenStore(factory.prefs, info), oauth)

@@ -41,7 +41,12 @@ class HttpConnectorFactory:
             return None
         return BillcomHttpConnector(
             self.billcom_http,
-            BillcomCredentials(creds.username, creds.password, creds.organization_id, creds.dev_key),
+            BillcomCredentials(
+                creds.username,
+                creds.password.get_secret_value(),
+                creds.organization_id,
+                creds.dev_key.get_secret_value(),
+            ),
         )
 
     def ledger(self, connection: ConnectionInfo) -> LedgerConnector | None:

@@ -27,8 +27,8 @@ class PrefsTokenStore:
         stored = connection.qbo.tokens if connection.qbo else None
         if stored is not None:
             self._tokens = OAuthTokens(
-                access_token=stored.access_token,
-                refresh_token=stored.refresh_token,
+                access_token=stored.access_token.get_secret_value(),
+                refresh_token=stored.refresh_token.get_secret_value(),
                 expires_at=stored.access_expires_at,
                 refresh_expires_at=stored.refresh_expires_at,
                 realm_id=connection.ledger_company_id,
@@ -96,7 +96,11 @@ def qbo_sweep_source(
     if creds is None:
         return None
     oauth = QboOAuthClient.for_base_url(
-        http, oauth_url, client_id=creds.client_id, client_secret=creds.client_secret, redirect_uri=""
+        http,
+        oauth_url,
+        client_id=creds.client_id,
+        client_secret=creds.client_secret.get_secret_value(),
+        redirect_uri="",
     )
     tokens = QboTokenProvider(PrefsTokenStore(connection, prefs), oauth)
     connector = QboConnector(

@@ -61,12 +61,16 @@ async def _verified(
 
     try:
         known = candidates(await secrets.get(vendor))
-        valid = matching_secrets(delivery.raw, delivery.signature, (s.secret for s in known), verifier)
+        valid = matching_secrets(
+            delivery.raw, delivery.signature, (s.secret.get_secret_value() for s in known), verifier
+        )
         if not valid and delivery.signature:
             refreshed = await secrets.refresh_on_miss(vendor)  # a rotation we have not seen yet
             if refreshed is not None:
                 known = candidates(refreshed)
-                valid = matching_secrets(delivery.raw, delivery.signature, (s.secret for s in known), verifier)
+                valid = matching_secrets(
+                    delivery.raw, delivery.signature, (s.secret.get_secret_value() for s in known), verifier
+                )
     except ConnectorError as exc:
         log.warning("webhook secrets unavailable: %s", exc)
         return UNAVAILABLE
@@ -74,7 +78,7 @@ async def _verified(
         SIGNATURE_FAILURES.labels(vendor).inc()
         log.warning("webhook signature refused", extra={"vendor": vendor, "has_header": bool(delivery.signature)})
         return UNAUTHORIZED
-    return [s for s in known if s.secret in valid]
+    return [s for s in known if s.secret.get_secret_value() in valid]
 
 
 async def _produce(
