@@ -183,7 +183,7 @@ class LagProbe:
 
 
 async def measure_lag(
-    bootstrap: str, groups: Sequence[str] | None = None, *, clock: Callable[[], float] = time.time
+    bootstrap: str | KafkaSettings, groups: Sequence[str] | None = None, *, clock: Callable[[], float] = time.time
 ) -> list[LagRow]:
     """One look at the lag of ``groups`` (all groups of the cluster when None)."""
     probe = LagProbe(bootstrap, clock=clock)
