@@ -12,7 +12,7 @@ from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.logging import configure_logging
 from prefs_api import MIGRATIONS_DIR
-from prefs_api.adapters.crypto import CredentialCipher
+from prefs_api.adapters.crypto import CredentialCipher, key_text
 from prefs_api.domain.access import Scope
 from prefs_api.handlers.credentials import ResealReport, reseal_credentials
 from prefs_api.handlers.keys import create_key
@@ -47,7 +47,7 @@ async def reseal(settings: Settings) -> ResealReport:
     ``LB_PREFS_CREDENTIALS_PREVIOUS_KEYS`` open the old ones)."""
     if not settings.prefs_credentials_key:
         raise SystemExit("set LB_PREFS_CREDENTIALS_KEY (the new key) first")
-    cipher = CredentialCipher(settings.prefs_credentials_key, settings.previous_credentials_keys())
+    cipher = CredentialCipher(key_text(settings.prefs_credentials_key), settings.previous_credentials_keys())
     engine = make_engine(settings.database)
     try:
         return await reseal_credentials(make_sessionmaker(engine), cipher)

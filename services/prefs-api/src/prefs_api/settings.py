@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 
 from ledgerbridge_common.settings import ServiceSettings
 
@@ -14,6 +14,10 @@ def is_placeholder(value: str) -> bool:
     return not lowered or lowered in PLACEHOLDERS or lowered.startswith(("change", "<"))
 
 
+def _split_keys(value: SecretStr | None) -> list[str]:
+    return [k.strip() for k in (value.get_secret_value() if value else "").split(",") if k.strip()]
+
+
 class Settings(ServiceSettings):
     service_name: str = "prefs-api"
     http_port: int = 18010
@@ -22,7 +26,7 @@ class Settings(ServiceSettings):
     prefs_credentials_key: str | None = None
     """``LB_PREFS_CREDENTIALS_KEY``: Fernet key encrypting stored credentials
     (``python -m prefs_api gen-key``)."""
-    prefs_credentials_previous_keys: str | None = None
+    prefs_credentials_previous_keys: SecretStr | None = None
     """``LB_PREFS_CREDENTIALS_PREVIOUS_KEYS``: comma-separated Fernet keys that sealed credentials
     before the current key; they only open (``python -m prefs_api reseal-credentials`` re-seals
     every row with the current key, after which they can be removed)."""
@@ -66,14 +70,18 @@ class Settings(ServiceSettings):
 
     @field_validator("prefs_credentials_previous_keys")
     @classmethod
-    def _fernet_keys(cls, value: str | None) -> str | None:
-        for key in (value or "").split(","):
-            if key.strip():
-                cls._fernet_key(key.strip())
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from cryptography.fernet import Fernet
+
+        for key in _split_keys(value):
+            try:
+                Fernet(key.encode())
+            except ValueError as exc:
+                raise ValueError("LB_PREFS_CREDENTIALS_PREVIOUS_KEYS holds a value that is not a Fernet key") from exc
         return value
 
     def previous_credentials_keys(self) -> list[str]:
-        return [k.strip() for k in (self.prefs_credentials_previous_keys or "").split(",") if k.strip()]
+        return _split_keys(self.prefs_credentials_previous_keys)
 
     @property
     def authorize_url(self) -> str:

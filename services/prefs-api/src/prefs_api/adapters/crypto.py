@@ -12,12 +12,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from pydantic import SecretStr
 
 from ledgerbridge_common.prefs_client import BillcomCredentials, QboCredentials
 
 
 class CredentialsError(RuntimeError):
     pass
+
+
+def key_text(key: str | SecretStr) -> str:
+    """A configured key as text, whether the setting holds it plain or as ``SecretStr``."""
+    return key if isinstance(key, str) else key.get_secret_value()
 
 
 class CredentialCipher:
