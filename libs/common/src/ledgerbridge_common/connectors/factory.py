@@ -135,7 +135,13 @@ def build_billcom(info: ConnectionInfo, http: httpx.AsyncClient) -> BillcomConne
     if creds is None:
         raise AuthRevokedError(f"connection {info.connection_id} has no BILL credentials", vendor="billcom")
     return BillcomHttpConnector(
-        http, BillcomLogin(creds.username, creds.password, creds.organization_id, creds.dev_key)
+        http,
+        BillcomLogin(
+            creds.username,
+            creds.password.get_secret_value(),
+            creds.organization_id,
+            creds.dev_key.get_secret_value(),
+        ),
     )
 
 
