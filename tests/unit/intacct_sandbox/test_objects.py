@@ -49,7 +49,7 @@ async def test_duplicates_use_their_documented_numbers(client: Client) -> None:
     errornos, text = await fails(
         client, fn("create", {"VENDOR": {"VENDORID": "V1", "NAME": "x", "DISPLAYCONTACT": {"PRINTAS": "x"}}})
     )
-    assert errornos == ["BL34000061"]
+    assert errornos == ["BL34000061", "BL01001973"]
     assert "Another Vendor with the given value(s) V1" in text
     errornos, text = await fails(client, fn("create", {"GLACCOUNT": {"ACCOUNTNO": "6000", "TITLE": "again"}}))
     assert errornos == ["BL01001973", "BL01001973"]
@@ -201,6 +201,24 @@ async def test_ar_invoice_by_legacy_function_and_payment(client: Client) -> None
     await client.create("ARPYMT", pay)
     data = (await client.ok(fn("read", {"object": "ARINVOICE", "keys": key}))).find("data/arinvoice")
     assert (data.findtext("TOTALDUE"), data.findtext("STATE")) == ("0.00", "Paid")
+
+
+async def test_unknown_objects_and_keys(client: Client) -> None:
+    errornos, text = await fails(client, fn("delete", {"object": "APBILL", "keys": "999999"}))
+    assert (errornos, text) == (["BL01001973"], "Cannot find bill with key '999999' to delete.")
+    errornos, text = await fails(client, fn("delete", {"object": "VENDOR9", "keys": "1"}))
+    assert (errornos, text) == (["WS"], "Object definition VENDOR9 not found")
+    errornos, text = await fails(client, fn("readByQuery", {"object": "VENDOR9"}))
+    assert (errornos, text) == (["Query Failed"], "Object definition VENDOR9 not found")
+    errornos, text = await fails(client, fn("create", {"APBILL": {**bill(), "WHENDUE": "2026-12-31"}}))
+    assert (errornos, text) == (["BL03000018"], "Illegal format for WHENDUE : 2026-12-31.")
+
+
+async def test_amounts_round_to_two_decimals(client: Client) -> None:
+    await vendor(client)
+    recordno = await client.create("APBILL", bill(amount="10.005"))
+    data = (await client.ok(fn("read", {"object": "APBILL", "keys": recordno}))).find("data/apbill")
+    assert data.findtext("TOTALENTERED") == "10.01"
 
 
 async def test_vendor_in_use_cannot_be_deleted(client: Client) -> None:

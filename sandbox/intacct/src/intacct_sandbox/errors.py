@@ -14,9 +14,11 @@ PARSE_ERROR = "XL03000003"
 AUTH_ERROR = "XL03000006"
 ROLLED_BACK = "XL03000009"
 BUSINESS_RULE = "BL01001973"
+ILLEGAL_FORMAT = "BL03000018"
 ALREADY_EXISTS = "BL34000061"
 PROCESSING_ERROR = "DL02000001"
 QUERY_FAILED = "Query Failed"
+NO_OBJECT = "WS"
 RATE_LIMIT = "GW-0010"
 
 ROLLED_BACK_TEXT = "The entire transaction in this operation has been rolled back due to an error."
@@ -53,7 +55,8 @@ def already_exists(label: str, value: str) -> IntacctError:
             "",
             f"Another {label} with the given value(s) {value}  already exists",
             "Use a unique value instead.",
-        )
+        ),
+        ErrorDetail(BUSINESS_RULE, "", f"Could not create {label} record!", ""),
     )
 
 
@@ -74,7 +77,7 @@ def missing(field: str, label: str) -> IntacctError:
 
 
 def bad_value(field: str, value: str) -> IntacctError:
-    return business(f"Invalid value '{value}' for field {field}", f"Provide a valid {field}.")
+    return IntacctError(ErrorDetail(ILLEGAL_FORMAT, "", f"Illegal format for {field} : {value}.", ""))
 
 
 def no_reference(label: str, value: str) -> IntacctError:
@@ -82,12 +85,12 @@ def no_reference(label: str, value: str) -> IntacctError:
 
 
 def object_not_found(name: str, *, query: bool) -> IntacctError:
-    errorno = QUERY_FAILED if query else BUSINESS_RULE
+    errorno = QUERY_FAILED if query else NO_OBJECT
     return IntacctError(ErrorDetail(errorno, "", f"Object definition {name} not found", ""))
 
 
-def processing() -> IntacctError:
-    return IntacctError(ErrorDetail(PROCESSING_ERROR, "Error", "There was an error processing the request.", ""))
+def cannot_delete(label: str, key: str) -> IntacctError:
+    return business(f"Cannot find {label.lower()} with key '{key}' to delete.")
 
 
 def rolled_back() -> ErrorDetail:

@@ -99,7 +99,9 @@ def delete(ctx: Ctx, element: Element) -> Answer:
     if not keys:
         raise errors.missing("keys", "delete")
     for key in keys:
-        record = _transaction(ctx, spec, key)
+        record = ctx.company.get(spec.name, int(key)) if key.isdigit() else None
+        if record is None or not ctx.company.visible(record, ctx.entity, show_private=False):
+            raise errors.cannot_delete(spec.label, key)
         if spec.transaction:
             deleter = DELETE.get(spec.name)
             if deleter is None:
