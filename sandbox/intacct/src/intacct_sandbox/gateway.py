@@ -201,7 +201,7 @@ class Gateway:
             if failed_at is not None and transactional:
                 if index == failed_at and isinstance(outcome, errors.IntacctError):
                     rolled = errors.IntacctError(*outcome.details, errors.rolled_back())
-                    result_block(op, "failure", name, controlid, rolled, name in writes.WRITE_FUNCTIONS)
+                    result_block(op, "failure", name, controlid, rolled, name in ("create", "update"))
                 else:
                     aborted = errors.IntacctError(errors.rolled_back())
                     result_block(op, "aborted", name, controlid, aborted, False)
