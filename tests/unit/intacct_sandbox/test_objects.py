@@ -226,3 +226,38 @@ async def test_vendor_in_use_cannot_be_deleted(client: Client) -> None:
     await client.create("APBILL", bill())
     _, text = await fails(client, fn("delete", {"object": "VENDOR", "keys": recordno}))
     assert "cannot be deleted" in text
+
+
+async def test_dimensions_and_their_references(client: Client) -> None:
+    await client.create("LOCATION", {"LOCATIONID": "200", "NAME": "Branch", "PARENTID": "100"})
+    _, text = await fails(client, fn("create", {"LOCATION": {"LOCATIONID": "300", "NAME": "x", "PARENTID": "NOPE"}}))
+    assert "NOPE" in text
+    await client.create("DEPARTMENT", {"DEPARTMENTID": "OPS", "TITLE": "Operations"})
+    await client.create("CLASS", {"CLASSID": "CL-2", "NAME": "Wholesale"})
+    await client.create("CUSTOMER", {"CUSTOMERID": "C9", "NAME": "Big Customer"})
+    await client.create("PROJECT", {"PROJECTID": "P1", "NAME": "Launch", "CUSTOMERID": "C9"})
+    _, text = await fails(client, fn("create", {"PROJECT": {"PROJECTID": "P2", "NAME": "x", "CUSTOMERID": "C0"}}))
+    assert "C0" in text
+    await client.ok(fn("update", {"DEPARTMENT": {"DEPARTMENTID": "OPS", "STATUS": "inactive"}}))
+    await vendor(client)
+    body = bill()
+    body["APBILLITEMS"]["APBILLITEM"][0].update({"DEPARTMENTID": "OPS"})
+    _, text = await fails(client, fn("create", {"APBILL": body}))
+    assert "OPS" in text
+    body["APBILLITEMS"]["APBILLITEM"][0].update(
+        {"DEPARTMENTID": "ADMIN", "CLASSID": "CL-2", "PROJECTID": "P1", "LOCATIONID": "200"}
+    )
+    assert await client.create("APBILL", body)
+
+
+async def test_query_follows_many_to_one_paths(client: Client) -> None:
+    await vendor(client)
+    await client.create("APBILL", bill())
+    body = {
+        "object": "APBILL",
+        "select": {"field": ["RECORDNO", "VENDOR.NAME"]},
+        "filter": {"equalto": {"field": "VENDOR.NAME", "value": "Vendor V1"}},
+    }
+    data = (await client.ok(fn("query", body))).find("data")
+    assert data.attrib["count"] == "1"
+    assert data.findtext("APBILL/VENDOR.NAME") == "Vendor V1"

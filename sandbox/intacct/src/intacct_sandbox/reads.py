@@ -10,7 +10,7 @@ from xml.etree.ElementTree import Element
 
 from intacct_sandbox import errors
 from intacct_sandbox.company import Ctx, Record
-from intacct_sandbox.filters import QueryError, field_value, query_failed, sort_key, sql_filter, xml_filter
+from intacct_sandbox.filters import QueryError, Resolver, field_value, query_failed, sort_key, sql_filter, xml_filter
 from intacct_sandbox.objects import Spec, spec_for
 from intacct_sandbox.xmlio import child_text
 
@@ -19,6 +19,14 @@ RBQ_PAGE_MAX = 1000
 QUERY_PAGE_MAX = 2000
 DEFAULT_PAGE = 100
 RESULT_TTL = dt.timedelta(minutes=30)
+# object -> relation name -> (related object, the key both share)
+RELATIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "APBILL": {"VENDOR": ("VENDOR", "VENDORID")},
+    "APPYMT": {"VENDOR": ("VENDOR", "VENDORID")},
+    "ARINVOICE": {"CUSTOMER": ("CUSTOMER", "CUSTOMERID")},
+    "ARPYMT": {"CUSTOMER": ("CUSTOMER", "CUSTOMERID")},
+    "PROJECT": {"CUSTOMER": ("CUSTOMER", "CUSTOMERID")},
+}
 LINE_CONTAINERS = ("APBILLITEMS", "ARINVOICEITEMS", "ENTRIES", "APPYMTDETAILS", "ARPYMTDETAILS")
 
 
@@ -49,10 +57,28 @@ def spec_or_fail(name: str, *, query: bool) -> Spec:
     return spec
 
 
-def public(record: Record, fields: list[str] | None, *, lines: bool) -> Record:
+def public(record: Record, fields: list[str] | None, *, lines: bool, resolve: Resolver | None = None) -> Record:
     if fields is None:
         return {k: v for k, v in record.items() if not k.startswith("_") and (lines or k not in LINE_CONTAINERS)}
+    if resolve is not None:
+        return {f: resolve(record, f) for f in fields}
     return {f: field_value(record, f) if "." in f else record.get(f, "") for f in fields}
+
+
+def _related(ctx: Ctx, spec: Spec) -> Resolver:
+    """``query`` field paths over many-to-one relations: ``VENDOR.NAME`` on a bill reads the bill's vendor."""
+    relations = RELATIONS.get(spec.name, {})
+
+    def resolve(record: Record, name: str) -> str:
+        head, _, rest = name.partition(".")
+        relation = relations.get(head.upper())
+        if relation is None or not rest:
+            return str(field_value(record, name))
+        target, key = relation
+        other = ctx.company.find(target, key, str(record.get(key, "")))
+        return str(field_value(other, rest)) if other is not None else ""
+
+    return resolve
 
 
 def _fields(text: str) -> list[str] | None:
@@ -99,7 +125,7 @@ def read(ctx: Ctx, element: Element, *, by_name: bool) -> Answer:
     return Answer({"listtype": spec.name.lower(), "count": str(len(rows))}, rows)
 
 
-def _state_resolver(spec: Spec) -> Any:
+def _state_resolver(spec: Spec) -> Resolver:
     label_to_code = {label: code for code, labels in spec.state_codes.items() for label in labels}
 
     def resolve(record: Record, name: str) -> str:
@@ -176,7 +202,7 @@ def query(ctx: Ctx, element: Element) -> Answer:
     if not offset_raw.isdigit():
         raise errors.bad_value("offset", offset_raw)
     offset = int(offset_raw)
-    resolve = _state_resolver(Spec(spec.name, spec.label, spec.id_field))
+    resolve = _related(ctx, spec)
     try:
         node = element.find("filter")
         if node is not None and len(list(node)) != 1:
@@ -194,7 +220,7 @@ def query(ctx: Ctx, element: Element) -> Answer:
         "count": str(len(page)),
         "numremaining": str(max(0, len(rows) - offset - len(page))),
     }
-    return Answer(attrs, [(spec.name, public(r, fields, lines=False)) for r in page])
+    return Answer(attrs, [(spec.name, public(r, fields, lines=False, resolve=resolve)) for r in page])
 
 
 def _order(rows: list[Record], orderby: Element | None) -> list[Record]:
