@@ -158,3 +158,14 @@ async def test_deletes_are_listed_in_audit_history(client: Client) -> None:
     assert [r.findtext("OBJECTKEY") for r in data.findall("AUDITHISTORY")] == [recordno]
     gone = (await client.ok(fn("read", {"object": "APBILL", "keys": recordno}))).find("data")
     assert gone.attrib["count"] == "0"
+
+
+async def test_audit_access_mode_is_a_word_in_read_by_query(client: Client) -> None:
+    recordno = await vendor(client, "GONE")
+    await client.ok(fn("delete", {"object": "VENDOR", "keys": recordno}))
+    words = (await client.ok(fn("readByQuery", {"object": "AUDITHISTORY", "query": "ACCESSMODE = 'Delete'"}))).find(
+        "data"
+    )
+    letters = (await client.ok(fn("readByQuery", {"object": "AUDITHISTORY", "query": "ACCESSMODE = 'D'"}))).find("data")
+    assert [r.findtext("OBJECTKEY") for r in words.findall("audithistory")] == [recordno]
+    assert letters.attrib["count"] == "0"

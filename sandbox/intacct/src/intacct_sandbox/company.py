@@ -127,6 +127,7 @@ class Company:
             "ACCESSMODE": mode,
             "ACCESSTIME": stamp(now, self.timezone),
             "USERID": user,
+            "SOURCE": "api",
             "WHENMODIFIED": stamp(now, self.timezone),
             "MEGAENTITYID": "",
         }

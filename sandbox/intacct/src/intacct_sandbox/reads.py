@@ -19,6 +19,15 @@ RBQ_PAGE_MAX = 1000
 QUERY_PAGE_MAX = 2000
 DEFAULT_PAGE = 100
 RESULT_TTL = dt.timedelta(minutes=30)
+ACCESS_MODE_WORDS = {
+    "A": "Access",
+    "M": "Modify",
+    "C": "Create",
+    "D": "Delete",
+    "W": "Workflow",
+    "T": "Activity",
+    "U": "User Action",
+}
 # object -> relation name -> (related object, the key both share)
 RELATIONS: dict[str, dict[str, tuple[str, str]]] = {
     "APBILL": {"VENDOR": ("VENDOR", "VENDORID")},
@@ -125,14 +134,18 @@ def read(ctx: Ctx, element: Element, *, by_name: bool) -> Answer:
     return Answer({"listtype": spec.name.lower(), "count": str(len(rows))}, rows)
 
 
-def _state_resolver(spec: Spec) -> Resolver:
+def _legacy_resolver(spec: Spec) -> Resolver:
+    """readByQuery's own vocabulary: STATE codes where ``query`` uses labels, and AUDITHISTORY's
+    ACCESSMODE words (``Delete``) where ``query`` uses letters (``D``)."""
     label_to_code = {label: code for code, labels in spec.state_codes.items() for label in labels}
 
     def resolve(record: Record, name: str) -> str:
-        value = field_value(record, name)
+        value = str(field_value(record, name))
         if name.upper() == "STATE" and label_to_code:
             return label_to_code.get(value, value)
-        return str(value)
+        if name.upper() == "ACCESSMODE" and spec.name == "AUDITHISTORY":
+            return ACCESS_MODE_WORDS.get(value, value)
+        return value
 
     return resolve
 
@@ -142,7 +155,7 @@ def read_by_query(ctx: Ctx, element: Element, results: dict[str, ResultSet]) -> 
     _xml_only(element)
     pagesize = _pagesize(child_text(element, "pagesize"), RBQ_PAGE_MAX)
     try:
-        predicate = sql_filter(child_text(element, "query"), _state_resolver(spec))
+        predicate = sql_filter(child_text(element, "query"), _legacy_resolver(spec))
     except QueryError as exc:
         raise query_failed(exc) from None
     rows = [r for r in _visible(ctx, spec, show_private=False) if predicate(r)]
