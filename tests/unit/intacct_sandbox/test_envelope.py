@@ -115,3 +115,24 @@ async def test_rolled_back_controlids_are_not_recorded(client: Client) -> None:
     await client.call(*body, transaction=True, uniqueid="true")
     retry = await client.call(fn("create", {"APBILL": bill()}, controlid="c-1"), uniqueid="true")
     assert retry.result().findtext("status") == "success"
+
+
+async def test_rollback_restores_bills_a_payment_had_paid(client: Client) -> None:
+    await vendor(client)
+    recordno = await client.create("APBILL", bill(amount="80.00"))
+    pay = {
+        "FINANCIALENTITY": "BOA-CHK",
+        "PAYMENTMETHOD": "EFT",
+        "VENDORID": "V1",
+        "PAYMENTDATE": "12/10/2026",
+        "CURRENCY": "USD",
+        "APPYMTDETAILS": {"APPYMTDETAIL": {"RECORDKEY": recordno, "TRX_PAYMENTAMOUNT": "80.00"}},
+    }
+    answer = await client.call(
+        fn("create", {"APPYMT": pay}), fn("create", {"APBILL": bill(vendor_id="NOPE")}), transaction=True
+    )
+    assert [r.findtext("status") for r in answer.results] == ["aborted", "failure"]
+    data = (await client.ok(fn("read", {"object": "APBILL", "keys": recordno}))).find("data/apbill")
+    assert (data.findtext("TOTALDUE"), data.findtext("STATE")) == ("80.00", "Posted")
+    payments = (await client.http.get(f"/_sandbox/companies/{client.company_id}/objects/APPYMT")).json()
+    assert payments["count"] == 0

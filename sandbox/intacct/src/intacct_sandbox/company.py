@@ -7,7 +7,6 @@ and the write that depends on it), so the store stays consistent under concurren
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,13 +39,20 @@ class Faults:
 
 @dataclass
 class Books:
+    """Records by object and RECORDNO, the record-number counter and the recorded function control ids.
+
+    A stored record is never changed in place: a write stores a new dict (``Company.save``), so a
+    snapshot only copies the tables' dicts, not the records.
+    """
+
     objects: dict[str, dict[int, Record]] = field(default_factory=dict)
     next_recordno: int = 1
     controlids: set[str] = field(default_factory=set)
-    audit: list[Record] = field(default_factory=list)
 
     def snapshot(self) -> Books:
-        return copy.deepcopy(self)
+        return Books(
+            {name: dict(table) for name, table in self.objects.items()}, self.next_recordno, set(self.controlids)
+        )
 
 
 @dataclass
@@ -107,10 +113,13 @@ class Company:
         self.audit(name, recordno, "C", now, user)
         return record
 
-    def touch(self, name: str, record: Record, now: dt.datetime, user: str) -> None:
+    def save(self, name: str, record: Record, now: dt.datetime, user: str) -> Record:
+        """Store a changed record (a new dict carrying the old RECORDNO) and stamp it."""
         record["WHENMODIFIED"] = stamp(now, self.timezone)
         record["MODIFIEDBY"] = user
+        self.table(name)[int(record["RECORDNO"])] = record
         self.audit(name, int(record["RECORDNO"]), "M", now, user)
+        return record
 
     def remove(self, name: str, recordno: int, now: dt.datetime, user: str) -> None:
         self.table(name).pop(recordno, None)

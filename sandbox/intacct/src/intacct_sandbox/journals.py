@@ -72,10 +72,7 @@ def update_batch(ctx: Ctx, existing: Record, data: Record) -> Record:
     record = _batch(ctx, merged)
     for key in ("RECORDNO", "AUWHENCREATED", "CREATEDBY"):
         record[key] = existing[key]
-    existing.clear()
-    existing.update(record)
-    ctx.company.touch("GLBATCH", existing, ctx.now, ctx.user)
-    return existing
+    return ctx.company.save("GLBATCH", record, ctx.now, ctx.user)
 
 
 def delete_batch(ctx: Ctx, record: Record) -> None:

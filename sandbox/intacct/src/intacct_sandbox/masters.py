@@ -70,10 +70,7 @@ def update(ctx: Ctx, spec: Spec, data: Record) -> Record:
     merged = {**existing, **{k: v for k, v in data.items() if k != "RECORDNO"}}
     _check(ctx, spec, merged)
     _unique(ctx, spec, merged, existing["RECORDNO"])
-    existing.clear()
-    existing.update(merged)
-    ctx.company.touch(spec.name, existing, ctx.now, ctx.user)
-    return existing
+    return ctx.company.save(spec.name, merged, ctx.now, ctx.user)
 
 
 def delete(ctx: Ctx, spec: Spec, record: Record) -> None:

@@ -103,10 +103,7 @@ def update_bill(ctx: Ctx, existing: Record, data: Record) -> Record:
     record = _bill(ctx, merged, existing)
     for key in ("RECORDNO", "AUWHENCREATED", "CREATEDBY"):
         record[key] = existing[key]
-    existing.clear()
-    existing.update(record)
-    ctx.company.touch("APBILL", existing, ctx.now, ctx.user)
-    return existing
+    return ctx.company.save("APBILL", record, ctx.now, ctx.user)
 
 
 def delete_bill(ctx: Ctx, record: Record) -> None:
@@ -188,15 +185,16 @@ def _open_bill(ctx: Ctx, key: str, vendor_id: str) -> Record:
 
 def _apply(ctx: Ctx, moves: list[tuple[int, Decimal]] | list[Any], sign: int) -> None:
     for key, amount in moves:
-        bill = ctx.company.table("APBILL").get(int(key))
-        if bill is None:
+        current = ctx.company.table("APBILL").get(int(key))
+        if current is None:
             continue
+        bill = dict(current)
         delta = Decimal(amount) * sign
         bill["TOTALPAID"] = fmt(Decimal(bill["TOTALPAID"]) + delta)
         bill["TOTALDUE"] = fmt(Decimal(bill["TOTALDUE"]) - delta)
         bill["TRX_TOTALDUE"] = bill["TOTALDUE"]
         bill["STATE"] = bill_state(bill)
-        ctx.company.touch("APBILL", bill, ctx.now, ctx.user)
+        ctx.company.save("APBILL", bill, ctx.now, ctx.user)
 
 
 def create_payment(ctx: Ctx, data: Record) -> Record:
@@ -217,10 +215,7 @@ def update_payment(ctx: Ctx, existing: Record, data: Record) -> Record:
     _apply(ctx, moves, +1)
     for key in ("RECORDNO", "AUWHENCREATED", "CREATEDBY"):
         record[key] = existing[key]
-    existing.clear()
-    existing.update(record)
-    ctx.company.touch("APPYMT", existing, ctx.now, ctx.user)
-    return existing
+    return ctx.company.save("APPYMT", record, ctx.now, ctx.user)
 
 
 def delete_payment(ctx: Ctx, record: Record) -> None:

@@ -147,11 +147,11 @@ def create_ar_payment(ctx: Ctx, data: Record) -> Record:
             raise errors.business("There is no due on the invoice", f"Invoice {number} has {fmt(due)} due.")
     total = sum(moves.values(), ZERO)
     for number, amount in moves.items():
-        invoice = ctx.company.table("ARINVOICE")[number]
+        invoice = dict(ctx.company.table("ARINVOICE")[number])
         invoice["TOTALPAID"] = fmt(Decimal(invoice["TOTALPAID"]) + amount)
         invoice["TOTALDUE"] = fmt(Decimal(invoice["TOTALDUE"]) - amount)
         invoice["STATE"] = _state(invoice)
-        ctx.company.touch("ARINVOICE", invoice, ctx.now, ctx.user)
+        ctx.company.save("ARINVOICE", invoice, ctx.now, ctx.user)
     record: Record = {k: v for k, v in data.items() if k not in ("ACTION", "RECORDNO")}
     record.update(
         {
@@ -168,10 +168,11 @@ def create_ar_payment(ctx: Ctx, data: Record) -> Record:
 def delete_ar_payment(ctx: Ctx, record: Record) -> None:
     open_period(ctx, date_field(record, "RECEIPTDATE", required=False, label="AR Payment"))
     for key, amount in record.get("_applied", []):
-        invoice = ctx.company.table("ARINVOICE").get(int(key))
-        if invoice is not None:
+        current = ctx.company.table("ARINVOICE").get(int(key))
+        if current is not None:
+            invoice = dict(current)
             invoice["TOTALPAID"] = fmt(Decimal(invoice["TOTALPAID"]) - Decimal(amount))
             invoice["TOTALDUE"] = fmt(Decimal(invoice["TOTALDUE"]) + Decimal(amount))
             invoice["STATE"] = _state(invoice)
-            ctx.company.touch("ARINVOICE", invoice, ctx.now, ctx.user)
+            ctx.company.save("ARINVOICE", invoice, ctx.now, ctx.user)
     ctx.company.remove("ARPYMT", int(record["RECORDNO"]), ctx.now, ctx.user)
