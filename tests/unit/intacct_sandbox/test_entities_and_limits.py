@@ -97,3 +97,16 @@ async def test_injected_faults(client: Client) -> None:
     assert committed.result().findtext("status") == "success"
     counters = (await client.http.get(f"{base}/counters")).json()
     assert (counters["injected_5xx"], counters["injected_429"], counters["injected_timeouts"]) == (1, 1, 1)
+
+
+async def test_per_window_rate_is_a_sandbox_extension_off_by_default(client: Client) -> None:
+    await client.open_session()
+    base = f"/_sandbox/companies/{client.company_id}"
+    body = request_xml([fn("readByQuery", {"object": "VENDOR"})], session=client.session)
+    statuses = [(await client.http.post(PATH, content=body)).status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    await client.http.put(f"{base}/limits", json={"per_window": 3, "window_seconds": 60})
+    statuses = [(await client.http.post(PATH, content=body)).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    await client.http.put(f"{base}/limits", json={"unlimited_window": True})
+    assert (await client.http.post(PATH, content=body)).status_code == 200

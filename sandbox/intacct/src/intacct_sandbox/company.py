@@ -8,7 +8,7 @@ and the write that depends on it), so the store stays consistent under concurren
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,10 @@ class Limits:
     enabled: bool = True
     concurrent: int = 2
     latency_ms: float = 0.0
+    per_window: int | None = None
+    """Sandbox extension (not an Intacct limit): at most this many requests per ``window_seconds``,
+    so tests can prove a client paces itself under a declared rate."""
+    window_seconds: float = 60.0
 
 
 @dataclass
@@ -81,6 +85,7 @@ class Company:
     faults: Faults = field(default_factory=Faults)
     counters: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
+    admitted: deque[float] = field(default_factory=deque)
 
     @property
     def multi_entity(self) -> bool:

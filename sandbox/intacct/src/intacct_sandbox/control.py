@@ -40,6 +40,9 @@ class LimitsIn(BaseModel):
     enabled: bool | None = None
     concurrent: int | None = None
     latency_ms: float | None = None
+    per_window: int | None = None
+    window_seconds: float | None = None
+    unlimited_window: bool = False
 
 
 class FaultsIn(BaseModel):
@@ -73,6 +76,10 @@ def _date(text: str | None) -> dt.date | None:
 
 def _apply(target: Any, patch: BaseModel) -> None:
     for key, value in patch.model_dump(exclude_none=True).items():
+        if key == "unlimited_window":
+            if value:
+                target.per_window = None
+            continue
         setattr(target, key, value)
 
 
@@ -184,9 +191,11 @@ def control_router(state: SandboxState) -> APIRouter:
 
     @router.put("/companies/{company_id}/limits")
     async def company_limits(company_id: str, body: LimitsIn) -> dict[str, Any]:
-        """Change one company's concurrency cap, latency, or turn limits off."""
+        """Change one company's concurrency cap, latency, per-window rate (sandbox extension), or turn
+        limits off."""
         company = company_of(company_id)
         _apply(company.limits, body)
+        company.admitted.clear()
         return asdict(company.limits)
 
     @router.put("/limits")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
+import time
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
@@ -115,7 +116,19 @@ class Gateway:
             company.faults.throttle_next -= 1
             company.counters["injected_429"] += 1
             return False
-        return not company.limits.enabled or company.in_flight < company.limits.concurrent
+        limits = company.limits
+        if not limits.enabled:
+            return True
+        if company.in_flight >= limits.concurrent:
+            return False
+        if limits.per_window is not None:
+            now = time.monotonic()
+            while company.admitted and company.admitted[0] <= now - limits.window_seconds:
+                company.admitted.popleft()
+            if len(company.admitted) >= limits.per_window:
+                return False
+            company.admitted.append(now)
+        return True
 
     def _authenticate(self, control: Element, auth: Element, company: Company) -> Caller:
         sender = child_text(control, "senderid")
