@@ -60,6 +60,10 @@ async def test_required_fields_and_enumerations(client: Client) -> None:
     _, text = await fails(client, fn("create", {"VENDOR": {"VENDORID": "V2", "NAME": "no contact"}}))
     assert "DISPLAYCONTACT" in text
     _, text = await fails(
+        client, fn("create", {"VENDOR": {"VENDORID": "V2", "NAME": "n", "DISPLAYCONTACT": {"EMAIL1": "a@b.c"}}})
+    )
+    assert "DISPLAYCONTACT.PRINTAS" in text
+    _, text = await fails(
         client, fn("create", {"GLACCOUNT": {"ACCOUNTNO": "7000", "TITLE": "t", "ACCOUNTTYPE": "asset"}})
     )
     assert "ACCOUNTTYPE" in text

@@ -169,3 +169,13 @@ async def test_audit_access_mode_is_a_word_in_read_by_query(client: Client) -> N
     letters = (await client.ok(fn("readByQuery", {"object": "AUDITHISTORY", "query": "ACCESSMODE = 'D'"}))).find("data")
     assert [r.findtext("OBJECTKEY") for r in words.findall("audithistory")] == [recordno]
     assert letters.attrib["count"] == "0"
+
+
+async def test_status_is_t_or_f_in_read_by_query(client: Client) -> None:
+    await vendor(client, "ON")
+    await vendor(client, "OFF")
+    await client.ok(fn("update", {"VENDOR": {"VENDORID": "OFF", "STATUS": "inactive"}}))
+    data = (await client.ok(fn("readByQuery", {"object": "VENDOR", "query": "STATUS = 'T'"}))).find("data")
+    assert [v.findtext("VENDORID") for v in data.findall("vendor")] == ["ON"]
+    words = (await client.ok(fn("readByQuery", {"object": "VENDOR", "query": "STATUS = 'active'"}))).find("data")
+    assert words.attrib["count"] == "0"

@@ -73,7 +73,7 @@ BILL_POSTED = ("Posted", "Partially Paid", "Paid")
 SPECS: dict[str, Spec] = {
     s.name: s
     for s in (
-        Spec("VENDOR", "Vendor", "VENDORID", ("NAME", "DISPLAYCONTACT"), enums={"STATUS": STATUS}),
+        Spec("VENDOR", "Vendor", "VENDORID", ("NAME", "DISPLAYCONTACT.PRINTAS"), enums={"STATUS": STATUS}),
         Spec("CUSTOMER", "Customer", "CUSTOMERID", ("NAME",), enums={"STATUS": STATUS}),
         Spec(
             "GLACCOUNT",

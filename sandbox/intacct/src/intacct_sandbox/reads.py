@@ -19,6 +19,7 @@ RBQ_PAGE_MAX = 1000
 QUERY_PAGE_MAX = 2000
 DEFAULT_PAGE = 100
 RESULT_TTL = dt.timedelta(minutes=30)
+STATUS_LETTERS = {"active": "T", "inactive": "F"}
 ACCESS_MODE_WORDS = {
     "A": "Access",
     "M": "Modify",
@@ -135,8 +136,9 @@ def read(ctx: Ctx, element: Element, *, by_name: bool) -> Answer:
 
 
 def _legacy_resolver(spec: Spec) -> Resolver:
-    """readByQuery's own vocabulary: STATE codes where ``query`` uses labels, and AUDITHISTORY's
-    ACCESSMODE words (``Delete``) where ``query`` uses letters (``D``)."""
+    """readByQuery's own vocabulary: STATE codes where ``query`` uses labels, STATUS ``T``/``F`` where
+    ``query`` uses ``active``/``inactive``, and AUDITHISTORY's ACCESSMODE words (``Delete``) where
+    ``query`` uses letters (``D``)."""
     label_to_code = {label: code for code, labels in spec.state_codes.items() for label in labels}
 
     def resolve(record: Record, name: str) -> str:
@@ -145,6 +147,8 @@ def _legacy_resolver(spec: Spec) -> Resolver:
             return label_to_code.get(value, value)
         if name.upper() == "ACCESSMODE" and spec.name == "AUDITHISTORY":
             return ACCESS_MODE_WORDS.get(value, value)
+        if name.upper() == "STATUS" and value in STATUS_LETTERS:
+            return STATUS_LETTERS[value]
         return value
 
     return resolve

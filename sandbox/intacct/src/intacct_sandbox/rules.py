@@ -48,8 +48,11 @@ def date_field(data: Record, key: str, *, required: bool, label: str) -> dt.date
 
 
 def require(data: Record, keys: tuple[str, ...], label: str) -> None:
+    """Every key present and not empty; ``A.B`` names field B of the nested object A."""
     for key in keys:
-        value = data.get(key)
+        value: Any = data
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
         if value is None or value == "" or value == {}:
             raise errors.missing(key, f"{label} record")
 
