@@ -136,3 +136,12 @@ async def test_rollback_restores_bills_a_payment_had_paid(client: Client) -> Non
     assert (data.findtext("TOTALDUE"), data.findtext("STATE")) == ("80.00", "Posted")
     payments = (await client.http.get(f"/_sandbox/companies/{client.company_id}/objects/APPYMT")).json()
     assert payments["count"] == 0
+
+
+async def test_an_expired_session_counts_as_an_authentication_failure_of_its_company(client: Client) -> None:
+    await client.open_session()
+    await client.http.post("/_sandbox/clock", json={"advance_seconds": 7201})
+    expired = await client.call(fn("readByQuery", {"object": "VENDOR"}))
+    assert expired.auth == "failure"
+    counters = (await client.http.get(f"/_sandbox/companies/{client.company_id}/counters")).json()
+    assert counters["auth_failures"] == 1

@@ -108,7 +108,7 @@ class Gateway:
         login = auth.find("login")
         if login is not None:
             return self.state.companies.get(child_text(login, "companyid"))
-        session = self.state.live_session(child_text(auth, "sessionid"))
+        session = self.state.sessions.get(child_text(auth, "sessionid"))  # an expired one still names its company
         return self.state.companies.get(session.company_id) if session else None
 
     def _admit(self, company: Company) -> bool:
