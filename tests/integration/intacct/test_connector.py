@@ -19,9 +19,12 @@ from ledgerbridge_common.canonical.models import (
     Bill,
     BillPayment,
     Classifications,
+    Customer,
+    Invoice,
     JournalEntry,
     JournalLine,
     ObjectType,
+    ReceivedPayment,
     TransactionLine,
     Vendor,
     VendorCredit,
@@ -191,3 +194,40 @@ async def test_the_registry_builds_an_intacct_connector_from_a_connection(
     assert isinstance(ledger, IntacctConnector)
     assert (await ledger.company_info()).company_id == company
     assert any(a.id == "1010" for a in await ledger.list_accounts())
+
+
+async def test_invoices_and_received_payments_are_created_read_and_deleted(
+    http: httpx.AsyncClient, sandbox_url: str
+) -> None:
+    company = await new_company(sandbox_url)
+    intacct = connector(http, sandbox_url, company)
+    customer = await intacct.create(Customer(name="Buyer Inc"), request_id=uuid.uuid4().hex)
+    assert customer.id
+    sale = TransactionLine(amount=Decimal("80.00"), classifications=Classifications(account_id="4000"))
+    invoice = await intacct.create(
+        Invoice(customer_id=customer.id, date=TODAY, lines=(sale,), memo="December"), request_id=uuid.uuid4().hex
+    )
+    assert isinstance(invoice, Invoice) and invoice.total == Decimal("80.00") and invoice.memo == "December"
+    assert invoice.id
+    received = await intacct.create(
+        ReceivedPayment(
+            customer_id=customer.id,
+            date=TODAY,
+            amount=Decimal("80.00"),
+            deposit_to_account_id="BOA-CHK",
+            applied_to=(AppliedTo(document_id=invoice.id, amount=Decimal("80.00")),),
+        ),
+        request_id=uuid.uuid4().hex,
+    )
+    assert isinstance(received, ReceivedPayment) and received.applied_to[0].document_id == invoice.id
+    assert received.id
+    with pytest.raises(ValidationError):
+        await intacct.update(received, request_id=uuid.uuid4().hex)
+    await intacct.delete(ObjectType.RECEIVED_PAYMENT, received.id, request_id=uuid.uuid4().hex)
+    await intacct.delete(ObjectType.INVOICE, invoice.id, request_id=uuid.uuid4().hex)
+    assert await intacct.read(ObjectType.INVOICE, invoice.id) is None
+    page = await intacct.changes_since([ObjectType.INVOICE, ObjectType.RECEIVED_PAYMENT], dt.datetime.now(dt.UTC))
+    assert {(c.object_type, c.operation) for c in page.changes} == {
+        (ObjectType.INVOICE, "deleted"),
+        (ObjectType.RECEIVED_PAYMENT, "deleted"),
+    }
