@@ -169,12 +169,11 @@ class IntacctConnector:
     async def create(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         m = _map(obj.object_type)
         setup = await self.setup()
-        if (
-            m.name_list
-            and obj.id is None
-            and not (obj.object_type is ObjectType.ACCOUNT and getattr(obj, "number", None))
-        ):
-            obj = obj.model_copy(update={"id": self._new_id(obj.object_type, tag or request_id)})
+        # The id an object arrives with is another side's: a list entry gets an ID derived from its
+        # tag (or request id), an account its number; a transaction gets its RECORDNO from Intacct.
+        number = getattr(obj, "number", None) if obj.object_type is ObjectType.ACCOUNT else None
+        new_id = number or (self._new_id(obj.object_type, tag or request_id) if m.name_list else None)
+        obj = obj.model_copy(update={"id": new_id, "concurrency_token": None})
         record = m.to_intacct(obj, setup, tag)
         record.pop("RECORDNO", None)
         body = element(m.create_function, record) if m.create_function else element("create", {m.obj: record})
@@ -185,10 +184,10 @@ class IntacctConnector:
             if found is None:
                 raise
             return found
-        new_id = answer.key or (text(answer.rows()[0], m.id_field) if answer.rows() else "")
-        made = await self.read(obj.object_type, new_id)
+        made_id = answer.key or (text(answer.rows()[0], m.id_field) if answer.rows() else "")
+        made = await self.read(obj.object_type, made_id)
         if made is None:
-            raise NotFoundError(f"created {m.obj} {new_id} cannot be read back", vendor=VENDOR)
+            raise NotFoundError(f"created {m.obj} {made_id} cannot be read back", vendor=VENDOR)
         return made
 
     async def update(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
