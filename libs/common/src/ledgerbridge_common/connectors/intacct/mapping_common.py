@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
+from ledgerbridge_common.canonical.models import CanonicalObject, Classifications, ObjectType, TransactionLine
 from ledgerbridge_common.connectors.intacct.xmlcodec import Record, text
 
 DATE_FORMAT = "%m/%d/%Y"
 STAMP_FORMAT = "%m/%d/%Y %H:%M:%S"
+NO_DATE = dt.date(1970, 1, 1)
+"""What a transaction read without its date reads as (Intacct always sends it; no exception on a read)."""
 
 
 @dataclass(frozen=True)
@@ -117,3 +119,17 @@ def common(record: Record, setup: CompanySetup, id_field: str) -> dict[str, Any]
         "active": text(record, "STATUS") in ("", "active"),
         "side_status": {"recordno": text(record, "RECORDNO"), "entity": text(record, "MEGAENTITYID")},
     }
+
+
+def line_from(r: Record, sign: int) -> TransactionLine:
+    return TransactionLine(
+        amount=amount(text(r, "TRX_AMOUNT")) * sign,
+        description=text(r, "ENTRYDESCRIPTION") or None,
+        classifications=Classifications(
+            account_id=text(r, "ACCOUNTNO") or None,
+            location_id=text(r, "LOCATIONID") or None,
+            department_id=text(r, "DEPARTMENTID") or None,
+            class_id=text(r, "CLASSID") or None,
+            project_id=text(r, "PROJECTID") or None,
+        ),
+    )

@@ -14,21 +14,21 @@ from ledgerbridge_common.canonical.models import (
     AppliedTo,
     Bill,
     BillPayment,
-    Classifications,
-    Invoice,
     JournalEntry,
     JournalLine,
     ObjectType,
-    ReceivedPayment,
     TransactionLine,
     VendorCredit,
 )
+from ledgerbridge_common.connectors.intacct.mapping_ar import invoice_from, invoice_to, received_from, received_to
 from ledgerbridge_common.connectors.intacct.mapping_common import (
+    NO_DATE,
     CompanySetup,
     ObjectMap,
     amount,
     common,
     fmt_date,
+    line_from,
     parse_date,
     with_marker,
     without_marker,
@@ -36,7 +36,6 @@ from ledgerbridge_common.connectors.intacct.mapping_common import (
 from ledgerbridge_common.connectors.intacct.xmlcodec import Record, items, text
 
 T = ObjectType
-TODAY_FALLBACK = "01/01/1970"
 
 
 def _line_to(line: TransactionLine, sign: int, setup: CompanySetup) -> Record:
@@ -50,20 +49,6 @@ def _line_to(line: TransactionLine, sign: int, setup: CompanySetup) -> Record:
         "CLASSID": c.class_id,
         "PROJECTID": c.project_id,
     }
-
-
-def _line_from(r: Record, sign: int) -> TransactionLine:
-    return TransactionLine(
-        amount=amount(text(r, "TRX_AMOUNT")) * sign,
-        description=text(r, "ENTRYDESCRIPTION") or None,
-        classifications=Classifications(
-            account_id=text(r, "ACCOUNTNO") or None,
-            location_id=text(r, "LOCATIONID") or None,
-            department_id=text(r, "DEPARTMENTID") or None,
-            class_id=text(r, "CLASSID") or None,
-            project_id=text(r, "PROJECTID") or None,
-        ),
-    )
 
 
 def _payables_to(sign: int) -> Any:
@@ -97,10 +82,10 @@ def bill_from(r: Record, setup: CompanySetup) -> Bill | VendorCredit:
         **data,
         "vendor_id": text(r, "VENDORID"),
         "number": text(r, "RECORDID") or None,
-        "date": parse_date(text(r, "WHENCREATED")) or parse_date(TODAY_FALLBACK),
+        "date": parse_date(text(r, "WHENCREATED")) or NO_DATE,
         "currency": text(r, "CURRENCY") or "USD",
         "memo": without_marker(text(r, "DESCRIPTION")),
-        "lines": tuple(_line_from(line, sign) for line in items(r, "APBILLITEMS", "APBILLITEM")),
+        "lines": tuple(line_from(line, sign) for line in items(r, "APBILLITEMS", "APBILLITEM")),
     }
     if negative:
         return VendorCredit(**fields)
@@ -129,7 +114,7 @@ def payment_from(r: Record, setup: CompanySetup) -> BillPayment:
     return BillPayment(
         **common(r, setup, "RECORDNO"),
         vendor_id=text(r, "VENDORID"),
-        date=parse_date(text(r, "PAYMENTDATE")) or parse_date(text(r, "WHENCREATED")) or parse_date(TODAY_FALLBACK),
+        date=parse_date(text(r, "PAYMENTDATE")) or parse_date(text(r, "WHENCREATED")) or NO_DATE,
         amount=amount(text(r, "TOTALENTERED")),
         currency=text(r, "CURRENCY") or "USD",
         applied_to=tuple(
@@ -141,79 +126,6 @@ def payment_from(r: Record, setup: CompanySetup) -> BillPayment:
             if text(d, "INLINEKEY")
         ),
         bank_account_id=text(r, "FINANCIALENTITY") or None,
-        reference=text(r, "DOCNUMBER") or None,
-        memo=without_marker(text(r, "DESCRIPTION")),
-    )
-
-
-def _legacy_date(value: Any) -> Record | None:
-    return {"year": f"{value:%Y}", "month": f"{value:%m}", "day": f"{value:%d}"} if value else None
-
-
-def invoice_to(i: Invoice, setup: CompanySetup, tag: str | None) -> Record:
-    return {
-        "customerid": i.customer_id,
-        "datecreated": _legacy_date(i.date),
-        "datedue": _legacy_date(i.due_date or i.date),
-        "invoiceno": i.number,
-        "description": with_marker(i.memo, tag),
-        "currency": i.currency,
-        "invoiceitems": {
-            "lineitem": [
-                {
-                    "glaccountno": line.classifications.account_id,
-                    "amount": str(line.amount),
-                    "memo": line.description,
-                    "locationid": line.classifications.location_id or setup.entity_id or None,
-                    "departmentid": line.classifications.department_id,
-                }
-                for line in i.lines
-            ]
-        },
-    }
-
-
-def invoice_from(r: Record, setup: CompanySetup) -> Invoice:
-    return Invoice(
-        **common(r, setup, "RECORDNO"),
-        customer_id=text(r, "CUSTOMERID"),
-        number=text(r, "RECORDID") or None,
-        date=parse_date(text(r, "WHENCREATED")) or parse_date(TODAY_FALLBACK),
-        due_date=parse_date(text(r, "WHENDUE")),
-        currency=text(r, "CURRENCY") or "USD",
-        memo=without_marker(text(r, "DESCRIPTION")),
-        lines=tuple(_line_from(line, 1) for line in items(r, "ARINVOICEITEMS", "ARINVOICEITEM")),
-    )
-
-
-def received_to(p: ReceivedPayment, _: CompanySetup, tag: str | None) -> Record:
-    return {
-        "RECORDNO": p.id,
-        "PAYMENTMETHOD": "EFT",
-        "CUSTOMERID": p.customer_id,
-        "RECEIPTDATE": fmt_date(p.date),
-        "CURRENCY": p.currency,
-        "FINANCIALENTITY": p.deposit_to_account_id,
-        "DOCNUMBER": p.reference,
-        "DESCRIPTION": with_marker(p.memo, tag),
-        "ARPYMTDETAILS": {
-            "ARPYMTDETAIL": [{"RECORDKEY": a.document_id, "TRX_PAYMENTAMOUNT": str(a.amount)} for a in p.applied_to]
-        },
-    }
-
-
-def received_from(r: Record, setup: CompanySetup) -> ReceivedPayment:
-    details = items(r, "ARPYMTDETAILS", "ARPYMTDETAIL")
-    return ReceivedPayment(
-        **common(r, setup, "RECORDNO"),
-        customer_id=text(r, "CUSTOMERID"),
-        date=parse_date(text(r, "RECEIPTDATE")) or parse_date(TODAY_FALLBACK),
-        amount=amount(text(r, "TOTALENTERED")),
-        currency=text(r, "CURRENCY") or "USD",
-        applied_to=tuple(
-            AppliedTo(document_id=text(d, "RECORDKEY"), amount=amount(text(d, "TRX_PAYMENTAMOUNT"))) for d in details
-        ),
-        deposit_to_account_id=text(r, "FINANCIALENTITY") or None,
         reference=text(r, "DOCNUMBER") or None,
         memo=without_marker(text(r, "DESCRIPTION")),
     )
@@ -248,7 +160,7 @@ def journal_from(r: Record, setup: CompanySetup) -> JournalEntry:
     memo = without_marker(text(r, "BATCH_TITLE"))
     return JournalEntry(
         **common(r, setup, "RECORDNO"),
-        date=parse_date(text(r, "BATCH_DATE")) or parse_date(TODAY_FALLBACK),
+        date=parse_date(text(r, "BATCH_DATE")) or NO_DATE,
         number=text(r, "REFERENCENO") or None,
         memo=None if memo == JOURNAL_TITLE else memo,
         lines=tuple(
