@@ -69,7 +69,19 @@ class QboCredentials(_Model):
     webhook_verifier_token: Secret | None = None
 
 
-LedgerCredentials = Annotated[QboCredentials, Field(discriminator="kind")]
+class IntacctCredentials(_Model):
+    """Sage Intacct XML Web Services: the sender (partner) id and password, the company's Web
+    Services user, and the entity a multi-entity company is entered at (empty: top level)."""
+
+    kind: Literal["sage_intacct"] = "sage_intacct"
+    sender_id: str
+    sender_password: str
+    user_id: str
+    user_password: str
+    entity_id: str | None = None
+
+
+LedgerCredentials = Annotated[QboCredentials | IntacctCredentials, Field(discriminator="kind")]
 """A connection's ledger credentials, one model per ledger kind told apart by ``kind`` (a new
 ledger adds its model to this union and its builder to ``connectors.factory.LEDGERS``)."""
 

@@ -52,6 +52,8 @@ class Settings(ServiceSettings):
     qbo_redirect_uri: str = "http://127.0.0.1:18010/v1/oauth/qbo/callback"
     """``LB_QBO_REDIRECT_URI``: prefs-api's public callback, exactly as registered with Intuit."""
     billcom_base_url: str = "http://127.0.0.1:18082/connect"
+    intacct_url: str = "http://127.0.0.1:18083/ia/xml/xmlgw.phtml"
+    """The Sage Intacct XML gateway (``LB_INTACCT_URL``; the profile's host by default)."""
     chart_cache_seconds: float = 60.0
     oauth_state_seconds: int = 900
     run_migrations: bool = True
