@@ -202,6 +202,9 @@ def run_query(account: Account, text: str, limit: int, offset: int, date_format:
     query: Query = parse(text)
     rows, columns = table_rows(account, query.table)
     evaluator = Evaluator(date_format)
+    for name in referenced_columns(query):
+        if name not in columns:
+            raise query_error(f"Field '{name}' for record '{query.table}' was not found.")
     for row in rows:
         row["__columns__"], row["__table__"] = columns, query.table
     matched = [row for row in rows if query.where is None or evaluator.test(query.where, row)]
@@ -226,6 +229,22 @@ def run_query(account: Account, text: str, limit: int, offset: int, date_format:
                 out[alias] = evaluator.format(val)
         page.append(out)
     return page, len(matched)
+
+
+def referenced_columns(query: Query) -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, tuple) and node and node[0] == "col":
+            found.add(node[1])
+        elif isinstance(node, (tuple, list)):
+            for part in node:
+                walk(part)
+
+    walk([expr for _, expr in query.columns or []])
+    walk(query.where)
+    walk([expr for expr, _ in query.order])
+    return found
 
 
 def sort_value(value: Any) -> Any:
