@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.unit.netsuite_sandbox.conftest import Sandbox, bill_body, error_code, new_id, tba, vendor
 
@@ -91,3 +92,14 @@ async def test_timeout_after_commit_keeps_the_write(
     bills = (await ns.get("/record/v1/vendorBill")).json()
     assert bills["totalResults"] == 1
     assert (await ns.get("/record/v1/vendorBill/eid:bill_t1")).json()["total"] == 120.0
+
+
+async def test_dropped_connection_after_commit(
+    sandbox: Sandbox, ns: httpx.AsyncClient, account: dict[str, Any]
+) -> None:
+    body = bill_body(account, await vendor(ns, account))
+    faults = {"timeout_after_commit_next": 1, "timeout_mode": "drop"}
+    (await sandbox.http.post(f"/_sandbox/accounts/{account['account_id']}/faults", json=faults)).raise_for_status()
+    with pytest.raises(ConnectionAbortedError):
+        await ns.post("/record/v1/vendorBill", json={**body, "externalId": "bill_drop"})
+    assert (await ns.get("/record/v1/vendorBill/eid:bill_drop")).status_code == 200

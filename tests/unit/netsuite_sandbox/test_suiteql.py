@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.unit.netsuite_sandbox.conftest import bill_body, error_code, new_id, vendor
+from tests.unit.netsuite_sandbox.conftest import Sandbox, bill_body, error_code, new_id, vendor
 
 
 async def suiteql(ns: httpx.AsyncClient, q: str, limit: int = 1000, offset: int = 0) -> httpx.Response:
@@ -91,3 +91,15 @@ async def test_unsupported_sql_is_invalid_parameter(ns: httpx.AsyncClient) -> No
     ):
         response = await suiteql(ns, q)
         assert response.status_code == 400 and error_code(response) == "INVALID_PARAMETER", q
+
+
+async def test_date_literals_follow_the_account_preference(
+    sandbox: Sandbox, ns: httpx.AsyncClient, account: dict[str, Any]
+) -> None:
+    new_id(await ns.post("/record/v1/vendorBill", json=bill_body(account, await vendor(ns, account))))
+    url = f"/_sandbox/accounts/{account['account_id']}/preferences"
+    (await sandbox.http.put(url, json={"date_format": "DD/MM/YYYY"})).raise_for_status()
+    rows = (await suiteql(ns, "SELECT trandate FROM transaction WHERE trandate = '31/01/2026'")).json()["items"]
+    assert rows == [{"links": [], "trandate": "31/01/2026"}]
+    bad = await suiteql(ns, "SELECT id FROM transaction WHERE trandate = '01/31/2026'")
+    assert bad.status_code == 400

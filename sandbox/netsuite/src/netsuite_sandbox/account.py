@@ -53,6 +53,14 @@ class TbaToken:
 
 
 @dataclass
+class OAuthClient:
+    client_id: str
+    client_secret: str
+    redirect_uris: list[str] = field(default_factory=list)
+    certificates: dict[str, str] = field(default_factory=dict)  # certificate id (kid) -> public key PEM
+
+
+@dataclass
 class Job:
     job_id: str
     status: int
@@ -74,10 +82,12 @@ class Account:
     # doc id -> {applying transaction id: amount}
     applied: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     closed_periods: set[str] = field(default_factory=set)
+    date_format: str = "MM/DD/YYYY"
+    """The account's date preference: SuiteQL shows dates in it and reads date literals with it."""
     exchange_rates: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     consumers: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, TbaToken] = field(default_factory=dict)
-    oauth2_clients: dict[str, str] = field(default_factory=dict)
+    oauth2_clients: dict[str, OAuthClient] = field(default_factory=dict)
     nonces: dict[tuple[str, str], float] = field(default_factory=dict)
     idempotency: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from netsuite_sandbox.account import Account
 from netsuite_sandbox.auth import VerifyArgs, authenticate
 from netsuite_sandbox.errors import ERROR_MEDIA_TYPE, NsError, invalid_login, too_many_requests
+from netsuite_sandbox.oauth2 import OAuth2
 from netsuite_sandbox.state import SandboxState
 
 JSON = "application/vnd.oracle.resource+json; type=singular"
@@ -41,14 +42,15 @@ class Gateway:
         from netsuite_sandbox.handlers import Handlers
 
         self.handlers = Handlers(state)
+        self.oauth2 = OAuth2(state)
 
     async def dispatch(self, account: Account | None, rest_path: str, request: Request, base: str) -> Response:
         body = await request.body()
         if account is None:
             return error_response(invalid_login("0"))
         account.counters["requests"] += 1
-        if rest_path.strip("/").lower() == "auth/oauth2/v1/token":
-            return self.handlers.token(account, request, body)
+        if rest_path.strip("/").lower() == "auth/oauth2/v1/token" and request.method == "POST":
+            return self.oauth2.token(account, request, body, f"{base}/auth/oauth2/v1/token")
         try:
             authenticate(
                 account,
@@ -99,9 +101,10 @@ class Gateway:
         return not account.limits.enabled or account.in_flight < account.limits.concurrency
 
 
-HOST = re.compile(r"^([a-z0-9-]+)\.suitetalk\.api\.netsuite\.com(:\d+)?$", re.IGNORECASE)
+HOST = re.compile(r"^([a-z0-9-]+)\.(suitetalk\.api|app)\.netsuite\.com(:\d+)?$", re.IGNORECASE)
 
 
 def account_from_host(state: SandboxState, host: str) -> Account | None:
+    """``<slug>.suitetalk.api.netsuite.com`` (REST) or ``<slug>.app.netsuite.com`` (OAuth 2.0 consent)."""
     match = HOST.match(host)
     return state.by_slug(match.group(1)) if match else None

@@ -25,6 +25,20 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     app.state.sandbox = state
     app.include_router(control_router(state))
 
+    @app.get("/app/login/oauth2/authorize.nl", include_in_schema=False)
+    async def authorize_by_host(request: Request) -> Response:
+        account = account_from_host(state, request.headers.get("host", ""))
+        if account is None:
+            return Response(status_code=404)
+        return gateway.oauth2.authorize(account, request)
+
+    @app.get("/{slug}/app/login/oauth2/authorize.nl", include_in_schema=False)
+    async def authorize_by_prefix(slug: str, request: Request) -> Response:
+        account = state.by_slug(slug)
+        if account is None:
+            return Response(status_code=404)
+        return gateway.oauth2.authorize(account, request)
+
     @app.api_route("/services/rest/{rest:path}", methods=METHODS, include_in_schema=False)
     async def by_host(rest: str, request: Request) -> Response:
         account = account_from_host(state, request.headers.get("host", ""))

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from netsuite_sandbox.account import Account, Faults, slug_of
+from netsuite_sandbox.account import Account, Faults, OAuthClient, slug_of
 from netsuite_sandbox.errors import NsError
 from netsuite_sandbox.fields import BodyReader
 from netsuite_sandbox.posting import derived
@@ -20,6 +20,12 @@ from netsuite_sandbox.state import SandboxState
 class AccountIn(BaseModel):
     account_id: str | None = None
     concurrency: int | None = None
+    redirect_uris: list[str] = ["http://127.0.0.1/callback"]
+
+
+class CertificateIn(BaseModel):
+    public_key_pem: str
+    certificate_id: str | None = None
 
 
 class LimitsIn(BaseModel):
@@ -39,6 +45,10 @@ class FaultsIn(BaseModel):
 
 class PeriodsIn(BaseModel):
     closed: list[str]
+
+
+class PreferencesIn(BaseModel):
+    date_format: str
 
 
 class TokenIn(BaseModel):
@@ -72,6 +82,7 @@ def account_view(account: Account) -> dict[str, Any]:
         "limits": asdict(account.limits),
         "faults": asdict(account.faults),
         "closed_periods": sorted(account.closed_periods),
+        "date_format": account.date_format,
     }
 
 
@@ -106,7 +117,7 @@ def control_router(state: SandboxState) -> APIRouter:
         if body.concurrency is not None:
             account.limits.concurrency = body.concurrency
         client_id, client_secret = secrets.token_hex(16), secrets.token_hex(32)
-        account.oauth2_clients[client_id] = client_secret
+        account.oauth2_clients[client_id] = OAuthClient(client_id, client_secret, list(body.redirect_uris))
         oauth2 = {
             "client_id": client_id,
             "client_secret": client_secret,
@@ -139,6 +150,15 @@ def control_router(state: SandboxState) -> APIRouter:
         account = account_of(account_id)
         client_id = next(iter(account.oauth2_clients))
         return {"client_id": client_id, **state.tokens.issue(account.account_id, client_id, body.expires_in)}
+
+    @router.post("/accounts/{account_id}/oauth2/certificates")
+    async def add_certificate(account_id: str, body: CertificateIn) -> dict[str, Any]:
+        """Register a public key for the client credentials (M2M) grant; answers the certificate id (JWT kid)."""
+        account = account_of(account_id)
+        client = next(iter(account.oauth2_clients.values()))
+        cert_id = body.certificate_id or secrets.token_urlsafe(16)
+        client.certificates[cert_id] = body.public_key_pem
+        return {"client_id": client.client_id, "certificate_id": cert_id}
 
     @router.get("/accounts/{account_id}/records/{type_name}")
     async def records(account_id: str, type_name: str) -> dict[str, Any]:
@@ -222,6 +242,13 @@ def control_router(state: SandboxState) -> APIRouter:
         """Close accounting periods (``YYYY-MM``); transactions dated in them cannot be written."""
         account = account_of(account_id)
         account.closed_periods = set(body.closed)
+        return account_view(account)
+
+    @router.put("/accounts/{account_id}/preferences")
+    async def preferences(account_id: str, body: PreferencesIn) -> dict[str, Any]:
+        """The account's date format (``MM/DD/YYYY``, ``DD/MM/YYYY``, ``YYYY-MM-DD``...)."""
+        account = account_of(account_id)
+        account.date_format = body.date_format
         return account_view(account)
 
     return router

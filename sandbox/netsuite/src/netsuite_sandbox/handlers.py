@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import uuid
@@ -23,7 +22,6 @@ SINGULAR = "application/vnd.oracle.resource+json; type=singular"
 COLLECTION = "application/vnd.oracle.resource+json; type=collection"
 EID = re.compile(r"^eid:([A-Za-z0-9_-]+)$")
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
-DATE_FORMAT = "MM/DD/YYYY"
 Result = tuple[Response, bool]
 
 
@@ -252,7 +250,7 @@ class Handlers:
             return Response(job.body or None, status_code=job.status, headers=job.headers, media_type=media)
         raise NsError(404, None, "The requested job resource was not found.")
 
-    # --- SuiteQL and OAuth 2.0 ---------------------------------------------------------------------
+    # --- SuiteQL ---------------------------------------------------------------------
 
     def suiteql(self, account: Account, request: Request, body: bytes, base: str) -> Response:
         payload = self.parse(body)
@@ -260,7 +258,7 @@ class Handlers:
         if not isinstance(text, str) or not text.strip():
             raise NsError(400, "INVALID_PARAMETER", "The request body must carry the query in 'q'.")
         limit, offset = int_param(request, "limit", 1000), int_param(request, "offset", 0)
-        rows, total = run_query(account, text, limit, offset, DATE_FORMAT)
+        rows, total = run_query(account, text, limit, offset, account.date_format)
         from netsuite_sandbox.reads import paging_links
 
         return as_json(
@@ -275,27 +273,3 @@ class Handlers:
             },
             COLLECTION,
         )
-
-    def token(self, account: Account, request: Request, body: bytes) -> Response:
-        """``POST /services/rest/auth/oauth2/v1/token``: the ``refresh_token`` grant with HTTP Basic client auth."""
-        from urllib.parse import parse_qs
-
-        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        header = request.headers.get("authorization", "")
-        client_id = secret = ""
-        if header.lower().startswith("basic "):
-            try:
-                client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-            except ValueError:
-                client_id = ""
-        known = account.oauth2_clients.get(client_id)
-        if known is None or known != secret:
-            return as_json(401, {"error": "invalid_client"}, "application/json")
-        if form.get("grant_type") != "refresh_token":
-            return as_json(400, {"error": "unsupported_grant_type"}, "application/json")
-        grant = self.state.tokens.refresh.get(form.get("refresh_token", ""))
-        if grant is None or grant.account_id != account.account_id or grant.client_id != client_id:
-            return as_json(400, {"error": "invalid_grant"}, "application/json")
-        issued = self.state.tokens.issue(account.account_id, client_id)
-        self.state.tokens.refresh.pop(str(issued["refresh_token"]), None)  # NetSuite keeps the refresh token
-        return as_json(200, {k: issued[k] for k in ("access_token", "expires_in", "token_type")}, "application/json")
