@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.unit.netsuite_sandbox.conftest import bill_body, error_code, ids, new_id, vendor
+from tests.unit.netsuite_sandbox.conftest import Sandbox, bill_body, error_code, ids, new_id, vendor
 
 
 async def test_create_answers_204_with_location_and_no_body(ns: httpx.AsyncClient, account: dict[str, Any]) -> None:
@@ -138,3 +138,21 @@ async def test_subsidiary_is_read_only(ns: httpx.AsyncClient) -> None:
 async def test_malformed_id_is_invalid_id(ns: httpx.AsyncClient) -> None:
     response = await ns.get("/record/v1/vendor/abc")
     assert response.status_code == 400 and error_code(response) == "INVALID_ID"
+
+
+async def test_a_user_edit_bumps_last_modified(
+    sandbox: Sandbox, ns: httpx.AsyncClient, account: dict[str, Any]
+) -> None:
+    vendor_id = await vendor(ns, account)
+    before = (await ns.get(f"/record/v1/vendor/{vendor_id}")).json()["lastModifiedDate"]
+    (await sandbox.http.post("/_sandbox/clock", json={"advance_seconds": 5})).raise_for_status()
+    url = f"/_sandbox/accounts/{account['account_id']}/records/vendor/{vendor_id}"
+    (await sandbox.http.patch(url, json={"companyName": "Renamed in the UI"})).raise_for_status()
+    after = (await ns.get(f"/record/v1/vendor/{vendor_id}")).json()
+    assert after["companyName"] == "Renamed in the UI" and after["lastModifiedDate"] > before
+
+
+async def test_dates_must_be_iso(ns: httpx.AsyncClient, account: dict[str, Any]) -> None:
+    body = bill_body(account, await vendor(ns, account), tranDate="01/31/2026")
+    response = await ns.post("/record/v1/vendorBill", json=body)
+    assert response.status_code == 400 and error_code(response) == "INVALID_CONTENT"

@@ -81,6 +81,8 @@ class Account:
     deleted: list[Rec] = field(default_factory=list)
     # doc id -> {applying transaction id: amount}
     applied: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # applying transaction id -> {doc id: amount} (the same pairs, indexed the other way)
+    applies: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     closed_periods: set[str] = field(default_factory=set)
     date_format: str = "MM/DD/YYYY"
     """The account's date preference: SuiteQL shows dates in it and reads date literals with it."""

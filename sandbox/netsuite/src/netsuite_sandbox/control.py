@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import asdict
 from typing import Any
@@ -49,6 +50,11 @@ class PeriodsIn(BaseModel):
 
 class PreferencesIn(BaseModel):
     date_format: str
+
+
+class ClockIn(BaseModel):
+    advance_seconds: float = 0
+    reset: bool = False
 
 
 class TokenIn(BaseModel):
@@ -107,6 +113,14 @@ def control_router(state: SandboxState) -> APIRouter:
         state.tokens.access.clear()
         state.tokens.refresh.clear()
         return {"ok": True}
+
+    @router.post("/clock")
+    async def clock(body: ClockIn) -> dict[str, Any]:
+        """Move the sandbox clock forward (``lastModifiedDate``, ``deleteddate``, default ``tranDate``)."""
+        if body.reset:
+            state.clock_offset = dt.timedelta(0)
+        state.clock_offset += dt.timedelta(seconds=max(0.0, body.advance_seconds))
+        return {"now": state.now().isoformat()}
 
     @router.post("/accounts")
     async def create_account(body: AccountIn) -> dict[str, Any]:
@@ -178,7 +192,8 @@ def control_router(state: SandboxState) -> APIRouter:
         if spec is None:
             raise HTTPException(404, f"unknown record type {type_name}")
         try:
-            state.writer.update(account, spec, rec_id, BodyReader(spec, strict_names=True).read(body), set())
+            values = BodyReader(spec, strict_names=True).read(body)
+            state.writer.update(account, spec, rec_id, values, set())
         except NsError as error:
             raise HTTPException(error.status, error.body()) from error
         return {"ok": True, **(account.get(spec.name, rec_id) or {})}

@@ -3,6 +3,7 @@ refused or warned about per ``X-NetSuite-PropertyNameValidation``), references a
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,6 +12,7 @@ from netsuite_sandbox.records import RecordType, Sublist, canonical_fields
 
 Rec = dict[str, Any]
 MULTI_SUBSIDIARY_KINDS = ("segment", "account")
+DATE_FIELDS = ("tranDate", "dueDate", "reversalDate")
 
 
 def ref_id(value: Any, field: str, path: str) -> str:
@@ -80,6 +82,11 @@ class BodyReader:
         return out
 
     def value(self, name: str, target: str | None, value: Any, path: str) -> Any:
+        if name in DATE_FIELDS and value is not None:
+            try:
+                return dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError as exc:
+                raise invalid_content(name, value, path) from exc
         if value is None or target is None:
             return value
         if name == "subsidiary" and self.spec.kind in MULTI_SUBSIDIARY_KINDS:

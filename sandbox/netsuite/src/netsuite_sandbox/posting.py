@@ -48,7 +48,7 @@ def applied_to(account: Account, doc_id: str, *, excluding: str | None = None) -
 
 
 def applied_by(account: Account, source_id: str) -> Decimal:
-    return sum((by_src.get(source_id, Decimal(0)) for by_src in account.applied.values()), Decimal(0))
+    return sum(account.applies.get(source_id, {}).values(), Decimal(0))
 
 
 def derived(account: Account, record_type: str, rec: Rec) -> Rec:
@@ -174,10 +174,11 @@ def check_posting(account: Account, record_type: str, rec: Rec, rec_id: str) -> 
 
 def record_applications(account: Account, source_id: str, pairs: list[tuple[str, Decimal]]) -> list[str]:
     """Replace the applications of ``source_id``; answer the documents whose balance changed."""
-    touched = []
-    for doc_id, by_src in account.applied.items():
-        if by_src.pop(source_id, None) is not None:
-            touched.append(doc_id)
+    touched = list(account.applies.pop(source_id, {}))
+    for doc_id in touched:
+        account.applied.get(doc_id, {}).pop(source_id, None)
+    if pairs:
+        account.applies[source_id] = dict(pairs)
     for doc_id, value in pairs:
         account.applied.setdefault(doc_id, {})[source_id] = value
         touched.append(doc_id)

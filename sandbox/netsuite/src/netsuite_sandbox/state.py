@@ -14,6 +14,7 @@ from netsuite_sandbox.writes import Writer
 class SandboxState:
     def __init__(self, settings: SandboxSettings) -> None:
         self.settings = settings
+        self.clock_offset = dt.timedelta(0)
         self.accounts: dict[str, Account] = {}
         self.tokens = TokenAuthority(settings.access_token_seconds)
         self.writer = Writer(self.now)
@@ -23,9 +24,9 @@ class SandboxState:
             account.consumers["sandbox-consumer-key"] = "sandbox-consumer-secret"
             self.add_token(account, "sandbox-consumer-key", "sandbox-token-id", "sandbox-token-secret")
 
-    @staticmethod
-    def now() -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
+    def now(self) -> dt.datetime:
+        """The sandbox clock: real time plus an offset the control API moves forward."""
+        return dt.datetime.now(dt.UTC) + self.clock_offset
 
     def by_slug(self, slug: str) -> Account | None:
         return self.accounts.get(slug.lower())
