@@ -191,3 +191,24 @@ async def test_closed_periods_refuse_writes(sandbox: Sandbox, ns: httpx.AsyncCli
     assert_user_error(await ns.post("/record/v1/vendorBill", json=bill_body(account, vendor_id)), "closed")
     assert_user_error(await ns.patch(f"/record/v1/vendorBill/{open_bill}", json={"memo": "late"}), "closed")
     new_id(await ns.post("/record/v1/vendorBill", json=bill_body(account, vendor_id, tranDate="2026-02-01")))
+
+
+async def test_accounts_need_a_known_type_and_summary_accounts_take_no_lines(
+    ns: httpx.AsyncClient, account: dict[str, Any]
+) -> None:
+    parent = {"id": ids(account, "subsidiary")["Parent Company"]}
+    bad = await ns.post("/record/v1/account", json={"acctName": "X", "acctType": "Cash", "subsidiary": [parent]})
+    assert bad.status_code == 400 and error_code(bad) == "INVALID_CONTENT"
+    summary = {
+        "acctName": "Travel",
+        "acctType": {"id": "Expense"},
+        "isSummary": True,
+        "includeChildren": True,
+        "subsidiary": {"items": [parent]},
+    }
+    summary_id = new_id(await ns.post("/record/v1/account", json=summary))
+    got = (await ns.get(f"/record/v1/account/{summary_id}")).json()
+    assert got["acctType"]["id"] == "Expense" and got["subsidiary"]["items"][0]["id"] == parent["id"]
+    body = bill_body(account, await vendor(ns, account))
+    body["expense"]["items"][0]["account"] = {"id": summary_id}
+    assert_user_error(await ns.post("/record/v1/vendorBill", json=body), "summary account")

@@ -87,6 +87,8 @@ class BodyReader:
                 return dt.date.fromisoformat(str(value)).isoformat()
             except ValueError as exc:
                 raise invalid_content(name, value, path) from exc
+        if name == "acctType" and isinstance(value, dict):
+            return value.get("id")  # a select field may be sent as {"id": "Bank"}
         if value is None or target is None:
             return value
         if name == "subsidiary" and self.spec.kind in MULTI_SUBSIDIARY_KINDS:

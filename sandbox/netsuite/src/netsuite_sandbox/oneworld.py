@@ -7,7 +7,7 @@ from typing import Any
 
 from netsuite_sandbox.account import Account
 from netsuite_sandbox.errors import NsError, invalid_content, user_error, wrong_subsidiary
-from netsuite_sandbox.records import RecordType, Sublist
+from netsuite_sandbox.records import ACCOUNT_TYPES, RecordType, Sublist
 
 Rec = dict[str, Any]
 KIND_WORDS = {
@@ -56,6 +56,11 @@ def check_refs(account: Account, fields: dict[str, str | None], values: Rec, pre
             found = resolve(account, target, ref["id"])
             if found is None or found.get("isInactive") is True:
                 raise invalid_content(name, ref["id"], f"{prefix}{name}")
+            if target == "account" and prefix and found.get("isSummary") is True:
+                raise user_error(
+                    f"Invalid account reference key {ref['id']}: a summary account cannot be posted to.",
+                    f"{prefix}{name}",
+                )
 
 
 def belongs(account: Account, record: Rec, subsidiary_id: str) -> bool:
@@ -100,6 +105,8 @@ def check_record(account: Account, spec: RecordType, rec: Rec) -> None:
     for sublist_name, sublist in spec.sublists.items():
         for i, line in enumerate(rec.get(sublist_name) or []):
             check_refs(account, sublist.fields, line, f"{sublist_name}.items[{i}].")
+    if spec.kind == "account" and rec.get("acctType") not in ACCOUNT_TYPES:
+        raise invalid_content("acctType", rec.get("acctType"), "acctType")
     if spec.kind == "entity":
         check_entity(account, spec, rec)
     elif spec.kind == "transaction":

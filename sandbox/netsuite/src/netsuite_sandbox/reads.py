@@ -57,6 +57,8 @@ class Renderer:
         for name, val in rec.items():
             if name in spec.sublists:
                 out[name] = self.sublist(spec.sublists[name], val, f"{own}/{name}", expand=expand)
+            elif name == "acctType":
+                out[name] = {"id": val, "refName": val}
             elif name in spec.fields:
                 out[name] = self.value(spec.fields[name], val)
             else:

@@ -164,6 +164,31 @@ TYPES: dict[str, RecordType] = {
 }
 BY_LOWER = {name.lower(): t for name, t in TYPES.items()}
 ENTITY_TYPES = ("vendor", "customer")
+# Account type ids as SuiteScript names them; whether REST accepts exactly these is unknown (README).
+ACCOUNT_TYPES = frozenset(
+    {
+        "Bank",
+        "AcctRec",
+        "OthCurrAsset",
+        "FixedAsset",
+        "OthAsset",
+        "AcctPay",
+        "CredCard",
+        "OthCurrLiab",
+        "LongTermLiab",
+        "DeferRevenue",
+        "DeferExpense",
+        "UnbilledRec",
+        "Equity",
+        "Income",
+        "COGS",
+        "Expense",
+        "OthIncome",
+        "OthExpense",
+        "NonPosting",
+        "Stat",
+    }
+)
 
 
 def record_type(name: str) -> RecordType | None:
