@@ -8,6 +8,7 @@ and no change at all, with ``HTTPS_PROXY`` sending the client's own
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -126,3 +127,18 @@ async def test_hmac_sha1_is_refused(tls_sandbox: TlsSandbox, account: dict[str, 
     with pytest.raises(NetsuiteAPIRequestError) as caught:
         await ns.get("/record/v1/vendor")
     assert caught.value.status_code == 401 and "INVALID_LOGIN" in caught.value.response_text
+
+
+async def test_its_ten_concurrent_requests_meet_the_five_slot_cap(
+    tls_sandbox: TlsSandbox, account: dict[str, Any], control: httpx.AsyncClient
+) -> None:
+    """The package opens up to 10 requests at once (reference §7); a Standard account serves 5."""
+    limits = f"/_sandbox/accounts/{account['account_id']}/limits"
+    (await control.put(limits, json={"concurrency": 5, "latency_ms": 1000})).raise_for_status()
+    ns = PerCallUrl(client(account), f"{tls_sandbox.url}{account['path_prefix']}")
+    results = await asyncio.gather(*(ns.get("/record/v1/vendor") for _ in range(10)), return_exceptions=True)
+    throttled = [r for r in results if isinstance(r, NetsuiteAPIRequestError) and r.status_code == 429]
+    served = [r for r in results if isinstance(r, dict)]
+    assert len(served) + len(throttled) == 10 and served and throttled
+    counters = (await control.get(f"/_sandbox/accounts/{account['account_id']}/counters")).json()
+    assert counters["peak_in_flight"] <= 5 and counters["throttled_429"] == len(throttled)
