@@ -4,7 +4,6 @@ around the record service, async jobs and SuiteQL."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
 
@@ -13,18 +12,10 @@ from fastapi.responses import Response
 
 from netsuite_sandbox.account import Account
 from netsuite_sandbox.auth import VerifyArgs, authenticate
-from netsuite_sandbox.errors import ERROR_MEDIA_TYPE, NsError, invalid_login, too_many_requests
+from netsuite_sandbox.errors import NsError, invalid_login, too_many_requests
+from netsuite_sandbox.handlers import Handlers, as_error
 from netsuite_sandbox.oauth2 import OAuth2
 from netsuite_sandbox.state import SandboxState
-
-JSON = "application/vnd.oracle.resource+json; type=singular"
-COLLECTION = "application/vnd.oracle.resource+json; type=collection"
-
-
-def error_response(error: NsError) -> Response:
-    return Response(
-        json.dumps(error.body()), status_code=error.status, media_type=ERROR_MEDIA_TYPE, headers=error.headers
-    )
 
 
 class DroppedResponse(Response):
@@ -39,15 +30,13 @@ class DroppedResponse(Response):
 class Gateway:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        from netsuite_sandbox.handlers import Handlers
-
         self.handlers = Handlers(state)
         self.oauth2 = OAuth2(state)
 
     async def dispatch(self, account: Account | None, rest_path: str, request: Request, base: str) -> Response:
         body = await request.body()
         if account is None:
-            return error_response(invalid_login("0"))
+            return as_error(invalid_login("0"))
         account.counters["requests"] += 1
         if rest_path.strip("/").lower() == "auth/oauth2/v1/token" and request.method == "POST":
             return self.oauth2.token(account, request, body, f"{base}/auth/oauth2/v1/token")
@@ -67,17 +56,17 @@ class Gateway:
             )
         except NsError as error:
             account.counters["unauthorized_401"] += 1
-            return error_response(error)
+            return as_error(error)
         if not self._admit(account):
             account.counters["throttled_429"] += 1
-            return error_response(too_many_requests())
+            return as_error(too_many_requests())
         account.in_flight += 1
         account.peak_in_flight = max(account.peak_in_flight, account.in_flight)
         try:
             if account.faults.error_5xx_next > 0:
                 account.faults.error_5xx_next -= 1
                 account.counters["injected_5xx"] += 1
-                return error_response(NsError(account.faults.error_5xx_status, None, "An unexpected error occurred."))
+                return as_error(NsError(account.faults.error_5xx_status, None, "An unexpected error occurred."))
             if account.limits.latency_ms > 0:
                 await asyncio.sleep(account.limits.latency_ms / 1000)
             response, committed = self.handlers.handle(account, rest_path.strip("/"), request, body, base)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from netsuite_sandbox.account import Account, Job, stamp
 from netsuite_sandbox.errors import ERROR_MEDIA_TYPE, RFC2616, NsError, not_found
 from netsuite_sandbox.fields import BodyReader
-from netsuite_sandbox.reads import Renderer
+from netsuite_sandbox.reads import Renderer, paging_links
 from netsuite_sandbox.records import RecordType, record_type
 from netsuite_sandbox.state import SandboxState
 from netsuite_sandbox.tables import run_query
@@ -259,8 +259,6 @@ class Handlers:
             raise NsError(400, "INVALID_PARAMETER", "The request body must carry the query in 'q'.")
         limit, offset = int_param(request, "limit", 1000), int_param(request, "offset", 0)
         rows, total = run_query(account, text, limit, offset, account.date_format)
-        from netsuite_sandbox.reads import paging_links
-
         return as_json(
             200,
             {

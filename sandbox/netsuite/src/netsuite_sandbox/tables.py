@@ -51,7 +51,7 @@ LINE_COLUMNS = (
     "foreignamount",
     "linelastmodifieddate",
 )
-DELETED_COLUMNS = ("recordid", "recordtypeid", "deleteddate", "name", "context", "iscustomrecord", "externalid")
+DELETED_COLUMNS = ("recordid", "recordtypeid", "deleteddate", "name", "context", "iscustomrecord")
 
 
 def parse_stamp(value: Any) -> dt.datetime | None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netsuite_sandbox.account import Account, stamp
-from netsuite_sandbox.errors import NsError, invalid_parameter, user_error
+from netsuite_sandbox.errors import NsError, invalid_parameter, not_found, user_error
 from netsuite_sandbox.fields import merge_lines
 from netsuite_sandbox.oneworld import check_record
 from netsuite_sandbox.posting import check_period, check_posting, record_applications
@@ -48,8 +48,6 @@ class Writer:
         self._writable(spec)
         old = account.get(spec.name, rec_id)
         if old is None:
-            from netsuite_sandbox.errors import not_found
-
             raise not_found(spec.name, rec_id)
         unknown = replace - set(spec.sublists)
         if unknown:
@@ -86,8 +84,6 @@ class Writer:
         self._writable(spec)
         rec = account.get(spec.name, rec_id)
         if rec is None:
-            from netsuite_sandbox.errors import not_found
-
             raise not_found(spec.name, rec_id)
         check_period(account, rec.get("tranDate"))
         if account.applied.get(rec_id) or self._referenced(account, spec, rec_id):
@@ -105,7 +101,6 @@ class Writer:
                 "name": display_name(rec),
                 "context": DELETE_CONTEXT,
                 "iscustomrecord": "F",
-                "externalid": rec.get("externalId"),
             }
         )
         self._touch(account, touched, when)
