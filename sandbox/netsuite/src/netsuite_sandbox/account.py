@@ -163,8 +163,9 @@ def seed_account(account: Account, now: dt.datetime) -> None:
         ids.setdefault(record_type, {})[str(body.get("name") or body.get("acctName"))] = rec_id
         return rec_id
 
-    for code, symbol in SEED_CURRENCIES:
-        put("currency", {"name": code, "symbol": symbol})
+    for currency_name, symbol in SEED_CURRENCIES:
+        put("currency", {"name": currency_name, "symbol": symbol})
+    ids["currency"] = {symbol: ids["currency"][name] for name, symbol in SEED_CURRENCIES}  # by ISO code
     for name, currency, parent in SEED_SUBSIDIARIES:
         body: Rec = {"name": name, "currency": {"id": ids["currency"][currency]}, "country": None}
         if parent:

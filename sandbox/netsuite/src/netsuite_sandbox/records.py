@@ -202,7 +202,8 @@ def canonical_fields(spec: RecordType) -> dict[str, str]:
     return {n.lower(): n for n in names}
 
 
-SEED_CURRENCIES = (("USD", "$"), ("GBP", "£"), ("EUR", "€"))
+# name, symbol (the ISO 4217 code)
+SEED_CURRENCIES = (("US Dollar", "USD"), ("British Pound", "GBP"), ("Euro", "EUR"))
 # name, base currency, parent subsidiary name
 SEED_SUBSIDIARIES = (
     ("Parent Company", "USD", None),
