@@ -15,7 +15,7 @@ from netsuite_sandbox.errors import NsError
 
 TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')|(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_.]*)|(<=|>=|<>|!=|[=<>(),*]))")
 FORMAT_PARTS = (("YYYY", "%Y"), ("HH24", "%H"), ("MM", "%m"), ("DD", "%d"), ("MI", "%M"), ("SS", "%S"))
-UNSUPPORTED = {"JOIN", "GROUP", "HAVING", "UNION", "SELECT", "FETCH"}
+UNSUPPORTED = {"JOIN", "LEFT", "RIGHT", "INNER", "CROSS", "GROUP", "HAVING", "UNION", "SELECT", "FETCH"}
 
 
 def query_error(detail: str) -> NsError:
@@ -115,8 +115,9 @@ def parse(text: str) -> Query:
     kind, table = tokens.take()
     if kind != "ident":
         raise query_error("Expected a table name.")
-    if tokens.peek()[0] == "ident" and tokens.peek()[1].upper() not in ("WHERE", "ORDER"):
-        raise query_error(f"Unsupported clause '{tokens.peek()[1]}' (the sandbox reads one table).")
+    tokens.word("AS")
+    if tokens.peek()[0] == "ident" and tokens.peek()[1].upper() not in ("WHERE", "ORDER", *UNSUPPORTED):
+        tokens.take()  # a table alias
     where = condition(tokens) if tokens.word("WHERE") else None
     order: list[tuple[Expr, bool]] = []
     if tokens.word("ORDER"):
