@@ -212,3 +212,18 @@ async def test_accounts_need_a_known_type_and_summary_accounts_take_no_lines(
     body = bill_body(account, await vendor(ns, account))
     body["expense"]["items"][0]["account"] = {"id": summary_id}
     assert_user_error(await ns.post("/record/v1/vendorBill", json=body), "summary account")
+
+
+async def test_accounts_can_have_more_subsidiaries(sandbox: Sandbox) -> None:
+    subsidiaries = [{"name": "Canada", "currency": "USD"}, {"name": "Toronto", "currency": "USD", "parent": "Canada"}]
+    made = await sandbox.account(subsidiaries=subsidiaries)
+    toronto = made["seeded"]["subsidiary"]["Toronto"]
+    async with sandbox.client(made) as ns:
+        got = (await ns.get(f"/record/v1/subsidiary/{toronto}")).json()
+        assert got["parent"]["refName"] == "Canada"
+        # Office Supplies belongs to Parent Company with includeChildren: usable two levels down
+        vendor_id = await vendor(ns, made, "Toronto")
+        body = bill_body(made, vendor_id, subsidiary={"id": toronto})
+        new_id(await ns.post("/record/v1/vendorBill", json=body))
+    bad = await sandbox.http.post("/_sandbox/accounts", json={"subsidiaries": [{"name": "X", "parent": "Nowhere"}]})
+    assert bad.status_code == 422

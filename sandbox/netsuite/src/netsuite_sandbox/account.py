@@ -152,8 +152,9 @@ def stamp(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seed_account(account: Account, now: dt.datetime) -> None:
-    """Currencies, a parent with two subsidiaries, a chart of accounts, segments and an item."""
+def seed_account(account: Account, now: dt.datetime, extra_subsidiaries: tuple[tuple[str, str, str], ...] = ()) -> None:
+    """Currencies, a parent with two subsidiaries (and ``extra_subsidiaries``: name, currency ISO code,
+    parent name), a chart of accounts, segments and an item."""
     ts = stamp(now)
     ids: dict[str, dict[str, str]] = {}
 
@@ -166,7 +167,7 @@ def seed_account(account: Account, now: dt.datetime) -> None:
     for currency_name, symbol in SEED_CURRENCIES:
         put("currency", {"name": currency_name, "symbol": symbol})
     ids["currency"] = {symbol: ids["currency"][name] for name, symbol in SEED_CURRENCIES}  # by ISO code
-    for name, currency, parent in SEED_SUBSIDIARIES:
+    for name, currency, parent in (*SEED_SUBSIDIARIES, *extra_subsidiaries):
         body: Rec = {"name": name, "currency": {"id": ids["currency"][currency]}, "country": None}
         if parent:
             body["parent"] = {"id": ids["subsidiary"][parent]}

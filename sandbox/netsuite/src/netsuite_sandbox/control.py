@@ -14,12 +14,20 @@ from netsuite_sandbox.account import Account, Faults, OAuthClient, slug_of
 from netsuite_sandbox.errors import NsError
 from netsuite_sandbox.fields import BodyReader
 from netsuite_sandbox.posting import derived
-from netsuite_sandbox.records import record_type
+from netsuite_sandbox.records import SEED_CURRENCIES, SEED_SUBSIDIARIES, record_type
 from netsuite_sandbox.state import SandboxState
+
+
+class SubsidiaryIn(BaseModel):
+    name: str
+    currency: str = "USD"
+    parent: str = "Parent Company"
 
 
 class AccountIn(BaseModel):
     account_id: str | None = None
+    subsidiaries: list[SubsidiaryIn] = []
+    """Subsidiaries added to the seeded three (currency: an ISO code of the seeded currencies)."""
     concurrency: int | None = None
     redirect_uris: list[str] = ["http://127.0.0.1/callback"]
 
@@ -127,7 +135,14 @@ def control_router(state: SandboxState) -> APIRouter:
         """Create a seeded OneWorld account with TBA credentials, an OAuth 2.0 client and a token pair."""
         if body.account_id and state.by_slug(slug_of(body.account_id)):
             raise HTTPException(409, f"account {body.account_id} exists")
-        account = state.create_account(body.account_id)
+        known = {symbol for _, symbol in SEED_CURRENCIES}
+        parents = {name for name, _, _ in SEED_SUBSIDIARIES}
+        for sub in body.subsidiaries:  # a parent is seeded or listed earlier
+            if sub.currency not in known or sub.parent not in parents or sub.name in parents:
+                raise HTTPException(422, f"subsidiary {sub.name}: unknown currency or parent, or a duplicate name")
+            parents.add(sub.name)
+        extra = tuple((sub.name, sub.currency, sub.parent) for sub in body.subsidiaries)
+        account = state.create_account(body.account_id, extra)
         if body.concurrency is not None:
             account.limits.concurrency = body.concurrency
         client_id, client_secret = secrets.token_hex(16), secrets.token_hex(32)

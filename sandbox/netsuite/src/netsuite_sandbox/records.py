@@ -70,13 +70,17 @@ TYPES: dict[str, RecordType] = {
         RecordType(
             "subsidiary",
             "subsidiary",
-            {"name": None, "parent": None, "currency": None, "country": None},
+            {"name": None, "parent": "subsidiary", "currency": "currency", "country": None},
             writable=False,
         ),
         RecordType("currency", "currency", {"name": None, "symbol": None}, writable=False),
-        RecordType("department", "segment", dict(SEGMENT_FIELDS), required=("name", "subsidiary")),
-        RecordType("location", "segment", dict(SEGMENT_FIELDS), required=("name", "subsidiary")),
-        RecordType("classification", "segment", dict(SEGMENT_FIELDS), required=("name", "subsidiary")),
+        RecordType(
+            "department", "segment", {**SEGMENT_FIELDS, "parent": "department"}, required=("name", "subsidiary")
+        ),
+        RecordType("location", "segment", {**SEGMENT_FIELDS, "parent": "location"}, required=("name", "subsidiary")),
+        RecordType(
+            "classification", "segment", {**SEGMENT_FIELDS, "parent": "classification"}, required=("name", "subsidiary")
+        ),
         RecordType(
             "account",
             "account",

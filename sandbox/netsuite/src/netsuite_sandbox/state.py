@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from netsuite_sandbox.account import Account, Limits, seed_account, slug_of
+from netsuite_sandbox.account import Account, Limits, TbaToken, seed_account, slug_of
 from netsuite_sandbox.auth import TokenAuthority
 from netsuite_sandbox.settings import SandboxSettings
 from netsuite_sandbox.writes import Writer
@@ -31,15 +31,15 @@ class SandboxState:
     def by_slug(self, slug: str) -> Account | None:
         return self.accounts.get(slug.lower())
 
-    def create_account(self, account_id: str | None = None) -> Account:
+    def create_account(
+        self, account_id: str | None = None, extra_subsidiaries: tuple[tuple[str, str, str], ...] = ()
+    ) -> Account:
         account_id = account_id or f"{secrets.randbelow(9_000_000) + 1_000_000}_SB1"
         account = Account(account_id=account_id, limits=Limits(**self.limit_defaults.__dict__))
-        seed_account(account, self.now())
+        seed_account(account, self.now(), extra_subsidiaries)
         self.accounts[slug_of(account_id)] = account
         return account
 
     @staticmethod
     def add_token(account: Account, consumer_key: str, token_id: str, token_secret: str) -> None:
-        from netsuite_sandbox.account import TbaToken
-
         account.tokens[token_id] = TbaToken(token_id, token_secret, consumer_key)
