@@ -103,3 +103,15 @@ async def test_dropped_connection_after_commit(
     with pytest.raises(ConnectionAbortedError):
         await ns.post("/record/v1/vendorBill", json={**body, "externalId": "bill_drop"})
     assert (await ns.get("/record/v1/vendorBill/eid:bill_drop")).status_code == 200
+
+
+async def test_governance_limits_report_the_cap(
+    sandbox: Sandbox, ns: httpx.AsyncClient, account: dict[str, Any]
+) -> None:
+    await sandbox.http.put(f"/_sandbox/accounts/{account['account_id']}/limits", json={"concurrency": 15})
+    body = (await ns.get("/system/v1/governanceLimits")).json()
+    assert body == {
+        "accountConcurrencyLimit": 15,
+        "accountUnallocatedConcurrencyLimit": 15,
+        "integrationLimitType": "accountLimit",
+    }

@@ -56,6 +56,8 @@ class Handlers:
                 return self.record(account, parts[2], parts[3] if len(parts) == 4 else None, request, body, base)
             if parts[:2] == ["async", "v1"] and len(parts) >= 4 and parts[2] == "job" and request.method == "GET":
                 return self.job(account, parts[3:], base), False
+            if path.lower() == "system/v1/governancelimits" and request.method == "GET":
+                return self.governance(account), False
             if path.lower() == "query/v1/suiteql" and request.method == "POST":
                 return self.suiteql(account, request, body, base), False
             raise NsError(404, None, f"The requested resource '/services/rest/{path}' was not found.")
@@ -270,4 +272,18 @@ class Handlers:
                 "totalResults": total,
             },
             COLLECTION,
+        )
+
+    @staticmethod
+    def governance(account: Account) -> Response:
+        """O:article_0625010817: no limit is allocated to one integration, so the type is ``accountLimit``."""
+        limit = account.limits.concurrency
+        return as_json(
+            200,
+            {
+                "accountConcurrencyLimit": limit,
+                "accountUnallocatedConcurrencyLimit": limit,
+                "integrationLimitType": "accountLimit",
+            },
+            "application/json",
         )
