@@ -9,7 +9,13 @@ mkdir -p "$run_dir" "$log_dir"
 uv_bin="$(command -v uv || echo "$HOME/.local/bin/uv")"
 
 # Shared settings for the local demo (tests set their own).
-export LB_INTERNAL_TOKEN="${LB_INTERNAL_TOKEN:-local-internal-token-change-me-in-prod}"
+# The internal API's token: random, made once per machine (no public default).
+token_file="$local_dir/internal.token"
+if [ ! -s "$token_file" ]; then
+  "$uv_bin" run --no-sync python -c 'import secrets; print(secrets.token_hex(32))' >"$token_file"
+  chmod 600 "$token_file"
+fi
+export LB_INTERNAL_TOKEN="${LB_INTERNAL_TOKEN:-$(cat "$token_file")}"
 export LB_PREFS_URL="${LB_PREFS_URL:-http://127.0.0.1:18010}"
 export LB_QBO_BASE_URL="${LB_QBO_BASE_URL:-http://127.0.0.1:18081}"
 export LB_QBO_OAUTH_URL="${LB_QBO_OAUTH_URL:-http://127.0.0.1:18081}"

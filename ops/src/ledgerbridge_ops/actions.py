@@ -48,7 +48,8 @@ async def replay(
 
 
 def _api(settings: OpsSettings) -> tuple[PrefsApi, Any]:
-    http = make_http(settings.prefs_url, settings.api_key, settings.http_timeout)
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    http = make_http(settings.prefs_url, key, settings.http_timeout)
     return PrefsApi(http), http
 
 

@@ -76,7 +76,7 @@ async def test_stale_sync_token_5010(qbo: QboConnector, harness: Harness) -> Non
     await harness.faults(stale_next_updates=1)
     with pytest.raises(StaleObjectError):
         await qbo.update(fresh, request_id=rid())
-    assert (await qbo.update(fresh, request_id=rid())).sync_token == "2"
+    assert (await qbo.update(fresh, request_id=rid())).concurrency_token == "2"
 
 
 async def test_closed_period_6210(qbo: QboConnector, harness: Harness) -> None:

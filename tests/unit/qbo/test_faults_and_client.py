@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from ledgerbridge_common.canonical.models import ObjectType
+from ledgerbridge_common.connectors.budget import MemoryLedgerBudgets
 from ledgerbridge_common.connectors.qbo import (
     InMemoryTokenStore,
-    MemoryRealmBudgets,
     QboConnector,
     QboOAuthClient,
     QboTokenProvider,
@@ -97,9 +97,9 @@ async def test_401_refreshes_once_then_retries_with_rotated_token() -> None:
     store = InMemoryTokenStore(tokens("old"))
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         oauth = QboOAuthClient.for_base_url(http, BASE, client_id="c", client_secret="s", redirect_uri="r")
-        qbo = QboConnector(http, "1", QboTokenProvider(store, oauth), base_url=BASE, budgets=MemoryRealmBudgets())
+        qbo = QboConnector(http, "1", QboTokenProvider(store, oauth), base_url=BASE, budgets=MemoryLedgerBudgets())
         vendor = await qbo.read(ObjectType.VENDOR, "5")
-    assert vendor is not None and vendor.sync_token == "3"
+    assert vendor is not None and vendor.concurrency_token == "3"
     assert store.tokens is not None and store.tokens.refresh_token == "r-new" and store.saves == 1
     assert seen[0] == ("75", "Bearer old") and all(auth == "Bearer new" for _, auth in seen[1:])
 
@@ -117,7 +117,7 @@ async def test_writes_carry_requestid_and_long_ids_are_refused() -> None:
     from ledgerbridge_common.connectors.qbo import StaticTokenSource
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        qbo = QboConnector(http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryRealmBudgets())
+        qbo = QboConnector(http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryLedgerBudgets())
         await qbo.create(Vendor(name="V"), request_id="cmd-1")
         with pytest.raises(ValueError, match="requestid"):
             await qbo.create(Vendor(name="V"), request_id="x" * 51)
@@ -150,7 +150,7 @@ async def test_answers_are_counted_for_operators() -> None:
     ok, throttled, waited = counted("ok"), counted("throttled"), waits()
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         qbo = QboConnector(
-            http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryRealmBudgets(), max_retries=0
+            http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryLedgerBudgets(), max_retries=0
         )
         await qbo.read(ObjectType.VENDOR, "1")
         with pytest.raises(RateLimitedError):

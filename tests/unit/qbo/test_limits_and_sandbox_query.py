@@ -1,4 +1,4 @@
-"""The realm limiter's window guarantee, and the sandbox's query grammar."""
+"""The ledger budget's window guarantees with QBO's limits, and the QBO sandbox's query grammar."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import time
 
 import pytest
 
-from ledgerbridge_common.connectors.qbo.limits import Lane, MemoryRealmBudgets, QboLimits, schedule
+from ledgerbridge_common.connectors.budget import Lane, MemoryLedgerBudgets, schedule
+from ledgerbridge_common.connectors.qbo.limits import QBO_LIMITS, qbo_limits
 from qbo_sandbox.faults import QboFault
 from qbo_sandbox.query import parse, run
 
 
 async def test_limiter_keeps_every_window_under_the_limit() -> None:
-    limits = QboLimits(per_minute=100, window_seconds=0.5, concurrent=10)
-    limiter = MemoryRealmBudgets().get("r1", limits)
+    limits = qbo_limits(per_minute=100, window_seconds=0.5, concurrent=10)
+    limiter = MemoryLedgerBudgets().get("quickbooks_online", "r1", limits)
     stamps: list[float] = []
     in_flight, peak = 0, 0
 
@@ -36,9 +37,13 @@ async def test_limiter_keeps_every_window_under_the_limit() -> None:
 def test_the_real_limits_leave_room_under_qbos_counts() -> None:
     """Any window holds fewer than ``window / interval + burst`` requests of a lane (n sends span
     at least ``(n - burst) * interval``), and QBO refuses the request past its limit."""
-    limits = QboLimits()
-    request, batch = limits.lanes()
+    limits = QBO_LIMITS
+    lanes = limits.lanes()
+    request, second, batch = lanes.minute, lanes.second, lanes.batch
+    assert request is not None and second is not None and batch is not None
     assert limits.window_seconds / request.interval + request.tolerance / request.interval + 1 <= 500
+    assert 1.0 / second.interval + second.tolerance / second.interval + 1 <= 10  # 10 requests/second
+    assert second.tolerance == 0  # the minute lane's burst goes out at 9 a second, not at once
     assert limits.window_seconds / batch.interval + batch.tolerance / batch.interval + 1 <= 40
     assert limits.window_seconds / batch.interval >= 37.99  # 95 % of the batch ceiling in steady state
 
@@ -51,10 +56,11 @@ def test_schedule_goes_at_the_latest_lane_and_advances_every_lane() -> None:
     assert send == 30.0 and tats == [31.0]
 
 
-async def test_registry_shares_one_limiter_per_realm() -> None:
-    registry = MemoryRealmBudgets()
-    assert registry.get("a", QboLimits()) is registry.get("a", QboLimits())
-    assert registry.get("a", QboLimits()) is not registry.get("b", QboLimits())
+async def test_registry_shares_one_budget_per_ledger_company() -> None:
+    registry = MemoryLedgerBudgets()
+    assert registry.get("quickbooks_online", "a", QBO_LIMITS) is registry.get("quickbooks_online", "a", QBO_LIMITS)
+    assert registry.get("quickbooks_online", "a", QBO_LIMITS) is not registry.get("quickbooks_online", "b", QBO_LIMITS)
+    assert registry.get("quickbooks_online", "a", QBO_LIMITS) is not registry.get("sage_intacct", "a", QBO_LIMITS)
 
 
 ROWS = [

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from ledgerbridge_common.canonical.models import BankAccount
 from ledgerbridge_common.errors import NotFoundError, PermanentError, RetryableError
@@ -47,10 +47,18 @@ class QboTokens(_Model):
 
 
 class QboCredentials(_Model):
+    """QuickBooks Online: the app's OAuth client and the realm's tokens (rotated on refresh)."""
+
+    kind: Literal["quickbooks_online"] = "quickbooks_online"
     client_id: str
     client_secret: str
     tokens: QboTokens | None = None
     webhook_verifier_token: str | None = None
+
+
+LedgerCredentials = Annotated[QboCredentials, Field(discriminator="kind")]
+"""A connection's ledger credentials, one model per ledger kind told apart by ``kind`` (a new
+ledger adds its model to this union and its builder to ``connectors.factory.LEDGERS``)."""
 
 
 class ConnectionInfo(_Model):
@@ -61,9 +69,30 @@ class ConnectionInfo(_Model):
     billcom_org_id: str
     ledger_kind: LedgerKind
     ledger_company_id: str
-    """The QBO realm id for ``quickbooks_online``."""
+    """The ledger's company id (QBO realm id, Intacct company id, NetSuite account id)."""
     billcom: BillcomCredentials | None = None
-    qbo: QboCredentials | None = None
+    ledger: LedgerCredentials | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ledger_kind(cls, data: Any) -> Any:
+        """Credentials without ``kind`` are the connection's ledger kind's; the QBO-only ``qbo``
+        key of older prefs-api answers is the ledger's."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "qbo" in data:
+            legacy = data.pop("qbo")
+            data.setdefault("ledger", legacy)
+        ledger = data.get("ledger")
+        if isinstance(ledger, dict) and "kind" not in ledger:
+            data["ledger"] = {"kind": str(data.get("ledger_kind", "")), **ledger}
+        return data
+
+    @property
+    def qbo(self) -> QboCredentials | None:
+        """The QBO credentials, when the ledger is QuickBooks Online."""
+        return self.ledger if isinstance(self.ledger, QboCredentials) else None
 
 
 class ConnectionPreferences(_Model):
@@ -136,9 +165,10 @@ class ConflictInfo(_Model):
 class PrefsClient:
     """HTTP client with a small TTL cache for preferences (dropped on ``PreferencesChanged``)."""
 
-    def __init__(self, http: httpx.AsyncClient, *, internal_token: str, cache_seconds: float = 300) -> None:
+    def __init__(self, http: httpx.AsyncClient, *, internal_token: str | SecretStr, cache_seconds: float = 300) -> None:
         self._http = http
-        self._headers = {"X-Internal-Token": internal_token}
+        token = internal_token.get_secret_value() if isinstance(internal_token, SecretStr) else internal_token
+        self._headers = {"X-Internal-Token": token}
         self._cache_seconds = cache_seconds
         self._prefs: dict[str, tuple[float, ConnectionPreferences]] = {}
 
@@ -184,6 +214,14 @@ class PrefsClient:
 
     async def save_qbo_tokens(self, connection_id: str, tokens: QboTokens) -> None:
         await self._call("PUT", f"/connections/{connection_id}/qbo-tokens", json=tokens.model_dump(mode="json"))
+
+    async def save_ledger_credentials(self, connection_id: str, credentials: LedgerCredentials) -> None:
+        """``CredentialsStore`` of the connector factory: rotated ledger credentials go back to
+        prefs-api (QBO: its tokens, through ``PUT /qbo-tokens``)."""
+        if isinstance(credentials, QboCredentials) and credentials.tokens is not None:
+            await self.save_qbo_tokens(connection_id, credentials.tokens)
+            return
+        raise PermanentError(f"prefs-api keeps no rotated {credentials.kind} credentials", vendor="prefs-api")
 
     async def report_bank_accounts(self, connection_id: str, accounts: list[BankAccount]) -> None:
         await self._call(

@@ -12,16 +12,18 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets, QboLimits
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory, Connectors, LedgerContext, ledger_endpoints
+from ledgerbridge_common.connectors.qbo import qbo_limits
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig
 from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher, EventPublisher
 from ledgerbridge_common.prefs_client import PrefsClient
 from posting_service import MIGRATIONS_DIR
-from posting_service.adapters.connectors import ConnectorFactory, VendorConnectorFactory
 from posting_service.adapters.orm import inbox
 from posting_service.app import AppState, router
 from posting_service.batching import BatchingConsumerRunner, BatchPoster
@@ -53,7 +55,7 @@ async def _vendor_reachable(http: httpx.AsyncClient, url: str) -> bool:
 def create_app(
     settings: Settings,
     *,
-    connectors: ConnectorFactory | None = None,
+    connectors: Connectors | None = None,
     prefs: PrefsClient | None = None,
     publisher: EventPublisher | None = None,
 ) -> FastAPI:
@@ -69,26 +71,25 @@ def create_app(
         # write-ahead journal marks and the batch pre-pass use their own pool: a handler holding a
         # connection of the main pool never waits for another connection of that same pool
         journal_engine = make_engine(settings.database.model_copy(update={"pool_size": 2}))
-        qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
+        budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
         prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=10)
         vendor_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
         billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
         prefs_client = prefs or PrefsClient(prefs_http, internal_token=settings.internal_token)
-        factory = connectors or VendorConnectorFactory(
-            prefs_client,
-            vendor_http,
-            billcom_http,
-            qbo_base_url=settings.qbo_base_url,
-            qbo_oauth_url=settings.qbo_oauth_url,
-            qbo_limits=QboLimits(
-                per_minute=settings.qbo_per_minute,
-                concurrent=settings.qbo_concurrent,
-                batch_per_minute=settings.qbo_batch_per_minute,
-                cooldown_seconds=settings.qbo_cooldown_seconds,
-            ),
-            qbo_budgets=qbo_budgets,
+        limits = qbo_limits(
+            per_minute=settings.qbo_per_minute,
+            concurrent=settings.qbo_concurrent,
+            batch_per_minute=settings.qbo_batch_per_minute,
+            cooldown_seconds=settings.qbo_cooldown_seconds,
+        )
+        ledgers = LedgerContext(
+            http=vendor_http,
+            credentials=prefs_client,
+            endpoints=ledger_endpoints(settings, limits={LedgerKind.QUICKBOOKS_ONLINE: limits}),
+            budgets=budgets,
             timeout=settings.vendor_timeout_seconds,
         )
+        factory = connectors or ConnectorFactory(prefs_client, ledgers, billcom_http)
         own_publisher = AiokafkaPublisher(settings.kafka, client_id=settings.consumer_name)
         pub: EventPublisher = publisher or own_publisher
         deps = PostingDeps(
@@ -148,7 +149,7 @@ def create_app(
             await billcom_http.aclose()
             await engine.dispose()
             await journal_engine.dispose()
-            await qbo_budgets.close()
+            await budgets.close()
 
     app = FastAPI(title="LedgerBridge posting", lifespan=lifespan)
     app.include_router(router)

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 import httpx
 from fastapi import Depends, FastAPI
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.events.envelope import Envelope
@@ -18,13 +19,13 @@ from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher, EventPublisher
+from ledgerbridge_common.prefs_client import ConnectionInfo
 from prefs_api import MIGRATIONS_DIR, problems
 from prefs_api.adapters.crypto import CredentialCipher
-from prefs_api.adapters.factories import billcom_factory, ledger_factory
 from prefs_api.adapters.kafka_probe import KafkaProbe
 from prefs_api.adapters.orm import inbox
-from prefs_api.adapters.qbo_oauth import QboOAuth
-from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory
+from prefs_api.adapters.qbo_oauth import QboOAuth, SealedCredentialsStore
+from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory, as_problems
 from prefs_api.deps import Services
 from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
@@ -39,12 +40,19 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+class _NoConnections:
+    """prefs-api builds connectors from the ``ConnectionInfo`` it holds (``ledger_for``), never by id."""
+
+    async def connection(self, connection_id: str) -> ConnectionInfo:
+        raise RuntimeError("prefs-api builds connectors with ledger_for/billcom_for")
+
+
 def check_secrets(settings: Settings) -> tuple[str, str]:
     if not settings.prefs_credentials_key:
         raise ConfigurationError("set LB_PREFS_CREDENTIALS_KEY (generate one with `python -m prefs_api gen-key`)")
     if not settings.internal_token:
         raise ConfigurationError("set LB_INTERNAL_TOKEN (the shared secret of the internal API)")
-    return settings.prefs_credentials_key, settings.internal_token
+    return settings.prefs_credentials_key.get_secret_value(), settings.internal_token.get_secret_value()
 
 
 def create_app(
@@ -61,7 +69,7 @@ def create_app(
     engine = make_engine(settings.database)
     sessions = make_sessionmaker(engine)
     http = httpx.AsyncClient(timeout=15)
-    qbo_http = httpx.AsyncClient(timeout=30)
+    ledger_http = httpx.AsyncClient(timeout=30)
     billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=30)
     probe = KafkaProbe(settings.kafka) if kafka_ready is None else None
     cipher = CredentialCipher(key)
@@ -71,10 +79,15 @@ def create_app(
         authorize_url=settings.authorize_url,
         redirect_uri=settings.qbo_redirect_uri,
     )
-    qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=45)
-    ledger_connectors = ledger or ledger_factory(
-        qbo_http, base_url=settings.qbo_base_url, oauth=oauth, sessions=sessions, cipher=cipher, budgets=qbo_budgets
+    budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=45)
+    ledgers = LedgerContext(
+        http=ledger_http,
+        credentials=SealedCredentialsStore(sessions, cipher),
+        endpoints=ledger_endpoints(settings),
+        budgets=budgets,
     )
+    built_ledger, built_billcom = as_problems(ConnectorFactory(_NoConnections(), ledgers, billcom_http))
+    ledger_connectors = ledger or built_ledger
     services = Services(
         settings=settings,
         sessions=sessions,
@@ -82,7 +95,7 @@ def create_app(
         publisher=publisher or _NotStarted(),
         chart=ChartOfAccounts(ledger_connectors, settings.chart_cache_seconds),
         ledger_factory=ledger_connectors,
-        billcom_factory=billcom or billcom_factory(billcom_http),
+        billcom_factory=billcom or built_billcom,
         oauth=oauth,
         kafka_ready=kafka_ready or probe or _never,
     )
@@ -122,10 +135,10 @@ def create_app(
             if probe is not None:
                 await probe.close()
             await status_lag.close()
-            for client in (http, qbo_http, billcom_http):
+            for client in (http, ledger_http, billcom_http):
                 await client.aclose()
             await engine.dispose()
-            await qbo_budgets.close()
+            await budgets.close()
 
     app = FastAPI(
         dependencies=[Depends(reject_nul)],

@@ -48,7 +48,7 @@ _bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer
 
 async def authenticate(services: Services, presented: str) -> Principal | None:
     bootstrap = services.settings.prefs_bootstrap_admin_key
-    if bootstrap and hmac.compare_digest(presented.encode(), bootstrap.encode()):
+    if bootstrap and hmac.compare_digest(presented.encode(), bootstrap.get_secret_value().encode()):
         return Principal("bootstrap", services.settings.prefs_bootstrap_tenant, frozenset({Scope.ADMIN}))
     key_id = key_id_of(presented)
     if key_id is None:
@@ -102,7 +102,11 @@ Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]
 
 async def internal_caller(services: ServicesDep, x_internal_token: Annotated[str | None, Header()] = None) -> None:
     expected = services.settings.internal_token
-    if not expected or not x_internal_token or not hmac.compare_digest(x_internal_token.encode(), expected.encode()):
+    if (
+        not expected
+        or not x_internal_token
+        or not hmac.compare_digest(x_internal_token.encode(), expected.get_secret_value().encode())
+    ):
         raise ProblemError(401, "Missing or invalid internal token", kind="unauthorized")
 
 

@@ -14,9 +14,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory, Connectors, LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagMonitor
@@ -24,7 +26,6 @@ from ledgerbridge_common.kafka.producer import AiokafkaPublisher
 from ledgerbridge_common.prefs_client import PrefsClient
 from sync_engine import MIGRATIONS_DIR
 from sync_engine.adapters import orm
-from sync_engine.adapters.connectors import ConnectorFactory, HttpConnectorFactory
 from sync_engine.adapters.store import SqlEngineStore
 from sync_engine.app import Probe, router
 from sync_engine.handlers import Deps, handle
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 class Overrides:
     """Test seams: inject fakes instead of the HTTP-built collaborators."""
 
-    connectors: ConnectorFactory | None = None
+    connectors: Connectors | None = None
     prefs_http: httpx.AsyncClient | None = None
 
 
@@ -50,24 +51,23 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
             await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
             await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
         engine = make_engine(settings.database)
-        qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
+        budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
         sessions = make_sessionmaker(engine)
         timeout = httpx.Timeout(settings.vendor_timeout_seconds)
         prefs_http = overrides.prefs_http or httpx.AsyncClient(base_url=settings.prefs_url, timeout=timeout)
-        qbo_http = httpx.AsyncClient(timeout=timeout)
+        ledger_http = httpx.AsyncClient(timeout=timeout)
         billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=timeout)
         prefs = PrefsClient(
             prefs_http, internal_token=settings.internal_token, cache_seconds=settings.prefs_cache_seconds
         )
-        connectors = overrides.connectors or HttpConnectorFactory(
-            prefs,
-            qbo_http=qbo_http,
-            billcom_http=billcom_http,
-            qbo_base_url=settings.qbo_base_url,
-            qbo_oauth_url=settings.qbo_oauth_url,
-            qbo_limits=settings.qbo_limits(),
-            qbo_budgets=qbo_budgets,
+        ledgers = LedgerContext(
+            http=ledger_http,
+            credentials=prefs,
+            endpoints=ledger_endpoints(settings, limits={LedgerKind.QUICKBOOKS_ONLINE: settings.qbo_limits()}),
+            budgets=budgets,
+            timeout=settings.vendor_timeout_seconds,
         )
+        connectors = overrides.connectors or ConnectorFactory(prefs, ledgers, billcom_http)
         deps = Deps(prefs=prefs, connectors=connectors, topics=settings.kafka.topics, store_factory=SqlEngineStore)
         publisher = AiokafkaPublisher(settings.kafka, client_id=settings.consumer_name)
         await publisher.start()
@@ -117,7 +117,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
         probes: dict[str, Probe] = {"postgresql": db_probe, "kafka": kafka_probe}
         if overrides.connectors is None:
             probes["prefs_api"] = http_probe(prefs_http, f"{settings.prefs_url.rstrip('/')}/healthz")
-            probes["qbo"] = http_probe(qbo_http, settings.qbo_base_url)
+            probes["qbo"] = http_probe(ledger_http, settings.qbo_base_url)
             probes["billcom"] = http_probe(billcom_http, f"{settings.billcom_base_url.rstrip('/')}/v3/health")
         app.state.probes = probes
         app.state.runner = runner
@@ -132,10 +132,10 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await publisher.stop()
-            for client in (qbo_http, billcom_http, prefs_http):
+            for client in (ledger_http, billcom_http, prefs_http):
                 await client.aclose()
             await engine.dispose()
-            await qbo_budgets.close()
+            await budgets.close()
 
     app = FastAPI(title="LedgerBridge sync engine", lifespan=lifespan)
     app.include_router(router)

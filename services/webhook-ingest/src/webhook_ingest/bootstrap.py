@@ -13,14 +13,16 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory as SharedConnectorFactory
+from ledgerbridge_common.connectors.factory import LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.prefs_client import PrefsClient
 from webhook_ingest import MIGRATIONS_DIR
-from webhook_ingest.adapters.connectors import HttpConnectorFactory
 from webhook_ingest.adapters.deliveries import BatchedDeliveryStore, DeliveryStore, SqlDeliveryStore
 from webhook_ingest.adapters.orm import processed_messages
 from webhook_ingest.adapters.publisher import ResilientPublisher
@@ -46,7 +48,7 @@ class Container:
     publisher: ResilientPublisher
     sweep_publisher: ResilientPublisher
     sweeper: Sweeper
-    qbo_budgets: PostgresRealmBudgets
+    budgets: PostgresLedgerBudgets
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     consumer: ConsumerRunner | None = None
@@ -58,21 +60,23 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
     sessions = make_sessionmaker(engine)
     prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=5.0)
     billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
-    qbo_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
-    qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
+    ledger_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
+    budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
     prefs = PrefsClient(prefs_http, internal_token=settings.internal_token)
     sweep_publisher = ResilientPublisher(settings.kafka, client_id="ingest-sweeper", timeout_seconds=30.0)
     deps = SweepDeps(
         prefs=prefs,
         connectors=connectors
-        or HttpConnectorFactory(
-            billcom_http=billcom_http,
-            qbo_http=qbo_http,
-            qbo_base_url=settings.qbo_base_url,
-            qbo_oauth_url=settings.qbo_oauth_url,
-            prefs=prefs,
-            qbo_limits=settings.qbo_limits(),
-            qbo_budgets=qbo_budgets,
+        or SharedConnectorFactory(
+            prefs,
+            LedgerContext(
+                http=ledger_http,
+                credentials=prefs,
+                endpoints=ledger_endpoints(settings, limits={LedgerKind.QUICKBOOKS_ONLINE: settings.qbo_limits()}),
+                budgets=budgets,
+                timeout=settings.vendor_timeout_seconds,
+            ),
+            billcom_http,
         ),
         state=SqlAlchemySweepStateStore(sessions),
         publisher=sweep_publisher,
@@ -104,8 +108,8 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             retry_seconds=settings.sweep_retry_seconds,
             catch_up_on_start=settings.sweep_catch_up_on_start,
         ),
-        qbo_budgets=qbo_budgets,
-        http_clients=[prefs_http, billcom_http, qbo_http],
+        budgets=budgets,
+        http_clients=[prefs_http, billcom_http, ledger_http],
     )
 
 
@@ -163,7 +167,7 @@ async def stop(container: Container) -> None:
     for client in container.http_clients:
         await client.aclose()
     await container.engine.dispose()
-    await container.qbo_budgets.close()
+    await container.budgets.close()
 
 
 def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:

@@ -41,7 +41,7 @@ def to_info(row: RowMapping, cipher: CredentialCipher) -> ConnectionInfo:
         ledger_kind=LedgerKind(row["ledger_kind"]),
         ledger_company_id=row["ledger_company_id"] or "",
         billcom=billcom,
-        qbo=qbo,
+        ledger=qbo,
     )
 
 

@@ -106,7 +106,8 @@ class LagView:
 
 # ----------------------------------------------------------------------------- session, CSRF
 def _derive(services: Services, purpose: bytes) -> bytes:
-    secret = (services.settings.prefs_credentials_key or "").encode()
+    key = services.settings.prefs_credentials_key
+    secret = key.get_secret_value().encode() if key else b""
     return hmac.new(secret, b"ledgerbridge/prefs-api/status/" + purpose, hashlib.sha256).digest()
 
 
