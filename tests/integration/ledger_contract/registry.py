@@ -102,6 +102,13 @@ def _qbo(sandboxes: Sandboxes) -> AbstractAsyncContextManager[LedgerUnderTest]:
     return qbo_under_test(sandboxes)
 
 
+def _netsuite(sandboxes: Sandboxes) -> AbstractAsyncContextManager[LedgerUnderTest]:
+    from tests.integration.ledger_contract.netsuite import netsuite_under_test
+
+    return netsuite_under_test(sandboxes)
+
+
 LEDGERS_UNDER_TEST: dict[str, LedgerFactory] = {
     "quickbooks_online": _qbo,
+    "oracle_netsuite": _netsuite,
 }
