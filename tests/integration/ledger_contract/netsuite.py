@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -62,8 +62,8 @@ def _line(amount: str, account: str) -> TransactionLine:
 
 class NetSuiteUnderTest:
     kind = "oracle_netsuite"
-    object_types = tuple(RECORDS)
-    feed_types = (T.VENDOR, T.BILL)
+    object_types: Sequence[ObjectType] = tuple(RECORDS)
+    feed_types: Sequence[ObjectType] = (T.VENDOR, T.BILL)
 
     def __init__(self, url: str, control: httpx.AsyncClient, http: httpx.AsyncClient, account: dict[str, Any]) -> None:
         self.url = url
@@ -155,12 +155,12 @@ class NetSuiteUnderTest:
     def edit(self, obj: CanonicalObject) -> CanonicalObject:
         if "memo" in type(obj).model_fields:
             return obj.model_copy(update={"memo": MEMO})
-        return obj.model_copy(update={"name": f"{obj.name} edited"})
+        return obj.model_copy(update={"name": f"{getattr(obj, 'name', '')} edited"})
 
     def edited(self, obj: CanonicalObject) -> bool:
         if "memo" in type(obj).model_fields:
-            return obj.memo == MEMO
-        return str(obj.name).endswith(" edited")
+            return getattr(obj, "memo", None) == MEMO
+        return str(getattr(obj, "name", "")).endswith(" edited")
 
     def voided(self, obj: CanonicalObject) -> bool:
         return False  # NetSuite transactions are deleted (capabilities.voids is empty)

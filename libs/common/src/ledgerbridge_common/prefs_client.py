@@ -56,7 +56,21 @@ class QboCredentials(_Model):
     webhook_verifier_token: str | None = None
 
 
-LedgerCredentials = Annotated[QboCredentials, Field(discriminator="kind")]
+class NetSuiteCredentials(_Model):
+    """Oracle NetSuite: Token-Based Authentication (an integration record's consumer key and secret and
+    an access token) for the account (``123456_SB1`` form), and the subsidiary the BILL organization is
+    linked to (reference netsuite-api.md §1.2, §8)."""
+
+    kind: Literal["oracle_netsuite"] = "oracle_netsuite"
+    account_id: str
+    consumer_key: str
+    consumer_secret: str
+    token_id: str
+    token_secret: str
+    subsidiary_id: str
+
+
+LedgerCredentials = Annotated[QboCredentials | NetSuiteCredentials, Field(discriminator="kind")]
 """A connection's ledger credentials, one model per ledger kind told apart by ``kind`` (a new
 ledger adds its model to this union and its builder to ``connectors.factory.LEDGERS``)."""
 

@@ -96,11 +96,17 @@ def ledger_endpoints(
 ) -> dict[LedgerKind, LedgerEndpoint]:
     """Every registered ledger's endpoint from a service's settings (``limits``: overrides)."""
     limits = limits or {}
-    return {
+    endpoints = {
         LedgerKind.QUICKBOOKS_ONLINE: LedgerEndpoint(
             settings.qbo_base_url, settings.qbo_oauth_url, limits.get(LedgerKind.QUICKBOOKS_ONLINE)
         ),
     }
+    netsuite_url = getattr(settings, "netsuite_url", None)  # ConnectedServiceSettings has it; prefs-api not yet
+    if netsuite_url:
+        endpoints[LedgerKind.ORACLE_NETSUITE] = LedgerEndpoint(
+            netsuite_url, None, limits.get(LedgerKind.ORACLE_NETSUITE)
+        )
+    return endpoints
 
 
 LedgerBuilder = Callable[[ConnectionInfo, LedgerContext], LedgerConnector]
@@ -113,8 +119,15 @@ def _build_qbo(info: ConnectionInfo, context: LedgerContext) -> LedgerConnector:
     return build_qbo_connector(info, context)
 
 
+def _build_netsuite(info: ConnectionInfo, context: LedgerContext) -> LedgerConnector:
+    from ledgerbridge_common.connectors.netsuite.wiring import build_netsuite_connector
+
+    return build_netsuite_connector(info, context)
+
+
 LEDGERS: dict[LedgerKind, LedgerBuilder] = {
     LedgerKind.QUICKBOOKS_ONLINE: _build_qbo,
+    LedgerKind.ORACLE_NETSUITE: _build_netsuite,
 }
 """Ledger kind → builder: the only place that knows which ledgers exist."""
 
