@@ -42,13 +42,8 @@ from ledgerbridge_common.connectors.netsuite.client import (
     NetSuiteClient,
     TbaCredentials,
 )
-from ledgerbridge_common.connectors.netsuite.mapping import (
-    CANONICAL_TYPES,
-    MAPS,
-    RecordMap,
-    Setup,
-    record_map,
-)
+from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
+from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage, ChangeRef
 from ledgerbridge_common.errors import ConnectorError, ValidationError
 
@@ -67,6 +62,8 @@ OVERLAP = dt.timedelta(minutes=2)
 """Changes are read from ``since - OVERLAP``: NetSuite stamps ``lastmodifieddate`` when a write
 starts, so a long write can land behind a watermark already passed; duplicates are harmless."""
 TS_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+IN_CHUNK = 500
+ENTITY_RECORDS = ("vendor", "customer")
 PY_TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -156,7 +153,8 @@ class NetSuiteConnector:
         m = record_map(object_type)
         if m.name_field is None:
             raise ValueError(f"{object_type} is not a name list")
-        q = f"SELECT id FROM {m.table} WHERE {m.name_field} = {quote(name)} ORDER BY id"  # noqa: S608 - quoted
+        scope = f" AND subsidiary = {quote(self.subsidiary_id)}" if m.record in ENTITY_RECORDS else ""
+        q = f"SELECT id FROM {m.table} WHERE {m.name_field} = {quote(name)}{scope} ORDER BY id"  # noqa: S608
         async for row in self.client.suiteql(q):
             return await self.read(object_type, str(row["id"]))
         return None
@@ -227,6 +225,8 @@ class NetSuiteConnector:
 
     def _changed_query(self, m: RecordMap, since: dt.datetime | None) -> str:
         where = [f"type = {quote(m.txn_type)}"] if m.txn_type else []
+        if m.record in ENTITY_RECORDS:  # a vendor or customer belongs to one subsidiary
+            where.append(f"subsidiary = {quote(self.subsidiary_id)}")
         if since is not None:
             where.append(since_clause("lastmodifieddate", since))
         clause = f" WHERE {' AND '.join(where)}" if where else ""
@@ -237,10 +237,27 @@ class NetSuiteConnector:
 
     async def _changed(self, object_type: ObjectType, since: dt.datetime | None) -> list[ChangeRef]:
         m = record_map(object_type)
-        return [
+        changes = [
             ChangeRef(object_type, str(row["id"]), "updated", parse_ts(row["modified"]))
             async for row in self.client.suiteql(self._changed_query(m, since))
         ]
+        if m.txn_type is None or not changes:
+            return changes
+        ours = await self._in_subsidiary([c.object_id for c in changes])
+        return [c for c in changes if c.object_id in ours]
+
+    async def _in_subsidiary(self, ids: list[str]) -> set[str]:
+        """Which of these transactions belong to the connection's subsidiary (the subsidiary of a
+        transaction is on its main line in SuiteQL, ``transactionline.mainline = 'T'``)."""
+        ours: set[str] = set()
+        for start in range(0, len(ids), IN_CHUNK):
+            chunk = ", ".join(quote(i) for i in ids[start : start + IN_CHUNK])
+            q = (
+                "SELECT transaction FROM transactionline WHERE mainline = 'T' "  # noqa: S608 - quoted
+                f"AND subsidiary = {quote(self.subsidiary_id)} AND transaction IN ({chunk})"
+            )
+            ours |= {str(row["transaction"]) async for row in self.client.suiteql(q)}
+        return ours
 
     async def changes_since(self, object_types: Sequence[ObjectType], since: dt.datetime) -> ChangePage:
         start = since - OVERLAP
