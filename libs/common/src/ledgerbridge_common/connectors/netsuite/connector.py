@@ -12,6 +12,11 @@ Writes are idempotent by external id: a create is ``PUT …/eid:<tag>`` (an upse
 create repeated after a timeout updates the record it made instead of making a second one. Every
 sublist is written with ``?replace=`` (§1.4): a repeated write never appends lines twice. Reads of
 changes are SuiteQL on ``lastmodifieddate`` with an overlapping window, plus ``DeletedRecord`` (§2).
+
+Not covered: items and funds transfers (no mapping), voids (transactions are deleted), batch writes,
+OAuth 2.0 (TBA only), the vendor rules of §8 (20-character ids, individual vendors). SuiteQL times are
+read and written as UTC; whether NetSuite shows them in the account's time zone is not known, which the
+two-minute overlap does not cover beyond two minutes.
 """
 
 from __future__ import annotations
