@@ -34,6 +34,7 @@ services=(
   "qbo-sandbox|18081|$uv_bin run --no-sync uvicorn qbo_sandbox.app:create_app --factory --host 127.0.0.1 --port 18081"
   "billcom-sandbox|18082|$uv_bin run --no-sync uvicorn billcom_sandbox.app:create_app --factory --host 127.0.0.1 --port 18082"
   "intacct-sandbox|18083|env INTACCT_SANDBOX_SEED_COMPANY_ID=ledgerbridge-demo $uv_bin run --no-sync uvicorn intacct_sandbox.app:create_app --factory --host 127.0.0.1 --port 18083"
+  "netsuite-sandbox|18084|$uv_bin run --no-sync uvicorn netsuite_sandbox.app:create_app --factory --host 127.0.0.1 --port 18084"
   "prefs-api|18010|env LB_HTTP_PORT=18010 $uv_bin run --no-sync python -m prefs_api"
   "webhook-ingest|18000|env LB_HTTP_PORT=18000 $uv_bin run --no-sync python -m webhook_ingest"
   "sync-engine|18020|env LB_HTTP_PORT=18020 $uv_bin run --no-sync python -m sync_engine"

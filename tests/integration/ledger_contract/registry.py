@@ -108,7 +108,14 @@ def _intacct(sandboxes: Sandboxes) -> AbstractAsyncContextManager[LedgerUnderTes
     return intacct_under_test(sandboxes)
 
 
+def _netsuite(sandboxes: Sandboxes) -> AbstractAsyncContextManager[LedgerUnderTest]:
+    from tests.integration.ledger_contract.netsuite import netsuite_under_test
+
+    return netsuite_under_test(sandboxes)
+
+
 LEDGERS_UNDER_TEST: dict[str, LedgerFactory] = {
     "quickbooks_online": _qbo,
     "sage_intacct": _intacct,
+    "oracle_netsuite": _netsuite,
 }

@@ -75,13 +75,27 @@ class IntacctCredentials(_Model):
 
     kind: Literal["sage_intacct"] = "sage_intacct"
     sender_id: str
-    sender_password: str
+    sender_password: Secret
     user_id: str
-    user_password: str
+    user_password: Secret
     entity_id: str | None = None
 
 
-LedgerCredentials = Annotated[QboCredentials | IntacctCredentials, Field(discriminator="kind")]
+class NetSuiteCredentials(_Model):
+    """Oracle NetSuite: Token-Based Authentication (an integration record's consumer key and secret and
+    an access token) for the account (``123456_SB1`` form), and the subsidiary the BILL organization is
+    linked to (reference netsuite-api.md §1.2, §8)."""
+
+    kind: Literal["oracle_netsuite"] = "oracle_netsuite"
+    account_id: str
+    consumer_key: str
+    consumer_secret: Secret
+    token_id: str
+    token_secret: Secret
+    subsidiary_id: str
+
+
+LedgerCredentials = Annotated[QboCredentials | IntacctCredentials | NetSuiteCredentials, Field(discriminator="kind")]
 """A connection's ledger credentials, one model per ledger kind told apart by ``kind`` (a new
 ledger adds its model to this union and its builder to ``connectors.factory.LEDGERS``)."""
 

@@ -54,6 +54,8 @@ class Settings(ServiceSettings):
     billcom_base_url: str = "http://127.0.0.1:18082/connect"
     intacct_url: str = "http://127.0.0.1:18083/ia/xml/xmlgw.phtml"
     """The Sage Intacct XML gateway (``LB_INTACCT_URL``; the profile's host by default)."""
+    netsuite_url: str = "http://127.0.0.1:18084"
+    """NetSuite's REST base (``LB_NETSUITE_URL``); ``{account}`` is the connection's account host."""
     chart_cache_seconds: float = 60.0
     oauth_state_seconds: int = 900
     run_migrations: bool = True

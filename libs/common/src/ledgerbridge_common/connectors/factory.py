@@ -85,11 +85,13 @@ class LedgerContext:
 
 
 class VendorUrls(Protocol):
-    """The ledger endpoints of a service's settings (``LB_QBO_BASE_URL``, ``LB_QBO_OAUTH_URL``)."""
+    """The ledger endpoints of a service's settings (``LB_QBO_BASE_URL``, ``LB_QBO_OAUTH_URL``,
+    ``LB_INTACCT_URL``, ``LB_NETSUITE_URL``)."""
 
     qbo_base_url: str
     qbo_oauth_url: str
     intacct_url: str
+    netsuite_url: str
 
 
 def ledger_endpoints(
@@ -97,12 +99,14 @@ def ledger_endpoints(
 ) -> dict[LedgerKind, LedgerEndpoint]:
     """Every registered ledger's endpoint from a service's settings (``limits``: overrides)."""
     limits = limits or {}
-    return {
+    endpoints = {
         LedgerKind.QUICKBOOKS_ONLINE: LedgerEndpoint(
             settings.qbo_base_url, settings.qbo_oauth_url, limits.get(LedgerKind.QUICKBOOKS_ONLINE)
         ),
         LedgerKind.SAGE_INTACCT: LedgerEndpoint(settings.intacct_url, None, limits.get(LedgerKind.SAGE_INTACCT)),
+        LedgerKind.ORACLE_NETSUITE: LedgerEndpoint(settings.netsuite_url, None, limits.get(LedgerKind.ORACLE_NETSUITE)),
     }
+    return endpoints
 
 
 LedgerBuilder = Callable[[ConnectionInfo, LedgerContext], LedgerConnector]
@@ -121,9 +125,16 @@ def _build_intacct(info: ConnectionInfo, context: LedgerContext) -> LedgerConnec
     return build_intacct_connector(info, context)
 
 
+def _build_netsuite(info: ConnectionInfo, context: LedgerContext) -> LedgerConnector:
+    from ledgerbridge_common.connectors.netsuite.wiring import build_netsuite_connector
+
+    return build_netsuite_connector(info, context)
+
+
 LEDGERS: dict[LedgerKind, LedgerBuilder] = {
     LedgerKind.QUICKBOOKS_ONLINE: _build_qbo,
     LedgerKind.SAGE_INTACCT: _build_intacct,
+    LedgerKind.ORACLE_NETSUITE: _build_netsuite,
 }
 """Ledger kind → builder: the only place that knows which ledgers exist."""
 

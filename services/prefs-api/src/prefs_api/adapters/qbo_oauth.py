@@ -68,7 +68,7 @@ class SealedCredentialsStore:
 
     async def save_ledger_credentials(self, connection_id: str, credentials: LedgerCredentials) -> None:
         if not isinstance(credentials, QboCredentials):
-            return  # only QBO's OAuth tokens rotate; Intacct's Web Services credentials do not
+            return  # only QBO's OAuth tokens rotate; Intacct's and NetSuite's credentials do not
         async with self._sessions.begin() as session:
             row = await repo.get_connection(session, connection_id, lock=True)
             if row is None:

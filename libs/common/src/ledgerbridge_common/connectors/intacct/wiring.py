@@ -22,9 +22,9 @@ def build_intacct_connector(info: ConnectionInfo, context: LedgerContext) -> Int
     endpoint = context.endpoint(LedgerKind.SAGE_INTACCT)
     login = IntacctLogin(
         sender_id=creds.sender_id,
-        sender_password=creds.sender_password,
+        sender_password=creds.sender_password.get_secret_value(),
         user_id=creds.user_id,
-        user_password=creds.user_password,
+        user_password=creds.user_password.get_secret_value(),
         company_id=info.ledger_company_id,
         entity_id=creds.entity_id or "",
     )
