@@ -25,12 +25,14 @@ from prefs_api.adapters.kafka_probe import KafkaProbe
 from prefs_api.adapters.orm import inbox
 from prefs_api.adapters.qbo_oauth import QboOAuth
 from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory
+from prefs_api.contract import conform
 from prefs_api.deps import Services
 from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
-from prefs_api.openapi import install_openapi
+from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi
 from prefs_api.routes import connections, health, internal, keys, mappings, preferences, status, synclog
 from prefs_api.settings import Settings
+from prefs_api.throttle import FailureThrottle, Proxies
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ def create_app(
         billcom_factory=billcom or billcom_factory(billcom_http),
         oauth=oauth,
         kafka_ready=kafka_ready or probe or _never,
+        throttle=FailureThrottle(free=settings.auth_free_failures, max_wait=settings.auth_backoff_max_seconds),
+        proxies=Proxies(settings.trusted_proxies),
     )
     status_lag = status.LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
 
@@ -128,20 +132,41 @@ def create_app(
             await qbo_budgets.close()
 
     app = FastAPI(
-        dependencies=[Depends(reject_nul)],
+        dependencies=[Depends(reject_nul), Depends(conform)],
         title="LedgerBridge prefs-api",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
     )
     app.state.services = services
     app.state.consumer = None
     app.state.status_lag = status_lag
     problems.install(app)
-    for module in (health, connections, preferences, mappings, synclog, keys, internal, status):
+    for module in (health, connections, preferences, mappings, synclog, keys, status):
         app.include_router(module.router)
-    install_openapi(app)
+    install_openapi(app, PUBLIC_SECURITY)
     instrument(app, "prefs-api")
+    app.state.internal_app = create_internal_app(services)
+    return app
+
+
+def create_internal_app(services: Services) -> FastAPI:
+    """``/internal/v1`` (and health) for the other services, served on ``internal_port``. It
+    shares the public app's services, whose lifespan starts and stops them."""
+    app = FastAPI(
+        dependencies=[Depends(reject_nul), Depends(conform)],
+        title="LedgerBridge prefs-api internal",
+        version="1.0.0",
+        description=INTERNAL_DESCRIPTION,
+        max_body_size=services.settings.max_body_bytes,
+    )
+    app.state.services = services
+    problems.install(app)
+    for module in (health, internal):
+        app.include_router(module.router)
+    install_openapi(app, INTERNAL_SECURITY)
+    instrument(app, "prefs-api-internal")
     return app
 
 
@@ -172,4 +197,11 @@ class _NotStarted:
 DESCRIPTION = """Connections, sync preferences, mappings, API keys, the sync log and report of
 LedgerBridge. Every route but `/healthz`, `/readyz`, `/metrics` and the OAuth callback needs an API
 key (`X-API-Key: lbk_...` or `Authorization: Bearer lbk_...`); a key sees only its tenant's
-connections (others answer 404). Errors are `application/problem+json` (RFC 9457)."""
+connections (others answer 404). Repeated invalid keys from one client are answered 429 with
+`Retry-After`. Errors are `application/problem+json` (RFC 9457). The internal API of the other
+LedgerBridge services is a separate document, served on its own port."""
+
+INTERNAL_DESCRIPTION = """What webhook-ingest, sync-engine and posting read and write through
+`ledgerbridge_common.prefs_client`: connections with decrypted credentials, preferences,
+mappings, rotated QBO tokens, BILL bank accounts, webhook secrets. Served on `LB_INTERNAL_PORT`
+only and guarded by `X-Internal-Token`; never exposed outside the cluster."""

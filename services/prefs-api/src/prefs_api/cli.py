@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any, Literal
 
 import uvicorn
 from cryptography.fernet import Fernet
@@ -17,12 +20,39 @@ from prefs_api.handlers.keys import create_key
 from prefs_api.settings import Settings
 
 
-def serve(settings: Settings) -> int:
+class _InnerServer(uvicorn.Server):
+    """The internal listener: stopped by the public one, so it leaves signals to it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _serve_both(settings: Settings) -> None:
     from prefs_api.bootstrap import create_app
 
-    configure_logging(settings.service_name, settings.log_level)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+
+    # X-Forwarded-* are judged by the app against LB_TRUSTED_PROXIES, not by uvicorn
+    def config(asgi: Any, port: int, lifespan: Literal["on", "off"]) -> uvicorn.Config:
+        return uvicorn.Config(
+            asgi, host=settings.http_host, port=port, lifespan=lifespan, log_config=None, proxy_headers=False
+        )
+
+    public = uvicorn.Server(config(app, settings.http_port, "on"))
+    internal = _InnerServer(config(app.state.internal_app, settings.internal_port, "off"))
+    inner = asyncio.create_task(internal.serve(), name="prefs-api-internal-listener")
+    try:
+        await public.serve()
+    finally:
+        internal.should_exit = True
+        await asyncio.wait_for(inner, 30)
+
+
+def serve(settings: Settings) -> int:
+    """The public API on ``http_port`` and ``/internal/v1`` on ``internal_port``, one process."""
+    configure_logging(settings.service_name, settings.log_level)
+    asyncio.run(_serve_both(settings))
     return 0
 
 

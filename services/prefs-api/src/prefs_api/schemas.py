@@ -11,7 +11,7 @@ from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import BillcomCredentials, QboTokens
 from prefs_api.domain.access import Scope
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
@@ -29,8 +29,10 @@ class QboCredentialsIn(_In):
 
 
 class ConnectionCreate(_In):
-    id: Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
-        default=None, description="Optional id; generated when omitted."
+    id: Annotated[str, StringConstraints(min_length=3, max_length=55, pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
+        default=None,
+        description="Optional id, unique within the tenant: the connection's id becomes `<id>-<8 hex chars "
+        "of the tenant>` (read it from the answer). Generated (`conn-...`) when omitted.",
     )
     name: Name
     billcom_org_id: Ident

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -118,10 +119,16 @@ async def publish_prefs_changed(services: Services, connection_id: str, version:
         log.exception("PreferencesChanged not published for version %s", version)
 
 
+def scoped_id(tenant_id: str, chosen: str) -> str:
+    """A chosen id lives in its tenant's own namespace (``<chosen>-<8 hex of the tenant>``), so
+    whether it is taken says nothing about other tenants."""
+    return f"{chosen}-{hashlib.sha256(tenant_id.encode()).hexdigest()[:8]}"
+
+
 async def create_connection(services: Services, principal: Principal, body: ConnectionCreate) -> ConnectionOut:
     if principal.connection_ids is not None:
         raise ProblemError(403, "Forbidden", "A key bound to connections cannot create one", kind="forbidden")
-    connection_id = body.id or f"conn-{uuid.uuid4().hex[:12]}"
+    connection_id = scoped_id(principal.tenant_id, body.id) if body.id else f"conn-{uuid.uuid4().hex[:12]}"
     qbo = _merge_qbo(body.qbo, None)
     now = dt.datetime.now(dt.UTC)
     async with services.sessions.begin() as session:

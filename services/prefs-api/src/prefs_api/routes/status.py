@@ -31,7 +31,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ledgerbridge_common.kafka.lag import LagProbe, LagRow
-from prefs_api.deps import Services, authenticate, get_services
+from prefs_api.adapters import spent
+from prefs_api.deps import Services, authenticate, authenticate_throttled, cookies_secure, get_services
 from prefs_api.domain.access import Principal, Scope
 from prefs_api.handlers import sync
 from prefs_api.problems import ProblemError
@@ -39,6 +40,7 @@ from prefs_api.routes import synclog as api
 
 router = APIRouter(prefix="/status", include_in_schema=False)
 COOKIE, FLASH = "lb_status", "lb_status_flash"
+SIGNED_OUT = "status-session"
 SESSION_SECONDS = 8 * 3600
 FRESH_SECONDS = 15 * 60
 SIDES = {"billcom": "BILL", "ledger": "Ledger"}
@@ -124,6 +126,8 @@ class Visitor:
     principal: Principal
     csrf: str | None
     """None when the key came in a header (not an ambient credential: no CSRF check)."""
+    session: str | None = None
+    """The sign-in's nonce (cookie sessions only): signing out spends it server-side."""
 
 
 async def visitor(request: Request, services: Services) -> Visitor | None:
@@ -132,7 +136,7 @@ async def visitor(request: Request, services: Services) -> Visitor | None:
     if not header and auth.lower().startswith("bearer "):
         header = auth[7:].strip()
     if header:
-        principal = await authenticate(services, header)
+        principal = await authenticate_throttled(services, request, header)
         return Visitor(principal, None) if principal else None
     token = request.cookies.get(COOKIE)
     if not token:
@@ -141,9 +145,14 @@ async def visitor(request: Request, services: Services) -> Visitor | None:
         data = json.loads(_fernet(services).decrypt(token.encode(), ttl=SESSION_SECONDS))
     except (InvalidToken, ValueError):
         return None
-    principal = await authenticate(services, str(data.get("k", "")))
     nonce = str(data.get("n", ""))
-    return Visitor(principal, _csrf(services, nonce)) if principal and nonce else None
+    if not nonce:
+        return None
+    async with services.sessions() as session:
+        if await spent.is_spent(session, SIGNED_OUT, nonce):
+            return None
+    principal = await authenticate(services, str(data.get("k", "")))
+    return Visitor(principal, _csrf(services, nonce), nonce) if principal else None
 
 
 def _same_origin(request: Request) -> bool:
@@ -177,18 +186,29 @@ def redirect(request: Request, to: str, flash: tuple[str, str] | None = None) ->
     response = RedirectResponse(to, status_code=303, headers={"Cache-Control": "no-store"})
     if flash:
         token = _fernet(get_services(request)).encrypt(json.dumps({"kind": flash[0], "text": flash[1]}).encode())
-        response.set_cookie(FLASH, token.decode(), max_age=300, path="/status", httponly=True, samesite="strict")
+        secure = cookies_secure(get_services(request), request)
+        response.set_cookie(
+            FLASH, token.decode(), max_age=300, path="/status", httponly=True, samesite="strict", secure=secure
+        )
     return response
 
 
-async def _acting(request: Request) -> Visitor | Response:
-    """Who posts a form, or the page refusing it (not signed in, forged, read-only key)."""
+async def _posting(request: Request) -> Visitor | Response:
+    """Who posts a form, or the page refusing it (not signed in, forged)."""
     who = await visitor(request, get_services(request))
     if who is None:
         return redirect(request, "/status/login")
     token = (await _form(request)).get("csrf", "")
     if not _same_origin(request) or (who.csrf is not None and not hmac.compare_digest(token, who.csrf)):
         return page(request, "status/error.html", {"title": "Form expired", "who": who}, 403)
+    return who
+
+
+async def _acting(request: Request) -> Visitor | Response:
+    """Who posts a changing form, or the page refusing it (also: a read-only key)."""
+    who = await _posting(request)
+    if isinstance(who, Response):
+        return who
     if not who.principal.has(Scope.WRITE):
         return redirect(request, "/status", ("error", "This API key may only read (no 'write' scope)."))
     return who
@@ -202,9 +222,17 @@ async def login_form(request: Request) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
+    """Failed keys count towards the client's back-off (see ``throttle``), as on the API."""
     services = get_services(request)
     key = (await _form(request)).get("key", "").strip()
-    principal = await authenticate(services, key) if key and _same_origin(request) else None
+    try:
+        principal = await authenticate_throttled(services, request, key) if key and _same_origin(request) else None
+    except ProblemError as exc:  # 429: waiting out the back-off
+        wait = (exc.headers or {}).get("Retry-After", "a few")
+        error = f"Too many invalid keys from here; try again in {wait} s."
+        response = page(request, "status/login.html", {"error": error}, 429)
+        response.headers.update(exc.headers or {})
+        return response
     if principal is None:
         return page(request, "status/login.html", {"error": "That API key is not valid."}, 401)
     payload = json.dumps({"k": key, "n": secrets.token_urlsafe(16)}).encode()
@@ -216,13 +244,22 @@ async def login(request: Request) -> Response:
         path="/status",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=cookies_secure(services, request),
     )
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """Needs the form's CSRF token; the session is spent server-side, so a copy of the cookie
+    stops working too."""
+    who = await _posting(request)
+    if isinstance(who, Response):
+        return who
+    if who.session is not None:
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=SESSION_SECONDS)
+        async with get_services(request).sessions.begin() as session:
+            await spent.spend(session, SIGNED_OUT, who.session, until)
     response = redirect(request, "/status/login", ("ok", "Signed out."))
     response.delete_cookie(COOKIE, path="/status")
     return response
