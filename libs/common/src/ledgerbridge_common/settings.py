@@ -50,7 +50,8 @@ class ConnectedServiceSettings(ServiceSettings):
     """A service that reads connections from prefs-api and talks to the vendors' APIs
     (webhook-ingest's sweeper, sync-engine, posting). prefs-api's own settings differ."""
 
-    prefs_url: str = "http://127.0.0.1:18010"
+    prefs_url: str = "http://127.0.0.1:18011"
+    """prefs-api's internal listener (``/internal/v1``, its ``internal_port``)."""
     internal_token: str = "dev-internal-token"
     """Shared secret for prefs-api's internal routes (``X-Internal-Token``)."""
     qbo_base_url: str = "http://127.0.0.1:18081"

@@ -19,11 +19,36 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class BillcomCredentialsIn(_In):
+    """``prefs_client.BillcomCredentials`` as the API accepts it (no unknown keys)."""
+
+    username: str
+    password: str
+    organization_id: str
+    dev_key: str
+    webhook_security_key: str | None = None
+
+    def stored(self) -> BillcomCredentials:
+        return BillcomCredentials.model_validate(self.model_dump())
+
+
+class QboTokensIn(_In):
+    """``prefs_client.QboTokens`` as the API accepts it (no unknown keys, RFC 3339 times)."""
+
+    access_token: str
+    refresh_token: str
+    access_expires_at: dt.datetime
+    refresh_expires_at: dt.datetime | None = None
+
+    def stored(self) -> QboTokens:
+        return QboTokens.model_validate(self.model_dump())
+
+
 class QboCredentialsIn(_In):
     client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     client_secret: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     webhook_verifier_token: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    tokens: QboTokens | None = Field(
+    tokens: QboTokensIn | None = Field(
         default=None, description="Omit to keep the stored tokens (or to connect via OAuth)."
     )
 
@@ -40,7 +65,7 @@ class ConnectionCreate(_In):
     ledger_company_id: Ident | None = Field(
         default=None, description="QBO realm id; set by the OAuth callback if omitted."
     )
-    billcom: BillcomCredentials | None = None
+    billcom: BillcomCredentialsIn | None = None
     qbo: QboCredentialsIn | None = None
 
     model_config = ConfigDict(
@@ -74,7 +99,7 @@ class ConnectionUpdate(_In):
     name: Name | None = None
     billcom_org_id: Ident | None = None
     ledger_company_id: Ident | None = None
-    billcom: BillcomCredentials | None = None
+    billcom: BillcomCredentialsIn | None = None
     qbo: QboCredentialsIn | None = None
 
 

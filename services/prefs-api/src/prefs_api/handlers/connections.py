@@ -101,7 +101,7 @@ async def list_visible(session: AsyncSession, principal: Principal, status: str 
 def _merge_qbo(new: QboCredentialsIn | None, old: QboCredentials | None) -> QboCredentials | None:
     if new is None:
         return old
-    tokens = new.tokens or (old.tokens if old else None)
+    tokens = new.tokens.stored() if new.tokens else (old.tokens if old else None)
     return QboCredentials(
         client_id=new.client_id,
         client_secret=new.client_secret,
@@ -143,7 +143,7 @@ async def create_connection(services: Services, principal: Principal, body: Conn
             billcom_org_id=body.billcom_org_id,
             ledger_kind=body.ledger_kind.value,
             ledger_company_id=body.ledger_company_id or "",
-            credentials=services.cipher.seal(body.billcom, qbo),
+            credentials=services.cipher.seal(body.billcom.stored() if body.billcom else None, qbo),
             created_at=now,
             updated_at=now,
         )
@@ -167,7 +167,7 @@ async def update_connection(
         if "billcom" in body.model_fields_set or "qbo" in body.model_fields_set:
             billcom, qbo = services.cipher.open(row["credentials"])
             if "billcom" in body.model_fields_set:
-                billcom = body.billcom
+                billcom = body.billcom.stored() if body.billcom else None
             if "qbo" in body.model_fields_set:
                 qbo = _merge_qbo(body.qbo, qbo) if body.qbo else None
             values["credentials"] = services.cipher.seal(billcom, qbo)
