@@ -58,7 +58,14 @@ def serve_together(*apps: Any, ports: list[int] | None = None, timeout: float = 
     ports = ports or free_ports(len(apps))
     servers = [
         uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on" if i == 0 else "off")
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="on" if i == 0 else "off",
+                proxy_headers=False,  # as the services run: the app judges X-Forwarded-* itself
+            )
         )
         for i, (app, port) in enumerate(zip(apps, ports, strict=True))
     ]

@@ -29,6 +29,7 @@ from prefs_api.contract import conform
 from prefs_api.deps import Services
 from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
+from prefs_api.limits import limit_body
 from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi
 from prefs_api.routes import connections, health, internal, keys, mappings, preferences, status, synclog
 from prefs_api.settings import Settings
@@ -87,7 +88,11 @@ def create_app(
         billcom_factory=billcom or billcom_factory(billcom_http),
         oauth=oauth,
         kafka_ready=kafka_ready or probe or _never,
-        throttle=FailureThrottle(free=settings.auth_free_failures, max_wait=settings.auth_backoff_max_seconds),
+        throttle=FailureThrottle(
+            free=settings.auth_free_failures,
+            first_wait=settings.auth_backoff_first_seconds,
+            max_wait=settings.auth_backoff_max_seconds,
+        ),
         proxies=Proxies(settings.trusted_proxies),
     )
     status_lag = status.LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
@@ -137,7 +142,6 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.services = services
     app.state.consumer = None
@@ -146,6 +150,7 @@ def create_app(
     for module in (health, connections, preferences, mappings, synclog, keys, status):
         app.include_router(module.router)
     install_openapi(app, PUBLIC_SECURITY)
+    limit_body(app, settings.max_body_bytes)
     instrument(app, "prefs-api")
     app.state.internal_app = create_internal_app(services)
     return app
@@ -159,13 +164,13 @@ def create_internal_app(services: Services) -> FastAPI:
         title="LedgerBridge prefs-api internal",
         version="1.0.0",
         description=INTERNAL_DESCRIPTION,
-        max_body_size=services.settings.max_body_bytes,
     )
     app.state.services = services
     problems.install(app)
     for module in (health, internal):
         app.include_router(module.router)
     install_openapi(app, INTERNAL_SECURITY)
+    limit_body(app, services.settings.max_body_bytes)
     instrument(app, "prefs-api-internal")
     return app
 

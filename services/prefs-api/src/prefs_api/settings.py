@@ -50,6 +50,8 @@ class Settings(ServiceSettings):
     """Larger request bodies are refused with 413 before authentication."""
     auth_free_failures: int = 5
     """Failed API-key attempts (API and status-page login) per client before back-off starts."""
+    auth_backoff_first_seconds: float = 1.0
+    """The first wait once the free failures are used up; each further failure doubles it."""
     auth_backoff_max_seconds: float = 900.0
 
     @field_validator("internal_token", "prefs_bootstrap_admin_key")

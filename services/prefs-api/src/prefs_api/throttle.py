@@ -1,7 +1,7 @@
 """Back-off on failed API-key attempts (API and status-page login), per client address.
 
-A client gets ``free`` failed attempts; after that each further failure doubles the wait (1 s,
-2 s, 4 s, ... up to ``max_wait``) during which no key from it is even checked (answer 429 with
+A client gets ``free`` failed attempts; after that each further failure doubles the wait
+(``first_wait``, twice that, ... up to ``max_wait``) during which no key from it is even checked (answer 429 with
 ``Retry-After``). A success does not clear the count (a client holding one good key cannot
 reset it between guesses); a client that has not failed for ``max_wait`` starts afresh. Counts
 live in this process (each replica limits on its own) and at most ``capacity`` clients are
@@ -69,10 +69,12 @@ class FailureThrottle:
         *,
         free: int,
         max_wait: float,
+        first_wait: float = 1.0,
         capacity: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._free, self._max_wait, self._capacity, self._clock = free, max_wait, capacity, clock
+        self._free, self._max_wait, self._first_wait = free, max_wait, first_wait
+        self._capacity, self._clock = capacity, clock
         self._records: OrderedDict[str, _Record] = OrderedDict()
 
     def retry_after(self, client: str) -> int | None:
@@ -92,7 +94,7 @@ class FailureThrottle:
         record.last_failure = now
         over = record.failures - self._free
         if over > 0:
-            record.blocked_until = now + min(self._max_wait, 2.0 ** (over - 1))
+            record.blocked_until = now + min(self._max_wait, self._first_wait * 2.0 ** (over - 1))
         self._records[client] = record
         while len(self._records) > self._capacity:
             self._records.popitem(last=False)
