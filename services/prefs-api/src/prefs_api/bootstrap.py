@@ -30,7 +30,7 @@ from prefs_api.deps import Services
 from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
 from prefs_api.limits import limit_body
-from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi
+from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
 from prefs_api.routes import connections, health, internal, keys, mappings, preferences, status, synclog
 from prefs_api.settings import Settings
 from prefs_api.throttle import FailureThrottle, Proxies
@@ -142,6 +142,7 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.services = services
     app.state.consumer = None
@@ -164,6 +165,7 @@ def create_internal_app(services: Services) -> FastAPI:
         title="LedgerBridge prefs-api internal",
         version="1.0.0",
         description=INTERNAL_DESCRIPTION,
+        generate_unique_id_function=operation_id,
     )
     app.state.services = services
     problems.install(app)

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from prefs_api.problems import MEDIA_TYPE, TITLES
 
@@ -60,24 +61,25 @@ INTERNAL_SECURITY = Security(
 
 # operationId of a creation -> (status, path parameter, {link name: operationId it feeds})
 LINKS: dict[str, tuple[str, str, dict[str, str]]] = {
-    "create_connection_v1_connections_post": (
+    "create_connection": (
         "201",
         "connection_id",
         {
-            "ReadConnection": "read_connection_v1_connections__connection_id__get",
-            "UpdateConnection": "update_connection_v1_connections__connection_id__patch",
-            "ReadPreferences": "read_preferences_v1_connections__connection_id__preferences_get",
-            "ReadReadiness": "readiness_v1_connections__connection_id__readiness_get",
-            "ReadMappings": "read_mappings_v1_connections__connection_id__mappings_get",
-            "ReadPreferenceHistory": "preference_history_v1_connections__connection_id__preferences_versions_get",
+            "ReadConnection": "read_connection",
+            "UpdateConnection": "update_connection",
+            "ReadPreferences": "read_preferences",
+            "ReadReadiness": "readiness",
+            "ReadMappings": "read_mappings",
+            "ReadPreferenceHistory": "preference_history",
         },
     ),
-    "create_api_key_v1_api_keys_post": (
-        "201",
-        "key_id",
-        {"RevokeApiKey": "revoke_api_key_v1_api_keys__key_id__delete"},
-    ),
+    "create_api_key": ("201", "key_id", {"RevokeApiKey": "revoke_api_key"}),
 }
+
+
+def operation_id(route: APIRoute) -> str:
+    """The handler's name (``create_connection``): what generated clients name their calls."""
+    return route.name
 
 
 def install_openapi(app: FastAPI, security: Security) -> None:
