@@ -22,6 +22,7 @@ from prefs_api import MIGRATIONS_DIR, problems
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.adapters.factories import billcom_factory, ledger_factory
 from prefs_api.adapters.kafka_probe import KafkaProbe
+from prefs_api.adapters.lag_view import LagView
 from prefs_api.adapters.orm import inbox
 from prefs_api.adapters.qbo_oauth import QboOAuth
 from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory
@@ -95,7 +96,7 @@ def create_app(
         ),
         proxies=Proxies(settings.trusted_proxies),
     )
-    status_lag = status.LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
+    status_lag = LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -9,7 +9,6 @@ handlers as ``POST /v1/sync-log/{id}/replay`` and ``/v1/conflicts/{id}/override|
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import datetime as dt
@@ -18,20 +17,18 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from aiokafka.errors import KafkaError
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ledgerbridge_common.kafka.lag import LagProbe, LagRow
 from prefs_api.adapters import spent
+from prefs_api.adapters.lag_view import LagView
 from prefs_api.deps import Services, authenticate, authenticate_throttled, cookies_secure, get_services
 from prefs_api.domain.access import Principal, Scope
 from prefs_api.handlers import sync
@@ -56,54 +53,6 @@ HEADERS = {
 @functools.cache
 def templates() -> Jinja2Templates:
     return Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
-
-
-@dataclass
-class LagLook:
-    rows: list[LagRow] = field(default_factory=list)
-    error: str | None = None
-    measured_at: dt.datetime | None = None
-
-
-class LagView:
-    """Consumer lag of the ``ledgerbridge-*`` groups on this deployment's topics, measured with
-    one long-lived ``LagProbe`` (started on first use) and cached for ``ttl`` seconds."""
-
-    def __init__(self, bootstrap: str, topics: Sequence[str], *, ttl: float = 5.0, timeout: float = 10.0) -> None:
-        self._bootstrap, self._topics = bootstrap, frozenset(topics)
-        self._ttl, self._timeout = ttl, timeout
-        self._probe: LagProbe | None = None
-        self._lock = asyncio.Lock()
-        self._last = LagLook()
-
-    async def look(self) -> LagLook:
-        async with self._lock:
-            now = dt.datetime.now(dt.UTC)
-            if self._last.measured_at and (now - self._last.measured_at).total_seconds() < self._ttl:
-                return self._last
-            try:
-                rows = await asyncio.wait_for(self._measure(), self._timeout)
-                self._last = LagLook(rows, None, now)
-            except (TimeoutError, KafkaError, OSError) as exc:
-                await self.close()  # a probe cut off mid-look is not reused
-                reason = f"Kafka did not answer ({type(exc).__name__})"
-                self._last = LagLook(self._last.rows, reason, now)
-            return self._last
-
-    async def _measure(self) -> list[LagRow]:
-        if self._probe is None:
-            probe = LagProbe(self._bootstrap, client_id="prefs-api-status", fetch_timeout=2.0)
-            self._probe = probe
-            await probe.start()
-        groups = [g for g in await self._probe.groups() if g.startswith("ledgerbridge-")]
-        rows = await self._probe.measure(groups)
-        return sorted((r for r in rows if r.topic in self._topics), key=lambda r: (r.group, r.topic, r.partition))
-
-    async def close(self) -> None:
-        probe, self._probe = self._probe, None
-        if probe is not None:
-            with contextlib.suppress(Exception):
-                await probe.stop()
 
 
 # ----------------------------------------------------------------------------- session, CSRF
