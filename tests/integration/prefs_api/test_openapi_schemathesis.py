@@ -18,8 +18,8 @@ from tests.integration.prefs_api.conftest import ADMIN_KEY, PrefsApi, prefs_sett
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 SEED = 20261205
-MAX_EXAMPLES = 10
-BUDGET_SECONDS = 110
+MAX_EXAMPLES = 20
+BUDGET_SECONDS = 115
 # 412 answers a schema-valid If-Match that names an older version: a precondition failing on the
 # resource's state (RFC 9110 13.1.1), not data the schema should have refused
 CONFIG = """
@@ -59,8 +59,6 @@ def run_schemathesis(api: PrefsApi, workdir: Path) -> subprocess.CompletedProces
         "--generation-deterministic",
         "--max-examples",
         str(MAX_EXAMPLES),
-        "--max-time",
-        str(BUDGET_SECONDS - 30),
         "--workers",
         "1",
         "--request-timeout",
@@ -90,6 +88,7 @@ async def test_schemathesis_with_every_check_finds_nothing(fuzzed_api: PrefsApi,
     result = run_schemathesis(fuzzed_api, tmp_path)
 
     output = result.stdout + result.stderr
+    print(output[-2500:])  # phase timings and counts, shown with -s or on failure
     assert result.returncode == 0, output[-12000:]
     assert "Failures:" not in output and "API Operations:" in output, output[-4000:]
     assert "Stateful" in output, output[-4000:]

@@ -55,12 +55,13 @@ class Proxies:
         return peer
 
     def scheme(self, request: Request) -> str:
-        """``X-Forwarded-Proto`` from a trusted proxy, else the connection's own scheme."""
+        """``X-Forwarded-Proto`` from a trusted proxy, else the connection's own scheme (uvicorn's
+        proxy-header handling is off, so the scope's scheme is the real one)."""
         peer = request.client.host if request.client else None
         forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
         if forwarded in ("http", "https") and self.trusts(peer):
             return forwarded
-        return "https" if request.scope.get("scheme") == "https" and not forwarded else "http"
+        return str(request.scope.get("scheme", "http"))
 
 
 class FailureThrottle:
