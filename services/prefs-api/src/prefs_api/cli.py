@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -21,11 +22,32 @@ from prefs_api.settings import Settings
 
 
 class _InnerServer(uvicorn.Server):
-    """The internal listener: stopped by the public one, so it leaves signals to it."""
+    """The internal listener: started and stopped by the public one, so it leaves signals to it."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+class _PublicServer(uvicorn.Server):
+    """Starts the internal listener once its own start-up (migrations, Kafka) is done, and stops
+    it before its own shutdown closes what both share."""
+
+    def __init__(self, config: uvicorn.Config, inner: _InnerServer) -> None:
+        super().__init__(config)
+        self._inner = inner
+        self._inner_task: asyncio.Task[None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            self._inner_task = asyncio.create_task(self._inner.serve(), name="prefs-api-internal-listener")
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._inner_task is not None:
+            self._inner.should_exit = True
+            await asyncio.wait_for(self._inner_task, 30)
+        await super().shutdown(sockets)
 
 
 async def _serve_both(settings: Settings) -> None:
@@ -39,14 +61,8 @@ async def _serve_both(settings: Settings) -> None:
             asgi, host=settings.http_host, port=port, lifespan=lifespan, log_config=None, proxy_headers=False
         )
 
-    public = uvicorn.Server(config(app, settings.http_port, "on"))
     internal = _InnerServer(config(app.state.internal_app, settings.internal_port, "off"))
-    inner = asyncio.create_task(internal.serve(), name="prefs-api-internal-listener")
-    try:
-        await public.serve()
-    finally:
-        internal.should_exit = True
-        await asyncio.wait_for(inner, 30)
+    await _PublicServer(config(app, settings.http_port, "on"), internal).serve()
 
 
 def serve(settings: Settings) -> int:
