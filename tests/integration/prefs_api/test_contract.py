@@ -32,7 +32,9 @@ async def test_a_boolean_is_true_or_false_only(prefs_api: PrefsApi) -> None:
     cid = (await prefs_api.new_connection())["id"]
     async with prefs_api.client(prefs_api.admin) as http:
         answer = await http.post(f"/v1/connections/{cid}/sync-now", params={"full": "yes"})
+        accepted = await http.post(f"/v1/connections/{cid}/sync-now", params={"full": "true"})
     assert answer.status_code == 422
+    assert accepted.status_code == 202, accepted.text
 
 
 async def test_a_token_time_must_be_an_rfc3339_string(prefs_api: PrefsApi) -> None:

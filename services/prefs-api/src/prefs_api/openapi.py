@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from prefs_api.problems import MEDIA_TYPE, TITLES
+from prefs_api.problems import MEDIA_TYPE, TITLES, Problem
 
 NO_NUL = r"^[^\x00]*$"
 HEALTH_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -113,9 +113,7 @@ def document(schema: dict[str, Any], security: Security) -> None:
                 operation.pop("parameters", None)
             _problems(operation, has_path_ids=any(p.get("in") == "path" for p in params), is_open=is_open, sec=security)
             _links(operation)
-    if "Problem" not in schemas:
-        from prefs_api.problems import Problem
-
+    if "Problem" not in schemas:  # an app whose routes declare no problem answer of their own
         schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in schemas["Problem"].pop("$defs", {}).items():
             schemas.setdefault(name, sub)

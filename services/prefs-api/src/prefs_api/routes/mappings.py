@@ -32,7 +32,7 @@ async def read_mappings(services: ServicesDep, principal: Reader, connection_id:
         return await repo.load_mappings(session, connection_id)
 
 
-@router.put("/{kind}/{billcom_id}", response_model=Mappings, responses=problem_responses(409, 502))
+@router.put("/{kind}/{billcom_id}", response_model=Mappings, responses=problem_responses(409, 502, 503))
 async def put_mapping(
     services: ServicesDep,
     principal: Writer,

@@ -45,7 +45,7 @@ async def read_preferences(
 @router.patch(
     "/preferences",
     response_model=PreferencesView,
-    responses={200: {"headers": ETAG_HEADER}, **problem_responses(409, 412, 502)},
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(409, 412, 502, 503)},
 )
 async def change_preferences(
     services: ServicesDep,
@@ -66,7 +66,7 @@ async def change_preferences(
     return view
 
 
-@router.post("/preferences/preview", response_model=PreviewOut, responses=problem_responses(502))
+@router.post("/preferences/preview", response_model=PreviewOut, responses=problem_responses(502, 503))
 async def preview_preferences(
     services: ServicesDep, principal: Reader, connection_id: str, body: PreferencesPatch
 ) -> PreviewOut:
