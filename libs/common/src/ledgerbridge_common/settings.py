@@ -189,7 +189,8 @@ class ConnectedServiceSettings(ServiceSettings):
     required_secrets: ClassVar[tuple[str, ...]] = ("internal_token",)
     shared_secrets: ClassVar[tuple[str, ...]] = ("internal_token",)
 
-    prefs_url: str = "http://127.0.0.1:18010"
+    prefs_url: str = "http://127.0.0.1:18011"
+    """prefs-api's internal listener (``/internal/v1``, its ``internal_port``)."""
     internal_token: SecretStr = SecretStr(SANDBOX_INTERNAL_TOKEN)
     """``LB_INTERNAL_TOKEN``: shared secret for prefs-api's internal routes (``X-Internal-Token``);
     required outside the sandbox profile."""

@@ -24,15 +24,19 @@ from ledgerbridge_common.prefs_client import ConnectionInfo
 from prefs_api import MIGRATIONS_DIR, problems
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.adapters.kafka_probe import KafkaProbe
+from prefs_api.adapters.lag_view import LagView
 from prefs_api.adapters.orm import inbox
 from prefs_api.adapters.qbo_oauth import QboOAuth, SealedCredentialsStore
 from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory, as_problems
+from prefs_api.contract import conform
 from prefs_api.deps import Services
 from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
-from prefs_api.openapi import install_openapi
+from prefs_api.limits import limit_body
+from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
 from prefs_api.routes import connections, health, internal, keys, mappings, preferences, status, synclog
 from prefs_api.settings import Settings
+from prefs_api.throttle import FailureThrottle, Proxies
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +103,14 @@ def create_app(
         billcom_factory=billcom or built_billcom,
         oauth=oauth,
         kafka_ready=kafka_ready or probe or _never,
+        throttle=FailureThrottle(
+            free=settings.auth_free_failures,
+            first_wait=settings.auth_backoff_first_seconds,
+            max_wait=settings.auth_backoff_max_seconds,
+        ),
+        proxies=Proxies(settings.trusted_proxies),
     )
-    status_lag = status.LagView(settings.kafka, settings.kafka.topics.all())
+    status_lag = LagView(settings.kafka, settings.kafka.topics.all())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -145,20 +155,43 @@ def create_app(
             await budgets.close()
 
     app = FastAPI(
-        dependencies=[Depends(reject_nul)],
+        dependencies=[Depends(reject_nul), Depends(conform)],
         title="LedgerBridge prefs-api",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.services = services
     app.state.consumer = None
     app.state.status_lag = status_lag
     problems.install(app)
-    for module in (health, connections, preferences, mappings, synclog, keys, internal, status):
+    for module in (health, connections, preferences, mappings, synclog, keys, status):
         app.include_router(module.router)
-    install_openapi(app)
+    install_openapi(app, PUBLIC_SECURITY)
+    limit_body(app, settings.max_body_bytes)
     instrument(app, "prefs-api")
+    app.state.internal_app = create_internal_app(services)
+    return app
+
+
+def create_internal_app(services: Services) -> FastAPI:
+    """``/internal/v1`` (and health) for the other services, served on ``internal_port``. It
+    shares the public app's services, whose lifespan starts and stops them."""
+    app = FastAPI(
+        dependencies=[Depends(reject_nul), Depends(conform)],
+        title="LedgerBridge prefs-api internal",
+        version="1.0.0",
+        description=INTERNAL_DESCRIPTION,
+        generate_unique_id_function=operation_id,
+    )
+    app.state.services = services
+    problems.install(app)
+    for module in (health, internal):
+        app.include_router(module.router)
+    install_openapi(app, INTERNAL_SECURITY)
+    limit_body(app, services.settings.max_body_bytes)
+    instrument(app, "prefs-api-internal")
     return app
 
 
@@ -189,4 +222,11 @@ class _NotStarted:
 DESCRIPTION = """Connections, sync preferences, mappings, API keys, the sync log and report of
 LedgerBridge. Every route but `/healthz`, `/readyz`, `/metrics` and the OAuth callback needs an API
 key (`X-API-Key: lbk_...` or `Authorization: Bearer lbk_...`); a key sees only its tenant's
-connections (others answer 404). Errors are `application/problem+json` (RFC 9457)."""
+connections (others answer 404). Repeated invalid keys from one client are answered 429 with
+`Retry-After`. Errors are `application/problem+json` (RFC 9457). The internal API of the other
+LedgerBridge services is a separate document, served on its own port."""
+
+INTERNAL_DESCRIPTION = """What webhook-ingest, sync-engine and posting read and write through
+`ledgerbridge_common.prefs_client`: connections with decrypted credentials, preferences,
+mappings, rotated QBO tokens, BILL bank accounts, webhook secrets. Served on `LB_INTERNAL_PORT`
+only and guarded by `X-Internal-Token`; never exposed outside the cluster."""

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+from typing import Any, Literal
 
 import uvicorn
 from cryptography.fernet import Fernet
@@ -19,12 +23,54 @@ from prefs_api.handlers.keys import create_key
 from prefs_api.settings import Settings
 
 
-def serve(settings: Settings) -> int:
+class _InnerServer(uvicorn.Server):
+    """The internal listener: started and stopped by the public one, so it leaves signals to it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class _PublicServer(uvicorn.Server):
+    """Starts the internal listener once its own start-up (migrations, Kafka) is done, and stops
+    it before its own shutdown closes what both share."""
+
+    def __init__(self, config: uvicorn.Config, inner: _InnerServer) -> None:
+        super().__init__(config)
+        self._inner = inner
+        self._inner_task: asyncio.Task[None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            self._inner_task = asyncio.create_task(self._inner.serve(), name="prefs-api-internal-listener")
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._inner_task is not None:
+            self._inner.should_exit = True
+            await asyncio.wait_for(self._inner_task, 30)
+        await super().shutdown(sockets)
+
+
+async def _serve_both(settings: Settings) -> None:
     from prefs_api.bootstrap import create_app
 
-    configure_logging(settings.service_name, settings.log_level)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+
+    # X-Forwarded-* are judged by the app against LB_TRUSTED_PROXIES, not by uvicorn
+    def config(asgi: Any, port: int, lifespan: Literal["on", "off"]) -> uvicorn.Config:
+        return uvicorn.Config(
+            asgi, host=settings.http_host, port=port, lifespan=lifespan, log_config=None, proxy_headers=False
+        )
+
+    internal = _InnerServer(config(app.state.internal_app, settings.internal_port, "off"))
+    await _PublicServer(config(app, settings.http_port, "on"), internal).serve()
+
+
+def serve(settings: Settings) -> int:
+    """The public API on ``http_port`` and ``/internal/v1`` on ``internal_port``, one process."""
+    configure_logging(settings.service_name, settings.log_level)
+    asyncio.run(_serve_both(settings))
     return 0
 
 

@@ -60,6 +60,22 @@ class Settings(ServiceSettings):
     oauth_state_seconds: int = 900
     run_migrations: bool = True
     consume_outcomes: bool = True
+    # --- listeners and request hardening
+    internal_port: int = 18011
+    """``LB_INTERNAL_PORT``: the listener of ``/internal/v1`` (on ``http_host``), apart from the
+    public API; reachable only by the other services (never published)."""
+    public_url: str | None = None
+    """``LB_PUBLIC_URL``: how browsers reach this API (``https://...`` makes cookies ``Secure``)."""
+    trusted_proxies: list[str] = []
+    """``LB_TRUSTED_PROXIES``: addresses/networks (JSON list) whose ``X-Forwarded-Proto`` and
+    ``X-Forwarded-For`` are believed; from anyone else those headers are ignored."""
+    max_body_bytes: int = 1_048_576
+    """Larger request bodies are refused with 413 before authentication."""
+    auth_free_failures: int = 5
+    """Failed API-key attempts (API and status-page login) per client before back-off starts."""
+    auth_backoff_first_seconds: float = 1.0
+    """The first wait once the free failures are used up; each further failure doubles it."""
+    auth_backoff_max_seconds: float = 900.0
 
     @field_validator("internal_token", "prefs_bootstrap_admin_key")
     @classmethod
