@@ -15,6 +15,7 @@ from ledgerbridge_common.connectors.qbo.faults import VENDOR, check
 from ledgerbridge_common.connectors.qbo.limits import DEFAULT_BUDGETS, QboLimits, RealmBudgets
 from ledgerbridge_common.errors import (
     AuthExpiredError,
+    AuthRevokedError,
     ConnectorError,
     OutcomeUnknownError,
     RateLimitedError,
@@ -121,7 +122,16 @@ class QboClient:
                     _count(kind, response.status_code)
                     try:
                         return check(response)
-                    except AuthExpiredError:
+                    except AuthExpiredError as exc:
+                        if refreshed and exc.code == "100":
+                            raise AuthRevokedError(
+                                "QuickBooks refuses this connection's token for company "
+                                f"{self.realm_id} even after a refresh (AuthenticationFault 100): the token "
+                                "belongs to another company or app; reconnect this company",
+                                code="100",
+                                vendor=VENDOR,
+                                detail=exc.detail,
+                            ) from exc
                         if refreshed:
                             raise
                         refreshed = True
