@@ -108,7 +108,7 @@ async def test_token_of_another_realm_is_401_authentication_fault_100(
     assert refused.status_code == 401
     fault = ElementTree.fromstring(refused.text).find(f"{NS}Fault")
     assert fault is not None and fault.get("type") == "AuthenticationFault"
-    assert fault.find(f"{NS}Error").get("code") == "100"  # type: ignore[union-attr]
+    assert fault.find(f"{NS}Error").get("code") == "100"
 
     # the connector refreshes once (still the other realm's grant), then gives a permanent reason
     minted = (await control.post(f"/_sandbox/realms/{other['realm_id']}/tokens", json={})).json()
