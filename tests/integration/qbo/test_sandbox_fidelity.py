@@ -64,8 +64,8 @@ def _journal(debit: str, credit: str, number: str | None) -> dict[str, Any]:
 
 async def test_ten_requests_a_second_per_realm_and_app(harness: Harness) -> None:
     """Intuit: 10 requests per second per realm and app (qbo-api.md 5.5). A stretched minute
-    (120 s) makes the "second" 2 s, so 11 back-to-back requests surely fall in one: the 11th is
-    throttled; once that second has passed, requests go again."""
+    (120 s) stretches the second to 2 s, so 11 back-to-back requests surely fall in one: the 11th
+    is throttled; once that second has passed, requests go again."""
     await harness.limits(window_seconds=120.0, per_minute=500)
     async with _api(harness, await _token(harness)) as api:
         answers = [(await api.get("/companyinfo/" + harness.realm_id)).status_code for _ in range(11)]

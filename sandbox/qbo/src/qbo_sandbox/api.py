@@ -34,6 +34,16 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
     )
 
 
+def _second(window_seconds: float, per_second: int) -> tuple[float, float]:
+    """(length, allowance) of the per-second window. With the real minute: 1 s and ``per_second``.
+    A shrunk minute (tests) keeps a 1 s window and scales the allowance by the same factor (a
+    window of 1/60 of a shrunk minute would be a few milliseconds: loopback jitter, not the limit,
+    would decide); a stretched minute stretches the window."""
+    if window_seconds >= 60:
+        return window_seconds / 60, per_second
+    return 1.0, per_second * 60 / window_seconds
+
+
 def _xml(status: int, body: str) -> Response:
     return Response(body, status_code=status, media_type="application/xml")
 
@@ -137,13 +147,14 @@ class Api:
             return True
         use = st.app(app)
         now = time.monotonic()
-        minute, second = now - limits.window_seconds, now - limits.window_seconds / 60
+        second_len, per_second = _second(limits.window_seconds, limits.per_second)
+        minute, second = now - limits.window_seconds, now - second_len
         for window, cut in ((st.window, minute), (st.batch_window, minute), (use.batch_window, minute)):
             while window and window[0] <= cut:
                 window.popleft()
         while use.second and use.second[0] <= second:
             use.second.popleft()
-        if len(st.window) >= limits.per_minute or len(use.second) >= limits.per_second:
+        if len(st.window) >= limits.per_minute or len(use.second) >= per_second:
             return False
         if use.in_flight >= limits.concurrent:
             return False

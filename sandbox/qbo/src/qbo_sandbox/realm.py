@@ -31,7 +31,7 @@ PER_VENDOR_DOCS = ("Bill", "VendorCredit")
 class LimitConfig:
     """Intuit's limits (qbo-api.md 5.5): per realm 500 requests and 120 batch calls a minute; per
     realm and app 10 requests a second, 10 at once and 40 batch calls a minute. ``window_seconds``
-    is the minute (tests shrink it); the second is 1/60 of it."""
+    is the minute (tests shrink it; the per-second allowance scales with it, see ``api._second``)."""
 
     enabled: bool = True
     per_minute: int = 500
