@@ -81,7 +81,8 @@ def _kind(object_type: ObjectType) -> _Kind:
 def _operation(raw: Json) -> Operation:
     if raw.get("archived"):
         return "archived"
-    if str(raw.get("status") or "") in t.VOID_STATUSES:
+    status = str(raw.get("status") or "")
+    if status in t.VOID_STATUSES or (raw.get("entity") == MONEY_MOVEMENT and t.MM_STATUSES.get(status) == "VOID"):
         return "voided"
     return "created" if raw.get("createdTime") == raw.get("updatedTime") else "updated"
 
