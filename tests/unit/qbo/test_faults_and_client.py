@@ -41,6 +41,8 @@ BASE = "https://qbo.test"
         pytest.param(None, 429, RateLimitedError, id="xml-429"),
         pytest.param("5010", 400, StaleObjectError, id="stale"),
         pytest.param("610", 400, NotFoundError, id="not-found"),
+        pytest.param("2500", 400, NotFoundError, id="invalid-reference"),
+        pytest.param("100", 401, AuthExpiredError, id="authentication-fault"),
         pytest.param("6140", 400, DuplicateError, id="dup-doc"),
         pytest.param("6240", 400, DuplicateError, id="dup-name"),
         pytest.param("6210", 400, ClosedPeriodError, id="closed"),
@@ -67,6 +69,36 @@ def test_fault_in_a_200_and_lowercase_gateway_fault() -> None:
         check(httpx.Response(401, json=gateway))
     with pytest.raises(RateLimitedError):
         check(httpx.Response(429, content=b"<IntuitResponse><Fault/></IntuitResponse>"))
+
+
+XML_NS = 'xmlns="http://schema.intuit.com/finance/v3"'
+
+
+def test_xml_faults_are_read_by_code() -> None:
+    """QBO answers throttles and authentication faults in XML whatever the Accept header."""
+    throttle = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse {XML_NS} time="t">'
+        '<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; '
+        "statusCode=429</Message><Detail>The request limit was reached.</Detail></Error></Fault></IntuitResponse>"
+    )
+    with pytest.raises(RateLimitedError) as caught:
+        check(httpx.Response(429, content=throttle.encode()))
+    assert caught.value.code == "3001" and caught.value.detail == "The request limit was reached."
+    other_realm = (
+        f'<IntuitResponse {XML_NS}><Fault type="AuthenticationFault"><Error code="100"><Message>General '
+        "Authentication Error</Message><Detail>AuthenticationErrorGeneral: SRV-110-Authentication Failure , "
+        "statusCode: 401</Detail></Error></Fault></IntuitResponse>"
+    )
+    with pytest.raises(AuthExpiredError) as auth:
+        check(httpx.Response(401, content=other_realm.encode()))
+    assert auth.value.code == "100"
+    entity_bomb = (
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><IntuitResponse><Fault><Error code="3001">'
+        "<Message>&a;</Message></Error></Fault></IntuitResponse>"
+    )
+    with pytest.raises(RateLimitedError) as bomb:  # no entity expansion: the hardened parser refuses it
+        check(httpx.Response(429, content=entity_bomb.encode()))
+    assert bomb.value.code == "429"
 
 
 def tokens(access: str, expires_in: int = 3600) -> QboTokens:

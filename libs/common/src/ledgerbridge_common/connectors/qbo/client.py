@@ -16,6 +16,7 @@ from ledgerbridge_common.connectors.qbo.faults import VENDOR, check
 from ledgerbridge_common.connectors.qbo.limits import QBO_LIMITS
 from ledgerbridge_common.errors import (
     AuthExpiredError,
+    AuthRevokedError,
     ConnectorError,
     OutcomeUnknownError,
     RateLimitedError,
@@ -125,7 +126,16 @@ class QboClient:
                     _count(kind, response.status_code)
                     try:
                         return check(response)
-                    except AuthExpiredError:
+                    except AuthExpiredError as exc:
+                        if refreshed and exc.code == "100":
+                            raise AuthRevokedError(
+                                "QuickBooks refuses this connection's token for company "
+                                f"{self.realm_id} even after a refresh (AuthenticationFault 100): the token "
+                                "belongs to another company or app; reconnect this company",
+                                code="100",
+                                vendor=VENDOR,
+                                detail=exc.detail,
+                            ) from exc
                         if refreshed:
                             raise
                         refreshed = True
