@@ -7,12 +7,14 @@ Settings come from the environment (``LB_`` prefix): ``LB_KAFKA__BOOTSTRAP_SERVE
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ledgerbridge_ops import actions
+from ledgerbridge_common.errors import ConnectorError
+from ledgerbridge_ops import actions, billcom_webhook, check
 from ledgerbridge_ops.dlq import LetterRef
 from ledgerbridge_ops.output import table, to_json
 from ledgerbridge_ops.prefs import PrefsApiError
@@ -21,13 +23,15 @@ from ledgerbridge_ops.settings import OpsSettings
 T = TypeVar("T")
 
 app = typer.Typer(
-    help="LedgerBridge operations: consumer lag, dead letters, sync status, Sync Now, parked items.",
+    help="LedgerBridge operations: deployment check, consumer lag, dead letters, sync status, Sync Now, parked items.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 dlq_app = typer.Typer(help="The dead-letter topic: list, show, replay after a fix.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+credentials_app = typer.Typer(help="Stored vendor credentials: re-seal after a key rotation.", no_args_is_help=True)
+app.add_typer(credentials_app, name="credentials")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ConnectionOpt = Annotated[str | None, typer.Option("--connection", "-c", help="Only this connection id.")]
@@ -173,6 +177,81 @@ def parked(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
     From prefs-api's sync log, entries with status parked."""
     rows = _run(actions.parked(OpsSettings(), connection))
     _emit(rows, as_json=as_json, columns=PARKED_COLUMNS)
+
+
+@app.command("check")
+def check_command(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
+    """Is this deployment ready to sync? One line per check, with what to do when it fails.
+
+    Reads the deployment's settings (LB_PROFILE, vendor URLs, LB_DATABASE__URL, LB_KAFKA__*,
+    LB_PREFS_URL, LB_INTERNAL_TOKEN) and checks the configuration, the database migrations, the
+    Kafka topics and partitions, the vendor hosts, and per connection (active or disabled) the BILL sign-in, the
+    QBO token refresh (the rotated tokens are saved), the webhook secrets and the preferences.
+    Exit status 1 when any check fails."""
+    results = asyncio.run(check.check_deployment(connection))
+    if as_json:
+        _emit([r.as_dict() for r in results], as_json=True)
+    else:
+        for result in results:
+            typer.echo(result.line())
+        failed = sum(r.failed for r in results)
+        typer.echo(
+            f"{len(results) - failed} passed, {failed} failed" + (" -- see docs/going-live.md" if failed else "")
+        )
+    if any(r.failed for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("billcom-subscribe")
+def billcom_subscribe(
+    connection: Annotated[str, typer.Argument(help="Connection id.")],
+    public_url: Annotated[
+        str, typer.Option("--public-url", help="webhook-ingest's public base URL, e.g. https://hooks.acme.example")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create the connection's BILL webhook subscription and store its security key.
+
+    BILL shows the key once: it goes straight into the connection's credentials in prefs-api
+    (needs LB_INTERNAL_TOKEN to read the BILL credentials and LB_API_KEY to store the key) and is
+    never printed. BILL then posts to PUBLIC_URL/webhooks/billcom/CONNECTION."""
+    settings, problems = check.load_settings()
+    if settings is None or settings.api_key is None:
+        for line in problems:
+            typer.echo(line.line(), err=True)
+        typer.echo("error: set LB_API_KEY (a prefs-api admin or write key)", err=True)
+        raise typer.Exit(2)
+    key = settings.api_key.get_secret_value()
+    try:
+        created = asyncio.run(billcom_webhook.subscribe(settings, key, connection, public_url))
+    except (billcom_webhook.SubscribeError, PrefsApiError, ConnectorError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        _emit(created, as_json=True)
+    else:
+        typer.echo(f"subscription {created.get('id')} posts to {created.get('notificationUrl')}; key stored")
+
+
+@credentials_app.command("reseal")
+def reseal_credentials(as_json: JsonOpt = False) -> None:
+    """Re-seal every connection's stored credentials with the current key.
+
+    Run after a key rotation, with prefs-api's settings: LB_PREFS_CREDENTIALS_KEY (the new key),
+    LB_PREFS_CREDENTIALS_PREVIOUS_KEYS (the old ones, comma-separated) and LB_DATABASE__URL.
+    Once it reports nothing unreadable, the previous keys can be removed. Exit 1 when some
+    credentials open with no configured key."""
+    prefs_cli = importlib.import_module("prefs_api.cli")  # prefs-api's schema and cipher
+    settings = importlib.import_module("prefs_api.settings").Settings()
+    report = asyncio.run(prefs_cli.reseal(settings))
+    result = {
+        "resealed": report.resealed,
+        "already_current": report.already_current,
+        "unreadable": report.unreadable,
+    }
+    _emit(result, as_json=as_json)
+    if report.unreadable:
+        raise typer.Exit(1)
 
 
 def _parse_refs(ids: list[str]) -> list[LetterRef]:

@@ -41,6 +41,11 @@ class PrefsApi:
         data = await self._call("POST", f"/v1/connections/{connection_id}/sync-now", params=params)
         return data if isinstance(data, dict) else {"result": data}
 
+    async def update_connection(self, connection_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``PATCH /v1/connections/{id}`` (credentials are replaced as a whole per vendor)."""
+        data = await self._call("PATCH", f"/v1/connections/{connection_id}", json=body)
+        return data if isinstance(data, dict) else {}
+
     async def sync_log(
         self, *, connection_id: str | None, status: str, page_size: int = 200, max_pages: int = 50
     ) -> list[dict[str, Any]]:

@@ -62,7 +62,7 @@ async def test_sync_engine_stays_ready_while_a_vendor_hangs(kafka_settings: Kafk
         run_consumer=False,
         run_migrations=False,
     )
-    runtime = bootstrap(settings, Overrides(http={"prefs": prefs, "qbo": vendor, "billcom": vendor}))
+    runtime = bootstrap(settings, Overrides(http={"prefs": prefs, "ledger": vendor, "billcom": vendor}))
     runtime.readiness.timeout_seconds = 0.5
     try:
         ready, health = await runtime.readiness.report()

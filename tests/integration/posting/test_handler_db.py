@@ -134,7 +134,7 @@ async def test_update_restates_lines_and_void_reverses_them(h: Harness):
     source = b.ref("bill_payment")
     created = await h.post(h.cmd("bill_payment", source, b.bill_payment("56", "145", "100.00")))
     updated = await h.post(h.cmd("bill_payment", source, b.bill_payment("56", "145", "80.00"), version="v2"))
-    assert updated.target_ref == created.target_ref.model_copy(update={"sync_token": "1"})  # type: ignore[union-attr]
+    assert updated.target_ref == created.target_ref.model_copy(update={"concurrency_token": "1"})  # type: ignore[union-attr]
     voided = await h.post(h.cmd("bill_payment", source, None, action="void", version="v3"))
     assert voided.status == "posted"
     await h.assert_every_posting_balances()

@@ -175,7 +175,7 @@ class Posting:
             if cmd.target_id:
                 current = await self.qbo.read(cmd.object_type, cmd.target_id)
                 assert current is not None
-                obj = obj.model_copy(update={"id": cmd.target_id, "sync_token": current.sync_token})
+                obj = obj.model_copy(update={"id": cmd.target_id, "concurrency_token": current.concurrency_token})
                 await self.qbo.update(obj, request_id=cmd.command_id)
                 written = await self.qbo.read(cmd.object_type, cmd.target_id)
             else:

@@ -105,7 +105,11 @@ def test_settings_from_env(monkeypatch):
     monkeypatch.setenv("LB_KAFKA__TOPICS__DLQ", "x.dlq")
     monkeypatch.setenv("LB_API_KEY", "lbk_abc")
     settings = OpsSettings()
-    assert settings.kafka.bootstrap_servers == "k:1" and settings.api_key == "lbk_abc"
+    assert (
+        settings.kafka.bootstrap_servers == "k:1"
+        and settings.api_key is not None
+        and settings.api_key.get_secret_value() == "lbk_abc"
+    )
     assert settings.replay_log_topic == "x.dlq.replays"
 
 

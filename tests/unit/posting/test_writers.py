@@ -60,7 +60,7 @@ async def test_update_with_stale_token_rereads_and_retries():
         bill(amounts=("90.00",)), known=KnownRef(created.obj.id, "0"), request_id="r2", tag=TAG
     )
     assert result.wrote
-    assert result.obj.sync_token == "2"
+    assert result.obj.concurrency_token == "2"
     assert ledger.calls.count("update") == 2
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SecretStr, WithJsonSchema, model_validator
 
 from ledgerbridge_common.canonical.models import BankAccount
 from ledgerbridge_common.errors import NotFoundError, PermanentError, RetryableError
@@ -32,26 +32,73 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+def _reveal(value: SecretStr) -> str:
+    return value.get_secret_value()
+
+
+Secret = Annotated[
+    SecretStr,
+    PlainSerializer(_reveal, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "password"}),  # not writeOnly: the internal API returns it
+]
+"""A credential: hidden from ``repr``/``str`` (logs, tracebacks), written out in JSON (the
+internal API and the sealed credentials carry it); read it with ``.get_secret_value()``."""
+
+
 class BillcomCredentials(_Model):
     username: str
-    password: str
+    password: Secret
     organization_id: str
-    dev_key: str
-    webhook_security_key: str | None = None
+    dev_key: Secret
+    webhook_security_key: Secret | None = None
 
 
 class QboTokens(_Model):
-    access_token: str
-    refresh_token: str
+    access_token: Secret
+    refresh_token: Secret
     access_expires_at: dt.datetime
     refresh_expires_at: dt.datetime | None = None
 
 
 class QboCredentials(_Model):
+    """QuickBooks Online: the app's OAuth client and the realm's tokens (rotated on refresh)."""
+
+    kind: Literal["quickbooks_online"] = "quickbooks_online"
     client_id: str
-    client_secret: str
+    client_secret: Secret
     tokens: QboTokens | None = None
-    webhook_verifier_token: str | None = None
+    webhook_verifier_token: Secret | None = None
+
+
+class IntacctCredentials(_Model):
+    """Sage Intacct XML Web Services: the sender (partner) id and password, the company's Web
+    Services user, and the entity a multi-entity company is entered at (empty: top level)."""
+
+    kind: Literal["sage_intacct"] = "sage_intacct"
+    sender_id: str
+    sender_password: Secret
+    user_id: str
+    user_password: Secret
+    entity_id: str | None = None
+
+
+class NetSuiteCredentials(_Model):
+    """Oracle NetSuite: Token-Based Authentication (an integration record's consumer key and secret and
+    an access token) for the account (``123456_SB1`` form), and the subsidiary the BILL organization is
+    linked to (reference netsuite-api.md §1.2, §8)."""
+
+    kind: Literal["oracle_netsuite"] = "oracle_netsuite"
+    account_id: str
+    consumer_key: str
+    consumer_secret: Secret
+    token_id: str
+    token_secret: Secret
+    subsidiary_id: str
+
+
+LedgerCredentials = Annotated[QboCredentials | IntacctCredentials | NetSuiteCredentials, Field(discriminator="kind")]
+"""A connection's ledger credentials, one model per ledger kind told apart by ``kind`` (a new
+ledger adds its model to this union and its builder to ``connectors.factory.LEDGERS``)."""
 
 
 class ConnectionInfo(_Model):
@@ -62,9 +109,30 @@ class ConnectionInfo(_Model):
     billcom_org_id: str
     ledger_kind: LedgerKind
     ledger_company_id: str
-    """The QBO realm id for ``quickbooks_online``."""
+    """The ledger's company id (QBO realm id, Intacct company id, NetSuite account id)."""
     billcom: BillcomCredentials | None = None
-    qbo: QboCredentials | None = None
+    ledger: LedgerCredentials | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ledger_kind(cls, data: Any) -> Any:
+        """Credentials without ``kind`` are the connection's ledger kind's; the QBO-only ``qbo``
+        key of older prefs-api answers is the ledger's."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "qbo" in data:
+            legacy = data.pop("qbo")
+            data.setdefault("ledger", legacy)
+        ledger = data.get("ledger")
+        if isinstance(ledger, dict) and "kind" not in ledger:
+            data["ledger"] = {"kind": str(data.get("ledger_kind", "")), **ledger}
+        return data
+
+    @property
+    def qbo(self) -> QboCredentials | None:
+        """The QBO credentials, when the ledger is QuickBooks Online."""
+        return self.ledger if isinstance(self.ledger, QboCredentials) else None
 
 
 class ConnectionPreferences(PreferenceValues):
@@ -93,7 +161,7 @@ class WebhookSecret(_Model):
     vendor: str  # "qbo" | "billcom"
     company_id: str
     """QBO realm id or BILL organization id."""
-    secret: str
+    secret: Secret
 
 
 class ConflictInfo(_Model):
@@ -113,9 +181,10 @@ class ConflictInfo(_Model):
 class PrefsClient:
     """HTTP client with a small TTL cache for preferences (dropped on ``PreferencesChanged``)."""
 
-    def __init__(self, http: httpx.AsyncClient, *, internal_token: str, cache_seconds: float = 300) -> None:
+    def __init__(self, http: httpx.AsyncClient, *, internal_token: str | SecretStr, cache_seconds: float = 300) -> None:
         self._http = http
-        self._headers = {"X-Internal-Token": internal_token}
+        token = internal_token.get_secret_value() if isinstance(internal_token, SecretStr) else internal_token
+        self._headers = {"X-Internal-Token": token}
         self._cache_seconds = cache_seconds
         self._prefs: dict[str, tuple[float, ConnectionPreferences]] = {}
 
@@ -161,6 +230,14 @@ class PrefsClient:
 
     async def save_qbo_tokens(self, connection_id: str, tokens: QboTokens) -> None:
         await self._call("PUT", f"/connections/{connection_id}/qbo-tokens", json=tokens.model_dump(mode="json"))
+
+    async def save_ledger_credentials(self, connection_id: str, credentials: LedgerCredentials) -> None:
+        """``CredentialsStore`` of the connector factory: rotated ledger credentials go back to
+        prefs-api (QBO: its tokens, through ``PUT /qbo-tokens``)."""
+        if isinstance(credentials, QboCredentials) and credentials.tokens is not None:
+            await self.save_qbo_tokens(connection_id, credentials.tokens)
+            return
+        raise PermanentError(f"prefs-api keeps no rotated {credentials.kind} credentials", vendor="prefs-api")
 
     async def report_bank_accounts(self, connection_id: str, accounts: list[BankAccount]) -> None:
         await self._call(

@@ -80,7 +80,8 @@ class BatchPoster:
     def __init__(self, deps: PostingDeps, *, threshold: int = 5, size: int = 30) -> None:
         self.deps = deps
         self.threshold = threshold
-        self.size = min(size, 30)
+        self.size = size
+        """Items per batch call, at most the ledger's declared ``capabilities.batch_size``."""
         self.batches = 0
 
     async def prepare(self, records: Sequence[ConsumerRecord[Any, Any]], *, more_waiting: bool = False) -> int | None:
@@ -90,7 +91,7 @@ class BatchPoster:
         and those after it for the next poll, where they fill a whole batch with what follows."""
         groups = {conn: group for conn, group in _commands(records).items() if len(group) > self.threshold}
         offsets = {cmd.command_id: offset for group in groups.values() for offset, cmd in group}
-        # connections sharing a partition go in parallel: each has its own QBO budget
+        # connections sharing a partition go in parallel: each has its own ledger budget
         deferred = await asyncio.gather(
             *(self._post_connection(conn, [cmd for _, cmd in group], more_waiting) for conn, group in groups.items())
         )
@@ -116,13 +117,20 @@ class BatchPoster:
         eligible = await self._eligible(connection_id, cmds)
         if len(eligible) <= self.threshold:
             return []
-        by_ref = {c.source_ref: c for c in eligible}
-        chunks = plan_chunks([Candidate(c.command_id, c.source_ref, _needs(c)) for c in eligible], size=self.size)
-        deferred: list[str] = []
-        if more_waiting and chunks and len(chunks[-1]) < self.size:
-            deferred = [c.key for c in chunks.pop()]  # the last level: nothing here depends on it
         try:
             ledger = await self.deps.connectors.ledger(connection_id)
+        except Exception:  # the per-record path reports it
+            log.warning("no ledger connector for batch posting; the per-record path takes over", exc_info=True)
+            return []
+        if ledger.capabilities.batch_size is None:
+            return []  # a ledger without a batch call: every command goes the per-record path
+        size = min(self.size, ledger.capabilities.batch_size)
+        by_ref = {c.source_ref: c for c in eligible}
+        chunks = plan_chunks([Candidate(c.command_id, c.source_ref, _needs(c)) for c in eligible], size=size)
+        deferred: list[str] = []
+        if more_waiting and chunks and len(chunks[-1]) < size:
+            deferred = [c.key for c in chunks.pop()]  # the last level: nothing here depends on it
+        try:
             for chunk in chunks:
                 await self._post_chunk(connection_id, ledger, [by_ref[c.source_ref] for c in chunk])
         except Exception:  # the per-record path takes over, looking objects up by tag first

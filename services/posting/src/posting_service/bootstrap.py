@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets, QboLimits
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
+from ledgerbridge_common.connectors.qbo import qbo_limits
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
+from ledgerbridge_common.db.retention import inbox_rule
+from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.prefs_client import PrefsClient
 from ledgerbridge_common.service import Overrides, Runtime, service_app
 from ledgerbridge_common.service.checks import http_check, kafka_check
 from posting_service import MIGRATIONS_DIR
-from posting_service.adapters.connectors import VendorConnectorFactory
 from posting_service.adapters.orm import inbox
 from posting_service.app import AppState, router
 from posting_service.batching import BatchPoster, same_command_again
@@ -42,27 +45,25 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     journal_engine = make_engine(settings.database.model_copy(update={"pool_size": 2}))
     rt.on_close(journal_engine.dispose)
     prefs_http = rt.http("prefs", base_url=settings.prefs_url, timeout=10)
-    vendor_http = rt.http("qbo", timeout=settings.vendor_timeout_seconds)
+    vendor_http = rt.http("ledger", timeout=settings.vendor_timeout_seconds)
     billcom_http = rt.http("billcom", base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
     prefs = rt.fake("prefs") or PrefsClient(prefs_http, internal_token=settings.internal_token)
-    qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
-    rt.on_close(qbo_budgets.close)
-    # the connector factory (one block: the ledger-neutral factory replaces it)
-    connectors = rt.fake("connectors") or VendorConnectorFactory(
-        prefs,
-        vendor_http,
-        billcom_http,
-        qbo_base_url=settings.qbo_base_url,
-        qbo_oauth_url=settings.qbo_oauth_url,
-        qbo_limits=QboLimits(
-            per_minute=settings.qbo_per_minute,
-            concurrent=settings.qbo_concurrent,
-            batch_per_minute=settings.qbo_batch_per_minute,
-            cooldown_seconds=settings.qbo_cooldown_seconds,
-        ),
-        qbo_budgets=qbo_budgets,
+    budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
+    rt.on_close(budgets.close)
+    limits = qbo_limits(
+        per_minute=settings.qbo_per_minute,
+        concurrent=settings.qbo_concurrent,
+        batch_per_minute=settings.qbo_batch_per_minute,
+        cooldown_seconds=settings.qbo_cooldown_seconds,
+    )
+    ledgers = LedgerContext(
+        http=vendor_http,
+        credentials=prefs,
+        endpoints=ledger_endpoints(settings, limits={LedgerKind.QUICKBOOKS_ONLINE: limits}),
+        budgets=budgets,
         timeout=settings.vendor_timeout_seconds,
     )
+    connectors = rt.fake("connectors") or ConnectorFactory(prefs, ledgers, billcom_http)
     deps = PostingDeps(
         connectors=connectors,
         sessions=make_sessionmaker(journal_engine),
@@ -71,6 +72,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         stale_retries=settings.stale_retries,
         rate_limit_wait_seconds=settings.rate_limit_wait_seconds,
     )
+    rt.retention([inbox_rule(inbox)])
     batcher = BatchPoster(deps, threshold=settings.batch_threshold, size=settings.batch_size)
     if settings.run_consumer:
         rt.consumer(

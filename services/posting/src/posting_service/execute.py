@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
+from ledgerbridge_common.connectors.factory import Connectors
 from ledgerbridge_common.errors import PermanentError
 from ledgerbridge_common.events.models import PostingRequested, Side, SyncOutcome
 from ledgerbridge_common.events.refs import NAME_LISTS
 from posting_service.adapters import repository as repo
-from posting_service.adapters.connectors import ConnectorFactory
 from posting_service.adapters.ports import PostingStore
 from posting_service.adapters.repository import SqlPostingStore
 from posting_service.domain import outcomes
@@ -30,7 +30,7 @@ VOIDS = frozenset({"void", "delete", "deactivate"})
 
 @dataclass
 class PostingDeps:
-    connectors: ConnectorFactory
+    connectors: Connectors
     sessions: async_sessionmaker[AsyncSession]
     postings_topic: str
     outcomes_topic: str
@@ -140,7 +140,7 @@ async def post_command(
             ),
         )
     ref = await store.get_ref(connection_id, side, cmd.source_ref)
-    known = KnownRef(ref.target_id, ref.sync_token) if ref else None
+    known = KnownRef(ref.target_id, ref.concurrency_token) if ref else None
     if known is None and cmd.target_id:
         known = KnownRef(cmd.target_id)
     writer: Writer | None = None

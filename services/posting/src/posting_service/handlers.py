@@ -43,7 +43,7 @@ async def handle_posting(
                 cmd, connection_id, session, deps, attempts=journal.attempts if journal is not None else 0
             )
         except RateLimitedError as exc:
-            # the runner sleeps retry_after while holding the partition; cap it (QBO asks 60 s)
+            # the runner sleeps retry_after while holding the partition; cap it (the ledger may ask for 60 s)
             if exc.retry_after is not None:
                 exc.retry_after = min(exc.retry_after, deps.rate_limit_wait_seconds)
             raise

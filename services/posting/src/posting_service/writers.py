@@ -1,10 +1,12 @@
 """Exactly-once writes to one side: upsert by source ref, void, deactivate.
 
-Ledger (QBO): a known object is read by id and fully updated with its current SyncToken (a stale
-token → re-read and retry); nothing is written when the read-back already matches. An unknown
-object is first looked up by the tag we write (``LB:<source_ref>``) and, for name lists, by exact
-name (adopted instead of duplicated); only then created, with a deterministic ``requestid``. After a
-timeout whose outcome is unknown the lookup runs again before any second write.
+Ledger: a known object is read by id and fully updated with the concurrency token it was read with
+(a stale one → re-read and retry); nothing is written when the read-back already matches. An
+unknown object is first looked up by the tag we write (``LB:<source_ref>``) and, for name lists, by
+exact name (adopted instead of duplicated); only then created, with a deterministic request id that
+the connector turns into its ledger's idempotency mechanism. After a timeout whose outcome is
+unknown the lookup runs again before any second write. A void of a type the ledger does not void
+(``capabilities.voids``) is a delete.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Protocol
 from ledgerbridge_common.canonical.fingerprint import fingerprint
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
-from ledgerbridge_common.errors import NotFoundError, OutcomeUnknownError, StaleObjectError, ValidationError
+from ledgerbridge_common.errors import NotFoundError, OutcomeUnknownError, StaleObjectError
 from ledgerbridge_common.events.models import deterministic_id
 from ledgerbridge_common.events.refs import NAME_LISTS
 
@@ -27,7 +29,7 @@ OnAttempt = Callable[[], Awaitable[int]]
 @dataclass(frozen=True)
 class KnownRef:
     target_id: str
-    sync_token: str | None = None
+    concurrency_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,9 @@ class LedgerWriter(_Attempts):
             if _same(current, desired):
                 return WriteResult(current, wrote=False)
             assert current.id is not None
-            obj = desired.model_copy(update={"id": current.id, "sync_token": current.sync_token})
-            # same content → same request id (a safe retry); a new SyncToken is new content
-            rid = deterministic_id(request_id, "update", current.sync_token or "")
+            obj = desired.model_copy(update={"id": current.id, "concurrency_token": current.concurrency_token})
+            # same content → same request id (a safe retry); a new concurrency token is new content
+            rid = deterministic_id(request_id, "update", current.concurrency_token or "")
             await self.on_attempt()
             try:
                 return WriteResult(await self.connector.update(obj, request_id=rid, tag=tag), wrote=True)
@@ -149,19 +151,16 @@ class LedgerWriter(_Attempts):
         current = await self._read(object_type, target_id)
         if getattr(current, "voided", False):
             return WriteResult(current, wrote=False)
+        if object_type not in self.connector.capabilities.voids:  # the ledger deletes this type instead
+            await self.on_attempt()
+            await self.connector.delete(object_type, target_id, request_id=request_id[:32])
+            return WriteResult(current, wrote=True)
         for _ in range(self.stale_retries + 1):
             await self.on_attempt()
             try:
                 return WriteResult(
                     await self.connector.void(object_type, target_id, request_id=request_id[:32]), wrote=True
                 )
-            except ValidationError as exc:
-                delete = getattr(self.connector, "delete", None)
-                if exc.code != "void" or delete is None:
-                    raise
-                # QBO cannot void this type (Bill, VendorCredit, JournalEntry): delete it instead
-                await delete(object_type, target_id, request_id=request_id[:32])
-                return WriteResult(current, wrote=True)
             except (StaleObjectError, OutcomeUnknownError):
                 current = await self._read(object_type, target_id)
                 if getattr(current, "voided", False):
@@ -199,7 +198,7 @@ class BillcomWriter(_Attempts):
         if _same(current, desired):
             return WriteResult(current, wrote=False)
         await self.on_attempt()
-        obj = desired.model_copy(update={"id": current.id, "sync_token": current.sync_token})
+        obj = desired.model_copy(update={"id": current.id, "concurrency_token": current.concurrency_token})
         return WriteResult(await self.connector.update(obj), wrote=True)
 
     async def upsert(

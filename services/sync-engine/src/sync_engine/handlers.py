@@ -19,6 +19,7 @@ from ledgerbridge_common.canonical.models import (
     ObjectType,
     ReceivedPayment,
 )
+from ledgerbridge_common.connectors.factory import Connectors
 from ledgerbridge_common.errors import PermanentError
 from ledgerbridge_common.events import (
     ChangeDetected,
@@ -32,14 +33,13 @@ from ledgerbridge_common.events import (
 from ledgerbridge_common.kafka.emitter import Emitter
 from ledgerbridge_common.kafka.routing import Routes, ignore
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
-from sync_engine.adapters.connectors import ConnectorFactory
 from sync_engine.adapters.store import CommandRecord, EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.echo import written_at
 from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
 from sync_engine.domain.override import losing_values, override_id
 from sync_engine.domain.plans import INFLIGHT_PREFIX, inflight_key, park
-from sync_engine.planner import Planner
+from sync_engine.planner import Planner, Sides
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class PrefsSource(Protocol):
 @dataclass
 class Deps:
     prefs: PrefsSource
-    connectors: ConnectorFactory
+    connectors: Connectors
     topics: Topics
     store_factory: Callable[[AsyncSession], EngineStore]
     _mappings: dict[str, Mappings] = field(default_factory=dict)
@@ -112,10 +112,12 @@ async def decide_change(
         plan = decide(_bare_inputs(connection_id, change, prefs))
     else:
         try:
-            sides = await deps.connectors.for_connection(connection_id)
-            if sides.company is None:
-                sides.company = await sides.ledger.company_info()
-            planner = Planner(connection_id, prefs, await deps.mappings(connection_id), sides.company, sides, store)
+            connectors = deps.connectors
+            sides = Sides(
+                billcom=await connectors.billcom(connection_id), ledger=await connectors.ledger(connection_id)
+            )
+            company = await connectors.company(connection_id)
+            planner = Planner(connection_id, prefs, await deps.mappings(connection_id), company, sides, store)
             plan = await planner.plan(change, override=await _override(change, deps))
             run_id = _run_of(change, planner.objects.get(make_ref(change.side, change.object_type, change.object_id)))
         except PermanentError as exc:

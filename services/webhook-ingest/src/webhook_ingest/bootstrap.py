@@ -6,13 +6,22 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
+from ledgerbridge_common.db.retention import RetentionRule, inbox_rule
+from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.prefs_client import PrefsClient
 from ledgerbridge_common.service import Overrides, Runtime, service_app
 from webhook_ingest import MIGRATIONS_DIR
-from webhook_ingest.adapters.connectors import HttpConnectorFactory
-from webhook_ingest.adapters.deliveries import BatchedDeliveryStore, DeliveryStore, SqlDeliveryStore
+from webhook_ingest.adapters.deliveries import (
+    BatchedDeliveryStore,
+    DeliveryStore,
+    SqlDeliveryStore,
+    TimeBoundDeliveryStore,
+    bounded_engine,
+)
+from webhook_ingest.adapters.orm import deliveries as delivery_rows
 from webhook_ingest.adapters.orm import processed_messages
 from webhook_ingest.adapters.publisher import ResilientPublisher
 from webhook_ingest.adapters.secrets import WebhookSecretCache
@@ -41,26 +50,24 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     rt = Runtime(settings, overrides, migrations=[MIGRATIONS_DIR, BUDGET_MIGRATIONS_DIR])
     prefs_http = rt.http("prefs", base_url=settings.prefs_url, timeout=5.0)
     billcom_http = rt.http("billcom", base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
-    qbo_http = rt.http("qbo", timeout=settings.vendor_timeout_seconds)
+    ledger_http = rt.http("ledger", timeout=settings.vendor_timeout_seconds)
     prefs = PrefsClient(prefs_http, internal_token=settings.internal_token)
-    qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
-    rt.on_close(qbo_budgets.close)
+    budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
+    rt.on_close(budgets.close)
     webhook_publisher = ResilientPublisher(
         settings.webhook_kafka(), client_id="ingest-webhooks", timeout_seconds=settings.produce_timeout_ms / 1000
     )
     sweep_publisher = ResilientPublisher(settings.kafka, client_id="ingest-sweeper", timeout_seconds=30.0)
     rt.on_close(webhook_publisher.stop)
     rt.on_close(sweep_publisher.stop)
-    # the connector factory (one block: the ledger-neutral factory replaces it)
-    connectors = rt.fake("connectors") or HttpConnectorFactory(
-        billcom_http=billcom_http,
-        qbo_http=qbo_http,
-        qbo_base_url=settings.qbo_base_url,
-        qbo_oauth_url=settings.qbo_oauth_url,
-        prefs=prefs,
-        qbo_limits=settings.qbo_limits(),
-        qbo_budgets=qbo_budgets,
+    ledgers = LedgerContext(
+        http=ledger_http,
+        credentials=prefs,
+        endpoints=ledger_endpoints(settings, limits={LedgerKind.QUICKBOOKS_ONLINE: settings.qbo_limits()}),
+        budgets=budgets,
+        timeout=settings.vendor_timeout_seconds,
     )
+    connectors = rt.fake("connectors") or ConnectorFactory(prefs, ledgers, billcom_http)
     deps = SweepDeps(
         prefs=prefs,
         connectors=connectors,
@@ -80,7 +87,15 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     secrets = WebhookSecretCache(
         prefs, ttl_seconds=settings.secrets_ttl_seconds, min_refresh_seconds=settings.secrets_min_refresh_seconds
     )
-    deliveries = BatchedDeliveryStore(SqlDeliveryStore(rt.engine.execution_options(isolation_level="AUTOCOMMIT")))
+    # the dedupe store has its own engine whose every statement and connect is time-bound
+    dedupe_engine = bounded_engine(
+        settings.database.url, pool_size=settings.database.pool_size, timeout_seconds=settings.dedupe_timeout_seconds
+    )
+    rt.on_close(dedupe_engine.dispose)
+    deliveries = TimeBoundDeliveryStore(
+        BatchedDeliveryStore(SqlDeliveryStore(dedupe_engine)), timeout_seconds=settings.dedupe_timeout_seconds
+    )
+    rt.retention([RetentionRule(delivery_rows, "received_at"), inbox_rule(processed_messages)])
     if settings.sweep_enabled:
         rt.background(sweeper.run_forever, name="sweeper")
         config = ConsumerConfig(

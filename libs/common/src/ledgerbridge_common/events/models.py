@@ -139,7 +139,7 @@ class TargetRef(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     side: Side
     id: str
-    sync_token: str | None = None
+    concurrency_token: str | None = None
 
 
 class OutcomeError(BaseModel):

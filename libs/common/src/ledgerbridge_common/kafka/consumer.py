@@ -121,7 +121,7 @@ class ConsumerRunner:
 
     async def start(self) -> None:
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
+            **self._kafka.client_options(),
             group_id=self.config.group_id,
             client_id=f"{self._kafka.client_id_prefix}-{self.config.name}",
             enable_auto_commit=False,

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionRule, RetentionTask
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.kafka.consumer import ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagMonitor
@@ -124,6 +125,17 @@ class Runtime:
         self.on_start(start)
         self.on_close(stop)
 
+    def retention(self, rules: Sequence[RetentionRule]) -> RetentionTask:
+        """Purge ``rules``' old rows on ``settings.retention``'s schedule from ``start()`` to ``close()``."""
+        task = RetentionTask(self.engine, rules, self.settings.retention)
+
+        async def start() -> None:
+            task.start()
+
+        self.on_start(start)
+        self.on_close(task.stop)
+        return task
+
     def consumer(
         self, build: Callable[[], ConsumerRunner], *, name: str, group_id: str, required: bool = True
     ) -> SupervisedConsumer:
@@ -160,7 +172,7 @@ class Runtime:
         for consumer in self.consumers:
             consumer.start()
         if self._lag_groups:
-            self.lag = LagMonitor(self.settings.kafka.bootstrap_servers, self._lag_groups)
+            self.lag = LagMonitor(self.settings.kafka, self._lag_groups)
             await self.lag.start()
 
     async def close(self) -> None:

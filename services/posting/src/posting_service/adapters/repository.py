@@ -36,7 +36,7 @@ class CommandRow:
 @dataclass(frozen=True)
 class RefRow:
     target_id: str
-    sync_token: str | None
+    concurrency_token: str | None
     last_fingerprint: str | None
 
 
@@ -124,7 +124,7 @@ class SqlPostingStore:
     async def get_ref(self, connection_id: str, side: str, source_ref: str) -> RefRow | None:
         row = (
             await self.session.execute(
-                select(ledger_refs.c.target_id, ledger_refs.c.sync_token, ledger_refs.c.last_fingerprint).where(
+                select(ledger_refs.c.target_id, ledger_refs.c.concurrency_token, ledger_refs.c.last_fingerprint).where(
                     ledger_refs.c.connection_id == connection_id,
                     ledger_refs.c.target_side == side,
                     ledger_refs.c.source_ref == source_ref,
@@ -150,7 +150,7 @@ class SqlPostingStore:
         assert obj.id is not None
         values = {
             "target_id": obj.id,
-            "sync_token": obj.sync_token,
+            "concurrency_token": obj.concurrency_token,
             "last_fingerprint": fingerprint(obj),
             "last_command_id": cmd.command_id,
             "updated_at": _now(),

@@ -58,6 +58,13 @@ def reason_for(exc: ConnectorError, object_type: ObjectType, desired: dict[str, 
             )
         match = DOC_NUMBER.search(detail)
         number = desired.get("number") or (match.group(1) if match else "?")
+        if object_type in (ObjectType.JOURNAL_ENTRY, ObjectType.FUNDS_TRANSFER):
+            # BILL's help lists this among the top sync errors (billcom.md 3.6, vendorpayhelp 360023812392)
+            return (
+                f"{target} already has a journal entry numbered {number} (duplicate document number): "
+                f"renumber that entry in {target}, or turn off its 'warn if duplicate journal number' "
+                "preference, then replay"
+            )
         who = " from this vendor" if object_type in (ObjectType.BILL, ObjectType.VENDOR_CREDIT) else ""
         return f"{target} already has {_article(label)} {label} with number {number}{who} (duplicate document number)"
     if isinstance(exc, ClosedPeriodError):

@@ -119,7 +119,7 @@ def _raise_violations(violations: list[Violation]) -> None:
     if violations:
         errors = [FieldError(preference=v.preference, code=v.code, detail=v.detail) for v in violations]
         raise ProblemError(
-            422,
+            409,
             "Preferences not saved",
             "; ".join(v.detail for v in violations),
             kind="preference-rule",
@@ -134,15 +134,8 @@ async def _chart_for(services: Services, info: ConnectionInfo, changes: dict[str
 
 
 async def patch_preferences(
-    services: Services, principal: Principal, connection_id: str, body: PreferencesPatch, if_match: str | None
+    services: Services, principal: Principal, connection_id: str, body: PreferencesPatch, if_match: str
 ) -> PreferencesView:
-    if not if_match:
-        raise ProblemError(
-            428,
-            "If-Match required",
-            "Send the ETag of the version you edited in If-Match",
-            kind="precondition-required",
-        )
     changes = body.changes()
     async with services.sessions.begin() as session:
         row = await visible_connection(session, principal, connection_id, lock=True)

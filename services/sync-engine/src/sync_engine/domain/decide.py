@@ -112,7 +112,7 @@ def _removal(inp: Inputs) -> Plan:
 
 
 def _merge(inp: Inputs) -> Plan:
-    """QBO merged this record into ``merged_into``: re-point or retire the other side's record."""
+    """The ledger merged this record into ``merged_into``: re-point or retire the other side's record."""
     change, link = inp.change, inp.link
     side, otype = change.side, change.object_type
     survivor = change.merged_into

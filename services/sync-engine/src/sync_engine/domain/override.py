@@ -50,7 +50,7 @@ def conflict_override(inp: Inputs) -> Plan:
     other_id = link.id_on(side.other) if link else None
     if src is None or other_id is None or flow_for(inp.prefs.ledger_kind, inp.change.object_type) is not Flow.TWO_WAY:
         return plan
-    data = {**src.model_dump(mode="json"), "id": None, "sync_token": None, "side_status": {}}
+    data = {**src.model_dump(mode="json"), "id": None, "concurrency_token": None, "side_status": {}}
     restored = parse_canonical(inp.change.object_type, data)
     restore = command(
         inp,

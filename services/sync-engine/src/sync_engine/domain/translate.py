@@ -96,7 +96,7 @@ class Translator:
         self.prefs = prefs
 
     def translate(self, object_type: ObjectType, data: Mapping[str, Any]) -> Translation:
-        out = Translation(data={k: v for k, v in data.items() if k not in {"id", "sync_token"}})
+        out = Translation(data={k: v for k, v in data.items() if k not in {"id", "concurrency_token"}})
         out.data["side_status"] = {}
         for name in SIDE_ONLY_FIELDS.get(object_type, frozenset()):
             out.data[name] = None

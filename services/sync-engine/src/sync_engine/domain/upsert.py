@@ -178,7 +178,7 @@ def _write_back(
     side = inp.change.side
     back = _back_translation(inp, counterpart)
     data = {**inp.source.model_dump(mode="json"), **{f: back.get(f) for f in resolved.from_target}}
-    data.update({"id": None, "sync_token": None, "side_status": {}})
+    data.update({"id": None, "concurrency_token": None, "side_status": {}})
     obj = _build(inp.change.object_type, data)
     return command(
         inp,
