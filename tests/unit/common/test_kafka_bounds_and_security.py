@@ -15,7 +15,7 @@ from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagProbe
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher, InMemoryPublisher
 from ledgerbridge_common.settings import KafkaSettings
-from tests.integration.common.test_consumer_runner import change
+from tests.support.builders import bill_changed
 from tests.support.servers import free_ports
 
 pytestmark = pytest.mark.timeout(60)
@@ -49,7 +49,7 @@ async def hung_publisher() -> tuple[AiokafkaPublisher, HungProducer]:
 @pytest.mark.parametrize("call", ["publish", "publish_many", "send_raw"])
 async def test_a_publish_to_a_hung_leader_ends_in_a_retryable_infrastructure_error(call: str):
     publisher, hung = await hung_publisher()
-    envelope = Envelope.wrap(change("x"), connection_id="c1")
+    envelope = Envelope.wrap(bill_changed("x"), connection_id="c1")
     attempt = {
         "publish": lambda: publisher.publish("t", envelope),
         "publish_many": lambda: publisher.publish_many([("t", envelope)]),
@@ -91,11 +91,15 @@ async def test_tls_and_scram_options_reach_every_aiokafka_client():  # aiokafka 
         publisher=InMemoryPublisher(),
     )
     probe = LagProbe(kafka)
-    for client in (producer.client, runner.consumer._client, probe._admin._client, probe._consumer._client):
+    consumer = runner.new_consumer()
+    for client in (producer.client, consumer._client, probe._admin._client, probe._consumer._client):
         assert client._security_protocol == "SASL_SSL"
         assert client._sasl_mechanism == "SCRAM-SHA-512"
         assert client._sasl_plain_username == "ledgerbridge"
         assert client._ssl_context is not None
+    await consumer.stop()  # never started: stop() only closes their clients
+    await probe.stop()
+    await producer.stop()
 
 
 def test_plain_tls_builds_a_context_and_no_sasl():

@@ -119,8 +119,9 @@ class ConsumerRunner:
         """Records handled so far (handled, duplicate or dead-lettered)."""
         return self.records.handled
 
-    async def start(self) -> None:
-        self.consumer = AIOKafkaConsumer(
+    def new_consumer(self) -> AIOKafkaConsumer:
+        """This runner's Kafka consumer (the settings' TLS and SASL options included), not started."""
+        return AIOKafkaConsumer(
             **self._kafka.client_options(),
             group_id=self.config.group_id,
             client_id=f"{self._kafka.client_id_prefix}-{self.config.name}",
@@ -128,6 +129,9 @@ class ConsumerRunner:
             auto_offset_reset=self.config.auto_offset_reset,
             max_poll_interval_ms=600_000,
         )
+
+    async def start(self) -> None:
+        self.consumer = self.new_consumer()
         self.consumer.subscribe(self.config.topics, listener=_ReleaseOnRevoke(self))
         await self.consumer.start()
 
