@@ -125,10 +125,12 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
         version="1.0.0",
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
+        configure=[
+            problems.install,
+            lambda app: install_openapi(app, PUBLIC_SECURITY),
+            lambda app: limit_body(app, settings.max_body_bytes),
+        ],
     )
-    problems.install(app)
-    install_openapi(app, PUBLIC_SECURITY)
-    limit_body(app, settings.max_body_bytes)
     app.state.internal_app = create_internal_app(runtime)
     return app
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -41,8 +41,17 @@ async def metrics() -> Response:
     return Response(body, media_type=content_type)
 
 
-def service_app(runtime: Runtime, *, name: str, routers: Iterable[APIRouter] = (), **options: Any) -> FastAPI:
-    """The app whose lifespan starts and closes ``runtime``; ``options`` go to ``FastAPI``."""
+def service_app(
+    runtime: Runtime,
+    *,
+    name: str,
+    routers: Iterable[APIRouter] = (),
+    configure: Iterable[Callable[[FastAPI], None]] = (),
+    **options: Any,
+) -> FastAPI:
+    """The app whose lifespan starts and closes ``runtime``; ``configure`` steps (error handlers,
+    middleware) run before the metrics middleware is added, which stays outermost; ``options`` go
+    to ``FastAPI``."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,5 +70,7 @@ def service_app(runtime: Runtime, *, name: str, routers: Iterable[APIRouter] = (
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
+    for step in configure:
+        step(app)
     instrument(app, name)
     return app
