@@ -23,7 +23,8 @@ async def test_sync_now_answers_503_when_kafka_never_acknowledges(database_url, 
         settings, Overrides(publisher=publisher, fakes={"ledger": factory(ledger), "billcom": factory(billcom)})
     )
     with serve_in_thread(app, timeout=30) as url:
-        api = PrefsApi(url, settings, ledger, billcom, {"X-API-Key": ADMIN_KEY}, {"X-Internal-Token": INTERNAL_TOKEN})
+        admin, internal = {"X-API-Key": ADMIN_KEY}, {"X-Internal-Token": INTERNAL_TOKEN}
+        api = PrefsApi(url, settings, ledger, billcom, admin, internal, internal_url="")  # public app only
         created = await api.new_connection()
         async with api.client(api.admin) as http:
             resp = await http.post(f"/v1/connections/{created['id']}/sync-now")
