@@ -20,7 +20,9 @@ async def test_sync_now_answers_503_when_kafka_never_acknowledges(database_url, 
     ledger, billcom = FakeLedger(), FakeBillcom()
     app = create_app(settings, ledger=factory(ledger), billcom=factory(billcom), publisher=publisher)
     with serve_in_thread(app, timeout=30) as url:
-        api = PrefsApi(url, settings, ledger, billcom, {"X-API-Key": ADMIN_KEY}, {"X-Internal-Token": INTERNAL_TOKEN})
+        api = PrefsApi(
+            url, settings, ledger, billcom, {"X-API-Key": ADMIN_KEY}, {"X-Internal-Token": INTERNAL_TOKEN}, url
+        )
         created = await api.new_connection()
         async with api.client(api.admin) as http:
             resp = await http.post(f"/v1/connections/{created['id']}/sync-now")
