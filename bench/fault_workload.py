@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import functools
 import json
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from bench.reconcile import reconcile
 from bench.system import ADMIN_KEY, BenchSystem
 from ledgerbridge_common.connectors.billcom.webhooks import sign_billcom_payload
 from ledgerbridge_ops.bill_clerk import BillClerk, BillClerkError
-from ledgerbridge_ops.scenario import Company, Scenario
+from ledgerbridge_ops.scenario import QBO_CLIENT_ID, QBO_CLIENT_SECRET, Company, Scenario
 
 SUMMED = ("changes", "in_ledger", "duplicates", "unbalanced", "clearing_nonzero", "unexplained_failures",
           "failed_in_log")  # fmt: skip
@@ -66,7 +67,24 @@ async def setup_tenants(system: BenchSystem, http: httpx.AsyncClient, name: str,
         (await http.patch(f"{system.urls.prefs}/v1/connections/{company.connection_id}", headers=scenario.keyed,
                           json=body)).raise_for_status()  # fmt: skip
         out.append(Tenant(company, clerk, key))
+    await _one_qbo_verifier(system, http, scenario, out)
     return out
+
+
+async def _one_qbo_verifier(
+    system: BenchSystem, http: httpx.AsyncClient, scenario: Scenario, tenants: list[Tenant]
+) -> None:
+    """QBO signs every realm's webhooks with its app's one verifier token; ``Scenario.setup`` gives
+    each company its own and points the sandbox app at the last one, so every connection gets the
+    same token here (otherwise the earlier companies' QBO webhooks are refused as unknown)."""
+    verifier = "vt-" + secrets.token_hex(16)
+    body = {"url": f"{system.urls.ingest}/webhooks/qbo", "verifier_token": verifier, "format": "cloudevents",
+            "enabled": True, "auto_deliver": True}  # fmt: skip
+    (await http.put(f"{system.urls.qbo}/_sandbox/apps/{QBO_CLIENT_ID}/webhooks", json=body)).raise_for_status()
+    qbo = {"client_id": QBO_CLIENT_ID, "client_secret": QBO_CLIENT_SECRET, "webhook_verifier_token": verifier}
+    for t in tenants:
+        url = f"{system.urls.prefs}/v1/connections/{t.company.connection_id}"
+        (await http.patch(url, headers=scenario.keyed, json={"qbo": qbo})).raise_for_status()
 
 
 async def _retrying(job: Callable[[], Awaitable[Any]]) -> Any:

@@ -68,7 +68,8 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
             row["webhook_5xx"] = sandbox["5xx"] + sum(
                 n for status, n in (ctx.load.statuses if ctx.load else {}).items() if status >= 500
             )
-            row["webhooks"] = {"billcom_sandbox": sandbox, "load_generator": load}
+            slow = sum(ms > 3000 for ms in ctx.load.latencies_ms) if ctx.load else 0
+            row["webhooks"] = {"billcom_sandbox": sandbox, "load_generator": load, "answers_over_3s": slow}
     except Exception as exc:
         traceback.print_exc()
         row["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
