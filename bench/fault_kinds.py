@@ -69,7 +69,9 @@ def _terminate(proc: BenchProcess, grace_s: float) -> str:
     except subprocess.TimeoutExpired:
         proc.kill()
         return f"{proc.name} still running {grace_s:.0f} s after SIGTERM: SIGKILL"
-    return f"{proc.name} exited {code} {time.monotonic() - began:.1f} s after SIGTERM"
+    seconds = time.monotonic() - began
+    clean = "Application shutdown complete" in proc.tail(30)
+    return f"{proc.name} exited {code} {seconds:.1f} s after SIGTERM ({'shutdown complete' if clean else 'no shutdown logged'})"
 
 
 def sigterm_each(names: tuple[str, ...] = ("ingest", "prefs", "engine", "posting")) -> Inject:
