@@ -70,8 +70,8 @@ def _terminate(proc: BenchProcess, grace_s: float) -> str:
         proc.kill()
         return f"{proc.name} still running {grace_s:.0f} s after SIGTERM: SIGKILL"
     seconds = time.monotonic() - began
-    clean = "Application shutdown complete" in proc.tail(30)
-    return f"{proc.name} exited {code} {seconds:.1f} s after SIGTERM ({'shutdown complete' if clean else 'no shutdown logged'})"
+    shutdown = "shutdown complete" if "Application shutdown complete" in proc.tail(30) else "no shutdown logged"
+    return f"{proc.name} exited {code} {seconds:.1f} s after SIGTERM ({shutdown})"
 
 
 def sigterm_each(names: tuple[str, ...] = ("ingest", "prefs", "engine", "posting")) -> Inject:
