@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import subprocess
 import sys
 import time
 import traceback
@@ -103,6 +104,12 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def _commit() -> str | None:
+    """The commit of the code under test (None outside a git checkout)."""
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=RESULTS.parent, capture_output=True, text=True, check=False)
+    return done.stdout.strip() or None
+
+
 def _stack(args: argparse.Namespace) -> PrivateStack | SharedStack:
     if args.shared_stack:
         return SharedStack()
@@ -136,10 +143,10 @@ async def main(args: argparse.Namespace) -> int:
             print(f"  {r['run']}: missing={r.get('missing')} clearing={r.get('clearing_detail')} "
                   f"error={r.get('error')} note={r.get('note')}")  # fmt: skip
     workload = {"companies": args.companies, "scale": args.scale}
-    report = {"date": started.isoformat(timespec="seconds"), "workload": workload, "runs": rows}
+    report = {"date": started.isoformat(timespec="seconds"), "commit": _commit(), "workload": workload, "runs": rows}
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
-    paths = [RESULTS / (f"faults-{stamp}.json" if not args.only else f"faults-{stamp}-only.json")]
+    paths = [RESULTS / (f"faults-{stamp}-only-{'-'.join(names)}.json" if args.only else f"faults-{stamp}.json")]
     if not args.only:  # a partial run never replaces the full table
         paths.append(RESULTS / "faults-latest.json")
     for path in paths:
