@@ -188,11 +188,13 @@ def redeliveries(tenants: list[Tenant], count: int) -> list[Request]:
 
 
 async def sandbox_webhook_answers(http: httpx.AsyncClient, system: BenchSystem) -> dict[str, int]:
-    """The BILL sandbox's deliveries to webhook-ingest by answer: 5xx, no answer, other."""
+    """The BILL sandbox's deliveries to webhook-ingest by answer: 5xx, no answer, other; and how
+    many took over 3 s (QBO's limit for an answer) or got none."""
     resp = await http.get(f"{system.urls.billcom}/_sandbox/webhooks/log")
     resp.raise_for_status()
-    counts = {"5xx": 0, "no_answer": 0, "answered": 0}
+    counts = {"5xx": 0, "no_answer": 0, "answered": 0, "over_3s": 0}
     for entry in resp.json():
+        counts["over_3s"] += entry.get("statusCode") is None or float(entry.get("seconds") or 0) > 3
         status = entry.get("statusCode")
         key = "no_answer" if status is None else ("5xx" if int(status) >= 500 else "answered")
         counts[key] += 1

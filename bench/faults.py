@@ -70,7 +70,8 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
                 n for status, n in (ctx.load.statuses if ctx.load else {}).items() if status >= 500
             )
             slow = sum(ms > 3000 for ms in ctx.load.latencies_ms) if ctx.load else 0
-            row["webhooks"] = {"billcom_sandbox": sandbox, "load_generator": load, "answers_over_3s": slow}
+            row["webhooks"] = {"billcom_sandbox": sandbox, "load_generator": load}
+            row["answers_over_3s"] = slow + sandbox["over_3s"]  # information: QBO's limit, not a violation
     except Exception as exc:
         traceback.print_exc()
         row["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -88,9 +89,9 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
 
 
 COLUMNS = ("run", "fault", "changes", "in_ledger", "duplicates", "unbalanced", "clearing_nonzero",
-           "unexplained_failures", "webhook_5xx", "result")  # fmt: skip
+           "unexplained_failures", "webhook_5xx", "answers_over_3s", "result")  # fmt: skip
 HEADERS = ("run", "fault", "changes", "in ledger", "duplicates", "unbalanced", "clearing ≠ 0",
-           "unexplained failures", "webhook 5xx", "result")  # fmt: skip
+           "unexplained failures", "webhook 5xx", "answers > 3 s", "result")  # fmt: skip
 
 
 def table(rows: list[dict[str, Any]]) -> str:
