@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start, stop and check the four LedgerBridge services and the two vendor sandboxes as local
+# Start, stop and check the four LedgerBridge services and the three vendor sandboxes as local
 # processes (uvicorn). Logs: .local/logs/<name>.log; pids: .local/run/<name>.pid.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -33,6 +33,7 @@ export LB_PREFS_CREDENTIALS_KEY="${LB_PREFS_CREDENTIALS_KEY:-$(cat "$key_file")}
 services=(
   "qbo-sandbox|18081|$uv_bin run --no-sync uvicorn qbo_sandbox.app:create_app --factory --host 127.0.0.1 --port 18081"
   "billcom-sandbox|18082|$uv_bin run --no-sync uvicorn billcom_sandbox.app:create_app --factory --host 127.0.0.1 --port 18082"
+  "intacct-sandbox|18083|env INTACCT_SANDBOX_SEED_COMPANY_ID=ledgerbridge-demo $uv_bin run --no-sync uvicorn intacct_sandbox.app:create_app --factory --host 127.0.0.1 --port 18083"
   "prefs-api|18010|env LB_HTTP_PORT=18010 $uv_bin run --no-sync python -m prefs_api"
   "webhook-ingest|18000|env LB_HTTP_PORT=18000 $uv_bin run --no-sync python -m webhook_ingest"
   "sync-engine|18020|env LB_HTTP_PORT=18020 $uv_bin run --no-sync python -m sync_engine"

@@ -102,6 +102,13 @@ def _qbo(sandboxes: Sandboxes) -> AbstractAsyncContextManager[LedgerUnderTest]:
     return qbo_under_test(sandboxes)
 
 
+def _intacct(sandboxes: Sandboxes) -> AbstractAsyncContextManager[LedgerUnderTest]:
+    from tests.integration.ledger_contract.intacct import intacct_under_test
+
+    return intacct_under_test(sandboxes)
+
+
 LEDGERS_UNDER_TEST: dict[str, LedgerFactory] = {
     "quickbooks_online": _qbo,
+    "sage_intacct": _intacct,
 }

@@ -315,7 +315,10 @@ async def test_billcom_subscribe_stores_the_key_bill_signs_deliveries_with(
             info = await PrefsClient(http, internal_token=INTERNAL_TOKEN).connection(cid)
         assert info.billcom is not None and info.billcom.webhook_security_key
         creds = BillcomCredentials(
-            info.billcom.username, info.billcom.password, info.billcom.organization_id, info.billcom.dev_key
+            info.billcom.username,
+            info.billcom.password.get_secret_value(),
+            info.billcom.organization_id,
+            info.billcom.dev_key.get_secret_value(),
         )
         async with httpx.AsyncClient(base_url=f"{billcom_url}/connect", timeout=10) as bill_http:
             bill = BillcomHttpConnector(bill_http, creds)
@@ -325,7 +328,7 @@ async def test_billcom_subscribe_stores_the_key_bill_signs_deliveries_with(
             await bill.aclose()
     [(where, body, signature)] = received
     assert where == cid
-    assert verify_billcom_signature(body, signature, info.billcom.webhook_security_key)
+    assert verify_billcom_signature(body, signature, info.billcom.webhook_security_key.get_secret_value())
     results = await run_checks(settings, connection=cid)
     assert failed(results) == []
 

@@ -38,8 +38,9 @@ async def test_connection_is_created_and_credentials_never_leave_in_clear(
     async with prefs_api.client() as http:
         client = PrefsClient(http, internal_token=prefs_api.settings.internal_token or "")
         info = await client.connection(created["id"])
-    assert info.billcom is not None and info.billcom.password == password
-    assert info.qbo is not None and info.qbo.client_secret == secret
+    assert info.billcom is not None and info.billcom.password.get_secret_value() == password
+    assert info.qbo is not None and info.qbo.client_secret.get_secret_value() == secret
+    assert password not in repr(info) and secret not in str(info)  # a logged model shows no secret
 
 
 async def test_disabled_connection_leaves_the_internal_active_list(prefs_api: PrefsApi) -> None:
@@ -69,9 +70,9 @@ async def test_webhook_secrets_name_the_company(prefs_api: PrefsApi) -> None:
         qbo = {s.connection_id: s for s in await client.webhook_secrets("qbo")}
         bill = {s.connection_id: s for s in await client.webhook_secrets("billcom")}
     assert qbo[created["id"]].company_id == created["ledger_company_id"]
-    assert qbo[created["id"]].secret == created["_request"]["qbo"]["webhook_verifier_token"]
+    assert qbo[created["id"]].secret.get_secret_value() == created["_request"]["qbo"]["webhook_verifier_token"]
     assert bill[created["id"]].company_id == created["billcom_org_id"]
-    assert bill[created["id"]].secret == created["_request"]["billcom"]["webhook_security_key"]
+    assert bill[created["id"]].secret.get_secret_value() == created["_request"]["billcom"]["webhook_security_key"]
 
 
 async def test_every_route_but_health_needs_a_key(prefs_api: PrefsApi) -> None:

@@ -20,7 +20,7 @@ import time
 from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SecretStr, WithJsonSchema, model_validator
 
 from ledgerbridge_common.canonical.models import BankAccount
 from ledgerbridge_common.errors import NotFoundError, PermanentError, RetryableError
@@ -31,17 +31,30 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+def _reveal(value: SecretStr) -> str:
+    return value.get_secret_value()
+
+
+Secret = Annotated[
+    SecretStr,
+    PlainSerializer(_reveal, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "password"}),  # not writeOnly: the internal API returns it
+]
+"""A credential: hidden from ``repr``/``str`` (logs, tracebacks), written out in JSON (the
+internal API and the sealed credentials carry it); read it with ``.get_secret_value()``."""
+
+
 class BillcomCredentials(_Model):
     username: str
-    password: str
+    password: Secret
     organization_id: str
-    dev_key: str
-    webhook_security_key: str | None = None
+    dev_key: Secret
+    webhook_security_key: Secret | None = None
 
 
 class QboTokens(_Model):
-    access_token: str
-    refresh_token: str
+    access_token: Secret
+    refresh_token: Secret
     access_expires_at: dt.datetime
     refresh_expires_at: dt.datetime | None = None
 
@@ -51,12 +64,24 @@ class QboCredentials(_Model):
 
     kind: Literal["quickbooks_online"] = "quickbooks_online"
     client_id: str
-    client_secret: str
+    client_secret: Secret
     tokens: QboTokens | None = None
-    webhook_verifier_token: str | None = None
+    webhook_verifier_token: Secret | None = None
 
 
-LedgerCredentials = Annotated[QboCredentials, Field(discriminator="kind")]
+class IntacctCredentials(_Model):
+    """Sage Intacct XML Web Services: the sender (partner) id and password, the company's Web
+    Services user, and the entity a multi-entity company is entered at (empty: top level)."""
+
+    kind: Literal["sage_intacct"] = "sage_intacct"
+    sender_id: str
+    sender_password: str
+    user_id: str
+    user_password: str
+    entity_id: str | None = None
+
+
+LedgerCredentials = Annotated[QboCredentials | IntacctCredentials, Field(discriminator="kind")]
 """A connection's ledger credentials, one model per ledger kind told apart by ``kind`` (a new
 ledger adds its model to this union and its builder to ``connectors.factory.LEDGERS``)."""
 
@@ -145,7 +170,7 @@ class WebhookSecret(_Model):
     vendor: str  # "qbo" | "billcom"
     company_id: str
     """QBO realm id or BILL organization id."""
-    secret: str
+    secret: Secret
 
 
 class ConflictInfo(_Model):

@@ -17,6 +17,7 @@ from ledgerbridge_common.connectors.factory import ConnectorFactory, Connectors,
 from ledgerbridge_common.connectors.qbo import qbo_limits
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionTask, inbox_rule
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig
@@ -106,8 +107,10 @@ def create_app(
         app.state.deps = deps
         runner: BatchingConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
-        lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.consumer_group])
+        lag = LagMonitor(settings.kafka, [settings.consumer_group])
+        retention = RetentionTask(engine, [inbox_rule(inbox)], settings.retention)
         try:
+            retention.start()
             if publisher is None:
                 await own_publisher.start()
             if settings.run_consumer:
@@ -135,6 +138,7 @@ def create_app(
             app.state.runner = runner
             yield
         finally:
+            await retention.stop()
             await lag.stop()
             if runner is not None:
                 await runner.stop()

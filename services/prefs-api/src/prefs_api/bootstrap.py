@@ -14,6 +14,7 @@ from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR
 from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionTask, inbox_rule
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
@@ -72,7 +73,7 @@ def create_app(
     ledger_http = httpx.AsyncClient(timeout=30)
     billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=30)
     probe = KafkaProbe(settings.kafka) if kafka_ready is None else None
-    cipher = CredentialCipher(key)
+    cipher = CredentialCipher(key, settings.previous_credentials_keys())
     oauth = QboOAuth(
         http,
         oauth_url=settings.qbo_oauth_url,
@@ -99,7 +100,7 @@ def create_app(
         oauth=oauth,
         kafka_ready=kafka_ready or probe or _never,
     )
-    status_lag = status.LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
+    status_lag = status.LagView(settings.kafka, settings.kafka.topics.all())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -110,8 +111,10 @@ def create_app(
         own: AiokafkaPublisher | None = None
         runner: ConsumerRunner | None = None
         task: asyncio.Task[None] | None = None
-        lag = LagMonitor(settings.kafka.bootstrap_servers, [GROUP_ID])
+        lag = LagMonitor(settings.kafka, [GROUP_ID])
+        retention = RetentionTask(engine, [inbox_rule(inbox)], settings.retention)
         try:
+            retention.start()
             if publisher is None:
                 own = AiokafkaPublisher(settings.kafka, client_id="prefs-api")
                 await own.start()
@@ -124,6 +127,7 @@ def create_app(
                 await lag.start()
             yield
         finally:
+            await retention.stop()
             await lag.stop()
             if runner is not None:
                 await runner.stop()

@@ -1,4 +1,4 @@
-"""Command line: serve (default), create-key, gen-key."""
+"""Command line: serve (default), create-key, gen-key, reseal-credentials."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.logging import configure_logging
 from prefs_api import MIGRATIONS_DIR
+from prefs_api.adapters.crypto import CredentialCipher, key_text
 from prefs_api.domain.access import Scope
+from prefs_api.handlers.credentials import ResealReport, reseal_credentials
 from prefs_api.handlers.keys import create_key
 from prefs_api.settings import Settings
 
@@ -40,6 +42,19 @@ async def _create_key(
     return created.key
 
 
+async def reseal(settings: Settings) -> ResealReport:
+    """Re-seal every stored credential with the current ``LB_PREFS_CREDENTIALS_KEY`` (the keys in
+    ``LB_PREFS_CREDENTIALS_PREVIOUS_KEYS`` open the old ones)."""
+    if not settings.prefs_credentials_key:
+        raise SystemExit("set LB_PREFS_CREDENTIALS_KEY (the new key) first")
+    cipher = CredentialCipher(key_text(settings.prefs_credentials_key), settings.previous_credentials_keys())
+    engine = make_engine(settings.database)
+    try:
+        return await reseal_credentials(make_sessionmaker(engine), cipher)
+    finally:
+        await engine.dispose()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m prefs_api")
     sub = parser.add_subparsers(dest="command")
@@ -50,6 +65,7 @@ def main(argv: list[str]) -> int:
     key.add_argument("--name", default="cli")
     key.add_argument("--connections", default=None, help="comma-separated connection ids (default: all)")
     sub.add_parser("gen-key", help="print a new Fernet key for LB_PREFS_CREDENTIALS_KEY")
+    sub.add_parser("reseal-credentials", help="re-seal all stored credentials with the current key")
     args = parser.parse_args(argv)
     if args.command == "gen-key":
         print(Fernet.generate_key().decode())
@@ -60,4 +76,8 @@ def main(argv: list[str]) -> int:
         connections = [c.strip() for c in args.connections.split(",")] if args.connections else None
         print(asyncio.run(_create_key(settings, args.tenant, scopes, args.name, connections)))
         return 0
+    if args.command == "reseal-credentials":
+        report = asyncio.run(reseal(settings))
+        print(f"resealed {report.resealed}, already current {report.already_current}, unreadable {report.unreadable}")
+        return 1 if report.unreadable else 0
     return serve(settings)

@@ -18,6 +18,7 @@ from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR
 from ledgerbridge_common.connectors.factory import ConnectorFactory, Connectors, LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionTask, inbox_rule
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
@@ -88,7 +89,9 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
             publisher,
         )
         task: asyncio.Task[None] | None = None
-        lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.consumer_group])
+        lag = LagMonitor(settings.kafka, [settings.consumer_group])
+        retention = RetentionTask(engine, [inbox_rule(orm.inbox)], settings.retention)
+        retention.start()
         if settings.run_consumer:
             await runner.start()
             task = asyncio.create_task(runner.run(), name="sync-engine-consumer")
@@ -99,7 +102,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
                 await conn.execute(text("SELECT 1"))
 
         async def kafka_probe() -> None:
-            admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+            admin = AIOKafkaAdminClient(**settings.kafka.client_options())
             await admin.start()
             try:
                 await admin.list_topics()
@@ -125,6 +128,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
         try:
             yield
         finally:
+            await retention.stop()
             await lag.stop()
             if task is not None:
                 await runner.stop()

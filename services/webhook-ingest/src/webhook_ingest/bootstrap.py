@@ -18,13 +18,20 @@ from ledgerbridge_common.connectors.factory import ConnectorFactory as SharedCon
 from ledgerbridge_common.connectors.factory import LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.db.retention import RetentionRule, RetentionTask, inbox_rule
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.prefs_client import PrefsClient
 from webhook_ingest import MIGRATIONS_DIR
-from webhook_ingest.adapters.deliveries import BatchedDeliveryStore, DeliveryStore, SqlDeliveryStore
-from webhook_ingest.adapters.orm import processed_messages
+from webhook_ingest.adapters.deliveries import (
+    BatchedDeliveryStore,
+    DeliveryStore,
+    SqlDeliveryStore,
+    TimeBoundDeliveryStore,
+    bounded_engine,
+)
+from webhook_ingest.adapters.orm import deliveries, processed_messages
 from webhook_ingest.adapters.publisher import ResilientPublisher
 from webhook_ingest.adapters.secrets import WebhookSecretCache
 from webhook_ingest.adapters.watermarks import SqlAlchemySweepStateStore
@@ -49,14 +56,19 @@ class Container:
     sweep_publisher: ResilientPublisher
     sweeper: Sweeper
     budgets: PostgresLedgerBudgets
+    dedupe_engine: AsyncEngine | None = None
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     consumer: ConsumerRunner | None = None
+    retention: RetentionTask | None = None
     lag: LagMonitor | None = None
 
 
 def build_container(settings: Settings, *, connectors: ConnectorFactory | None = None) -> Container:
     engine = make_engine(settings.database)
+    dedupe_engine = bounded_engine(
+        settings.database.url, pool_size=settings.database.pool_size, timeout_seconds=settings.dedupe_timeout_seconds
+    )
     sessions = make_sessionmaker(engine)
     prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=5.0)
     billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
@@ -94,7 +106,9 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             ttl_seconds=settings.secrets_ttl_seconds,
             min_refresh_seconds=settings.secrets_min_refresh_seconds,
         ),
-        deliveries=BatchedDeliveryStore(SqlDeliveryStore(engine.execution_options(isolation_level="AUTOCOMMIT"))),
+        deliveries=TimeBoundDeliveryStore(
+            BatchedDeliveryStore(SqlDeliveryStore(dedupe_engine)), timeout_seconds=settings.dedupe_timeout_seconds
+        ),
         publisher=ResilientPublisher(
             settings.webhook_kafka(),
             client_id="ingest-webhooks",
@@ -109,6 +123,7 @@ def build_container(settings: Settings, *, connectors: ConnectorFactory | None =
             catch_up_on_start=settings.sweep_catch_up_on_start,
         ),
         budgets=budgets,
+        dedupe_engine=dedupe_engine,
         http_clients=[prefs_http, billcom_http, ledger_http],
     )
 
@@ -130,6 +145,12 @@ async def start(container: Container) -> None:
     settings = container.settings
     await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
     await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
+    container.retention = RetentionTask(
+        container.engine,
+        [RetentionRule(deliveries, "received_at"), inbox_rule(processed_messages)],
+        settings.retention,
+    )
+    container.retention.start()
     if not settings.sweep_enabled:
         return
     container.tasks.append(asyncio.create_task(container.sweeper.run_forever(), name="sweeper"))
@@ -149,11 +170,13 @@ async def start(container: Container) -> None:
         container.sweep_publisher,
     )
     container.tasks.append(asyncio.create_task(_run_consumer(container.consumer), name="sync-now"))
-    container.lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.sweeper_group_id])
+    container.lag = LagMonitor(settings.kafka, [settings.sweeper_group_id])
     await container.lag.start()
 
 
 async def stop(container: Container) -> None:
+    if container.retention is not None:
+        await container.retention.stop()
     if container.lag is not None:
         await container.lag.stop()
     if container.consumer is not None:
@@ -167,6 +190,8 @@ async def stop(container: Container) -> None:
     for client in container.http_clients:
         await client.aclose()
     await container.engine.dispose()
+    if container.dedupe_engine is not None:
+        await container.dedupe_engine.dispose()
     await container.budgets.close()
 
 

@@ -89,6 +89,7 @@ class VendorUrls(Protocol):
 
     qbo_base_url: str
     qbo_oauth_url: str
+    intacct_url: str
 
 
 def ledger_endpoints(
@@ -100,6 +101,7 @@ def ledger_endpoints(
         LedgerKind.QUICKBOOKS_ONLINE: LedgerEndpoint(
             settings.qbo_base_url, settings.qbo_oauth_url, limits.get(LedgerKind.QUICKBOOKS_ONLINE)
         ),
+        LedgerKind.SAGE_INTACCT: LedgerEndpoint(settings.intacct_url, None, limits.get(LedgerKind.SAGE_INTACCT)),
     }
 
 
@@ -113,8 +115,15 @@ def _build_qbo(info: ConnectionInfo, context: LedgerContext) -> LedgerConnector:
     return build_qbo_connector(info, context)
 
 
+def _build_intacct(info: ConnectionInfo, context: LedgerContext) -> LedgerConnector:
+    from ledgerbridge_common.connectors.intacct.wiring import build_intacct_connector
+
+    return build_intacct_connector(info, context)
+
+
 LEDGERS: dict[LedgerKind, LedgerBuilder] = {
     LedgerKind.QUICKBOOKS_ONLINE: _build_qbo,
+    LedgerKind.SAGE_INTACCT: _build_intacct,
 }
 """Ledger kind → builder: the only place that knows which ledgers exist."""
 
@@ -135,7 +144,13 @@ def build_billcom(info: ConnectionInfo, http: httpx.AsyncClient) -> BillcomConne
     if creds is None:
         raise AuthRevokedError(f"connection {info.connection_id} has no BILL credentials", vendor="billcom")
     return BillcomHttpConnector(
-        http, BillcomLogin(creds.username, creds.password, creds.organization_id, creds.dev_key)
+        http,
+        BillcomLogin(
+            creds.username,
+            creds.password.get_secret_value(),
+            creds.organization_id,
+            creds.dev_key.get_secret_value(),
+        ),
     )
 
 

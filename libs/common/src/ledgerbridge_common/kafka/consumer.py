@@ -101,7 +101,7 @@ class ConsumerRunner:
         self.publisher = publisher
         self.consumer = AIOKafkaConsumer(
             *config.topics,
-            bootstrap_servers=kafka.bootstrap_servers,
+            **kafka.client_options(),
             group_id=config.group_id,
             client_id=f"{kafka.client_id_prefix}-{config.name}",
             enable_auto_commit=False,

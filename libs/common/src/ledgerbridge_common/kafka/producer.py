@@ -51,7 +51,7 @@ class AiokafkaPublisher:
 
     def _new_producer(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
-            bootstrap_servers=self._settings.bootstrap_servers,
+            **self._settings.client_options(),
             client_id=f"{self._settings.client_id_prefix}-{self._client_id}",
             acks="all",
             enable_idempotence=True,
@@ -94,33 +94,42 @@ class AiokafkaPublisher:
         return InfrastructureError(f"Kafka did not acknowledge: {cause!r}", code="kafka")
 
     async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
+        """Bounded by ``publish_timeout_seconds``: past it (a partition leader that is known but
+        down never lets a batch expire) the producer is replaced and ``InfrastructureError`` raised."""
         await self._ensure_started()
         started = time.perf_counter()
         try:
-            await self._producer.send_and_wait(
-                topic,
-                envelope.to_bytes(),
-                key=(key or envelope.connection_id).encode(),
-                headers=envelope_headers(envelope),
+            await asyncio.wait_for(
+                self._producer.send_and_wait(
+                    topic,
+                    envelope.to_bytes(),
+                    key=(key or envelope.connection_id).encode(),
+                    headers=envelope_headers(envelope),
+                ),
+                self._settings.publish_timeout_seconds,
             )
-        except KafkaError as exc:
+        except (KafkaError, TimeoutError) as exc:
             raise await self._replace_producer(exc) from exc
         PRODUCE_SECONDS.labels(topic).observe(time.perf_counter() - started)
         MESSAGES_PRODUCED.labels(topic).inc()
 
+    async def _send_all(self, items: Sequence[tuple[str, Envelope]]) -> list[object]:
+        futures = [
+            await self._producer.send(
+                topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env)
+            )
+            for topic, env in items
+        ]
+        return await asyncio.gather(*futures, return_exceptions=True)
+
     async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
-        """Send all, then wait for every acknowledgement (ordered per partition)."""
+        """Send all, then wait for every acknowledgement (ordered per partition); bounded like
+        ``publish``."""
         await self._ensure_started()
         started = time.perf_counter()
         try:
-            futures = [
-                await self._producer.send(
-                    topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env)
-                )
-                for topic, env in items
-            ]
-            results = await asyncio.gather(*futures, return_exceptions=True)
-        except KafkaError as exc:
+            results = await asyncio.wait_for(self._send_all(items), self._settings.publish_timeout_seconds)
+        except (KafkaError, TimeoutError) as exc:
             raise await self._replace_producer(exc) from exc
         failed = next((r for r in results if isinstance(r, BaseException)), None)
         if failed is not None:
@@ -134,7 +143,13 @@ class AiokafkaPublisher:
     ) -> None:
         """Re-send a record as it was (dead-letter replay)."""
         await self._ensure_started()
-        await self._producer.send_and_wait(topic, value, key=key, headers=headers or [])
+        try:
+            await asyncio.wait_for(
+                self._producer.send_and_wait(topic, value, key=key, headers=headers or []),
+                self._settings.publish_timeout_seconds,
+            )
+        except (KafkaError, TimeoutError) as exc:
+            raise await self._replace_producer(exc) from exc
 
 
 class InMemoryPublisher:

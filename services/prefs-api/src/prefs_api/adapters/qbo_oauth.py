@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ledgerbridge_common.connectors.qbo import QboOAuthClient
 from ledgerbridge_common.connectors.qbo import QboTokens as OAuthTokens
 from ledgerbridge_common.errors import ConnectorError
-from ledgerbridge_common.prefs_client import LedgerCredentials, QboTokens
+from ledgerbridge_common.prefs_client import LedgerCredentials, QboCredentials, QboTokens
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.problems import ProblemError
@@ -67,6 +67,8 @@ class SealedCredentialsStore:
         self._cipher = cipher
 
     async def save_ledger_credentials(self, connection_id: str, credentials: LedgerCredentials) -> None:
+        if not isinstance(credentials, QboCredentials):
+            return  # only QBO's OAuth tokens rotate; Intacct's Web Services credentials do not
         async with self._sessions.begin() as session:
             row = await repo.get_connection(session, connection_id, lock=True)
             if row is None:

@@ -47,7 +47,9 @@ async def callback(services: Services, *, code: str, state: str, realm_id: str) 
             f"This connection is for company {info.ledger_company_id}, not {realm_id}",
             kind="conflict",
         )
-    tokens = await services.oauth.exchange(info.qbo.client_id, info.qbo.client_secret, code, realm_id)
+    tokens = await services.oauth.exchange(
+        info.qbo.client_id, info.qbo.client_secret.get_secret_value(), code, realm_id
+    )
     async with services.sessions.begin() as session:
         row = await repo.get_connection(session, connection_id, lock=True)
         assert row is not None

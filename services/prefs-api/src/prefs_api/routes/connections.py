@@ -11,6 +11,7 @@ from ledgerbridge_common.events.models import SyncRequested
 from prefs_api.deps import Admin, Reader, ServicesDep, Writer
 from prefs_api.handlers import connections as handlers
 from prefs_api.handlers import oauth
+from prefs_api.handlers.sync import publish
 from prefs_api.problems import ProblemError, problem_responses
 from prefs_api.schemas import (
     Accepted,
@@ -102,7 +103,7 @@ async def qbo_callback(
     "/connections/{connection_id}/sync-now",
     status_code=202,
     response_model=Accepted,
-    responses=problem_responses(409),
+    responses=problem_responses(409, 503),
 )
 async def sync_now(services: ServicesDep, principal: Writer, connection_id: str, full: bool = False) -> Accepted:
     """Ask the sweeper to sweep this connection now (does not move the automatic schedule)."""
@@ -111,5 +112,5 @@ async def sync_now(services: ServicesDep, principal: Writer, connection_id: str,
     if row["status"] != "active":
         raise ProblemError(409, "Connection disabled", "Enable the connection before syncing it", kind="conflict")
     env = Envelope.wrap(SyncRequested(trigger="sync_now", full=full), connection_id=connection_id)
-    await services.publisher.publish(services.settings.kafka.topics.prefs, env, key=connection_id)
+    await publish(services, services.settings.kafka.topics.prefs, [env])  # 503 when Kafka does not acknowledge
     return Accepted(event_id=env.event_id, detail="Sync requested; the sweeper picks it up within seconds")

@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ledgerbridge_common.kafka.lag import LagProbe, LagRow
+from ledgerbridge_common.settings import KafkaSettings
 from prefs_api.deps import Services, authenticate, get_services
 from prefs_api.domain.access import Principal, Scope
 from prefs_api.handlers import sync
@@ -67,7 +68,9 @@ class LagView:
     """Consumer lag of the ``ledgerbridge-*`` groups on this deployment's topics, measured with
     one long-lived ``LagProbe`` (started on first use) and cached for ``ttl`` seconds."""
 
-    def __init__(self, bootstrap: str, topics: Sequence[str], *, ttl: float = 5.0, timeout: float = 10.0) -> None:
+    def __init__(
+        self, bootstrap: str | KafkaSettings, topics: Sequence[str], *, ttl: float = 5.0, timeout: float = 10.0
+    ) -> None:
         self._bootstrap, self._topics = bootstrap, frozenset(topics)
         self._ttl, self._timeout = ttl, timeout
         self._probe: LagProbe | None = None

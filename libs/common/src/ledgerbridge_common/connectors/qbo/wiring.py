@@ -35,8 +35,8 @@ class ConnectionTokenStore:
         if t is None:
             return None
         return QboTokens(
-            access_token=t.access_token,
-            refresh_token=t.refresh_token,
+            access_token=t.access_token.get_secret_value(),
+            refresh_token=t.refresh_token.get_secret_value(),
             expires_at=t.access_expires_at,
             refresh_expires_at=t.refresh_expires_at,
             realm_id=self.realm_id,
@@ -62,7 +62,7 @@ def build_qbo_connector(info: ConnectionInfo, context: LedgerContext) -> QboConn
         context.http,
         endpoint.auth_url or PRODUCTION_OAUTH_URL,
         client_id=creds.client_id,
-        client_secret=creds.client_secret,
+        client_secret=creds.client_secret.get_secret_value(),
         redirect_uri="",
     )
     tokens = QboTokenProvider(ConnectionTokenStore(info, creds, context.credentials), oauth)
