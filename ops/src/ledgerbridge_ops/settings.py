@@ -42,5 +42,5 @@ class CheckSettings(ConnectedServiceSettings):
     api_key: SecretStr | None = None
     """``LB_API_KEY``: a prefs-api admin or write key; ``billcom-subscribe`` stores the key with it."""
     prefs_public_url: str = "http://127.0.0.1:18010"
-    """``LB_PREFS_PUBLIC_URL``: prefs-api's public API (``LB_PREFS_URL`` is its internal one, as for
-    the services), where ``billcom-subscribe`` stores the key."""
+    """``LB_PREFS_PUBLIC_URL``: prefs-api's public API (``/v1``), where ``LB_API_KEY`` is used;
+    ``LB_PREFS_URL`` is its internal listener, as for the services."""
