@@ -4,7 +4,9 @@ accepts (signed as BILL signs, parsed as real bill events)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +27,7 @@ def test_server_pids_are_the_postmaster_and_its_children_only(tmp_path: Path) ->
         stdout=subprocess.PIPE,
     )  # fmt: skip
     stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    child = 0
     try:
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
@@ -37,6 +40,11 @@ def test_server_pids_are_the_postmaster_and_its_children_only(tmp_path: Path) ->
         for proc in (parent, stranger):
             proc.kill()
             proc.wait(10)
+        if parent.stdout is not None:
+            parent.stdout.close()
+        if child:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("ports", [(19092, 29093, 25432), (29092, 29093, 15432)])
