@@ -5,7 +5,8 @@ writes fit in one call, and the limits the shared budget enforces (:mod:`.budget
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import ObjectType
@@ -44,6 +45,15 @@ class DeletionsSource(StrEnum):
     NONE = "none"
 
 
+class Flow(StrEnum):
+    """Which way an object type syncs between BILL and the ledger."""
+
+    TWO_WAY = "two_way"
+    FROM_BILLCOM = "from_billcom"
+    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
+    """From BILL always; from the ledger only new objects that are still unpaid (unapplied)."""
+
+
 @dataclass(frozen=True)
 class ChangeFeed:
     kind: ChangeFeedKind
@@ -67,3 +77,6 @@ class LedgerCapabilities:
     concurrency_token: bool = False
     """Updates must carry the ``concurrency_token`` last read (QBO ``SyncToken``); a stale one is
     refused with ``StaleObjectError``. Without it the ledger applies the last write."""
+    flows: Mapping[ObjectType, Flow] = field(default_factory=dict)
+    """The ledger's direction matrix (object type → flow) as BILL syncs with it; a type missing
+    here does not sync. Empty: the engine's default matrix applies."""

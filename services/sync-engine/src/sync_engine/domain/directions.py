@@ -1,24 +1,18 @@
 """Which way each object type flows, per ledger kind (billcom.md §3.1, "Sync Matrix").
 
-One table: another ledger kind only adds its row to ``DIRECTION_MATRIX``.
+A ledger connector declares its own matrix in ``capabilities.flows`` (``connectors.factory.
+capabilities_for``); ``DIRECTION_MATRIX`` holds the rows of ledgers that do not.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
+from ledgerbridge_common.connectors.capabilities import Flow as Flow
+from ledgerbridge_common.connectors.factory import capabilities_for
 from ledgerbridge_common.events import LedgerKind, Side
 from ledgerbridge_common.events.refs import NAME_LISTS
-
-
-class Flow(StrEnum):
-    TWO_WAY = "two_way"
-    FROM_BILLCOM = "from_billcom"
-    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
-    """From BILL always; from the ledger only new objects that are still unpaid."""
-
 
 T = ObjectType
 DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
@@ -55,6 +49,9 @@ LEDGER_NAME = {
 
 
 def flow_for(kind: LedgerKind, object_type: ObjectType) -> Flow | None:
+    declared = capabilities_for(kind)
+    if declared is not None and declared.flows:
+        return declared.flows.get(object_type)
     return DIRECTION_MATRIX.get(kind, {}).get(object_type)
 
 

@@ -14,6 +14,7 @@ from ledgerbridge_common.events.models import DecisionRule
 from sync_engine.domain import money
 from sync_engine.domain.conflicts import Resolved, resolve
 from sync_engine.domain.directions import SIDE_NAME, Flow, flow_for
+from sync_engine.domain.headers import default_header
 from sync_engine.domain.model import Inputs, LinkWrite, Plan, make_ref
 from sync_engine.domain.plans import baseline, command, outcome, park, skip
 from sync_engine.domain.translate import Translation, Translator
@@ -27,6 +28,9 @@ def _for_target(inp: Inputs, tr: Translation) -> Plan | None:
     data, multi = tr.data, inp.company.multi_currency
     if inp.change.side is not Side.BILLCOM or src is None:
         return None
+    header = default_header(inp.change.object_type, prefs)
+    if header is not None:
+        data["header_classifications"] = header.model_dump(mode="json")
     if inp.change.object_type in {T.BILL, T.VENDOR_CREDIT}:
         data["ap_account_id"] = prefs.ap_account
     if inp.change.object_type is T.INVOICE:

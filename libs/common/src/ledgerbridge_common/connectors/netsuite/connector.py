@@ -4,7 +4,7 @@ NetSuite (SuiteTalk REST + SuiteQL, reference ``shared/reference/netsuite-api.md
 Usage::
 
     creds = TbaCredentials(account_id="123456_SB1", consumer_key=..., consumer_secret=..., token_id=...,
-                           token_secret=...)
+                           token_secret=...)   # or OAuth2Credentials(account_id, access_token, ...)
     netsuite = NetSuiteConnector(http, creds, subsidiary_id="2", base_url="https://{account}.suitetalk.api.netsuite.com")
     bill = await netsuite.create(bill, request_id=command_id, tag="LB:billcom:bill:00n1")
 
@@ -13,10 +13,12 @@ create repeated after a timeout updates the record it made instead of making a s
 sublist is written with ``?replace=`` (§1.4): a repeated write never appends lines twice. Reads of
 changes are SuiteQL on ``lastmodifieddate`` with an overlapping window, plus ``DeletedRecord`` (§2).
 
-Not covered: items and funds transfers (no mapping), voids (transactions are deleted), batch writes,
-OAuth 2.0 (TBA only), the vendor rules of §8 (20-character ids, individual vendors). SuiteQL times are
-read and written as UTC; whether NetSuite shows them in the account's time zone is not known, which the
-two-minute overlap does not cover beyond two minutes.
+The direction matrix BILL applies to NetSuite (§8) is ``capabilities.flows`` (``rules.py``). A bill
+payment NetSuite refuses because the bill was already paid there is explained as BILL explains it.
+
+Not covered: voids (transactions are deleted), batch writes, M2M (client credentials) tokens. SuiteQL
+times are read and written as UTC; whether NetSuite shows them in the account's time zone is not known,
+which the two-minute overlap does not cover beyond two minutes.
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ from typing import Any
 
 import httpx
 
-from ledgerbridge_common.canonical.models import Account, AccountType, CanonicalObject, CompanyInfo, ObjectType
+from ledgerbridge_common.canonical.models import (
+    Account,
+    AccountType,
+    Bill,
+    BillPayment,
+    CanonicalObject,
+    CompanyInfo,
+    ObjectType,
+)
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
 from ledgerbridge_common.connectors.capabilities import (
     ChangeFeed,
@@ -44,11 +54,13 @@ from ledgerbridge_common.connectors.netsuite.client import (
     NETSUITE_LIMITS,
     SUITEQL_PAGE,
     VENDOR,
+    Credentials,
     NetSuiteClient,
-    TbaCredentials,
+    OnRefresh,
 )
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
+from ledgerbridge_common.connectors.netsuite.rules import NETSUITE_FLOWS, paid_first_reason
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage, ChangeRef
 from ledgerbridge_common.errors import ConnectorError, ValidationError
 
@@ -59,9 +71,11 @@ NETSUITE_CAPABILITIES = LedgerCapabilities(
     batch_size=None,
     voids=frozenset(),
     concurrency_token=False,
+    flows=NETSUITE_FLOWS,
 )
 """NetSuite: ``eid:`` upserts, SuiteQL ``lastmodifieddate`` + ``DeletedRecord``, no batch call, no
-concurrency token (REST has no ETag: last write wins, §3), 5 concurrent requests per account (§4)."""
+concurrency token (REST has no ETag: last write wins, §3), 5 concurrent requests per account (§4),
+BILL's direction matrix for NetSuite (§8)."""
 
 OVERLAP = dt.timedelta(minutes=2)
 """Changes are read from ``since - OVERLAP``: NetSuite stamps ``lastmodifieddate`` when a write
@@ -96,7 +110,7 @@ class NetSuiteConnector:
     def __init__(
         self,
         http: httpx.AsyncClient,
-        creds: TbaCredentials,
+        creds: Credentials,
         *,
         subsidiary_id: str,
         base_url: str = "https://{account}.suitetalk.api.netsuite.com",
@@ -104,9 +118,17 @@ class NetSuiteConnector:
         budgets: LedgerBudgets = DEFAULT_BUDGETS,
         timeout: float = 30.0,
         page_size: int = SUITEQL_PAGE,
+        on_refresh: OnRefresh | None = None,
     ) -> None:
         self.client = NetSuiteClient(
-            http, creds, base_url=base_url, limits=limits, budgets=budgets, timeout=timeout, page_size=page_size
+            http,
+            creds,
+            base_url=base_url,
+            limits=limits,
+            budgets=budgets,
+            timeout=timeout,
+            page_size=page_size,
+            on_refresh=on_refresh,
         )
         self.account_id = creds.account_id
         self.subsidiary_id = subsidiary_id
@@ -189,7 +211,12 @@ class NetSuiteConnector:
         m = record_map(obj.object_type)
         body = m.to_ns(obj, await self.setup())
         key = f"eid:{external_id(tag, request_id)}"
-        await self.client.request("PUT", f"/record/v1/{m.record}/{key}", params=self._replace(m), json=body)
+        try:
+            await self.client.request("PUT", f"/record/v1/{m.record}/{key}", params=self._replace(m), json=body)
+        except ValidationError as exc:
+            if isinstance(obj, BillPayment):
+                await self._explain_paid_first(obj, exc)
+            raise
         made = await self._read(m, key)
         if made is None:
             raise ConnectorError(f"{m.record} {key} not found after its upsert", vendor=VENDOR, code="lost")
@@ -202,6 +229,16 @@ class NetSuiteConnector:
         body = m.to_ns(obj, await self.setup())
         await self.client.request("PATCH", f"/record/v1/{m.record}/{obj.id}", params=self._replace(m), json=body)
         return await self._read_back(m, obj.id)
+
+    async def _explain_paid_first(self, payment: BillPayment, exc: ValidationError) -> None:
+        """A refused bill payment whose bill NetSuite already shows paid: BILL's reason instead."""
+        bills: dict[str, Bill | None] = {}
+        for applied in payment.applied_to:
+            found = await self.read(ObjectType.BILL, applied.document_id)
+            bills[applied.document_id] = found if isinstance(found, Bill) else None
+        reason = paid_first_reason(payment, bills)
+        if reason is not None:
+            raise ValidationError(reason, vendor=VENDOR, code="paid_in_netsuite_first", detail=reason) from exc
 
     async def _read_back(self, m: RecordMap, object_id: str) -> CanonicalObject:
         got = await self._read(m, object_id)
@@ -269,7 +306,10 @@ class NetSuiteConnector:
         changes: list[ChangeRef] = []
         for object_type in object_types:
             changes += await self._changed(object_type, start)
-        wanted = {MAPS[t].record.lower(): t for t in object_types if t in MAPS}
+        wanted: dict[str, ObjectType] = {}
+        for t in object_types:  # a deleted journal entry is a journal entry, not a funds transfer
+            if t in MAPS and t is not ObjectType.FUNDS_TRANSFER:
+                wanted.setdefault(MAPS[t].record.lower(), t)
         q = (
             f"SELECT recordid, recordtypeid, TO_CHAR(deleteddate, {quote(TS_FORMAT)}) AS deleted "  # noqa: S608
             f"FROM deletedrecord WHERE {since_clause('deleteddate', start)} ORDER BY recordid"
