@@ -105,7 +105,7 @@ def response(status: int, code: str | None, path: str | None = None) -> httpx.Re
 def test_errors_by_code_and_status(status: int, code: str | None, error: type[Exception]) -> None:
     mapped = error_from(response(status, code, "expense.items[0].account"))
     assert type(mapped) is error
-    assert mapped.detail == "expense.items[0].account"
+    assert mapped.detail == "boom (at expense.items[0].account)"
 
 
 def test_bill_lines_and_dimensions_round_trip() -> None:

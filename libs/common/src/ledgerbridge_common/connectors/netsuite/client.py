@@ -163,7 +163,10 @@ def error_from(response: httpx.Response) -> ConnectorError:
     code = details[0].get("o:errorCode")
     detail = str(details[0].get("detail") or response.text[:300])
     status = response.status_code
-    kw: dict[str, Any] = {"code": code or str(status), "vendor": VENDOR, "detail": details[0].get("o:errorPath")}
+    path = details[0].get("o:errorPath")
+    # the detail is what a bookkeeper reads in the sync log (posting's reasons): NetSuite's text and where
+    shown = f"{detail} (at {path})" if path else detail
+    kw: dict[str, Any] = {"code": code or str(status), "vendor": VENDOR, "detail": shown}
     if status == 429:
         return RateLimitedError(detail or "concurrency limit", **kw)
     if code in AUTH_CODES or status == 401:
