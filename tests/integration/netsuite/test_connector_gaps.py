@@ -76,7 +76,7 @@ async def test_items_are_non_inventory_resale_items_usable_on_bill_lines(ns: Net
     line = TransactionLine(amount=20, quantity=2, classifications=Classifications(item_id=made.obj.id))
     vendor = await ns.make(Vendor(name="Acme Paper"))
     bill = await ns.books.read(T.BILL, await ns.make(Bill(vendor_id=vendor, date=TODAY, lines=(line,))))
-    assert bill is not None and bill.lines[0].classifications.item_id == made.obj.id
+    assert isinstance(bill, Bill) and bill.lines[0].classifications.item_id == made.obj.id
     again = await writer.upsert(desired, known=None, request_id="item-2", tag="LB:billcom:item:0ii01PAPER")
     assert again.obj.id == made.obj.id and again.adopted  # found by its external id, not made twice
     assert len(await ns.records("nonInventoryResaleItem")) == 2  # the seeded Consulting and this one
