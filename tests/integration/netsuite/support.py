@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -90,7 +91,7 @@ class NetSuiteBooks:
             "deposit_to_account": acc["US Checking"],
             "bank_gl_accounts": {},
         }
-        return inputs(ch, source, **{**prefs, **kw})
+        return replace(inputs(ch, source, **{**prefs, **kw}), capabilities=self.books.capabilities)
 
     async def post(self, cmd: PostingRequested, writer: LedgerWriter | None = None) -> WriteResult:
         """What posting does with a ledger upsert command whose references are all resolved."""

@@ -7,6 +7,7 @@ NetSuite connections may turn off, and a payment recorded in NetSuite first."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -24,12 +25,12 @@ from ledgerbridge_common.canonical.models import (
     VendorCredit,
 )
 from ledgerbridge_common.connectors.capabilities import Flow
-from ledgerbridge_common.connectors.factory import capabilities_for
+from ledgerbridge_common.connectors.netsuite import NETSUITE_CAPABILITIES
 from ledgerbridge_common.errors import ValidationError
 from ledgerbridge_common.events import Side
 from posting_service.domain.reasons import reason_for
 from sync_engine.domain.decide import decide
-from tests.integration.netsuite.support import NETSUITE, NetSuiteBooks, known, ns, sandbox_url
+from tests.integration.netsuite.support import NetSuiteBooks, known, ns, sandbox_url
 from tests.support.builders import change
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -44,10 +45,10 @@ async def a_vendor_and_bill(ns: NetSuiteBooks, amount: str = "100.00") -> tuple[
     return vendor, bill
 
 
-def test_the_engine_reads_netsuite_directions_from_the_connector() -> None:
-    declared = capabilities_for(NETSUITE)
-    assert declared is not None and declared.flows[T.VENDOR_CREDIT] is Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER
-    assert declared.flows[T.BILL_PAYMENT] is Flow.FROM_BILLCOM and T.ITEM in declared.flows
+def test_netsuite_declares_bills_direction_matrix() -> None:
+    flows = NETSUITE_CAPABILITIES.flows
+    assert flows is not None and flows[T.VENDOR_CREDIT] is Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER
+    assert flows[T.BILL_PAYMENT] is Flow.FROM_BILLCOM and flows[T.ITEM] is Flow.TWO_WAY
 
 
 async def test_unapplied_credits_and_unpaid_bills_come_from_netsuite_paid_ones_and_payments_do_not(
@@ -58,6 +59,8 @@ async def test_unapplied_credits_and_unpaid_bills_come_from_netsuite_paid_ones_a
     credit = await ns.books.read(T.VENDOR_CREDIT, credit_id)
     plan = decide(ns.inputs(change(L, T.VENDOR_CREDIT, credit_id), credit, refs=known({(L, T.VENDOR, vendor): "v1"})))
     assert plan.skipped is None and [c.target_side for c in plan.commands] == [B]
+    without_flows = replace(ns.inputs(change(L, T.VENDOR_CREDIT, credit_id), credit), capabilities=None)
+    assert decide(without_flows).skipped  # the engine's own table has no NetSuite row: it follows the connector
 
     unpaid = await ns.books.read(T.BILL, bill_id)
     assert unpaid is not None and unpaid.side_status["payment_status"] == "OPEN"

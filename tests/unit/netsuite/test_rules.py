@@ -19,6 +19,7 @@ from ledgerbridge_common.canonical.models import (
     TransactionLine,
     Vendor,
 )
+from ledgerbridge_common.connectors.billcom.mapping import vendor_in, vendor_out
 from ledgerbridge_common.connectors.netsuite.mapping_common import Setup
 from ledgerbridge_common.connectors.netsuite.mapping_lists import party_to, person_names, vendor_from
 from ledgerbridge_common.connectors.netsuite.mapping_transfer import transfer_from, transfer_to
@@ -28,7 +29,7 @@ from ledgerbridge_common.errors import ValidationError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.events.preferences import PreferenceValues
 from prefs_api.domain.rules import apply_patch
-from sync_engine.domain.headers import default_header, transfer_header
+from sync_engine.domain.headers import default_header
 from tests.unit.sync_engine.builders import prefs
 
 SETUP = Setup(subsidiary_id="2", home_currency="USD", currency_ids={"USD": "1"})
@@ -42,7 +43,6 @@ def test_default_classifications_pick_payables_or_receivables_by_type() -> None:
     assert default_header(T.INVOICE, chosen) == Classifications(location_id="1")
     assert default_header(T.VENDOR, chosen) is None
     assert default_header(T.BILL, prefs()) is None
-    assert transfer_header(prefs(funds_transfer_location="1")) == Classifications(location_id="1")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,8 @@ def test_funds_transfer_is_a_two_line_journal_both_ways() -> None:
         from_account_id="10",
         to_account_id="20",
         memo="BILL disbursement run r1",
-        header_classifications=Classifications(department_id="3", location_id="1"),
+        location_id="1",
+        department_id="3",
     )
     body = transfer_to(run, SETUP)
     assert body["line"]["items"] == [
@@ -125,3 +126,13 @@ def test_lines_of_a_bill_keep_their_own_classifications_beside_the_header() -> N
     body = payables_to(bill, SETUP)
     assert body["department"] == {"id": "3"} and "location" not in body
     assert body["expense"]["items"][0]["location"] == {"id": "1"} and body["approvalStatus"] == {"id": "2"}
+
+
+def test_bill_vendors_carry_their_short_name_and_person_type() -> None:
+    raw = {"id": "00901JANE", "name": "Jane Doe", "shortName": "JD-1", "accountType": "PERSON", "archived": False}
+    vendor = vendor_in(raw)
+    assert (vendor.short_name, vendor.vendor_type) == ("JD-1", "individual")
+    assert vendor_out(vendor)["accountType"] == "PERSON" and vendor_out(vendor)["shortName"] == "JD-1"
+    company = vendor_in({**raw, "accountType": "BUSINESS", "shortName": None})
+    assert (company.short_name, company.vendor_type) == (None, None)
+    assert vendor_out(company)["accountType"] == "BUSINESS"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import ObjectType
@@ -45,15 +45,6 @@ class DeletionsSource(StrEnum):
     NONE = "none"
 
 
-class Flow(StrEnum):
-    """Which way an object type syncs between BILL and the ledger."""
-
-    TWO_WAY = "two_way"
-    FROM_BILLCOM = "from_billcom"
-    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
-    """From BILL always; from the ledger only new objects that are still unpaid (unapplied)."""
-
-
 @dataclass(frozen=True)
 class ChangeFeed:
     kind: ChangeFeedKind
@@ -62,6 +53,15 @@ class ChangeFeed:
     """How far back the feed reaches (QBO CDC: 30 days); older gaps need a full resync."""
     page_size: int | None = None
     """Objects per call, when the vendor caps it."""
+
+
+class Flow(StrEnum):
+    """Which way an object type flows between BILL and the ledger (billcom.md §3.1, "Sync Matrix")."""
+
+    TWO_WAY = "two_way"
+    FROM_BILLCOM = "from_billcom"
+    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
+    """From BILL always; from the ledger only new objects that are still unpaid."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,6 @@ class LedgerCapabilities:
     concurrency_token: bool = False
     """Updates must carry the ``concurrency_token`` last read (QBO ``SyncToken``); a stale one is
     refused with ``StaleObjectError``. Without it the ledger applies the last write."""
-    flows: Mapping[ObjectType, Flow] = field(default_factory=dict)
-    """The ledger's direction matrix (object type → flow) as BILL syncs with it; a type missing
-    here does not sync. Empty: the engine's default matrix applies."""
+    flows: Mapping[ObjectType, Flow] | None = None
+    """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
+    type without an entry does not sync."""

@@ -30,7 +30,6 @@ from ledgerbridge_common.canonical.models import CompanyInfo
 from ledgerbridge_common.connectors.billcom import BillcomCredentials as BillcomLogin
 from ledgerbridge_common.connectors.billcom import BillcomHttpConnector
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
-from ledgerbridge_common.connectors.capabilities import LedgerCapabilities
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
 from ledgerbridge_common.errors import AuthRevokedError, PermanentError
 from ledgerbridge_common.events.models import LedgerKind
@@ -138,24 +137,6 @@ LEDGERS: dict[LedgerKind, LedgerBuilder] = {
     LedgerKind.ORACLE_NETSUITE: _build_netsuite,
 }
 """Ledger kind → builder: the only place that knows which ledgers exist."""
-
-
-def _netsuite_capabilities() -> LedgerCapabilities:
-    from ledgerbridge_common.connectors.netsuite.connector import NETSUITE_CAPABILITIES
-
-    return NETSUITE_CAPABILITIES
-
-
-CAPABILITIES: dict[LedgerKind, Callable[[], LedgerCapabilities]] = {
-    LedgerKind.ORACLE_NETSUITE: _netsuite_capabilities,
-}
-"""Ledger kind → its connector's declared capabilities, for callers that decide without a connector
-in hand (the engine's direction matrix)."""
-
-
-def capabilities_for(kind: LedgerKind) -> LedgerCapabilities | None:
-    loader = CAPABILITIES.get(kind)
-    return loader() if loader is not None else None
 
 
 def build_ledger(info: ConnectionInfo, context: LedgerContext) -> LedgerConnector:

@@ -34,7 +34,7 @@ def decide(inp: Inputs) -> Plan:
     linked = link is not None and link.id_on(side.other) is not None
     if _is_echo(inp):
         return skip(inp, "echo", ECHO_REASON, log=False)
-    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked)
+    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked, inp.flows)
     if blocked:
         return skip(inp, "direction", blocked)
     src = inp.source

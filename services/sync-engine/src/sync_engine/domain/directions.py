@@ -1,16 +1,16 @@
 """Which way each object type flows, per ledger kind (billcom.md §3.1, "Sync Matrix").
 
-A ledger connector declares its own matrix in ``capabilities.flows`` (``connectors.factory.
-capabilities_for``); ``DIRECTION_MATRIX`` holds the rows of ledgers that do not.
+A connector that declares its flows (``capabilities.flows``) is followed; otherwise the ledger
+kind's row of ``DIRECTION_MATRIX``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
-from ledgerbridge_common.connectors.capabilities import Flow as Flow
-from ledgerbridge_common.connectors.factory import capabilities_for
+from ledgerbridge_common.connectors.capabilities import Flow
 from ledgerbridge_common.events import LedgerKind, Side
 from ledgerbridge_common.events.refs import NAME_LISTS
 
@@ -48,10 +48,9 @@ LEDGER_NAME = {
 }
 
 
-def flow_for(kind: LedgerKind, object_type: ObjectType) -> Flow | None:
-    declared = capabilities_for(kind)
-    if declared is not None and declared.flows:
-        return declared.flows.get(object_type)
+def flow_for(kind: LedgerKind, object_type: ObjectType, flows: Mapping[ObjectType, Flow] | None = None) -> Flow | None:
+    if flows is not None:
+        return flows.get(object_type)
     return DIRECTION_MATRIX.get(kind, {}).get(object_type)
 
 
@@ -69,10 +68,15 @@ def is_paid(obj: CanonicalObject) -> bool:
 
 
 def blocked_direction(
-    kind: LedgerKind, object_type: ObjectType, from_side: Side, obj: CanonicalObject | None, linked: bool
+    kind: LedgerKind,
+    object_type: ObjectType,
+    from_side: Side,
+    obj: CanonicalObject | None,
+    linked: bool,
+    flows: Mapping[ObjectType, Flow] | None = None,
 ) -> str | None:
     """None when ``object_type`` may flow from ``from_side``; otherwise the reason it may not."""
-    flow = flow_for(kind, object_type)
+    flow = flow_for(kind, object_type, flows)
     ledger = LEDGER_NAME.get(kind, kind.value)
     if flow is None:
         return f"{object_type.value.replace('_', ' ')}s do not sync with {ledger}"

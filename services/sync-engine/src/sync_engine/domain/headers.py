@@ -1,8 +1,8 @@
 """Header classifications the preferences put on what BILL writes to the ledger: BILL codes
 departments, locations and classes on lines only, so a bill's, credit's or payment's own
-classification is the Default Payables (or Receivables) classification, and a funds transfer's
-is the Funds Transfer Location and Department (PREFERENCES.md; netsuite-api.md §8). Ledgers
-without header classifications leave these preferences unset, so nothing changes for them."""
+classification is the Default Payables (or Receivables) classification (netsuite-api.md §8,
+HB:360015018792). Ledgers without header classifications do not offer these preferences, so
+nothing changes for them."""
 
 from __future__ import annotations
 
@@ -31,8 +31,3 @@ def default_header(object_type: ObjectType, prefs: ConnectionPreferences) -> Cla
             prefs.default_receivables_department, prefs.default_receivables_location, prefs.default_receivables_class
         )
     return None
-
-
-def transfer_header(prefs: ConnectionPreferences) -> Classifications | None:
-    """The Funds Transfer Department and Location, or ``None``."""
-    return _classifications(prefs.funds_transfer_department, prefs.funds_transfer_location, None)

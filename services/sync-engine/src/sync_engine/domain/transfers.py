@@ -16,7 +16,6 @@ from ledgerbridge_common.canonical.models import (
 )
 from ledgerbridge_common.events import Decision, PostingRequested, Side
 from sync_engine.domain import money
-from sync_engine.domain.headers import transfer_header
 from sync_engine.domain.model import Inputs, LinkWrite, Plan, make_ref
 from sync_engine.domain.plans import baseline, command, park, skip
 
@@ -72,7 +71,9 @@ def plan_run(inp: Inputs) -> Plan:
         memo=run.memo or f"BILL {label} run {run.run_id or run.id}",
         run_id=run.run_id or run.id,
         direction=run.direction,
-        header_classifications=transfer_header(inp.prefs),
+        journal=inp.prefs.funds_transfer_journal_symbol,
+        location_id=inp.prefs.funds_transfer_location,
+        department_id=inp.prefs.funds_transfer_department,
     )
     transfer = command(
         inp,

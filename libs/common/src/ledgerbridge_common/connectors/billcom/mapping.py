@@ -224,8 +224,7 @@ def customer_in(raw: Json) -> Customer:
 def customer_out(obj: Customer) -> Json:
     body: Json = {
         "name": obj.name,
-        "shortName": obj.short_name,
-        "accountType": "PERSON" if obj.vendor_type == "individual" else "BUSINESS",
+        "accountType": "BUSINESS",
         "email": obj.email,
         "phone": obj.phone,
         "billingAddress": address_out(obj.address),
