@@ -103,3 +103,21 @@ async def test_a_netsuite_vendor_id_reaches_bill_cut_to_20_characters(ns: NetSui
     assert isinstance(made, Vendor) and made.short_name == "ACME-PAPER-WHOLESALE"
     plain = await ns.books.create(Vendor(name="No Id Supplies"), request_id="v2", tag="LB:b")
     assert isinstance(plain, Vendor) and plain.short_name is None  # NetSuite's entityId is just the name
+
+
+async def test_the_change_feed_reports_item_edits_and_deletions_within_its_swept_types(ns: NetSuiteBooks) -> None:
+    swept = ns.books.capabilities.swept_types
+    assert swept is not None and T.ITEM in swept and T.FUNDS_TRANSFER not in swept
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    item = await ns.make(Item(name="Toner"))
+    vendor = await ns.make(Vendor(name="Acme Paper"))
+    bill = await ns.make(Bill(vendor_id=vendor, date=TODAY, lines=(ns.line("5.00"),)))
+    response = await ns.control.patch(
+        f"/_sandbox/accounts/{ns.account_id}/records/nonInventoryResaleItem/{item}", json={"salesDescription": "K"}
+    )
+    response.raise_for_status()
+    await ns.books.delete(T.BILL, bill, request_id="d1")
+    page = await ns.books.changes_since(sorted(swept), since)
+    seen = {(c.object_type, c.object_id): c.operation for c in page.changes}
+    assert seen[(T.ITEM, item)] == "updated" and seen[(T.BILL, bill)] == "deleted"
+    assert (T.JOURNAL_ENTRY, bill) not in seen

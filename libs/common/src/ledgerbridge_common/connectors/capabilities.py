@@ -77,6 +77,12 @@ class LedgerCapabilities:
     concurrency_token: bool = False
     """Updates must carry the ``concurrency_token`` last read (QBO ``SyncToken``); a stale one is
     refused with ``StaleObjectError``. Without it the ledger applies the last write."""
+    display_name: str = "the ledger"
+    """The ledger's name in sync-log reasons ("QuickBooks Online", "Sage Intacct")."""
+    swept_types: frozenset[ObjectType] | None = None
+    """The types a sweep asks the change feed for (``None``: the sweeper's default list); a type
+    the connector cannot read, or reads as another (Intacct's funds transfers are journal entries),
+    is left out."""
     flows: Mapping[ObjectType, Flow] | None = None
     """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
     type without an entry does not sync."""

@@ -71,11 +71,14 @@ NETSUITE_CAPABILITIES = LedgerCapabilities(
     batch_size=None,
     voids=frozenset(),
     concurrency_token=False,
+    display_name="Oracle NetSuite",
+    swept_types=frozenset(t for t in MAPS if t is not ObjectType.FUNDS_TRANSFER),
     flows=NETSUITE_FLOWS,
 )
 """NetSuite: ``eid:`` upserts, SuiteQL ``lastmodifieddate`` + ``DeletedRecord``, no batch call, no
 concurrency token (REST has no ETag: last write wins, §3), 5 concurrent requests per account (§4),
-BILL's direction matrix for NetSuite (§8)."""
+BILL's direction matrix for NetSuite (§8). Funds transfers are journal entries in NetSuite, so a
+sweep reads them as journal entries (``swept_types`` leaves them out)."""
 
 OVERLAP = dt.timedelta(minutes=2)
 """Changes are read from ``since - OVERLAP``: NetSuite stamps ``lastmodifieddate`` when a write
