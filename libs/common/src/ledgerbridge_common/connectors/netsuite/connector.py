@@ -11,14 +11,13 @@ Usage::
 Writes are idempotent by external id: a create is ``PUT …/eid:<tag>`` (an upsert, §1.5), so a
 create repeated after a timeout updates the record it made instead of making a second one. Every
 sublist is written with ``?replace=`` (§1.4): a repeated write never appends lines twice. Reads of
-changes are SuiteQL on ``lastmodifieddate`` with an overlapping window, plus ``DeletedRecord`` (§2).
+changes are SuiteQL on ``lastmodifieddate`` with an overlapping window, plus ``DeletedRecord`` (§2,
+``changes.py``).
 
 The direction matrix BILL applies to NetSuite (§8) is ``capabilities.flows`` (``rules.py``). A bill
 payment NetSuite refuses because the bill was already paid there is explained as BILL explains it.
 
-Not covered: voids (transactions are deleted), batch writes, M2M (client credentials) tokens. SuiteQL
-times are read and written as UTC; whether NetSuite shows them in the account's time zone is not known,
-which the two-minute overlap does not cover beyond two minutes.
+Not covered: voids (transactions are deleted), batch writes, M2M (client credentials) tokens.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import httpx
 
@@ -49,6 +47,7 @@ from ledgerbridge_common.connectors.capabilities import (
     Idempotency,
     LedgerCapabilities,
 )
+from ledgerbridge_common.connectors.netsuite.changes import ENTITY_RECORDS, ChangeFeedReader, quote
 from ledgerbridge_common.connectors.netsuite.client import (
     LEDGER_KIND,
     NETSUITE_LIMITS,
@@ -61,7 +60,7 @@ from ledgerbridge_common.connectors.netsuite.client import (
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
 from ledgerbridge_common.connectors.netsuite.rules import NETSUITE_FLOWS, paid_first_reason
-from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage, ChangeRef
+from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import ConnectorError, ValidationError
 
 NETSUITE_CAPABILITIES = LedgerCapabilities(
@@ -80,31 +79,10 @@ concurrency token (REST has no ETag: last write wins, §3), 5 concurrent request
 BILL's direction matrix for NetSuite (§8). Funds transfers are journal entries in NetSuite, so a
 sweep reads them as journal entries (``swept_types`` leaves them out)."""
 
-OVERLAP = dt.timedelta(minutes=2)
-"""Changes are read from ``since - OVERLAP``: NetSuite stamps ``lastmodifieddate`` when a write
-starts, so a long write can land behind a watermark already passed; duplicates are harmless."""
-TS_FORMAT = "YYYY-MM-DD HH24:MI:SS"
-IN_CHUNK = 500
-ENTITY_RECORDS = ("vendor", "customer")
-PY_TS_FORMAT = "%Y-%m-%d %H:%M:%S"
-
 
 def external_id(tag: str | None, request_id: str) -> str:
     """Our source ref (or the command id) as an external id: ``[A-Za-z0-9_-]`` only (§1.5)."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", tag or f"LB_{request_id}")
-
-
-def quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def since_clause(column: str, since: dt.datetime) -> str:
-    at = since.astimezone(dt.UTC).strftime(PY_TS_FORMAT)
-    return f"{column} >= TO_DATE({quote(at)}, {quote(TS_FORMAT)})"
-
-
-def parse_ts(value: Any) -> dt.datetime:
-    return dt.datetime.strptime(str(value), PY_TS_FORMAT).replace(tzinfo=dt.UTC)
 
 
 class NetSuiteConnector:
@@ -136,6 +114,7 @@ class NetSuiteConnector:
         self.account_id = creds.account_id
         self.subsidiary_id = subsidiary_id
         self.capabilities = replace(NETSUITE_CAPABILITIES, limits=self.client.limits)
+        self.feed = ChangeFeedReader(self.client, subsidiary_id)
         self._setup: Setup | None = None
         self._setup_lock = asyncio.Lock()
 
@@ -268,63 +247,8 @@ class NetSuiteConnector:
 
     # --- changes -------------------------------------------------------------------------------
 
-    def _changed_query(self, m: RecordMap, since: dt.datetime | None) -> str:
-        where = [f"type = {quote(m.txn_type)}"] if m.txn_type else []
-        if m.record in ENTITY_RECORDS:  # a vendor or customer belongs to one subsidiary
-            where.append(f"subsidiary = {quote(self.subsidiary_id)}")
-        if since is not None:
-            where.append(since_clause("lastmodifieddate", since))
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return (
-            f"SELECT id, TO_CHAR(lastmodifieddate, {quote(TS_FORMAT)}) AS modified "  # noqa: S608 - quoted
-            f"FROM {m.table}{clause} ORDER BY id"
-        )
-
-    async def _changed(self, object_type: ObjectType, since: dt.datetime | None) -> list[ChangeRef]:
-        m = record_map(object_type)
-        changes = [
-            ChangeRef(object_type, str(row["id"]), "updated", parse_ts(row["modified"]))
-            async for row in self.client.suiteql(self._changed_query(m, since))
-        ]
-        if m.txn_type is None or not changes:
-            return changes
-        ours = await self._in_subsidiary([c.object_id for c in changes])
-        return [c for c in changes if c.object_id in ours]
-
-    async def _in_subsidiary(self, ids: list[str]) -> set[str]:
-        """Which of these transactions belong to the connection's subsidiary (the subsidiary of a
-        transaction is on its main line in SuiteQL, ``transactionline.mainline = 'T'``)."""
-        ours: set[str] = set()
-        for start in range(0, len(ids), IN_CHUNK):
-            chunk = ", ".join(quote(i) for i in ids[start : start + IN_CHUNK])
-            q = (
-                "SELECT transaction FROM transactionline WHERE mainline = 'T' "  # noqa: S608 - quoted
-                f"AND subsidiary = {quote(self.subsidiary_id)} AND transaction IN ({chunk})"
-            )
-            ours |= {str(row["transaction"]) async for row in self.client.suiteql(q)}
-        return ours
-
     async def changes_since(self, object_types: Sequence[ObjectType], since: dt.datetime) -> ChangePage:
-        start = since - OVERLAP
-        changes: list[ChangeRef] = []
-        for object_type in object_types:
-            changes += await self._changed(object_type, start)
-        wanted: dict[str, ObjectType] = {}
-        for t in object_types:  # a deleted journal entry is a journal entry, not a funds transfer
-            if t in MAPS and t is not ObjectType.FUNDS_TRANSFER:
-                wanted.setdefault(MAPS[t].record.lower(), t)
-        q = (
-            f"SELECT recordid, recordtypeid, TO_CHAR(deleteddate, {quote(TS_FORMAT)}) AS deleted "  # noqa: S608
-            f"FROM deletedrecord WHERE {since_clause('deleteddate', start)} ORDER BY recordid"
-        )
-        async for row in self.client.suiteql(q):
-            deleted_type = wanted.get(str(row.get("recordtypeid", "")).lower())
-            if deleted_type is not None:
-                changes.append(ChangeRef(deleted_type, str(row["recordid"]), "deleted", parse_ts(row["deleted"])))
-        watermark = max((c.source_time for c in changes), default=since)
-        return ChangePage(changes=changes, next_watermark=max(watermark, since), complete=True)
+        return await self.feed.changes_since(object_types, since)
 
     async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage:
-        changes = await self._changed(object_type, None if since is None else since - OVERLAP)
-        watermark = max((c.source_time for c in changes), default=since or dt.datetime.now(dt.UTC))
-        return ChangePage(changes=changes, next_watermark=watermark, complete=True)
+        return await self.feed.query_changed(object_type, since)

@@ -35,6 +35,12 @@ from ledgerbridge_common.connectors.netsuite.mapping_lists import (
     segment_to,
     vendor_from,
 )
+from ledgerbridge_common.connectors.netsuite.mapping_payments import (
+    payment_from,
+    payment_to,
+    received_from,
+    received_to,
+)
 from ledgerbridge_common.connectors.netsuite.mapping_transfer import transfer_from, transfer_to
 from ledgerbridge_common.connectors.netsuite.mapping_txns import (
     bill_from,
@@ -44,10 +50,6 @@ from ledgerbridge_common.connectors.netsuite.mapping_txns import (
     journal_from,
     journal_to,
     payables_to,
-    payment_from,
-    payment_to,
-    received_from,
-    received_to,
 )
 from ledgerbridge_common.errors import ValidationError
 
