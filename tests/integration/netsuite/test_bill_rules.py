@@ -29,9 +29,11 @@ from ledgerbridge_common.connectors.netsuite import NETSUITE_CAPABILITIES
 from ledgerbridge_common.errors import ValidationError
 from ledgerbridge_common.events import Side
 from posting_service.domain.reasons import reason_for
+from posting_service.writers import LedgerWriter
 from sync_engine.domain.decide import decide
 from tests.integration.netsuite.support import NetSuiteBooks, known, ns, sandbox_url
 from tests.support.builders import change
+from tests.unit.sync_engine.builders import link_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 __all__ = ["ns", "sandbox_url"]  # fixtures
@@ -140,8 +142,9 @@ async def test_a_classification_outside_the_linked_subsidiary_is_refused_in_plai
     [cmd] = plan.commands
     with pytest.raises(ValidationError) as refused:
         await ns.post(cmd)
+    assert refused.value.code == "wrong_subsidiary"
     reason = reason_for(refused.value, T.BILL, cmd.desired, L)
-    assert f"location reference key {london} for subsidiary {ns.us}" in reason
+    assert f"The location with NetSuite id {london} does not belong to the subsidiary 'US Subsidiary'" in reason
     assert await ns.records("vendorBill") == []
 
 
@@ -232,3 +235,32 @@ async def test_a_payment_recorded_in_netsuite_first_is_explained_as_bill_explain
     reason = reason_for(refused.value, T.BILL_PAYMENT, cmd.desired, L)
     assert "INV-7 was already paid in NetSuite" in reason and "mark it paid in BILL" in reason
     assert len(await ns.records("vendorPayment")) == 1
+
+
+async def test_a_payment_voided_in_bill_is_deleted_in_netsuite_and_the_bill_reopens(ns: NetSuiteBooks) -> None:
+    vendor, bill_id = await a_vendor_and_bill(ns)
+    paid = BillPayment(
+        vendor_id=vendor,
+        date=TODAY,
+        amount=Decimal("100.00"),
+        applied_to=(AppliedTo(document_id=bill_id, amount=Decimal("100.00")),),
+        bank_account_id=ns.id("account", "US Checking"),
+    )
+    ledger_payment = await ns.books.read(T.BILL_PAYMENT, await ns.make(paid))
+    assert ledger_payment is not None and ledger_payment.id
+    voided = BillPayment(
+        id="stp03PAY",
+        vendor_id="00901ACME",
+        date=TODAY,
+        amount=Decimal("100.00"),
+        applied_to=(AppliedTo(document_id="00n05BILL", amount=Decimal("100.00")),),
+        voided=True,
+    )
+    link = link_of(voided.model_copy(update={"voided": False}), ledger_payment)
+    [cmd] = decide(ns.inputs(change(B, T.BILL_PAYMENT, "stp03PAY", "voided"), voided, link=link)).commands
+    assert (cmd.action, cmd.target_id) == ("void", ledger_payment.id)
+    result = await LedgerWriter(ns.books).void(T.BILL_PAYMENT, ledger_payment.id, request_id=cmd.command_id[:32])
+    assert result.wrote and await ns.records("vendorPayment") == []
+    assert (await ns.record("vendorBill", bill_id))["balance"] == 100.0
+    deleted = (await ns.control.get(f"/_sandbox/accounts/{ns.account_id}/deleted")).json()
+    assert any(str(row["recordid"]) == ledger_payment.id for row in deleted["deleted"])

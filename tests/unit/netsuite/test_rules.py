@@ -24,7 +24,7 @@ from ledgerbridge_common.connectors.netsuite.mapping_common import Setup
 from ledgerbridge_common.connectors.netsuite.mapping_lists import party_to, person_names, vendor_from
 from ledgerbridge_common.connectors.netsuite.mapping_transfer import transfer_from, transfer_to
 from ledgerbridge_common.connectors.netsuite.mapping_txns import payables_to, payment_status
-from ledgerbridge_common.connectors.netsuite.rules import paid_first_reason
+from ledgerbridge_common.connectors.netsuite.rules import paid_first_reason, subsidiary_reason
 from ledgerbridge_common.errors import ValidationError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.events.preferences import PreferenceValues
@@ -136,3 +136,10 @@ def test_bill_vendors_carry_their_short_name_and_person_type() -> None:
     company = vendor_in({**raw, "accountType": "BUSINESS", "shortName": None})
     assert (company.short_name, company.vendor_type) == (None, None)
     assert vendor_out(company)["accountType"] == "BUSINESS"
+
+
+def test_a_reference_outside_the_linked_subsidiary_is_said_plainly() -> None:
+    reason = subsidiary_reason("Invalid entity reference key 12 for subsidiary 2.", "US Subsidiary")
+    assert reason and reason.startswith("The vendor or customer with NetSuite id 12 does not belong to the subsidiary")
+    assert "'US Subsidiary'" in reason
+    assert subsidiary_reason("The accounting period for 2026-01-31 is closed.", "US Subsidiary") is None

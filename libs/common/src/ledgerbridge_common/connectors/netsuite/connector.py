@@ -27,6 +27,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import httpx
 
@@ -59,7 +60,7 @@ from ledgerbridge_common.connectors.netsuite.client import (
 )
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
-from ledgerbridge_common.connectors.netsuite.rules import NETSUITE_FLOWS, paid_first_reason
+from ledgerbridge_common.connectors.netsuite.rules import NETSUITE_FLOWS, paid_first_reason, subsidiary_reason
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import ConnectorError, ValidationError
 
@@ -132,7 +133,7 @@ class NetSuiteConnector:
                 sub = await self.client.get(f"/record/v1/subsidiary/{self.subsidiary_id}") or {}
                 base = str((sub.get("currency") or {}).get("id", ""))
                 home = next((code for code, cid in currencies.items() if cid == base), "USD")
-                self._setup = Setup(self.subsidiary_id, home, currencies)
+                self._setup = Setup(self.subsidiary_id, home, currencies, str(sub.get("name") or self.subsidiary_id))
         return self._setup
 
     async def company_info(self) -> CompanyInfo:
@@ -193,12 +194,7 @@ class NetSuiteConnector:
         m = record_map(obj.object_type)
         body = m.to_ns(obj, await self.setup())
         key = f"eid:{external_id(tag, request_id)}"
-        try:
-            await self.client.request("PUT", f"/record/v1/{m.record}/{key}", params=self._replace(m), json=body)
-        except ValidationError as exc:
-            if isinstance(obj, BillPayment):
-                await self._explain_paid_first(obj, exc)
-            raise
+        await self._write(obj, "PUT", f"/record/v1/{m.record}/{key}", params=self._replace(m), json=body)
         made = await self._read(m, key)
         if made is None:
             raise ConnectorError(f"{m.record} {key} not found after its upsert", vendor=VENDOR, code="lost")
@@ -209,8 +205,20 @@ class NetSuiteConnector:
             raise ValidationError("update needs the object's id", vendor=VENDOR, code="id")
         m = record_map(obj.object_type)
         body = m.to_ns(obj, await self.setup())
-        await self.client.request("PATCH", f"/record/v1/{m.record}/{obj.id}", params=self._replace(m), json=body)
+        await self._write(obj, "PATCH", f"/record/v1/{m.record}/{obj.id}", params=self._replace(m), json=body)
         return await self._read_back(m, obj.id)
+
+    async def _write(self, obj: CanonicalObject, method: str, path: str, **kw: Any) -> None:
+        """One write; a refusal BILL explains in its own words (§8) is raised with that reason."""
+        try:
+            await self.client.request(method, path, **kw)
+        except ValidationError as exc:
+            reason = subsidiary_reason(exc.message, (await self.setup()).subsidiary_name)
+            if reason is not None:
+                raise ValidationError(reason, vendor=VENDOR, code="wrong_subsidiary", detail=reason) from exc
+            if isinstance(obj, BillPayment):
+                await self._explain_paid_first(obj, exc)
+            raise
 
     async def _explain_paid_first(self, payment: BillPayment, exc: ValidationError) -> None:
         """A refused bill payment whose bill NetSuite already shows paid: BILL's reason instead."""

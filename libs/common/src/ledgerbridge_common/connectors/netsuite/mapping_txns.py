@@ -1,5 +1,5 @@
 """Transactions ↔ NetSuite: bills and vendor credits (``expense``/``item`` lines), invoices (``item``),
-vendor and customer payments (``apply``), journal entries (``line``).
+journal entries (``line``); payments are in ``mapping_payments``.
 
 Headers and payments carry ``header_classifications`` as the transaction's own department,
 location and class (BILL codes only lines, so NetSuite's Default Payables/Receivables

@@ -8,16 +8,22 @@ engine consults and as the reasons a bookkeeper reads.
   canonical type for them, so they are not in the matrix.
 - ``paid_first_reason``: a payment already recorded in NetSuite makes BILL's payment of the same
   bill fail; BILL's advice is to mark the bill paid in BILL instead (SB:205021059).
+- ``subsidiary_reason``: each BILL organization is linked to one subsidiary (SB:214464623), and
+  NetSuite refuses a department, location, class, account, currency or vendor of another one
+  (reference §6); the refusal is said in those terms.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from ledgerbridge_common.canonical.models import Bill, BillPayment, ObjectType
 from ledgerbridge_common.connectors.capabilities import Flow
 
 T = ObjectType
+WRONG_SUBSIDIARY = re.compile(r"Invalid (?P<kind>[a-z ]+?) reference key (?P<key>\S+) for subsidiary (?P<sub>[^\s.]+)")
+"""NetSuite's text for a reference outside the transaction's subsidiary (fylein ``errors.py``, reference §3)."""
 NETSUITE_FLOWS: dict[ObjectType, Flow] = {
     T.VENDOR: Flow.TWO_WAY,
     T.CUSTOMER: Flow.TWO_WAY,
@@ -55,3 +61,17 @@ def paid_first_reason(payment: BillPayment, bills: dict[str, Bill | None]) -> st
             "then replay."
         )
     return None
+
+
+def subsidiary_reason(message: str, subsidiary_name: str) -> str | None:
+    """The plain reason for NetSuite's "Invalid <kind> reference key N for subsidiary M", else ``None``."""
+    found = WRONG_SUBSIDIARY.search(message)
+    if found is None:
+        return None
+    kind, key = found["kind"], found["key"]
+    kind = "vendor or customer" if kind == "entity" else kind
+    return (
+        f"The {kind} with NetSuite id {key} does not belong to the subsidiary '{subsidiary_name}' this BILL "
+        f"organization is linked to, and NetSuite accepts only records of that subsidiary: choose a {kind} of "
+        f"'{subsidiary_name}' (or share this one with it in NetSuite), then replay."
+    )
