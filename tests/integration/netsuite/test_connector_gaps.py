@@ -121,3 +121,9 @@ async def test_the_change_feed_reports_item_edits_and_deletions_within_its_swept
     seen = {(c.object_type, c.object_id): c.operation for c in page.changes}
     assert seen[(T.ITEM, item)] == "updated" and seen[(T.BILL, bill)] == "deleted"
     assert (T.JOURNAL_ENTRY, bill) not in seen
+
+
+async def test_the_chart_offered_is_the_linked_subsidiarys(ns: NetSuiteBooks) -> None:
+    names = {a.name for a in await ns.books.list_accounts()}
+    assert {"US Checking", "Professional Fees", "Office Supplies", "Accounts Payable"} <= names
+    assert "UK Checking" not in names  # UK Subsidiary only: NetSuite would refuse it on a US transaction

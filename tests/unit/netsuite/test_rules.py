@@ -24,7 +24,7 @@ from ledgerbridge_common.connectors.netsuite.mapping_common import Setup
 from ledgerbridge_common.connectors.netsuite.mapping_lists import party_to, person_names, vendor_from
 from ledgerbridge_common.connectors.netsuite.mapping_transfer import transfer_from, transfer_to
 from ledgerbridge_common.connectors.netsuite.mapping_txns import payables_to, payment_status
-from ledgerbridge_common.connectors.netsuite.rules import paid_first_reason, subsidiary_reason
+from ledgerbridge_common.connectors.netsuite.rules import paid_first_reason, subsidiary_reason, usable_in
 from ledgerbridge_common.errors import ValidationError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.events.preferences import PreferenceValues
@@ -143,3 +143,10 @@ def test_a_reference_outside_the_linked_subsidiary_is_said_plainly() -> None:
     assert reason and reason.startswith("The vendor or customer with NetSuite id 12 does not belong to the subsidiary")
     assert "'US Subsidiary'" in reason
     assert subsidiary_reason("The accounting period for 2026-01-31 is closed.", "US Subsidiary") is None
+
+
+def test_a_multi_subsidiary_record_is_usable_where_listed_or_inherited() -> None:
+    chain = ["2", "1"]  # US Subsidiary under Parent Company
+    assert usable_in("2", False, chain) and usable_in("3, 2", False, chain)
+    assert usable_in("1", True, chain) and not usable_in("1", False, chain)
+    assert not usable_in("3", True, chain) and not usable_in(None, True, chain)

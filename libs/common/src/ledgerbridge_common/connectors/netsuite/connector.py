@@ -60,7 +60,12 @@ from ledgerbridge_common.connectors.netsuite.client import (
 )
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
-from ledgerbridge_common.connectors.netsuite.rules import NETSUITE_FLOWS, paid_first_reason, subsidiary_reason
+from ledgerbridge_common.connectors.netsuite.rules import (
+    NETSUITE_FLOWS,
+    paid_first_reason,
+    subsidiary_reason,
+    usable_in,
+)
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import ConnectorError, ValidationError
 
@@ -169,9 +174,28 @@ class NetSuiteConnector:
             return await self.read(object_type, str(row["id"]))
         return None
 
+    async def subsidiary_chain(self) -> list[str]:
+        """The connection's subsidiary, then its parent, up to the root."""
+        parents = {
+            str(r["id"]): str(r.get("parent") or "")
+            async for r in self.client.suiteql("SELECT id, parent FROM subsidiary")
+        }
+        chain: list[str] = []
+        at = self.subsidiary_id
+        while at and at not in chain:
+            chain.append(at)
+            at = parents.get(at, "")
+        return chain
+
     async def list_accounts(self) -> list[Account]:
+        """The accounts usable in the connection's subsidiary (the others are refused on every
+        transaction, §6), so preferences offer only these."""
+        chain = await self.subsidiary_chain()
         accounts = []
-        async for row in self.client.suiteql("SELECT id, acctname, accttype, acctnumber, isinactive FROM account"):
+        q = "SELECT id, acctname, accttype, acctnumber, isinactive, subsidiary, includechildren FROM account"
+        async for row in self.client.suiteql(q):
+            if not usable_in(row.get("subsidiary"), row.get("includechildren") == "T", chain):
+                continue
             kind = str(row.get("accttype", ""))
             accounts.append(
                 Account(

@@ -10,7 +10,8 @@ engine consults and as the reasons a bookkeeper reads.
   bill fail; BILL's advice is to mark the bill paid in BILL instead (SB:205021059).
 - ``subsidiary_reason``: each BILL organization is linked to one subsidiary (SB:214464623), and
   NetSuite refuses a department, location, class, account, currency or vendor of another one
-  (reference §6); the refusal is said in those terms.
+  (reference §6); the refusal is said in those terms, and ``usable_in`` keeps the chart of
+  accounts offered to the organization to its subsidiary.
 """
 
 from __future__ import annotations
@@ -75,3 +76,13 @@ def subsidiary_reason(message: str, subsidiary_name: str) -> str | None:
         f"organization is linked to, and NetSuite accepts only records of that subsidiary: choose a {kind} of "
         f"'{subsidiary_name}' (or share this one with it in NetSuite), then replay."
     )
+
+
+def usable_in(listed: str | None, include_children: bool, chain: list[str]) -> bool:
+    """Whether a record of several subsidiaries (SuiteQL's comma-separated ``subsidiary``, as in
+    timdietrich.me "accounts by subsidiary") is usable in ``chain[0]``: listed there, or listed at
+    an ancestor (``chain[1:]``) with Include Children (reference §6)."""
+    ids = {part.strip() for part in (listed or "").split(",") if part.strip()}
+    if chain[0] in ids:
+        return True
+    return include_children and any(ancestor in ids for ancestor in chain[1:])
