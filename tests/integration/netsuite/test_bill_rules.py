@@ -264,3 +264,21 @@ async def test_a_payment_voided_in_bill_is_deleted_in_netsuite_and_the_bill_reop
     assert (await ns.record("vendorBill", bill_id))["balance"] == 100.0
     deleted = (await ns.control.get(f"/_sandbox/accounts/{ns.account_id}/deleted")).json()
     assert any(str(row["recordid"]) == ledger_payment.id for row in deleted["deleted"])
+
+
+async def test_an_unpaid_bill_deleted_in_netsuite_is_removed_from_bill_a_paid_one_is_not(ns: NetSuiteBooks) -> None:
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    _, bill_id = await a_vendor_and_bill(ns)
+    ledger_bill = await ns.books.read(T.BILL, bill_id)
+    assert ledger_bill is not None
+    await ns.books.delete(T.BILL, bill_id, request_id="del-1")
+    [deleted] = [c for c in (await ns.books.changes_since([T.BILL], since)).changes if c.object_id == bill_id]
+    assert deleted.operation == "deleted"
+    in_bill = Bill(id="00n06BILL", vendor_id="00901ACME", date=TODAY, lines=(ns.line("100.00"),))
+    link = link_of(in_bill, ledger_bill)
+    ch = change(L, T.BILL, bill_id, "deleted")
+    [cmd] = decide(ns.inputs(ch, None, link=link, counterpart=in_bill)).commands
+    assert (cmd.target_side, cmd.action, cmd.target_id) == (B, "void", "00n06BILL")
+    paid_in_bill = in_bill.model_copy(update={"side_status": {"paymentStatus": "PAID"}})
+    plan = decide(ns.inputs(ch, None, link=link, counterpart=paid_in_bill))
+    assert plan.commands == () and plan.skipped and plan.skipped.startswith("direction")

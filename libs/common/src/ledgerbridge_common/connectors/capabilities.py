@@ -83,6 +83,9 @@ class LedgerCapabilities:
     """The types a sweep asks the change feed for (``None``: the sweeper's default list); a type
     the connector cannot read, or reads as another (Intacct's funds transfers are journal entries),
     is left out."""
+    unpaid_deletes_from_ledger: frozenset[ObjectType] = frozenset()
+    """Documents that come from the ledger only while unpaid, and whose deletion in the ledger BILL
+    copies while the BILL document is still unpaid (NetSuite bills, HB:360021049331)."""
     flows: Mapping[ObjectType, Flow] | None = None
     """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
     type without an entry does not sync."""

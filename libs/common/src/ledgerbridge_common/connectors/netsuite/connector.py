@@ -78,6 +78,7 @@ NETSUITE_CAPABILITIES = LedgerCapabilities(
     concurrency_token=False,
     display_name="Oracle NetSuite",
     swept_types=frozenset(t for t in MAPS if t is not ObjectType.FUNDS_TRANSFER),
+    unpaid_deletes_from_ledger=frozenset({ObjectType.BILL}),
     flows=NETSUITE_FLOWS,
 )
 """NetSuite: ``eid:`` upserts, SuiteQL ``lastmodifieddate`` + ``DeletedRecord``, no batch call, no
