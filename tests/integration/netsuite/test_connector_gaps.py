@@ -90,6 +90,7 @@ async def test_individual_vendors_get_first_and_last_names_companies_a_company_n
     company = await ns.books.create(Vendor(name="Acme Paper"), request_id="v2", tag="LB:c")
     stored = await ns.record("vendor", str(company.id))
     assert (stored["isPerson"], stored["companyName"]) == (False, "Acme Paper")
+    assert await ns.books.find_by_name(T.VENDOR, "Jane van Doe") == person  # found by name before any create
     with pytest.raises(ValidationError, match="NetSuite needs a first and a last name"):
         await ns.books.create(Vendor(name="Cher", vendor_type="individual"), request_id="v3", tag="LB:x")
     assert len(await ns.records("vendor")) == 2

@@ -36,3 +36,13 @@ async def test_a_resale_item_is_created_read_and_listed_by_suiteql(
 async def test_an_item_needs_its_name_and_a_subsidiary(ns: httpx.AsyncClient, account: dict[str, Any]) -> None:
     response = await ns.post("/record/v1/nonInventoryResaleItem", json={"itemId": "No subsidiary"})
     assert response.status_code == 400 and error_code(response) == "USER_ERROR"
+
+
+async def test_checkbox_columns_compare_with_t_and_f(ns: httpx.AsyncClient, account: dict[str, Any]) -> None:
+    sub = {"id": ids(account, "subsidiary")["US Subsidiary"]}
+    person = {"isPerson": True, "firstName": "Jane", "lastName": "Doe", "subsidiary": sub}
+    vendor_id = new_id(await ns.post("/record/v1/vendor", json=person))
+    new_id(await ns.post("/record/v1/vendor", json={"companyName": "Acme", "subsidiary": sub}))
+    q = "SELECT id, entityid FROM vendor WHERE isperson = 'T' ORDER BY id"
+    rows = (await ns.post("/query/v1/suiteql", json={"q": q}, headers={"Prefer": "transient"})).json()["items"]
+    assert [(r["id"], r["entityid"]) for r in rows] == [(vendor_id, "Jane Doe")]

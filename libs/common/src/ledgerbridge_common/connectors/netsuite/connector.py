@@ -169,8 +169,12 @@ class NetSuiteConnector:
         m = record_map(object_type)
         if m.name_field is None:
             raise ValueError(f"{object_type} is not a name list")
-        scope = f" AND subsidiary = {quote(self.subsidiary_id)}" if m.record in ENTITY_RECORDS else ""
-        q = f"SELECT id FROM {m.table} WHERE {m.name_field} = {quote(name)}{scope} ORDER BY id"  # noqa: S608
+        named = f"{m.name_field} = {quote(name)}"
+        scope = ""
+        if m.record in ENTITY_RECORDS:  # an individual has no company name: NetSuite names it by entityId
+            named = f"({named} OR (isperson = 'T' AND entityid = {quote(name)}))"
+            scope = f" AND subsidiary = {quote(self.subsidiary_id)}"
+        q = f"SELECT id FROM {m.table} WHERE {named}{scope} ORDER BY id"  # noqa: S608
         async for row in self.client.suiteql(q):
             return await self.read(object_type, str(row["id"]))
         return None
