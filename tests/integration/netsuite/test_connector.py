@@ -109,7 +109,10 @@ async def test_errors_are_typed(books: Books) -> None:
     wrong = Bill(vendor_id=vendor.id, date=dt.date(2026, 3, 1), lines=(books.line("1", "UK Checking"),))
     with pytest.raises(ValidationError) as caught:
         await ns.create(wrong, request_id=rid())
-    assert caught.value.code == "USER_ERROR" and caught.value.detail == "expense.items[0].account"
+    assert caught.value.code == "wrong_subsidiary" and "does not belong to the subsidiary" in caught.value.message
+    vendor_error = caught.value.__cause__
+    assert isinstance(vendor_error, ValidationError) and vendor_error.code == "USER_ERROR"
+    assert (vendor_error.detail or "").endswith("(at expense.items[0].account)")
     await books.control_post("/faults", {"throttle_next": 1})
     with pytest.raises(RateLimitedError):
         await ns.read(ObjectType.VENDOR, vendor.id)

@@ -19,16 +19,12 @@ from ledgerbridge_common.canonical.models import (
     JournalLine,
     TransactionLine,
 )
+from ledgerbridge_common.connectors.netsuite.changes import since_clause
 from ledgerbridge_common.connectors.netsuite.client import TbaAuth, TbaCredentials, error_from, rest_base
-from ledgerbridge_common.connectors.netsuite.connector import external_id, since_clause
+from ledgerbridge_common.connectors.netsuite.connector import external_id
 from ledgerbridge_common.connectors.netsuite.mapping_common import Setup
-from ledgerbridge_common.connectors.netsuite.mapping_txns import (
-    bill_from,
-    journal_from,
-    journal_to,
-    payables_to,
-    payment_to,
-)
+from ledgerbridge_common.connectors.netsuite.mapping_payments import payment_to
+from ledgerbridge_common.connectors.netsuite.mapping_txns import bill_from, journal_from, journal_to, payables_to
 from ledgerbridge_common.errors import (
     AuthRevokedError,
     NotFoundError,
@@ -105,7 +101,7 @@ def response(status: int, code: str | None, path: str | None = None) -> httpx.Re
 def test_errors_by_code_and_status(status: int, code: str | None, error: type[Exception]) -> None:
     mapped = error_from(response(status, code, "expense.items[0].account"))
     assert type(mapped) is error
-    assert mapped.detail == "expense.items[0].account"
+    assert mapped.detail == "boom (at expense.items[0].account)"
 
 
 def test_bill_lines_and_dimensions_round_trip() -> None:

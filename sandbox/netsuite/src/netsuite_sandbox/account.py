@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from netsuite_sandbox.records import (
+    ITEM_RECORD,
     SEED_ACCOUNTS,
     SEED_CURRENCIES,
     SEED_ITEMS,
@@ -24,7 +25,7 @@ from netsuite_sandbox.records import (
 Rec = dict[str, Any]
 # Transactions share one internal id space, and so do vendors and customers.
 ID_SPACE = {name: ("transaction" if spec.kind == "transaction" else spec.name) for name, spec in TYPES.items()}
-ID_SPACE.update(vendor="entity", customer="entity", item="item")
+ID_SPACE.update(vendor="entity", customer="entity", item="item", **{ITEM_RECORD: "item"})
 
 
 @dataclass
@@ -161,7 +162,7 @@ def seed_account(account: Account, now: dt.datetime, extra_subsidiaries: tuple[t
     def put(record_type: str, body: Rec) -> str:
         rec_id = account.new_id(record_type)
         account.table(record_type)[rec_id] = {**body, "id": rec_id, "lastModifiedDate": ts}
-        ids.setdefault(record_type, {})[str(body.get("name") or body.get("acctName"))] = rec_id
+        ids.setdefault(record_type, {})[str(body.get("name") or body.get("acctName") or body.get("itemId"))] = rec_id
         return rec_id
 
     for currency_name, symbol in SEED_CURRENCIES:
@@ -194,6 +195,15 @@ def seed_account(account: Account, now: dt.datetime, extra_subsidiaries: tuple[t
             {"name": seg_name, "subsidiary": subs(sub_names), "includeChildren": children, "isInactive": False},
         )
     for item_name in SEED_ITEMS:
-        put("item", {"name": item_name, "itemType": "Service"})
+        put(
+            ITEM_RECORD,
+            {
+                "itemId": item_name,
+                "subsidiary": subs(("Parent Company",)),
+                "includeChildren": True,
+                "isInactive": False,
+            },
+        )
+    ids["item"] = ids[ITEM_RECORD]
     account.exchange_rates = {("GBP", "USD"): Decimal("1.25"), ("EUR", "USD"): Decimal("1.1")}
     account.seeded = ids

@@ -58,7 +58,11 @@ TXN_HEADER: dict[str, str | None] = {
     **SEGMENT_REFS,
 }
 EXPENSE = Sublist({"account": "account", "amount": None, "memo": None, **SEGMENT_REFS})
-ITEM = Sublist({"item": "item", "quantity": None, "rate": None, "amount": None, "description": None, **SEGMENT_REFS})
+ITEM_RECORD = "nonInventoryResaleItem"
+"""BILL's items reach NetSuite as non-inventory items, subtype For Resale (HB:360015019172)."""
+ITEM = Sublist(
+    {"item": ITEM_RECORD, "quantity": None, "rate": None, "amount": None, "description": None, **SEGMENT_REFS}
+)
 APPLY = Sublist({"doc": "transaction", "apply": None, "amount": None, "line": None}, key="doc")
 JOURNAL_LINE = Sublist(
     {"account": "account", "debit": None, "credit": None, "memo": None, "entity": "entity", **SEGMENT_REFS}
@@ -96,6 +100,22 @@ TYPES: dict[str, RecordType] = {
                 "isInactive": None,
             },
             required=("acctName", "acctType", "subsidiary"),
+        ),
+        RecordType(
+            ITEM_RECORD,
+            "segment",
+            {
+                "itemId": None,
+                "displayName": None,
+                "salesDescription": None,
+                "purchaseDescription": None,
+                "incomeAccount": "account",
+                "expenseAccount": "account",
+                "subsidiary": "subsidiary",
+                "includeChildren": None,
+                "isInactive": None,
+            },
+            required=("itemId", "subsidiary"),
         ),
         RecordType("vendor", "entity", {**ENTITY_FIELDS, "payablesAccount": "account"}, required=("subsidiary",)),
         RecordType(

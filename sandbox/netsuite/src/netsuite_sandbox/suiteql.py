@@ -250,6 +250,8 @@ class Evaluator:
         return str(value)
 
     def coerce(self, left: Any, right: Any) -> tuple[Any, Any]:
+        if isinstance(left, bool) or isinstance(right, bool):  # checkboxes compare as 'T' / 'F'
+            return self.format(left), self.format(right)
         if isinstance(left, dt.datetime) and isinstance(right, str):
             return left, self.parse_date(right, self.date_format)
         if isinstance(right, dt.datetime) and isinstance(left, str):

@@ -11,7 +11,7 @@ from typing import Any
 from netsuite_sandbox.account import Account
 from netsuite_sandbox.errors import NsError
 from netsuite_sandbox.posting import derived
-from netsuite_sandbox.records import TYPES
+from netsuite_sandbox.records import ITEM_RECORD, TYPES
 from netsuite_sandbox.suiteql import Evaluator, Expr, Query, parse, query_error
 
 Row = dict[str, Any]
@@ -171,18 +171,16 @@ def table_rows(account: Account, table: str) -> tuple[list[Row], set[str]]:
         return line_rows(account), set(LINE_COLUMNS)
     if table == "deletedrecord":
         return [{k: cell(k, v) for k, v in row.items()} for row in account.deleted], set(DELETED_COLUMNS)
-    names = {n.lower(): n for n in (*TYPES, "item")}
+    names = {n.lower(): n for n in TYPES if n != ITEM_RECORD} | {"item": ITEM_RECORD}
     record_type = names.get(table)
-    if record_type is None or (record_type in TYPES and TYPES[record_type].kind == "transaction"):
+    if record_type is None or TYPES[record_type].kind == "transaction":
         raise query_error(f"Record '{table}' was not found.")
     rows = plain_rows(account, record_type)
-    spec = TYPES.get(record_type)
-    columns = {"id", "externalid", "lastmodifieddate", "datecreated"}
-    columns |= {f.lower() for f in spec.fields} if spec else {"name", "itemtype"}
-    if record_type == "item":
+    columns = {"id", "externalid", "lastmodifieddate", "datecreated"} | {f.lower() for f in TYPES[record_type].fields}
+    if record_type == ITEM_RECORD:  # SuiteQL's one item table; the type is a column
         for row in rows:
-            row["itemid"] = row.get("name")
-        columns.add("itemid")
+            row.update(itemtype="NonInvtPart", subtype="Resale")
+        columns |= {"itemtype", "subtype"}
     return rows, columns
 
 

@@ -48,6 +48,12 @@ class PreferencesPatch(BaseModel):
     funds_transfer_location: ShortText | None = None
     funds_transfer_department: ShortText | None = None
     funds_transfer_journal_symbol: ShortText | None = None
+    default_payables_department: ShortText | None = None
+    default_payables_location: ShortText | None = None
+    default_payables_class: ShortText | None = None
+    default_receivables_department: ShortText | None = None
+    default_receivables_location: ShortText | None = None
+    default_receivables_class: ShortText | None = None
     transaction_currency: Currency | None = None
     base_currency: Currency | None = None
     bank_gl_accounts: dict[ShortText, AccountId | None] | None = None

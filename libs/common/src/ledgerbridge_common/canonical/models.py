@@ -116,6 +116,10 @@ class Vendor(CanonicalObject):
     tax_id: str | None = None
     track_1099: bool = False
     currency: str | None = None
+    short_name: str | None = None
+    """The vendor's short id (BILL ``shortName``, NetSuite ``entityId``): at most 20 characters in BILL."""
+    vendor_type: Literal["company", "individual"] | None = None
+    """BILL ``accountType`` BUSINESS/PERSON, NetSuite ``isPerson``; ``None`` when the side does not say."""
 
 
 class Customer(CanonicalObject):
@@ -208,6 +212,9 @@ class _LinedDocument(CanonicalObject):
     """Home-currency units per one unit of ``currency``."""
     lines: tuple[TransactionLine, ...]
     memo: str | None = None
+    header_classifications: Classifications | None = None
+    """Department, location and class of the whole document, where the ledger has them on the
+    header (NetSuite's Default Payables/Receivables classification); BILL codes lines only."""
 
     @property
     def total(self) -> Decimal:
@@ -257,6 +264,8 @@ class BillPayment(CanonicalObject):
     reference: str | None = None
     memo: str | None = None
     voided: bool = False
+    header_classifications: Classifications | None = None
+    """Department, location and class of the payment where the ledger has them (see ``Bill``)."""
 
 
 class Invoice(_LinedDocument):
@@ -280,6 +289,8 @@ class ReceivedPayment(CanonicalObject):
     reference: str | None = None
     memo: str | None = None
     voided: bool = False
+    header_classifications: Classifications | None = None
+    """Department, location and class of the payment where the ledger has them (see ``Bill``)."""
 
 
 class FundsTransfer(CanonicalObject):
@@ -297,6 +308,13 @@ class FundsTransfer(CanonicalObject):
     direction: Literal["money_out", "money_in"] = "money_out"
     payment_ids: tuple[str, ...] = ()
     """BILL side: the payments (AP ``stp...`` or received ``0rp...``) this run carried."""
+    journal: str | None = None
+    """Ledger side: the journal it is booked in, for ledgers that book transfers as journal entries
+    (the Funds Transfer Journal Symbol preference; Intacct ``GLBATCH`` ``JOURNAL``)."""
+    location_id: str | None = None
+    """Ledger side: the location stamped on its lines (Funds Transfer Location)."""
+    department_id: str | None = None
+    """Ledger side: the department stamped on its lines (Funds Transfer Department)."""
 
 
 class JournalLine(_Frozen):

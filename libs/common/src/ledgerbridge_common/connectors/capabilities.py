@@ -5,6 +5,7 @@ writes fit in one call, and the limits the shared budget enforces (:mod:`.budget
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -54,6 +55,15 @@ class ChangeFeed:
     """Objects per call, when the vendor caps it."""
 
 
+class Flow(StrEnum):
+    """Which way an object type flows between BILL and the ledger (billcom.md §3.1, "Sync Matrix")."""
+
+    TWO_WAY = "two_way"
+    FROM_BILLCOM = "from_billcom"
+    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
+    """From BILL always; from the ledger only new objects that are still unpaid."""
+
+
 @dataclass(frozen=True)
 class LedgerCapabilities:
     idempotency: Idempotency
@@ -67,3 +77,15 @@ class LedgerCapabilities:
     concurrency_token: bool = False
     """Updates must carry the ``concurrency_token`` last read (QBO ``SyncToken``); a stale one is
     refused with ``StaleObjectError``. Without it the ledger applies the last write."""
+    display_name: str = "the ledger"
+    """The ledger's name in sync-log reasons ("QuickBooks Online", "Sage Intacct")."""
+    swept_types: frozenset[ObjectType] | None = None
+    """The types a sweep asks the change feed for (``None``: the sweeper's default list); a type
+    the connector cannot read, or reads as another (Intacct's funds transfers are journal entries),
+    is left out."""
+    unpaid_deletes_from_ledger: frozenset[ObjectType] = frozenset()
+    """Documents that come from the ledger only while unpaid, and whose deletion in the ledger BILL
+    copies while the BILL document is still unpaid (NetSuite bills, HB:360021049331)."""
+    flows: Mapping[ObjectType, Flow] | None = None
+    """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
+    type without an entry does not sync."""

@@ -30,6 +30,15 @@ class PreferenceValues(BaseModel):
     funds_transfer_location: str | None = None
     funds_transfer_department: str | None = None
     funds_transfer_journal_symbol: str | None = None
+    default_payables_department: str | None = None
+    default_payables_location: str | None = None
+    default_payables_class: str | None = None
+    """Default Payables classification: the header of bills, vendor credits and bill payments
+    (BILL codes only lines; NetSuite's "Bill.com Preferences" record, HB:360015018792)."""
+    default_receivables_department: str | None = None
+    default_receivables_location: str | None = None
+    default_receivables_class: str | None = None
+    """Default Receivables classification: the header of invoices and received payments."""
     transaction_currency: str | None = None
     base_currency: str | None = None
     bank_gl_accounts: dict[str, str | None] = Field(default_factory=dict)

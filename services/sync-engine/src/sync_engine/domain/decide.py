@@ -14,6 +14,7 @@ from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCre
 from ledgerbridge_common.events import Decision, Side
 from ledgerbridge_common.events.refs import NAME_LISTS
 from sync_engine.domain import transfers
+from sync_engine.domain.deletes import copies_unpaid_delete
 from sync_engine.domain.directions import APPROVAL_FILTERED, blocked_direction
 from sync_engine.domain.echo import ECHO_REASON, INFLIGHT_REASON
 from sync_engine.domain.model import Inputs, LinkWrite, Plan
@@ -34,8 +35,8 @@ def decide(inp: Inputs) -> Plan:
     linked = link is not None and link.id_on(side.other) is not None
     if _is_echo(inp):
         return skip(inp, "echo", ECHO_REASON, log=False)
-    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked)
-    if blocked:
+    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked, inp.flows)
+    if blocked and not copies_unpaid_delete(inp):
         return skip(inp, "direction", blocked)
     src = inp.source
     if (

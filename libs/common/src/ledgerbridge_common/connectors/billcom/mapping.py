@@ -187,6 +187,8 @@ def vendor_in(raw: Json) -> Vendor:
         tax_id=info.get("taxId"),
         track_1099=bool(info.get("track1099", False)),
         currency=raw.get("billCurrency") or "USD",
+        short_name=raw.get("shortName") or None,
+        vendor_type="individual" if raw.get("accountType") == "PERSON" else None,
         side_status={k: raw.get(k) for k in ("balance", "networkStatus", "accountType") if k in raw},
     )
 
@@ -194,7 +196,8 @@ def vendor_in(raw: Json) -> Vendor:
 def vendor_out(obj: Vendor) -> Json:
     body: Json = {
         "name": obj.name,
-        "accountType": "BUSINESS",
+        "shortName": obj.short_name,
+        "accountType": "PERSON" if obj.vendor_type == "individual" else "BUSINESS",
         "email": obj.email,
         "phone": obj.phone,
         "address": address_out(obj.address),

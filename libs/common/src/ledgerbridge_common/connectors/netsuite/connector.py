@@ -4,19 +4,20 @@ NetSuite (SuiteTalk REST + SuiteQL, reference ``shared/reference/netsuite-api.md
 Usage::
 
     creds = TbaCredentials(account_id="123456_SB1", consumer_key=..., consumer_secret=..., token_id=...,
-                           token_secret=...)
+                           token_secret=...)   # or OAuth2Credentials(account_id, access_token, ...)
     netsuite = NetSuiteConnector(http, creds, subsidiary_id="2", base_url="https://{account}.suitetalk.api.netsuite.com")
     bill = await netsuite.create(bill, request_id=command_id, tag="LB:billcom:bill:00n1")
 
 Writes are idempotent by external id: a create is ``PUT …/eid:<tag>`` (an upsert, §1.5), so a
 create repeated after a timeout updates the record it made instead of making a second one. Every
 sublist is written with ``?replace=`` (§1.4): a repeated write never appends lines twice. Reads of
-changes are SuiteQL on ``lastmodifieddate`` with an overlapping window, plus ``DeletedRecord`` (§2).
+changes are SuiteQL on ``lastmodifieddate`` with an overlapping window, plus ``DeletedRecord`` (§2,
+``changes.py``).
 
-Not covered: items and funds transfers (no mapping), voids (transactions are deleted), batch writes,
-OAuth 2.0 (TBA only), the vendor rules of §8 (20-character ids, individual vendors). SuiteQL times are
-read and written as UTC; whether NetSuite shows them in the account's time zone is not known, which the
-two-minute overlap does not cover beyond two minutes.
+The direction matrix BILL applies to NetSuite (§8) is ``capabilities.flows`` (``rules.py``). A bill
+payment NetSuite refuses because the bill was already paid there is explained as BILL explains it.
+
+Not covered: voids (transactions are deleted), batch writes, M2M (client credentials) tokens.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from typing import Any
 
 import httpx
 
-from ledgerbridge_common.canonical.models import Account, AccountType, CanonicalObject, CompanyInfo, ObjectType
+from ledgerbridge_common.canonical.models import (
+    Account,
+    AccountType,
+    Bill,
+    BillPayment,
+    CanonicalObject,
+    CompanyInfo,
+    ObjectType,
+)
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
 from ledgerbridge_common.connectors.capabilities import (
     ChangeFeed,
@@ -39,17 +48,25 @@ from ledgerbridge_common.connectors.capabilities import (
     Idempotency,
     LedgerCapabilities,
 )
+from ledgerbridge_common.connectors.netsuite.changes import ENTITY_RECORDS, ChangeFeedReader, quote
 from ledgerbridge_common.connectors.netsuite.client import (
     LEDGER_KIND,
     NETSUITE_LIMITS,
     SUITEQL_PAGE,
     VENDOR,
+    Credentials,
     NetSuiteClient,
-    TbaCredentials,
+    OnRefresh,
 )
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
-from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage, ChangeRef
+from ledgerbridge_common.connectors.netsuite.rules import (
+    NETSUITE_FLOWS,
+    paid_first_reason,
+    subsidiary_reason,
+    usable_in,
+)
+from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import ConnectorError, ValidationError
 
 NETSUITE_CAPABILITIES = LedgerCapabilities(
@@ -59,35 +76,20 @@ NETSUITE_CAPABILITIES = LedgerCapabilities(
     batch_size=None,
     voids=frozenset(),
     concurrency_token=False,
+    display_name="Oracle NetSuite",
+    swept_types=frozenset(t for t in MAPS if t is not ObjectType.FUNDS_TRANSFER),
+    unpaid_deletes_from_ledger=frozenset({ObjectType.BILL}),
+    flows=NETSUITE_FLOWS,
 )
 """NetSuite: ``eid:`` upserts, SuiteQL ``lastmodifieddate`` + ``DeletedRecord``, no batch call, no
-concurrency token (REST has no ETag: last write wins, §3), 5 concurrent requests per account (§4)."""
-
-OVERLAP = dt.timedelta(minutes=2)
-"""Changes are read from ``since - OVERLAP``: NetSuite stamps ``lastmodifieddate`` when a write
-starts, so a long write can land behind a watermark already passed; duplicates are harmless."""
-TS_FORMAT = "YYYY-MM-DD HH24:MI:SS"
-IN_CHUNK = 500
-ENTITY_RECORDS = ("vendor", "customer")
-PY_TS_FORMAT = "%Y-%m-%d %H:%M:%S"
+concurrency token (REST has no ETag: last write wins, §3), 5 concurrent requests per account (§4),
+BILL's direction matrix for NetSuite (§8). Funds transfers are journal entries in NetSuite, so a
+sweep reads them as journal entries (``swept_types`` leaves them out)."""
 
 
 def external_id(tag: str | None, request_id: str) -> str:
     """Our source ref (or the command id) as an external id: ``[A-Za-z0-9_-]`` only (§1.5)."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", tag or f"LB_{request_id}")
-
-
-def quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def since_clause(column: str, since: dt.datetime) -> str:
-    at = since.astimezone(dt.UTC).strftime(PY_TS_FORMAT)
-    return f"{column} >= TO_DATE({quote(at)}, {quote(TS_FORMAT)})"
-
-
-def parse_ts(value: Any) -> dt.datetime:
-    return dt.datetime.strptime(str(value), PY_TS_FORMAT).replace(tzinfo=dt.UTC)
 
 
 class NetSuiteConnector:
@@ -96,7 +98,7 @@ class NetSuiteConnector:
     def __init__(
         self,
         http: httpx.AsyncClient,
-        creds: TbaCredentials,
+        creds: Credentials,
         *,
         subsidiary_id: str,
         base_url: str = "https://{account}.suitetalk.api.netsuite.com",
@@ -104,13 +106,22 @@ class NetSuiteConnector:
         budgets: LedgerBudgets = DEFAULT_BUDGETS,
         timeout: float = 30.0,
         page_size: int = SUITEQL_PAGE,
+        on_refresh: OnRefresh | None = None,
     ) -> None:
         self.client = NetSuiteClient(
-            http, creds, base_url=base_url, limits=limits, budgets=budgets, timeout=timeout, page_size=page_size
+            http,
+            creds,
+            base_url=base_url,
+            limits=limits,
+            budgets=budgets,
+            timeout=timeout,
+            page_size=page_size,
+            on_refresh=on_refresh,
         )
         self.account_id = creds.account_id
         self.subsidiary_id = subsidiary_id
         self.capabilities = replace(NETSUITE_CAPABILITIES, limits=self.client.limits)
+        self.feed = ChangeFeedReader(self.client, subsidiary_id)
         self._setup: Setup | None = None
         self._setup_lock = asyncio.Lock()
 
@@ -128,7 +139,7 @@ class NetSuiteConnector:
                 sub = await self.client.get(f"/record/v1/subsidiary/{self.subsidiary_id}") or {}
                 base = str((sub.get("currency") or {}).get("id", ""))
                 home = next((code for code, cid in currencies.items() if cid == base), "USD")
-                self._setup = Setup(self.subsidiary_id, home, currencies)
+                self._setup = Setup(self.subsidiary_id, home, currencies, str(sub.get("name") or self.subsidiary_id))
         return self._setup
 
     async def company_info(self) -> CompanyInfo:
@@ -158,15 +169,38 @@ class NetSuiteConnector:
         m = record_map(object_type)
         if m.name_field is None:
             raise ValueError(f"{object_type} is not a name list")
-        scope = f" AND subsidiary = {quote(self.subsidiary_id)}" if m.record in ENTITY_RECORDS else ""
-        q = f"SELECT id FROM {m.table} WHERE {m.name_field} = {quote(name)}{scope} ORDER BY id"  # noqa: S608
+        named = f"{m.name_field} = {quote(name)}"
+        scope = ""
+        if m.record in ENTITY_RECORDS:  # an individual has no company name: NetSuite names it by entityId
+            named = f"({named} OR (isperson = 'T' AND entityid = {quote(name)}))"
+            scope = f" AND subsidiary = {quote(self.subsidiary_id)}"
+        q = f"SELECT id FROM {m.table} WHERE {named}{scope} ORDER BY id"  # noqa: S608
         async for row in self.client.suiteql(q):
             return await self.read(object_type, str(row["id"]))
         return None
 
+    async def subsidiary_chain(self) -> list[str]:
+        """The connection's subsidiary, then its parent, up to the root."""
+        parents = {
+            str(r["id"]): str(r.get("parent") or "")
+            async for r in self.client.suiteql("SELECT id, parent FROM subsidiary")
+        }
+        chain: list[str] = []
+        at = self.subsidiary_id
+        while at and at not in chain:
+            chain.append(at)
+            at = parents.get(at, "")
+        return chain
+
     async def list_accounts(self) -> list[Account]:
+        """The accounts usable in the connection's subsidiary (the others are refused on every
+        transaction, §6), so preferences offer only these."""
+        chain = await self.subsidiary_chain()
         accounts = []
-        async for row in self.client.suiteql("SELECT id, acctname, accttype, acctnumber, isinactive FROM account"):
+        q = "SELECT id, acctname, accttype, acctnumber, isinactive, subsidiary, includechildren FROM account"
+        async for row in self.client.suiteql(q):
+            if not usable_in(row.get("subsidiary"), row.get("includechildren") == "T", chain):
+                continue
             kind = str(row.get("accttype", ""))
             accounts.append(
                 Account(
@@ -189,7 +223,7 @@ class NetSuiteConnector:
         m = record_map(obj.object_type)
         body = m.to_ns(obj, await self.setup())
         key = f"eid:{external_id(tag, request_id)}"
-        await self.client.request("PUT", f"/record/v1/{m.record}/{key}", params=self._replace(m), json=body)
+        await self._write(obj, "PUT", f"/record/v1/{m.record}/{key}", params=self._replace(m), json=body)
         made = await self._read(m, key)
         if made is None:
             raise ConnectorError(f"{m.record} {key} not found after its upsert", vendor=VENDOR, code="lost")
@@ -200,8 +234,30 @@ class NetSuiteConnector:
             raise ValidationError("update needs the object's id", vendor=VENDOR, code="id")
         m = record_map(obj.object_type)
         body = m.to_ns(obj, await self.setup())
-        await self.client.request("PATCH", f"/record/v1/{m.record}/{obj.id}", params=self._replace(m), json=body)
+        await self._write(obj, "PATCH", f"/record/v1/{m.record}/{obj.id}", params=self._replace(m), json=body)
         return await self._read_back(m, obj.id)
+
+    async def _write(self, obj: CanonicalObject, method: str, path: str, **kw: Any) -> None:
+        """One write; a refusal BILL explains in its own words (§8) is raised with that reason."""
+        try:
+            await self.client.request(method, path, **kw)
+        except ValidationError as exc:
+            reason = subsidiary_reason(exc.message, (await self.setup()).subsidiary_name)
+            if reason is not None:
+                raise ValidationError(reason, vendor=VENDOR, code="wrong_subsidiary", detail=reason) from exc
+            if isinstance(obj, BillPayment):
+                await self._explain_paid_first(obj, exc)
+            raise
+
+    async def _explain_paid_first(self, payment: BillPayment, exc: ValidationError) -> None:
+        """A refused bill payment whose bill NetSuite already shows paid: BILL's reason instead."""
+        bills: dict[str, Bill | None] = {}
+        for applied in payment.applied_to:
+            found = await self.read(ObjectType.BILL, applied.document_id)
+            bills[applied.document_id] = found if isinstance(found, Bill) else None
+        reason = paid_first_reason(payment, bills)
+        if reason is not None:
+            raise ValidationError(reason, vendor=VENDOR, code="paid_in_netsuite_first", detail=reason) from exc
 
     async def _read_back(self, m: RecordMap, object_id: str) -> CanonicalObject:
         got = await self._read(m, object_id)
@@ -228,60 +284,8 @@ class NetSuiteConnector:
 
     # --- changes -------------------------------------------------------------------------------
 
-    def _changed_query(self, m: RecordMap, since: dt.datetime | None) -> str:
-        where = [f"type = {quote(m.txn_type)}"] if m.txn_type else []
-        if m.record in ENTITY_RECORDS:  # a vendor or customer belongs to one subsidiary
-            where.append(f"subsidiary = {quote(self.subsidiary_id)}")
-        if since is not None:
-            where.append(since_clause("lastmodifieddate", since))
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return (
-            f"SELECT id, TO_CHAR(lastmodifieddate, {quote(TS_FORMAT)}) AS modified "  # noqa: S608 - quoted
-            f"FROM {m.table}{clause} ORDER BY id"
-        )
-
-    async def _changed(self, object_type: ObjectType, since: dt.datetime | None) -> list[ChangeRef]:
-        m = record_map(object_type)
-        changes = [
-            ChangeRef(object_type, str(row["id"]), "updated", parse_ts(row["modified"]))
-            async for row in self.client.suiteql(self._changed_query(m, since))
-        ]
-        if m.txn_type is None or not changes:
-            return changes
-        ours = await self._in_subsidiary([c.object_id for c in changes])
-        return [c for c in changes if c.object_id in ours]
-
-    async def _in_subsidiary(self, ids: list[str]) -> set[str]:
-        """Which of these transactions belong to the connection's subsidiary (the subsidiary of a
-        transaction is on its main line in SuiteQL, ``transactionline.mainline = 'T'``)."""
-        ours: set[str] = set()
-        for start in range(0, len(ids), IN_CHUNK):
-            chunk = ", ".join(quote(i) for i in ids[start : start + IN_CHUNK])
-            q = (
-                "SELECT transaction FROM transactionline WHERE mainline = 'T' "  # noqa: S608 - quoted
-                f"AND subsidiary = {quote(self.subsidiary_id)} AND transaction IN ({chunk})"
-            )
-            ours |= {str(row["transaction"]) async for row in self.client.suiteql(q)}
-        return ours
-
     async def changes_since(self, object_types: Sequence[ObjectType], since: dt.datetime) -> ChangePage:
-        start = since - OVERLAP
-        changes: list[ChangeRef] = []
-        for object_type in object_types:
-            changes += await self._changed(object_type, start)
-        wanted = {MAPS[t].record.lower(): t for t in object_types if t in MAPS}
-        q = (
-            f"SELECT recordid, recordtypeid, TO_CHAR(deleteddate, {quote(TS_FORMAT)}) AS deleted "  # noqa: S608
-            f"FROM deletedrecord WHERE {since_clause('deleteddate', start)} ORDER BY recordid"
-        )
-        async for row in self.client.suiteql(q):
-            deleted_type = wanted.get(str(row.get("recordtypeid", "")).lower())
-            if deleted_type is not None:
-                changes.append(ChangeRef(deleted_type, str(row["recordid"]), "deleted", parse_ts(row["deleted"])))
-        watermark = max((c.source_time for c in changes), default=since)
-        return ChangePage(changes=changes, next_watermark=max(watermark, since), complete=True)
+        return await self.feed.changes_since(object_types, since)
 
     async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage:
-        changes = await self._changed(object_type, None if since is None else since - OVERLAP)
-        watermark = max((c.source_time for c in changes), default=since or dt.datetime.now(dt.UTC))
-        return ChangePage(changes=changes, next_watermark=watermark, complete=True)
+        return await self.feed.query_changed(object_type, since)

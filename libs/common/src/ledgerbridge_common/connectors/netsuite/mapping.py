@@ -3,8 +3,9 @@
 Every record is written in the connection's subsidiary (each BILL organization is linked to one,
 §8). Lines keep their account, amount, memo and the class, department and location dimensions;
 project and entity dimensions are not tracked (a subsidiary is the connection, not a line field).
-Vendors and customers are companies (``companyName``); the vendor-name rules of §8 are not applied
-here. Items, funds transfers and voids are not mapped."""
+Vendors follow BILL's company/individual and Vendor ID rules (``mapping_lists``); customers are
+companies. Items are non-inventory items for resale; funds transfers are two-line journal entries
+(``mapping_transfer``). Nothing is voided: NetSuite transactions are deleted."""
 
 from __future__ import annotations
 
@@ -27,11 +28,20 @@ from ledgerbridge_common.connectors.netsuite.mapping_lists import (
     account_from,
     account_to,
     customer_from,
+    item_from,
+    item_to,
     party_to,
     segment_from,
     segment_to,
     vendor_from,
 )
+from ledgerbridge_common.connectors.netsuite.mapping_payments import (
+    payment_from,
+    payment_to,
+    received_from,
+    received_to,
+)
+from ledgerbridge_common.connectors.netsuite.mapping_transfer import transfer_from, transfer_to
 from ledgerbridge_common.connectors.netsuite.mapping_txns import (
     bill_from,
     credit_from,
@@ -40,10 +50,6 @@ from ledgerbridge_common.connectors.netsuite.mapping_txns import (
     journal_from,
     journal_to,
     payables_to,
-    payment_from,
-    payment_to,
-    received_from,
-    received_to,
 )
 from ledgerbridge_common.errors import ValidationError
 
@@ -72,6 +78,7 @@ MAPS: dict[ObjectType, RecordMap] = {
     ),
     T.DEPARTMENT: RecordMap("department", "department", segment_to, segment_from(Department), name_field="name"),
     T.LOCATION: RecordMap("location", "location", segment_to, segment_from(Location), name_field="name"),
+    T.ITEM: RecordMap("nonInventoryResaleItem", "item", item_to, item_from, name_field="itemid"),
     T.BILL: RecordMap("vendorBill", "transaction", payables_to, bill_from, ("expense", "item"), "VendBill"),
     T.VENDOR_CREDIT: RecordMap(
         "vendorCredit", "transaction", payables_to, credit_from, ("expense", "item"), "VendCred"
@@ -80,6 +87,7 @@ MAPS: dict[ObjectType, RecordMap] = {
     T.INVOICE: RecordMap("invoice", "transaction", invoice_to, invoice_from, ("item",), "CustInvc"),
     T.RECEIVED_PAYMENT: RecordMap("customerPayment", "transaction", received_to, received_from, ("apply",), "CustPymt"),
     T.JOURNAL_ENTRY: RecordMap("journalEntry", "transaction", journal_to, journal_from, ("line",), "Journal"),
+    T.FUNDS_TRANSFER: RecordMap("journalEntry", "transaction", transfer_to, transfer_from, ("line",), "Journal"),
 }
 
 

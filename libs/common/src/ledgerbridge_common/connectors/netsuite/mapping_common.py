@@ -43,6 +43,7 @@ class Setup:
     subsidiary_id: str
     home_currency: str = "USD"
     currency_ids: dict[str, str] = field(default_factory=dict)
+    subsidiary_name: str = ""
 
     def currency_id(self, code: str | None) -> Rec | None:
         if code is None:

@@ -1,5 +1,11 @@
 """Transactions ↔ NetSuite: bills and vendor credits (``expense``/``item`` lines), invoices (``item``),
-vendor and customer payments (``apply``), journal entries (``line``)."""
+journal entries (``line``); payments are in ``mapping_payments``.
+
+Headers and payments carry ``header_classifications`` as the transaction's own department,
+location and class (BILL codes only lines, so NetSuite's Default Payables/Receivables
+classification goes there, HB:360015018792, SB:205021059). Documents report
+``side_status["payment_status"]`` (``OPEN``, ``PARTIAL``, ``PAID``) from NetSuite's balance, so the
+engine can tell unpaid from paid without knowing NetSuite's fields."""
 
 from __future__ import annotations
 
@@ -7,14 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge_common.canonical.models import (
-    AppliedTo,
     Bill,
-    BillPayment,
     Classifications,
     Invoice,
     JournalEntry,
     JournalLine,
-    ReceivedPayment,
     TransactionLine,
     VendorCredit,
 )
@@ -31,6 +34,9 @@ from ledgerbridge_common.connectors.netsuite.mapping_common import (
 )
 from ledgerbridge_common.errors import ValidationError
 
+APPROVED = "2"
+"""``approvalStatus`` id of an approved bill (ids 1/2/3/11, meanings unconfirmed: reference §1.7)."""
+
 
 def dims(c: Classifications) -> Rec:
     return drop_none({"department": ref(c.department_id), "location": ref(c.location_id), "class": ref(c.class_id)})
@@ -44,9 +50,29 @@ def dims_from(line: Rec) -> dict[str, str | None]:
     }
 
 
+def header_dims(c: Classifications | None) -> Rec:
+    return dims(c) if c is not None else {}
+
+
+def header_dims_from(rec: Rec) -> Classifications | None:
+    found = {k: v for k, v in dims_from(rec).items() if v}
+    return Classifications(**found) if found else None
+
+
+def payment_status(total: Any, open_amount: Any) -> str | None:
+    """``OPEN`` (nothing paid or applied), ``PARTIAL`` or ``PAID``, from NetSuite's read-only amounts."""
+    if total is None or open_amount is None:
+        return None
+    left, whole = money(open_amount), money(total)
+    if left <= 0 and whole > 0:
+        return "PAID"
+    return "PARTIAL" if left < whole else "OPEN"
+
+
 def header(obj: Bill | VendorCredit | Invoice, setup: Setup) -> Rec:
     return drop_none(
         {
+            **header_dims(obj.header_classifications),
             "subsidiary": ref(setup.subsidiary_id),
             "tranDate": obj.date.isoformat(),
             "tranId": obj.number,
@@ -106,8 +132,10 @@ def lines_from(rec: Rec) -> tuple[TransactionLine, ...]:
 def payables_to(obj: Bill | VendorCredit, setup: Setup) -> Rec:
     expense, item = expense_lines(obj.lines)
     body = {**header(obj, setup), "entity": ref(obj.vendor_id), "expense": {"items": expense}, "item": {"items": item}}
-    if isinstance(obj, Bill) and obj.due_date:
-        body["dueDate"] = obj.due_date.isoformat()
+    if isinstance(obj, Bill):
+        body["approvalStatus"] = {"id": APPROVED}  # BILL sets the bills it syncs Approved (HB:115005955923)
+        if obj.due_date:
+            body["dueDate"] = obj.due_date.isoformat()
     return body
 
 
@@ -119,12 +147,18 @@ def doc_fields(rec: Rec, setup: Setup) -> dict[str, Any]:
         "currency": setup.currency_code(rec.get("currency")) or setup.home_currency,
         "exchange_rate": Decimal(str(rec.get("exchangeRate") or 1)),
         "lines": lines_from(rec),
+        "header_classifications": header_dims_from(rec),
         **common(rec),
     }
 
 
 def bill_from(rec: Rec, setup: Setup) -> Bill:
-    status = {"total": rec.get("total"), "balance": rec.get("balance"), "status": ref_id(rec.get("status"))}
+    status = {
+        "total": rec.get("total"),
+        "balance": rec.get("balance"),
+        "status": ref_id(rec.get("status")),
+        "payment_status": payment_status(rec.get("total"), rec.get("balance")),
+    }
     return Bill(
         vendor_id=str(ref_id(rec.get("entity"))),
         due_date=day(rec["dueDate"]) if rec.get("dueDate") else None,
@@ -136,7 +170,10 @@ def bill_from(rec: Rec, setup: Setup) -> Bill:
 def credit_from(rec: Rec, setup: Setup) -> VendorCredit:
     return VendorCredit(
         vendor_id=str(ref_id(rec.get("entity"))),
-        side_status={"unapplied": rec.get("unapplied")},
+        side_status={
+            "unapplied": rec.get("unapplied"),
+            "payment_status": payment_status(rec.get("total"), rec.get("unapplied")),
+        },
         **doc_fields(rec, setup),
     )
 
@@ -155,84 +192,12 @@ def invoice_from(rec: Rec, setup: Setup) -> Invoice:
     return Invoice(
         customer_id=str(ref_id(rec.get("entity"))),
         due_date=day(rec["dueDate"]) if rec.get("dueDate") else None,
-        side_status={"total": rec.get("total"), "amountRemaining": rec.get("amountRemaining")},
+        side_status={
+            "total": rec.get("total"),
+            "amountRemaining": rec.get("amountRemaining"),
+            "payment_status": payment_status(rec.get("total"), rec.get("amountRemaining")),
+        },
         **doc_fields(rec, setup),
-    )
-
-
-def applied(values: tuple[AppliedTo, ...]) -> Rec:
-    return {"items": [{"doc": ref(a.document_id), "apply": True, "amount": float(a.amount)} for a in values]}
-
-
-def applied_from(rec: Rec) -> tuple[AppliedTo, ...]:
-    return tuple(
-        AppliedTo(document_id=str(ref_id(x.get("doc"))), amount=money(x.get("amount")))
-        for x in items(rec, "apply")
-        if x.get("apply", True) is not False
-    )
-
-
-def payment_to(obj: BillPayment, setup: Setup) -> Rec:
-    return drop_none(
-        {
-            "entity": ref(obj.vendor_id),
-            "subsidiary": ref(setup.subsidiary_id),
-            "account": ref(obj.bank_account_id),
-            "tranDate": obj.date.isoformat(),
-            "tranId": obj.reference,
-            "currency": setup.currency_id(obj.currency),
-            "exchangeRate": float(obj.exchange_rate),
-            "memo": obj.memo,
-            "apply": applied(obj.applied_to),
-        }
-    )
-
-
-def payment_from(rec: Rec, setup: Setup) -> BillPayment:
-    return BillPayment(
-        vendor_id=str(ref_id(rec.get("entity"))),
-        date=day(rec.get("tranDate")),
-        amount=money(rec.get("total")),
-        currency=setup.currency_code(rec.get("currency")) or "USD",
-        exchange_rate=Decimal(str(rec.get("exchangeRate") or 1)),
-        applied_to=applied_from(rec),
-        bank_account_id=ref_id(rec.get("account")),
-        reference=rec.get("tranId"),
-        memo=rec.get("memo"),
-        **common(rec),
-    )
-
-
-def received_to(obj: ReceivedPayment, setup: Setup) -> Rec:
-    return drop_none(
-        {
-            "customer": ref(obj.customer_id),
-            "subsidiary": ref(setup.subsidiary_id),
-            "account": ref(obj.deposit_to_account_id),
-            "undepFunds": obj.deposit_to_account_id is None,
-            "payment": float(obj.amount),
-            "tranDate": obj.date.isoformat(),
-            "tranId": obj.reference,
-            "currency": setup.currency_id(obj.currency),
-            "exchangeRate": float(obj.exchange_rate),
-            "memo": obj.memo,
-            "apply": applied(obj.applied_to),
-        }
-    )
-
-
-def received_from(rec: Rec, setup: Setup) -> ReceivedPayment:
-    return ReceivedPayment(
-        customer_id=str(ref_id(rec.get("customer"))),
-        date=day(rec.get("tranDate")),
-        amount=money(rec.get("payment")),
-        currency=setup.currency_code(rec.get("currency")) or "USD",
-        exchange_rate=Decimal(str(rec.get("exchangeRate") or 1)),
-        applied_to=applied_from(rec),
-        deposit_to_account_id=ref_id(rec.get("account")),
-        reference=rec.get("tranId"),
-        memo=rec.get("memo"),
-        **common(rec),
     )
 
 
