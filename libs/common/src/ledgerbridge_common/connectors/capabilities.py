@@ -52,6 +52,31 @@ class ChangeFeed:
     """How far back the feed reaches (QBO CDC: 30 days); older gaps need a full resync."""
     page_size: int | None = None
     """Objects per call, when the vendor caps it."""
+    pushed: bool = False
+    """The vendor also pushes changes (webhooks): sweeps are a backstop on the connection's
+    schedule. Without pushes the ledger is swept every ``ledger_sweep_minutes`` (preferences)."""
+
+
+@dataclass(frozen=True)
+class ClearingSetup:
+    """How a connection gets its Money Out / Money In clearing accounts in this ledger, so readiness
+    can say exactly what to do."""
+
+    created_on_connect: bool
+    """LedgerBridge creates them when the ledger is connected (QBO); otherwise the bookkeeper does."""
+    account_kind: str = "Bank"
+    """What the bookkeeper creates (Intacct: a checking account)."""
+    instructions: tuple[str, ...] = ()
+    """One sentence per step, in the ledger's words, for readiness to show."""
+
+
+@dataclass(frozen=True)
+class PaymentCurrency:
+    """Payments sync only when the connection's currency preferences are this currency (Intacct:
+    Transaction and Base Currency must be USD)."""
+
+    required: str = "USD"
+    preferences: tuple[str, ...] = ("transaction_currency", "base_currency")
 
 
 @dataclass(frozen=True)
@@ -67,3 +92,10 @@ class LedgerCapabilities:
     concurrency_token: bool = False
     """Updates must carry the ``concurrency_token`` last read (QBO ``SyncToken``); a stale one is
     refused with ``StaleObjectError``. Without it the ledger applies the last write."""
+    display_name: str = "the ledger"
+    """The ledger's name in sync-log reasons ("QuickBooks Online", "Sage Intacct")."""
+    object_types: frozenset[ObjectType] | None = None
+    """The types the connector reads and writes (``None``: every canonical type); sweeps ask only
+    for these."""
+    clearing: ClearingSetup = ClearingSetup(created_on_connect=True)
+    payment_currency: PaymentCurrency | None = None

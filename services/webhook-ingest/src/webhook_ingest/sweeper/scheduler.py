@@ -1,7 +1,8 @@
 """When to sweep: catch-up at start-up (every connection from its watermark), "Sync
 Automatically" on each connection's schedule, a retry after a failed sweep (a vendor was down),
-and "Sync Now" (``SyncRequested`` on the prefs topic, see ``sync_now.py``). One sweep at a time
-per connection."""
+and "Sync Now" (``SyncRequested`` on the prefs topic, see ``sync_now.py``), and the ledger side alone
+every few minutes for ledgers without webhooks (``cadence.py``). One sweep at a time per
+connection."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferenc
 from webhook_ingest.adapters.publisher import PublishUnavailableError
 from webhook_ingest.adapters.watermarks import SweepRun
 from webhook_ingest.metrics import SWEEPS
+from webhook_ingest.sweeper.cadence import LedgerSweeps, ledger_sweep_due
 from webhook_ingest.sweeper.sweep import SweepDeps, SweepReport, SweepTrigger, sweep_connection
 
 log = logging.getLogger(__name__)
@@ -60,26 +62,34 @@ class Sweeper:
         self.retry_seconds = retry_seconds
         self.catch_up_on_start = catch_up_on_start
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.ledger_sweeps = LedgerSweeps()
 
-    async def sweep(self, connection_id: str, trigger: SweepTrigger, *, full: bool = False) -> SweepReport:
+    async def sweep(
+        self, connection_id: str, trigger: SweepTrigger, *, full: bool = False, billcom_side: bool = True
+    ) -> SweepReport:
         """Run one sweep now (waits for a running one of the same connection); errors propagate
-        after being recorded, so the next tick retries as a catch-up."""
+        after being recorded, so the next tick retries as a catch-up. ``billcom_side`` False sweeps
+        only the ledger (the cadence of ledgers without webhooks, ``cadence.py``)."""
         async with self._locks[connection_id]:
             with correlation_scope(None, connection_id):
-                await self.deps.state.start_run(connection_id, trigger, self.deps.clock())
+                started = self.deps.clock()
+                await self.deps.state.start_run(connection_id, trigger, started)
                 try:
-                    report = await sweep_connection(connection_id, trigger, self.deps, full=full)
+                    report = await sweep_connection(
+                        connection_id, trigger, self.deps, full=full, billcom_side=billcom_side
+                    )
                 except Exception as exc:
                     SWEEPS.labels("all", trigger, "failed").inc()
                     await self.deps.state.finish_run(connection_id, self.deps.clock(), repr(exc)[:2000])
                     raise
                 await self.deps.state.finish_run(connection_id, self.deps.clock(), None)
-                SWEEPS.labels("all", trigger, "ok").inc()
+                self.ledger_sweeps.swept(connection_id, started)
+                SWEEPS.labels("all" if billcom_side else "ledger", trigger, "ok").inc()
                 return report
 
-    async def _try(self, connection_id: str, trigger: SweepTrigger) -> None:
+    async def _try(self, connection_id: str, trigger: SweepTrigger, *, billcom_side: bool = True) -> None:
         try:
-            await self.sweep(connection_id, trigger)
+            await self.sweep(connection_id, trigger, billcom_side=billcom_side)
         except (ConnectorError, PublishUnavailableError, OSError) as exc:
             log.warning("sweep of %s failed (%s); will catch up: %s", connection_id, trigger, exc)
         except Exception:
@@ -102,6 +112,21 @@ class Sweeper:
             trigger = due_trigger(runs.get(conn.connection_id), prefs, now, self.retry_seconds)
             if trigger is not None:
                 await self._try(conn.connection_id, trigger)
+            elif self._ledger_due(conn, prefs, now):
+                await self._try(conn.connection_id, "schedule", billcom_side=False)
+
+    def _ledger_due(self, conn: ConnectionInfo, prefs: ConnectionPreferences | None, now: dt.datetime) -> bool:
+        if conn.ledger is None:
+            return False
+        try:
+            ledger = self.deps.connectors.ledger_for(conn)
+        except ConnectorError as exc:
+            log.warning("no ledger connector for %s: %s", conn.connection_id, exc)
+            return False
+        if ledger is None:
+            return False
+        feed = ledger.capabilities.change_feed
+        return ledger_sweep_due(self.ledger_sweeps.last.get(conn.connection_id), prefs, feed, now)
 
     async def run_forever(self) -> None:
         """Catch up once at start-up (if enabled), then look for due sweeps every tick."""

@@ -23,9 +23,11 @@ from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets
 from ledgerbridge_common.connectors.capabilities import (
     ChangeFeed,
     ChangeFeedKind,
+    ClearingSetup,
     DeletionsSource,
     Idempotency,
     LedgerCapabilities,
+    PaymentCurrency,
 )
 from ledgerbridge_common.connectors.intacct.changes import changes_since, query_changed
 from ledgerbridge_common.connectors.intacct.client import (
@@ -58,10 +60,27 @@ INTACCT_CAPABILITIES = LedgerCapabilities(
     batch_size=None,
     voids=frozenset(),
     concurrency_token=False,
+    display_name="Sage Intacct",
+    object_types=frozenset(MAPS),
+    clearing=ClearingSetup(
+        created_on_connect=False,
+        account_kind="checking account",
+        instructions=(
+            "In Sage Intacct, create a checking account named 'Bill.com Money Out Clearing' and one named "
+            "'Bill.com Money In Clearing', at the top level (not in an entity), one pair per BILL entity.",
+            "Give each its own new balance-sheet GL account: normal balance Debit, non-closing, "
+            "no dimension settings.",
+            "Single-entity companies: tick 'Disable inter-entity transfers' on both.",
+            "Then choose them here for Money Out Clearing and Money In Clearing.",
+        ),
+    ),
+    payment_currency=PaymentCurrency(required="USD"),
 )
 """Intacct: function ``controlid`` + ``uniqueid`` (§1.6), ``WHENMODIFIED`` queries of at most 2,000
 rows a page with deletions from ``AUDITHISTORY`` (§2.2, §3), no batch call, transactions deleted (a
-void in BILL deletes the Intacct record, §7), no concurrency token."""
+void in BILL deletes the Intacct record, §7), no concurrency token. As BILL syncs it (reference §7):
+clearing accounts are checking accounts the bookkeeper creates (BILL help SB210222023), payments sync
+only with Transaction and Base Currency USD (VB360007054792)."""
 
 
 def _map(object_type: ObjectType) -> ObjectMap:
