@@ -17,6 +17,7 @@ from webhook_ingest.sweeper.scheduler import Sweeper
 from webhook_ingest.sweeper.sweep import SweepDeps, sweep_connection
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 OVERLAP = dt.timedelta(minutes=2)
 TOPICS = Topics()
 T = ObjectType
@@ -46,7 +47,7 @@ class ModifiedSinceLedger:
     async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage:
         self.query_calls.append((object_type, since))
         found = [c for c in self.rows if c.object_type == object_type and (since is None or c.source_time >= since)]
-        return ChangePage(changes=found, next_watermark=max((c.source_time for c in found), default=since or NOW))
+        return ChangePage(changes=found, next_watermark=max((c.source_time for c in found), default=since or EPOCH))
 
 
 def world(ledger: object) -> tuple[SweepDeps, InMemorySweepStateStore, FakePublisher]:
@@ -79,7 +80,11 @@ async def test_a_ledger_is_asked_only_for_the_types_its_connector_syncs():
     assert set(asked) == set(INTACCT_CAPABILITIES.object_types or ())
     assert report.full_resync is True  # no watermark yet: everything by query
     assert published(publisher) == [("vendor", "V-1", "updated")]
-    assert (await state.watermarks("conn-1", "ledger"))["vendor"] == NOW - dt.timedelta(hours=1)
+    marks = await state.watermarks("conn-1", "ledger")
+    assert marks["vendor"] == NOW - dt.timedelta(hours=1)
+    assert marks["customer"] == NOW - dt.timedelta(minutes=10)  # nothing to list: read up to now, less skew
+    await sweep_connection("conn-1", "schedule", deps, billcom_side=False)
+    assert ledger.feed_calls[-1][1] == NOW - dt.timedelta(hours=1)  # not from the feed's epoch
 
 
 async def test_the_overlapping_window_publishes_each_change_once_but_keeps_late_commits():

@@ -41,6 +41,10 @@ EDGE_KEEP = dt.timedelta(hours=1)
 """How far behind the watermark :class:`EdgeMemory` remembers published changes (far more than
 any connector's overlap)."""
 
+QUIET_MARGIN = dt.timedelta(minutes=10)
+"""A type with nothing to list is marked as read up to the sweep's start less this margin (clock
+skew), not left at the feed's epoch, so later sweeps do not re-read the whole history."""
+
 Emit = Callable[[Sequence[ChangeRef], Trigger], Awaitable[int]]
 
 
@@ -105,14 +109,16 @@ async def sweep_ledger(
     lookback = min(feed.max_lookback, dt.timedelta(days=deps.cdc_max_days)) if feed.max_lookback else None
     too_old = since is not None and lookback is not None and since < deps.clock() - lookback + dt.timedelta(minutes=5)
     memory = deps.ledger_edges
+    started = deps.clock()
     emitted = 0
     if since is None or too_old:
         report.full_resync = True
         for object_type in types:
             page = await ledger.query_changed(object_type, None if full else marks.get(object_type))
             emitted += await emit(memory.fresh(cid, page.changes), event_trigger(trigger))
-            memory.remember(cid, page.changes, page.next_watermark)
-            await deps.state.set_watermark(cid, side, [object_type], page.next_watermark)
+            mark = page.next_watermark if page.changes else max(page.next_watermark, started - QUIET_MARGIN)
+            memory.remember(cid, page.changes, mark)
+            await deps.state.set_watermark(cid, side, [object_type], mark)
     else:
         while True:
             page = await ledger.changes_since(types, since)
