@@ -10,6 +10,7 @@ from typing import Any
 
 from ledgerbridge_common.canonical import fingerprint, parse_canonical
 from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, FundsTransfer, ObjectType
+from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
 from ledgerbridge_common.events import Envelope, PostingRequested, Side, SyncOutcome, TargetRef, Topics
 from ledgerbridge_common.kafka.consumer import Emitter
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
@@ -18,6 +19,8 @@ from sync_engine.handlers import Deps
 
 
 class FakeSide:
+    capabilities = QBO_CAPABILITIES
+
     def __init__(self, prefix: str, company: CompanyInfo | None = None) -> None:
         self.objects: dict[tuple[ObjectType, str], CanonicalObject] = {}
         self.prefix = prefix

@@ -77,7 +77,7 @@ async def test_a_ledger_is_asked_only_for_the_types_its_connector_syncs():
     asked = [t for t, _ in ledger.query_calls]
     assert T.ITEM not in asked and T.FUNDS_TRANSFER not in asked  # Intacct syncs neither
     assert T.DEPARTMENT in asked  # Intacct's own department list
-    assert set(asked) == set(INTACCT_CAPABILITIES.object_types or ())
+    assert set(asked) == set(INTACCT_CAPABILITIES.swept_types or ())
     assert report.full_resync is True  # no watermark yet: everything by query
     assert published(publisher) == [("vendor", "V-1", "updated")]
     marks = await state.watermarks("conn-1", "ledger")

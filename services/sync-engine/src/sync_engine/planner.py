@@ -114,6 +114,7 @@ class Planner:
             related=related,
             inflight_creates=inflight and await self.store.has_pending(self.connection_id, otype),
             override=bool(override) and source is not None,
+            capabilities=self.sides.ledger.capabilities,
         )
         return _dependencies_only(deps).then(decide(inputs))
 

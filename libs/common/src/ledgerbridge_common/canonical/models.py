@@ -297,6 +297,13 @@ class FundsTransfer(CanonicalObject):
     direction: Literal["money_out", "money_in"] = "money_out"
     payment_ids: tuple[str, ...] = ()
     """BILL side: the payments (AP ``stp...`` or received ``0rp...``) this run carried."""
+    journal: str | None = None
+    """Ledger side: the journal it is booked in, for ledgers that book transfers as journal entries
+    (the Funds Transfer Journal Symbol preference; Intacct ``GLBATCH`` ``JOURNAL``)."""
+    location_id: str | None = None
+    """Ledger side: the location stamped on its lines (Funds Transfer Location)."""
+    department_id: str | None = None
+    """Ledger side: the department stamped on its lines (Funds Transfer Department)."""
 
 
 class JournalLine(_Frozen):

@@ -5,6 +5,7 @@ writes fit in one call, and the limits the shared budget enforces (:mod:`.budget
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -57,6 +58,19 @@ class ChangeFeed:
     schedule. Without pushes the ledger is swept every ``ledger_sweep_minutes`` (preferences)."""
 
 
+class Flow(StrEnum):
+    """Which way an object type flows between BILL and the ledger (billcom.md §3.1, "Sync Matrix")."""
+
+    TWO_WAY = "two_way"
+    FROM_BILLCOM = "from_billcom"
+    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
+    """From BILL always; from the ledger only new objects that are still unpaid."""
+    TWO_WAY_WHILE_UNPAID = "two_way_while_unpaid"
+    """New unpaid objects come from the ledger, and edits flow both ways while the object is unpaid
+    (Intacct bills); once paid or partly paid, edits on either side are not copied. A closed period
+    is refused by the ledger itself."""
+
+
 @dataclass(frozen=True)
 class ClearingSetup:
     """How a connection gets its Money Out / Money In clearing accounts in this ledger, so readiness
@@ -94,8 +108,12 @@ class LedgerCapabilities:
     refused with ``StaleObjectError``. Without it the ledger applies the last write."""
     display_name: str = "the ledger"
     """The ledger's name in sync-log reasons ("QuickBooks Online", "Sage Intacct")."""
-    object_types: frozenset[ObjectType] | None = None
-    """The types the connector reads and writes (``None``: every canonical type); sweeps ask only
-    for these."""
+    swept_types: frozenset[ObjectType] | None = None
+    """The types a sweep asks the change feed for (``None``: the sweeper's default list); a type
+    the connector cannot read, or reads as another (Intacct's funds transfers are journal entries),
+    is left out."""
     clearing: ClearingSetup = ClearingSetup(created_on_connect=True)
     payment_currency: PaymentCurrency | None = None
+    flows: Mapping[ObjectType, Flow] | None = None
+    """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
+    type without an entry does not sync."""

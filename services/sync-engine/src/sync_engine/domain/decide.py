@@ -1,7 +1,8 @@
 """The pure decision core: one change, both sides' state, the link and the preferences in;
 commands, sync-log outcomes, link writes and parking out. No IO here.
 
-Rules, in the order ``decide`` checks them: readiness → echo → direction → approval filter →
+Rules, in the order ``decide`` checks them: readiness → echo → direction → payment currency →
+approval filter →
 in-flight write → removal (deactivate / void / merge) → money movement → upsert with conflict
 resolution (ARCHITECTURE.md §5 "Decide" lists the rules; the echo comes second here so that our
 own write coming back never shows up as a skip). The planner recognises most echoes earlier,
@@ -14,6 +15,7 @@ from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCre
 from ledgerbridge_common.events import Decision, Side
 from ledgerbridge_common.events.refs import NAME_LISTS
 from sync_engine.domain import transfers
+from sync_engine.domain.currency import payment_currency_problem, refuse_payment
 from sync_engine.domain.directions import APPROVAL_FILTERED, blocked_direction
 from sync_engine.domain.echo import ECHO_REASON, INFLIGHT_REASON
 from sync_engine.domain.model import Inputs, LinkWrite, Plan
@@ -34,9 +36,12 @@ def decide(inp: Inputs) -> Plan:
     linked = link is not None and link.id_on(side.other) is not None
     if _is_echo(inp):
         return skip(inp, "echo", ECHO_REASON, log=False)
-    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked)
+    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked, inp.flows)
     if blocked:
         return skip(inp, "direction", blocked)
+    currency_problem = payment_currency_problem(inp)
+    if currency_problem:
+        return refuse_payment(inp, currency_problem)
     src = inp.source
     if (
         side is Side.BILLCOM

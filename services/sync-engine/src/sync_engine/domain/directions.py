@@ -1,24 +1,18 @@
 """Which way each object type flows, per ledger kind (billcom.md §3.1, "Sync Matrix").
 
-One table: another ledger kind only adds its row to ``DIRECTION_MATRIX``.
+A connector that declares its flows (``capabilities.flows``) is followed; otherwise the ledger
+kind's row of ``DIRECTION_MATRIX``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
+from ledgerbridge_common.connectors.capabilities import Flow
 from ledgerbridge_common.events import LedgerKind, Side
 from ledgerbridge_common.events.refs import NAME_LISTS
-
-
-class Flow(StrEnum):
-    TWO_WAY = "two_way"
-    FROM_BILLCOM = "from_billcom"
-    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
-    """From BILL always; from the ledger only new objects that are still unpaid."""
-
 
 T = ObjectType
 DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
@@ -54,7 +48,13 @@ LEDGER_NAME = {
 }
 
 
-def flow_for(kind: LedgerKind, object_type: ObjectType) -> Flow | None:
+TWO_WAY_FLOWS = frozenset({Flow.TWO_WAY, Flow.TWO_WAY_WHILE_UNPAID})
+"""Flows in which a ledger edit of a linked object is copied back to BILL."""
+
+
+def flow_for(kind: LedgerKind, object_type: ObjectType, flows: Mapping[ObjectType, Flow] | None = None) -> Flow | None:
+    if flows is not None:
+        return flows.get(object_type)
     return DIRECTION_MATRIX.get(kind, {}).get(object_type)
 
 
@@ -72,20 +72,32 @@ def is_paid(obj: CanonicalObject) -> bool:
 
 
 def blocked_direction(
-    kind: LedgerKind, object_type: ObjectType, from_side: Side, obj: CanonicalObject | None, linked: bool
+    kind: LedgerKind,
+    object_type: ObjectType,
+    from_side: Side,
+    obj: CanonicalObject | None,
+    linked: bool,
+    flows: Mapping[ObjectType, Flow] | None = None,
 ) -> str | None:
     """None when ``object_type`` may flow from ``from_side``; otherwise the reason it may not."""
-    flow = flow_for(kind, object_type)
+    flow = flow_for(kind, object_type, flows)
     ledger = LEDGER_NAME.get(kind, kind.value)
     if flow is None:
         return f"{object_type.value.replace('_', ' ')}s do not sync with {ledger}"
+    noun = object_type.value.replace("_", " ")
+    paid = obj is not None and is_paid(obj)
+    if flow is Flow.TWO_WAY_WHILE_UNPAID and linked and paid:
+        where = "BILL" if from_side is Side.BILLCOM else ledger
+        return (
+            f"edits made in {where} to a paid or partly paid {noun} are not synced; "
+            f"{noun}s sync both ways only while unpaid"
+        )
     if from_side is Side.BILLCOM or flow is Flow.TWO_WAY:
         return None
-    noun = object_type.value.replace("_", " ")
     if flow is Flow.FROM_BILLCOM:
         return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
-    if linked:
+    if linked and flow is Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER:
         return f"edits made in {ledger} to a {noun} that came from BILL are not copied back; BILL's version stands"
-    if obj is not None and is_paid(obj):
+    if not linked and paid:
         return f"only unpaid {noun}s created in {ledger} are copied to BILL; this one is paid or partly paid"
     return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, ObjectType
+from ledgerbridge_common.connectors.capabilities import Flow, LedgerCapabilities
 from ledgerbridge_common.events import ChangeDetected, PostingRequested, Side, SyncOutcome
 from ledgerbridge_common.events.refs import PLACEHOLDER_PREFIX, make_ref, parse_ref, placeholder
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
@@ -110,6 +111,12 @@ class Inputs:
     failed_commands: frozenset[str] = frozenset()
     override: bool = False
     """The bookkeeper overrode a conflict: ``source`` carries the values its side had lost."""
+    capabilities: LedgerCapabilities | None = None
+    """What the connection's ledger connector declares (flows, payment currency)."""
+
+    @property
+    def flows(self) -> Mapping[ObjectType, Flow] | None:
+        return self.capabilities.flows if self.capabilities is not None else None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@
   restart their deterministic event ids let the engine's inbox drop them).
 
 Without watermarks (first sweep) or for ``full``, every object of each type is listed by query.
-Only the types the connector syncs (``capabilities.object_types``) are asked for. A watermark moves
+Only the types the connector syncs (``capabilities.swept_types``) are asked for. A watermark moves
 only after Kafka acknowledged the changes below it."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ LEDGER_TYPES: tuple[ObjectType, ...] = (
     ObjectType.ITEM, ObjectType.BILL, ObjectType.VENDOR_CREDIT, ObjectType.BILL_PAYMENT,
     ObjectType.INVOICE, ObjectType.RECEIVED_PAYMENT, ObjectType.FUNDS_TRANSFER, ObjectType.JOURNAL_ENTRY,
 )  # fmt: skip
-"""The types swept for a connector that does not declare its own (``capabilities.object_types``):
+"""The types swept for a connector that does not declare its own (``capabilities.swept_types``):
 QBO's entities (its Department is the canonical ``location``)."""
 
 EDGE_KEEP = dt.timedelta(hours=1)
@@ -49,7 +49,7 @@ Emit = Callable[[Sequence[ChangeRef], Trigger], Awaitable[int]]
 
 
 def ledger_types(ledger: LedgerConnector) -> tuple[ObjectType, ...]:
-    declared = ledger.capabilities.object_types
+    declared = ledger.capabilities.swept_types
     return LEDGER_TYPES if declared is None else tuple(t for t in ObjectType if t in declared)
 
 

@@ -25,6 +25,7 @@ from ledgerbridge_common.connectors.capabilities import (
     ChangeFeedKind,
     ClearingSetup,
     DeletionsSource,
+    Flow,
     Idempotency,
     LedgerCapabilities,
     PaymentCurrency,
@@ -46,12 +47,25 @@ from ledgerbridge_common.connectors.intacct.mapping_common import (
     tag_marker,
 )
 from ledgerbridge_common.connectors.intacct.mapping_lists import ID_PREFIX, LIST_MAPS
+from ledgerbridge_common.connectors.intacct.mapping_transfers import TRANSFER_MAP
 from ledgerbridge_common.connectors.intacct.mapping_txns import TXN_MAPS
 from ledgerbridge_common.connectors.intacct.xmlcodec import Record, element, text
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import NotFoundError, ValidationError
 
-MAPS: dict[ObjectType, ObjectMap] = {**LIST_MAPS, **TXN_MAPS}
+MAPS: dict[ObjectType, ObjectMap] = {**LIST_MAPS, **TXN_MAPS, ObjectType.FUNDS_TRANSFER: TRANSFER_MAP}
+
+T = ObjectType
+INTACCT_FLOWS: dict[ObjectType, Flow] = {
+    **dict.fromkeys((T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION), Flow.TWO_WAY),
+    T.BILL: Flow.TWO_WAY_WHILE_UNPAID,
+    T.VENDOR_CREDIT: Flow.TWO_WAY_WHILE_UNPAID,
+    T.INVOICE: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
+    **dict.fromkeys((T.BILL_PAYMENT, T.RECEIVED_PAYMENT, T.FUNDS_TRANSFER, T.JOURNAL_ENTRY), Flow.FROM_BILLCOM),
+}
+"""BILL's Intacct sync matrix (billcom.md §3.1; reference §7): two-way lists; unpaid bills and
+unapplied vendor credits (negative bills) both ways while unpaid; unpaid invoices in; payments,
+funds transfers and journals from BILL only. Items are not synced by this connector."""
 
 INTACCT_CAPABILITIES = LedgerCapabilities(
     idempotency=Idempotency.CONTROL_ID,
@@ -61,20 +75,20 @@ INTACCT_CAPABILITIES = LedgerCapabilities(
     voids=frozenset(),
     concurrency_token=False,
     display_name="Sage Intacct",
-    object_types=frozenset(MAPS),
+    swept_types=frozenset(MAPS) - {ObjectType.FUNDS_TRANSFER},
     clearing=ClearingSetup(
         created_on_connect=False,
         account_kind="checking account",
         instructions=(
             "In Sage Intacct, create a checking account named 'Bill.com Money Out Clearing' and one named "
             "'Bill.com Money In Clearing', at the top level (not in an entity), one pair per BILL entity.",
-            "Give each its own new balance-sheet GL account: normal balance Debit, non-closing, "
-            "no dimension settings.",
+            "Give each its own new balance-sheet GL account: normal balance Debit, non-closing, no dimension settings.",
             "Single-entity companies: tick 'Disable inter-entity transfers' on both.",
             "Then choose them here for Money Out Clearing and Money In Clearing.",
         ),
     ),
     payment_currency=PaymentCurrency(required="USD"),
+    flows=INTACCT_FLOWS,
 )
 """Intacct: function ``controlid`` + ``uniqueid`` (§1.6), ``WHENMODIFIED`` queries of at most 2,000
 rows a page with deletions from ``AUDITHISTORY`` (§2.2, §3), no batch call, transactions deleted (a
