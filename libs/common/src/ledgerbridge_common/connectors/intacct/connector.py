@@ -30,6 +30,7 @@ from ledgerbridge_common.connectors.capabilities import (
     LedgerCapabilities,
     PaymentCurrency,
 )
+from ledgerbridge_common.connectors.intacct.accounts import BankAccounts
 from ledgerbridge_common.connectors.intacct.changes import changes_since, query_changed
 from ledgerbridge_common.connectors.intacct.client import (
     INTACCT_LIMITS,
@@ -126,6 +127,7 @@ class IntacctConnector:
         self.page_size = page_size
         self.journal_symbol = journal_symbol
         self.journal_location = journal_location
+        self.banks = BankAccounts(self.client, page_size)
 
     async def setup(self) -> CompanySetup:
         if self.client.utc_offset is None:
@@ -206,7 +208,7 @@ class IntacctConnector:
         # tag (or request id), an account its number; a transaction gets its RECORDNO from Intacct.
         number = getattr(obj, "number", None) if obj.object_type is ObjectType.ACCOUNT else None
         new_id = number or (self._new_id(obj.object_type, tag or request_id) if m.name_list else None)
-        obj = obj.model_copy(update={"id": new_id, "concurrency_token": None})
+        obj = await self.banks.for_write(obj.model_copy(update={"id": new_id, "concurrency_token": None}))
         record = m.to_intacct(obj, setup, tag)
         record.pop("RECORDNO", None)
         body = element(m.create_function, record) if m.create_function else element("create", {m.obj: record})
@@ -229,7 +231,7 @@ class IntacctConnector:
             raise ValidationError("update needs an id", vendor=VENDOR)
         if not m.updatable:
             raise ValidationError(f"Intacct cannot update a posted {m.obj}", vendor=VENDOR, code="not_updatable")
-        record = m.to_intacct(obj, await self.setup(), tag)
+        record = m.to_intacct(await self.banks.for_write(obj), await self.setup(), tag)
         if m.name_list:
             record.pop("COMMENTS", None)  # keep the creation tag
         with contextlib.suppress(ReplayRefusedError):  # the same update already succeeded
