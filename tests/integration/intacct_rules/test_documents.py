@@ -1,6 +1,7 @@
 """Bills and vendor credits with Sage Intacct as BILL syncs them (reference §7): vendor credits are
 negative bills, a BILL void or deactivation deletes the Intacct record, unpaid bills sync both ways
-until paid, vendor ID is the match key, and a multi-entity login puts its location on bill lines."""
+until paid, vendor ID is the match key, and an entity login puts its location on bill lines and
+makes Intacct master of the (root-shared) lists."""
 
 from __future__ import annotations
 
@@ -144,6 +145,7 @@ async def test_vendor_id_is_the_match_key_and_only_the_first_same_name_vendor_ma
         )
         made.raise_for_status()
     ledger = await world.factory.ledger(world.connection_id)
+    assert ledger.capabilities.lists_master is None  # top-level login: Master in Case of Conflict decides
     found = await ledger.find_by_name(T.VENDOR, name)
     assert isinstance(found, Vendor) and found.id == "TWIN-1"  # the id a link keeps is the VENDORID
     assert await ledger.read(T.VENDOR, "TWIN-2") is not None
@@ -158,6 +160,7 @@ async def entity_world(intacct_url: str, sessions: async_sessionmaker[AsyncSessi
 async def test_a_multi_entity_login_puts_the_entity_location_on_bill_lines(entity_world: IntacctWorld):
     world = entity_world
     ledger = await world.factory.ledger(world.connection_id)
+    assert ledger.capabilities.lists_master is L  # lists shared from the top level: Intacct is master
     vendor = await ledger.create(Vendor(name=f"Entity vendor {uuid.uuid4().hex[:6]}"), request_id=uuid.uuid4().hex)
     bid = f"00n{uuid.uuid4().hex[:8]}"
     source = bill(bid, lines=(line("60.00"),)).model_copy(update={"date": TODAY, "due_date": TODAY})

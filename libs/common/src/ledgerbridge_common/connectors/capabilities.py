@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.budget import LedgerLimits
+from ledgerbridge_common.events.models import Side
 
 
 class Idempotency(StrEnum):
@@ -114,6 +115,9 @@ class LedgerCapabilities:
     is left out."""
     clearing: ClearingSetup = ClearingSetup(created_on_connect=True)
     payment_currency: PaymentCurrency | None = None
+    lists_master: Side | None = None
+    """The side that must win list conflicts whatever Master in Case of Conflict says (Intacct
+    logged in to an entity: the lists are shared from the top level, so Intacct is master)."""
     flows: Mapping[ObjectType, Flow] | None = None
     """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
     type without an entry does not sync."""

@@ -11,6 +11,8 @@ fingerprint echo here is the rest."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCredit
 from ledgerbridge_common.events import Decision, Side
 from ledgerbridge_common.events.refs import NAME_LISTS
@@ -28,6 +30,7 @@ T_FT = "funds_transfer"
 
 
 def decide(inp: Inputs) -> Plan:
+    inp = with_lists_master(inp)
     change, prefs, link = inp.change, inp.prefs, inp.link
     side, otype = change.side, change.object_type
     if not prefs.ready:
@@ -67,6 +70,17 @@ def decide(inp: Inputs) -> Plan:
     if otype.value == T_FT:
         return transfers.plan_run(inp)
     return conflict_override(inp) if inp.override else upsert(inp)
+
+
+def with_lists_master(inp: Inputs) -> Inputs:
+    """The ledger connector may require one side to master lists (``capabilities.lists_master``):
+    its conflicts are resolved as if Master in Case of Conflict said so."""
+    side = inp.capabilities.lists_master if inp.capabilities is not None else None
+    if side is None or inp.change.object_type not in NAME_LISTS:
+        return inp
+    master = {**inp.prefs.master, inp.change.object_type: side}
+    fields = {t: f for t, f in inp.prefs.field_masters.items() if t != inp.change.object_type}
+    return replace(inp, prefs=inp.prefs.model_copy(update={"master": master, "field_masters": fields}))
 
 
 def _is_echo(inp: Inputs) -> bool:

@@ -13,7 +13,6 @@ from ledgerbridge_common.canonical.models import BillPayment, CanonicalObject, F
 from ledgerbridge_common.connectors.intacct.client import IntacctClient
 from ledgerbridge_common.connectors.intacct.xmlcodec import text
 
-
 FRESH_SECONDS = 300.0
 
 

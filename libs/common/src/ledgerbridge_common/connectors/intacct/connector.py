@@ -53,6 +53,7 @@ from ledgerbridge_common.connectors.intacct.mapping_txns import TXN_MAPS
 from ledgerbridge_common.connectors.intacct.xmlcodec import Record, element, text
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import NotFoundError, ValidationError
+from ledgerbridge_common.events.models import Side
 
 MAPS: dict[ObjectType, ObjectMap] = {**LIST_MAPS, **TXN_MAPS, ObjectType.FUNDS_TRANSFER: TRANSFER_MAP}
 
@@ -123,7 +124,9 @@ class IntacctConnector:
     ) -> None:
         self.client = IntacctClient(http, login, endpoint=endpoint, limits=limits, budgets=budgets, timeout=timeout)
         self.login = login
-        self.capabilities = replace(INTACCT_CAPABILITIES, limits=self.client.limits)
+        # entity login: lists are shared from the top level and need Master = Intacct (reference §7)
+        lists_master = Side.LEDGER if login.entity_id else None
+        self.capabilities = replace(INTACCT_CAPABILITIES, limits=self.client.limits, lists_master=lists_master)
         self.page_size = page_size
         self.journal_symbol = journal_symbol
         self.journal_location = journal_location
