@@ -1,6 +1,7 @@
-"""Sage Intacct has no webhooks: the ingest service finds its changes by sweeping (``WHENMODIFIED``
-in the company's time zone, deletions from ``AUDITHISTORY``), on Sync Now like QBO, through the
-real service, the Intacct sandbox and Kafka."""
+"""Sage Intacct and NetSuite have no webhooks: the ingest service finds their changes by sweeping
+(Intacct ``WHENMODIFIED`` in the company's time zone with deletions from ``AUDITHISTORY``; NetSuite
+``lastmodifieddate`` with ``DeletedRecord``), on Sync Now like QBO, through the real service, the
+vendor sandboxes and Kafka."""
 
 from __future__ import annotations
 
@@ -15,13 +16,21 @@ import pytest
 from intacct_sandbox.app import create_app as create_intacct_sandbox
 from intacct_sandbox.settings import SandboxSettings
 from intacct_sandbox.state import DEMO_SENDER, DEMO_USER
-from ledgerbridge_common.canonical.models import Bill, Classifications, TransactionLine
+from ledgerbridge_common.canonical.models import Bill, Classifications, TransactionLine, Vendor
 from ledgerbridge_common.connectors.budget import MemoryLedgerBudgets
 from ledgerbridge_common.connectors.intacct import IntacctConnector, IntacctLogin
+from ledgerbridge_common.connectors.netsuite import NetSuiteConnector, TbaCredentials
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import SyncRequested
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
-from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferences, IntacctCredentials
+from ledgerbridge_common.prefs_client import (
+    ConnectionInfo,
+    ConnectionPreferences,
+    IntacctCredentials,
+    NetSuiteCredentials,
+)
+from netsuite_sandbox.app import create_app as create_netsuite_sandbox
+from netsuite_sandbox.settings import SandboxSettings as NetSuiteSandboxSettings
 from tests.integration.webhook_ingest.harness import PrefsState, ingest_settings, prefs_stub, read_topic, running_ingest
 from tests.support.servers import serve_in_thread
 
@@ -139,3 +148,78 @@ async def test_changes_keyed_in_intacct_and_a_delete_reach_the_changes_topic_thr
     assert "item" not in by_type and "department" in by_type  # only what the Intacct connector syncs
     # WHENMODIFIED is Pacific time without a zone: read as UTC it would be hours off
     assert abs(by_type["bill"] - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+
+
+async def test_the_same_sweep_serves_netsuite_changes_and_deleted_records(kafka_settings, database_url, connection_id):
+    """NetSuite has no webhooks either: its change feed (``lastmodifieddate`` + ``DeletedRecord``)
+    goes through the same ledger sweep."""
+    state = PrefsState()
+    with (
+        serve_in_thread(create_netsuite_sandbox(NetSuiteSandboxSettings())) as sandbox,
+        serve_in_thread(prefs_stub(state)) as prefs_url,
+    ):
+        async with httpx.AsyncClient(base_url=sandbox, timeout=10) as control, httpx.AsyncClient() as http:
+            account = (await control.post("/_sandbox/accounts", json={})).raise_for_status().json()
+            tba, seeded = account["tba"], account["seeded"]
+            subsidiary = seeded["subsidiary"]["US Subsidiary"]
+            state.connections[connection_id] = ConnectionInfo(
+                connection_id=connection_id,
+                tenant_id="t-1",
+                name="NetSuite sweep",
+                status="active",
+                billcom_org_id="00801SWEEP",
+                ledger_kind="oracle_netsuite",
+                ledger_company_id=account["account_id"],
+                ledger=NetSuiteCredentials(
+                    account_id=account["account_id"],
+                    consumer_key=tba["consumer_key"],
+                    consumer_secret=tba["consumer_secret"],
+                    token_id=tba["token_id"],
+                    token_secret=tba["token_secret"],
+                    subsidiary_id=subsidiary,
+                ),
+            )
+            state.preferences[connection_id] = ConnectionPreferences(
+                connection_id=connection_id, version=1, ledger_kind="oracle_netsuite", ready=True
+            )
+            settings = ingest_settings(
+                kafka_settings,
+                database_url,
+                prefs_url,
+                sweep_enabled=True,
+                sweep_catch_up_on_start=False,
+                sweep_tick_seconds=3600,
+                netsuite_url=sandbox,
+            )
+            creds = TbaCredentials(
+                account["account_id"], tba["consumer_key"], tba["consumer_secret"], tba["token_id"], tba["token_secret"]
+            )
+            bookkeeper = NetSuiteConnector(
+                http, creds, subsidiary_id=subsidiary, base_url=sandbox, budgets=MemoryLedgerBudgets()
+            )
+            with running_ingest(settings):
+                vendor = await bookkeeper.create(
+                    Vendor(name=f"Keyed {uuid.uuid4().hex[:6]}"), request_id=uuid.uuid4().hex
+                )
+                line = TransactionLine(
+                    amount=Decimal("9.00"),
+                    classifications=Classifications(account_id=seeded["account"]["Office Supplies"]),
+                )
+                bill = await bookkeeper.create(
+                    Bill(vendor_id=vendor.id or "", date=dt.date.today(), lines=(line,)), request_id=uuid.uuid4().hex
+                )
+                assert vendor.id and bill.id
+                await sync_now(kafka_settings, connection_id)
+                first = await read_topic(
+                    kafka_settings.bootstrap_servers, kafka_settings.topics.changes, expect=2, timeout=60
+                )
+                assert {("vendor", vendor.id, "updated"), ("bill", bill.id, "updated")} <= ledger_changes(first)
+
+                await bookkeeper.delete(Bill.object_type, bill.id, request_id=uuid.uuid4().hex)
+                await sync_now(kafka_settings, connection_id)
+                events = await read_topic(
+                    kafka_settings.bootstrap_servers, kafka_settings.topics.changes, expect=len(first) + 1, timeout=60
+                )
+
+    assert ("bill", bill.id, "deleted") in ledger_changes(events)  # found in DeletedRecord
+    assert len([e for e in events if (e.payload["object_type"], e.payload["object_id"]) == ("vendor", vendor.id)]) == 1

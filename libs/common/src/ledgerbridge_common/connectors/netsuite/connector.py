@@ -59,6 +59,7 @@ NETSUITE_CAPABILITIES = LedgerCapabilities(
     batch_size=None,
     voids=frozenset(),
     concurrency_token=False,
+    swept_types=frozenset(MAPS),
 )
 """NetSuite: ``eid:`` upserts, SuiteQL ``lastmodifieddate`` + ``DeletedRecord``, no batch call, no
 concurrency token (REST has no ETag: last write wins, §3), 5 concurrent requests per account (§4)."""
