@@ -170,3 +170,56 @@ async def test_a_multi_entity_login_puts_the_entity_location_on_bill_lines(entit
     (record,) = await world.rows("APBILL")
     assert record["MEGAENTITYID"] == "E1"
     assert [item["LOCATIONID"] for item in record["APBILLITEMS"]["APBILLITEM"]] == ["E1"]
+
+
+async def test_only_fully_unpaid_bills_keyed_in_intacct_come_to_bill(world: IntacctWorld):
+    _, fresh = await unpaid_bill(world)
+    ledger = await world.factory.ledger(world.connection_id)
+    refs = known(L, T.VENDOR, fresh.vendor_id, "00901ACME")
+    inp = inputs(change(L, T.BILL, fresh.id or ""), fresh, refs=refs, **INTACCT_PREFS)
+    (to_bill,) = decide(for_world(world, inp)).commands
+    assert to_bill.target_side is B and to_bill.target_id is None  # created in BILL
+
+    _, other = await unpaid_bill(world)
+    await ledger.create(
+        BillPayment(
+            vendor_id=other.vendor_id,
+            date=TODAY,
+            amount=Decimal("0.01"),
+            applied_to=(AppliedTo(document_id=other.id or "", amount=Decimal("0.01")),),
+            bank_account_id="BOA-CHK",
+        ),
+        request_id=uuid.uuid4().hex,
+    )
+    partly_paid = await ledger.read(T.BILL, other.id or "")
+    assert partly_paid is not None
+    refs = known(L, T.VENDOR, other.vendor_id, "00901ACME")
+    plan = decide(for_world(world, inputs(change(L, T.BILL, other.id or ""), partly_paid, refs=refs, **INTACCT_PREFS)))
+    assert plan.commands == ()
+    assert plan.outcomes[0].reason == (
+        "only unpaid bills created in Sage Intacct are copied to BILL; this one is paid or partly paid"
+    )
+
+
+async def test_a_bill_edit_in_a_closed_period_is_refused_by_intacct_in_plain_words(world: IntacctWorld):
+    vendor, ledger_bill = await unpaid_bill(world)
+    closing = await world.control.post(
+        f"/_sandbox/companies/{world.company_id}/settings", json={"closed_through": TODAY.isoformat()}
+    )
+    closing.raise_for_status()
+    bid = f"00n{uuid.uuid4().hex[:8]}"
+    ours = bill(bid, lines=(line("100.00"),)).model_copy(update={"date": TODAY, "due_date": TODAY})
+    edited = ours.model_copy(update={"memo": "edited in BILL after closing"})
+    inp = inputs(
+        change(B, T.BILL, bid),
+        edited,
+        counterpart=ledger_bill,
+        link=link_of(ours, ledger_bill),
+        refs=known(B, T.VENDOR, "00901ACME", vendor.id or ""),
+        **INTACCT_PREFS,
+    )
+    (outcome,) = await world.post_plan(decide(for_world(world, inp)))
+    assert outcome.status == "failed"
+    # Intacct's closed-period error number is not published (sandbox README): the refusal is passed on
+    assert outcome.reason is not None and outcome.reason.startswith("Sage Intacct rejected the bill: ")
+    assert "closed period" in outcome.reason
