@@ -8,6 +8,7 @@ from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.capabilities import ChangeFeed, ChangeFeedKind, DeletionsSource
 from ledgerbridge_common.connectors.intacct import INTACCT_CAPABILITIES
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
+from ledgerbridge_common.errors import RetryableError
 from ledgerbridge_common.events.topics import Topics
 from ledgerbridge_common.prefs_client import ConnectionPreferences
 from tests.unit.webhook_ingest.fakes import FakeConnectors, FakeLedger, FakePrefs, FakePublisher, connection
@@ -178,7 +179,10 @@ async def test_the_scheduler_sweeps_only_the_ledger_between_daily_sweeps_and_not
     clock[0] = NOW + dt.timedelta(minutes=5)
     await sweeper.tick()
     assert ledger.query_calls  # the ledger side was swept (first time: by query)
-    assert (await state.runs())["conn-1"].last_error is None
+    run = (await state.runs())["conn-1"]
+    # not a run: "Sync Automatically" (BILL side included) stays due a day after the last one
+    assert (run.last_trigger, run.last_succeeded_at) == ("schedule", NOW - dt.timedelta(minutes=1))
+    assert sweeper.ledger_sweeps.last["conn-1"] == NOW + dt.timedelta(minutes=5)
 
     qbo = FakeLedger()
     deps_qbo, state_qbo, _ = world(qbo)
@@ -188,3 +192,16 @@ async def test_the_scheduler_sweeps_only_the_ledger_between_daily_sweeps_and_not
     sweeper_qbo.ledger_sweeps.swept("conn-1", NOW - dt.timedelta(hours=2))
     await sweeper_qbo.tick()
     assert qbo.cdc_calls == [] and qbo.query_calls == []  # QBO pushes webhooks: no extra sweeps
+
+
+class DownLedger(ModifiedSinceLedger):
+    async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage:
+        raise RetryableError("Intacct is down", vendor="intacct")
+
+
+async def test_a_failed_ledger_sweep_is_logged_and_left_to_the_next_cadence():
+    deps, state, publisher = world(DownLedger())
+    sweeper = Sweeper(deps, SchedulePrefs(deps, prefs()))
+    assert await sweeper.sweep_ledger("conn-1") is None
+    assert sweeper.ledger_sweeps.last["conn-1"] == NOW  # tried now: next try in 5 minutes, not every tick
+    assert await state.runs() == {} and publisher.on(TOPICS.changes) == []

@@ -64,32 +64,43 @@ class Sweeper:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.ledger_sweeps = LedgerSweeps()
 
-    async def sweep(
-        self, connection_id: str, trigger: SweepTrigger, *, full: bool = False, billcom_side: bool = True
-    ) -> SweepReport:
+    async def sweep(self, connection_id: str, trigger: SweepTrigger, *, full: bool = False) -> SweepReport:
         """Run one sweep now (waits for a running one of the same connection); errors propagate
-        after being recorded, so the next tick retries as a catch-up. ``billcom_side`` False sweeps
-        only the ledger (the cadence of ledgers without webhooks, ``cadence.py``)."""
+        after being recorded, so the next tick retries as a catch-up."""
         async with self._locks[connection_id]:
             with correlation_scope(None, connection_id):
                 started = self.deps.clock()
                 await self.deps.state.start_run(connection_id, trigger, started)
                 try:
-                    report = await sweep_connection(
-                        connection_id, trigger, self.deps, full=full, billcom_side=billcom_side
-                    )
+                    report = await sweep_connection(connection_id, trigger, self.deps, full=full)
                 except Exception as exc:
                     SWEEPS.labels("all", trigger, "failed").inc()
                     await self.deps.state.finish_run(connection_id, self.deps.clock(), repr(exc)[:2000])
                     raise
                 await self.deps.state.finish_run(connection_id, self.deps.clock(), None)
                 self.ledger_sweeps.swept(connection_id, started)
-                SWEEPS.labels("all" if billcom_side else "ledger", trigger, "ok").inc()
+                SWEEPS.labels("all", trigger, "ok").inc()
                 return report
 
-    async def _try(self, connection_id: str, trigger: SweepTrigger, *, billcom_side: bool = True) -> None:
+    async def sweep_ledger(self, connection_id: str) -> SweepReport | None:
+        """The ledger side alone, on the cadence of ledgers without webhooks (``cadence.py``). Not a
+        run of ``sweep_runs`` (it must not move "Sync Automatically"'s schedule); a failure is logged
+        and tried again at the next cadence."""
+        async with self._locks[connection_id]:
+            with correlation_scope(None, connection_id):
+                self.ledger_sweeps.swept(connection_id, self.deps.clock())
+                try:
+                    report = await sweep_connection(connection_id, "schedule", self.deps, billcom_side=False)
+                except (ConnectorError, PublishUnavailableError, OSError) as exc:
+                    SWEEPS.labels("ledger", "schedule", "failed").inc()
+                    log.warning("ledger sweep of %s failed; next cadence retries: %s", connection_id, exc)
+                    return None
+                SWEEPS.labels("ledger", "schedule", "ok").inc()
+                return report
+
+    async def _try(self, connection_id: str, trigger: SweepTrigger) -> None:
         try:
-            await self.sweep(connection_id, trigger, billcom_side=billcom_side)
+            await self.sweep(connection_id, trigger)
         except (ConnectorError, PublishUnavailableError, OSError) as exc:
             log.warning("sweep of %s failed (%s); will catch up: %s", connection_id, trigger, exc)
         except Exception:
@@ -113,7 +124,7 @@ class Sweeper:
             if trigger is not None:
                 await self._try(conn.connection_id, trigger)
             elif self._ledger_due(conn, prefs, now):
-                await self._try(conn.connection_id, "schedule", billcom_side=False)
+                await self.sweep_ledger(conn.connection_id)
 
     def _ledger_due(self, conn: ConnectionInfo, prefs: ConnectionPreferences | None, now: dt.datetime) -> bool:
         if conn.ledger is None:
