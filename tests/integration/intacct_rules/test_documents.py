@@ -53,6 +53,11 @@ async def test_a_bill_deactivated_in_bill_is_deleted_in_intacct(world: IntacctWo
     link = link_of(bill(bid), ledger_bill)
     inp = inputs(change(B, T.BILL, bid, "deleted"), None, link=link, **INTACCT_PREFS)
     plan = decide(for_world(world, inp))
+    (cmd,) = plan.commands
+    assert (
+        cmd.decision.reason
+        == "bill voided or deactivated in BILL: deleted in Sage Intacct, which deletes rather than voids"
+    )
     (outcome,) = await world.post_plan(plan)
     assert outcome.status == "posted", outcome.reason
     assert await world.rows("APBILL") == []  # deleted, not voided: Intacct keeps no voided bill

@@ -117,8 +117,7 @@ def _removal(inp: Inputs) -> Plan:
         decision = Decision(rule="deactivate", reason=reason)
         cmd = command(inp, target_side=side.other, action="deactivate", target_id=target_id, decision=decision)
     else:
-        reason = f"{noun} voided on the other side (posted entries are never deleted)"
-        decision = Decision(rule="void", reason=reason)
+        decision = Decision(rule="void", reason=_void_reason(inp, noun))
         cmd = command(inp, target_side=side.other, action="void", target_id=target_id, decision=decision)
     write = LinkWrite(
         otype,
@@ -128,6 +127,13 @@ def _removal(inp: Inputs) -> Plan:
         pending_command_id=cmd.command_id,
     )
     return Plan(commands=(cmd,), links=(write,), source_views={cmd.command_id: (base.fingerprint, base.view)})
+
+
+def _void_reason(inp: Inputs, noun: str) -> str:
+    caps = inp.capabilities
+    if inp.change.side is Side.BILLCOM and caps is not None and inp.change.object_type not in caps.voids:
+        return f"{noun} voided or deactivated in BILL: deleted in {caps.display_name}, which deletes rather than voids"
+    return f"{noun} voided on the other side (posted entries are never deleted)"
 
 
 def _merge(inp: Inputs) -> Plan:
