@@ -68,6 +68,8 @@ async def test_changes_keyed_in_intacct_and_a_delete_reach_the_changes_topic_thr
         async with httpx.AsyncClient(base_url=sandbox, timeout=10) as control, httpx.AsyncClient() as http:
             body = {"company_id": company_id, "timezone": "America/Los_Angeles"}
             (await control.post("/_sandbox/companies", json=body)).raise_for_status()
+            limits = {"enabled": True, "concurrent": 2, "latency_ms": 20}  # Intacct's cap, calls that overlap
+            (await control.put(f"/_sandbox/companies/{company_id}/limits", json=limits)).raise_for_status()
             state.connections[connection_id] = ConnectionInfo(
                 connection_id=connection_id,
                 tenant_id="t-1",
@@ -130,7 +132,9 @@ async def test_changes_keyed_in_intacct_and_a_delete_reach_the_changes_topic_thr
                 events = await read_topic(
                     kafka_settings.bootstrap_servers, kafka_settings.topics.changes, expect=len(first) + 1, timeout=60
                 )
+                counters = (await control.get(f"/_sandbox/companies/{company_id}/counters")).json()
 
+    assert counters["throttled_429"] == 0  # the sweeps stayed inside the company's concurrency
     assert ("bill", bill.id, "deleted") in ledger_changes(events)  # found in AUDITHISTORY
     assert all(e.connection_id == connection_id and e.payload["trigger"] == "sync_now" for e in events)
     swept_twice = [e for e in events if (e.payload["object_type"], e.payload["object_id"]) == ("vendor", vendor_id)]
