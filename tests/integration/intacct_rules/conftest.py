@@ -7,10 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intacct_sandbox.app import create_app
@@ -26,7 +28,7 @@ from ledgerbridge_common.kafka.consumer import Emitter
 from ledgerbridge_common.kafka.routing import Router
 from ledgerbridge_common.prefs_client import ConnectionInfo, IntacctCredentials, LedgerCredentials
 from ledgerbridge_common.settings import DatabaseSettings
-from posting_service.adapters.orm import inbox
+from posting_service.adapters.orm import inbox, posted_lines
 from posting_service.execute import PostingDeps
 from posting_service.handlers import routes
 from sync_engine.domain.model import Plan
@@ -77,6 +79,14 @@ class IntacctWorld:
         answer = await self.control.get(f"/_sandbox/companies/{self.company_id}/objects/{obj}")
         answer.raise_for_status()
         return list(answer.json()[obj])
+
+    async def balance(self, account_id: str) -> Decimal:
+        """Debits minus credits of what posting recorded on ``account_id`` for this connection."""
+        query = select(func.coalesce(func.sum(posted_lines.c.debit - posted_lines.c.credit), 0)).where(
+            posted_lines.c.connection_id == self.connection_id, posted_lines.c.account_id == account_id
+        )
+        async with self.sessions() as session:
+            return Decimal((await session.execute(query)).scalar_one())
 
     async def post(self, cmd: PostingRequested) -> SyncOutcome:
         """One command through posting's routing table and handler, as its consumer runs it."""

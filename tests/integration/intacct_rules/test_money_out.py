@@ -107,6 +107,9 @@ async def test_a_disbursement_run_posts_in_the_funds_transfer_journal_with_its_l
     )
     assert batch["JOURNAL"] == "CDJ"
     assert entries(batch) == [("1", "1010", "100.00", "100", "ADMIN"), ("-1", "1000", "100.00", "100", "ADMIN")]
+    # posting's own record: the payment credited the clearing account, the run debited it back to 0
+    assert await world.balance(CLEARING_OUT) == 0
+    assert await world.balance("BOA-CHK") == Decimal("-100.00")  # the bank GL 1000, by its checking account
 
 
 async def test_other_funds_transfer_preferences_post_the_run_differently(world: IntacctWorld):

@@ -1,7 +1,9 @@
 """Intacct's two kinds of bank account id. A payment is paid from a checking account
 (``FINANCIALENTITY`` = ``BANKACCOUNTID``), a journal line posts to a GL account (``ACCOUNTNO``); the
 clearing and bank preferences may hold either (the clearing accounts are checking accounts on their
-own GL account, reference §7). :class:`BankAccounts` turns one into the other, from the company's
+own GL account, reference §7). :class:`BankAccounts` turns one into the other on writes, and on
+reads names a GL account that a checking account posts to by that checking account, so a payment
+and the run that clears it name the clearing account alike (posting's clearing balance). From the company's
 checking accounts, read again after :data:`FRESH_SECONDS` (a bookkeeper creates the clearing accounts
 while the connection exists)."""
 
@@ -56,4 +58,19 @@ class BankAccounts:
             return obj.model_copy(update={"lines": tuple(lines)})
         if isinstance(obj, BillPayment) and obj.bank_account_id:
             return obj.model_copy(update={"bank_account_id": await self.bank_account(obj.bank_account_id)})
+        return obj
+
+    async def for_read(self, obj: CanonicalObject) -> CanonicalObject:
+        """``obj`` with each GL account a checking account posts to named by that checking account."""
+        if isinstance(obj, FundsTransfer):
+            update = {
+                "from_account_id": await self.bank_account(obj.from_account_id),
+                "to_account_id": await self.bank_account(obj.to_account_id),
+            }
+            return obj.model_copy(update=update)
+        if isinstance(obj, JournalEntry):
+            lines = [
+                line.model_copy(update={"account_id": await self.bank_account(line.account_id)}) for line in obj.lines
+            ]
+            return obj.model_copy(update={"lines": tuple(lines)})
         return obj

@@ -165,7 +165,9 @@ class IntacctConnector:
     async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
         m = _map(object_type)
         record = await self._read_record(m, object_id)
-        return m.from_intacct(record, await self.setup()) if record is not None else None
+        if record is None:
+            return None
+        return await self.banks.for_read(m.from_intacct(record, await self.setup()))
 
     async def _find(self, m: ObjectMap, flt: Any) -> CanonicalObject | None:
         answer = await self.client.call(element("query", _query_body(m.obj, [m.id_field], flt, page_size=1)))
