@@ -154,7 +154,7 @@ async def test_closed_books_fail_with_a_bookkeeper_reason_and_a_replay_can_succe
     h.ledger.inject("create", ClosedPeriodError("Account Period Closed", code="6210"))
     failed = await h.post(cmd)
     assert failed.status == "failed" and failed.error and not failed.error.retryable
-    assert failed.reason and "books are closed in QuickBooks for 2026-11-20" in failed.reason
+    assert failed.reason and "books are closed in QuickBooks Online for 2026-11-20" in failed.reason
     posted = await h.post(cmd)
     assert posted.status == "posted" and posted.attempts == 2
 

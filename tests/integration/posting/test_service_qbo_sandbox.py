@@ -265,8 +265,9 @@ async def test_permanent_errors_fail_with_a_reason_a_bookkeeper_understands(
     dup = statuses[cmds[2].command_id]
     assert dup.status == "failed" and dup.error is not None and not dup.error.retryable
     assert (
-        dup.reason == f"QuickBooks already has a bill with number {number} from this vendor (duplicate document number)"
+        dup.reason
+        == f"QuickBooks Online already has a bill with number {number} from this vendor (duplicate document number)"
     )
     closed = statuses[cmds[3].command_id]
     assert closed.status == "failed"
-    assert closed.reason is not None and "books are closed in QuickBooks for 2020-01-31" in closed.reason
+    assert closed.reason is not None and "books are closed in QuickBooks Online for 2020-01-31" in closed.reason

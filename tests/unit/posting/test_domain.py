@@ -141,13 +141,15 @@ class TestBatchPlan:
 class TestReasons:
     def test_duplicate_document_number(self):
         exc = DuplicateError("Duplicate Document Number Error", code="6140", detail="DocNumber=1001 is assigned")
-        reason = reason_for(exc, ObjectType.BILL, {"number": "1001"}, Side.LEDGER)
-        assert reason == ("QuickBooks already has a bill with number 1001 from this vendor (duplicate document number)")
+        reason = reason_for(exc, ObjectType.BILL, {"number": "1001"}, Side.LEDGER, "QuickBooks Online")
+        assert reason == (
+            "QuickBooks Online already has a bill with number 1001 from this vendor (duplicate document number)"
+        )
 
     def test_duplicate_journal_number(self):
         exc = DuplicateError("Duplicate Document Number Error", code="6140", detail="DocNumber=000 is assigned")
-        reason = reason_for(exc, ObjectType.JOURNAL_ENTRY, {}, Side.LEDGER)
-        assert reason.startswith("QuickBooks already has a journal entry numbered 000")
+        reason = reason_for(exc, ObjectType.JOURNAL_ENTRY, {}, Side.LEDGER, "QuickBooks Online")
+        assert reason.startswith("QuickBooks Online already has a journal entry numbered 000")
         assert "warn if duplicate journal number" in reason
 
     def test_duplicate_name(self):
@@ -156,9 +158,21 @@ class TestReasons:
 
     def test_closed_books(self):
         reason = reason_for(
-            ClosedPeriodError("closed", code="6210"), ObjectType.BILL, {"date": "2025-01-31"}, Side.LEDGER
+            ClosedPeriodError("closed", code="6210"),
+            ObjectType.BILL,
+            {"date": "2025-01-31"},
+            Side.LEDGER,
+            "Sage Intacct",
         )
-        assert "books are closed in QuickBooks for 2025-01-31" in reason
+        assert "books are closed in Sage Intacct for 2025-01-31" in reason
+
+    def test_reasons_name_the_connected_ledger_never_a_fixed_one(self):
+        exc = DuplicateError("Duplicate Document Number Error", code="6140", detail="DocNumber=1001 is assigned")
+        intacct = reason_for(exc, ObjectType.BILL, {"number": "1001"}, Side.LEDGER, "Sage Intacct")
+        unnamed = reason_for(exc, ObjectType.BILL, {"number": "1001"}, Side.LEDGER)
+        assert intacct.startswith("Sage Intacct already has a bill with number 1001")
+        assert unnamed.startswith("The ledger already has a bill with number 1001")
+        assert "QuickBooks" not in intacct + unnamed
 
     def test_missing_reference(self):
         reason = reason_for(NotFoundError("Object Not Found", code="610"), ObjectType.BILL, {}, Side.LEDGER)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ledgerbridge_common.canonical.models import BankAccount, ObjectType
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
+from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
 from ledgerbridge_common.errors import RetryableError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.prefs_client import BillcomCredentials, ConnectionInfo, QboCredentials, WebhookSecret
@@ -91,6 +92,7 @@ class FakeLedger:
     """CDC capped at ``cap`` objects per call (the connector's window split, simplified)."""
 
     ledger_kind = "quickbooks_online"
+    capabilities = QBO_CAPABILITIES
 
     def __init__(self, cap: int = 1000) -> None:
         self.changes: list[ChangeRef] = []

@@ -13,8 +13,9 @@ from tests.unit.webhook_ingest.fakes import (
     connection,
 )
 from webhook_ingest.adapters.watermarks import InMemorySweepStateStore, SweepRun
+from webhook_ingest.sweeper.ledger_sweep import LEDGER_TYPES
 from webhook_ingest.sweeper.scheduler import due_trigger
-from webhook_ingest.sweeper.sweep import LEDGER_TYPES, SweepDeps, sweep_connection
+from webhook_ingest.sweeper.sweep import SweepDeps, sweep_connection
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 TOPICS = Topics()

@@ -60,6 +60,13 @@ async def _writer(deps: PostingDeps, cmd: PostingRequested, connection_id: str, 
     return BillcomWriter(await deps.connectors.billcom(connection_id), on_attempt=on_attempt, attempts=attempts)
 
 
+def _ledger_name(writer: Writer | None) -> str:
+    """The ledger's name for sync-log reasons (its connector's ``capabilities.display_name``)."""
+    if isinstance(writer, LedgerWriter):
+        return writer.connector.capabilities.display_name
+    return "the ledger"
+
+
 async def _write(
     writer: Writer,
     cmd: PostingRequested,
@@ -159,7 +166,7 @@ async def post_command(
             outcomes.not_posted(
                 cmd,
                 "failed",
-                reason=reason_for(exc, cmd.object_type, desired_json, cmd.target_side),
+                reason=reason_for(exc, cmd.object_type, desired_json, cmd.target_side, _ledger_name(writer)),
                 code=exc.code or type(exc).__name__,
                 message=str(exc),
                 attempts=attempts,

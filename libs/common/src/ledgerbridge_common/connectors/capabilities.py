@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.budget import LedgerLimits
+from ledgerbridge_common.events.models import Side
 
 
 class Idempotency(StrEnum):
@@ -53,6 +54,9 @@ class ChangeFeed:
     """How far back the feed reaches (QBO CDC: 30 days); older gaps need a full resync."""
     page_size: int | None = None
     """Objects per call, when the vendor caps it."""
+    pushed: bool = False
+    """The vendor also pushes changes (webhooks): sweeps are a backstop on the connection's
+    schedule. Without pushes the ledger is swept every ``ledger_sweep_minutes`` (preferences)."""
 
 
 class Flow(StrEnum):
@@ -62,6 +66,32 @@ class Flow(StrEnum):
     FROM_BILLCOM = "from_billcom"
     FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
     """From BILL always; from the ledger only new objects that are still unpaid."""
+    TWO_WAY_WHILE_UNPAID = "two_way_while_unpaid"
+    """New unpaid objects come from the ledger, and edits flow both ways while the object is unpaid
+    (Intacct bills); once paid or partly paid, edits on either side are not copied. A closed period
+    is refused by the ledger itself."""
+
+
+@dataclass(frozen=True)
+class ClearingSetup:
+    """How a connection gets its Money Out / Money In clearing accounts in this ledger, so readiness
+    can say exactly what to do."""
+
+    created_on_connect: bool
+    """LedgerBridge creates them when the ledger is connected (QBO); otherwise the bookkeeper does."""
+    account_kind: str = "Bank"
+    """What the bookkeeper creates (Intacct: a checking account)."""
+    instructions: tuple[str, ...] = ()
+    """One sentence per step, in the ledger's words, for readiness to show."""
+
+
+@dataclass(frozen=True)
+class PaymentCurrency:
+    """Payments sync only when the connection's currency preferences are this currency (Intacct:
+    Transaction and Base Currency must be USD)."""
+
+    required: str = "USD"
+    preferences: tuple[str, ...] = ("transaction_currency", "base_currency")
 
 
 @dataclass(frozen=True)
@@ -86,6 +116,11 @@ class LedgerCapabilities:
     unpaid_deletes_from_ledger: frozenset[ObjectType] = frozenset()
     """Documents that come from the ledger only while unpaid, and whose deletion in the ledger BILL
     copies while the BILL document is still unpaid (NetSuite bills, HB:360021049331)."""
+    clearing: ClearingSetup = ClearingSetup(created_on_connect=True)
+    payment_currency: PaymentCurrency | None = None
+    lists_master: Side | None = None
+    """The side that must win list conflicts whatever Master in Case of Conflict says (Intacct
+    logged in to an entity: the lists are shared from the top level, so Intacct is master)."""
     flows: Mapping[ObjectType, Flow] | None = None
     """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
     type without an entry does not sync."""

@@ -17,6 +17,8 @@ class PreferenceValues(BaseModel):
 
     sync_automatically: bool = True
     schedule_interval_minutes: int = 1440
+    ledger_sweep_minutes: int = 5
+    """How often a ledger that pushes no changes (no webhooks: Intacct, NetSuite) is swept."""
     sync_only_approved: bool = False
     ap_account: str | None = None
     ar_account: str | None = None

@@ -36,16 +36,24 @@ LABELS = {
 DOC_NUMBER = re.compile(r"DocNumber=([^\s,;)]+)")
 
 
-def side_name(side: Side) -> str:
-    return "QuickBooks" if side is Side.LEDGER else "BILL"
+def side_name(side: Side, ledger_name: str = "the ledger") -> str:
+    """``ledger_name``: the connector's ``capabilities.display_name``."""
+    return ledger_name if side is Side.LEDGER else "BILL"
 
 
 def _article(label: str) -> str:
     return "an" if label[0] in "aeiou" else "a"
 
 
-def reason_for(exc: ConnectorError, object_type: ObjectType, desired: dict[str, Any] | None, side: Side) -> str:
-    target = side_name(side)
+def reason_for(
+    exc: ConnectorError,
+    object_type: ObjectType,
+    desired: dict[str, Any] | None,
+    side: Side,
+    ledger_name: str = "the ledger",
+) -> str:
+    target = side_name(side, ledger_name)
+    subject = target[:1].upper() + target[1:]
     label = LABELS.get(object_type, object_type.value)
     desired = desired or {}
     detail = exc.detail or exc.message
@@ -53,7 +61,7 @@ def reason_for(exc: ConnectorError, object_type: ObjectType, desired: dict[str, 
         if exc.code == "6240" or ("name" in exc.message.lower() and "document" not in exc.message.lower()):
             name = desired.get("name") or "this name"
             return (
-                f"{target} already has another customer, vendor or employee named '{name}' "
+                f"{subject} already has another customer, vendor or employee named '{name}' "
                 f"(names must be unique across them): rename one of them, then replay"
             )
         match = DOC_NUMBER.search(detail)
@@ -61,12 +69,12 @@ def reason_for(exc: ConnectorError, object_type: ObjectType, desired: dict[str, 
         if object_type in (ObjectType.JOURNAL_ENTRY, ObjectType.FUNDS_TRANSFER):
             # BILL's help lists this among the top sync errors (billcom.md 3.6, vendorpayhelp 360023812392)
             return (
-                f"{target} already has a journal entry numbered {number} (duplicate document number): "
+                f"{subject} already has a journal entry numbered {number} (duplicate document number): "
                 f"renumber that entry in {target}, or turn off its 'warn if duplicate journal number' "
                 "preference, then replay"
             )
         who = " from this vendor" if object_type in (ObjectType.BILL, ObjectType.VENDOR_CREDIT) else ""
-        return f"{target} already has {_article(label)} {label} with number {number}{who} (duplicate document number)"
+        return f"{subject} already has {_article(label)} {label} with number {number}{who} (duplicate document number)"
     if isinstance(exc, ClosedPeriodError):
         date = desired.get("date") or "this date"
         return (
@@ -75,14 +83,14 @@ def reason_for(exc: ConnectorError, object_type: ObjectType, desired: dict[str, 
         )
     if isinstance(exc, NotFoundError):
         return (
-            f"{target} could not find something this {label} refers to (an account, vendor, customer, "
+            f"{subject} could not find something this {label} refers to (an account, vendor, customer, "
             f"item or document that was deleted or made inactive): {detail}"
         )
     if isinstance(exc, AuthRevokedError):
-        return f"The {target} connection is no longer authorised: reconnect it, then replay."
+        return f"The connection to {target} is no longer authorised: reconnect it, then replay."
     if isinstance(exc, ValidationError):
-        return f"{target} rejected the {label}: {detail}"
-    return f"{target} refused the {label}: {detail}"
+        return f"{subject} rejected the {label}: {detail}"
+    return f"{subject} refused the {label}: {detail}"
 
 
 def unbalanced_reason(debits: object, credits: object) -> str:

@@ -109,6 +109,7 @@ def apply_patch(
         elif value is None and name in (
             "sync_automatically",
             "schedule_interval_minutes",
+            "ledger_sweep_minutes",
             "sync_only_approved",
         ):
             violations.append(Violation(name, "invalid_value", f"{spec.label} cannot be empty"))

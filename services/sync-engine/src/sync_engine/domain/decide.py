@@ -1,7 +1,8 @@
 """The pure decision core: one change, both sides' state, the link and the preferences in;
 commands, sync-log outcomes, link writes and parking out. No IO here.
 
-Rules, in the order ``decide`` checks them: readiness → echo → direction → approval filter →
+Rules, in the order ``decide`` checks them: readiness → echo → direction → payment currency →
+approval filter →
 in-flight write → removal (deactivate / void / merge) → money movement → upsert with conflict
 resolution (ARCHITECTURE.md §5 "Decide" lists the rules; the echo comes second here so that our
 own write coming back never shows up as a skip). The planner recognises most echoes earlier,
@@ -10,10 +11,13 @@ fingerprint echo here is the rest."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCredit
 from ledgerbridge_common.events import Decision, Side
 from ledgerbridge_common.events.refs import NAME_LISTS
 from sync_engine.domain import transfers
+from sync_engine.domain.currency import payment_currency_problem, refuse_payment
 from sync_engine.domain.deletes import copies_unpaid_delete
 from sync_engine.domain.directions import APPROVAL_FILTERED, blocked_direction
 from sync_engine.domain.echo import ECHO_REASON, INFLIGHT_REASON
@@ -27,6 +31,7 @@ T_FT = "funds_transfer"
 
 
 def decide(inp: Inputs) -> Plan:
+    inp = with_lists_master(inp)
     change, prefs, link = inp.change, inp.prefs, inp.link
     side, otype = change.side, change.object_type
     if not prefs.ready:
@@ -38,6 +43,9 @@ def decide(inp: Inputs) -> Plan:
     blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked, inp.flows)
     if blocked and not copies_unpaid_delete(inp):
         return skip(inp, "direction", blocked)
+    currency_problem = payment_currency_problem(inp)
+    if currency_problem:
+        return refuse_payment(inp, currency_problem)
     src = inp.source
     if (
         side is Side.BILLCOM
@@ -63,6 +71,17 @@ def decide(inp: Inputs) -> Plan:
     if otype.value == T_FT:
         return transfers.plan_run(inp)
     return conflict_override(inp) if inp.override else upsert(inp)
+
+
+def with_lists_master(inp: Inputs) -> Inputs:
+    """The ledger connector may require one side to master lists (``capabilities.lists_master``):
+    its conflicts are resolved as if Master in Case of Conflict said so."""
+    side = inp.capabilities.lists_master if inp.capabilities is not None else None
+    if side is None or inp.change.object_type not in NAME_LISTS:
+        return inp
+    master = {**inp.prefs.master, inp.change.object_type: side}
+    fields = {t: f for t, f in inp.prefs.field_masters.items() if t != inp.change.object_type}
+    return replace(inp, prefs=inp.prefs.model_copy(update={"master": master, "field_masters": fields}))
 
 
 def _is_echo(inp: Inputs) -> bool:
@@ -99,8 +118,7 @@ def _removal(inp: Inputs) -> Plan:
         decision = Decision(rule="deactivate", reason=reason)
         cmd = command(inp, target_side=side.other, action="deactivate", target_id=target_id, decision=decision)
     else:
-        reason = f"{noun} voided on the other side (posted entries are never deleted)"
-        decision = Decision(rule="void", reason=reason)
+        decision = Decision(rule="void", reason=_void_reason(inp, noun))
         cmd = command(inp, target_side=side.other, action="void", target_id=target_id, decision=decision)
     write = LinkWrite(
         otype,
@@ -110,6 +128,13 @@ def _removal(inp: Inputs) -> Plan:
         pending_command_id=cmd.command_id,
     )
     return Plan(commands=(cmd,), links=(write,), source_views={cmd.command_id: (base.fingerprint, base.view)})
+
+
+def _void_reason(inp: Inputs, noun: str) -> str:
+    caps = inp.capabilities
+    if inp.change.side is Side.BILLCOM and caps is not None and inp.change.object_type not in caps.voids:
+        return f"{noun} voided or deactivated in BILL: deleted in {caps.display_name}, which deletes rather than voids"
+    return f"{noun} voided on the other side (posted entries are never deleted)"
 
 
 def _merge(inp: Inputs) -> Plan:

@@ -48,6 +48,10 @@ LEDGER_NAME = {
 }
 
 
+TWO_WAY_FLOWS = frozenset({Flow.TWO_WAY, Flow.TWO_WAY_WHILE_UNPAID})
+"""Flows in which a ledger edit of a linked object is copied back to BILL."""
+
+
 def flow_for(kind: LedgerKind, object_type: ObjectType, flows: Mapping[ObjectType, Flow] | None = None) -> Flow | None:
     if flows is not None:
         return flows.get(object_type)
@@ -80,13 +84,20 @@ def blocked_direction(
     ledger = LEDGER_NAME.get(kind, kind.value)
     if flow is None:
         return f"{object_type.value.replace('_', ' ')}s do not sync with {ledger}"
+    noun = object_type.value.replace("_", " ")
+    paid = obj is not None and is_paid(obj)
+    if flow is Flow.TWO_WAY_WHILE_UNPAID and linked and paid:
+        where = "BILL" if from_side is Side.BILLCOM else ledger
+        return (
+            f"edits made in {where} to a paid or partly paid {noun} are not synced; "
+            f"{noun}s sync both ways only while unpaid"
+        )
     if from_side is Side.BILLCOM or flow is Flow.TWO_WAY:
         return None
-    noun = object_type.value.replace("_", " ")
     if flow is Flow.FROM_BILLCOM:
         return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
-    if linked:
+    if linked and flow is Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER:
         return f"edits made in {ledger} to a {noun} that came from BILL are not copied back; BILL's version stands"
-    if obj is not None and is_paid(obj):
+    if not linked and paid:
         return f"only unpaid {noun}s created in {ledger} are copied to BILL; this one is paid or partly paid"
     return None

@@ -1,7 +1,8 @@
 """When to sweep: catch-up at start-up (every connection from its watermark), "Sync
 Automatically" on each connection's schedule, a retry after a failed sweep (a vendor was down),
-and "Sync Now" (``SyncRequested`` on the prefs topic, see ``sync_now.py``). One sweep at a time
-per connection."""
+and "Sync Now" (``SyncRequested`` on the prefs topic, see ``sync_now.py``), and the ledger side alone
+every few minutes for ledgers without webhooks (``cadence.py``). One sweep at a time per
+connection."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferenc
 from webhook_ingest.adapters.publisher import PublishUnavailableError
 from webhook_ingest.adapters.watermarks import SweepRun
 from webhook_ingest.metrics import SWEEPS
+from webhook_ingest.sweeper.cadence import LedgerSweeps, ledger_sweep_due
 from webhook_ingest.sweeper.sweep import SweepDeps, SweepReport, SweepTrigger, sweep_connection
 
 log = logging.getLogger(__name__)
@@ -60,13 +62,15 @@ class Sweeper:
         self.retry_seconds = retry_seconds
         self.catch_up_on_start = catch_up_on_start
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.ledger_sweeps = LedgerSweeps()
 
     async def sweep(self, connection_id: str, trigger: SweepTrigger, *, full: bool = False) -> SweepReport:
         """Run one sweep now (waits for a running one of the same connection); errors propagate
         after being recorded, so the next tick retries as a catch-up."""
         async with self._locks[connection_id]:
             with correlation_scope(None, connection_id):
-                await self.deps.state.start_run(connection_id, trigger, self.deps.clock())
+                started = self.deps.clock()
+                await self.deps.state.start_run(connection_id, trigger, started)
                 try:
                     report = await sweep_connection(connection_id, trigger, self.deps, full=full)
                 except Exception as exc:
@@ -74,7 +78,24 @@ class Sweeper:
                     await self.deps.state.finish_run(connection_id, self.deps.clock(), repr(exc)[:2000])
                     raise
                 await self.deps.state.finish_run(connection_id, self.deps.clock(), None)
+                self.ledger_sweeps.swept(connection_id, started)
                 SWEEPS.labels("all", trigger, "ok").inc()
+                return report
+
+    async def sweep_ledger(self, connection_id: str) -> SweepReport | None:
+        """The ledger side alone, on the cadence of ledgers without webhooks (``cadence.py``). Not a
+        run of ``sweep_runs`` (it must not move "Sync Automatically"'s schedule); a failure is logged
+        and tried again at the next cadence."""
+        async with self._locks[connection_id]:
+            with correlation_scope(None, connection_id):
+                self.ledger_sweeps.swept(connection_id, self.deps.clock())
+                try:
+                    report = await sweep_connection(connection_id, "schedule", self.deps, billcom_side=False)
+                except (ConnectorError, PublishUnavailableError, OSError) as exc:
+                    SWEEPS.labels("ledger", "schedule", "failed").inc()
+                    log.warning("ledger sweep of %s failed; next cadence retries: %s", connection_id, exc)
+                    return None
+                SWEEPS.labels("ledger", "schedule", "ok").inc()
                 return report
 
     async def _try(self, connection_id: str, trigger: SweepTrigger) -> None:
@@ -102,6 +123,21 @@ class Sweeper:
             trigger = due_trigger(runs.get(conn.connection_id), prefs, now, self.retry_seconds)
             if trigger is not None:
                 await self._try(conn.connection_id, trigger)
+            elif self._ledger_due(conn, prefs, now):
+                await self.sweep_ledger(conn.connection_id)
+
+    def _ledger_due(self, conn: ConnectionInfo, prefs: ConnectionPreferences | None, now: dt.datetime) -> bool:
+        if conn.ledger is None:
+            return False
+        try:
+            ledger = self.deps.connectors.ledger_for(conn)
+        except ConnectorError as exc:
+            log.warning("no ledger connector for %s: %s", conn.connection_id, exc)
+            return False
+        if ledger is None:
+            return False
+        feed = ledger.capabilities.change_feed
+        return ledger_sweep_due(self.ledger_sweeps.last.get(conn.connection_id), prefs, feed, now)
 
     async def run_forever(self) -> None:
         """Catch up once at start-up (if enabled), then look for due sweeps every tick."""

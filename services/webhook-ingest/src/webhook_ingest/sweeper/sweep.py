@@ -1,4 +1,4 @@
-"""One sweep of one connection: QBO CDC (or a full query resync past 30 days) on the ledger side
+"""One sweep of one connection: the ledger's change feed on the ledger side (``ledger_sweep.py``)
 and ``updatedTime`` polling of every BILL object type, from stored watermarks. Each change goes
 out as the same ``ChangeDetected`` a webhook would produce; a watermark moves only after Kafka
 acknowledged the changes below it."""
@@ -9,10 +9,11 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from functools import partial
+from typing import Literal, Protocol
 
 from ledgerbridge_common.canonical.models import BankAccount, ObjectType
-from ledgerbridge_common.connectors.ports import BillcomConnector, ChangePage, ChangeRef, LedgerConnector
+from ledgerbridge_common.connectors.ports import BillcomConnector, ChangeRef, LedgerConnector
 from ledgerbridge_common.errors import PermanentError
 from ledgerbridge_common.events.models import Side, Trigger, deterministic_id, utcnow
 from ledgerbridge_common.events.topics import Topics
@@ -21,18 +22,12 @@ from webhook_ingest.adapters.watermarks import SweepStateStore
 from webhook_ingest.handlers.produce import Publisher, change_envelope
 from webhook_ingest.metrics import CHANGES
 from webhook_ingest.parsing.common import VendorChange
+from webhook_ingest.sweeper.ledger_sweep import EdgeMemory, sweep_ledger
 
 log = logging.getLogger(__name__)
 
 SweepTrigger = Literal["sync_now", "schedule", "catch_up"]
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-LEDGER_TYPES: tuple[ObjectType, ...] = (
-    ObjectType.VENDOR, ObjectType.CUSTOMER, ObjectType.ACCOUNT, ObjectType.CLASS, ObjectType.LOCATION,
-    ObjectType.ITEM, ObjectType.BILL, ObjectType.VENDOR_CREDIT, ObjectType.BILL_PAYMENT,
-    ObjectType.INVOICE, ObjectType.RECEIVED_PAYMENT, ObjectType.FUNDS_TRANSFER, ObjectType.JOURNAL_ENTRY,
-)  # fmt: skip
-"""QBO entities we sync (QBO's Department is the canonical ``location``)."""
 
 BILLCOM_TYPES: tuple[ObjectType, ...] = (
     ObjectType.VENDOR, ObjectType.CUSTOMER, ObjectType.ACCOUNT, ObjectType.CLASS, ObjectType.DEPARTMENT,
@@ -41,15 +36,6 @@ BILLCOM_TYPES: tuple[ObjectType, ...] = (
 )  # fmt: skip
 """Every BILL type, also those BILL sends no webhook for (vendor credits, received payments,
 customers, chart of accounts)."""
-
-
-@runtime_checkable
-class FullResync(Protocol):
-    """A ledger connector that can list every object of a type changed since a time by query
-    (QBO: ``select * from <Entity> where Metadata.LastUpdatedTime >= ...``), for gaps past CDC's
-    30 days. ``since=None`` lists everything."""
-
-    async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage: ...
 
 
 class ConnectorFactory(Protocol):
@@ -84,6 +70,9 @@ class SweepDeps:
     clock: Callable[[], dt.datetime] = utcnow
     chunk: int = 500
     cdc_max_days: int = 30
+    """At most this far back a change feed is read; older watermarks resync by query."""
+    ledger_edges: EdgeMemory = field(default_factory=EdgeMemory)
+    """What recent ledger sweeps published near their watermarks (``ledger_sweep.py``)."""
 
 
 def event_trigger(trigger: SweepTrigger, side: Side) -> Trigger:
@@ -116,39 +105,6 @@ async def _emit(connection_id: str, side: Side, changes: Sequence[ChangeRef], tr
     return len(items)
 
 
-async def sweep_ledger(
-    conn: ConnectionInfo,
-    ledger: LedgerConnector,
-    trigger: SweepTrigger,
-    full: bool,
-    deps: SweepDeps,
-    report: SweepReport,
-) -> None:
-    cid, side = conn.connection_id, Side.LEDGER
-    marks = await deps.state.watermarks(cid, side.value)
-    known = [marks[t] for t in LEDGER_TYPES if t in marks]
-    since = min(known) if known and len(known) == len(LEDGER_TYPES) and not full else None
-    horizon = deps.clock() - dt.timedelta(days=deps.cdc_max_days) + dt.timedelta(minutes=5)
-    emitted = 0
-    if since is None or since < horizon:
-        report.full_resync = True
-        if not isinstance(ledger, FullResync):
-            raise PermanentError(f"{conn.ledger_kind} connector cannot resync past CDC's window")
-        for object_type in LEDGER_TYPES:
-            page = await ledger.query_changed(object_type, None if full else marks.get(object_type))
-            emitted += await _emit(cid, side, page.changes, event_trigger(trigger, side), deps)
-            await deps.state.set_watermark(cid, side.value, [object_type], page.next_watermark)
-    else:
-        while True:
-            page = await ledger.changes_since(LEDGER_TYPES, since)
-            emitted += await _emit(cid, side, page.changes, event_trigger(trigger, side), deps)
-            await deps.state.set_watermark(cid, side.value, LEDGER_TYPES, page.next_watermark)
-            if page.complete or page.next_watermark <= since:
-                break
-            since = page.next_watermark
-    report.emitted[side.value] = emitted
-
-
 async def sweep_billcom(
     conn: ConnectionInfo,
     billcom: BillcomConnector,
@@ -176,16 +132,18 @@ async def sweep_billcom(
 
 
 async def sweep_connection(
-    connection_id: str, trigger: SweepTrigger, deps: SweepDeps, *, full: bool = False
+    connection_id: str, trigger: SweepTrigger, deps: SweepDeps, *, full: bool = False, billcom_side: bool = True
 ) -> SweepReport:
-    """Sweep both sides of one connection. Errors propagate (the caller records and retries)."""
+    """Sweep both sides of one connection (only the ledger's without ``billcom_side``). Errors
+    propagate (the caller records and retries)."""
     conn = await deps.prefs.connection(connection_id)
     report = SweepReport(connection_id)
-    billcom = deps.connectors.billcom_for(conn) if conn.billcom is not None else None
+    billcom = deps.connectors.billcom_for(conn) if conn.billcom is not None and billcom_side else None
     if billcom is not None:
         await sweep_billcom(conn, billcom, trigger, full, deps, report)
     ledger = deps.connectors.ledger_for(conn) if conn.ledger is not None else None
     if ledger is not None:
-        await sweep_ledger(conn, ledger, trigger, full, deps, report)
+        emit = partial(_emit, conn.connection_id, Side.LEDGER, deps=deps)
+        await sweep_ledger(conn, ledger, trigger, full, deps, report, emit)
     log.info("sweep done", extra={"trigger": trigger, "emitted": report.emitted, "full": report.full_resync})
     return report

@@ -23,10 +23,14 @@ from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets
 from ledgerbridge_common.connectors.capabilities import (
     ChangeFeed,
     ChangeFeedKind,
+    ClearingSetup,
     DeletionsSource,
+    Flow,
     Idempotency,
     LedgerCapabilities,
+    PaymentCurrency,
 )
+from ledgerbridge_common.connectors.intacct.accounts import BankAccounts
 from ledgerbridge_common.connectors.intacct.changes import changes_since, query_changed
 from ledgerbridge_common.connectors.intacct.client import (
     INTACCT_LIMITS,
@@ -44,12 +48,26 @@ from ledgerbridge_common.connectors.intacct.mapping_common import (
     tag_marker,
 )
 from ledgerbridge_common.connectors.intacct.mapping_lists import ID_PREFIX, LIST_MAPS
+from ledgerbridge_common.connectors.intacct.mapping_transfers import TRANSFER_MAP
 from ledgerbridge_common.connectors.intacct.mapping_txns import TXN_MAPS
 from ledgerbridge_common.connectors.intacct.xmlcodec import Record, element, text
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import NotFoundError, ValidationError
+from ledgerbridge_common.events.models import Side
 
-MAPS: dict[ObjectType, ObjectMap] = {**LIST_MAPS, **TXN_MAPS}
+MAPS: dict[ObjectType, ObjectMap] = {**LIST_MAPS, **TXN_MAPS, ObjectType.FUNDS_TRANSFER: TRANSFER_MAP}
+
+T = ObjectType
+INTACCT_FLOWS: dict[ObjectType, Flow] = {
+    **dict.fromkeys((T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION), Flow.TWO_WAY),
+    T.BILL: Flow.TWO_WAY_WHILE_UNPAID,
+    T.VENDOR_CREDIT: Flow.TWO_WAY_WHILE_UNPAID,
+    T.INVOICE: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
+    **dict.fromkeys((T.BILL_PAYMENT, T.RECEIVED_PAYMENT, T.FUNDS_TRANSFER, T.JOURNAL_ENTRY), Flow.FROM_BILLCOM),
+}
+"""BILL's Intacct sync matrix (billcom.md §3.1; reference §7): two-way lists; unpaid bills and
+unapplied vendor credits (negative bills) both ways while unpaid; unpaid invoices in; payments,
+funds transfers and journals from BILL only. Items are not synced by this connector."""
 
 INTACCT_CAPABILITIES = LedgerCapabilities(
     idempotency=Idempotency.CONTROL_ID,
@@ -58,10 +76,27 @@ INTACCT_CAPABILITIES = LedgerCapabilities(
     batch_size=None,
     voids=frozenset(),
     concurrency_token=False,
+    display_name="Sage Intacct",
+    swept_types=frozenset(MAPS) - {ObjectType.FUNDS_TRANSFER},
+    clearing=ClearingSetup(
+        created_on_connect=False,
+        account_kind="checking account",
+        instructions=(
+            "In Sage Intacct, create a checking account named 'Bill.com Money Out Clearing' and one named "
+            "'Bill.com Money In Clearing', at the top level (not in an entity), one pair per BILL entity.",
+            "Give each its own new balance-sheet GL account: normal balance Debit, non-closing, no dimension settings.",
+            "Single-entity companies: tick 'Disable inter-entity transfers' on both.",
+            "Then choose them here for Money Out Clearing and Money In Clearing.",
+        ),
+    ),
+    payment_currency=PaymentCurrency(required="USD"),
+    flows=INTACCT_FLOWS,
 )
 """Intacct: function ``controlid`` + ``uniqueid`` (§1.6), ``WHENMODIFIED`` queries of at most 2,000
 rows a page with deletions from ``AUDITHISTORY`` (§2.2, §3), no batch call, transactions deleted (a
-void in BILL deletes the Intacct record, §7), no concurrency token."""
+void in BILL deletes the Intacct record, §7), no concurrency token. As BILL syncs it (reference §7):
+clearing accounts are checking accounts the bookkeeper creates (BILL help SB210222023), payments sync
+only with Transaction and Base Currency USD (VB360007054792)."""
 
 
 def _map(object_type: ObjectType) -> ObjectMap:
@@ -89,10 +124,13 @@ class IntacctConnector:
     ) -> None:
         self.client = IntacctClient(http, login, endpoint=endpoint, limits=limits, budgets=budgets, timeout=timeout)
         self.login = login
-        self.capabilities = replace(INTACCT_CAPABILITIES, limits=self.client.limits)
+        # entity login: lists are shared from the top level and need Master = Intacct (reference §7)
+        lists_master = Side.LEDGER if login.entity_id else None
+        self.capabilities = replace(INTACCT_CAPABILITIES, limits=self.client.limits, lists_master=lists_master)
         self.page_size = page_size
         self.journal_symbol = journal_symbol
         self.journal_location = journal_location
+        self.banks = BankAccounts(self.client, page_size)
 
     async def setup(self) -> CompanySetup:
         if self.client.utc_offset is None:
@@ -127,7 +165,9 @@ class IntacctConnector:
     async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
         m = _map(object_type)
         record = await self._read_record(m, object_id)
-        return m.from_intacct(record, await self.setup()) if record is not None else None
+        if record is None:
+            return None
+        return await self.banks.for_read(m.from_intacct(record, await self.setup()))
 
     async def _find(self, m: ObjectMap, flt: Any) -> CanonicalObject | None:
         answer = await self.client.call(element("query", _query_body(m.obj, [m.id_field], flt, page_size=1)))
@@ -173,7 +213,7 @@ class IntacctConnector:
         # tag (or request id), an account its number; a transaction gets its RECORDNO from Intacct.
         number = getattr(obj, "number", None) if obj.object_type is ObjectType.ACCOUNT else None
         new_id = number or (self._new_id(obj.object_type, tag or request_id) if m.name_list else None)
-        obj = obj.model_copy(update={"id": new_id, "concurrency_token": None})
+        obj = await self.banks.for_write(obj.model_copy(update={"id": new_id, "concurrency_token": None}))
         record = m.to_intacct(obj, setup, tag)
         record.pop("RECORDNO", None)
         body = element(m.create_function, record) if m.create_function else element("create", {m.obj: record})
@@ -196,7 +236,7 @@ class IntacctConnector:
             raise ValidationError("update needs an id", vendor=VENDOR)
         if not m.updatable:
             raise ValidationError(f"Intacct cannot update a posted {m.obj}", vendor=VENDOR, code="not_updatable")
-        record = m.to_intacct(obj, await self.setup(), tag)
+        record = m.to_intacct(await self.banks.for_write(obj), await self.setup(), tag)
         if m.name_list:
             record.pop("COMMENTS", None)  # keep the creation tag
         with contextlib.suppress(ReplayRefusedError):  # the same update already succeeded

@@ -70,7 +70,11 @@ def _payables_to(sign: int) -> Any:
 
 
 def _payables_side(r: Record) -> dict[str, Any]:
-    return {"state": text(r, "STATE"), "total_due": text(r, "TOTALDUE"), "total_paid": text(r, "TOTALPAID")}
+    """``balance`` (what is still due, as QBO's ``Balance``) tells the engine a bill is paid or
+    partly paid: only unpaid bills sync both ways."""
+    due = text(r, "TOTALDUE")
+    facts = {"state": text(r, "STATE"), "total_due": due, "total_paid": text(r, "TOTALPAID")}
+    return {**facts, "balance": str(abs(amount(due)))} if due else facts
 
 
 def bill_from(r: Record, setup: CompanySetup) -> Bill | VendorCredit:

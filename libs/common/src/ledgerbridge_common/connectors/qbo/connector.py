@@ -45,11 +45,14 @@ BATCH_MAX = 30
 
 QBO_CAPABILITIES = LedgerCapabilities(
     idempotency=Idempotency.REQUEST_ID,
-    change_feed=ChangeFeed(ChangeFeedKind.CDC, DeletionsSource.IN_FEED, max_lookback=WINDOW, page_size=CDC_CAP),
+    change_feed=ChangeFeed(
+        ChangeFeedKind.CDC, DeletionsSource.IN_FEED, max_lookback=WINDOW, page_size=CDC_CAP, pushed=True
+    ),
     limits=QBO_LIMITS,
     batch_size=BATCH_MAX,
     voids=frozenset(t for t, m in MAPS.items() if m.void is not None),
     concurrency_token=True,
+    display_name="QuickBooks Online",
 )
 """QBO: ``requestid`` on every write, CDC (30 days, 1,000 objects, deletions included), /batch of 30,
 ``SyncToken`` as the concurrency token, and the realm limits of :data:`QBO_LIMITS`."""
