@@ -11,7 +11,7 @@ random characters (``secret_rules.py``), or the database URL is the demo's defau
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -49,6 +49,19 @@ class DatabaseSettings(BaseModel):
         return value
 
 
+class TracingSettings(BaseModel):
+    """``LB_TRACING__*``: OpenTelemetry traces (``ledgerbridge_common.tracing``), off by default."""
+
+    enabled: bool = False
+    exporter: Literal["otlp", "file"] = "otlp"
+    """``otlp``: OTLP over HTTP to a collector; ``file``: JSON lines to ``file`` (benchmarks)."""
+    otlp_endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    export_timeout_seconds: float = 10.0
+    file: str = ""
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """Share of traces started here that are recorded; a record's trace follows its parent's choice."""
+
+
 class ServiceSettings(BaseSettings):
     """Base for every service: ``LB_KAFKA__BOOTSTRAP_SERVERS``, ``LB_DATABASE__URL``, ..."""
 
@@ -66,6 +79,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     http_host: str = "127.0.0.1"
     http_port: int = 8000
 

@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.logging import configure_logging
+from ledgerbridge_common.tracing import configure_tracing
 from prefs_api import MIGRATIONS_DIR
 from prefs_api.domain.access import Scope
 from prefs_api.handlers.keys import create_key
@@ -22,6 +23,7 @@ def serve(settings: Settings) -> int:
 
     configure_logging(settings.service_name, settings.log_level)
     app = create_app(settings)
+    configure_tracing(settings.service_name, settings.tracing, app)
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
     return 0
 
