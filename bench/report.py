@@ -158,4 +158,21 @@ def render_markdown(report: dict[str, Any]) -> str:
              + ", ".join(f"{k}={v}" for k, v in report["parameters"].items()) + ")", "",
              "| measure | figure | target | result |", "|---|---|---|---|"]  # fmt: skip
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(report)]
+    lines += _breakdown_markdown(report["runs"].get("breakdown"))
     return "\n".join(lines) + "\n"
+
+
+def _breakdown_markdown(run: dict[str, Any] | None) -> list[str]:
+    if not run or "breakdown" not in run:
+        return []
+    b = run["breakdown"]
+    out = [
+        "",
+        f"Latency breakdown per bill ({b['bills_traced']} bills traced; e2e with tracing on: "
+        f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms):",
+        "",
+        "| stage | p50 ms | p99 ms |",
+        "|---|---|---|",
+    ]
+    out += [f"| {s['stage']} | {s['p50_ms']} | {s['p99_ms']} |" for s in b["stages"]]
+    return out

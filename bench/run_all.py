@@ -21,12 +21,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, e2e, ingest, multi_company
+from bench import backlog, breakdown, e2e, ingest, multi_company
 from bench.report import render_markdown, render_table
 from bench.system import CLIENT_LIMITS_LIFTED, SERVICES, BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
-JOBS = ("ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "multi_company")
+JOBS = ("ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "multi_company", "breakdown")
 
 
 def machine() -> dict[str, Any]:
@@ -97,6 +97,10 @@ async def main(args: argparse.Namespace) -> int:
             f"backlog (limits on, {args.realms} realms)",
             lambda s: backlog.run(s, realms=args.realms, bills=args.realm_bills, limits=True),
         ),
+        "breakdown": (
+            "latency breakdown (e2e at the sustainable rate, tracing on)",
+            lambda s: breakdown.run(s, rate=args.sustained_rate, seconds=args.sustained_seconds, drain=60),
+        ),
         "multi_company": (
             f"multi-company ({args.companies} × {args.company_rate}/s, limits on)",
             lambda s: multi_company.run(
@@ -126,6 +130,9 @@ async def main(args: argparse.Namespace) -> int:
         path.write_text(json.dumps(report, indent=2) + "\n")
     print()
     print(render_table(report))
+    if "breakdown" in runs and "breakdown" in runs["breakdown"]:
+        print()
+        print(breakdown.render(runs["breakdown"]))
     print(f"\nJSON: {paths[-1]}" + ("" if args.only else f"; markdown: {RESULTS / 'latest.md'}"))
     return 0
 
