@@ -64,9 +64,9 @@ class ClerkCalls:
 async def _setup(system: BenchSystem, http: httpx.AsyncClient, companies: int, parallel: int = 5) -> list[Tenant]:
     gate = asyncio.Semaphore(parallel)
 
-    async def one(_: int) -> Tenant:
+    async def one(n: int) -> Tenant:
         async with gate:
-            (tenant,) = await tenants(system, http, 1, limits=True)
+            (tenant,) = await tenants(system, http, 1, limits=True, first=n + 1)
             return tenant
 
     people = await asyncio.gather(*(one(i) for i in range(companies)))
@@ -109,6 +109,7 @@ async def run(
         t_setup = time.monotonic()
         people = await _setup(system, http, companies)
         setup_s = time.monotonic() - t_setup
+        print(f"  {companies} companies set up in {setup_s:.0f} s; load average {load_average()}", flush=True)
         settle = await system.quiesce(timeout=180)
         day = await people[0].clerk.today()
         for tenant in people:
@@ -171,9 +172,12 @@ async def run(
             delay = began + k * spread - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if k and k % (companies * int(max(rate, 1)) * 30) == 0:
+                print(f"  {k:,} bills scheduled; load average {load_average()}", flush=True)
             tasks.append(asyncio.create_task(one(people[k % companies], k // companies)))
         await asyncio.gather(*tasks)
         offered_s = time.monotonic() - began
+        print(f"  {total:,} bills entered in {offered_s:.0f} s; load average {load_average()}", flush=True)
         disbursements = sum(await asyncio.gather(*runners))
         load_at_end = load_average()
         posted = await _wait_posted(http, system, people, drain)
