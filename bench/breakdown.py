@@ -102,7 +102,50 @@ def breakdown(traces: dict[str, list[dict[str, Any]]], topics: dict[str, str]) -
     for n, stage in enumerate(STAGES):
         values = [r[n] for r in rows]
         table.append({"stage": stage, "p50_ms": _ms(percentile(values, 50)), "p99_ms": _ms(percentile(values, 99))})
-    return {"bills_traced": len(rows), "traces": len(traces), "stages": table}
+    return {"bills_traced": len(rows), "traces": len(traces), "stages": table, "inside": inside(traces, topics)}
+
+
+def _service(span: dict[str, Any]) -> str:
+    return str(span["resource"]["attributes"].get("service.name"))
+
+
+def inside(traces: dict[str, list[dict[str, Any]]], topics: dict[str, str]) -> list[dict[str, Any]]:
+    """Per consumer and topic: records handled, median handling time, and per record the SQL
+    statements and vendor/prefs HTTP calls made inside the handling span (same process) and their time."""
+    spans = [s for trace in traces.values() for s in trace]
+    children: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for span in spans:
+        if span.get("parent_id"):
+            children[span["parent_id"]].append(span)
+
+    def below(span: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for child in children[span["context"]["span_id"]]:
+            if _service(child) == _service(span):
+                out += [child, *below(child)]
+        return out
+
+    out = []
+    for service, topic in (("sync-engine", "changes"), ("posting", "postings"), ("sync-engine", "outcomes")):
+        handled = [s for s in spans if _service(s) == service and s["name"] == f"{topics[topic]} process"]
+        if not handled:
+            continue
+        sql = http = 0
+        sql_s = http_s = 0.0
+        for span in handled:
+            for child in below(span):
+                took = _t(child["end_time"]) - _t(child["start_time"])
+                if "db.system" in child["attributes"] or "db.system.name" in child["attributes"]:
+                    sql, sql_s = sql + 1, sql_s + took
+                elif child["kind"] == "SpanKind.CLIENT":
+                    http, http_s = http + 1, http_s + took
+        n = len(handled)
+        durations = [_t(s["end_time"]) - _t(s["start_time"]) for s in handled]
+        out.append({"consumer": service, "topic": topic, "records": n, "p50_ms": _ms(percentile(durations, 50)),
+                    "sql_per_record": round(sql / n, 1), "sql_ms_per_record": round(sql_s / n * 1000, 1),
+                    "http_per_record": round(http / n, 1),
+                    "http_ms_per_record": round(http_s / n * 1000, 1)})  # fmt: skip
+    return out
 
 
 def _ms(seconds: float) -> float | None:
@@ -126,10 +169,19 @@ async def run(system: BenchSystem, *, rate: float = 5, seconds: float = 30, drai
 
 def render(result: dict[str, Any]) -> str:
     b = result["breakdown"]
-    lines = [f"Latency breakdown ({b['bills_traced']} bills traced of {result['posted']} posted; "
+    lines = [f"Latency breakdown ({b['bills_traced']} complete traces, {result['posted']} bills posted; "
              f"e2e with tracing on: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms)"]  # fmt: skip
     width = max(len(s["stage"]) for s in b["stages"])
     lines.append(f"{'stage'.ljust(width)}  {'p50 ms':>8}  {'p99 ms':>8}")
     for s in b["stages"]:
         lines.append(f"{s['stage'].ljust(width)}  {s['p50_ms']!s:>8}  {s['p99_ms']!s:>8}")
+    lines += [
+        "",
+        "Inside the handling spans (per record): consumer/topic, records, p50 ms, SQL statements (ms), HTTP calls (ms)",
+    ]
+    for i in b.get("inside", []):
+        sql, http = f"{i['sql_per_record']} SQL ({i['sql_ms_per_record']} ms)", f"{i['http_per_record']} HTTP"
+        lines.append(
+            f"{i['consumer']}/{i['topic']}: {i['records']}, {i['p50_ms']} ms, {sql}, {http} ({i['http_ms_per_record']} ms)"
+        )
     return "\n".join(lines)

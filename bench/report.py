@@ -168,7 +168,7 @@ def _breakdown_markdown(run: dict[str, Any] | None) -> list[str]:
     b = run["breakdown"]
     out = [
         "",
-        f"Latency breakdown per bill ({b['bills_traced']} bills traced; e2e with tracing on: "
+        f"Latency breakdown per bill ({b['bills_traced']} complete traces; e2e with tracing on: "
         f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms):",
         "",
         "| stage | p50 ms | p99 ms |",
