@@ -180,8 +180,7 @@ def render(result: dict[str, Any]) -> str:
         "Inside the handling spans (per record): consumer/topic, records, p50 ms, SQL statements (ms), HTTP calls (ms)",
     ]
     for i in b.get("inside", []):
-        sql, http = f"{i['sql_per_record']} SQL ({i['sql_ms_per_record']} ms)", f"{i['http_per_record']} HTTP"
-        lines.append(
-            f"{i['consumer']}/{i['topic']}: {i['records']}, {i['p50_ms']} ms, {sql}, {http} ({i['http_ms_per_record']} ms)"
-        )
+        sql = f"{i['sql_per_record']} SQL ({i['sql_ms_per_record']} ms)"
+        http = f"{i['http_per_record']} HTTP ({i['http_ms_per_record']} ms)"
+        lines.append(f"{i['consumer']}/{i['topic']}: {i['records']}, {i['p50_ms']} ms, {sql}, {http}")
     return "\n".join(lines)
