@@ -27,7 +27,11 @@ from bench.system import SERVICES, BenchSystem
 from bench.workload import Tenant, percentile, qbo_counters, qbo_objects, qbo_time, tenants
 
 BILL_THROTTLE_CODES = ("BDC_1144", "BDC_1322")
-LINES = [("100.00", None, "Bench line 1"), ("25.50", None, "Bench line 2"), ("4.25", None, "Bench line 3")]
+LINES: list[tuple[str, str | None, str]] = [
+    ("100.00", None, "Bench line 1"),
+    ("25.50", None, "Bench line 2"),
+    ("4.25", None, "Bench line 3"),
+]
 BILL_TOTAL = "129.75"
 
 
@@ -185,7 +189,7 @@ async def run(
         system.sample()
         bill_counters = (await http.get(f"{system.urls.billcom}/_sandbox/counters")).json()
         bill_requests_clerk = clerk_calls.count
-        per_connection = []
+        per_connection: list[dict[str, Any]] = []
         latencies: list[float] = []
         qbo_requests = qbo_429 = 0
         for tenant in people:
