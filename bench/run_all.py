@@ -52,9 +52,11 @@ def machine() -> dict[str, Any]:
 Job = Callable[[BenchSystem], Awaitable[dict[str, Any]]]
 
 
-async def _one(name: str, job: Job, peaks: dict[str, float], *, limits_off: bool) -> dict[str, Any]:
+async def _one(
+    name: str, job: Job, peaks: dict[str, float], *, limits_off: bool, partitions: int = 3
+) -> dict[str, Any]:
     print(f"→ {name} ...", flush=True)
-    system = BenchSystem(extra_env=dict(CLIENT_LIMITS_LIFTED) if limits_off else {})
+    system = BenchSystem(extra_env=dict(CLIENT_LIMITS_LIFTED) if limits_off else {}, partitions=partitions)
     began = dt.datetime.now(dt.UTC)
     try:
         await system.prepare()
@@ -110,7 +112,8 @@ async def main(args: argparse.Namespace) -> int:
     }
     for key, (title, job) in jobs.items():
         if not args.only or key in args.only:
-            runs[key] = await _one(title, job, peaks, limits_off=key not in ("backlog", "multi_realm", "multi_company"))
+            limits_off = key not in ("backlog", "multi_realm", "multi_company")
+            runs[key] = await _one(title, job, peaks, limits_off=limits_off, partitions=args.partitions)
     report = {
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
@@ -153,6 +156,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--company-rate", type=float, default=2.0, help="bills/s per company (multi-company)")
     parser.add_argument("--mc-seconds", type=float, default=300, help="duration of the multi-company load")
     parser.add_argument("--mc-drain", type=float, default=120, help="multi-company: wait this long for the rest")
+    parser.add_argument("--partitions", type=int, default=3, help="partitions of every topic of a run")
     parser.add_argument(
         "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
     )
