@@ -42,9 +42,12 @@ test-int: install ## integration tests (real Kafka and PostgreSQL; starts them i
 test-e2e: install ## end-to-end tests (all services, both sandboxes, real Kafka and PostgreSQL)
 	@bash deploy/local/with-stack.sh $(PYTEST) tests/e2e -q
 
-test: install lint ## lint, type checks and all three test tiers; leaves nothing running it started
+COVERAGE := --cov=ledgerbridge_common --cov=webhook_ingest --cov=sync_engine --cov=posting_service --cov=prefs_api \
+	--cov-report=term:skip-covered
+
+test: install lint ## lint, type checks and all three test tiers (contract suites included), then coverage
 	@bash deploy/local/chromium.sh install
-	@bash deploy/local/with-stack.sh $(PYTEST) tests -q -p no:cacheprovider
+	@bash deploy/local/with-stack.sh $(PYTEST) tests -q -p no:cacheprovider $(COVERAGE)
 
 demo: install ## start everything, run the AP scenario, print where to look
 	@bash deploy/local/stack.sh up

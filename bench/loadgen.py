@@ -80,24 +80,36 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 
 async def run_load(
-    host: str, port: int, requests: list[Request], *, concurrency: int = 64, deadline_s: float = 120
+    host: str,
+    port: int,
+    requests: list[Request],
+    *,
+    concurrency: int = 64,
+    deadline_s: float = 120,
+    rate: float | None = None,
+    answer_timeout_s: float = 30,
 ) -> LoadResult:
+    """Send every request (or until ``deadline_s``); with ``rate``, request ``i`` is not sent before
+    ``i / rate`` seconds after the start (a paced load instead of as fast as answers come)."""
     payloads = [_encode(host, port, r) for r in requests]
     result = LoadResult()
     cursor = iter(range(len(payloads)))
-    stop_at = time.monotonic() + deadline_s
+    began_at = time.monotonic()
+    stop_at = began_at + deadline_s
 
     async def worker() -> None:
         reader, writer = await asyncio.open_connection(host, port)
         try:
             for i in cursor:
+                if rate:
+                    await asyncio.sleep(max(0.0, began_at + i / rate - time.monotonic()))
                 if time.monotonic() > stop_at:
                     return
                 started = time.perf_counter()
                 try:
                     writer.write(payloads[i])
-                    status = await _read_response(reader)
-                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    status = await asyncio.wait_for(_read_response(reader), answer_timeout_s)
+                except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError):
                     result.errors += 1
                     writer.close()
                     reader, writer = await asyncio.open_connection(host, port)

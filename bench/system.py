@@ -134,13 +134,15 @@ class BenchSystem:
             )
         finally:
             await admin.close()
-        ports = dict(zip(ALL, free_ports(len(ALL)), strict=True))
+        *free, prefs_internal = free_ports(len(ALL) + 1)
+        ports = dict(zip(ALL, free, strict=True))
         env = {
             "LB_DATABASE__URL": self.database_url,
             "LB_KAFKA__BOOTSTRAP_SERVERS": self.stack.kafka,
             **{f"LB_KAFKA__TOPICS__{name.upper()}": value for name, value in self.topics.model_dump().items()},
             "LB_INTERNAL_TOKEN": INTERNAL_TOKEN,
-            "LB_PREFS_URL": f"http://127.0.0.1:{ports['prefs']}",
+            "LB_PREFS_URL": f"http://127.0.0.1:{prefs_internal}",  # prefs-api's internal listener
+            "LB_INTERNAL_PORT": str(prefs_internal),
             "LB_QBO_BASE_URL": f"http://127.0.0.1:{ports['qbo']}",
             "LB_QBO_OAUTH_URL": f"http://127.0.0.1:{ports['qbo']}",
             "LB_BILLCOM_BASE_URL": f"http://127.0.0.1:{ports['billcom']}/connect",

@@ -5,6 +5,7 @@ and the whole run gets its own throwaway database."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import uuid
@@ -19,6 +20,16 @@ from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 
 KAFKA = os.environ.get("LB_KAFKA__BOOTSTRAP_SERVERS", f"127.0.0.1:{os.environ.get('LB_KAFKA_PORT', '19092')}")
 PG_PORT = int(os.environ.get("LB_PG_PORT", "15432"))
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_in_teardown(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Collect garbage as each integration or e2e test ends, so an unclosed socket is reported (as an
+    error, ``filterwarnings = error``) on the test that leaked it rather than on whichever test runs
+    when the collector next happens to run. Unit tests open no sockets and skip the cost."""
+    yield
+    if request.node.get_closest_marker("integration") or request.node.get_closest_marker("e2e"):
+        gc.collect()
 
 
 def random_ref(prefix: str) -> str:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start, stop and check the four LedgerBridge services and the two vendor sandboxes as local
+# Start, stop and check the four LedgerBridge services and the three vendor sandboxes as local
 # processes (uvicorn). Logs: .local/logs/<name>.log; pids: .local/run/<name>.pid.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -16,7 +16,8 @@ if [ ! -s "$token_file" ]; then
   chmod 600 "$token_file"
 fi
 export LB_INTERNAL_TOKEN="${LB_INTERNAL_TOKEN:-$(cat "$token_file")}"
-export LB_PREFS_URL="${LB_PREFS_URL:-http://127.0.0.1:18010}"
+# the services read prefs-api's internal API, served on its own port
+export LB_PREFS_URL="${LB_PREFS_URL:-http://127.0.0.1:18011}"
 export LB_QBO_BASE_URL="${LB_QBO_BASE_URL:-http://127.0.0.1:18081}"
 export LB_QBO_OAUTH_URL="${LB_QBO_OAUTH_URL:-http://127.0.0.1:18081}"
 export LB_BILLCOM_BASE_URL="${LB_BILLCOM_BASE_URL:-http://127.0.0.1:18082/connect}"
@@ -33,7 +34,9 @@ export LB_PREFS_CREDENTIALS_KEY="${LB_PREFS_CREDENTIALS_KEY:-$(cat "$key_file")}
 services=(
   "qbo-sandbox|18081|$uv_bin run --no-sync uvicorn qbo_sandbox.app:create_app --factory --host 127.0.0.1 --port 18081"
   "billcom-sandbox|18082|$uv_bin run --no-sync uvicorn billcom_sandbox.app:create_app --factory --host 127.0.0.1 --port 18082"
-  "prefs-api|18010|env LB_HTTP_PORT=18010 $uv_bin run --no-sync python -m prefs_api"
+  "intacct-sandbox|18083|env INTACCT_SANDBOX_SEED_COMPANY_ID=ledgerbridge-demo $uv_bin run --no-sync uvicorn intacct_sandbox.app:create_app --factory --host 127.0.0.1 --port 18083"
+  "netsuite-sandbox|18084|$uv_bin run --no-sync uvicorn netsuite_sandbox.app:create_app --factory --host 127.0.0.1 --port 18084"
+  "prefs-api|18010|env LB_HTTP_PORT=18010 LB_INTERNAL_PORT=18011 $uv_bin run --no-sync python -m prefs_api"
   "webhook-ingest|18000|env LB_HTTP_PORT=18000 $uv_bin run --no-sync python -m webhook_ingest"
   "sync-engine|18020|env LB_HTTP_PORT=18020 $uv_bin run --no-sync python -m sync_engine"
   "posting|18030|env LB_HTTP_PORT=18030 $uv_bin run --no-sync python -m posting_service"

@@ -50,7 +50,7 @@ def _create_topics(topics: Topics) -> None:
 def system(database_url: str) -> Iterator[System]:
     topics = Topics.with_suffix(uuid.uuid4().hex[:8])
     _create_topics(topics)
-    qbo_port, bill_port, prefs_port, ingest_port, engine_port, posting_port = free_ports(6)
+    qbo_port, bill_port, prefs_port, internal_port, ingest_port, engine_port, posting_port = free_ports(7)
     suffix = uuid.uuid4().hex[:6]
     env = {
         "LB_DATABASE__URL": database_url,
@@ -58,7 +58,8 @@ def system(database_url: str) -> Iterator[System]:
         **{f"LB_KAFKA__TOPICS__{name.upper()}": value for name, value in topics.model_dump().items()},
         "LB_GROUP_SUFFIX": suffix,
         "LB_INTERNAL_TOKEN": INTERNAL_TOKEN,
-        "LB_PREFS_URL": f"http://127.0.0.1:{prefs_port}",
+        "LB_PREFS_URL": f"http://127.0.0.1:{internal_port}",  # prefs-api's internal listener
+        "LB_INTERNAL_PORT": str(internal_port),
         "LB_QBO_BASE_URL": f"http://127.0.0.1:{qbo_port}",
         "LB_QBO_OAUTH_URL": f"http://127.0.0.1:{qbo_port}",
         "LB_BILLCOM_BASE_URL": f"http://127.0.0.1:{bill_port}/connect",

@@ -98,7 +98,7 @@ async def test_ap_cycle_bill_payment_run_and_transfer(world: World) -> None:
 
     await clerk.pay(vendor_id, bill_id, "250.00", world.company.bank_account_id)
     runs = await clerk.disbursement_run()
-    assert [float(r["amount"]) for r in runs] == [250.0]
+    assert [float(r["amount"]) for r in runs] == [-250.0]  # v2 MoneyMovement: money out is negative
 
     payment = await world.wait_qbo("BillPayment", "the bill payment", lambda p: linked_to(p, qbo_bill["Id"]))
     # no Sync Now: the engine decides the run as soon as a payment shows its run id
@@ -187,7 +187,7 @@ async def test_foreign_currency_bill_paid_at_another_rate_books_the_difference(w
 
     await clerk.pay(vendor_id, bill_id, "100.00", world.company.bank_account_id)
     runs = await clerk.disbursement_run(actual_rates={"EUR": 1.0})
-    assert [float(r["amount"]) for r in runs] == [100.0]
+    assert [float(r["amount"]) for r in runs] == [-100.0]
     payment = await world.wait_qbo("BillPayment", "the bill payment", lambda p: linked_to(p, qbo_bill["Id"]))
     transfer = await world.wait_qbo("Transfer", "the run's transfer", lambda t: True, timeout=30)
     journal = await world.wait_qbo("JournalEntry", "the exchange difference journal", lambda j: True, timeout=30)

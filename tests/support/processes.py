@@ -41,10 +41,10 @@ class ServiceProcess:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env, "LB_HTTP_PORT": str(self.port), "LB_HTTP_HOST": "127.0.0.1"}
         argv = [a.replace("{port}", str(self.port)) for a in self.argv]
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
+            )
         self.wait_healthy(timeout)
 
     def wait_healthy(self, timeout: float = 60) -> None:

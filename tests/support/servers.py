@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -46,4 +47,44 @@ def serve_in_thread(app: Any, *, port: int | None = None, timeout: float = 10.0)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
+        thread.join(timeout)
+
+
+@contextmanager
+def serve_together(*apps: Any, ports: list[int] | None = None, timeout: float = 10.0) -> Iterator[list[str]]:
+    """Serve several ASGI apps in one thread and one event loop (apps that share async resources,
+    e.g. a service's public and internal listeners); the first app's lifespan runs, the others'
+    do not. Yields their base URLs in order."""
+    ports = ports or free_ports(len(apps))
+    servers = [
+        uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="on" if i == 0 else "off",
+                proxy_headers=False,  # as the services run: the app judges X-Forwarded-* itself
+            )
+        )
+        for i, (app, port) in enumerate(zip(apps, ports, strict=True))
+    ]
+
+    async def run_all() -> None:
+        await asyncio.gather(*(s.serve() for s in servers))
+
+    thread = threading.Thread(target=asyncio.run, args=(run_all(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not all(s.started for s in servers):
+        if time.monotonic() > deadline or not thread.is_alive():
+            for s in servers:
+                s.should_exit = True
+            raise RuntimeError(f"servers on ports {ports} did not start")
+        time.sleep(0.02)
+    try:
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for s in reversed(servers):
+            s.should_exit = True
         thread.join(timeout)

@@ -14,11 +14,11 @@ from ledgerbridge_ops.topic_reader import read_topic
 
 
 async def lag(settings: OpsSettings, groups: Sequence[str] | None) -> list[LagRow]:
-    return await measure_lag(settings.kafka.bootstrap_servers, list(groups) if groups else None)
+    return await measure_lag(settings.kafka, list(groups) if groups else None)
 
 
 async def load_letters(settings: OpsSettings) -> tuple[list[dlq.StoredLetter], list[str]]:
-    bootstrap = settings.kafka.bootstrap_servers
+    bootstrap = settings.kafka
     log_records = await read_topic(bootstrap, settings.replay_log_topic, within=settings.read_timeout)
     records = await read_topic(bootstrap, settings.kafka.topics.dlq, within=settings.read_timeout)
     return dlq.decode_letters(records, dlq.decode_replay_log(log_records))
@@ -32,7 +32,7 @@ async def replay(
     chosen, notes = dlq.select(letters, refs=refs, force=force)
     if not chosen:
         return [], problems + notes
-    await dlq.ensure_replay_log(settings.kafka.bootstrap_servers, settings.replay_log_topic)
+    await dlq.ensure_replay_log(settings.kafka, settings.replay_log_topic)
     publisher = AiokafkaPublisher(settings.kafka, client_id="ops-replay")
     await publisher.start()
     try:

@@ -72,6 +72,6 @@ async def subscribe(settings: CheckSettings, api_key: str, connection_id: str, p
         "webhook_security_key": key,
     }
     headers = {"X-API-Key": api_key}
-    async with httpx.AsyncClient(base_url=settings.prefs_url, timeout=timeout, headers=headers) as public:
+    async with httpx.AsyncClient(base_url=settings.prefs_public_url, timeout=timeout, headers=headers) as public:
         await PrefsApi(public).update_connection(connection_id, {"billcom": stored})
     return dict(created)

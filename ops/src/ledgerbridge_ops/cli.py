@@ -7,6 +7,7 @@ Settings come from the environment (``LB_`` prefix): ``LB_KAFKA__BOOTSTRAP_SERVE
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
@@ -29,6 +30,8 @@ app = typer.Typer(
 )
 dlq_app = typer.Typer(help="The dead-letter topic: list, show, replay after a fix.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+credentials_app = typer.Typer(help="Stored vendor credentials: re-seal after a key rotation.", no_args_is_help=True)
+app.add_typer(credentials_app, name="credentials")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ConnectionOpt = Annotated[str | None, typer.Option("--connection", "-c", help="Only this connection id.")]
@@ -228,6 +231,27 @@ def billcom_subscribe(
         _emit(created, as_json=True)
     else:
         typer.echo(f"subscription {created.get('id')} posts to {created.get('notificationUrl')}; key stored")
+
+
+@credentials_app.command("reseal")
+def reseal_credentials(as_json: JsonOpt = False) -> None:
+    """Re-seal every connection's stored credentials with the current key.
+
+    Run after a key rotation, with prefs-api's settings: LB_PREFS_CREDENTIALS_KEY (the new key),
+    LB_PREFS_CREDENTIALS_PREVIOUS_KEYS (the old ones, comma-separated) and LB_DATABASE__URL.
+    Once it reports nothing unreadable, the previous keys can be removed. Exit 1 when some
+    credentials open with no configured key."""
+    prefs_cli = importlib.import_module("prefs_api.cli")  # prefs-api's schema and cipher
+    settings = importlib.import_module("prefs_api.settings").Settings()
+    report = asyncio.run(prefs_cli.reseal(settings))
+    result = {
+        "resealed": report.resealed,
+        "already_current": report.already_current,
+        "unreadable": report.unreadable,
+    }
+    _emit(result, as_json=as_json)
+    if report.unreadable:
+        raise typer.Exit(1)
 
 
 def _parse_refs(ids: list[str]) -> list[LetterRef]:

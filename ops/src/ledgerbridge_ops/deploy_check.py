@@ -195,8 +195,8 @@ def run(root: Path) -> tuple[list[str], list[str]]:
     """All checks; returns (errors, summary lines)."""
     deploy = root / "deploy"
     known = known_metric_names()
-    errors = check_compose(deploy / "compose.yml")
-    summary = ["compose.yml: compose-spec schema (check-jsonschema vendor)"]
+    errors = check_compose(deploy / "compose.yml") + check_compose(deploy / "compose.host-ports.yml")
+    summary = ["compose.yml, compose.host-ports.yml: compose-spec schema (check-jsonschema vendor)"]
     k8s_errors, k8s_docs = check_k8s(deploy / "k8s")
     errors += k8s_errors
     summary.append(f"k8s: {k8s_docs} documents (kubernetes-validate {K8S_VERSION} strict; KEDA schema)")

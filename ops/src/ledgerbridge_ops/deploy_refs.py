@@ -124,6 +124,9 @@ def _check_main(spec: ServiceSpec, pending: set[str]) -> None:
         pending.add(f"{spec.module}.__main__")
 
 
+SERVICE_DOCKERFILE = "deploy/service.Dockerfile"
+
+
 def check_compose_refs(root: Path, pending: set[str]) -> list[str]:
     compose = yaml.safe_load((root / "deploy/compose.yml").read_text())
     errors: list[str] = []
@@ -148,15 +151,20 @@ def check_compose_refs(root: Path, pending: set[str]) -> list[str]:
 
 
 def _check_dockerfile(root: Path, spec: ServiceSpec, svc: dict[str, Any], pending: set[str]) -> list[str]:
-    dockerfile = (svc.get("build") or {}).get("dockerfile")
-    if dockerfile != f"services/{spec.name}/Dockerfile":
-        return [f"compose {spec.name}: build.dockerfile should be services/{spec.name}/Dockerfile"]
+    """Every service is built from deploy/service.Dockerfile with its module and port as arguments."""
+    build = svc.get("build") or {}
+    dockerfile = build.get("dockerfile")
+    if dockerfile != SERVICE_DOCKERFILE:
+        return [f"compose {spec.name}: build.dockerfile should be {SERVICE_DOCKERFILE}"]
     text = (root / dockerfile).read_text()
+    args = {str(k): str(v) for k, v in (build.get("args") or {}).items()}
     errors = []
-    if f'CMD ["python", "-m", "{spec.module}"]' not in text:
-        errors.append(f"{dockerfile}: CMD is not python -m {spec.module}")
-    if f"EXPOSE {spec.port}" not in text or f"LB_HTTP_PORT={spec.port}" not in text:
-        errors.append(f"{dockerfile}: EXPOSE / LB_HTTP_PORT is not {spec.port}")
+    if args.get("MODULE") != spec.module or 'CMD ["sh", "-c", "exec python -m \\"$LB_MODULE\\""]' not in text:
+        errors.append(f"compose {spec.name}: build.args.MODULE is not {spec.module} (python -m)")
+    if args.get("PORT") != str(spec.port) or "EXPOSE ${PORT}" not in text or "LB_HTTP_PORT=${PORT}" not in text:
+        errors.append(f"compose {spec.name}: build.args.PORT / EXPOSE / LB_HTTP_PORT is not {spec.port}")
+    if not args.get("PACKAGE"):
+        errors.append(f"compose {spec.name}: build.args.PACKAGE (the uv workspace package) is missing")
     _check_main(spec, pending)
     return errors
 

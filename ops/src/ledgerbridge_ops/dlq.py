@@ -24,6 +24,8 @@ from pydantic import ValidationError
 
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import DeadLetter
+from ledgerbridge_common.kafka.lag import connection_options
+from ledgerbridge_common.settings import KafkaSettings
 
 REPLAY_HEADER = "x-ledgerbridge-replay-of"
 
@@ -166,9 +168,9 @@ async def replay(
     return done
 
 
-async def ensure_replay_log(bootstrap: str, topic: str) -> None:
+async def ensure_replay_log(bootstrap: str | KafkaSettings, topic: str) -> None:
     """Create the compacted replay-log topic if it is missing (replication up to 3)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ledgerbridge-ops")
+    admin = AIOKafkaAdminClient(**connection_options(bootstrap), client_id="ledgerbridge-ops")
     await admin.start()
     try:
         if topic in set(await admin.list_topics()):

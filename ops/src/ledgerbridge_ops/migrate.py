@@ -7,7 +7,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from ledgerbridge_common.connectors.qbo.budget_postgres import BUDGET_MIGRATIONS_DIR
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR
 from ledgerbridge_common.db.migrate import upgrade_to_head
 from ledgerbridge_common.settings import ServiceSettings
 
@@ -16,7 +16,7 @@ SERVICE_PACKAGES = ("webhook_ingest", "prefs_api", "sync_engine", "posting_servi
 
 def migration_dirs() -> list[Path]:
     """Each service package exposes ``MIGRATIONS_DIR`` (its Alembic script location); the shared
-    QBO budget (schema ``qbo_budget``) has its own history in libs/common."""
+    ledger budget (schema ``ledger_budget``) has its own history in libs/common."""
     dirs = [BUDGET_MIGRATIONS_DIR]
     for name in SERVICE_PACKAGES:
         module = importlib.import_module(name)

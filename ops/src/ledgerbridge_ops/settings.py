@@ -41,3 +41,6 @@ class CheckSettings(ConnectedServiceSettings):
     """``LB_CHECK_TIMEOUT_SECONDS``: the bound of each check (and of each call of ``billcom-subscribe``)."""
     api_key: SecretStr | None = None
     """``LB_API_KEY``: a prefs-api admin or write key; ``billcom-subscribe`` stores the key with it."""
+    prefs_public_url: str = "http://127.0.0.1:18010"
+    """``LB_PREFS_PUBLIC_URL``: prefs-api's public API (``/v1``), where ``LB_API_KEY`` is used;
+    ``LB_PREFS_URL`` is its internal listener, as for the services."""

@@ -7,15 +7,18 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from ledgerbridge_common.kafka.lag import connection_options
+from ledgerbridge_common.settings import KafkaSettings
+
 
 async def read_topic(
-    bootstrap: str, topic: str, *, within: float = 30.0, client_id: str = "ledgerbridge-ops"
+    bootstrap: str | KafkaSettings, topic: str, *, within: float = 30.0, client_id: str = "ledgerbridge-ops"
 ) -> list[ConsumerRecord[Any, Any]]:
     """Every record of ``topic`` present when the call starts, ordered by (partition, offset).
 
     A missing topic reads as empty. Raises TimeoutError if the end is not reached in time."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **connection_options(bootstrap),
         client_id=client_id,
         group_id=None,
         enable_auto_commit=False,

@@ -56,8 +56,10 @@ class Control:
         return response.json()
 
     async def seed(self, **body: Any) -> dict[str, Any]:
+        """A new organization whose user trusted one device with MFA earlier (``rememberMeId``)."""
         result: dict[str, Any] = await self.call("POST", "/orgs", body)
-        return result
+        device = await self.call("POST", f"/orgs/{result['organizationId']}/mfa/remembered-devices", {})
+        return result | device
 
     async def objects(self, org_id: str, kind: str) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self.call("GET", f"/orgs/{org_id}/objects/{kind}")
@@ -75,8 +77,12 @@ async def org(control: Control) -> dict[str, Any]:
     return await control.seed(name="Contract Org")
 
 
-def credentials(org: dict[str, Any]) -> BillcomCredentials:
-    return BillcomCredentials(org["username"], org["password"], org["organizationId"], org["devKey"])
+def credentials(org: dict[str, Any], *, trusted: bool = True) -> BillcomCredentials:
+    """The org's API credentials, with its remembered MFA device unless ``trusted`` is False."""
+    login = (org["username"], org["password"], org["organizationId"], org["devKey"])
+    if not trusted:
+        return BillcomCredentials(*login)
+    return BillcomCredentials(*login, remember_me_id=org["rememberMeId"], device=org["device"])
 
 
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, block_after_hourly_limit=0.0)

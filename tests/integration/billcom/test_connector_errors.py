@@ -183,3 +183,43 @@ async def test_updated_time_polling(connector: BillcomHttpConnector, control: An
 async def test_retry_policy_is_bounded() -> None:
     policy = RetryPolicy(base_delay=0.1, max_delay=0.3)
     assert all(0.0 < policy.backoff(n) <= 0.3 for n in range(10))
+
+
+async def test_hourly_limit_resets_at_the_next_clock_hour(sandbox_url: str, control: Any) -> None:
+    """BDC_1144: "All subsequent API requests must wait until the beginning of the next hour"."""
+    org = await control.seed(name="Hourly Org")
+    now = dt.datetime.fromisoformat((await control.call("GET", "/clock"))["now"])
+    to_next_hour = 3600 - (now.minute * 60 + now.second)
+    await control.call("POST", "/clock/advance", {"seconds": max(0, to_next_hour - 120)})  # hh:58
+    await control.call("PATCH", "/settings", {"hourly_limit": 2, "login_hourly_limit": 2})
+    login = {
+        "username": org["username"],
+        "password": org["password"],
+        "organizationId": org["organizationId"],
+        "devKey": org["devKey"],
+    }
+    async with httpx.AsyncClient(base_url=f"{sandbox_url}/connect", timeout=5) as http:
+        session = (await http.post("/v3/login", json=login)).json()["sessionId"]
+        headers = {"devKey": org["devKey"], "sessionId": session}
+        assert [(await http.get("/v3/vendors", headers=headers)).status_code for _ in range(2)] == [200, 200]
+        [limited] = (await http.get("/v3/vendors", headers=headers)).json()
+        assert (limited["code"], limited["category"]) == ("BDC_1144", "DOWNSTREAM")
+        await control.call("POST", "/clock/advance", {"seconds": 60})  # hh:59: same clock hour
+        assert (await http.get("/v3/vendors", headers=headers)).json()[0]["code"] == "BDC_1144"
+        await control.call("POST", "/clock/advance", {"seconds": 90})  # next hour, 2.5 min after the calls
+        assert (await http.get("/v3/vendors", headers=headers)).status_code == 200
+
+        # login has its own limit (200/h per devKey in BILL; 2 here), also answered BDC_1144
+        assert [(await http.post("/v3/login", json=login)).status_code for _ in range(2)] == [200, 200]
+        [login_limited] = (await http.post("/v3/login", json=login)).json()
+        assert login_limited["code"] == "BDC_1144"
+        v2_login = await http.post(
+            f"{sandbox_url}/api/v2/Login.json",
+            data={
+                "userName": org["username"],
+                "password": org["password"],
+                "orgId": org["organizationId"],
+                "devKey": org["devKey"],
+            },
+        )
+        assert v2_login.json()["response_data"]["error_code"] == "BDC_1144"  # Login.json shares it

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from ledgerbridge_common.canonical.models import (
@@ -114,8 +115,9 @@ async def test_one_run_per_funding_bank_account(connector: BillcomHttpConnector,
         await other.create(_payment(bill, "50", bank["id"], await _tomorrow(control)))
     runs = await _run(control, org, "disbursement")
     assert sorted((r["bankAccountId"], r["amount"]) for r in runs) == sorted(
-        (b["id"], 50.0) for b in org["bankAccounts"]
+        (b["id"], -50.0) for b in org["bankAccounts"]
     )
+    assert all((r["entity"], r["type"], r["status"]) == ("MoneyMovement", "1", "1") for r in runs)
 
 
 async def test_foreign_currency_run_carries_actual_usd(
@@ -269,3 +271,40 @@ async def test_bank_accounts_and_gl_mapping(connector: BillcomHttpConnector, org
     assert updated.chart_of_account_id == org["chartOfAccounts"]["Professional Fees"]
     [again] = await connector.list_bank_accounts()
     assert again.chart_of_account_id == updated.chart_of_account_id
+
+
+async def test_payment_needs_a_trusted_session_and_the_connector_never_tries_without(
+    sandbox_url: str, control: Any, org: dict[str, Any]
+) -> None:
+    from tests.integration.billcom.conftest import FAST_RETRY, credentials
+
+    async with httpx.AsyncClient(base_url=f"{sandbox_url}/connect", timeout=5) as http:
+        untrusted = BillcomHttpConnector(http, credentials(org, trusted=False), retry=FAST_RETRY)
+        vendor = await untrusted.create(Vendor(name="No MFA Co"))
+        bill = await _bill(untrusted, vendor.id or "", "60", "MFA-1")
+        before = (await control.call("GET", "/counters"))["byPath"].get("POST /connect/v3/payments", 0)
+        with pytest.raises(ValidationError) as caught:
+            await untrusted.create(_payment(bill, "60", org["bankAccount"]["id"], await _tomorrow(control)))
+        assert caught.value.code == "mfa_not_trusted" and "MFA-trusted" in str(caught.value)
+        after = (await control.call("GET", "/counters"))["byPath"].get("POST /connect/v3/payments", 0)
+        assert after == before  # it did not try
+
+        # recording a bill paid outside BILL needs no MFA (not among the protected operations)
+        outside = await untrusted.create(
+            BillPayment(
+                vendor_id=vendor.id or "",
+                date=dt.date(2030, 1, 2),
+                amount=Decimal(60),
+                paid_outside=True,
+                applied_to=(AppliedTo(document_id=bill.id or "", amount=Decimal(60)),),
+            )
+        )
+        assert isinstance(outside, BillPayment) and outside.paid_outside
+
+        # an expired remembered device (30 days) gives an untrusted session: a clear permanent reason
+        await control.call("POST", "/clock/advance", {"days": 31})
+        stale = BillcomHttpConnector(http, credentials(org), retry=FAST_RETRY)
+        bill2 = await _bill(stale, vendor.id or "", "10", "MFA-2")
+        with pytest.raises(ValidationError) as expired:
+            await stale.create(_payment(bill2, "10", org["bankAccount"]["id"], await _tomorrow(control)))
+        assert expired.value.code == "mfa_not_trusted" and "30 days" in str(expired.value)

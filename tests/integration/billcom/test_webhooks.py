@@ -4,6 +4,7 @@ retries then auto-disable, history and resend, injected delivery faults, backgro
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,9 @@ import pytest
 from billcom_sandbox.app import create_app
 from ledgerbridge_common.canonical.models import (
     Account,
+    AppliedTo,
     Bill,
+    BillPayment,
     Customer,
     ObjectType,
     TransactionLine,
@@ -195,9 +198,62 @@ async def test_background_delivery(control: Any) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=5) as http:
             org = (await http.post("/_sandbox/orgs", json={})).json()
         async with httpx.AsyncClient(base_url=f"{url}/connect", timeout=5) as http:
-            bill = BillcomHttpConnector(http, credentials(org), retry=FAST_RETRY)
+            bill = BillcomHttpConnector(http, credentials(org, trusted=False), retry=FAST_RETRY)
             sub = await bill.create_subscription("bg", receiver.url, ["vendor.created"])
             vendor = await bill.create(Vendor(name="Background"))
             await wait_for(lambda: len(receiver.deliveries) == 1)
     [event] = _events(receiver, sub["securityKey"])
     assert event.object_id == vendor.id
+
+
+PAYMENT_UPDATED_KEYS = {
+    "id",
+    "billIds",
+    "vendor",
+    "transactionNumber",
+    "status",
+    "createdBy",
+    "createdTime",
+    "updatedTime",
+    "processDate",
+    "funding",
+    "disbursement",
+    "billingType",
+}
+"""docs/payment-webhook-notification-payloads: not the GET object (no amount, no billPayments)."""
+
+
+async def test_payment_updated_has_its_own_shape(
+    connector: BillcomHttpConnector, control: Any, receiver: Receiver, org: dict[str, Any]
+) -> None:
+    sub = await connector.create_subscription("payments", receiver.url, ["payment.updated"])
+    vendor = await connector.create(Vendor(name="Shape Co"))
+    bill = await connector.create(
+        Bill(
+            vendor_id=vendor.id or "",
+            number="S-1",
+            date=dt.date(2030, 1, 1),
+            lines=(TransactionLine(amount=Decimal(5)),),
+        )
+    )
+    now = (await control.call("GET", "/clock"))["now"]
+    payment = await connector.create(
+        BillPayment(
+            vendor_id=vendor.id or "",
+            date=dt.date.fromisoformat(now[:10]) + dt.timedelta(days=1),
+            amount=Decimal(5),
+            applied_to=(AppliedTo(document_id=bill.id or "", amount=Decimal(5)),),
+            funding_account_id=org["bankAccount"]["id"],
+        )
+    )
+    await connector.cancel_payment(payment.id or "")
+    await control.call("POST", "/webhooks/deliver-now")
+    bodies = [json.loads(body)["payment"] for _, body in receiver.deliveries]
+    assert [set(b) for b in bodies] == [PAYMENT_UPDATED_KEYS, PAYMENT_UPDATED_KEYS]
+    assert bodies[0]["vendor"] == {"id": vendor.id, "name": "Shape Co"} and bodies[0]["billIds"] == [bill.id]
+    assert [b["status"] for b in bodies] == ["SCHEDULED", "CANCELED"]
+    events = _events(receiver, sub["securityKey"])
+    assert [(e.object_type, e.object_id, e.operation) for e in events] == [
+        (ObjectType.BILL_PAYMENT, payment.id, "updated"),
+        (ObjectType.BILL_PAYMENT, payment.id, "voided"),
+    ]

@@ -6,79 +6,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerbridge_common.db.engine import make_engine, make_metadata, make_sessionmaker
-from ledgerbridge_common.db.inbox import inbox_table
+from ledgerbridge_common.db.engine import make_sessionmaker
 from ledgerbridge_common.errors import RateLimitedError, RetryableError
 from ledgerbridge_common.events import ChangeDetected, Envelope, SyncRequested
-from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner, Emitter
-from ledgerbridge_common.kafka.producer import AiokafkaPublisher
-from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
-from tests.integration.common.test_consumer_runner import change, read_all
+from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.settings import KafkaSettings
+from tests.integration.common.harness import World, read_all, run_until_handled
+from tests.support.builders import bill_changed
 
 pytestmark = pytest.mark.integration
-
-
-def effects_table(metadata: MetaData) -> Table:
-    return Table(
-        "effects",
-        metadata,
-        Column("seq", Integer, primary_key=True, autoincrement=True),
-        Column("connection_id", String(100), nullable=False),
-        Column("object_id", String(100), nullable=False),
-        Column("txid", String(40), nullable=False),
-    )
-
-
-@dataclass
-class World:
-    """A schema of its own (inbox + effects tables), its engine, and a started publisher."""
-
-    schema: str
-    inbox: Table
-    effects: Table
-    engine: AsyncEngine
-    publisher: AiokafkaPublisher
-
-
-@pytest.fixture
-async def w(kafka_settings: KafkaSettings, db_settings: DatabaseSettings) -> AsyncIterator[World]:
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    metadata = make_metadata(schema)
-    inbox, effects = inbox_table(metadata), effects_table(metadata)
-    engine = make_engine(db_settings)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(metadata.create_all)
-    publisher = AiokafkaPublisher(kafka_settings, client_id="test")
-    await publisher.start()
-    yield World(schema, inbox, effects, engine, publisher)
-    await publisher.stop()
-    await engine.dispose()
-
-
-async def _run(runner: ConsumerRunner, expected: int) -> None:
-    await runner.start()
-    task = asyncio.create_task(runner.run())
-    try:
-        async with asyncio.timeout(30):
-            while runner.handled < expected:
-                await asyncio.sleep(0.05)
-    finally:
-        await runner.stop()
-        task.cancel()
 
 
 async def test_grouped_records_commit_together_and_failures_go_alone(
     kafka_settings: KafkaSettings, w: World, connection_id: str
 ) -> None:
-    schema, inbox, effects, engine, publisher = w.schema, w.inbox, w.effects, w.engine, w.publisher
+    effects, engine, publisher = w.effects, w.engine, w.publisher
     sessions = make_sessionmaker(engine)
     topics = kafka_settings.topics
     flaky = {"count": 0}
@@ -98,31 +45,17 @@ async def test_grouped_records_commit_together_and_failures_go_alone(
             flaky["count"] += 1
             raise RetryableError("vendor hiccup")
 
-    runner = ConsumerRunner(
-        ConsumerConfig(
-            name="grouped",
-            group_id=f"g-{uuid.uuid4().hex[:6]}",
-            topics=[topics.changes],
-            dlq_topic=topics.dlq,
-            retry_budget_seconds=10,
-            group_records=50,
-        ),
-        kafka_settings,
-        handler,
-        sessions,
-        inbox,
-        publisher,
-    )
-    first = Envelope.wrap(change("a"), connection_id=connection_id)
+    runner = w.runner(handler, name="grouped", retry_budget_seconds=10, group_records=50)
+    first = Envelope.wrap(bill_changed("a"), connection_id=connection_id)
     names = ["a", "a", "b", "poison", "c", "flaky", "d", "e"]
     for name in names:
-        env = first if name == "a" else Envelope.wrap(change(name), connection_id=connection_id)
+        env = first if name == "a" else Envelope.wrap(bill_changed(name), connection_id=connection_id)
         await publisher.publish(topics.changes, env)
-    await _run(runner, len(names))
+    await run_until_handled(runner, len(names))
 
     async with sessions() as session:
         rows = (await session.execute(effects.select().order_by(effects.c.seq))).all()
-        inbox_rows = (await session.execute(text(f'SELECT count(*) FROM "{schema}".processed_messages'))).scalar()
+    inbox_rows = await w.inbox_rows()
     assert [r.object_id for r in rows] == ["a", "b", "c", "flaky", "d", "e"], "once each, in order"
     txids = {r.object_id: r.txid for r in rows}
     assert txids["a"] == txids["b"], "a and b were committed in one transaction"
@@ -136,7 +69,7 @@ async def test_grouped_records_commit_together_and_failures_go_alone(
 
 
 async def test_a_group_holds_one_connection_only(kafka_settings: KafkaSettings, w: World) -> None:
-    inbox, effects, engine, publisher = w.inbox, w.effects, w.engine, w.publisher
+    effects, engine, publisher = w.effects, w.engine, w.publisher
     sessions = make_sessionmaker(engine)
     topics = kafka_settings.topics
 
@@ -148,27 +81,14 @@ async def test_a_group_holds_one_connection_only(kafka_settings: KafkaSettings, 
             effects.insert().values(connection_id=envelope.connection_id, object_id=event.object_id, txid=txid)
         )
 
-    runner = ConsumerRunner(
-        ConsumerConfig(
-            name="grouped",
-            group_id=f"g-{uuid.uuid4().hex[:6]}",
-            topics=[topics.changes],
-            dlq_topic=topics.dlq,
-            group_records=50,
-        ),
-        kafka_settings,
-        handler,
-        sessions,
-        inbox,
-        publisher,
-    )
+    runner = w.runner(handler, name="grouped", group_records=50)
     # two connections on one partition (same key), in runs: A A A B B A
     key = f"conn-{uuid.uuid4().hex[:6]}"
     plan = [("A", "1"), ("A", "2"), ("A", "3"), ("B", "4"), ("B", "5"), ("A", "6")]
     for conn_name, object_id in plan:
-        env = Envelope.wrap(change(object_id), connection_id=f"{key}-{conn_name}")
+        env = Envelope.wrap(bill_changed(object_id), connection_id=f"{key}-{conn_name}")
         await publisher.publish(topics.changes, env, key=key)
-    await _run(runner, len(plan))
+    await run_until_handled(runner, len(plan))
 
     async with sessions() as session:
         rows = (await session.execute(effects.select().order_by(effects.c.seq))).all()
@@ -183,7 +103,7 @@ async def test_a_group_holds_one_connection_only(kafka_settings: KafkaSettings, 
 async def test_a_rate_limited_record_in_a_group_waits_before_going_alone(
     kafka_settings: KafkaSettings, w: World, connection_id: str
 ) -> None:
-    inbox, engine, publisher = w.inbox, w.engine, w.publisher
+    publisher = w.publisher
     topics = kafka_settings.topics
     attempts: dict[str, list[float]] = {}
     loop = asyncio.get_running_loop()
@@ -195,24 +115,10 @@ async def test_a_rate_limited_record_in_a_group_waits_before_going_alone(
         if event.object_id == "limited" and len(attempts["limited"]) == 1:
             raise RateLimitedError("429", retry_after=1.0)
 
-    runner = ConsumerRunner(
-        ConsumerConfig(
-            name="grouped",
-            group_id=f"g-{uuid.uuid4().hex[:6]}",
-            topics=[topics.changes],
-            dlq_topic=topics.dlq,
-            retry_budget_seconds=10,
-            group_records=50,
-        ),
-        kafka_settings,
-        handler,
-        make_sessionmaker(engine),
-        inbox,
-        publisher,
-    )
+    runner = w.runner(handler, name="grouped", retry_budget_seconds=10, group_records=50)
     for name in ("x", "limited", "y"):
-        await publisher.publish(topics.changes, Envelope.wrap(change(name), connection_id=connection_id))
-    await _run(runner, 3)
+        await publisher.publish(topics.changes, Envelope.wrap(bill_changed(name), connection_id=connection_id))
+    await run_until_handled(runner, 3)
     first, second = attempts["limited"]
     assert second - first >= 0.9, "the vendor's Retry-After is honoured before the record is tried alone"
     assert [len(attempts[n]) for n in ("x", "y")] == [1, 1]
@@ -235,7 +141,7 @@ async def test_partitions_progress_side_by_side_not_by_turns(kafka_settings: Kaf
     """A poll is filled from one partition's buffer first; the runner tops it up from the other
     partitions, so a second connection does not wait for the first one's backlog (300 records
     each, 100 per poll: without the top-up the first 300 handled are all the first connection's)."""
-    inbox, engine, publisher = w.inbox, w.engine, w.publisher
+    publisher = w.publisher
     topics = kafka_settings.topics
     order: list[str] = []
 
@@ -246,14 +152,10 @@ async def test_partitions_progress_side_by_side_not_by_turns(kafka_settings: Kaf
     first, second = _on_partitions()
     for conn in (first, second):
         await publisher.publish_many(
-            [(topics.changes, Envelope.wrap(change(f"b{n}"), connection_id=conn)) for n in range(300)]
+            [(topics.changes, Envelope.wrap(bill_changed(f"b{n}"), connection_id=conn)) for n in range(300)]
         )
-    config = ConsumerConfig(
-        name="sides", group_id=f"g-{uuid.uuid4().hex[:6]}", topics=[topics.changes], dlq_topic=topics.dlq,
-        max_records=100,
-    )  # fmt: skip
-    runner = ConsumerRunner(config, kafka_settings, handler, make_sessionmaker(engine), inbox, publisher)
-    await _run(runner, 600)
+    runner = w.runner(handler, name="sides", max_records=100)
+    await run_until_handled(runner, 600)
     head = order[:300]
     assert len(order) == 600
     assert min(head.count(first), head.count(second)) >= 50, (head.count(first), head.count(second))

@@ -89,7 +89,7 @@ async def connect(api: PrefsApi, qbo_url: str, billcom_url: str, *, ready: bool 
         refresh_token=tokens["refresh_token"],
         access_expires_at=now + dt.timedelta(seconds=int(tokens["expires_in"])),
     )
-    async with api.client() as http:
+    async with api.internal_client() as http:
         await PrefsClient(http, internal_token=INTERNAL_TOKEN).save_qbo_tokens(cid, stored)
     if ready:
         assert (await change(api, cid, READY_QBO)).status_code == 200
@@ -100,7 +100,8 @@ def deployment(api: PrefsApi, qbo_url: str, billcom_url: str, **overrides: Any) 
     values: dict[str, Any] = {
         "database": api.settings.database,
         "kafka": api.settings.kafka,
-        "prefs_url": api.url,
+        "prefs_url": api.internal_url,
+        "prefs_public_url": api.url,
         "internal_token": INTERNAL_TOKEN,
         "qbo_base_url": qbo_url,
         "qbo_oauth_url": qbo_url,
@@ -118,7 +119,7 @@ def failed(results: list[CheckResult]) -> list[CheckResult]:
 
 async def test_a_ready_connection_passes_every_check(prefs_api: PrefsApi, qbo_url: str, billcom_url: str) -> None:
     cid = await connect(prefs_api, qbo_url, billcom_url)
-    async with prefs_api.client() as http:
+    async with prefs_api.internal_client() as http:
         before = await PrefsClient(http, internal_token=INTERNAL_TOKEN).connection(cid)
 
     results = await run_checks(deployment(prefs_api, qbo_url, billcom_url), connection=cid)
@@ -140,7 +141,7 @@ async def test_a_ready_connection_passes_every_check(prefs_api: PrefsApi, qbo_ur
     }  # fmt: skip
     assert len([r for r in results if r.name == "kafka topic"]) == 5
     assert len([r for r in results if r.name == "vendor host"]) == 3
-    async with prefs_api.client() as http:
+    async with prefs_api.internal_client() as http:
         after = await PrefsClient(http, internal_token=INTERNAL_TOKEN).connection(cid)
     assert before.qbo and after.qbo and before.qbo.tokens and after.qbo.tokens
     assert after.qbo.tokens.refresh_token != before.qbo.tokens.refresh_token  # the rotated token was saved
@@ -311,11 +312,14 @@ async def test_billcom_subscribe_stores_the_key_bill_signs_deliveries_with(
         created = await subscribe(settings, prefs_api.admin["X-API-Key"], cid, hooks)
         assert created["notificationUrl"] == f"{hooks}/webhooks/billcom/{cid}"
         assert "securityKey" not in created
-        async with prefs_api.client() as http:
+        async with prefs_api.internal_client() as http:
             info = await PrefsClient(http, internal_token=INTERNAL_TOKEN).connection(cid)
         assert info.billcom is not None and info.billcom.webhook_security_key
         creds = BillcomCredentials(
-            info.billcom.username, info.billcom.password, info.billcom.organization_id, info.billcom.dev_key
+            info.billcom.username,
+            info.billcom.password.get_secret_value(),
+            info.billcom.organization_id,
+            info.billcom.dev_key.get_secret_value(),
         )
         async with httpx.AsyncClient(base_url=f"{billcom_url}/connect", timeout=10) as bill_http:
             bill = BillcomHttpConnector(bill_http, creds)
@@ -325,7 +329,7 @@ async def test_billcom_subscribe_stores_the_key_bill_signs_deliveries_with(
             await bill.aclose()
     [(where, body, signature)] = received
     assert where == cid
-    assert verify_billcom_signature(body, signature, info.billcom.webhook_security_key)
+    assert verify_billcom_signature(body, signature, info.billcom.webhook_security_key.get_secret_value())
     results = await run_checks(settings, connection=cid)
     assert failed(results) == []
 

@@ -5,7 +5,6 @@ is dropped downstream by the inbox (same event id)."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import subprocess
@@ -18,28 +17,17 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
-from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.db.engine import make_engine, make_metadata, make_sessionmaker
 from ledgerbridge_common.db.inbox import inbox_table
-from ledgerbridge_common.events import ChangeDetected, Envelope, Side
+from ledgerbridge_common.events import Envelope
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
 from ledgerbridge_ops import actions
 from ledgerbridge_ops.dlq import REPLAY_HEADER
 from ledgerbridge_ops.settings import OpsSettings
+from tests.support.builders import bill_changed
 
 pytestmark = pytest.mark.integration
-
-
-def change(object_id: str) -> ChangeDetected:
-    return ChangeDetected(
-        side=Side.BILLCOM,
-        object_type=ObjectType.BILL,
-        object_id=object_id,
-        operation="updated",
-        source_time=dt.datetime.now(dt.UTC),
-        trigger="webhook",
-    )
 
 
 async def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
@@ -118,7 +106,7 @@ async def test_replay_after_fix_posts_once(kafka_settings, db_settings, connecti
     await runner.start()
     task = asyncio.create_task(runner.run())
     try:
-        originals = [Envelope.wrap(change(f"bill-{i}"), connection_id=connection_id) for i in range(2)]
+        originals = [Envelope.wrap(bill_changed(f"bill-{i}"), connection_id=connection_id) for i in range(2)]
         for env in originals:
             await publisher.publish(topics.changes, env)
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import PostingRequested, SyncOutcome
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
+from ledgerbridge_common.service import Overrides
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from posting_service.bootstrap import create_app
 from posting_service.settings import Settings
@@ -82,5 +83,5 @@ class Outcomes:
         return [o for o in self.seen if o.command_id == command_id]
 
 
-def app_for(settings: Settings, **kw: Any) -> FastAPI:
-    return create_app(settings, **kw)
+def app_for(settings: Settings, **fakes: Any) -> FastAPI:
+    return create_app(settings, Overrides(fakes=fakes))

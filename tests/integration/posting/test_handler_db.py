@@ -13,10 +13,11 @@ from ledgerbridge_common.errors import ClosedPeriodError, RateLimitedError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import PostingRequested, SyncOutcome
 from ledgerbridge_common.kafka.consumer import Emitter
-from posting_service.adapters import repository as repo
+from ledgerbridge_common.kafka.routing import Router
 from posting_service.adapters.orm import inbox, posted_lines
+from posting_service.adapters.repository import SqlPostingStore
 from posting_service.execute import PostingDeps
-from posting_service.handlers import handle_envelope
+from posting_service.handlers import routes
 from tests.conftest import random_ref
 from tests.unit.posting import builders as b
 from tests.unit.posting.fakes import FakeConnectors, FakeLedger
@@ -41,7 +42,7 @@ class Harness:
         emitter = Emitter(source=envelope, consumer="posting")
         async with self.sessions() as session, session.begin():
             assert await record_message(session, inbox, "posting", envelope.event_id)
-            await handle_envelope(envelope, session, emitter, deps=self.deps)
+            await Router(routes(self.deps))(envelope, session, emitter)
         return emitter.items
 
     async def post(self, cmd: PostingRequested) -> SyncOutcome:
@@ -126,19 +127,19 @@ async def test_dependency_is_parked_then_released_when_it_posts(h: Harness):
     assert vendor_outcome.target_ref is not None
     assert getattr(stored, "vendor_id", None) == vendor_outcome.target_ref.id
     async with h.sessions() as session:
-        assert await repo.take_parked(session, h.connection_id, vendor_ref) == []
+        assert await SqlPostingStore(session).take_parked(h.connection_id, vendor_ref) == []
 
 
 async def test_update_restates_lines_and_void_reverses_them(h: Harness):
     source = b.ref("bill_payment")
     created = await h.post(h.cmd("bill_payment", source, b.bill_payment("56", "145", "100.00")))
     updated = await h.post(h.cmd("bill_payment", source, b.bill_payment("56", "145", "80.00"), version="v2"))
-    assert updated.target_ref == created.target_ref.model_copy(update={"sync_token": "1"})  # type: ignore[union-attr]
+    assert updated.target_ref == created.target_ref.model_copy(update={"concurrency_token": "1"})  # type: ignore[union-attr]
     voided = await h.post(h.cmd("bill_payment", source, None, action="void", version="v3"))
     assert voided.status == "posted"
     await h.assert_every_posting_balances()
     async with h.sessions() as session:
-        assert await repo.source_net(session, h.connection_id, source) == {}
+        assert await SqlPostingStore(session).source_net(h.connection_id, source) == {}
 
 
 async def test_unbalanced_journal_is_refused_without_a_write(h: Harness):
@@ -164,7 +165,7 @@ async def test_rate_limit_is_raised_for_the_runner_and_leaves_no_trace_but_the_a
     with pytest.raises(RateLimitedError):
         await h.send(cmd)
     async with h.sessions() as session:
-        journal = await repo.get_command(session, cmd.command_id)
+        journal = await SqlPostingStore(session).get_command(cmd.command_id)
     assert journal is not None and journal.status == "in_flight" and journal.attempts == 1
     assert (await h.post(cmd)).status == "posted"
 

@@ -4,6 +4,7 @@ random Kafka topics, with fake vendors (ledger chart of accounts, BILL)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,11 +17,12 @@ from aiokafka import AIOKafkaConsumer
 from cryptography.fernet import Fernet
 
 from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.service import Overrides
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from prefs_api.bootstrap import create_app
 from prefs_api.settings import Settings
 from tests.integration.prefs_api.fakes import FakeBillcom, FakeLedger, factory
-from tests.support.servers import serve_in_thread
+from tests.support.servers import free_port, serve_together
 
 INTERNAL_TOKEN = "internal-" + uuid.uuid4().hex
 ADMIN_KEY = "bootstrap-" + uuid.uuid4().hex
@@ -35,9 +37,14 @@ class PrefsApi:
     billcom: FakeBillcom
     admin: dict[str, str]
     internal: dict[str, str]
+    internal_url: str
 
     def client(self, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, headers=headers or {}, timeout=15)
+
+    def internal_client(self) -> httpx.AsyncClient:
+        """The internal listener (``/internal/v1``), with the internal token."""
+        return httpx.AsyncClient(base_url=self.internal_url, headers=self.internal, timeout=15)
 
     async def new_connection(self, headers: dict[str, str] | None = None, **overrides: Any) -> dict[str, Any]:
         body = {
@@ -85,12 +92,13 @@ def prefs_settings(database_url: str, kafka: KafkaSettings, **overrides: Any) ->
     )
 
 
-@pytest.fixture
-def prefs_api(database_url: str, kafka_settings: KafkaSettings) -> Iterator[PrefsApi]:
-    settings = prefs_settings(database_url, kafka_settings)
+@contextlib.contextmanager
+def serve_prefs_api(settings: Settings, *, port: int | None = None) -> Iterator[PrefsApi]:
+    """Both listeners of one prefs-api (public and internal), with fake vendors."""
     ledger, billcom = FakeLedger(), FakeBillcom()
-    app = create_app(settings, ledger=factory(ledger), billcom=factory(billcom))
-    with serve_in_thread(app, timeout=30) as url:
+    app = create_app(settings, Overrides(fakes={"ledger": factory(ledger), "billcom": factory(billcom)}))
+    ports = [port, free_port()] if port else None
+    with serve_together(app, app.state.internal_app, ports=ports, timeout=30) as (url, internal_url):
         yield PrefsApi(
             url=url,
             settings=settings,
@@ -98,7 +106,14 @@ def prefs_api(database_url: str, kafka_settings: KafkaSettings) -> Iterator[Pref
             billcom=billcom,
             admin={"X-API-Key": ADMIN_KEY},
             internal={"X-Internal-Token": INTERNAL_TOKEN},
+            internal_url=internal_url,
         )
+
+
+@pytest.fixture
+def prefs_api(database_url: str, kafka_settings: KafkaSettings) -> Iterator[PrefsApi]:
+    with serve_prefs_api(prefs_settings(database_url, kafka_settings)) as api:
+        yield api
 
 
 async def read_topic(kafka: KafkaSettings, topic: str, want: int, timeout: float = 15) -> list[Envelope]:

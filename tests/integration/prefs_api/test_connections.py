@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+import httpx
 import pytest
 
 from ledgerbridge_common.prefs_client import PrefsClient
@@ -35,11 +36,12 @@ async def test_connection_is_created_and_credentials_never_leave_in_clear(
         await conn.close()
     assert password.encode() not in stored and secret.encode() not in stored
 
-    async with prefs_api.client() as http:
+    async with prefs_api.internal_client() as http:
         client = PrefsClient(http, internal_token=prefs_api.settings.internal_token or "")
         info = await client.connection(created["id"])
-    assert info.billcom is not None and info.billcom.password == password
-    assert info.qbo is not None and info.qbo.client_secret == secret
+    assert info.billcom is not None and info.billcom.password.get_secret_value() == password
+    assert info.qbo is not None and info.qbo.client_secret.get_secret_value() == secret
+    assert password not in repr(info) and secret not in str(info)  # a logged model shows no secret
 
 
 async def test_disabled_connection_leaves_the_internal_active_list(prefs_api: PrefsApi) -> None:
@@ -47,7 +49,7 @@ async def test_disabled_connection_leaves_the_internal_active_list(prefs_api: Pr
     async with prefs_api.client(prefs_api.admin) as http:
         resp = await http.post(f"/v1/connections/{created['id']}/disable")
         assert resp.status_code == 200 and resp.json()["status"] == "disabled"
-    async with prefs_api.client() as http:
+    async with prefs_api.internal_client() as http:
         client = PrefsClient(http, internal_token=prefs_api.settings.internal_token or "")
         active = await client.list_connections()
         secrets = await client.webhook_secrets("qbo")
@@ -56,22 +58,51 @@ async def test_disabled_connection_leaves_the_internal_active_list(prefs_api: Pr
 
 
 async def test_internal_routes_need_the_internal_token(prefs_api: PrefsApi) -> None:
-    async with prefs_api.client({"X-Internal-Token": "wrong-token-value-123"}) as http:
+    wrong = {"X-Internal-Token": "wrong-token-1234"}
+    async with httpx.AsyncClient(base_url=prefs_api.internal_url, headers=wrong) as http:
         resp = await http.get("/internal/v1/connections")
     assert resp.status_code == 401
     assert resp.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_internal_api_is_only_on_its_own_listener_with_its_own_document(prefs_api: PrefsApi) -> None:
+    async with prefs_api.client({**prefs_api.admin, **prefs_api.internal}) as http:
+        on_public = await http.get("/internal/v1/connections")
+        public_doc = (await http.get("/openapi.json")).json()
+    async with prefs_api.internal_client() as http:
+        on_internal = await http.get("/internal/v1/connections")
+        public_on_internal = await http.get("/v1/connections", headers=prefs_api.admin)
+        internal_doc = (await http.get("/openapi.json")).json()
+    assert on_public.status_code == 404 and on_internal.status_code == 200
+    assert public_on_internal.status_code == 404
+    assert not [p for p in public_doc["paths"] if p.startswith("/internal")]
+    assert "InternalToken" not in public_doc["components"]["securitySchemes"]
+    assert {p for p in internal_doc["paths"] if p.startswith("/internal/v1")} and not [
+        p for p in internal_doc["paths"] if p.startswith("/v1")
+    ]
+    assert internal_doc["components"]["securitySchemes"] == {
+        "InternalToken": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Internal-Token",
+            "description": "The shared secret of the LedgerBridge services (LB_INTERNAL_TOKEN)",
+        }
+    }
+    secured = internal_doc["paths"]["/internal/v1/connections"]["get"]
+    assert secured["security"] == [{"InternalToken": []}]
+    assert "x-internal-token" not in [p["name"].lower() for p in secured.get("parameters", [])]
+
+
 async def test_webhook_secrets_name_the_company(prefs_api: PrefsApi) -> None:
     created = await prefs_api.new_connection()
-    async with prefs_api.client() as http:
+    async with prefs_api.internal_client() as http:
         client = PrefsClient(http, internal_token=prefs_api.settings.internal_token or "")
         qbo = {s.connection_id: s for s in await client.webhook_secrets("qbo")}
         bill = {s.connection_id: s for s in await client.webhook_secrets("billcom")}
     assert qbo[created["id"]].company_id == created["ledger_company_id"]
-    assert qbo[created["id"]].secret == created["_request"]["qbo"]["webhook_verifier_token"]
+    assert qbo[created["id"]].secret.get_secret_value() == created["_request"]["qbo"]["webhook_verifier_token"]
     assert bill[created["id"]].company_id == created["billcom_org_id"]
-    assert bill[created["id"]].secret == created["_request"]["billcom"]["webhook_security_key"]
+    assert bill[created["id"]].secret.get_secret_value() == created["_request"]["billcom"]["webhook_security_key"]
 
 
 async def test_every_route_but_health_needs_a_key(prefs_api: PrefsApi) -> None:

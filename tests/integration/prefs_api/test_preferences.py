@@ -33,7 +33,7 @@ async def change(api: PrefsApi, cid: str, body: dict[str, Any], etag: str | None
 
 
 def errors_of(resp: Any) -> list[dict[str, Any]]:
-    assert resp.status_code == 422, resp.text
+    assert resp.status_code == 409, resp.text
     assert resp.headers["content-type"].startswith("application/problem+json")
     return list(resp.json()["errors"])
 
@@ -55,7 +55,7 @@ async def test_setting_every_required_account_makes_it_ready_and_publishes_the_v
     assert resp.status_code == 200, resp.text
     assert resp.json()["ready"] is True and resp.json()["version"] == 2
     assert resp.headers["ETag"] == '"2"'
-    async with prefs_api.client() as http:
+    async with prefs_api.internal_client() as http:
         prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(cid)
     assert prefs.ready and prefs.money_out_clearing_account == "91" and prefs.version == 2
     published = await read_topic(prefs_api.settings.kafka, prefs_api.settings.kafka.topics.prefs, want=2)
@@ -108,14 +108,15 @@ async def test_a_stale_or_missing_if_match_is_refused(prefs_api: PrefsApi) -> No
     async with prefs_api.client(prefs_api.admin) as http:
         missing = await http.patch(f"/v1/connections/{cid}/preferences", json={"ar_account": "84"})
         history = (await http.get(f"/v1/connections/{cid}/preferences/versions")).json()
-    assert missing.status_code == 428
+    assert missing.status_code == 422  # If-Match is a required header of the operation
+    assert [e["preference"] for e in missing.json()["errors"]] == ["if-match"]
     assert history["total"] == 2
     assert history["items"][0]["changes"] == [{"preference": "ap_account", "old": None, "new": "33"}]
 
 
 async def test_clearing_accounts_must_differ_from_every_bank_gl(prefs_api: PrefsApi) -> None:
     cid = (await prefs_api.new_connection())["id"]
-    async with prefs_api.client(prefs_api.internal) as http:
+    async with prefs_api.internal_client() as http:
         await http.put(
             f"/internal/v1/connections/{cid}/bank-accounts",
             json=[{"id": "bac01OPERATING", "name": "Operating", "last4": "1234"}],
@@ -138,7 +139,7 @@ async def test_a_new_bank_account_creates_its_preference_and_edits_flow_both_way
             "chart_of_account_id": "0ca01SAVINGS0000000",
         },
     ]
-    async with prefs_api.client(prefs_api.internal) as http:
+    async with prefs_api.internal_client() as http:
         assert (await http.put(f"/internal/v1/connections/{cid}/bank-accounts", json=banks)).status_code == 204
     async with prefs_api.client(prefs_api.admin) as http:
         view = (await http.get(f"/v1/connections/{cid}/preferences")).json()
@@ -152,7 +153,7 @@ async def test_a_new_bank_account_creates_its_preference_and_edits_flow_both_way
 
     # edited on the bank account's own record in BILL: the preference follows
     banks[0]["chart_of_account_id"] = "0ca01SAVINGS0000000"
-    async with prefs_api.client(prefs_api.internal) as http:
+    async with prefs_api.internal_client() as http:
         await http.put(f"/internal/v1/connections/{cid}/bank-accounts", json=banks)
         prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(cid)
     assert prefs.bank_gl_accounts == {"bac01OPERATING": "36", "bac01SAVINGS": "36"}
@@ -164,8 +165,8 @@ async def test_an_explicit_account_mapping_decides_the_bill_id(prefs_api: PrefsA
         mapped = await http.put(f"/v1/connections/{cid}/mappings/accounts/0ca01OTHERBANK", json={"ledger_id": "36"})
         refused = await http.put(f"/v1/connections/{cid}/mappings/accounts/0ca01X", json={"ledger_id": "404"})
     assert mapped.status_code == 200 and mapped.json()["accounts"] == {"0ca01OTHERBANK": "36"}
-    assert refused.status_code == 422
-    async with prefs_api.client(prefs_api.internal) as http:
+    assert refused.status_code == 409
+    async with prefs_api.internal_client() as http:
         await http.put(
             f"/internal/v1/connections/{cid}/bank-accounts",
             json=[{"id": "bac01B", "name": "B", "last4": "5555"}],
@@ -182,7 +183,7 @@ async def test_master_and_field_masters_merge_and_validate(prefs_api: PrefsApi) 
     assert resp.json()["values"]["field_masters"] == {"vendor": {"email": "billcom"}}
     errors = errors_of(await change(prefs_api, cid, {"field_masters": {"vendor": {"colour": "ledger"}}}))
     assert errors[0]["code"] == "unknown_field"
-    async with prefs_api.client() as http:
+    async with prefs_api.internal_client() as http:
         prefs = await PrefsClient(http, internal_token=prefs_api.settings.internal_token or "").preferences(cid)
     assert prefs.master_for("vendor", "email") == "billcom" and prefs.master_for("vendor", "address") == "ledger"
 

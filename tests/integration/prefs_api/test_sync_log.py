@@ -23,7 +23,7 @@ def outcomes(cid: str) -> list[SyncOutcome]:
             status="posted",
             object_type="bill",
             source_ref="billcom:bill:00n01A",
-            target_ref=TargetRef(side=Side.LEDGER, id="145", sync_token="0"),
+            target_ref=TargetRef(side=Side.LEDGER, id="145", concurrency_token="0"),
             written={"vendor_id": "58", "ap_account_id": "33", "lines": []},
         ),
         SyncOutcome(
@@ -47,7 +47,7 @@ def outcomes(cid: str) -> list[SyncOutcome]:
             status="posted",
             object_type="vendor",
             source_ref="billcom:vendor:00901D",
-            target_ref=TargetRef(side=Side.LEDGER, id="58", sync_token="3"),
+            target_ref=TargetRef(side=Side.LEDGER, id="58", concurrency_token="3"),
             written={"name": "Acme Supplies", "email": "ap@acme.example"},
             decision=Decision(
                 rule="master",

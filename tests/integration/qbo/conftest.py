@@ -9,15 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
+from ledgerbridge_common.connectors.budget import LedgerBudgets, LedgerLimits, MemoryLedgerBudgets
 from ledgerbridge_common.connectors.qbo import (
     InMemoryTokenStore,
-    MemoryRealmBudgets,
     QboConnector,
-    QboLimits,
     QboOAuthClient,
     QboTokenProvider,
     QboTokens,
-    RealmBudgets,
 )
 from qbo_sandbox.app import create_app
 from qbo_sandbox.settings import SandboxSettings
@@ -81,10 +79,10 @@ class Harness:
     def connector(
         self,
         *,
-        limits: QboLimits | None = None,
+        limits: LedgerLimits | None = None,
         timeout: float = 5.0,
         max_retries: int = 2,
-        budgets: RealmBudgets | None = None,
+        budgets: LedgerBudgets | None = None,
     ) -> QboConnector:
         oauth = QboOAuthClient.for_base_url(
             self.http, self.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI
@@ -95,7 +93,7 @@ class Harness:
             QboTokenProvider(self.store, oauth),
             base_url=self.url,
             limits=limits,
-            budgets=budgets or MemoryRealmBudgets(),
+            budgets=budgets or MemoryLedgerBudgets(),
             timeout=timeout,
             max_retries=max_retries,
         )

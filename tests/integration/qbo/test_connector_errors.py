@@ -40,14 +40,22 @@ def bill_for(vendor_id: str, account: str, number: str | None = None) -> Bill:
     )
 
 
-async def test_unknown_reference_is_not_found_610(qbo: QboConnector, harness: Harness) -> None:
+async def test_missing_reference_2500_inactive_reference_610(qbo: QboConnector, harness: Harness) -> None:
+    """2500 Invalid Reference Id for an Id that does not exist; 610 Object Not Found for an
+    inactive or deleted object and for a read of a missing Id (qbo-api.md 3.6, 5.3)."""
     with pytest.raises(NotFoundError) as err:
         await qbo.create(bill_for("99999", harness.accounts["Utilities"]), request_id=rid())
-    assert err.value.code == "610"
+    assert err.value.code == "2500"
     vendor = await qbo.create(Vendor(name="Ref Check"), request_id=rid())
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as account:
         await qbo.create(bill_for(str(vendor.id), "424242"), request_id=rid())
+    assert account.value.code == "2500"
     assert await qbo.read(ObjectType.BILL, "424242") is None
+    inactive = await qbo.create(Vendor(name="Gone Vendor"), request_id=rid())
+    await qbo.update(inactive.model_copy(update={"active": False}), request_id=rid())
+    with pytest.raises(NotFoundError) as gone:
+        await qbo.create(bill_for(str(inactive.id), harness.accounts["Utilities"]), request_id=rid())
+    assert gone.value.code == "610"
 
 
 async def test_duplicates_6140_and_6240(qbo: QboConnector, harness: Harness) -> None:
@@ -76,7 +84,7 @@ async def test_stale_sync_token_5010(qbo: QboConnector, harness: Harness) -> Non
     await harness.faults(stale_next_updates=1)
     with pytest.raises(StaleObjectError):
         await qbo.update(fresh, request_id=rid())
-    assert (await qbo.update(fresh, request_id=rid())).sync_token == "2"
+    assert (await qbo.update(fresh, request_id=rid())).concurrency_token == "2"
 
 
 async def test_closed_period_6210(qbo: QboConnector, harness: Harness) -> None:

@@ -55,13 +55,13 @@ async def test_name_lists_round_trip(qbo: QboConnector, harness: Harness) -> Non
     vendor = await qbo.create(
         Vendor(name="Norton Lumber", email="ap@norton.example", track_1099=True), request_id=rid()
     )
-    assert isinstance(vendor, Vendor) and vendor.id and vendor.sync_token == "0"
+    assert isinstance(vendor, Vendor) and vendor.id and vendor.concurrency_token == "0"
     assert (vendor.email, vendor.track_1099) == ("ap@norton.example", True)
     assert await qbo.read(ObjectType.VENDOR, vendor.id) == vendor
     found = await qbo.find_by_name(ObjectType.VENDOR, "Norton Lumber")
     assert found is not None and found.id == vendor.id
     renamed = await qbo.update(vendor.model_copy(update={"name": "Norton Lumber Co"}), request_id=rid())
-    assert renamed.sync_token == "1" and isinstance(renamed, Vendor) and renamed.name == "Norton Lumber Co"
+    assert renamed.concurrency_token == "1" and isinstance(renamed, Vendor) and renamed.name == "Norton Lumber Co"
 
     customer = await qbo.create(Customer(name="Cool Cars"), request_id=rid())
     account = await qbo.create(Account(name="Freight", account_type="Expense"), request_id=rid())

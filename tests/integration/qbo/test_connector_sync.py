@@ -12,7 +12,7 @@ import pytest
 
 from ledgerbridge_common.canonical.models import Bill, Classifications, ObjectType, TransactionLine, Vendor
 from ledgerbridge_common.connectors.ports import BatchItem
-from ledgerbridge_common.connectors.qbo import QboConnector, QboLimits
+from ledgerbridge_common.connectors.qbo import QboConnector, qbo_limits
 from ledgerbridge_common.errors import DuplicateError, NotFoundError
 from tests.integration.qbo.conftest import Harness
 
@@ -55,7 +55,7 @@ async def test_cdc_reports_creates_updates_archives_and_deletes(qbo: QboConnecto
 
 async def test_cdc_cap_splits_and_continues(harness: Harness) -> None:
     await harness.limits(enabled=False)
-    qbo = harness.connector(limits=QboLimits(window_seconds=1))  # 40 batch calls a second, not a minute
+    qbo = harness.connector(limits=qbo_limits(window_seconds=1))  # 40 batch calls a second, not a minute
     since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     for chunk in range(35):  # 1,050 vendors through /batch, 30 a call
         items = [BatchItem(item_id=f"{chunk}-{i}", obj=Vendor(name=f"Bulk {chunk}-{i}")) for i in range(30)]
@@ -96,7 +96,7 @@ async def test_batch_items_are_independent(qbo: QboConnector, harness: Harness) 
 async def test_connector_stays_under_the_limits(harness: Harness) -> None:
     # The real limits, with the minute scaled down to 3 s so 600 requests fit in a few seconds.
     await harness.limits(enabled=True, per_minute=500, window_seconds=3, concurrent=10, latency_ms=5)
-    qbo = harness.connector(limits=QboLimits(per_minute=500, window_seconds=3, concurrent=10))
+    qbo = harness.connector(limits=qbo_limits(per_minute=500, window_seconds=3, concurrent=10))
     await harness.control.post(f"/_sandbox/realms/{harness.realm_id}/counters/reset")
     results = await asyncio.gather(*(qbo.read(ObjectType.ACCOUNT, str(1 + n % 15)) for n in range(600)))
     assert all(r is not None for r in results)

@@ -15,10 +15,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from ledgerbridge_common.settings import KafkaSettings
-from prefs_api.bootstrap import create_app
-from tests.integration.prefs_api.conftest import ADMIN_KEY, INTERNAL_TOKEN, PrefsApi, prefs_settings
-from tests.integration.prefs_api.fakes import FakeBillcom, FakeLedger, factory
-from tests.support.servers import serve_in_thread
+from tests.integration.prefs_api.conftest import PrefsApi, prefs_settings, serve_prefs_api
 
 CHROMIUM = os.environ.get("LB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("LB_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -40,18 +37,8 @@ FLAGS = (
 
 @pytest.fixture
 def status_api(database_url: str, kafka_settings: KafkaSettings) -> Iterator[PrefsApi]:
-    settings = prefs_settings(database_url, kafka_settings)
-    ledger, billcom = FakeLedger(), FakeBillcom()
-    app = create_app(settings, ledger=factory(ledger), billcom=factory(billcom))
-    with serve_in_thread(app, timeout=30) as url:
-        yield PrefsApi(
-            url=url,
-            settings=settings,
-            ledger=ledger,
-            billcom=billcom,
-            admin={"X-API-Key": ADMIN_KEY},
-            internal={"X-Internal-Token": INTERNAL_TOKEN},
-        )
+    with serve_prefs_api(prefs_settings(database_url, kafka_settings)) as api:
+        yield api
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -101,7 +102,9 @@ def click(driver: WebDriver, element: WebElement) -> None:
     """Click and wait for the next page to load (a form post and its redirect, or a link)."""
     html = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(html))
+    # mid-navigation chromedriver may answer "Node with given id does not belong to the document"
+    # instead of "stale element": the old page is going away, so look again
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(expected_conditions.staleness_of(html))
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
@@ -254,6 +257,7 @@ async def test_forms_need_the_session_csrf_token_and_tenant_isolation(status_api
 async def test_kafka_down_shows_a_lag_notice_not_an_error(database_url: str, kafka_settings: KafkaSettings) -> None:
     """The lag table's Kafka trouble is a notice on a page that still renders (200)."""
     from ledgerbridge_common.kafka.producer import InMemoryPublisher
+    from ledgerbridge_common.service import Overrides
     from prefs_api.bootstrap import create_app
     from tests.integration.prefs_api.conftest import prefs_settings
     from tests.support.servers import free_port, serve_in_thread
@@ -264,7 +268,7 @@ async def test_kafka_down_shows_a_lag_notice_not_an_error(database_url: str, kaf
     async def ready() -> bool:
         return False
 
-    app = create_app(settings, publisher=InMemoryPublisher(), kafka_ready=ready)
+    app = create_app(settings, Overrides(publisher=InMemoryPublisher(), fakes={"kafka_ready": ready}))
     with serve_in_thread(app, timeout=30) as url:
         async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": ADMIN_KEY}, timeout=30) as http:
             resp = await http.get("/status")

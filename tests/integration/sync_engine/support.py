@@ -22,7 +22,8 @@ from billcom_sandbox.app import create_app as create_billcom
 from billcom_sandbox.settings import SandboxSettings as BillcomSettings
 from ledgerbridge_common.canonical import fingerprint, parse_canonical
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
-from ledgerbridge_common.connectors.qbo import QboConnector, StaticTokenSource
+from ledgerbridge_common.connectors.budget_postgres import PostgresLedgerBudgets
+from ledgerbridge_common.connectors.qbo import QboConnector, StaticTokenSource, qbo_limits
 from ledgerbridge_common.events import Envelope, Event, PostingRequested, Side, SyncOutcome, TargetRef
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from qbo_sandbox.app import create_app as create_qbo
@@ -67,6 +68,7 @@ class Stack:
     billcom_url: str
     engine_url: str
     prefs: PrefsStub
+    database_url: str
 
 
 @contextmanager
@@ -136,7 +138,9 @@ def engine_stack(connection_id: str, kafka: KafkaSettings, database_url: str) ->
             retry_budget_seconds=5,
         )
         engine_url = stack.enter_context(serve_in_thread(create_app(settings), timeout=30))
-        yield Stack(connection_id, kafka, realm["realm_id"], accounts, org, qbo_url, billcom_url, engine_url, stub)
+        yield Stack(
+            connection_id, kafka, realm["realm_id"], accounts, org, qbo_url, billcom_url, engine_url, stub, database_url
+        )
 
 
 async def produce(kafka: KafkaSettings, topic: str, connection_id: str, event: Event | bytes) -> str | None:
@@ -175,7 +179,7 @@ class Posting:
             if cmd.target_id:
                 current = await self.qbo.read(cmd.object_type, cmd.target_id)
                 assert current is not None
-                obj = obj.model_copy(update={"id": cmd.target_id, "sync_token": current.sync_token})
+                obj = obj.model_copy(update={"id": cmd.target_id, "concurrency_token": current.concurrency_token})
                 await self.qbo.update(obj, request_id=cmd.command_id)
                 written = await self.qbo.read(cmd.object_type, cmd.target_id)
             else:
@@ -301,9 +305,21 @@ async def vendor_clients(stack: Stack) -> AsyncIterator[VendorClients]:
         httpx.AsyncClient(base_url=f"{stack.billcom_url}/connect", timeout=10) as bh,
     ):
         token = (await http.post(f"{stack.qbo_url}/_sandbox/realms/{stack.realm_id}/tokens", json={})).json()
-        qbo = QboConnector(http, stack.realm_id, StaticTokenSource(token["access_token"]), base_url=stack.qbo_url)
+        # the realm's budget in PostgreSQL, shared with the engine: together they stay under QBO's limits
+        budgets = PostgresLedgerBudgets.for_url(stack.database_url)
+        qbo = QboConnector(
+            http,
+            stack.realm_id,
+            StaticTokenSource(token["access_token"]),
+            base_url=stack.qbo_url,
+            limits=qbo_limits(),
+            budgets=budgets,
+        )
         org = stack.org
         billcom = BillcomHttpConnector(
             bh, BillcomCredentials(org["username"], org["password"], org["organizationId"], org["devKey"])
         )
-        yield VendorClients(http, qbo, billcom, Posting(stack, qbo, billcom))
+        try:
+            yield VendorClients(http, qbo, billcom, Posting(stack, qbo, billcom))
+        finally:
+            await budgets.close()

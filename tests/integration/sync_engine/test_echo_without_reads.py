@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
@@ -26,16 +25,11 @@ from tests.integration.sync_engine.support import (
     settled,
     vendor_clients,
 )
+from tests.support.builders import change
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
 PDT = dt.timezone(dt.timedelta(hours=-7))
-
-
-def change(side: Side, otype: ObjectType, oid: str, when: dt.datetime, **kw: Any) -> ChangeDetected:
-    kw.setdefault("trigger", "webhook")
-    kw.setdefault("operation", "updated")
-    return ChangeDetected(side=side, object_type=otype, object_id=oid, source_time=when, **kw)
 
 
 def postings(seen: list[Envelope]) -> list[PostingRequested]:
@@ -79,7 +73,10 @@ async def test_echoes_of_our_qbo_writes_cost_no_qbo_request(
 
             async with Tail(kafka_settings, topics.postings) as out:
                 await produce(
-                    kafka_settings, topics.changes, connection_id, change(B, T.BILL, bill.id, dt.datetime.now(dt.UTC))
+                    kafka_settings,
+                    topics.changes,
+                    connection_id,
+                    change(B, T.BILL, bill.id),
                 )
                 seen = postings(await out.wait_for(lambda s: len(postings(s)) >= 2))
                 assert [p.object_type for p in seen] == [T.VENDOR, T.BILL]
@@ -95,27 +92,31 @@ async def test_echoes_of_our_qbo_writes_cost_no_qbo_request(
                 qbo_bill = outcome.target_ref.id
                 bill_time = await last_updated(http, stack, "Bill", qbo_bill)
                 await http.post(f"{stack.qbo_url}/_sandbox/realms/{stack.realm_id}/counters/reset")
-                await deliver(change(L, T.BILL, qbo_bill, bill_time, operation="created"))
+                await deliver(change(L, T.BILL, qbo_bill, source_time=bill_time, operation="created"))
                 await parked(database_url, connection_id, f"inflight:bill:{qbo_bill}", 1)
                 await poster.report(outcome)
                 await settled(database_url, connection_id, "bill", bill.id)
                 await parked(database_url, connection_id, f"inflight:bill:{qbo_bill}", 0)
 
                 # the vendor's echoes: legacy webhook (milliseconds, Z) and CDC (seconds at -07:00)
-                await deliver(change(L, T.VENDOR, qbo_vendor, vendor_time.astimezone(dt.UTC), operation="created"))
+                await deliver(
+                    change(L, T.VENDOR, qbo_vendor, source_time=vendor_time.astimezone(dt.UTC), operation="created")
+                )
                 cdc_time = vendor_time.replace(microsecond=0).astimezone(PDT)
-                await deliver(change(L, T.VENDOR, qbo_vendor, cdc_time, trigger="cdc"))
+                await deliver(change(L, T.VENDOR, qbo_vendor, source_time=cdc_time, trigger="cdc"))
                 assert await qbo_requests(http, stack) == 0, "no QBO request for our own echoes"
 
                 # Sync Now at the very same time reads QBO: the safety net (and the counter counts)
-                await deliver(change(L, T.VENDOR, qbo_vendor, vendor_time, trigger="sync_now"))
+                await deliver(change(L, T.VENDOR, qbo_vendor, source_time=vendor_time, trigger="sync_now"))
                 assert await qbo_requests(http, stack) >= 1
 
                 # nothing was written back for any of them: the next posting is a sentinel's
                 sentinel = await billcom.create(Vendor(name=f"Sentinel {uuid.uuid4().hex[:6]}"))
-                now = dt.datetime.now(dt.UTC)
                 await produce(
-                    kafka_settings, topics.changes, connection_id, change(B, T.VENDOR, sentinel.id or "", now)
+                    kafka_settings,
+                    topics.changes,
+                    connection_id,
+                    change(B, T.VENDOR, sentinel.id or ""),
                 )
                 seen = postings(await out.wait_for(lambda s: len(postings(s)) >= 3))
                 assert [p.source_ref for p in seen[2:]] == [f"billcom:vendor:{sentinel.id}"]

@@ -11,23 +11,13 @@ from decimal import Decimal
 import pytest
 
 from ledgerbridge_common.canonical.models import Bill, ObjectType, TransactionLine, Vendor
-from ledgerbridge_common.events import ChangeDetected, Envelope, PostingRequested, Side
+from ledgerbridge_common.events import Envelope, PostingRequested, Side
 from ledgerbridge_common.settings import KafkaSettings
 from tests.integration.sync_engine.support import Tail, engine_stack, produce, settled, vendor_clients
+from tests.support.builders import change
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
-
-
-def change(side: Side, otype: ObjectType, oid: str) -> ChangeDetected:
-    return ChangeDetected(
-        side=side,
-        object_type=otype,
-        object_id=oid,
-        operation="updated",
-        source_time=dt.datetime.now(dt.UTC),
-        trigger="webhook",
-    )
 
 
 def postings(seen: list[Envelope]) -> list[PostingRequested]:

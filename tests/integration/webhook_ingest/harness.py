@@ -42,7 +42,7 @@ def prefs_stub(state: PrefsState) -> FastAPI:
 
     @app.get("/internal/v1/webhook-secrets")
     async def secrets(vendor: str) -> list[dict[str, Any]]:
-        return [s.model_dump() for s in state.secrets if s.vendor == vendor]
+        return [s.model_dump(mode="json") for s in state.secrets if s.vendor == vendor]
 
     @app.get("/internal/v1/connections")
     async def connections(status: str = "active") -> list[dict[str, Any]]:

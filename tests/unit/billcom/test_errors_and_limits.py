@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from ledgerbridge_common.connectors.billcom import HourlyBudget
-from ledgerbridge_common.connectors.billcom.errors import error_for
+from ledgerbridge_common.connectors.billcom.errors import error_for, error_for_v2, v2_error
 from ledgerbridge_common.errors import (
     AuthExpiredError,
     AuthRevokedError,
@@ -25,10 +25,11 @@ def _response(status: int, code: str, category: str = "REQUEST") -> httpx.Respon
 @pytest.mark.parametrize(
     ("status", "code", "category", "expected"),
     [
-        (400, "BDC_1144", "REQUEST", RateLimitedError),
-        (400, "BDC_1322", "REQUEST", RateLimitedError),
+        # the categories BILL documents for these codes (docs/api-rate-limits, common-api-error-codes)
+        (400, "BDC_1144", "DOWNSTREAM", RateLimitedError),
+        (400, "BDC_1322", "DOWNSTREAM", RateLimitedError),
         (429, "BDC_1322", "REQUEST", RateLimitedError),
-        (401, "BDC_1109", "REQUEST", AuthExpiredError),
+        (401, "BDC_1109", "DOWNSTREAM", AuthExpiredError),
         (401, "BDC_1101", "REQUEST", AuthRevokedError),
         (401, "BDC_1102", "REQUEST", AuthRevokedError),
         (404, "BDC_1121", "REQUEST", NotFoundError),
@@ -36,12 +37,40 @@ def _response(status: int, code: str, category: str = "REQUEST") -> httpx.Respon
         (400, "BDC_1106", "REQUEST", ValidationError),
         (400, "BDC_9999", "APPLICATION", ValidationError),
         (500, "BDC_1001", "SERVER", RetryableError),
-        (400, "BDC_1002", "DOWNSTREAM", RetryableError),
+        (400, "BDC_1001", "DOWNSTREAM", RetryableError),
+        (400, "BDC_9999", "SERVER", RetryableError),
+        # DOWNSTREAM on a validation-looking code is not a reason to retry: the code decides
+        (400, "BDC_1002", "DOWNSTREAM", ValidationError),
+        (400, "BDC_1106", "DOWNSTREAM", ValidationError),
+        (403, "BDC_1002", "REQUEST", ValidationError),
     ],
 )
 def test_error_mapping(status: int, code: str, category: str, expected: type[Exception]) -> None:
     error = error_for(_response(status, code, category))
     assert type(error) is expected and error.code == code and error.vendor == "billcom"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("BDC_1144", RateLimitedError),
+        ("BDC_1322", RateLimitedError),
+        ("BDC_1109", AuthExpiredError),
+        ("BDC_1101", AuthRevokedError),
+        ("BDC_1121", NotFoundError),
+        ("BDC_1001", RetryableError),
+        ("BDC_1002", ValidationError),
+    ],
+)
+def test_v2_envelope_errors_by_code(code: str, expected: type[Exception]) -> None:
+    body = {
+        "response_status": 1,
+        "response_message": "Error",
+        "response_data": {"error_code": code, "error_message": "m"},
+    }
+    error = error_for_v2(body, "raw")
+    assert type(error) is expected and error.code == code
+    assert v2_error({"response_status": 0, "response_message": "Success", "response_data": {}}) is None
 
 
 def test_non_json_5xx_is_retryable() -> None:

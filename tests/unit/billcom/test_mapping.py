@@ -83,3 +83,53 @@ def test_received_payment_methods() -> None:
 def test_stable_decimals() -> None:
     assert str(m.dec(150.0)) == "150" and str(m.dec("1.20")) == "1.2" and m.dec(None) is None
     assert m.format_time(dt.datetime(2030, 1, 1, 12, tzinfo=dt.UTC)) == "2030-01-01T12:00:00.000+0000"
+
+
+def test_filter_time_is_quoted_utc_with_z() -> None:
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    assert m.filter_time(dt.datetime(2026, 1, 1, 2, 0, 0, 5000, tzinfo=plus_two)) == '"2026-01-01T00:00:00.005Z"'
+
+
+def _movement(**fields: object) -> dict[str, object]:
+    """A v2 MoneyMovement as in developersupport.bill.com article 208196706, plus the sandbox's links."""
+    base: dict[str, object] = {
+        "entity": "MoneyMovement",
+        "id": "mmt01IKTBNYOBYHKS1jm",
+        "createdTime": "2016-12-10T23:20:01.000+0000",
+        "updatedTime": "2016-12-10T23:20:01.000+0000",
+        "name": "090310010002001",
+        "type": "1",
+        "amount": -3000.00,
+        "processDate": "2016-12-11",
+        "status": "1",
+        "bankAccountId": "bac01XXXXXXXXXXXXXXX",
+        "bookedAmount": -3100.00,
+        "paymentIds": ["stp01A", "stp01B"],
+    }
+    return base | fields
+
+
+def test_v2_money_movement_runs() -> None:
+    out = t.funds_transfer_in(_movement())
+    assert (out.amount, out.direction, out.from_account_id, out.to_account_id) == (
+        Decimal(3000),
+        "money_out",
+        "bac01XXXXXXXXXXXXXXX",
+        t.MONEY_OUT_CLEARING,
+    )
+    assert out.side_status["type"] == "DISBURSEMENT" and out.side_status["status"] == "CONFIRMED"
+    assert out.side_status["booked_amount"] == "3100.00" and out.payment_ids == ("stp01A", "stp01B")
+    assert out.date == dt.date(2016, 12, 11)
+    deposit = t.funds_transfer_in(_movement(type="2", amount=500.0, bookedAmount=500.0))
+    assert (deposit.direction, deposit.from_account_id, deposit.to_account_id, deposit.side_status["type"]) == (
+        "money_in",
+        t.MONEY_IN_CLEARING,
+        "bac01XXXXXXXXXXXXXXX",
+        "DEPOSIT",
+    )
+    refund = t.funds_transfer_in(_movement(amount=25.0, bookedAmount=25.0))
+    assert (refund.direction, refund.from_account_id, refund.side_status["type"]) == (
+        "money_in",
+        t.MONEY_OUT_CLEARING,
+        "VOID_REFUND",
+    )

@@ -30,7 +30,7 @@ def test_paging_sort_and_filters() -> None:
     assert [d["amount"] for d in page["results"]][:2] == [24.0, 23.0] and page["prevPage"] is None
     second = list_page(DOCS, {"max": "10", "sort": "amount:desc", "filters": "amount:gte:5", "page": page["nextPage"]})
     assert second["nextPage"] is None and len(second["results"]) == 10
-    dated = list_page(DOCS, {"filters": "createdTime:lt:2030-01-03"})
+    dated = list_page(DOCS, {"filters": 'createdTime:lt:"2030-01-03"'})
     assert len(dated["results"]) == 2
     with pytest.raises(BillError):
         list_page(DOCS, {"max": "101"})
@@ -42,3 +42,34 @@ def test_ids_and_times() -> None:
     assert all(len(new_id(kind)) == 20 for kind in ("vendor", "bill", "money_movement"))
     assert new_id("money_movement").startswith("mmt")
     assert parse_time("2030-01-01") == parse_time("2030-01-01T00:00:00Z") == parse_time("2030-01-01T00:00:00.000+0000")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"2030-01-03T00:00:00.000Z"',
+        '"2030-01-03T00:00:00.000+00"',
+        '"2030-01-03T00:00:00.000+0000"',
+        '"2030-01-03T00:00:00.000"',
+        '"2030-01-03T00:00:00"',
+        '"2030-01-03T00:00"',
+        '"2030-01-03"',
+    ],
+)
+def test_documented_time_filter_forms(value: str) -> None:
+    assert len(list_page(DOCS, {"filters": f"createdTime:lt:{value}"})["results"]) == 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2030-01-03T00:00:00.000Z",  # not quoted
+        "2030-01-03",
+        '"2030-01-03T00:00:00.000+00:00"',  # X is Z, +HH or +HHmm
+        '"2030-01-03T00:00:00.123456Z"',
+        '"03/01/2030"',
+    ],
+)
+def test_undocumented_time_filter_forms_are_refused(value: str) -> None:
+    with pytest.raises(BillError):
+        list_page(DOCS, {"filters": f"createdTime:lt:{value}"})

@@ -21,8 +21,8 @@ def bill(**kw) -> Bill:
 
 
 def test_fingerprint_ignores_ids_tokens_and_timestamps():
-    a = bill(id="1", sync_token="0")
-    b = bill(id="99", sync_token="7", updated_at=dt.datetime.now(dt.UTC))
+    a = bill(id="1", concurrency_token="0")
+    b = bill(id="99", concurrency_token="7", updated_at=dt.datetime.now(dt.UTC))
     assert fingerprint(a) == fingerprint(b)
 
 

@@ -34,12 +34,8 @@ def test_module_entry_point_exit_code(capsys):
 
 @pytest.fixture
 def broken(tmp_path: Path) -> Path:
-    """A copy of deploy/ and the Dockerfiles to break."""
+    """A copy of deploy/ (with the service Dockerfile) to break."""
     shutil.copytree(ROOT / "deploy", tmp_path / "deploy", ignore=shutil.ignore_patterns("local"))
-    for dockerfile in (ROOT / "services").glob("*/Dockerfile"):
-        target = tmp_path / dockerfile.relative_to(ROOT)
-        target.parent.mkdir(parents=True)
-        shutil.copy(dockerfile, target)
     return tmp_path
 
 
@@ -124,3 +120,15 @@ def test_dashboard_queries_are_parsed(broken):
     panel["targets"][0]["expr"] = "rate(ledgerbridge_nope_total[$__rate_interval])"
     path.write_text(json.dumps(dash))
     assert any("unknown metric ledgerbridge_nope_total" in e for e in errors_of(broken))
+
+
+def test_service_image_arguments_must_match_the_service(broken):
+    def build_args(doc):
+        doc["services"]["posting"]["build"]["args"].update(MODULE="sync_engine", PORT="8080")
+        del doc["services"]["webhook-ingest"]["build"]["args"]["PACKAGE"]
+
+    edit_yaml(broken / "deploy/compose.yml", build_args)
+    errors = errors_of(broken)
+    assert any("compose posting: build.args.MODULE" in e for e in errors)
+    assert any("compose posting: build.args.PORT" in e for e in errors)
+    assert any("compose webhook-ingest: build.args.PACKAGE" in e for e in errors)

@@ -25,7 +25,7 @@ def k8s_env(name: str) -> set[str]:
     config = next(d for d in docs if d["kind"] == "ConfigMap")
     dep = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name)
     (container,) = dep["spec"]["template"]["spec"]["containers"]
-    refs = {r["configMapRef"]["name"] for r in container.get("envFrom", [])}
+    refs = {r["configMapRef"]["name"] for r in container.get("envFrom", []) if "configMapRef" in r}
     assert refs <= {config["metadata"]["name"]}
     return set(config["data"]) | {e["name"] for e in container.get("env", [])}
 

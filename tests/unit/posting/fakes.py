@@ -11,6 +11,7 @@ from typing import Any
 
 from ledgerbridge_common.canonical.models import Account, CanonicalObject, CompanyInfo, ObjectType
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
+from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
 from ledgerbridge_common.errors import (
     ConnectorError,
     DuplicateError,
@@ -23,6 +24,7 @@ from ledgerbridge_common.errors import (
 
 class FakeLedger:
     ledger_kind = "quickbooks_online"
+    capabilities = QBO_CAPABILITIES
 
     def __init__(self) -> None:
         self.objects: dict[tuple[ObjectType, str], CanonicalObject] = {}
@@ -53,7 +55,7 @@ class FakeLedger:
         return [o for (t, _), o in self.objects.items() if t == object_type]
 
     def _store(self, obj: CanonicalObject, tag: str | None, *, token: int) -> CanonicalObject:
-        stored = obj.model_copy(update={"sync_token": str(token)})
+        stored = obj.model_copy(update={"concurrency_token": str(token)})
         assert stored.id is not None
         self.objects[(obj.object_type, stored.id)] = stored
         if tag:
@@ -64,7 +66,7 @@ class FakeLedger:
         """Someone edits the object in the ledger UI: its SyncToken goes up."""
         obj = self.objects[(object_type, object_id)]
         self.objects[(object_type, object_id)] = obj.model_copy(
-            update={"sync_token": str(int(obj.sync_token or "0") + 1)}
+            update={"concurrency_token": str(int(obj.concurrency_token or "0") + 1)}
         )
 
     # --- LedgerConnector ---------------------------------------------------------------------
@@ -109,9 +111,9 @@ class FakeLedger:
         current = self.objects.get((obj.object_type, obj.id))
         if current is None:
             raise NotFoundError("Object Not Found", code="610")
-        if fault == "stale" or current.sync_token != obj.sync_token:
+        if fault == "stale" or current.concurrency_token != obj.concurrency_token:
             raise StaleObjectError("Stale Object Error", code="5010")
-        stored = self._store(obj, tag, token=int(current.sync_token or "0") + 1)
+        stored = self._store(obj, tag, token=int(current.concurrency_token or "0") + 1)
         if fault == "timeout_after_commit":
             raise OutcomeUnknownError("read timed out after the write was sent")
         return stored
@@ -122,7 +124,7 @@ class FakeLedger:
         if object_type in (ObjectType.BILL, ObjectType.VENDOR_CREDIT, ObjectType.JOURNAL_ENTRY):
             raise ValidationError("QBO has no void for this entity; delete it instead", code="void")
         current = self.objects[(object_type, object_id)]
-        update: dict[str, Any] = {"sync_token": str(int(current.sync_token or "0") + 1)}
+        update: dict[str, Any] = {"concurrency_token": str(int(current.concurrency_token or "0") + 1)}
         if "voided" in type(current).model_fields:
             update |= {"voided": True, "amount": Decimal(0)}
         voided = current.model_copy(update=update)
@@ -137,7 +139,9 @@ class FakeLedger:
         self.calls.append("deactivate")
         self._fault("deactivate")
         current = self.objects[(object_type, object_id)]
-        obj = current.model_copy(update={"active": False, "sync_token": str(int(current.sync_token or "0") + 1)})
+        obj = current.model_copy(
+            update={"active": False, "concurrency_token": str(int(current.concurrency_token or "0") + 1)}
+        )
         self.objects[(object_type, object_id)] = obj
         return obj
 
@@ -181,6 +185,9 @@ class FakeConnectors:
 
     async def billcom(self, connection_id: str) -> Any:
         raise AssertionError("this fake world has no BILL side: the test posted to BILL unexpectedly")
+
+    async def company(self, connection_id: str) -> CompanyInfo:
+        return await self.ledger_.company_info()
 
     def drop(self, connection_id: str) -> None:
         self.dropped.append(connection_id)

@@ -144,6 +144,12 @@ class TestReasons:
         reason = reason_for(exc, ObjectType.BILL, {"number": "1001"}, Side.LEDGER)
         assert reason == ("QuickBooks already has a bill with number 1001 from this vendor (duplicate document number)")
 
+    def test_duplicate_journal_number(self):
+        exc = DuplicateError("Duplicate Document Number Error", code="6140", detail="DocNumber=000 is assigned")
+        reason = reason_for(exc, ObjectType.JOURNAL_ENTRY, {}, Side.LEDGER)
+        assert reason.startswith("QuickBooks already has a journal entry numbered 000")
+        assert "warn if duplicate journal number" in reason
+
     def test_duplicate_name(self):
         exc = DuplicateError("Duplicate Name Exists Error", code="6240")
         assert "named 'Acme'" in reason_for(exc, ObjectType.VENDOR, {"name": "Acme"}, Side.LEDGER)

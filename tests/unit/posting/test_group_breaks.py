@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from ledgerbridge_common.events.envelope import Envelope
-from posting_service.batching import BatchingConsumerRunner
+from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
+from ledgerbridge_common.settings import KafkaSettings
+from posting_service.batching import same_command_again
 from tests.unit.posting.builders import command, ref, vendor
 
 
-def _runner() -> BatchingConsumerRunner:
-    return object.__new__(BatchingConsumerRunner)  # group_breaks needs no Kafka client
+def _runner() -> ConsumerRunner:
+    config = ConsumerConfig(name="posting", group_id="g", topics=["t"], dlq_topic="dlq", group_records=10)
+    return ConsumerRunner(config, KafkaSettings(), {}, None, None, None, group_breaks=same_command_again)  # type: ignore[arg-type]
 
 
 def test_a_command_already_in_the_group_starts_a_new_transaction() -> None:

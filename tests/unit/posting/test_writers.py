@@ -60,7 +60,7 @@ async def test_update_with_stale_token_rereads_and_retries():
         bill(amounts=("90.00",)), known=KnownRef(created.obj.id, "0"), request_id="r2", tag=TAG
     )
     assert result.wrote
-    assert result.obj.sync_token == "2"
+    assert result.obj.concurrency_token == "2"
     assert ledger.calls.count("update") == 2
 
 
@@ -118,8 +118,11 @@ async def test_attempts_are_reported_before_each_write():
     ledger.inject("create", "timeout_after_commit")
     seen: list[int] = []
 
-    async def on_attempt() -> None:
+    async def on_attempt() -> int:
         seen.append(1)
+        return 4  # the journal's count
 
-    await LedgerWriter(ledger, on_attempt=on_attempt).upsert(bill(), known=None, request_id="r", tag=TAG)
+    writer = LedgerWriter(ledger, on_attempt=on_attempt, attempts=3)
+    await writer.upsert(bill(), known=None, request_id="r", tag=TAG)
     assert seen == [1]
+    assert writer.attempts == 4, "the writer reports the journaled attempts"

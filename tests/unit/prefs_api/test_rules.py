@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ledgerbridge_common.canonical.models import Account
 from ledgerbridge_common.events.models import LedgerKind
-from prefs_api.domain.catalog import PreferenceValues
+from ledgerbridge_common.events.preferences import PreferenceValues
 from prefs_api.domain.rules import BankAccountView, apply_patch, readiness
 
 QBO = LedgerKind.QUICKBOOKS_ONLINE

@@ -85,7 +85,7 @@ async def test_oauth_exchanges_the_code_at_the_token_endpoint() -> None:
         url = oauth.authorize_url("client", "st")
     assert str(seen[0].url) == "http://qbo.test/oauth2/v1/tokens/bearer"
     assert b"code=the-code" in seen[0].content and seen[0].headers["authorization"].startswith("Basic ")
-    assert tokens.refresh_token == "rt" and tokens.access_expires_at > dt.datetime.now(dt.UTC)
+    assert tokens.refresh_token.get_secret_value() == "rt" and tokens.access_expires_at > dt.datetime.now(dt.UTC)
     assert url.startswith("http://qbo.test/connect/oauth2?") and "state=st" in url
 
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from ledgerbridge_common.canonical.models import ObjectType
+from ledgerbridge_common.connectors.budget import MemoryLedgerBudgets
 from ledgerbridge_common.connectors.qbo import (
     InMemoryTokenStore,
-    MemoryRealmBudgets,
     QboConnector,
     QboOAuthClient,
     QboTokenProvider,
@@ -41,6 +41,8 @@ BASE = "https://qbo.test"
         pytest.param(None, 429, RateLimitedError, id="xml-429"),
         pytest.param("5010", 400, StaleObjectError, id="stale"),
         pytest.param("610", 400, NotFoundError, id="not-found"),
+        pytest.param("2500", 400, NotFoundError, id="invalid-reference"),
+        pytest.param("100", 401, AuthExpiredError, id="authentication-fault"),
         pytest.param("6140", 400, DuplicateError, id="dup-doc"),
         pytest.param("6240", 400, DuplicateError, id="dup-name"),
         pytest.param("6210", 400, ClosedPeriodError, id="closed"),
@@ -67,6 +69,36 @@ def test_fault_in_a_200_and_lowercase_gateway_fault() -> None:
         check(httpx.Response(401, json=gateway))
     with pytest.raises(RateLimitedError):
         check(httpx.Response(429, content=b"<IntuitResponse><Fault/></IntuitResponse>"))
+
+
+XML_NS = 'xmlns="http://schema.intuit.com/finance/v3"'
+
+
+def test_xml_faults_are_read_by_code() -> None:
+    """QBO answers throttles and authentication faults in XML whatever the Accept header."""
+    throttle = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse {XML_NS} time="t">'
+        '<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; '
+        "statusCode=429</Message><Detail>The request limit was reached.</Detail></Error></Fault></IntuitResponse>"
+    )
+    with pytest.raises(RateLimitedError) as caught:
+        check(httpx.Response(429, content=throttle.encode()))
+    assert caught.value.code == "3001" and caught.value.detail == "The request limit was reached."
+    other_realm = (
+        f'<IntuitResponse {XML_NS}><Fault type="AuthenticationFault"><Error code="100"><Message>General '
+        "Authentication Error</Message><Detail>AuthenticationErrorGeneral: SRV-110-Authentication Failure , "
+        "statusCode: 401</Detail></Error></Fault></IntuitResponse>"
+    )
+    with pytest.raises(AuthExpiredError) as auth:
+        check(httpx.Response(401, content=other_realm.encode()))
+    assert auth.value.code == "100"
+    entity_bomb = (
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><IntuitResponse><Fault><Error code="3001">'
+        "<Message>&a;</Message></Error></Fault></IntuitResponse>"
+    )
+    with pytest.raises(RateLimitedError) as bomb:  # no entity expansion: the hardened parser refuses it
+        check(httpx.Response(429, content=entity_bomb.encode()))
+    assert bomb.value.code == "429"
 
 
 def tokens(access: str, expires_in: int = 3600) -> QboTokens:
@@ -97,9 +129,9 @@ async def test_401_refreshes_once_then_retries_with_rotated_token() -> None:
     store = InMemoryTokenStore(tokens("old"))
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         oauth = QboOAuthClient.for_base_url(http, BASE, client_id="c", client_secret="s", redirect_uri="r")
-        qbo = QboConnector(http, "1", QboTokenProvider(store, oauth), base_url=BASE, budgets=MemoryRealmBudgets())
+        qbo = QboConnector(http, "1", QboTokenProvider(store, oauth), base_url=BASE, budgets=MemoryLedgerBudgets())
         vendor = await qbo.read(ObjectType.VENDOR, "5")
-    assert vendor is not None and vendor.sync_token == "3"
+    assert vendor is not None and vendor.concurrency_token == "3"
     assert store.tokens is not None and store.tokens.refresh_token == "r-new" and store.saves == 1
     assert seen[0] == ("75", "Bearer old") and all(auth == "Bearer new" for _, auth in seen[1:])
 
@@ -117,7 +149,7 @@ async def test_writes_carry_requestid_and_long_ids_are_refused() -> None:
     from ledgerbridge_common.connectors.qbo import StaticTokenSource
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        qbo = QboConnector(http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryRealmBudgets())
+        qbo = QboConnector(http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryLedgerBudgets())
         await qbo.create(Vendor(name="V"), request_id="cmd-1")
         with pytest.raises(ValueError, match="requestid"):
             await qbo.create(Vendor(name="V"), request_id="x" * 51)
@@ -150,7 +182,7 @@ async def test_answers_are_counted_for_operators() -> None:
     ok, throttled, waited = counted("ok"), counted("throttled"), waits()
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         qbo = QboConnector(
-            http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryRealmBudgets(), max_retries=0
+            http, "1", StaticTokenSource("t"), base_url=BASE, budgets=MemoryLedgerBudgets(), max_retries=0
         )
         await qbo.read(ObjectType.VENDOR, "1")
         with pytest.raises(RateLimitedError):

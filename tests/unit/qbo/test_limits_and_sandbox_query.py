@@ -1,44 +1,63 @@
-"""The realm limiter's window guarantee, and the sandbox's query grammar."""
+"""The ledger budget's window guarantees with QBO's limits, and the QBO sandbox's query grammar."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
-from ledgerbridge_common.connectors.qbo.limits import Lane, MemoryRealmBudgets, QboLimits, schedule
+from ledgerbridge_common.connectors.budget import Lane, MemoryLedgerBudgets, schedule
+from ledgerbridge_common.connectors.qbo.limits import QBO_LIMITS, qbo_limits
 from qbo_sandbox.faults import QboFault
 from qbo_sandbox.query import parse, run
 
 
-async def test_limiter_keeps_every_window_under_the_limit() -> None:
-    limits = QboLimits(per_minute=100, window_seconds=0.5, concurrent=10)
-    limiter = MemoryRealmBudgets().get("r1", limits)
-    stamps: list[float] = []
-    in_flight, peak = 0, 0
+def test_the_schedule_keeps_every_window_under_the_limit() -> None:
+    """250 requests queued at the same instant (the worst case): the send times the lanes give
+    them hold fewer than the limit in any window. Scheduled times, not wall-clock stamps, so a
+    busy machine that wakes tasks late cannot change the answer."""
+    limits = qbo_limits(per_minute=100, window_seconds=0.5, concurrent=10)
+    lanes = limits.lanes()
+    tats = [0.0, 0.0, 0.0]
+    sends: list[float] = []
+    for _ in range(250):
+        used = lanes.for_request(batch=False)
+        send, new_tats = schedule(0.0, 0.0, [(tats[i], lane) for i, lane in used])
+        for (index, _), tat in zip(used, new_tats, strict=True):
+            tats[index] = tat
+        sends.append(send)
+    worst = max(sum(1 for t in sends if s <= t < s + limits.window_seconds) for s in sends)
+    assert worst <= limits.per_minute * 0.96
+
+
+async def test_the_memory_budget_holds_the_concurrency_limit() -> None:
+    limits = qbo_limits(per_minute=100, window_seconds=0.5, concurrent=10)
+    limiter = MemoryLedgerBudgets().get("quickbooks_online", "r1", limits)
+    in_flight, peak, done = 0, 0, 0
 
     async def one() -> None:
-        nonlocal in_flight, peak
+        nonlocal in_flight, peak, done
         async with limiter.slot():
-            stamps.append(time.monotonic())
             in_flight += 1
             peak = max(peak, in_flight)
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0.2)  # long enough that, without the limit, far more than 10 overlap
             in_flight -= 1
+            done += 1
 
-    await asyncio.gather(*(one() for _ in range(250)))
-    stamps.sort()
-    worst = max(sum(1 for t in stamps if s <= t < s + limits.window_seconds) for s in stamps)
-    assert worst <= limits.per_minute * 0.96 and peak <= limits.concurrent
+    await asyncio.gather(*(one() for _ in range(60)))
+    assert done == 60 and peak <= limits.concurrent
 
 
 def test_the_real_limits_leave_room_under_qbos_counts() -> None:
     """Any window holds fewer than ``window / interval + burst`` requests of a lane (n sends span
     at least ``(n - burst) * interval``), and QBO refuses the request past its limit."""
-    limits = QboLimits()
-    request, batch = limits.lanes()
+    limits = QBO_LIMITS
+    lanes = limits.lanes()
+    request, second, batch = lanes.minute, lanes.second, lanes.batch
+    assert request is not None and second is not None and batch is not None
     assert limits.window_seconds / request.interval + request.tolerance / request.interval + 1 <= 500
+    assert 1.0 / second.interval + second.tolerance / second.interval + 1 <= 10  # 10 requests/second
+    assert second.tolerance == 0  # the minute lane's burst goes out at 8 a second, not at once
     assert limits.window_seconds / batch.interval + batch.tolerance / batch.interval + 1 <= 40
     assert limits.window_seconds / batch.interval >= 37.99  # 95 % of the batch ceiling in steady state
 
@@ -51,10 +70,11 @@ def test_schedule_goes_at_the_latest_lane_and_advances_every_lane() -> None:
     assert send == 30.0 and tats == [31.0]
 
 
-async def test_registry_shares_one_limiter_per_realm() -> None:
-    registry = MemoryRealmBudgets()
-    assert registry.get("a", QboLimits()) is registry.get("a", QboLimits())
-    assert registry.get("a", QboLimits()) is not registry.get("b", QboLimits())
+async def test_registry_shares_one_budget_per_ledger_company() -> None:
+    registry = MemoryLedgerBudgets()
+    assert registry.get("quickbooks_online", "a", QBO_LIMITS) is registry.get("quickbooks_online", "a", QBO_LIMITS)
+    assert registry.get("quickbooks_online", "a", QBO_LIMITS) is not registry.get("quickbooks_online", "b", QBO_LIMITS)
+    assert registry.get("quickbooks_online", "a", QBO_LIMITS) is not registry.get("sage_intacct", "a", QBO_LIMITS)
 
 
 ROWS = [

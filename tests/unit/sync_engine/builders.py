@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from ledgerbridge_common.canonical import fingerprint, synced_view
@@ -27,6 +28,7 @@ from ledgerbridge_common.canonical.models import (
 from ledgerbridge_common.events import ChangeDetected, LedgerKind, Side
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
 from sync_engine.domain.model import Inputs, Link, Match, RefKey, Resolution
+from tests.support.builders import change as support_change
 
 B, L = Side.BILLCOM, Side.LEDGER
 T = ObjectType
@@ -60,25 +62,7 @@ def company(multi_currency: bool = False) -> CompanyInfo:
     return CompanyInfo(company_id="9130", name="Craig's Design", multi_currency=multi_currency)
 
 
-def change(
-    side: Side,
-    object_type: ObjectType,
-    object_id: str,
-    operation: str = "updated",
-    *,
-    source_time: dt.datetime = NOW,
-    trigger: str = "webhook",
-    **kw: Any,
-) -> ChangeDetected:
-    return ChangeDetected(
-        side=side,
-        object_type=object_type,
-        object_id=object_id,
-        operation=operation,
-        source_time=source_time,
-        trigger=trigger,
-        **kw,
-    )
+change = partial(support_change, source_time=NOW)
 
 
 def vendor(vid: str, name: str = "Acme Paper", **kw: Any) -> Vendor:

@@ -10,15 +10,17 @@ from typing import Any
 
 from ledgerbridge_common.canonical import fingerprint, parse_canonical
 from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, FundsTransfer, ObjectType
+from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
 from ledgerbridge_common.events import Envelope, PostingRequested, Side, SyncOutcome, TargetRef, Topics
 from ledgerbridge_common.kafka.consumer import Emitter
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
-from sync_engine.adapters.connectors import Sides
 from sync_engine.adapters.store import InMemoryEngineStore
 from sync_engine.handlers import Deps
 
 
 class FakeSide:
+    capabilities = QBO_CAPABILITIES
+
     def __init__(self, prefix: str, company: CompanyInfo | None = None) -> None:
         self.objects: dict[tuple[ObjectType, str], CanonicalObject] = {}
         self.prefix = prefix
@@ -60,12 +62,12 @@ class FakeConnectors:
     billcom: FakeSide = field(default_factory=lambda: FakeSide("bc"))
     ledger: FakeSide = field(default_factory=lambda: FakeSide(""))
     dropped: list[str] = field(default_factory=list)
-    cached: Sides | None = None
+    cached: CompanyInfo | None = None
 
-    async def for_connection(self, connection_id: str) -> Sides:
+    async def company(self, connection_id: str) -> CompanyInfo:
         """Cached like the real factory's (the company info is read once per connection)."""
         if self.cached is None:
-            self.cached = Sides(billcom=self.billcom, ledger=self.ledger)  # type: ignore[arg-type]
+            self.cached = await self.ledger.company_info()
         return self.cached
 
     def drop(self, connection_id: str) -> None:
@@ -78,6 +80,25 @@ class FakeConnectors:
 
     def side(self, side: Side) -> FakeSide:
         return self.billcom if side is Side.BILLCOM else self.ledger
+
+
+@dataclass
+class AsConnectors:
+    """The ``Connectors`` port over :class:`FakeConnectors` (whose sides the tests reach directly)."""
+
+    fake: FakeConnectors
+
+    async def ledger(self, connection_id: str) -> FakeSide:
+        return self.fake.ledger
+
+    async def billcom(self, connection_id: str) -> FakeSide:
+        return self.fake.billcom
+
+    async def company(self, connection_id: str) -> CompanyInfo:
+        return await self.fake.company(connection_id)
+
+    def drop(self, connection_id: str) -> None:
+        self.fake.drop(connection_id)
 
 
 @dataclass
@@ -122,7 +143,7 @@ class World:
         if not hasattr(self, "_deps"):
             self._deps = Deps(
                 prefs=self.prefs,
-                connectors=self.connectors,
+                connectors=AsConnectors(self.connectors),  # type: ignore[arg-type]
                 topics=self.topics,
                 store_factory=lambda _s: self.store,
             )

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from ledgerbridge_common.events import ChangeDetected, Side
+from ledgerbridge_common.events.models import Trigger
+from ledgerbridge_common.kafka.routing import Router
 from sync_engine.domain.echo import is_own_write_echo, whole_second, written_at
 from sync_engine.domain.model import Link, LinkWrite, Plan
-from sync_engine.handlers import decide_change, handle, merge_link
+from sync_engine.handlers import decide_change, merge_link, routes
 from tests.unit.sync_engine.builders import T, change, prefs, vendor
 from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for
 
@@ -30,7 +32,7 @@ def world() -> World:
 
 async def send(world: World, event: Any) -> tuple[list[Any], list[Any]]:
     env, emitter = emitter_for(world.connection_id, event)
-    await handle(env, None, emitter, world.deps)  # type: ignore[arg-type]
+    await Router(routes(world.deps))(env, None, emitter)  # type: ignore[arg-type]
     return world.collect(emitter)
 
 
@@ -101,7 +103,7 @@ async def test_an_unchanged_object_one_second_off_is_still_an_echo_after_reading
 
 
 @pytest.mark.parametrize("trigger", ["sync_now", "schedule", "replay", "poll"])
-async def test_sweeps_sync_now_and_replays_read_even_at_our_written_time(world: World, trigger: str) -> None:
+async def test_sweeps_sync_now_and_replays_read_even_at_our_written_time(world: World, trigger: Trigger) -> None:
     link = await synced_vendor(world)
     assert link.ledger_written_at is not None and link.ledger_id
     ledger = world.connectors.ledger

@@ -9,7 +9,8 @@ import pytest
 
 from ledgerbridge_common.canonical.models import ApprovalStatus, ObjectType
 from ledgerbridge_common.events import PreferencesChanged, Side
-from sync_engine.handlers import handle
+from ledgerbridge_common.kafka.routing import Router
+from sync_engine.handlers import routes
 from tests.unit.sync_engine.builders import bill, change, payment, prefs, vendor
 from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for
 
@@ -25,7 +26,7 @@ def world() -> World:
 
 async def send(world: World, event: Any) -> tuple[list[Any], list[Any]]:
     env, emitter = emitter_for(world.connection_id, event)
-    await handle(env, None, emitter, world.deps)  # type: ignore[arg-type]
+    await Router(routes(world.deps))(env, None, emitter)  # type: ignore[arg-type]
     return world.collect(emitter)
 
 

@@ -120,8 +120,8 @@ class FakeConnectors:
         self._billcom = billcom
         self._ledger = ledger
 
-    def billcom(self, connection: ConnectionInfo) -> FakeBillcom | None:
+    def billcom_for(self, connection: ConnectionInfo) -> FakeBillcom | None:
         return self._billcom
 
-    def ledger(self, connection: ConnectionInfo) -> FakeLedger | None:
+    def ledger_for(self, connection: ConnectionInfo) -> FakeLedger | None:
         return self._ledger

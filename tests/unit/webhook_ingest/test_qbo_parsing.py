@@ -141,3 +141,12 @@ def test_broken_parts_are_rejected_while_the_rest_is_kept():
 def test_unreadable_bodies_raise(raw):
     with pytest.raises(UnparseableDeliveryError):
         parse_qbo_delivery(raw, received_at=NOW)
+
+
+def test_legacy_entity_without_last_updated_never_shares_a_dedupe_key_with_a_later_change():
+    body = legacy(("111", [{"name": "Vendor", "id": "3", "operation": "Update"}]))
+    first = parse_qbo_delivery(body, received_at=NOW).changes[0]
+    later = parse_qbo_delivery(body, received_at=NOW + dt.timedelta(minutes=5)).changes[0]
+    assert first.dedupe_key != later.dedupe_key
+    assert "None" not in first.dedupe_key
+    assert first.source_time == NOW

@@ -17,40 +17,88 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SecretStr, WithJsonSchema, model_validator
 
 from ledgerbridge_common.canonical.models import BankAccount
 from ledgerbridge_common.errors import NotFoundError, PermanentError, RetryableError
-from ledgerbridge_common.events.models import LedgerKind, Side
+from ledgerbridge_common.events.models import LedgerKind
+from ledgerbridge_common.events.preferences import PreferenceValues
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+def _reveal(value: SecretStr) -> str:
+    return value.get_secret_value()
+
+
+Secret = Annotated[
+    SecretStr,
+    PlainSerializer(_reveal, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "password"}),  # not writeOnly: the internal API returns it
+]
+"""A credential: hidden from ``repr``/``str`` (logs, tracebacks), written out in JSON (the
+internal API and the sealed credentials carry it); read it with ``.get_secret_value()``."""
+
+
 class BillcomCredentials(_Model):
     username: str
-    password: str
+    password: Secret
     organization_id: str
-    dev_key: str
-    webhook_security_key: str | None = None
+    dev_key: Secret
+    webhook_security_key: Secret | None = None
 
 
 class QboTokens(_Model):
-    access_token: str
-    refresh_token: str
+    access_token: Secret
+    refresh_token: Secret
     access_expires_at: dt.datetime
     refresh_expires_at: dt.datetime | None = None
 
 
 class QboCredentials(_Model):
+    """QuickBooks Online: the app's OAuth client and the realm's tokens (rotated on refresh)."""
+
+    kind: Literal["quickbooks_online"] = "quickbooks_online"
     client_id: str
-    client_secret: str
+    client_secret: Secret
     tokens: QboTokens | None = None
-    webhook_verifier_token: str | None = None
+    webhook_verifier_token: Secret | None = None
+
+
+class IntacctCredentials(_Model):
+    """Sage Intacct XML Web Services: the sender (partner) id and password, the company's Web
+    Services user, and the entity a multi-entity company is entered at (empty: top level)."""
+
+    kind: Literal["sage_intacct"] = "sage_intacct"
+    sender_id: str
+    sender_password: Secret
+    user_id: str
+    user_password: Secret
+    entity_id: str | None = None
+
+
+class NetSuiteCredentials(_Model):
+    """Oracle NetSuite: Token-Based Authentication (an integration record's consumer key and secret and
+    an access token) for the account (``123456_SB1`` form), and the subsidiary the BILL organization is
+    linked to (reference netsuite-api.md §1.2, §8)."""
+
+    kind: Literal["oracle_netsuite"] = "oracle_netsuite"
+    account_id: str
+    consumer_key: str
+    consumer_secret: Secret
+    token_id: str
+    token_secret: Secret
+    subsidiary_id: str
+
+
+LedgerCredentials = Annotated[QboCredentials | IntacctCredentials | NetSuiteCredentials, Field(discriminator="kind")]
+"""A connection's ledger credentials, one model per ledger kind told apart by ``kind`` (a new
+ledger adds its model to this union and its builder to ``connectors.factory.LEDGERS``)."""
 
 
 class ConnectionInfo(_Model):
@@ -61,45 +109,42 @@ class ConnectionInfo(_Model):
     billcom_org_id: str
     ledger_kind: LedgerKind
     ledger_company_id: str
-    """The QBO realm id for ``quickbooks_online``."""
+    """The ledger's company id (QBO realm id, Intacct company id, NetSuite account id)."""
     billcom: BillcomCredentials | None = None
-    qbo: QboCredentials | None = None
+    ledger: LedgerCredentials | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ledger_kind(cls, data: Any) -> Any:
+        """Credentials without ``kind`` are the connection's ledger kind's; the QBO-only ``qbo``
+        key of older prefs-api answers is the ledger's."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "qbo" in data:
+            legacy = data.pop("qbo")
+            data.setdefault("ledger", legacy)
+        ledger = data.get("ledger")
+        if isinstance(ledger, dict) and "kind" not in ledger:
+            data["ledger"] = {"kind": str(data.get("ledger_kind", "")), **ledger}
+        return data
+
+    @property
+    def qbo(self) -> QboCredentials | None:
+        """The QBO credentials, when the ledger is QuickBooks Online."""
+        return self.ledger if isinstance(self.ledger, QboCredentials) else None
 
 
-class ConnectionPreferences(_Model):
-    """The current version of a connection's preferences (PREFERENCES.md). Account values are
-    ledger account ids."""
+class ConnectionPreferences(PreferenceValues):
+    """The current version of a connection's preferences, as the internal API serves it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     connection_id: str
     version: int
     ledger_kind: LedgerKind
     ready: bool
     missing: list[str] = Field(default_factory=list)
-    sync_automatically: bool = True
-    schedule_interval_minutes: int = 1440
-    sync_only_approved: bool = False
-    ap_account: str | None = None
-    ar_account: str | None = None
-    unallocated_expenses_account: str | None = None
-    unallocated_income_account: str | None = None
-    money_out_clearing_account: str | None = None
-    money_in_clearing_account: str | None = None
-    default_bank_account: str | None = None
-    deposit_to_account: str | None = None
-    fx_gain_loss_account: str | None = None
-    bank_gl_accounts: dict[str, str | None] = Field(default_factory=dict)
-    """BILL bank account id → ledger GL account id ("GL Account for Bank Account ****XXXX")."""
-    master: dict[str, Side] = Field(default_factory=dict)
-    """object type → side whose edit wins when both changed (default: billcom)."""
-    field_masters: dict[str, dict[str, Side]] = Field(default_factory=dict)
-    """object type → field → side (per-field master overrides)."""
-
-    def master_for(self, object_type: str, field: str | None = None) -> Side:
-        if field is not None:
-            side = self.field_masters.get(object_type, {}).get(field)
-            if side is not None:
-                return side
-        return self.master.get(object_type, Side.BILLCOM)
 
 
 class Mappings(_Model):
@@ -116,7 +161,7 @@ class WebhookSecret(_Model):
     vendor: str  # "qbo" | "billcom"
     company_id: str
     """QBO realm id or BILL organization id."""
-    secret: str
+    secret: Secret
 
 
 class ConflictInfo(_Model):
@@ -185,6 +230,14 @@ class PrefsClient:
 
     async def save_qbo_tokens(self, connection_id: str, tokens: QboTokens) -> None:
         await self._call("PUT", f"/connections/{connection_id}/qbo-tokens", json=tokens.model_dump(mode="json"))
+
+    async def save_ledger_credentials(self, connection_id: str, credentials: LedgerCredentials) -> None:
+        """``CredentialsStore`` of the connector factory: rotated ledger credentials go back to
+        prefs-api (QBO: its tokens, through ``PUT /qbo-tokens``)."""
+        if isinstance(credentials, QboCredentials) and credentials.tokens is not None:
+            await self.save_qbo_tokens(connection_id, credentials.tokens)
+            return
+        raise PermanentError(f"prefs-api keeps no rotated {credentials.kind} credentials", vendor="prefs-api")
 
     async def report_bank_accounts(self, connection_id: str, accounts: list[BankAccount]) -> None:
         await self._call(

@@ -9,7 +9,7 @@ reference it comes from (``SOURCES``; the references cite the vendors' documents
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
 
@@ -42,40 +42,41 @@ class VendorEndpoints:
     """NetSuite SuiteTalk REST host; ``{account}`` is the account id, lower case with ``_`` as ``-``."""
 
 
+_SANDBOX = VendorEndpoints(
+    qbo_base_url="http://127.0.0.1:18081",
+    qbo_oauth_url="http://127.0.0.1:18081",
+    qbo_authorize_url="",  # derived from qbo_oauth_url: ``{qbo_oauth_url}/connect/oauth2``
+    qbo_revoke_url="http://127.0.0.1:18081/v2/oauth2/tokens/revoke",
+    billcom_base_url="http://127.0.0.1:18082/connect",
+    billcom_events_base_url="http://127.0.0.1:18082/connect-events",
+    billcom_v2_base_url="",  # v2 is not simulated
+    intacct_url="http://127.0.0.1:18083/ia/xml/xmlgw.phtml",
+    netsuite_url="http://127.0.0.1:18084",
+)
+_DEVELOPMENT = VendorEndpoints(
+    qbo_base_url="https://sandbox-quickbooks.api.intuit.com",
+    qbo_oauth_url="https://oauth.platform.intuit.com",
+    qbo_authorize_url="https://appcenter.intuit.com/connect/oauth2",
+    qbo_revoke_url="https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+    billcom_base_url="https://gateway.stage.bill.com/connect",
+    billcom_events_base_url="https://gateway.stage.bill.com/connect-events",
+    billcom_v2_base_url="https://api-stage.bill.com/api/v2/",
+    intacct_url="https://api.intacct.com/ia/xml/xmlgw.phtml",
+    netsuite_url="https://{account}.suitetalk.api.netsuite.com",
+)
+# Production differs from development only in the QBO API host and BILL's hosts: Intuit's OAuth
+# hosts, Intacct's gateway and NetSuite's account hosts are the same for both.
+_PRODUCTION = replace(
+    _DEVELOPMENT,
+    qbo_base_url="https://quickbooks.api.intuit.com",
+    billcom_base_url="https://gateway.prod.bill.com/connect",
+    billcom_events_base_url="https://gateway.prod.bill.com/connect-events",
+    billcom_v2_base_url="https://api.bill.com/api/v2/",
+)
 ENDPOINTS: dict[Profile, VendorEndpoints] = {
-    Profile.SANDBOX: VendorEndpoints(
-        qbo_base_url="http://127.0.0.1:18081",
-        qbo_oauth_url="http://127.0.0.1:18081",
-        qbo_authorize_url="",  # derived from qbo_oauth_url: ``{qbo_oauth_url}/connect/oauth2``
-        qbo_revoke_url="http://127.0.0.1:18081/v2/oauth2/tokens/revoke",
-        billcom_base_url="http://127.0.0.1:18082/connect",
-        billcom_events_base_url="http://127.0.0.1:18082/connect-events",
-        billcom_v2_base_url="",  # v2 is not simulated
-        intacct_url="http://127.0.0.1:18083/ia/xml/xmlgw.phtml",
-        netsuite_url="http://127.0.0.1:18084",
-    ),
-    Profile.DEVELOPMENT: VendorEndpoints(
-        qbo_base_url="https://sandbox-quickbooks.api.intuit.com",
-        qbo_oauth_url="https://oauth.platform.intuit.com",
-        qbo_authorize_url="https://appcenter.intuit.com/connect/oauth2",
-        qbo_revoke_url="https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
-        billcom_base_url="https://gateway.stage.bill.com/connect",
-        billcom_events_base_url="https://gateway.stage.bill.com/connect-events",
-        billcom_v2_base_url="https://api-stage.bill.com/api/v2/",
-        intacct_url="https://api.intacct.com/ia/xml/xmlgw.phtml",
-        netsuite_url="https://{account}.suitetalk.api.netsuite.com",
-    ),
-    Profile.PRODUCTION: VendorEndpoints(
-        qbo_base_url="https://quickbooks.api.intuit.com",
-        qbo_oauth_url="https://oauth.platform.intuit.com",
-        qbo_authorize_url="https://appcenter.intuit.com/connect/oauth2",
-        qbo_revoke_url="https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
-        billcom_base_url="https://gateway.prod.bill.com/connect",
-        billcom_events_base_url="https://gateway.prod.bill.com/connect-events",
-        billcom_v2_base_url="https://api.bill.com/api/v2/",
-        intacct_url="https://api.intacct.com/ia/xml/xmlgw.phtml",
-        netsuite_url="https://{account}.suitetalk.api.netsuite.com",
-    ),
+    Profile.SANDBOX: _SANDBOX,
+    Profile.DEVELOPMENT: _DEVELOPMENT,
+    Profile.PRODUCTION: _PRODUCTION,
 }
 
 _QBO_HOSTS = "../shared/reference/qbo-api.md §2.0 (base URLs)"

@@ -46,6 +46,7 @@ PENDING_LIMIT = 10_000
 
 class _State:
     enabled = False
+    provider: Any = None
     pending: OrderedDict[str, otel_context.Context] = OrderedDict()
 
 
@@ -55,11 +56,15 @@ def enabled() -> bool:
 
 def configure_tracing(service_name: str, settings: TracingSettings, app: FastAPI | None = None) -> Any:
     """Install the tracer provider and the instrumentations; return the provider (None when off).
-    Call once per process, after the app is built and before it serves."""
+    ``service_app`` calls it for every service app; a second call in one process (tests build
+    several apps) only instruments ``app`` with the provider already installed."""
     if not settings.enabled:
         return None
+    if _State.provider is not None:
+        if app is not None:
+            _instrument_app(app, _State.provider)
+        return _State.provider
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -73,12 +78,19 @@ def configure_tracing(service_name: str, settings: TracingSettings, app: FastAPI
     provider.add_span_processor(BatchSpanProcessor(_exporter(settings), schedule_delay_millis=1000))
     trace.set_tracer_provider(provider)
     if app is not None:
-        FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, exclude_spans=["receive", "send"])
+        _instrument_app(app, provider)
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
-    AsyncPGInstrumentor().instrument(tracer_provider=provider)
+    AsyncPGInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
     _State.enabled = True
+    _State.provider = provider
     log.info("tracing on: %s", settings.exporter)
     return provider
+
+
+def _instrument_app(app: FastAPI, provider: Any) -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, exclude_spans=["receive", "send"])
 
 
 def _exporter(settings: TracingSettings) -> Any:

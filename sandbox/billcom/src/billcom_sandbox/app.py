@@ -10,8 +10,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import HTTPException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from billcom_sandbox import auth, control, events_api, money, payables, receivables
-from billcom_sandbox.core import API_NOT_SUPPORTED, BillError
+from billcom_sandbox import auth, control, events_api, payables, receivables, v2
+from billcom_sandbox.core import API_NOT_SUPPORTED, SYSTEM_ERROR, BillError
 from billcom_sandbox.documents import DOCUMENT_RESOURCES
 from billcom_sandbox.gate import Next, gate
 from billcom_sandbox.resources import LIST_RESOURCES, register
@@ -37,7 +37,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
                     await task
             await deliverer.aclose()
 
-    app = FastAPI(title="BILL v3 sandbox", lifespan=lifespan)
+    app = FastAPI(title="BILL sandbox (v3 + v2 money movement)", lifespan=lifespan)
     app.state.store = store
     app.state.deliverer = deliverer
 
@@ -54,10 +54,13 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith(("/connect/", "/connect-events/")) and exc.status_code in (404, 405):
             return BillError(404, *API_NOT_SUPPORTED).response(store.clock.now())
-        return BillError(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail)).response(store.clock.now())
+        if exc.status_code >= 500:
+            return BillError(exc.status_code, *SYSTEM_ERROR).response(store.clock.now())
+        return BillError(exc.status_code, "BDC_1002", str(exc.detail)).response(store.clock.now())
 
     app.include_router(_connect_router(store), prefix="/connect")
     app.include_router(events_api.router(store, deliverer), prefix="/connect-events")
+    app.include_router(v2.router(store), prefix="/api/v2")
     app.include_router(control.router(store, deliverer), prefix="/_sandbox")
     return app
 
@@ -66,7 +69,6 @@ def _connect_router(store: Store) -> APIRouter:
     api = auth.router(store)
     api.include_router(payables.router(store))
     api.include_router(receivables.router(store))
-    api.include_router(money.router(store))
     for resource in (*LIST_RESOURCES, *DOCUMENT_RESOURCES):
         register(api, store, resource)
     return api

@@ -1,15 +1,19 @@
-"""``/v3/login``, ``/v3/logout`` and ``/v3/login/session``."""
+"""``/v3/login``, ``/v3/logout``, ``/v3/login/session`` and the MFA trust flow: ``/v3/mfa/challenge``,
+``/v3/mfa/challenge/validate`` (``rememberMe`` -> a ``rememberMeId`` trusted for 30 days) and
+``/v3/mfa/step-up``; a login with ``rememberMeId`` + ``device`` of a remembered device is trusted."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from billcom_sandbox.core import BAD_CREDENTIALS, BAD_DEVKEY, BillError
+from billcom_sandbox.core import BAD_CREDENTIALS, BAD_DEVKEY, HOURLY_LIMIT, BillError
+from billcom_sandbox.gate import THROTTLE_STATUS
 from billcom_sandbox.resources import json_body
-from billcom_sandbox.store import Session, Store
+from billcom_sandbox.store import MfaChallenge, RememberedDevice, Session, Store
 
 Doc = dict[str, Any]
 
@@ -24,7 +28,8 @@ def router(store: Store) -> APIRouter:
         if org is None:
             raise BillError(401, *BAD_DEVKEY)
         if not store.take_hourly(store.login_hourly, org.dev_key, store.settings.login_hourly_limit):
-            raise BillError(400, "BDC_1144", "Max number of allowed logins per hour reached.")
+            code, message, category = HOURLY_LIMIT
+            raise BillError(THROTTLE_STATUS, code, message.format(limit=store.settings.login_hourly_limit), category)
         if (
             body.get("username") != org.username
             or body.get("password") != org.password
@@ -37,10 +42,50 @@ def router(store: Store) -> APIRouter:
             dev_key=org.dev_key,
             user_id=org.user_id,
             last_used=store.clock.now(),
+            trusted=_remembered(store, org.id, body.get("rememberMeId"), body.get("device")),
         )
         store.sessions[session.id] = session
         store.counters.logins += 1
-        return {"organizationId": org.id, "sessionId": session.id, "trusted": False, "userId": org.user_id}
+        return {"organizationId": org.id, "sessionId": session.id, "trusted": session.trusted, "userId": org.user_id}
+
+    @api.post("/v3/mfa/challenge")
+    async def challenge(request: Request) -> Doc:
+        session: Session = request.state.session
+        found = MfaChallenge(id=secrets.token_hex(12), session_id=session.id, token=f"{secrets.randbelow(10**6):06d}")
+        store.mfa_challenges[found.id] = found
+        return {"challengeId": found.id}
+
+    @api.post("/v3/mfa/challenge/validate")
+    async def validate(request: Request) -> Doc:
+        session: Session = request.state.session
+        body = await json_body(request) or {}
+        found = store.mfa_challenges.get(str(body.get("challengeId", "")))
+        if found is None or found.session_id != session.id or str(body.get("token", "")) != found.token:
+            raise BillError.invalid("MFA challenge or token is not valid")
+        del store.mfa_challenges[found.id]
+        session.trusted = True
+        if body.get("rememberMe") is not True:
+            return {}
+        if not body.get("device"):
+            raise BillError.invalid("device is required with rememberMe")
+        remembered = RememberedDevice(
+            id=secrets.token_hex(16),
+            org_id=session.org_id,
+            user_id=session.user_id,
+            device=str(body["device"]),
+            expires=store.clock.now() + dt.timedelta(days=store.settings.mfa_remember_days),
+        )
+        store.remembered[remembered.id] = remembered
+        return {"rememberMeId": remembered.id}
+
+    @api.post("/v3/mfa/step-up")
+    async def step_up(request: Request) -> Doc:
+        session: Session = request.state.session
+        body = await json_body(request) or {}
+        if not _remembered(store, session.org_id, body.get("rememberMeId"), body.get("device")):
+            raise BillError.invalid("rememberMeId and device are not a trusted MFA device")
+        session.trusted = True
+        return {"trusted": True}
 
     @api.post("/v3/logout")
     async def logout(request: Request) -> Doc:
@@ -53,8 +98,15 @@ def router(store: Store) -> APIRouter:
         return {
             "organizationId": session.org_id,
             "userId": session.user_id,
-            "mfaStatus": "NOT_TRUSTED",
+            "mfaStatus": "TRUSTED" if session.trusted else "NOT_TRUSTED",
             "mfaBypass": False,
         }
 
     return api
+
+
+def _remembered(store: Store, org_id: str, remember_me_id: Any, device: Any) -> bool:
+    found = store.remembered.get(str(remember_me_id or ""))
+    return bool(
+        found is not None and found.org_id == org_id and found.device == device and store.clock.now() < found.expires
+    )

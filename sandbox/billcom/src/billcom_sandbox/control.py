@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from billcom_sandbox.core import BillError, new_id
 from billcom_sandbox.money import deposit_run, disbursement_run
 from billcom_sandbox.receivables import receive_payment
 from billcom_sandbox.resources import build_bank_account, build_chart_of_account, json_body
-from billcom_sandbox.store import KINDS, ApprovalPolicy, Fault, Org, Store
+from billcom_sandbox.store import KINDS, ApprovalPolicy, Fault, Org, RememberedDevice, Store
 from billcom_sandbox.webhooks import Deliverer, emit
 
 Doc = dict[str, Any]
@@ -143,6 +144,30 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
             raise BillError.not_found("subscription", sub_id)
         sub.enabled = False
         return sub.public()
+
+    @api.get("/orgs/{org_id}/mfa/challenges/{challenge_id}")
+    async def mfa_token(org_id: str, challenge_id: str) -> Doc:
+        """The token BILL would text to the user's phone for this challenge."""
+        _org(store, org_id)
+        found = store.mfa_challenges.get(challenge_id)
+        if found is None:
+            raise BillError.not_found("MFA challenge", challenge_id)
+        return {"token": found.token}
+
+    @api.post("/orgs/{org_id}/mfa/remembered-devices")
+    async def remember_device(request: Request, org_id: str) -> Doc:
+        """A device the org's user trusted earlier (challenge + validate with rememberMe)."""
+        org = _org(store, org_id)
+        body = await json_body(request) or {}
+        device = RememberedDevice(
+            id=secrets.token_hex(16),
+            org_id=org.id,
+            user_id=org.user_id,
+            device=str(body.get("device") or "ledgerbridge"),
+            expires=store.clock.now() + dt.timedelta(days=store.settings.mfa_remember_days),
+        )
+        store.remembered[device.id] = device
+        return {"rememberMeId": device.id, "device": device.device}
 
     @api.get("/orgs/{org_id}/events")
     async def events(org_id: str) -> list[Doc]:

@@ -129,10 +129,15 @@ class BillError(Exception):
         return JSONResponse(self.body(now), status_code=self.status)
 
 
-SESSION_INVALID = ("BDC_1109", "Session is invalid. Please log in.")
-BAD_CREDENTIALS = ("BDC_1101", "Incorrect username or password.")
-BAD_DEVKEY = ("BDC_1102", "Invalid devKey.")
-API_NOT_SUPPORTED = ("BDC_1121", "API not supported.")
-HOURLY_LIMIT = ("BDC_1144", "Max number of allowed requests per hour reached: {limit}.")
-CONCURRENCY_LIMIT = ("BDC_1322", "Too many concurrent requests. Max allowed is {limit}.")
-SYSTEM_ERROR = ("BDC_1001", "System error.")
+# Documented codes with the category BILL documents for them (developer.bill.com/docs/common-api-error-codes,
+# /docs/api-rate-limits): the session and limit errors are tagged DOWNSTREAM.
+SESSION_INVALID = ("BDC_1109", "Session is invalid.  Please log in.", "DOWNSTREAM")
+BAD_CREDENTIALS = ("BDC_1101", "User name and/or password do not match our records.", "REQUEST")
+BAD_DEVKEY = ("BDC_1102", "Invalid devKey.", "REQUEST")
+API_NOT_SUPPORTED = ("BDC_1121", "API not supported.", "REQUEST")
+HOURLY_LIMIT = ("BDC_1144", "Max number of allowed requests per hour reached: {limit}.", "DOWNSTREAM")
+CONCURRENCY_LIMIT = ("BDC_1322", "Max number of concurrent requests per organization reached.", "DOWNSTREAM")
+SYSTEM_ERROR = ("BDC_1001", "System error occurred.", "SERVER")
+# Creating a payment without an MFA-trusted session: BILL documents the gate but no code for it
+# (fidelity table: unknown). BDC_1002 "Unknown error occurred." is the documented catch-all.
+MFA_REQUIRED = ("BDC_1002", "Unknown error occurred. This operation requires an MFA-trusted API session.", "REQUEST")

@@ -101,6 +101,14 @@ def _approval(store: Store, org: Org, usd_amount: Decimal) -> Doc:
     return {"approvalStatus": "ASSIGNED", "approvers": approvers}
 
 
+def bill_view(bill: Doc, body: Doc | None = None) -> Doc:
+    """A bill as answered: ``approvers`` only when a create/update asked with ``billApprovals: true``
+    (developer.bill.com/docs/ap-bill-approvals); reads, lists and events leave them out."""
+    if body is not None and body.get("billApprovals") is True:
+        return bill
+    return {k: v for k, v in bill.items() if k != "approvers"}
+
+
 def _not_paid(doc: Doc) -> None:
     if D(doc.get("paidAmount")) or D(doc.get("scheduledAmount")) or D(doc.get("appliedAmount")):
         raise BillError.invalid("a document with payments or applied credits cannot be edited")
@@ -207,7 +215,7 @@ def build_invoice(store: Store, org: Org, body: Doc, existing: Doc | None) -> Do
 
 
 DOCUMENT_RESOURCES = (
-    Resource("bill", "/v3/bills", "bill", build_bill, event="bill", updatable=_not_paid),
+    Resource("bill", "/v3/bills", "bill", build_bill, event="bill", updatable=_not_paid, present=bill_view),
     Resource("vendor_credit", "/v3/vendor-credits", "vendor credit", build_vendor_credit, updatable=_not_paid),
     Resource(
         "invoice",

@@ -28,7 +28,7 @@ THROTTLE_STATUS = 400
 Next = Callable[[Request], Awaitable[Response]]
 
 
-def _error(store: Store, status: int, code: str, message: str, category: str = "REQUEST") -> JSONResponse:
+def _error(store: Store, status: int, code: str, message: str, category: str) -> JSONResponse:
     store.counters.by_code[code] += 1
     return BillError(status, code, message, category).response(store.clock.now())
 
@@ -49,6 +49,11 @@ def _session(store: Store, request: Request) -> Session | JSONResponse:
     return session
 
 
+def hourly_limit_error(store: Store, limit: int) -> JSONResponse:
+    code, message, category = HOURLY_LIMIT
+    return _error(store, THROTTLE_STATUS, code, message.format(limit=limit), category)
+
+
 async def gate(store: Store, request: Request, call_next: Next) -> Response:
     path = request.url.path
     if not path.startswith(API_PREFIXES):
@@ -65,16 +70,16 @@ async def gate(store: Store, request: Request, call_next: Next) -> Response:
     request.state.org = store.orgs[session.org_id]
     limit = store.settings.hourly_limit
     if not store.take_hourly(store.hourly, session.dev_key, limit):
-        return _error(store, THROTTLE_STATUS, HOURLY_LIMIT[0], HOURLY_LIMIT[1].format(limit=limit))
+        return hourly_limit_error(store, limit)
     fault = store.take_fault(store.faults, request.method, path)
     if fault and fault.kind == "rate_limit":
-        return _error(store, THROTTLE_STATUS, HOURLY_LIMIT[0], HOURLY_LIMIT[1].format(limit=limit))
+        return hourly_limit_error(store, limit)
     key = f"{session.dev_key}:{session.org_id}"
     concurrency = store.settings.concurrency_limit
     if (fault and fault.kind == "concurrency") or store.in_flight[key] >= concurrency:
-        return _error(store, THROTTLE_STATUS, CONCURRENCY_LIMIT[0], CONCURRENCY_LIMIT[1].format(limit=concurrency))
+        return _error(store, THROTTLE_STATUS, *CONCURRENCY_LIMIT)
     if fault and fault.kind == "server_error":
-        return _error(store, 500, *SYSTEM_ERROR, category="SERVER")
+        return _error(store, 500, *SYSTEM_ERROR)
     store.in_flight[key] += 1
     store.counters.max_in_flight[key] = max(store.counters.max_in_flight.get(key, 0), store.in_flight[key])
     try:

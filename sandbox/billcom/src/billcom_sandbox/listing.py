@@ -16,6 +16,17 @@ OPS = ("eq", "ne", "gte", "gt", "lte", "lt", "nin", "in", "sw")
 _OPS = "|".join(OPS)
 _FILTER = re.compile(rf"([A-Za-z][\w.]*):({_OPS}):(.*?)(?=,[A-Za-z][\w.]*:(?:{_OPS}):|$)")
 _TIME_FIELDS = {"createdTime", "updatedTime"}
+_FILTER_TIME = re.compile(r'"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{3}(Z|[+-]\d{2}(\d{2})?)?)?)?)?)"')
+"""The documented forms of a time filter value, quoted (developer.bill.com/docs/search-op-with-lists):
+``yyyy-MM-dd'T'HH:mm:ss.SSSX`` (X: ``Z``, ``+HH`` or ``+HHmm``), ``...ss.SSS``, ``...ss``, ``...mm``,
+``yyyy-MM-dd``. Unquoted values and ``+00:00`` offsets are refused."""
+
+
+def filter_time(field: str, raw: str) -> Any:
+    match = _FILTER_TIME.fullmatch(raw.strip())
+    if match is None:
+        raise BillError.invalid(f'{field} filter needs a quoted ISO-8601 value, e.g. "2026-01-01T00:00:00.000Z"')
+    return parse_time(match.group(1))
 
 
 def parse_filters(text: str | None) -> list[tuple[str, str, str]]:
@@ -35,11 +46,12 @@ def _field(doc: dict[str, Any], path: str) -> Any:
 
 
 def _coerce(field: str, actual: Any, raw: str) -> tuple[Any, Any]:
+    if field in _TIME_FIELDS or field.endswith("Time"):
+        wanted = filter_time(field, raw)
+        return (parse_time(str(actual)) if actual is not None else None), wanted
     raw = raw.strip().strip('"')
     if actual is None:
         return None, raw
-    if field in _TIME_FIELDS or field.endswith("Time"):
-        return parse_time(str(actual)), parse_time(raw)
     if isinstance(actual, bool):
         return actual, raw.lower() == "true"
     if isinstance(actual, int | float | Decimal):

@@ -1,24 +1,28 @@
-"""Money movement: disbursement and deposit runs, as ``mmt`` objects.
+"""Money movement: disbursement and deposit runs, as v2 ``MoneyMovement`` (``mmt``) objects.
 
 A disbursement run takes every scheduled online AP payment whose processDate has come, marks it
 paid and debits each funding bank account once for the lump sum of its payments. A deposit run
 does the same, as a credit, for received electronic (ACH) payments not yet deposited. Card and
-offline receipts never go through a run. Runs are readable through the (sandbox-only)
-``/v3/money-movements`` endpoints; each payment carries its run id in ``moneyMovementId``."""
+offline receipts never go through a run. Runs are read through v2 only (``List/MoneyMovement.json``,
+``Crud/Read/MoneyMovement.json``; BILL documents no v3 equivalent).
+
+Documented fields (developersupport.bill.com article 208196706): ``entity``, ``id``,
+``createdTime``, ``updatedTime``, ``name``, ``type`` ("1" payables, "2" receivables), ``amount``
+(negative for payables), ``processDate``, ``status`` ("0" sent, "1" confirmed, "2" void). The
+others -- ``bankAccountId``, ``paymentIds``, ``bookedAmount``, ``items`` -- and the payments'
+``moneyMovementId`` are sandbox extensions: BILL does not document how a run names its bank
+account or payments (fidelity table: unknown)."""
 
 from __future__ import annotations
 
 import collections
+import secrets
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Request
-
 from billcom_sandbox.core import money, new_id, num
 from billcom_sandbox.documents import D, refresh_bill
-from billcom_sandbox.listing import list_page
 from billcom_sandbox.payables import save_payment
-from billcom_sandbox.resources import org_of
 from billcom_sandbox.store import Org, Store
 from billcom_sandbox.webhooks import emit
 
@@ -26,18 +30,23 @@ Doc = dict[str, Any]
 ELECTRONIC_RECEIVABLES = {"ACH", "BANK_ACCOUNT", "WALLET", "EPAYMENT"}
 
 
-def _run(store: Store, org: Org, run_type: str, direction: str, bank_id: str, items: list[Doc]) -> Doc:
+PAYABLES, RECEIVABLES = "1", "2"
+CONFIRMED = "1"
+
+
+def _run(store: Store, org: Org, run_type: str, money_out: bool, bank_id: str, items: list[Doc]) -> Doc:
+    """One run. ``amount`` is signed as BILL documents it: money out of the bank is negative."""
+    sign = -1 if money_out else 1
     doc: Doc = {
+        "entity": "MoneyMovement",
         "id": new_id("money_movement"),
-        "archived": False,
+        "name": "".join(secrets.choice("0123456789") for _ in range(15)),
         "type": run_type,
-        "direction": direction,
-        "bankAccountId": bank_id,
-        "amount": num(sum((D(i["usdAmount"]) for i in items), Decimal(0))),
-        "bookedAmount": num(sum((D(i["bookedUsdAmount"]) for i in items), Decimal(0))),
-        "currency": "USD",
+        "amount": num(sign * sum((D(i["usdAmount"]) for i in items), Decimal(0))),
         "processDate": store.clock.today().isoformat(),
-        "status": "DONE",
+        "status": CONFIRMED,
+        "bankAccountId": bank_id,
+        "bookedAmount": num(sign * sum((D(i["bookedUsdAmount"]) for i in items), Decimal(0))),
         "paymentIds": [i["paymentId"] for i in items],
         "items": items,
     }
@@ -77,7 +86,7 @@ def disbursement_run(store: Store, org: Org, actual_rates: dict[str, Any] | None
                     "usdAmount": num(money(D(payment["amount"]) * actual)),
                 }
             )
-        run = _run(store, org, "DISBURSEMENT", "MONEY_OUT", bank_id, items)
+        run = _run(store, org, PAYABLES, True, bank_id, items)
         for payment in payments:
             payment.update(status="PAID", singleStatus="PAID", disbursementStatus="DONE", moneyMovementId=run["id"])
             payment["transactionNumber"] = payment["transactionNumber"] or "T" + run["id"][5:14]
@@ -119,7 +128,7 @@ def deposit_run(store: Store, org: Org) -> list[Doc]:
             }
             for rp in receipts
         ]
-        run = _run(store, org, "DEPOSIT", "MONEY_IN", bank_id, items)
+        run = _run(store, org, RECEIVABLES, False, bank_id, items)
         for rp in receipts:
             rp["moneyMovementId"] = run["id"]
             store.put(org, "receivable_payment", rp)
@@ -128,22 +137,8 @@ def deposit_run(store: Store, org: Org) -> list[Doc]:
 
 
 def refund_run(store: Store, org: Org, payment: Doc) -> Doc:
-    """A voided, already-disbursed payment: the money comes back to the funding bank account."""
+    """A voided, already-disbursed payment: the money comes back to the funding bank account, as a
+    payables movement with a positive amount (how BILL records it is not documented: unknown)."""
     original = org.get("money_movement", payment["moneyMovementId"])
     item = next(i for i in original["items"] if i["paymentId"] == payment["id"])
-    return _run(store, org, "VOID_REFUND", "MONEY_IN", payment["fundingAccount"]["id"], [dict(item)])
-
-
-def router(store: Store) -> APIRouter:
-    api = APIRouter()
-
-    @api.get("/v3/money-movements")
-    async def list_runs(request: Request) -> Doc:
-        docs = org_of(request).objects["money_movement"].values()
-        return list_page(docs, dict(request.query_params), store.settings.max_page_size)
-
-    @api.get("/v3/money-movements/{run_id}")
-    async def read_run(request: Request, run_id: str) -> Doc:
-        return org_of(request).get("money_movement", run_id, "money movement")
-
-    return api
+    return _run(store, org, PAYABLES, False, payment["fundingAccount"]["id"], [dict(item)])

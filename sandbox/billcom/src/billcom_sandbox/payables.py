@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from billcom_sandbox.core import BillError, money, new_id, num, parse_date
+from billcom_sandbox.core import MFA_REQUIRED, BillError, money, new_id, num, parse_date
 from billcom_sandbox.documents import D, credit_status, refresh_bill
 from billcom_sandbox.listing import list_page
 from billcom_sandbox.resources import json_body, org_of, required
@@ -231,6 +231,8 @@ def router(store: Store) -> APIRouter:
 
     @api.post("/v3/payments")
     async def create(request: Request) -> Doc:
+        if store.settings.mfa_required_for_payments and not request.state.session.trusted:
+            raise BillError(403, *MFA_REQUIRED)
         return create_payment(store, org_of(request), await json_body(request))
 
     @api.get("/v3/payments/{payment_id}")

@@ -93,28 +93,34 @@ class Resource:
     event: str | None = None
     writable: bool = True
     updatable: Callable[[Doc], None] | None = None
+    present: Callable[[Doc, Doc | None], Doc] | None = None
+    """Shapes an answer from the stored object and the request body (None for reads)."""
 
 
 def register(router: APIRouter, store: Store, res: Resource) -> None:
     """Add the standard v3 routes for ``res`` to ``router``."""
 
+    def show(doc: Doc, body: Doc | None = None) -> Doc:
+        return res.present(doc, body) if res.present else doc
+
     async def list_objects(request: Request) -> Doc:
         docs = org_of(request).objects[res.kind].values()
-        return list_page(docs, dict(request.query_params), store.settings.max_page_size)
+        page = list_page(docs, dict(request.query_params), store.settings.max_page_size)
+        return {**page, "results": [show(d) for d in page["results"]]}
 
     async def get_object(request: Request, object_id: str) -> Doc:
-        return org_of(request).get(res.kind, object_id, res.label)
+        return show(org_of(request).get(res.kind, object_id, res.label))
 
     router.add_api_route(res.path, list_objects, methods=["GET"])
     router.add_api_route(res.path + "/{object_id}", get_object, methods=["GET"])
     if not res.writable:
         return
 
-    def save(org: Org, doc: Doc, operation: str) -> Doc:
+    def save(org: Org, doc: Doc, operation: str, body: Doc | None = None) -> Doc:
         store.put(org, res.kind, doc)
         if res.event:
-            emit(store, org, res.event, operation, doc)
-        return doc
+            emit(store, org, res.event, operation, show(doc))
+        return show(doc, body)
 
     async def create(request: Request) -> Doc:
         org = org_of(request)
@@ -122,7 +128,7 @@ def register(router: APIRouter, store: Store, res: Resource) -> None:
         if not isinstance(body, dict):
             raise BillError.invalid("request body must be a JSON object")
         doc = {"id": new_id(res.kind), "archived": False, **res.build(store, org, body, None)}
-        return save(org, doc, "created")
+        return save(org, doc, "created", body)
 
     async def replace(request: Request, object_id: str, patch: bool) -> Doc:
         org = org_of(request)
@@ -135,7 +141,7 @@ def register(router: APIRouter, store: Store, res: Resource) -> None:
         source = merge(existing, body) if patch else body
         doc = {**existing, **res.build(store, org, source, existing)}
         doc["id"], doc["archived"] = existing["id"], existing["archived"]
-        return save(org, doc, "updated")
+        return save(org, doc, "updated", body)
 
     async def put(request: Request, object_id: str) -> Doc:
         return await replace(request, object_id, patch=False)
@@ -149,7 +155,7 @@ def register(router: APIRouter, store: Store, res: Resource) -> None:
         if doc["archived"] != archived:
             doc["archived"] = archived
             save(org, doc, "archived" if archived else "restored")
-        return doc
+        return show(doc)
 
     async def archive(request: Request, object_id: str) -> Doc:
         return await set_archived(request, object_id, True)

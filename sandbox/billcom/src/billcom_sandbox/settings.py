@@ -14,6 +14,9 @@ class SandboxSettings(BaseModel):
     concurrency_limit: int = 3
     """Simultaneous requests per devKey per organization (BDC_1322 beyond)."""
     session_idle_minutes: float = 35.0
+    mfa_required_for_payments: bool = True
+    """Creating a payment needs an MFA-trusted session (BILL Postman "Generate MFA challenge")."""
+    mfa_remember_days: float = 30.0
     latency_seconds: float = 0.0
     """Artificial latency added to every API call (makes concurrency observable)."""
     hang_seconds: float = 2.0

@@ -131,6 +131,32 @@ class Session:
     dev_key: str
     user_id: str
     last_used: dt.datetime
+    trusted: bool = False
+
+
+@dataclass
+class HourCount:
+    hour: dt.datetime
+    calls: int = 0
+
+
+@dataclass
+class MfaChallenge:
+    id: str
+    session_id: str
+    token: str
+    """The 6-digit token BILL sends by SMS; the sandbox shows it through the control API."""
+
+
+@dataclass
+class RememberedDevice:
+    """An MFA id trusted for 30 days after ``validate`` with ``rememberMe`` (v2 auth-mfaauthenticate)."""
+
+    id: str
+    org_id: str
+    user_id: str
+    device: str
+    expires: dt.datetime
 
 
 @dataclass
@@ -171,8 +197,11 @@ class Store:
         self.orgs: dict[str, Org] = {}
         self.sessions: dict[str, Session] = {}
         self.in_flight: collections.Counter[str] = collections.Counter()
-        self.hourly: dict[str, collections.deque[dt.datetime]] = collections.defaultdict(collections.deque)
-        self.login_hourly: dict[str, collections.deque[dt.datetime]] = collections.defaultdict(collections.deque)
+        self.hourly: dict[str, HourCount] = {}
+        self.login_hourly: dict[str, HourCount] = {}
+        self.v2_sessions: dict[str, Session] = {}
+        self.mfa_challenges: dict[str, MfaChallenge] = {}
+        self.remembered: dict[str, RememberedDevice] = {}
         self.faults: list[Fault] = []
         self.webhook_faults: list[Fault] = []
         self.counters = Counters()
@@ -208,14 +237,17 @@ class Store:
 
     # --- limits -------------------------------------------------------------------------------
 
-    def take_hourly(self, bucket: dict[str, collections.deque[dt.datetime]], key: str, limit: int) -> bool:
-        now = self.clock.now()
-        window = bucket[key]
-        while window and now - window[0] >= dt.timedelta(hours=1):
-            window.popleft()
-        if len(window) >= limit:
+    def take_hourly(self, bucket: dict[str, HourCount], key: str, limit: int) -> bool:
+        """Count one call in the current clock hour; False once ``limit`` calls were counted in it.
+        BILL: "All subsequent API requests must wait until the beginning of the next hour"
+        (developer.bill.com/docs/api-rate-limits) -- a fixed clock hour, not a sliding one."""
+        hour = self.clock.now().replace(minute=0, second=0, microsecond=0)
+        count = bucket.get(key)
+        if count is None or count.hour != hour:
+            count = bucket[key] = HourCount(hour)
+        if count.calls >= limit:
             return False
-        window.append(now)
+        count.calls += 1
         return True
 
     def take_fault(self, faults: list[Fault], method: str, path: str) -> Fault | None:

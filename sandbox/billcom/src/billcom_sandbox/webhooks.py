@@ -37,6 +37,34 @@ PAYLOAD_KEY = {"bank-account": "bankAccount", "card-account": "cardAccount"}
 """Payload key of the object (UNCERTAIN for bank/card accounts: not shown in the reference)."""
 
 
+def payment_payload(payment: dict[str, Any]) -> dict[str, Any]:
+    """The ``payment.updated`` object: its own shape, not the GET object
+    (developer.bill.com/docs/payment-webhook-notification-payloads): ``billIds``, ``vendor{id, name}``,
+    ``status`` with single-status values, ``funding``, ``disbursement``, ``billingType``. No amount."""
+    return {
+        "id": payment["id"],
+        "billIds": [bp["billId"] for bp in payment.get("billPayments") or []],
+        "vendor": {"id": payment["vendorId"], "name": payment.get("vendorName")},
+        "transactionNumber": payment.get("transactionNumber"),
+        "status": payment.get("singleStatus"),
+        "createdBy": payment.get("createdBy"),
+        "createdTime": payment.get("createdTime"),
+        "updatedTime": payment.get("updatedTime"),
+        "processDate": payment.get("processDate"),
+        "funding": dict(payment.get("fundingAccount") or {}),
+        "disbursement": {"type": payment.get("disbursementType"), "status": payment.get("disbursementStatus")},
+        "billingType": "BDC",
+    }
+
+
+def _payload_object(entity: str, doc: dict[str, Any]) -> dict[str, Any]:
+    if entity == "payment":
+        return payment_payload(doc)
+    if entity == "bill":  # approvers only come back to a request with billApprovals=true
+        return {k: v for k, v in doc.items() if k != "approvers"}
+    return doc
+
+
 def sign(security_key: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(security_key.encode(), body, hashlib.sha256).digest()).decode()
 
@@ -58,7 +86,7 @@ def emit(store: Store, org: Org, entity: str, operation: str, doc: dict[str, Any
                 "eventType": event_type,
                 "version": "1",
             },
-            PAYLOAD_KEY.get(entity, entity): doc,
+            PAYLOAD_KEY.get(entity, entity): _payload_object(entity, doc),
         }
         body = json.dumps(payload, separators=(",", ":"), default=str).encode()
         record = EventRecord(

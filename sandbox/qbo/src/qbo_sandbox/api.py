@@ -34,6 +34,20 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
     )
 
 
+def _second(window_seconds: float, per_second: int) -> tuple[float, float]:
+    """(length, allowance) of the per-second window. With the real minute: 1 s and ``per_second``.
+    A shrunk minute (tests) keeps a 1 s window and scales the allowance by the same factor (a
+    window of 1/60 of a shrunk minute would be a few milliseconds: loopback jitter, not the limit,
+    would decide); a stretched minute stretches the window."""
+    if window_seconds >= 60:
+        return window_seconds / 60, per_second
+    return 1.0, per_second * 60 / window_seconds
+
+
+def _xml(status: int, body: str) -> Response:
+    return Response(body, status_code=status, media_type="application/xml")
+
+
 class DroppedResponse(Response):
     """Starts a response then breaks the connection: the client sees the socket drop."""
 
@@ -61,6 +75,7 @@ class Api:
     async def dispatch(self, realm_id: str, path: str, request: Request) -> Response:
         state = self.state
         realm = state.realms.get(realm_id)
+        app = "default"
         if state.settings.require_auth:
             header = request.headers.get("authorization", "")
             token = header[7:].strip() if header.lower().startswith("bearer ") else ""
@@ -70,7 +85,10 @@ class Api:
                     realm.counters["unauthorized_401"] += 1
                 return _json(401, faults.gateway_401(self.stamp(), grant))
             if grant.realm_id != realm_id:
-                realm = None
+                if realm is not None:
+                    realm.counters["unauthorized_401"] += 1
+                return _xml(401, faults.other_realm_xml(self.stamp()))
+            app = grant.client_id
         if realm is None:
             fault = QboFault(
                 403,
@@ -82,8 +100,10 @@ class Api:
             return _json(403, faults.fault_body(fault, self.stamp()))
         realm.counters["requests"] += 1
         is_batch = path.strip("/").lower() == "batch"
-        if not self._admit(realm, is_batch):
+        if not self._admit(realm, app, is_batch):
             realm.counters["throttled_429"] += 1
+            if realm.limits.throttle_format == "xml":
+                return _xml(429, faults.throttle_xml(self.stamp()))
             return _json(429, faults.throttle_body(self.stamp()))
         if realm.faults.error_5xx_next > 0:
             realm.faults.error_5xx_next -= 1
@@ -96,7 +116,9 @@ class Api:
                 fault_type="SystemFault",
             )
             return _json(fault.status, faults.fault_body(fault, self.stamp()))
+        use = realm.limit_state.app(app)
         realm.limit_state.in_flight += 1
+        use.in_flight += 1
         try:
             if realm.limits.latency_ms > 0:
                 await asyncio.sleep(realm.limits.latency_ms / 1000)
@@ -111,8 +133,11 @@ class Api:
             return Response(raw, status_code=status, media_type="application/json")
         finally:
             realm.limit_state.in_flight -= 1
+            use.in_flight -= 1
 
-    def _admit(self, realm: Realm, is_batch: bool) -> bool:
+    def _admit(self, realm: Realm, app: str, is_batch: bool) -> bool:
+        """Sliding windows: per realm 500/min and 120 batch calls/min; per realm and app
+        10/s, 10 in flight and 40 batch calls/min. A refused call counts in no window."""
         if realm.faults.throttle_next > 0:
             realm.faults.throttle_next -= 1
             realm.counters["injected_429"] += 1
@@ -120,19 +145,28 @@ class Api:
         limits, st = realm.limits, realm.limit_state
         if not limits.enabled:
             return True
+        use = st.app(app)
         now = time.monotonic()
-        cut = now - limits.window_seconds
-        while st.window and st.window[0] <= cut:
-            st.window.popleft()
-        while st.batch_window and st.batch_window[0] <= cut:
-            st.batch_window.popleft()
-        if len(st.window) >= limits.per_minute or st.in_flight >= limits.concurrent:
+        second_len, per_second = _second(limits.window_seconds, limits.per_second)
+        minute, second = now - limits.window_seconds, now - second_len
+        for window, cut in ((st.window, minute), (st.batch_window, minute), (use.batch_window, minute)):
+            while window and window[0] <= cut:
+                window.popleft()
+        while use.second and use.second[0] <= second:
+            use.second.popleft()
+        if len(st.window) >= limits.per_minute or len(use.second) >= per_second:
             return False
-        if is_batch and len(st.batch_window) >= limits.batch_per_minute:
+        if use.in_flight >= limits.concurrent:
+            return False
+        if is_batch and (
+            len(use.batch_window) >= limits.batch_per_minute or len(st.batch_window) >= limits.realm_batch_per_minute
+        ):
             return False
         st.window.append(now)
+        use.second.append(now)
         if is_batch:
             st.batch_window.append(now)
+            use.batch_window.append(now)
         return True
 
     # --- routing -------------------------------------------------------------------------------
@@ -249,12 +283,16 @@ class Api:
         if len(items) > BATCH_MAX:
             raise faults.invalid(f"The batch has {len(items)} items; at most {BATCH_MAX} are allowed")
         out: list[Obj] = []
-        for item in items:
-            bid = str(item.get("bId", ""))
-            try:
-                out.append({"bId": bid, **self._batch_item(realm, item, bid, request_id)})
-            except QboFault as fault:
-                out.append({"bId": bid, "Fault": fault.fault()})
+        realm.batch_horizon = realm.next_id - 1  # items do not see each other's creations
+        try:
+            for item in items:
+                bid = str(item.get("bId", ""))
+                try:
+                    out.append({"bId": bid, **self._batch_item(realm, item, bid, request_id)})
+                except QboFault as fault:
+                    out.append({"bId": bid, "Fault": fault.fault()})
+        finally:
+            realm.batch_horizon = None
         return self._dump({"BatchItemResponse": out, "time": self.stamp()})
 
     def _batch_item(self, realm: Realm, item: Obj, bid: str, request_id: str | None) -> Obj:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
@@ -22,6 +22,9 @@ class RealmIn(BaseModel):
     multi_currency: bool = False
     home_currency: str = "USD"
     seed: bool = True
+    journal_numbers: list[str] = []
+    """Journal entries the company already has, by number (e.g. ``["000"]``): numbers a journal
+    written later collides with (6140), as BILL's help lists among the top sync errors."""
 
 
 class LimitsIn(BaseModel):
@@ -30,7 +33,10 @@ class LimitsIn(BaseModel):
     window_seconds: float | None = None
     concurrent: int | None = None
     batch_per_minute: int | None = None
+    per_second: int | None = None
+    realm_batch_per_minute: int | None = None
     latency_ms: float | None = None
+    throttle_format: Literal["xml", "json"] | None = None
 
 
 class FaultsIn(BaseModel):
@@ -85,6 +91,24 @@ class TokenIn(BaseModel):
 
 class PrefsIn(BaseModel):
     book_close_date: str | None = None
+    duplicate_doc_checks: dict[str, bool] | None = None
+    """e.g. ``{"JournalEntry": false}``: the company no longer warns about duplicate journal numbers."""
+
+
+def _seed_journal(realm: Realm, number: str) -> dict[str, Any]:
+    """A journal entry that moves nothing (Dr and Cr 0.01 on Opening Balance Equity)."""
+    equity = realm.find_account(name="Opening Balance Equity")
+    if equity is None:
+        raise HTTPException(400, "journal_numbers needs a seeded realm")
+    lines = [
+        {
+            "Amount": 0.01,
+            "DetailType": "JournalEntryLineDetail",
+            "JournalEntryLineDetail": {"PostingType": side, "AccountRef": {"value": equity["Id"]}},
+        }
+        for side in ("Debit", "Credit")
+    ]
+    return {"DocNumber": number, "PrivateNote": "Opening entry", "Line": lines}
 
 
 def _apply(target: Any, patch: BaseModel) -> None:
@@ -102,6 +126,7 @@ def _realm_view(realm: Realm) -> dict[str, Any]:
         "home_currency": realm.home_currency,
         "multi_currency": realm.multi_currency,
         "book_close_date": realm.book_close_date,
+        "duplicate_doc_checks": dict(realm.duplicate_doc_checks),
         "accounts": accounts,
         "items": items,
         "limits": asdict(realm.limits),
@@ -155,6 +180,8 @@ def control_router(state: SandboxState) -> APIRouter:
             home_currency=body.home_currency,
             seed=body.seed,
         )
+        for number in body.journal_numbers:
+            state.writer.create(realm, BY_NAME["JournalEntry"], _seed_journal(realm, number), set())
         return _realm_view(realm)
 
     @router.get("/realms/{realm_id}")
@@ -170,9 +197,14 @@ def control_router(state: SandboxState) -> APIRouter:
 
     @router.post("/realms/{realm_id}/preferences")
     async def set_prefs(realm_id: str, body: PrefsIn) -> dict[str, Any]:
-        """Set the BookCloseDate (closed period, 6210)."""
+        """Set the BookCloseDate (closed period, 6210) and the duplicate-number checks (6140)."""
         realm = realm_of(realm_id)
-        realm.book_close_date = body.book_close_date
+        if "book_close_date" in body.model_fields_set or not body.model_fields_set:
+            realm.book_close_date = body.book_close_date
+        for entity, on in (body.duplicate_doc_checks or {}).items():
+            if entity not in realm.duplicate_doc_checks:
+                raise HTTPException(400, f"no duplicate-number check for {entity}")
+            realm.duplicate_doc_checks[entity] = on
         return _realm_view(realm)
 
     @router.get("/realms/{realm_id}/objects/{entity}")

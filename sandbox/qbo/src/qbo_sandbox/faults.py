@@ -57,6 +57,13 @@ def not_found(element: str, value: str | None = None) -> QboFault:
     return QboFault(400, "610", "Object Not Found", detail, element)
 
 
+def invalid_reference(element: str, value: str) -> QboFault:
+    """2500: a reference to an Id that does not exist (610 is for inactive or deleted objects)."""
+    return QboFault(
+        400, "2500", "Invalid Reference Id", f"Invalid Reference Id : {element} assigned is {value}", element
+    )
+
+
 def invalid(message: str, element: str = "", code: str = "6000") -> QboFault:
     return QboFault(
         400,
@@ -187,3 +194,38 @@ def throttle_body(time: str) -> dict[str, Any]:
         },
         "time": time,
     }
+
+
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+
+
+def _xml_fault(time: str, fault_type: str, code: str, message: str, detail: str) -> str:
+    return (
+        f'{XML_HEAD}<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="{time}">'
+        f'<Fault type="{fault_type}"><Error code="{code}"><Message>{message}</Message>'
+        f"<Detail>{detail}</Detail></Error></Fault></IntuitResponse>"
+    )
+
+
+def throttle_xml(time: str) -> str:
+    """The 429 body as Intuit has sent it, XML even to a client asking for JSON
+    (intuit/QuickBooks-V3-PHP-SDK issue #54; routablehq/python-quickbooks issue #43)."""
+    return _xml_fault(
+        time,
+        "SERVICE",
+        "3001",
+        "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+        "The request limit was reached.  Try again later",
+    )
+
+
+def other_realm_xml(time: str) -> str:
+    """A valid token used for another company: 401, AuthenticationFault code 100, in XML
+    (Intuit's answer in intuit/oauth-jsclient issue #91)."""
+    return _xml_fault(
+        time,
+        "AuthenticationFault",
+        "100",
+        "General Authentication Error",
+        "AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401",
+    )

@@ -77,15 +77,26 @@ def display(obj: Obj) -> str:
 def resolve(
     realm: Realm, body: Obj, key: str, entity: str, *, required: bool = False, allow_inactive: bool = False
 ) -> Obj | None:
-    """Look a ``{"value": Id}`` reference up; 2020 when required and missing, 610 when unknown."""
+    """Look a ``{"value": Id}`` reference up; 2020 when required and missing (see ``referenced``)."""
     value = ref_value(body, key)
     if value is None:
         if required:
             raise faults.required(key)
         return None
-    obj = realm.get(entity, value)
-    if obj is None or (not allow_inactive and obj.get("Active") is False):
-        raise faults.not_found(key, value)
+    return referenced(realm, entity, value, key, allow_inactive=allow_inactive)
+
+
+def referenced(realm: Realm, entity: str, value: str, element: str, *, allow_inactive: bool = False) -> Obj:
+    """The object a reference names: 2500 Invalid Reference Id when no such Id exists (or it was
+    created by an earlier item of the same batch); 610 Object Not Found when it was deleted or is
+    inactive (qbo-api.md 3.6, 5.3)."""
+    obj = realm.visible(entity, value)
+    if obj is None:
+        if realm.was_deleted(entity, value):
+            raise faults.not_found(element, value)
+        raise faults.invalid_reference(element, value)
+    if not allow_inactive and obj.get("Active") is False:
+        raise faults.not_found(element, value)
     return obj
 
 

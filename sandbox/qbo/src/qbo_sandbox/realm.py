@@ -21,14 +21,28 @@ Key = tuple[str, str]  # (entity name, Id)
 EmitFn = Callable[[str, str, str, str, str], None]  # realm, entity, id, operation, last_updated
 
 
+DUPLICATE_DOC_CHECKS = {"Bill": True, "VendorCredit": True, "Invoice": True, "JournalEntry": True, "BillPayment": True}
+"""Transaction types whose DocNumber QBO checks for duplicates (6140), each switchable like the
+company preference. Bills and vendor credits are checked per vendor, the others company-wide."""
+PER_VENDOR_DOCS = ("Bill", "VendorCredit")
+
+
 @dataclass
 class LimitConfig:
+    """Intuit's limits (qbo-api.md 5.5): per realm 500 requests and 120 batch calls a minute; per
+    realm and app 10 requests a second, 10 at once and 40 batch calls a minute. ``window_seconds``
+    is the minute (tests shrink it; the per-second allowance scales with it, see ``api._second``)."""
+
     enabled: bool = True
     per_minute: int = 500
     window_seconds: float = 60.0
     concurrent: int = 10
     batch_per_minute: int = 40
+    per_second: int = 10
+    realm_batch_per_minute: int = 120
     latency_ms: float = 0.0
+    throttle_format: str = "xml"
+    """Body of a 429: "xml" (what Intuit has sent even to JSON clients) or "json"."""
 
 
 @dataclass
@@ -43,10 +57,23 @@ class FaultConfig:
 
 
 @dataclass
+class AppLimitState:
+    """One app's use of one realm."""
+
+    second: deque[float] = field(default_factory=deque)
+    batch_window: deque[float] = field(default_factory=deque)
+    in_flight: int = 0
+
+
+@dataclass
 class LimitState:
     window: deque[float] = field(default_factory=deque)
     batch_window: deque[float] = field(default_factory=deque)
     in_flight: int = 0
+    apps: dict[str, AppLimitState] = field(default_factory=dict)
+
+    def app(self, client_id: str) -> AppLimitState:
+        return self.apps.setdefault(client_id, AppLimitState())
 
 
 @dataclass
@@ -69,13 +96,18 @@ class Realm:
     request_ids: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     # lower(DisplayName) -> (entity, Id) over Vendor, Customer and Employee (6240)
     party_names: dict[str, Key] = field(default_factory=dict)
-    # (VendorRef, lower(DocNumber)) -> Bill Ids (6140)
-    bill_docs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # (entity, VendorRef or "", lower(DocNumber)) -> Ids (6140)
+    doc_numbers: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
+    duplicate_doc_checks: dict[str, bool] = field(default_factory=lambda: dict(DUPLICATE_DOC_CHECKS))
+    """The company's "warn if duplicate ... number" preferences, per transaction type."""
     counters: Counter[str] = field(default_factory=Counter)
     limits: LimitConfig = field(default_factory=LimitConfig)
     limit_state: LimitState = field(default_factory=LimitState)
     faults: FaultConfig = field(default_factory=FaultConfig)
     emit: EmitFn | None = None
+    batch_horizon: int | None = None
+    """While a batch runs: the last Id that existed before it. Items do not see objects that
+    earlier items of the same batch created (qbo-api.md 4.3)."""
 
     # --- objects -----------------------------------------------------------------------------
 
@@ -86,6 +118,23 @@ class Realm:
         if obj_id is None:
             return None
         return self.objects.get(entity, {}).get(str(obj_id))
+
+    def visible(self, entity: str, obj_id: str | None) -> Obj | None:
+        """``get``, minus objects created by earlier items of the running batch."""
+        obj = self.get(entity, obj_id)
+        if obj is not None and self.batch_horizon is not None and int(obj["Id"]) > self.batch_horizon:
+            return None
+        return obj
+
+    def doc_key(self, entity: str, obj: Obj) -> tuple[str, str, str] | None:
+        """The duplicate-number key of a transaction, or None when it is not checked."""
+        if entity not in DUPLICATE_DOC_CHECKS or not obj.get("DocNumber"):
+            return None
+        vendor = str((obj.get("VendorRef") or {}).get("value", "")) if entity in PER_VENDOR_DOCS else ""
+        return entity, vendor, str(obj["DocNumber"]).lower()
+
+    def was_deleted(self, entity: str, obj_id: str) -> bool:
+        return str(obj_id) in self.deleted.get(entity, {})
 
     def all(self, entity: str) -> Iterator[Obj]:
         return iter(self.objects.get(entity, {}).values())

@@ -18,6 +18,9 @@ class SandboxSettings(BaseSettings):
     window_seconds: float = 60.0
     concurrent: int = 10
     batch_per_minute: int = 40
+    per_second: int = 10
+    realm_batch_per_minute: int = 120
+    throttle_format: str = "xml"
     webhook_tick_seconds: float = 0.5
     webhook_url: str | None = None
     webhook_verifier_token: str = "sandbox-verifier-token"

@@ -28,6 +28,9 @@ class SandboxState:
             window_seconds=settings.window_seconds,
             concurrent=settings.concurrent,
             batch_per_minute=settings.batch_per_minute,
+            per_second=settings.per_second,
+            realm_batch_per_minute=settings.realm_batch_per_minute,
+            throttle_format=settings.throttle_format,
         )
         self.add_app(
             settings.client_id,

@@ -17,6 +17,7 @@ from qbo_sandbox.fields import (
     money,
     num,
     ref_of,
+    referenced,
     resolve,
     text,
     txn_date,
@@ -128,9 +129,7 @@ def _applied(
     if txn_type not in allowed:
         raise faults.bad_enum("LinkedTxn.TxnType", txn_type)
     entity = allowed[txn_type]
-    target = realm.get(entity, str(linked[0].get("TxnId")))
-    if target is None:
-        raise faults.not_found("LinkedTxn", str(linked[0].get("TxnId")))
+    target = referenced(realm, entity, str(linked[0].get("TxnId")), "LinkedTxn")
     if party_key and target.get(party_key, {}).get("value") != party_id:
         raise faults.invalid(f"{entity} {target['Id']} belongs to another name", "LinkedTxn")
     if target.get("CurrencyRef", {}).get("value", code) != code:
@@ -361,9 +360,9 @@ def deposit(realm: Realm, body: Obj, existing: Obj | None, today: dt.date) -> tu
         line: Obj = {"Id": ids.assign(raw), "LineNum": num_, "Amount": num(amount)}
         if raw.get("LinkedTxn"):
             linked = raw["LinkedTxn"][0]
-            pay = realm.get("Payment", str(linked.get("TxnId")))
-            if linked.get("TxnType") != "Payment" or pay is None:
-                raise faults.not_found("LinkedTxn", str(linked.get("TxnId")))
+            if linked.get("TxnType") != "Payment":
+                raise faults.bad_enum("LinkedTxn.TxnType", linked.get("TxnType"))
+            pay = referenced(realm, "Payment", str(linked.get("TxnId")), "LinkedTxn")
             key: Key = ("Payment", str(pay["Id"]))
             if any(src != source for src in realm.sources_of(key)):
                 raise faults.invalid(f"Payment {pay['Id']} is already deposited", "LinkedTxn")

@@ -15,6 +15,8 @@ from qbo_sandbox.realm import Key, Obj, Realm
 from qbo_sandbox.txns import Links, normalize_txn
 
 SETTLED = ("Bill", "VendorCredit", "Invoice")
+TXN_TYPES = {"JournalEntry": "Journal Entry", "BillPayment": "Bill Payment", "VendorCredit": "Vendor Credit"}
+"""``TxnType`` as a 6140 detail names it (e.g. ``TxnType=Credit Memo``)."""
 
 
 class Writer:
@@ -141,7 +143,7 @@ class Writer:
         obj_id = body.get("Id")
         if obj_id in (None, ""):
             raise faults.required("Id")
-        existing = realm.get(spec.name, str(obj_id))
+        existing = realm.visible(spec.name, str(obj_id))
         if existing is None:
             raise faults.not_found("Id", str(obj_id))
         token = body.get("SyncToken")
@@ -162,12 +164,15 @@ class Writer:
         return normalize_txn(realm, spec.name, body, existing, self.clock.today())
 
     def _check_doc(self, realm: Realm, spec: EntitySpec, obj: Obj, obj_id: str, include: set[str]) -> None:
-        if spec.name != "Bill" or not obj.get("DocNumber") or "allowduplicatedocnum" in include:
+        """6140 for a DocNumber already used by the same type (per vendor for bills and vendor
+        credits) while the company's duplicate check for that type is on, unless
+        ``include=allowduplicatedocnum``."""
+        key = realm.doc_key(spec.name, obj)
+        if key is None or "allowduplicatedocnum" in include or not realm.duplicate_doc_checks.get(spec.name):
             return
-        key = (obj["VendorRef"]["value"], str(obj["DocNumber"]).lower())
-        others = realm.bill_docs.get(key, set()) - {obj_id}
+        others = realm.doc_numbers.get(key, set()) - {obj_id}
         if others:
-            raise faults.duplicate_doc(obj["DocNumber"], "Bill", min(others, key=int))
+            raise faults.duplicate_doc(obj["DocNumber"], TXN_TYPES.get(spec.name, spec.name), min(others, key=int))
 
     def _not_deposited(self, realm: Realm, payment: Obj) -> None:
         if realm.sources_of(("Payment", payment["Id"])):
@@ -193,15 +198,14 @@ class Writer:
     def _index(self, realm: Realm, spec: EntitySpec, obj: Obj) -> None:
         if spec.party:
             realm.party_names[str(obj["DisplayName"]).lower()] = (spec.name, obj["Id"])
-        elif spec.name == "Bill" and obj.get("DocNumber"):
-            key = (obj["VendorRef"]["value"], str(obj["DocNumber"]).lower())
-            realm.bill_docs.setdefault(key, set()).add(obj["Id"])
+        elif (key := realm.doc_key(spec.name, obj)) is not None:
+            realm.doc_numbers.setdefault(key, set()).add(obj["Id"])
 
     def _unindex(self, realm: Realm, spec: EntitySpec, obj: Obj) -> None:
         if spec.party:
             realm.party_names.pop(str(obj["DisplayName"]).lower(), None)
-        elif spec.name == "Bill" and obj.get("DocNumber"):
-            realm.bill_docs.get((obj["VendorRef"]["value"], str(obj["DocNumber"]).lower()), set()).discard(obj["Id"])
+        elif (key := realm.doc_key(spec.name, obj)) is not None:
+            realm.doc_numbers.get(key, set()).discard(obj["Id"])
 
     def _refresh(self, realm: Realm, key: Key) -> None:
         """Recompute what other transactions change: Balance and LinkedTxn."""

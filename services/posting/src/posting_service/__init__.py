@@ -1,4 +1,4 @@
-"""posting: executes ``PostingRequested`` commands against the target side (QBO first, BILL for
+"""posting: executes ``PostingRequested`` commands against the target side (the ledger, BILL for
 objects flowing from the ledger) exactly once in effect, and reports each as a ``SyncOutcome``."""
 
 from pathlib import Path

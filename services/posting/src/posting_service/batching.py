@@ -1,10 +1,11 @@
 """The backlog path: when one poll holds more than ``threshold`` independent creates for a
 connection, post them through ``LedgerConnector.batch()`` before the records are handled one by one.
 
-Design: ``BatchingConsumerRunner`` subclasses the shared ``ConsumerRunner`` and only adds a
-pre-pass over each partition's fetched records (the per-record API, inbox, outcome publishing and
-offset commits are unchanged). The pre-pass writes, for each item the batch posted, the ref, the
-double-entry lines and the journal row with its outcome, in one transaction per chunk. The regular
+Design: ``BatchPoster`` is the shared ``ConsumerRunner``'s partition pre-pass (its ``prepass``
+hook): it runs over each partition's fetched records before they are handled one by one (the
+per-record API, inbox, outcome publishing and offset commits are the runner's). The pre-pass
+writes, for each item the batch posted, the ref, the double-entry lines and the journal row with
+its outcome, in one transaction per chunk. The regular
 per-record handler then finds the command journaled as posted and re-emits that outcome without a
 write, so a crash anywhere in between is replay safe. Items the batch refused (or everything, if the
 call failed) simply take the per-record path, which looks the object up by tag before creating.
@@ -26,13 +27,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 
 from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
 from ledgerbridge_common.connectors.ports import BatchItem
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import PostingRequested, Side, deterministic_id
-from ledgerbridge_common.kafka.consumer import ConsumerRunner
 from posting_service.adapters import repository as repo
 from posting_service.domain.batch_plan import Candidate, plan_chunks
 from posting_service.domain.placeholders import find_placeholders, resolve
@@ -80,7 +80,8 @@ class BatchPoster:
     def __init__(self, deps: PostingDeps, *, threshold: int = 5, size: int = 30) -> None:
         self.deps = deps
         self.threshold = threshold
-        self.size = min(size, 30)
+        self.size = size
+        """Items per batch call, at most the ledger's declared ``capabilities.batch_size``."""
         self.batches = 0
 
     async def prepare(self, records: Sequence[ConsumerRecord[Any, Any]], *, more_waiting: bool = False) -> int | None:
@@ -90,7 +91,7 @@ class BatchPoster:
         and those after it for the next poll, where they fill a whole batch with what follows."""
         groups = {conn: group for conn, group in _commands(records).items() if len(group) > self.threshold}
         offsets = {cmd.command_id: offset for group in groups.values() for offset, cmd in group}
-        # connections sharing a partition go in parallel: each has its own QBO budget
+        # connections sharing a partition go in parallel: each has its own ledger budget
         deferred = await asyncio.gather(
             *(self._post_connection(conn, [cmd for _, cmd in group], more_waiting) for conn, group in groups.items())
         )
@@ -100,8 +101,8 @@ class BatchPoster:
         refs = [c.source_ref for c in cmds]
         needed = {r for c in cmds for r in _needs(c)}
         async with self.deps.sessions() as session:
-            journaled = await repo.journaled_sources(session, connection_id, refs)
-            posted = await repo.target_ids(session, connection_id, Side.LEDGER.value, [*refs, *needed])
+            journaled = await self.deps.store(session).journaled_sources(connection_id, refs)
+            posted = await self.deps.store(session).target_ids(connection_id, Side.LEDGER.value, [*refs, *needed])
         fresh = [c for c in cmds if c.source_ref not in journaled and c.source_ref not in posted]
         candidates = {c.source_ref for c in fresh}
         return [
@@ -116,13 +117,20 @@ class BatchPoster:
         eligible = await self._eligible(connection_id, cmds)
         if len(eligible) <= self.threshold:
             return []
-        by_ref = {c.source_ref: c for c in eligible}
-        chunks = plan_chunks([Candidate(c.command_id, c.source_ref, _needs(c)) for c in eligible], size=self.size)
-        deferred: list[str] = []
-        if more_waiting and chunks and len(chunks[-1]) < self.size:
-            deferred = [c.key for c in chunks.pop()]  # the last level: nothing here depends on it
         try:
             ledger = await self.deps.connectors.ledger(connection_id)
+        except Exception:  # the per-record path reports it
+            log.warning("no ledger connector for batch posting; the per-record path takes over", exc_info=True)
+            return []
+        if ledger.capabilities.batch_size is None:
+            return []  # a ledger without a batch call: every command goes the per-record path
+        size = min(self.size, ledger.capabilities.batch_size)
+        by_ref = {c.source_ref: c for c in eligible}
+        chunks = plan_chunks([Candidate(c.command_id, c.source_ref, _needs(c)) for c in eligible], size=size)
+        deferred: list[str] = []
+        if more_waiting and chunks and len(chunks[-1]) < size:
+            deferred = [c.key for c in chunks.pop()]  # the last level: nothing here depends on it
+        try:
             for chunk in chunks:
                 await self._post_chunk(connection_id, ledger, [by_ref[c.source_ref] for c in chunk])
         except Exception:  # the per-record path takes over, looking objects up by tag first
@@ -132,8 +140,8 @@ class BatchPoster:
 
     async def _post_chunk(self, connection_id: str, ledger: Any, chunk: list[PostingRequested]) -> int:
         async with self.deps.sessions() as session:
-            ids = await repo.target_ids(
-                session, connection_id, Side.LEDGER.value, {r for c in chunk for r in _needs(c)}
+            ids = await self.deps.store(session).target_ids(
+                connection_id, Side.LEDGER.value, {r for c in chunk for r in _needs(c)}
             )
         items: dict[str, tuple[PostingRequested, CanonicalObject]] = {}
         for cmd in chunk:
@@ -159,41 +167,15 @@ class BatchPoster:
             done.append((items[result.item_id][0], result.obj))
         async with self.deps.sessions() as session, session.begin():  # one transaction for the chunk
             for cmd, obj in done:
-                await record_posted(session, cmd, connection_id, WriteResult(obj, wrote=True), marked[cmd.command_id])
+                await record_posted(
+                    self.deps.store(session), cmd, connection_id, WriteResult(obj, wrote=True), marked[cmd.command_id]
+                )
         BATCH_ITEMS.labels("posted").inc(len(done))
         return len(done)
 
 
-class BatchingConsumerRunner(ConsumerRunner):
-    """``ConsumerRunner`` plus the batch pre-pass over each partition's fetched records."""
-
-    def __init__(self, *args: Any, batcher: BatchPoster | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.batcher = batcher
-
-    def group_breaks(self, envelope: Envelope, group: list[Envelope]) -> bool:
-        """A command already in the group starts a new transaction: its journal row is locked by
-        the group's uncommitted write, and a retry journals its attempt from another connection."""
-        command_id = envelope.payload.get("command_id")
-        return super().group_breaks(envelope, group) or (
-            command_id is not None and any(e.payload.get("command_id") == command_id for e in group)
-        )
-
-    async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
-        if self.batcher is None or self._stopping.is_set() or not records:
-            return await super()._handle_partition(records)
-        partition = TopicPartition(records[0].topic, records[0].partition)
-        highwater = self.consumer.highwater(partition)
-        more_waiting = highwater is not None and highwater > records[-1].offset + 1
-        try:
-            defer_from = await self.batcher.prepare(records, more_waiting=more_waiting)
-        except Exception:
-            log.exception("batch pre-pass failed; handling records one by one")
-            defer_from = None
-        if defer_from is None:
-            return await super()._handle_partition(records)
-        kept = [r for r in records if r.offset < defer_from]
-        last = await super()._handle_partition(kept) if kept else None
-        if not kept or last == kept[-1].offset + 1:
-            self.consumer.seek(partition, defer_from)  # the short chunk waits for the next poll
-        return last
+def same_command_again(envelope: Envelope, group: list[Envelope]) -> bool:
+    """A command already in the group starts a new transaction: its journal row is locked by the
+    group's uncommitted write, and a retry journals its attempt from another connection."""
+    command_id = envelope.payload.get("command_id")
+    return command_id is not None and any(e.payload.get("command_id") == command_id for e in group)

@@ -1,35 +1,26 @@
-"""Composition root: engine, publisher, prefs client, connectors, consumer and the FastAPI app."""
+"""The composition root of posting: what it adds to the shared ``Runtime``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import httpx
 from fastapi import FastAPI
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets, QboLimits
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
+from ledgerbridge_common.connectors.qbo import qbo_limits
 from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
-from ledgerbridge_common.db.migrate import upgrade_to_head
-from ledgerbridge_common.http_metrics import instrument
-from ledgerbridge_common.kafka.consumer import ConsumerConfig
-from ledgerbridge_common.kafka.lag import LagMonitor
-from ledgerbridge_common.kafka.producer import AiokafkaPublisher, EventPublisher
+from ledgerbridge_common.db.retention import inbox_rule
+from ledgerbridge_common.events.models import LedgerKind
+from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
 from ledgerbridge_common.prefs_client import PrefsClient
+from ledgerbridge_common.service import Overrides, Runtime, service_app
+from ledgerbridge_common.service.checks import http_check, kafka_check
 from posting_service import MIGRATIONS_DIR
-from posting_service.adapters.connectors import ConnectorFactory, VendorConnectorFactory
 from posting_service.adapters.orm import inbox
 from posting_service.app import AppState, router
-from posting_service.batching import BatchingConsumerRunner, BatchPoster
+from posting_service.batching import BatchPoster, same_command_again
 from posting_service.execute import PostingDeps
-from posting_service.handlers import handle_envelope
+from posting_service.handlers import routes
 from posting_service.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 def consumer_config(settings: Settings) -> ConsumerConfig:
@@ -45,112 +36,65 @@ def consumer_config(settings: Settings) -> ConsumerConfig:
     )
 
 
-async def _vendor_reachable(http: httpx.AsyncClient, url: str) -> bool:
-    await http.get(url, timeout=2)
-    return True
-
-
-def create_app(
-    settings: Settings,
-    *,
-    connectors: ConnectorFactory | None = None,
-    prefs: PrefsClient | None = None,
-    publisher: EventPublisher | None = None,
-) -> FastAPI:
-    """The posting service: HTTP app whose lifespan migrates, then runs the consumer."""
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.run_migrations:
-            await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
-            await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
-        engine = make_engine(settings.database)
-        sessions = make_sessionmaker(engine)
-        # write-ahead journal marks and the batch pre-pass use their own pool: a handler holding a
-        # connection of the main pool never waits for another connection of that same pool
-        journal_engine = make_engine(settings.database.model_copy(update={"pool_size": 2}))
-        qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
-        prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=10)
-        vendor_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
-        billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
-        prefs_client = prefs or PrefsClient(prefs_http, internal_token=settings.internal_token)
-        factory = connectors or VendorConnectorFactory(
-            prefs_client,
-            vendor_http,
-            billcom_http,
-            qbo_base_url=settings.qbo_base_url,
-            qbo_oauth_url=settings.qbo_oauth_url,
-            qbo_limits=QboLimits(
-                per_minute=settings.qbo_per_minute,
-                concurrent=settings.qbo_concurrent,
-                batch_per_minute=settings.qbo_batch_per_minute,
-                cooldown_seconds=settings.qbo_cooldown_seconds,
+def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime:
+    """Overrides: ``fakes["connectors"]`` (a ConnectorFactory), ``fakes["prefs"]``, ``publisher``."""
+    migrations = [MIGRATIONS_DIR, BUDGET_MIGRATIONS_DIR]
+    rt = Runtime(settings, overrides, migrations=migrations, publisher_client_id=settings.consumer_name)
+    # journal marks and the batch pre-pass use their own pool: a handler holding a connection of
+    # the main pool never waits for another connection of that same pool
+    journal_engine = make_engine(settings.database.model_copy(update={"pool_size": 2}))
+    rt.on_close(journal_engine.dispose)
+    prefs_http = rt.http("prefs", base_url=settings.prefs_url, timeout=10)
+    vendor_http = rt.http("ledger", timeout=settings.vendor_timeout_seconds)
+    billcom_http = rt.http("billcom", base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
+    prefs = rt.fake("prefs") or PrefsClient(prefs_http, internal_token=settings.internal_token)
+    budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
+    rt.on_close(budgets.close)
+    limits = qbo_limits(
+        per_minute=settings.qbo_per_minute,
+        concurrent=settings.qbo_concurrent,
+        batch_per_minute=settings.qbo_batch_per_minute,
+        cooldown_seconds=settings.qbo_cooldown_seconds,
+    )
+    ledgers = LedgerContext(
+        http=vendor_http,
+        credentials=prefs,
+        endpoints=ledger_endpoints(settings, limits={LedgerKind.QUICKBOOKS_ONLINE: limits}),
+        budgets=budgets,
+        timeout=settings.vendor_timeout_seconds,
+    )
+    connectors = rt.fake("connectors") or ConnectorFactory(prefs, ledgers, billcom_http)
+    deps = PostingDeps(
+        connectors=connectors,
+        sessions=make_sessionmaker(journal_engine),
+        postings_topic=settings.kafka.topics.postings,
+        outcomes_topic=settings.kafka.topics.outcomes,
+        stale_retries=settings.stale_retries,
+        rate_limit_wait_seconds=settings.rate_limit_wait_seconds,
+    )
+    rt.retention([inbox_rule(inbox)])
+    batcher = BatchPoster(deps, threshold=settings.batch_threshold, size=settings.batch_size)
+    if settings.run_consumer:
+        rt.consumer(
+            lambda: ConsumerRunner(
+                consumer_config(settings),
+                settings.kafka,
+                routes(deps, prefs),
+                rt.sessions,
+                inbox,
+                rt.publisher,
+                prepass=batcher,
+                group_breaks=same_command_again,
             ),
-            qbo_budgets=qbo_budgets,
-            timeout=settings.vendor_timeout_seconds,
+            name="posting-consumer",
+            group_id=settings.consumer_group,
         )
-        own_publisher = AiokafkaPublisher(settings.kafka, client_id=settings.consumer_name)
-        pub: EventPublisher = publisher or own_publisher
-        deps = PostingDeps(
-            connectors=factory,
-            sessions=make_sessionmaker(journal_engine),
-            postings_topic=settings.kafka.topics.postings,
-            outcomes_topic=settings.kafka.topics.outcomes,
-            stale_retries=settings.stale_retries,
-            rate_limit_wait_seconds=settings.rate_limit_wait_seconds,
-        )
-        state = AppState(sessions=sessions, prefs=prefs_client)
-        state.checks["vendor"] = functools.partial(_vendor_reachable, vendor_http, settings.qbo_base_url)
-        app.state.posting = state
-        app.state.deps = deps
-        runner: BatchingConsumerRunner | None = None
-        task: asyncio.Task[None] | None = None
-        lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.consumer_group])
-        try:
-            if publisher is None:
-                await own_publisher.start()
-            if settings.run_consumer:
-                runner = BatchingConsumerRunner(
-                    consumer_config(settings),
-                    settings.kafka,
-                    functools.partial(handle_envelope, deps=deps, prefs=prefs_client),
-                    sessions,
-                    inbox,
-                    pub,
-                    batcher=BatchPoster(deps, threshold=settings.batch_threshold, size=settings.batch_size),
-                )
-                await runner.start()
-                task = asyncio.create_task(runner.run(), name="posting-consumer")
-                kafka_runner = runner
-                await lag.start()
+    rt.readiness.add("postgresql", rt.database_check)
+    rt.readiness.add("kafka", kafka_check(settings.kafka))
+    rt.readiness.add("vendor", http_check(vendor_http, settings.qbo_base_url), required=False)
+    rt.state.update(posting=AppState(sessions=rt.sessions, prefs=prefs), deps=deps, batcher=batcher)
+    return rt
 
-                async def kafka_ready() -> bool:
-                    if task is None or task.done():
-                        return False
-                    await kafka_runner.consumer.topics()
-                    return True
 
-                state.checks["kafka"] = kafka_ready
-            app.state.runner = runner
-            yield
-        finally:
-            await lag.stop()
-            if runner is not None:
-                await runner.stop()
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if publisher is None:
-                await own_publisher.stop()
-            await prefs_http.aclose()
-            await vendor_http.aclose()
-            await billcom_http.aclose()
-            await engine.dispose()
-            await journal_engine.dispose()
-            await qbo_budgets.close()
-
-    app = FastAPI(title="LedgerBridge posting", lifespan=lifespan)
-    app.include_router(router)
-    instrument(app, "posting")
-    return app
+def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAPI:
+    return service_app(bootstrap(settings, overrides), name="posting", title="LedgerBridge posting", routers=[router])

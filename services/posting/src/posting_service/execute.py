@@ -4,20 +4,24 @@ target's writer, record the ref, the journal and the double-entry lines, and bui
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
+from ledgerbridge_common.connectors.factory import Connectors
 from ledgerbridge_common.errors import PermanentError
 from ledgerbridge_common.events.models import PostingRequested, Side, SyncOutcome
+from ledgerbridge_common.events.refs import NAME_LISTS
 from posting_service.adapters import repository as repo
-from posting_service.adapters.connectors import ConnectorFactory
+from posting_service.adapters.ports import PostingStore
+from posting_service.adapters.repository import SqlPostingStore
 from posting_service.domain import outcomes
 from posting_service.domain.lines import lines_for, restatement, totals
 from posting_service.domain.placeholders import find_placeholders, resolve
 from posting_service.domain.reasons import parked_reason, reason_for, unbalanced_reason
-from posting_service.writers import NAME_LISTS, BillcomWriter, KnownRef, LedgerWriter, Writer, WriteResult
+from posting_service.writers import BillcomWriter, KnownRef, LedgerWriter, Writer, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +30,14 @@ VOIDS = frozenset({"void", "delete", "deactivate"})
 
 @dataclass
 class PostingDeps:
-    connectors: ConnectorFactory
+    connectors: Connectors
     sessions: async_sessionmaker[AsyncSession]
     postings_topic: str
     outcomes_topic: str
     stale_retries: int = 3
     rate_limit_wait_seconds: float = 60.0
-    attempts: dict[str, int] = field(default_factory=dict)
+    store: Callable[[AsyncSession], PostingStore] = SqlPostingStore
+    """The ``PostingStore`` working in a given transaction."""
 
 
 def tag_for(source_ref: str) -> str:
@@ -43,16 +48,16 @@ def request_id_for(command_id: str) -> str:
     return command_id[:32]
 
 
-async def _writer(deps: PostingDeps, cmd: PostingRequested, connection_id: str) -> Writer:
-    async def on_attempt() -> None:
-        deps.attempts[cmd.command_id] = await repo.mark_attempt(
-            deps.sessions, cmd, connection_id, request_id_for(cmd.command_id)
-        )
+async def _writer(deps: PostingDeps, cmd: PostingRequested, connection_id: str, attempts: int) -> Writer:
+    """The target's writer; it journals each attempt before sending it and reports the count."""
+
+    async def on_attempt() -> int:
+        return await repo.mark_attempt(deps.sessions, cmd, connection_id, request_id_for(cmd.command_id))
 
     if cmd.target_side is Side.LEDGER:
         ledger = await deps.connectors.ledger(connection_id)
-        return LedgerWriter(ledger, stale_retries=deps.stale_retries, on_attempt=on_attempt)
-    return BillcomWriter(await deps.connectors.billcom(connection_id), on_attempt=on_attempt)
+        return LedgerWriter(ledger, stale_retries=deps.stale_retries, on_attempt=on_attempt, attempts=attempts)
+    return BillcomWriter(await deps.connectors.billcom(connection_id), on_attempt=on_attempt, attempts=attempts)
 
 
 async def _write(
@@ -76,39 +81,38 @@ async def _write(
 
 
 async def record_posted(
-    session: AsyncSession, cmd: PostingRequested, connection_id: str, result: WriteResult, attempts: int
+    store: PostingStore, cmd: PostingRequested, connection_id: str, result: WriteResult, attempts: int
 ) -> SyncOutcome:
     """Ref, double-entry lines and journal of a successful write, in the caller's transaction."""
     side = cmd.target_side.value
-    await repo.save_ref(session, connection_id, side, cmd, result.obj)
+    await store.save_ref(connection_id, side, cmd, result.obj)
     if cmd.target_side is Side.LEDGER:
         new = [] if cmd.action in VOIDS else lines_for(result.obj)
-        previous = await repo.source_net(session, connection_id, cmd.source_ref)
-        await repo.add_lines(session, connection_id, cmd, restatement(previous, new))
+        previous = await store.source_net(connection_id, cmd.source_ref)
+        await store.add_lines(connection_id, cmd, restatement(previous, new))
     outcome = outcomes.posted(cmd, result.obj, attempts=attempts)
-    await repo.save_command(session, cmd, connection_id, outcome)
+    await store.save_command(cmd, connection_id, outcome)
     return outcome
 
 
-async def _refuse(
-    session: AsyncSession, cmd: PostingRequested, connection_id: str, outcome: SyncOutcome
-) -> SyncOutcome:
-    await repo.save_command(session, cmd, connection_id, outcome, error=outcome.reason)
-    await repo.unpark(session, cmd.command_id)
+async def _refuse(store: PostingStore, cmd: PostingRequested, connection_id: str, outcome: SyncOutcome) -> SyncOutcome:
+    await store.save_command(cmd, connection_id, outcome, error=outcome.reason)
+    await store.unpark(cmd.command_id)
     return outcome
 
 
 async def post_command(
-    cmd: PostingRequested, connection_id: str, session: AsyncSession, deps: PostingDeps
+    cmd: PostingRequested, connection_id: str, session: AsyncSession, deps: PostingDeps, *, attempts: int = 0
 ) -> SyncOutcome:
+    """``attempts``: what the command's journal row counts already (a re-delivery or a retry)."""
     side = cmd.target_side.value
-    attempts = deps.attempts.get(cmd.command_id, 0)
+    store = deps.store(session)
     desired_json = cmd.desired
     if desired_json is not None:
         needed = find_placeholders(desired_json)
-        desired_json, missing = resolve(desired_json, await repo.target_ids(session, connection_id, side, needed))
+        desired_json, missing = resolve(desired_json, await store.target_ids(connection_id, side, needed))
         if missing:
-            await repo.park(session, cmd, connection_id, missing)
+            await store.park(cmd, connection_id, missing)
             outcome = outcomes.not_posted(
                 cmd,
                 "parked",
@@ -117,13 +121,13 @@ async def post_command(
                 message=f"unresolved references: {', '.join(missing)}",
                 attempts=attempts,
             )
-            await repo.save_command(session, cmd, connection_id, outcome)
+            await store.save_command(cmd, connection_id, outcome)
             return outcome
     desired = None if desired_json is None else parse_canonical(cmd.object_type, desired_json)
     if isinstance(desired, JournalEntry) and not desired.balanced:
         debits, credits = totals(lines_for(desired))
         return await _refuse(
-            session,
+            store,
             cmd,
             connection_id,
             outcomes.not_posted(
@@ -135,20 +139,21 @@ async def post_command(
                 attempts=attempts,
             ),
         )
-    ref = await repo.get_ref(session, connection_id, side, cmd.source_ref)
-    known = KnownRef(ref.target_id, ref.sync_token) if ref else None
+    ref = await store.get_ref(connection_id, side, cmd.source_ref)
+    known = KnownRef(ref.target_id, ref.concurrency_token) if ref else None
     if known is None and cmd.target_id:
         known = KnownRef(cmd.target_id)
+    writer: Writer | None = None
     try:
-        writer = await _writer(deps, cmd, connection_id)
+        writer = await _writer(deps, cmd, connection_id, attempts)
         # a write may exist under our tag only if one was ever sent (journaled before sending)
-        tried = bool(await repo.journaled_sources(session, connection_id, [cmd.source_ref]))
+        tried = bool(await store.journaled_sources(connection_id, [cmd.source_ref]))
         result = await _write(writer, cmd, desired, known, lookup_tag=tried)
     except PermanentError as exc:
         log.warning("command %s refused: %s", cmd.command_id, exc)
-        attempts = deps.attempts.pop(cmd.command_id, attempts)
+        attempts = writer.attempts if writer is not None else attempts
         return await _refuse(
-            session,
+            store,
             cmd,
             connection_id,
             outcomes.not_posted(
@@ -161,7 +166,7 @@ async def post_command(
                 target_id=known.target_id if known else None,
             ),
         )
-    attempts = deps.attempts.pop(cmd.command_id, attempts)
+    attempts = writer.attempts
     if result is None:
         outcome = outcomes.not_posted(
             cmd,
@@ -171,6 +176,6 @@ async def post_command(
             message=f"no target object for {cmd.source_ref}",
             attempts=attempts,
         )
-        return await _refuse(session, cmd, connection_id, outcome)
-    await repo.unpark(session, cmd.command_id)
-    return await record_posted(session, cmd, connection_id, result, attempts)
+        return await _refuse(store, cmd, connection_id, outcome)
+    await store.unpark(cmd.command_id)
+    return await record_posted(store, cmd, connection_id, result, attempts)

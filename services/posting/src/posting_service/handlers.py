@@ -1,17 +1,19 @@
-"""Kafka handlers: ``PostingRequested`` (execute, report) and ``PreferencesChanged`` (drop caches)."""
+"""Kafka handlers: ``PostingRequested`` (execute, report) and ``PreferencesChanged`` (drop caches);
+``routes`` is posting's routing table."""
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.errors import RateLimitedError
 from ledgerbridge_common.events.envelope import Envelope
-from ledgerbridge_common.events.models import PostingRequested, PreferencesChanged, SyncOutcome
-from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.events.models import PostingRequested, PreferencesChanged, SyncOutcome, SyncRequested
+from ledgerbridge_common.kafka.emitter import Emitter
+from ledgerbridge_common.kafka.routing import Routes, ignore
 from ledgerbridge_common.prefs_client import PrefsClient
-from posting_service.adapters import repository as repo
 from posting_service.execute import PostingDeps, post_command
 from posting_service.metrics import OUTCOMES
 
@@ -22,7 +24,7 @@ async def release_parked(
     session: AsyncSession, emitter: Emitter, deps: PostingDeps, connection_id: str, source_ref: str
 ) -> None:
     """Re-publish (oldest first) the commands that were waiting for ``source_ref``."""
-    for parked in await repo.take_parked(session, connection_id, source_ref):
+    for parked in await deps.store(session).take_parked(connection_id, source_ref):
         log.info("releasing parked command %s (%s posted)", parked.command_id, source_ref)
         emitter.emit(deps.postings_topic, parked, connection_id=connection_id)
 
@@ -32,14 +34,16 @@ async def handle_posting(
 ) -> None:
     """Execute one command and emit exactly one ``SyncOutcome`` for it."""
     connection_id = envelope.connection_id
-    journal = await repo.get_command(session, cmd.command_id)
+    journal = await deps.store(session).get_command(cmd.command_id)
     if journal is not None and journal.status == "posted" and journal.outcome is not None:
         outcome = SyncOutcome.model_validate(journal.outcome)
     else:
         try:
-            outcome = await post_command(cmd, connection_id, session, deps)
+            outcome = await post_command(
+                cmd, connection_id, session, deps, attempts=journal.attempts if journal is not None else 0
+            )
         except RateLimitedError as exc:
-            # the runner sleeps retry_after while holding the partition; cap it (QBO asks 60 s)
+            # the runner sleeps retry_after while holding the partition; cap it (the ledger may ask for 60 s)
             if exc.retry_after is not None:
                 exc.retry_after = min(exc.retry_after, deps.rate_limit_wait_seconds)
             raise
@@ -56,19 +60,22 @@ async def handle_prefs_changed(envelope: Envelope, deps: PostingDeps, prefs: Pre
     deps.connectors.drop(envelope.connection_id)
 
 
-async def handle_envelope(
-    envelope: Envelope,
-    session: AsyncSession,
-    emitter: Emitter,
-    *,
-    deps: PostingDeps,
-    prefs: PrefsClient | None = None,
+def routes(deps: PostingDeps, prefs: PrefsClient | None = None) -> Routes:
+    """What posting does with each type its two topics carry."""
+    return {
+        PostingRequested: partial(on_posting_requested, deps=deps),
+        PreferencesChanged: partial(on_preferences_changed, deps=deps, prefs=prefs),
+        SyncRequested: ignore,
+    }
+
+
+async def on_posting_requested(
+    envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: PostingDeps
 ) -> None:
-    if envelope.type == PostingRequested.event_type:
-        event = envelope.event()
-        assert isinstance(event, PostingRequested)
-        await handle_posting(event, envelope, session, emitter, deps)
-    elif envelope.type == PreferencesChanged.event_type:
-        await handle_prefs_changed(envelope, deps, prefs)
-    else:
-        log.debug("ignoring %s", envelope.type)
+    await handle_posting(envelope.event_as(PostingRequested), envelope, session, emitter, deps)
+
+
+async def on_preferences_changed(
+    envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: PostingDeps, prefs: PrefsClient | None
+) -> None:
+    await handle_prefs_changed(envelope, deps, prefs)

@@ -1,10 +1,12 @@
 """Exactly-once writes to one side: upsert by source ref, void, deactivate.
 
-Ledger (QBO): a known object is read by id and fully updated with its current SyncToken (a stale
-token → re-read and retry); nothing is written when the read-back already matches. An unknown
-object is first looked up by the tag we write (``LB:<source_ref>``) and, for name lists, by exact
-name (adopted instead of duplicated); only then created, with a deterministic ``requestid``. After a
-timeout whose outcome is unknown the lookup runs again before any second write.
+Ledger: a known object is read by id and fully updated with the concurrency token it was read with
+(a stale one → re-read and retry); nothing is written when the read-back already matches. An
+unknown object is first looked up by the tag we write (``LB:<source_ref>``) and, for name lists, by
+exact name (adopted instead of duplicated); only then created, with a deterministic request id that
+the connector turns into its ledger's idempotency mechanism. After a timeout whose outcome is
+unknown the lookup runs again before any second write. A void of a type the ledger does not void
+(``capabilities.voids``) is a delete.
 """
 
 from __future__ import annotations
@@ -16,28 +18,18 @@ from typing import Protocol
 from ledgerbridge_common.canonical.fingerprint import fingerprint
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
-from ledgerbridge_common.errors import NotFoundError, OutcomeUnknownError, StaleObjectError, ValidationError
+from ledgerbridge_common.errors import NotFoundError, OutcomeUnknownError, StaleObjectError
 from ledgerbridge_common.events.models import deterministic_id
+from ledgerbridge_common.events.refs import NAME_LISTS
 
-NAME_LISTS = frozenset(
-    {
-        ObjectType.VENDOR,
-        ObjectType.CUSTOMER,
-        ObjectType.ACCOUNT,
-        ObjectType.CLASS,
-        ObjectType.DEPARTMENT,
-        ObjectType.LOCATION,
-        ObjectType.ITEM,
-    }
-)
-
-OnAttempt = Callable[[], Awaitable[None]]
+OnAttempt = Callable[[], Awaitable[int]]
+"""Journals one more attempt before a write is sent; answers the attempts journaled so far."""
 
 
 @dataclass(frozen=True)
 class KnownRef:
     target_id: str
-    sync_token: str | None = None
+    concurrency_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,22 +55,39 @@ class Writer(Protocol):
 
     async def deactivate(self, object_type: ObjectType, target_id: str, *, request_id: str) -> WriteResult: ...
 
+    @property
+    def attempts(self) -> int:
+        """The attempts journaled for the command once a write was sent (or the count it started with)."""
 
-async def _no_attempt() -> None:
-    return None
+
+class _Attempts:
+    """What the writers share: ``attempts`` is the journaled count after this writer's last write
+    (``start`` until it sends one)."""
+
+    def __init__(self, on_attempt: OnAttempt | None, start: int) -> None:
+        self._on_attempt = on_attempt
+        self.attempts = start
+
+    async def on_attempt(self) -> None:
+        self.attempts = await self._on_attempt() if self._on_attempt else self.attempts + 1
 
 
 def _same(a: CanonicalObject, b: CanonicalObject) -> bool:
     return fingerprint(a) == fingerprint(b)
 
 
-class LedgerWriter:
+class LedgerWriter(_Attempts):
     def __init__(
-        self, connector: LedgerConnector, *, stale_retries: int = 3, on_attempt: OnAttempt = _no_attempt
+        self,
+        connector: LedgerConnector,
+        *,
+        stale_retries: int = 3,
+        on_attempt: OnAttempt | None = None,
+        attempts: int = 0,
     ) -> None:
+        super().__init__(on_attempt, attempts)
         self.connector = connector
         self.stale_retries = stale_retries
-        self.on_attempt = on_attempt
 
     async def _read(self, object_type: ObjectType, target_id: str) -> CanonicalObject:
         current = await self.connector.read(object_type, target_id)
@@ -100,9 +109,9 @@ class LedgerWriter:
             if _same(current, desired):
                 return WriteResult(current, wrote=False)
             assert current.id is not None
-            obj = desired.model_copy(update={"id": current.id, "sync_token": current.sync_token})
-            # same content → same request id (a safe retry); a new SyncToken is new content
-            rid = deterministic_id(request_id, "update", current.sync_token or "")
+            obj = desired.model_copy(update={"id": current.id, "concurrency_token": current.concurrency_token})
+            # same content → same request id (a safe retry); a new concurrency token is new content
+            rid = deterministic_id(request_id, "update", current.concurrency_token or "")
             await self.on_attempt()
             try:
                 return WriteResult(await self.connector.update(obj, request_id=rid, tag=tag), wrote=True)
@@ -142,19 +151,16 @@ class LedgerWriter:
         current = await self._read(object_type, target_id)
         if getattr(current, "voided", False):
             return WriteResult(current, wrote=False)
+        if object_type not in self.connector.capabilities.voids:  # the ledger deletes this type instead
+            await self.on_attempt()
+            await self.connector.delete(object_type, target_id, request_id=request_id[:32])
+            return WriteResult(current, wrote=True)
         for _ in range(self.stale_retries + 1):
             await self.on_attempt()
             try:
                 return WriteResult(
                     await self.connector.void(object_type, target_id, request_id=request_id[:32]), wrote=True
                 )
-            except ValidationError as exc:
-                delete = getattr(self.connector, "delete", None)
-                if exc.code != "void" or delete is None:
-                    raise
-                # QBO cannot void this type (Bill, VendorCredit, JournalEntry): delete it instead
-                await delete(object_type, target_id, request_id=request_id[:32])
-                return WriteResult(current, wrote=True)
             except (StaleObjectError, OutcomeUnknownError):
                 current = await self._read(object_type, target_id)
                 if getattr(current, "voided", False):
@@ -175,12 +181,12 @@ class LedgerWriter:
         raise StaleObjectError(f"{object_type.value} {target_id} kept changing under us")
 
 
-class BillcomWriter:
+class BillcomWriter(_Attempts):
     """BILL has no request ids nor notes to tag: name lists are matched by exact name."""
 
-    def __init__(self, connector: BillcomConnector, *, on_attempt: OnAttempt = _no_attempt) -> None:
+    def __init__(self, connector: BillcomConnector, *, on_attempt: OnAttempt | None = None, attempts: int = 0) -> None:
+        super().__init__(on_attempt, attempts)
         self.connector = connector
-        self.on_attempt = on_attempt
 
     async def _lookup(self, desired: CanonicalObject) -> CanonicalObject | None:
         name = getattr(desired, "name", None)
@@ -192,7 +198,7 @@ class BillcomWriter:
         if _same(current, desired):
             return WriteResult(current, wrote=False)
         await self.on_attempt()
-        obj = desired.model_copy(update={"id": current.id, "sync_token": current.sync_token})
+        obj = desired.model_copy(update={"id": current.id, "concurrency_token": current.concurrency_token})
         return WriteResult(await self.connector.update(obj), wrote=True)
 
     async def upsert(

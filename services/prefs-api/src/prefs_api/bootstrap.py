@@ -1,42 +1,46 @@
-"""The composition root: settings → engine, cipher, publisher, connectors, consumer → the app."""
+"""The composition root of prefs-api: what it adds to the shared ``Runtime``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-
-import httpx
 from fastapi import Depends, FastAPI
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
-from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
-from ledgerbridge_common.db.migrate import upgrade_to_head
-from ledgerbridge_common.events.envelope import Envelope
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
+from ledgerbridge_common.db.retention import inbox_rule
+from ledgerbridge_common.events.models import SyncOutcome
 from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
-from ledgerbridge_common.kafka.lag import LagMonitor
-from ledgerbridge_common.kafka.producer import AiokafkaPublisher, EventPublisher
+from ledgerbridge_common.kafka.routing import Routes
+from ledgerbridge_common.prefs_client import ConnectionInfo
+from ledgerbridge_common.service import Overrides, Runtime, service_app
+from ledgerbridge_common.service.app import health_router
 from prefs_api import MIGRATIONS_DIR, problems
 from prefs_api.adapters.crypto import CredentialCipher
-from prefs_api.adapters.factories import billcom_factory, ledger_factory
 from prefs_api.adapters.kafka_probe import KafkaProbe
+from prefs_api.adapters.lag_view import LagView
 from prefs_api.adapters.orm import inbox
-from prefs_api.adapters.qbo_oauth import QboOAuth
-from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory
+from prefs_api.adapters.qbo_oauth import QboOAuth, SealedCredentialsStore
+from prefs_api.adapters.vendors import ChartOfAccounts, as_problems
+from prefs_api.contract import conform
 from prefs_api.deps import Services
 from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
-from prefs_api.openapi import install_openapi
-from prefs_api.routes import connections, health, internal, keys, mappings, preferences, status, synclog
+from prefs_api.limits import limit_body
+from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
+from prefs_api.routes import connections, internal, keys, mappings, preferences, status, synclog
 from prefs_api.settings import Settings
-
-log = logging.getLogger(__name__)
+from prefs_api.throttle import FailureThrottle, Proxies
 
 
 class ConfigurationError(RuntimeError):
     pass
+
+
+class _NoConnections:
+    """prefs-api builds connectors from the ``ConnectionInfo`` it holds (``ledger_for``), never by id."""
+
+    async def connection(self, connection_id: str) -> ConnectionInfo:
+        raise RuntimeError("prefs-api builds connectors with ledger_for/billcom_for")
 
 
 def check_secrets(settings: Settings) -> tuple[str, str]:
@@ -47,129 +51,120 @@ def check_secrets(settings: Settings) -> tuple[str, str]:
     return settings.prefs_credentials_key.get_secret_value(), settings.internal_token.get_secret_value()
 
 
-def create_app(
-    settings: Settings,
-    *,
-    ledger: LedgerFactory | None = None,
-    billcom: BillcomFactory | None = None,
-    publisher: EventPublisher | None = None,
-    kafka_ready: Callable[[], Awaitable[bool]] | None = None,
-) -> FastAPI:
-    """Build the app. Tests pass fake connector factories and, for unit tests, an in-memory
-    publisher (then no Kafka client is started)."""
+def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime:
+    """Overrides: ``fakes["ledger"]`` / ``fakes["billcom"]`` (connector factories),
+    ``fakes["kafka_ready"]``, ``publisher`` (then no Kafka producer is started)."""
     key, _ = check_secrets(settings)
-    engine = make_engine(settings.database)
-    sessions = make_sessionmaker(engine)
-    http = httpx.AsyncClient(timeout=15)
-    qbo_http = httpx.AsyncClient(timeout=30)
-    billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=30)
-    probe = KafkaProbe(settings.kafka) if kafka_ready is None else None
-    cipher = CredentialCipher(key)
+    migrations = [MIGRATIONS_DIR, BUDGET_MIGRATIONS_DIR]
+    rt = Runtime(settings, overrides, migrations=migrations, publisher_client_id="prefs-api")
+    cipher = CredentialCipher(key, settings.previous_credentials_keys())
     oauth = QboOAuth(
-        http,
+        rt.http("oauth", timeout=15),
         oauth_url=settings.qbo_oauth_url,
         authorize_url=settings.authorize_url,
         redirect_uri=settings.qbo_redirect_uri,
     )
-    qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=45)
-    ledger_connectors = ledger or ledger_factory(
-        qbo_http, base_url=settings.qbo_base_url, oauth=oauth, sessions=sessions, cipher=cipher, budgets=qbo_budgets
+    budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=45)
+    rt.on_close(budgets.close)
+    ledgers = LedgerContext(
+        http=rt.http("ledger", timeout=30),
+        credentials=SealedCredentialsStore(rt.sessions, cipher),
+        endpoints=ledger_endpoints(settings),
+        budgets=budgets,
     )
+    billcom_http = rt.http("billcom", base_url=settings.billcom_base_url, timeout=30)
+    built_ledger, built_billcom = as_problems(ConnectorFactory(_NoConnections(), ledgers, billcom_http))
+    ledger = rt.fake("ledger") or built_ledger
+    kafka_ready = rt.fake("kafka_ready")
+    if kafka_ready is None:
+        kafka_ready = probe = KafkaProbe(settings.kafka)
+        rt.on_close(probe.close)
     services = Services(
         settings=settings,
-        sessions=sessions,
+        sessions=rt.sessions,
         cipher=cipher,
-        publisher=publisher or _NotStarted(),
-        chart=ChartOfAccounts(ledger_connectors, settings.chart_cache_seconds),
-        ledger_factory=ledger_connectors,
-        billcom_factory=billcom or billcom_factory(billcom_http),
+        publisher=rt.publisher,
+        chart=ChartOfAccounts(ledger, settings.chart_cache_seconds),
+        ledger_factory=ledger,
+        billcom_factory=rt.fake("billcom") or built_billcom,
         oauth=oauth,
-        kafka_ready=kafka_ready or probe or _never,
+        kafka_ready=kafka_ready,
+        throttle=FailureThrottle(
+            free=settings.auth_free_failures,
+            first_wait=settings.auth_backoff_first_seconds,
+            max_wait=settings.auth_backoff_max_seconds,
+        ),
+        proxies=Proxies(settings.trusted_proxies),
     )
-    status_lag = status.LagView(settings.kafka.bootstrap_servers, settings.kafka.topics.all())
+    rt.retention([inbox_rule(inbox)])
+    if settings.consume_outcomes:
+        topics = settings.kafka.topics
+        config = ConsumerConfig(name=CONSUMER_NAME, group_id=GROUP_ID, topics=[topics.outcomes], dlq_topic=topics.dlq)
+        routes: Routes = {SyncOutcome: handle_outcome}
+        build = lambda: ConsumerRunner(config, settings.kafka, routes, rt.sessions, inbox, rt.publisher)  # noqa: E731
+        rt.consumer(build, name="prefs-api-outcomes", group_id=GROUP_ID, required=False)
+    status_lag = LagView(settings.kafka, settings.kafka.topics.all())
+    rt.on_close(status_lag.close)
+    # serving reads needs PostgreSQL; Kafka only for Sync Now, replays and the outcomes consumer
+    rt.readiness.add("postgresql", rt.database_check)
+    rt.readiness.add("kafka", kafka_ready, required=False)
+    rt.state.update(services=services, status_lag=status_lag)
+    return rt
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # aiokafka clients must be created inside the running loop
-        if settings.run_migrations:
-            await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
-            await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
-        own: AiokafkaPublisher | None = None
-        runner: ConsumerRunner | None = None
-        task: asyncio.Task[None] | None = None
-        lag = LagMonitor(settings.kafka.bootstrap_servers, [GROUP_ID])
-        try:
-            if publisher is None:
-                own = AiokafkaPublisher(settings.kafka, client_id="prefs-api")
-                await own.start()
-                services.publisher = own
-            if settings.consume_outcomes:
-                runner = outcomes_consumer(settings, services)
-                await runner.start()
-                app.state.consumer = None
-                task = asyncio.create_task(runner.run(), name="prefs-api-outcomes")
-                await lag.start()
-            yield
-        finally:
-            await lag.stop()
-            if runner is not None:
-                await runner.stop()
-                if task is not None:
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await asyncio.wait_for(task, 5)
-            if own is not None:
-                await own.stop()
-            if probe is not None:
-                await probe.close()
-            await status_lag.close()
-            for client in (http, qbo_http, billcom_http):
-                await client.aclose()
-            await engine.dispose()
-            await qbo_budgets.close()
 
-    app = FastAPI(
-        dependencies=[Depends(reject_nul)],
+def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAPI:
+    """The public API; ``app.state.internal_app`` is ``/internal/v1`` on ``internal_port``. Tests
+    inject fake connector factories and, for unit tests, an in-memory publisher."""
+    runtime = bootstrap(settings, overrides)
+    app = service_app(
+        runtime,
+        name="prefs-api",
+        routers=[m.router for m in (connections, preferences, mappings, synclog, keys, status)],
+        dependencies=[Depends(reject_nul), Depends(conform)],
         title="LedgerBridge prefs-api",
         version="1.0.0",
         description=DESCRIPTION,
-        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        configure=[
+            problems.install,
+            lambda app: install_openapi(app, PUBLIC_SECURITY),
+            lambda app: limit_body(app, settings.max_body_bytes),
+        ],
     )
-    app.state.services = services
-    app.state.consumer = None
-    app.state.status_lag = status_lag
-    problems.install(app)
-    for module in (health, connections, preferences, mappings, synclog, keys, internal, status):
-        app.include_router(module.router)
-    install_openapi(app)
-    instrument(app, "prefs-api")
+    app.state.internal_app = create_internal_app(runtime)
     return app
 
 
-async def _never() -> bool:
-    return False
-
-
-def outcomes_consumer(settings: Settings, services: Services) -> ConsumerRunner:
-    config = ConsumerConfig(
-        name=CONSUMER_NAME,
-        group_id=GROUP_ID,
-        topics=[settings.kafka.topics.outcomes],
-        dlq_topic=settings.kafka.topics.dlq,
+def create_internal_app(runtime: Runtime) -> FastAPI:
+    """``/internal/v1`` (and health) for the other services, served on ``internal_port``. It
+    shares the public app's runtime, whose lifespan starts and closes it."""
+    services: Services = runtime.state["services"]
+    app = FastAPI(
+        dependencies=[Depends(reject_nul), Depends(conform)],
+        title="LedgerBridge prefs-api internal",
+        version="1.0.0",
+        description=INTERNAL_DESCRIPTION,
+        generate_unique_id_function=operation_id,
     )
-    return ConsumerRunner(config, settings.kafka, handle_outcome, services.sessions, inbox, services.publisher)
-
-
-class _NotStarted:
-    """Stands in for the Kafka publisher until the lifespan starts it."""
-
-    async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
-        raise RuntimeError("the Kafka publisher is not started (app lifespan not running)")
-
-    async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
-        raise RuntimeError("the Kafka publisher is not started (app lifespan not running)")
+    app.state.runtime = runtime
+    app.state.services = services
+    problems.install(app)
+    for router in (health_router, internal.router):
+        app.include_router(router)
+    install_openapi(app, INTERNAL_SECURITY)
+    limit_body(app, services.settings.max_body_bytes)
+    instrument(app, "prefs-api-internal")
+    return app
 
 
 DESCRIPTION = """Connections, sync preferences, mappings, API keys, the sync log and report of
 LedgerBridge. Every route but `/healthz`, `/readyz`, `/metrics` and the OAuth callback needs an API
 key (`X-API-Key: lbk_...` or `Authorization: Bearer lbk_...`); a key sees only its tenant's
-connections (others answer 404). Errors are `application/problem+json` (RFC 9457)."""
+connections (others answer 404). Repeated invalid keys from one client are answered 429 with
+`Retry-After`. Errors are `application/problem+json` (RFC 9457). The internal API of the other
+LedgerBridge services is a separate document, served on its own port."""
+
+INTERNAL_DESCRIPTION = """What webhook-ingest, sync-engine and posting read and write through
+`ledgerbridge_common.prefs_client`: connections with decrypted credentials, preferences,
+mappings, rotated QBO tokens, BILL bank accounts, webhook secrets. Served on `LB_INTERNAL_PORT`
+only and guarded by `X-Internal-Token`; never exposed outside the cluster."""

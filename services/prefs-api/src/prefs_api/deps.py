@@ -20,6 +20,7 @@ from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFa
 from prefs_api.domain.access import Principal, Scope, hash_secret, key_id_of
 from prefs_api.problems import ProblemError
 from prefs_api.settings import Settings
+from prefs_api.throttle import FailureThrottle, Proxies
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Services:
     billcom_factory: BillcomFactory
     oauth: QboOAuth
     kafka_ready: Callable[[], Awaitable[bool]]
+    throttle: FailureThrottle
+    proxies: Proxies
 
 
 def get_services(request: Request) -> Services:
@@ -68,13 +71,36 @@ async def authenticate(services: Services, presented: str) -> Principal | None:
     )
 
 
+def too_many_attempts(retry_after: int) -> ProblemError:
+    return ProblemError(
+        429,
+        "Too many failed attempts",
+        f"Too many invalid API keys from this client; try again in {retry_after} s",
+        kind="rate-limited",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def authenticate_throttled(services: Services, request: Request, presented: str) -> Principal | None:
+    """``authenticate`` behind the per-client back-off: raises 429 while the client waits."""
+    client = services.proxies.client(request)
+    wait = services.throttle.retry_after(client)
+    if wait is not None:
+        raise too_many_attempts(wait)
+    principal = await authenticate(services, presented)
+    if principal is None:
+        services.throttle.failed(client)
+    return principal
+
+
 async def current_principal(
+    request: Request,
     services: ServicesDep,
     api_key: Annotated[str | None, Depends(_api_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     presented = api_key or (bearer.credentials if bearer else None)
-    principal = await authenticate(services, presented) if presented else None
+    principal = await authenticate_throttled(services, request, presented) if presented else None
     if principal is None:
         raise ProblemError(
             401,
@@ -107,7 +133,19 @@ async def internal_caller(services: ServicesDep, x_internal_token: Annotated[str
         or not x_internal_token
         or not hmac.compare_digest(x_internal_token.encode(), expected.get_secret_value().encode())
     ):
-        raise ProblemError(401, "Missing or invalid internal token", kind="unauthorized")
+        raise ProblemError(
+            401,
+            "Missing or invalid internal token",
+            kind="unauthorized",
+            headers={"WWW-Authenticate": "InternalToken"},
+        )
 
 
 Internal = Depends(internal_caller)
+
+
+def cookies_secure(services: Services, request: Request) -> bool:
+    """Cookies get ``Secure`` whenever browsers reach us over https: ``LB_PUBLIC_URL`` says so, or
+    a trusted proxy forwards an https request."""
+    public = (services.settings.public_url or "").lower()
+    return public.startswith("https://") or services.proxies.scheme(request) == "https"

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.events.models import LedgerKind, Side
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.prefs_client import ConnectionPreferences
-from prefs_api.domain.catalog import PreferenceValues
 from prefs_api.problems import FieldError
 
 AccountId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -48,6 +48,12 @@ class PreferencesPatch(BaseModel):
     funds_transfer_location: ShortText | None = None
     funds_transfer_department: ShortText | None = None
     funds_transfer_journal_symbol: ShortText | None = None
+    default_payables_department: ShortText | None = None
+    default_payables_location: ShortText | None = None
+    default_payables_class: ShortText | None = None
+    default_receivables_department: ShortText | None = None
+    default_receivables_location: ShortText | None = None
+    default_receivables_class: ShortText | None = None
     transaction_currency: Currency | None = None
     base_currency: Currency | None = None
     bank_gl_accounts: dict[ShortText, AccountId | None] | None = None
@@ -138,10 +144,4 @@ class AccountOut(BaseModel):
 
 
 class InternalPreferences(ConnectionPreferences):
-    """``ConnectionPreferences`` plus the Sage Intacct / NetSuite-only values."""
-
-    funds_transfer_location: str | None = None
-    funds_transfer_department: str | None = None
-    funds_transfer_journal_symbol: str | None = None
-    transaction_currency: str | None = None
-    base_currency: str | None = None
+    """The preferences the services read (``ledgerbridge_common.prefs_client``), every value included."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -78,23 +79,39 @@ def _problem_schema() -> dict[str, Any]:
     return {"schema": {"$ref": "#/components/schemas/Problem"}}
 
 
+TITLES = {
+    400: "The body is not readable JSON",
+    401: "Missing or invalid credentials",
+    403: "The API key lacks the scope",
+    404: "Not found (also: not visible to this key)",
+    409: "Conflicts with the current state (e.g. a preference rule against the ledger's chart of accounts)",
+    412: "If-Match does not match the current version",
+    413: "The body is over the size limit",
+    422: "Validation failed",
+    428: "If-Match required",
+    429: "Too many failed attempts from this client: wait Retry-After seconds",
+    502: "A vendor could not be reached or refused the request",
+    503: "A dependency is unavailable (or the ledger kind is not supported yet)",
+}
+
+
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    titles = {
-        400: "Bad request",
-        401: "Missing or invalid API key",
-        403: "The API key lacks the scope",
-        404: "Not found (also: not visible to this key)",
-        409: "Conflict",
-        412: "If-Match does not match the current version",
-        422: "Validation failed",
-        428: "If-Match required",
-        502: "A vendor could not be reached",
-        503: "A dependency is unavailable",
-    }
     return {
-        code: {"model": Problem, "description": titles[code], "content": {MEDIA_TYPE: _problem_schema()}}
+        code: {"model": Problem, "description": TITLES[code], "content": {MEDIA_TYPE: _problem_schema()}}
         for code in codes
     }
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the app's OpenAPI document lists for this path (Starlette names only the
+    methods of the first route it matched)."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods |= {m.upper() for m in item if m in ("get", "put", "post", "delete", "patch")}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def install(app: FastAPI) -> None:
@@ -117,7 +134,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        err = ProblemError(exc.status_code, str(exc.detail), kind="http", headers=dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        err = ProblemError(exc.status_code, str(exc.detail), kind="http", headers=headers)
         return problem_response(request, err)
 
     @app.exception_handler(CredentialsError)

@@ -11,7 +11,7 @@ from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import BillcomCredentials, QboTokens
 from prefs_api.domain.access import Scope
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
@@ -19,18 +19,45 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class BillcomCredentialsIn(_In):
+    """``prefs_client.BillcomCredentials`` as the API accepts it (no unknown keys)."""
+
+    username: str
+    password: str
+    organization_id: str
+    dev_key: str
+    webhook_security_key: str | None = None
+
+    def stored(self) -> BillcomCredentials:
+        return BillcomCredentials.model_validate(self.model_dump())
+
+
+class QboTokensIn(_In):
+    """``prefs_client.QboTokens`` as the API accepts it (no unknown keys, RFC 3339 times)."""
+
+    access_token: str
+    refresh_token: str
+    access_expires_at: dt.datetime
+    refresh_expires_at: dt.datetime | None = None
+
+    def stored(self) -> QboTokens:
+        return QboTokens.model_validate(self.model_dump())
+
+
 class QboCredentialsIn(_In):
     client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     client_secret: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     webhook_verifier_token: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    tokens: QboTokens | None = Field(
+    tokens: QboTokensIn | None = Field(
         default=None, description="Omit to keep the stored tokens (or to connect via OAuth)."
     )
 
 
 class ConnectionCreate(_In):
-    id: Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
-        default=None, description="Optional id; generated when omitted."
+    id: Annotated[str, StringConstraints(min_length=3, max_length=55, pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
+        default=None,
+        description="Optional id, unique within the tenant: the connection's id becomes `<id>-<8 hex chars "
+        "of the tenant>` (read it from the answer). Generated (`conn-...`) when omitted.",
     )
     name: Name
     billcom_org_id: Ident
@@ -38,7 +65,7 @@ class ConnectionCreate(_In):
     ledger_company_id: Ident | None = Field(
         default=None, description="QBO realm id; set by the OAuth callback if omitted."
     )
-    billcom: BillcomCredentials | None = None
+    billcom: BillcomCredentialsIn | None = None
     qbo: QboCredentialsIn | None = None
 
     model_config = ConfigDict(
@@ -72,7 +99,7 @@ class ConnectionUpdate(_In):
     name: Name | None = None
     billcom_org_id: Ident | None = None
     ledger_company_id: Ident | None = None
-    billcom: BillcomCredentials | None = None
+    billcom: BillcomCredentialsIn | None = None
     qbo: QboCredentialsIn | None = None
 
 

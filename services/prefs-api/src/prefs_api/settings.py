@@ -19,6 +19,10 @@ def is_placeholder(value: str) -> bool:
     return not lowered or lowered in PLACEHOLDERS or lowered.startswith(("change", "<"))
 
 
+def _split_keys(value: SecretStr | None) -> list[str]:
+    return [k.strip() for k in (value.get_secret_value() if value else "").split(",") if k.strip()]
+
+
 class Settings(ServiceSettings):
     required_secrets: ClassVar[tuple[str, ...]] = ("internal_token", "prefs_credentials_key")
     shared_secrets: ClassVar[tuple[str, ...]] = ("internal_token", "prefs_bootstrap_admin_key")
@@ -31,6 +35,10 @@ class Settings(ServiceSettings):
     prefs_credentials_key: SecretStr | None = None
     """``LB_PREFS_CREDENTIALS_KEY``: Fernet key encrypting stored credentials
     (``python -m prefs_api gen-key``)."""
+    prefs_credentials_previous_keys: SecretStr | None = None
+    """``LB_PREFS_CREDENTIALS_PREVIOUS_KEYS``: comma-separated Fernet keys that sealed credentials
+    before the current key; they only open (``python -m prefs_api reseal-credentials`` re-seals
+    every row with the current key, after which they can be removed)."""
     prefs_bootstrap_admin_key: SecretStr | None = None
     """``LB_PREFS_BOOTSTRAP_ADMIN_KEY``: an admin API key accepted without a database row."""
     prefs_bootstrap_tenant: str = "demo"
@@ -44,10 +52,30 @@ class Settings(ServiceSettings):
     qbo_redirect_uri: str = "http://127.0.0.1:18010/v1/oauth/qbo/callback"
     """``LB_QBO_REDIRECT_URI``: prefs-api's public callback, exactly as registered with Intuit."""
     billcom_base_url: str = "http://127.0.0.1:18082/connect"
+    intacct_url: str = "http://127.0.0.1:18083/ia/xml/xmlgw.phtml"
+    """The Sage Intacct XML gateway (``LB_INTACCT_URL``; the profile's host by default)."""
+    netsuite_url: str = "http://127.0.0.1:18084"
+    """NetSuite's REST base (``LB_NETSUITE_URL``); ``{account}`` is the connection's account host."""
     chart_cache_seconds: float = 60.0
     oauth_state_seconds: int = 900
     run_migrations: bool = True
     consume_outcomes: bool = True
+    # --- listeners and request hardening
+    internal_port: int = 18011
+    """``LB_INTERNAL_PORT``: the listener of ``/internal/v1`` (on ``http_host``), apart from the
+    public API; reachable only by the other services (never published)."""
+    public_url: str | None = None
+    """``LB_PUBLIC_URL``: how browsers reach this API (``https://...`` makes cookies ``Secure``)."""
+    trusted_proxies: list[str] = []
+    """``LB_TRUSTED_PROXIES``: addresses/networks (JSON list) whose ``X-Forwarded-Proto`` and
+    ``X-Forwarded-For`` are believed; from anyone else those headers are ignored."""
+    max_body_bytes: int = 1_048_576
+    """Larger request bodies are refused with 413 before authentication."""
+    auth_free_failures: int = 5
+    """Failed API-key attempts (API and status-page login) per client before back-off starts."""
+    auth_backoff_first_seconds: float = 1.0
+    """The first wait once the free failures are used up; each further failure doubles it."""
+    auth_backoff_max_seconds: float = 900.0
 
     @field_validator("internal_token", "prefs_bootstrap_admin_key")
     @classmethod
@@ -68,6 +96,21 @@ class Settings(ServiceSettings):
         except ValueError as exc:
             raise ValueError("LB_PREFS_CREDENTIALS_KEY is not a Fernet key (32 url-safe base64 bytes)") from exc
         return value
+
+    @field_validator("prefs_credentials_previous_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from cryptography.fernet import Fernet
+
+        for key in _split_keys(value):
+            try:
+                Fernet(key.encode())
+            except ValueError as exc:
+                raise ValueError("LB_PREFS_CREDENTIALS_PREVIOUS_KEYS holds a value that is not a Fernet key") from exc
+        return value
+
+    def previous_credentials_keys(self) -> list[str]:
+        return _split_keys(self.prefs_credentials_previous_keys)
 
     @property
     def authorize_url(self) -> str:

@@ -1,10 +1,12 @@
-"""Handlers of the three topics the engine consumes: changes, outcomes (links), prefs (cache)."""
+"""Handlers of the three topics the engine consumes: changes, outcomes (links), prefs (cache);
+``routes`` is the engine's routing table."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,18 +19,27 @@ from ledgerbridge_common.canonical.models import (
     ObjectType,
     ReceivedPayment,
 )
+from ledgerbridge_common.connectors.factory import Connectors
 from ledgerbridge_common.errors import PermanentError
-from ledgerbridge_common.events import ChangeDetected, Envelope, PreferencesChanged, Side, SyncOutcome, Topics
-from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.events import (
+    ChangeDetected,
+    Envelope,
+    PreferencesChanged,
+    Side,
+    SyncOutcome,
+    SyncRequested,
+    Topics,
+)
+from ledgerbridge_common.kafka.emitter import Emitter
+from ledgerbridge_common.kafka.routing import Routes, ignore
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
-from sync_engine.adapters.connectors import ConnectorFactory
 from sync_engine.adapters.store import CommandRecord, EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.echo import written_at
 from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
 from sync_engine.domain.override import losing_values, override_id
 from sync_engine.domain.plans import INFLIGHT_PREFIX, inflight_key, park
-from sync_engine.planner import Planner
+from sync_engine.planner import Planner, Sides
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +54,7 @@ class PrefsSource(Protocol):
 @dataclass
 class Deps:
     prefs: PrefsSource
-    connectors: ConnectorFactory
+    connectors: Connectors
     topics: Topics
     store_factory: Callable[[AsyncSession], EngineStore]
     _mappings: dict[str, Mappings] = field(default_factory=dict)
@@ -59,20 +70,37 @@ class Deps:
         self.connectors.drop(connection_id)
 
 
-async def handle(envelope: Envelope, session: AsyncSession, emitter: Emitter, deps: Deps) -> None:
-    """Route one record by its type; the runner wraps this in the inbox transaction."""
+def routes(deps: Deps) -> Routes:
+    """What the engine does with each type its three topics carry."""
+    return {
+        ChangeDetected: partial(on_change, deps=deps),
+        SyncOutcome: partial(on_outcome, deps=deps),
+        PreferencesChanged: partial(on_preferences_changed, deps=deps),
+        SyncRequested: ignore,
+    }
+
+
+async def _locked_store(envelope: Envelope, session: AsyncSession, deps: Deps) -> EngineStore:
+    """The connection's store, holding its lock for this transaction (the runner's)."""
     store = deps.store_factory(session)
     await store.lock(envelope.connection_id)
-    event = envelope.event()
-    if isinstance(event, ChangeDetected):
-        await decide_change(envelope.connection_id, event, store, emitter, deps)
-    elif isinstance(event, SyncOutcome):
-        await handle_outcome(envelope.connection_id, event, store, emitter, deps)
-    elif isinstance(event, PreferencesChanged):
-        deps.drop(envelope.connection_id)
-        await release(envelope.connection_id, ["prefs"], store, emitter, deps)
-    else:
-        log.info("ignoring %s", envelope.type)
+    return store
+
+
+async def on_change(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
+    store = await _locked_store(envelope, session, deps)
+    await decide_change(envelope.connection_id, envelope.event_as(ChangeDetected), store, emitter, deps)
+
+
+async def on_outcome(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
+    store = await _locked_store(envelope, session, deps)
+    await handle_outcome(envelope.connection_id, envelope.event_as(SyncOutcome), store, emitter, deps)
+
+
+async def on_preferences_changed(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
+    store = await _locked_store(envelope, session, deps)
+    deps.drop(envelope.connection_id)
+    await release(envelope.connection_id, ["prefs"], store, emitter, deps)
 
 
 async def decide_change(
@@ -84,10 +112,12 @@ async def decide_change(
         plan = decide(_bare_inputs(connection_id, change, prefs))
     else:
         try:
-            sides = await deps.connectors.for_connection(connection_id)
-            if sides.company is None:
-                sides.company = await sides.ledger.company_info()
-            planner = Planner(connection_id, prefs, await deps.mappings(connection_id), sides.company, sides, store)
+            connectors = deps.connectors
+            sides = Sides(
+                billcom=await connectors.billcom(connection_id), ledger=await connectors.ledger(connection_id)
+            )
+            company = await connectors.company(connection_id)
+            planner = Planner(connection_id, prefs, await deps.mappings(connection_id), company, sides, store)
             plan = await planner.plan(change, override=await _override(change, deps))
             run_id = _run_of(change, planner.objects.get(make_ref(change.side, change.object_type, change.object_id)))
         except PermanentError as exc:

@@ -15,10 +15,10 @@ from ledgerbridge_common.canonical.models import (
     ObjectType,
     ReceivedPayment,
 )
+from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
 from ledgerbridge_common.errors import NotFoundError
 from ledgerbridge_common.events import ChangeDetected, Side, utcnow
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
-from sync_engine.adapters.connectors import Sides
 from sync_engine.adapters.store import EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.directions import MATCHABLE
@@ -30,6 +30,14 @@ from sync_engine.domain.translate import references
 
 MAX_DEPTH = 4
 T = ObjectType
+
+
+@dataclass(frozen=True)
+class Sides:
+    """A connection's two connectors, as the planner reads them."""
+
+    billcom: BillcomConnector
+    ledger: LedgerConnector
 
 
 @dataclass
@@ -106,6 +114,7 @@ class Planner:
             related=related,
             inflight_creates=inflight and await self.store.has_pending(self.connection_id, otype),
             override=bool(override) and source is not None,
+            capabilities=self.sides.ledger.capabilities,
         )
         return _dependencies_only(deps).then(decide(inputs))
 

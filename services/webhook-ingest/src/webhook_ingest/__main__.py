@@ -1,30 +1,8 @@
-"""``python -m webhook_ingest``: run the service with uvicorn."""
+"""``python -m webhook_ingest``: serve webhook-ingest."""
 
-from __future__ import annotations
-
-import uvicorn
-
-from ledgerbridge_common.logging import configure_logging
-from ledgerbridge_common.runtime import tune_gc
-from ledgerbridge_common.tracing import configure_tracing
+from ledgerbridge_common.service.main import serve
 from webhook_ingest.bootstrap import create_app
 from webhook_ingest.settings import Settings
 
-
-def main() -> None:
-    settings = Settings()
-    configure_logging(settings.service_name, settings.log_level)
-    app = create_app(settings)
-    configure_tracing(settings.service_name, settings.tracing, app)
-    tune_gc()
-    uvicorn.run(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-    )
-
-
 if __name__ == "__main__":
-    main()
+    serve(Settings, create_app)

@@ -1,184 +1,121 @@
-"""The composition root: everything webhook-ingest uses is built here from ``Settings``."""
+"""The composition root of webhook-ingest: what it adds to the shared ``Runtime``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
 
-import httpx
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from ledgerbridge_common.connectors.qbo import BUDGET_MIGRATIONS_DIR, PostgresRealmBudgets
-from ledgerbridge_common.db.engine import make_engine, make_sessionmaker
-from ledgerbridge_common.db.migrate import upgrade_to_head
+from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
+from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
+from ledgerbridge_common.db.retention import RetentionRule, inbox_rule
+from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.kafka.consumer import ConsumerConfig, ConsumerRunner
-from ledgerbridge_common.kafka.lag import LagMonitor
 from ledgerbridge_common.prefs_client import PrefsClient
+from ledgerbridge_common.service import Overrides, Runtime, service_app
 from webhook_ingest import MIGRATIONS_DIR
-from webhook_ingest.adapters.connectors import HttpConnectorFactory
-from webhook_ingest.adapters.deliveries import BatchedDeliveryStore, DeliveryStore, SqlDeliveryStore
+from webhook_ingest.adapters.deliveries import (
+    BatchedDeliveryStore,
+    DeliveryStore,
+    SqlDeliveryStore,
+    TimeBoundDeliveryStore,
+    bounded_engine,
+)
+from webhook_ingest.adapters.orm import deliveries as delivery_rows
 from webhook_ingest.adapters.orm import processed_messages
 from webhook_ingest.adapters.publisher import ResilientPublisher
 from webhook_ingest.adapters.secrets import WebhookSecretCache
 from webhook_ingest.adapters.watermarks import SqlAlchemySweepStateStore
-from webhook_ingest.routes import health, webhooks
+from webhook_ingest.routes import webhooks
 from webhook_ingest.settings import Settings
 from webhook_ingest.sweeper.scheduler import Sweeper
-from webhook_ingest.sweeper.sweep import ConnectorFactory, SweepDeps
-from webhook_ingest.sweeper.sync_now import handle_prefs_event
-
-log = logging.getLogger(__name__)
+from webhook_ingest.sweeper.sweep import SweepDeps
+from webhook_ingest.sweeper.sync_now import routes
 
 
 @dataclass
 class Container:
+    """What the webhook routes use (``request.app.state.container``)."""
+
     settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
     prefs: PrefsClient
     secrets: WebhookSecretCache
     deliveries: DeliveryStore
     publisher: ResilientPublisher
-    sweep_publisher: ResilientPublisher
     sweeper: Sweeper
-    qbo_budgets: PostgresRealmBudgets
-    http_clients: list[httpx.AsyncClient] = field(default_factory=list)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    consumer: ConsumerRunner | None = None
-    lag: LagMonitor | None = None
 
 
-def build_container(settings: Settings, *, connectors: ConnectorFactory | None = None) -> Container:
-    engine = make_engine(settings.database)
-    sessions = make_sessionmaker(engine)
-    prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=5.0)
-    billcom_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
-    qbo_http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds)
-    qbo_budgets = PostgresRealmBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
+def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime:
+    """Overrides: ``fakes["connectors"]`` (a sweep ConnectorFactory), ``http["prefs"]``."""
+    rt = Runtime(settings, overrides, migrations=[MIGRATIONS_DIR, BUDGET_MIGRATIONS_DIR])
+    prefs_http = rt.http("prefs", base_url=settings.prefs_url, timeout=5.0)
+    billcom_http = rt.http("billcom", base_url=settings.billcom_base_url, timeout=settings.vendor_timeout_seconds)
+    ledger_http = rt.http("ledger", timeout=settings.vendor_timeout_seconds)
     prefs = PrefsClient(prefs_http, internal_token=settings.internal_token)
+    budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=settings.qbo_lease_seconds())
+    rt.on_close(budgets.close)
+    webhook_publisher = ResilientPublisher(
+        settings.webhook_kafka(), client_id="ingest-webhooks", timeout_seconds=settings.produce_timeout_ms / 1000
+    )
     sweep_publisher = ResilientPublisher(settings.kafka, client_id="ingest-sweeper", timeout_seconds=30.0)
+    rt.on_close(webhook_publisher.stop)
+    rt.on_close(sweep_publisher.stop)
+    ledgers = LedgerContext(
+        http=ledger_http,
+        credentials=prefs,
+        endpoints=ledger_endpoints(settings, limits={LedgerKind.QUICKBOOKS_ONLINE: settings.qbo_limits()}),
+        budgets=budgets,
+        timeout=settings.vendor_timeout_seconds,
+    )
+    connectors = rt.fake("connectors") or ConnectorFactory(prefs, ledgers, billcom_http)
     deps = SweepDeps(
         prefs=prefs,
-        connectors=connectors
-        or HttpConnectorFactory(
-            billcom_http=billcom_http,
-            qbo_http=qbo_http,
-            qbo_base_url=settings.qbo_base_url,
-            qbo_oauth_url=settings.qbo_oauth_url,
-            prefs=prefs,
-            qbo_limits=settings.qbo_limits(),
-            qbo_budgets=qbo_budgets,
-        ),
-        state=SqlAlchemySweepStateStore(sessions),
+        connectors=connectors,
+        state=SqlAlchemySweepStateStore(rt.sessions),
         publisher=sweep_publisher,
         topics=settings.kafka.topics,
         chunk=settings.sweep_publish_chunk,
         cdc_max_days=settings.qbo_cdc_max_days,
     )
-    return Container(
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        prefs=prefs,
-        secrets=WebhookSecretCache(
-            prefs,
-            ttl_seconds=settings.secrets_ttl_seconds,
-            min_refresh_seconds=settings.secrets_min_refresh_seconds,
-        ),
-        deliveries=BatchedDeliveryStore(SqlDeliveryStore(engine.execution_options(isolation_level="AUTOCOMMIT"))),
-        publisher=ResilientPublisher(
-            settings.webhook_kafka(),
-            client_id="ingest-webhooks",
-            timeout_seconds=settings.produce_timeout_ms / 1000,
-        ),
-        sweep_publisher=sweep_publisher,
-        sweeper=Sweeper(
-            deps,
-            prefs,
-            tick_seconds=settings.sweep_tick_seconds,
-            retry_seconds=settings.sweep_retry_seconds,
-            catch_up_on_start=settings.sweep_catch_up_on_start,
-        ),
-        qbo_budgets=qbo_budgets,
-        http_clients=[prefs_http, billcom_http, qbo_http],
+    sweeper = Sweeper(
+        deps,
+        prefs,
+        tick_seconds=settings.sweep_tick_seconds,
+        retry_seconds=settings.sweep_retry_seconds,
+        catch_up_on_start=settings.sweep_catch_up_on_start,
     )
-
-
-async def _run_consumer(runner: ConsumerRunner) -> None:
-    while True:
-        try:
-            await runner.start()
-            await runner.run()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # Kafka down at start-up: keep trying, webhooks still answer 503
-            log.exception("prefs-topic consumer could not start; retrying")
-            await asyncio.sleep(5)
-
-
-async def start(container: Container) -> None:
-    settings = container.settings
-    await upgrade_to_head(MIGRATIONS_DIR, settings.database.url)
-    await upgrade_to_head(BUDGET_MIGRATIONS_DIR, settings.database.url)
-    if not settings.sweep_enabled:
-        return
-    container.tasks.append(asyncio.create_task(container.sweeper.run_forever(), name="sweeper"))
-    handler = partial(handle_prefs_event, sweeper=container.sweeper, prefs=container.prefs)
-    container.consumer = ConsumerRunner(
-        ConsumerConfig(
+    secrets = WebhookSecretCache(
+        prefs, ttl_seconds=settings.secrets_ttl_seconds, min_refresh_seconds=settings.secrets_min_refresh_seconds
+    )
+    # the dedupe store has its own engine whose every statement and connect is time-bound
+    dedupe_engine = bounded_engine(
+        settings.database.url, pool_size=settings.database.pool_size, timeout_seconds=settings.dedupe_timeout_seconds
+    )
+    rt.on_close(dedupe_engine.dispose)
+    deliveries = TimeBoundDeliveryStore(
+        BatchedDeliveryStore(SqlDeliveryStore(dedupe_engine)), timeout_seconds=settings.dedupe_timeout_seconds
+    )
+    rt.retention([RetentionRule(delivery_rows, "received_at"), inbox_rule(processed_messages)])
+    if settings.sweep_enabled:
+        rt.background(sweeper.run_forever, name="sweeper")
+        config = ConsumerConfig(
             name="ingest-sweeper",
             group_id=settings.sweeper_group_id,
             topics=[settings.kafka.topics.prefs],
             dlq_topic=settings.kafka.topics.dlq,
             retry_budget_seconds=600,
-        ),
-        settings.kafka,
-        handler,
-        container.sessions,
-        processed_messages,
-        container.sweep_publisher,
-    )
-    container.tasks.append(asyncio.create_task(_run_consumer(container.consumer), name="sync-now"))
-    container.lag = LagMonitor(settings.kafka.bootstrap_servers, [settings.sweeper_group_id])
-    await container.lag.start()
+        )
+        build = lambda: ConsumerRunner(  # noqa: E731
+            config, settings.kafka, routes(sweeper, prefs), rt.sessions, processed_messages, sweep_publisher
+        )
+        rt.consumer(build, name="sync-now", group_id=settings.sweeper_group_id)
+    # accepting a webhook needs Kafka only: the dedupe store tolerates PostgreSQL's loss
+    rt.readiness.add("kafka", webhook_publisher.ready)
+    rt.readiness.add("postgresql", rt.database_check, required=False)
+    rt.state["container"] = Container(settings, prefs, secrets, deliveries, webhook_publisher, sweeper)
+    return rt
 
 
-async def stop(container: Container) -> None:
-    if container.lag is not None:
-        await container.lag.stop()
-    if container.consumer is not None:
-        with contextlib.suppress(Exception):
-            await container.consumer.stop()
-    for task in container.tasks:
-        task.cancel()
-    await asyncio.gather(*container.tasks, return_exceptions=True)
-    await container.publisher.stop()
-    await container.sweep_publisher.stop()
-    for client in container.http_clients:
-        await client.aclose()
-    await container.engine.dispose()
-    await container.qbo_budgets.close()
-
-
-def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:
-    built = container or build_container(settings)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await start(built)
-        try:
-            yield
-        finally:
-            await stop(built)
-
-    app = FastAPI(title="LedgerBridge webhook-ingest", lifespan=lifespan)
-    app.state.container = built
-    app.include_router(health.router)
-    app.include_router(webhooks.router)
-    return app
+def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAPI:
+    runtime = bootstrap(settings, overrides)
+    return service_app(runtime, name="webhook-ingest", title="LedgerBridge webhook-ingest", routers=[webhooks.router])

@@ -11,6 +11,9 @@ class Settings(ConnectedServiceSettings):
 
     max_body_bytes: int = 1_048_576
     """Larger webhook bodies get 413 (QBO: about 1 MB per delivery at most)."""
+    dedupe_timeout_seconds: float = 0.75
+    """Bound of each dedupe look-up and record in PostgreSQL; past it the delivery is produced
+    without the check (QBO wants an answer within 3 s; duplicates are dropped downstream)."""
     secrets_ttl_seconds: float = 30.0
     """Webhook secrets are cached this long; a signature that matches none refreshes them first."""
     secrets_min_refresh_seconds: float = 1.0

@@ -35,6 +35,29 @@ class ObjectType(StrEnum):
     JOURNAL_ENTRY = "journal_entry"
 
 
+class AccountType(StrEnum):
+    """Canonical chart-of-accounts types. Each connector maps its ledger's own types to these
+    (QBO ``AccountType`` in ``connectors/qbo/mapping_lists.py``, BILL's ``account.type`` in
+    ``connectors/billcom/mapping.py``); the values are the labels bookkeepers read."""
+
+    BANK = "Bank"
+    ACCOUNTS_RECEIVABLE = "Accounts Receivable"
+    OTHER_CURRENT_ASSET = "Other Current Asset"
+    FIXED_ASSET = "Fixed Asset"
+    OTHER_ASSET = "Other Asset"
+    ACCOUNTS_PAYABLE = "Accounts Payable"
+    CREDIT_CARD = "Credit Card"
+    OTHER_CURRENT_LIABILITY = "Other Current Liability"
+    LONG_TERM_LIABILITY = "Long Term Liability"
+    EQUITY = "Equity"
+    INCOME = "Income"
+    OTHER_INCOME = "Other Income"
+    COST_OF_GOODS_SOLD = "Cost of Goods Sold"
+    EXPENSE = "Expense"
+    OTHER_EXPENSE = "Other Expense"
+    NON_POSTING = "Non-Posting"
+
+
 class ApprovalStatus(StrEnum):
     UNASSIGNED = "UNASSIGNED"
     ASSIGNED = "ASSIGNED"
@@ -65,11 +88,11 @@ class CanonicalObject(_Frozen):
 
     object_type: ClassVar[ObjectType]
     NON_SYNCED_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "sync_token", "updated_at", "created_at", "side_status"}
+        {"id", "concurrency_token", "updated_at", "created_at", "side_status"}
     )
 
     id: str | None = None
-    sync_token: str | None = None
+    concurrency_token: str | None = None
     updated_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
     active: bool = True
@@ -93,6 +116,10 @@ class Vendor(CanonicalObject):
     tax_id: str | None = None
     track_1099: bool = False
     currency: str | None = None
+    short_name: str | None = None
+    """The vendor's short id (BILL ``shortName``, NetSuite ``entityId``): at most 20 characters in BILL."""
+    vendor_type: Literal["company", "individual"] | None = None
+    """BILL ``accountType`` BUSINESS/PERSON, NetSuite ``isPerson``; ``None`` when the side does not say."""
 
 
 class Customer(CanonicalObject):
@@ -105,12 +132,12 @@ class Customer(CanonicalObject):
 
 
 class Account(CanonicalObject):
-    """A chart-of-accounts entry. ``account_type`` uses QBO ``AccountType`` strings
-    ("Bank", "Expense", "Accounts Payable", ...) as the canonical vocabulary."""
+    """A chart-of-accounts entry. ``account_subtype`` is the ledger's own finer type, if it has
+    one (QBO ``AccountSubType``), kept as the ledger spells it."""
 
     object_type: ClassVar[ObjectType] = ObjectType.ACCOUNT
     name: str
-    account_type: str
+    account_type: AccountType
     account_subtype: str | None = None
     number: str | None = None
     currency: str | None = None
@@ -151,10 +178,18 @@ class Item(CanonicalObject):
 
 
 class Classifications(_Frozen):
+    """A line's account and item, and its dimensions: class, department, location, project and
+    entity (Intacct entity, NetSuite subsidiary). Each connector maps the dimensions its ledger
+    tracks and documents the rest as not tracked (QBO: ``class_id`` → the line's ``ClassRef``;
+    ``location_id`` or ``department_id`` → the transaction's ``DepartmentRef``, QBO's location
+    tracking; no project or entity)."""
+
     account_id: str | None = None
     class_id: str | None = None
     department_id: str | None = None
     location_id: str | None = None
+    project_id: str | None = None
+    entity_id: str | None = None
     item_id: str | None = None
     customer_id: str | None = None
 
@@ -177,6 +212,9 @@ class _LinedDocument(CanonicalObject):
     """Home-currency units per one unit of ``currency``."""
     lines: tuple[TransactionLine, ...]
     memo: str | None = None
+    header_classifications: Classifications | None = None
+    """Department, location and class of the whole document, where the ledger has them on the
+    header (NetSuite's Default Payables/Receivables classification); BILL codes lines only."""
 
     @property
     def total(self) -> Decimal:
@@ -226,6 +264,8 @@ class BillPayment(CanonicalObject):
     reference: str | None = None
     memo: str | None = None
     voided: bool = False
+    header_classifications: Classifications | None = None
+    """Department, location and class of the payment where the ledger has them (see ``Bill``)."""
 
 
 class Invoice(_LinedDocument):
@@ -249,6 +289,8 @@ class ReceivedPayment(CanonicalObject):
     reference: str | None = None
     memo: str | None = None
     voided: bool = False
+    header_classifications: Classifications | None = None
+    """Department, location and class of the payment where the ledger has them (see ``Bill``)."""
 
 
 class FundsTransfer(CanonicalObject):
@@ -266,6 +308,13 @@ class FundsTransfer(CanonicalObject):
     direction: Literal["money_out", "money_in"] = "money_out"
     payment_ids: tuple[str, ...] = ()
     """BILL side: the payments (AP ``stp...`` or received ``0rp...``) this run carried."""
+    journal: str | None = None
+    """Ledger side: the journal it is booked in, for ledgers that book transfers as journal entries
+    (the Funds Transfer Journal Symbol preference; Intacct ``GLBATCH`` ``JOURNAL``)."""
+    location_id: str | None = None
+    """Ledger side: the location stamped on its lines (Funds Transfer Location)."""
+    department_id: str | None = None
+    """Ledger side: the department stamped on its lines (Funds Transfer Department)."""
 
 
 class JournalLine(_Frozen):

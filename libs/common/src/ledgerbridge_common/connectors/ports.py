@@ -1,7 +1,12 @@
 """Ports the sync engine, posting and the sweeper use to talk to each side.
 
-Adapters: ``ledgerbridge_common.connectors.qbo.QboConnector`` (ledger kind
-``quickbooks_online``) and ``ledgerbridge_common.connectors.billcom.BillcomConnector``.
+The ledger port is shaped by capability, not by one vendor: each ledger connector declares its
+:class:`~ledgerbridge_common.connectors.capabilities.LedgerCapabilities` (idempotency strategy,
+change feed, batch size, limits) and callers branch on those, never on the ledger kind. Ledger
+connectors are built by :mod:`ledgerbridge_common.connectors.factory` (one registry entry per
+ledger kind); today ``ledgerbridge_common.connectors.qbo.QboConnector`` (``quickbooks_online``).
+The BILL side is ``ledgerbridge_common.connectors.billcom.BillcomHttpConnector``.
+
 Every adapter takes an injected ``httpx.AsyncClient`` and raises only the typed errors of
 ``ledgerbridge_common.errors``. Ids are the side's own ids; references inside canonical objects
 passed to ``create``/``update`` must already be ids of the side being written.
@@ -22,6 +27,7 @@ from ledgerbridge_common.canonical.models import (
     FundsTransfer,
     ObjectType,
 )
+from ledgerbridge_common.connectors.capabilities import LedgerCapabilities
 
 Operation = Literal["created", "updated", "deleted", "voided", "merged", "archived", "restored"]
 
@@ -39,7 +45,8 @@ class ChangeRef:
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One write in a batch: create when ``obj.id`` is None, else update (needs sync_token)."""
+    """One write in a batch: create when ``obj.id`` is None, else update (with the object's
+    ``concurrency_token`` when the ledger declares one)."""
 
     item_id: str
     obj: CanonicalObject
@@ -62,11 +69,14 @@ class ChangePage:
 
 
 class LedgerConnector(Protocol):
-    """A ledger company (QBO realm). ``tag`` is LedgerBridge's marker for the source object
-    (e.g. ``LB:billcom:bill:00n...``), written where the ledger keeps a note (PrivateNote) so that
-    after a timeout the object can be found again before writing twice."""
+    """One ledger company. ``tag`` is LedgerBridge's marker for the source object (e.g.
+    ``LB:billcom:bill:00n...``), written where the ledger keeps a note (QBO ``PrivateNote``) so that
+    after a timeout the object can be found again before writing twice. ``request_id`` is the
+    command's deterministic id; the connector turns it into the ledger's idempotency mechanism
+    (``capabilities.idempotency``)."""
 
     ledger_kind: str
+    capabilities: LedgerCapabilities
 
     async def company_info(self) -> CompanyInfo: ...
 
@@ -75,10 +85,17 @@ class LedgerConnector(Protocol):
     async def create(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject: ...
 
     async def update(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
-        """Full update; ``obj.id`` and ``obj.sync_token`` must be set (stale → StaleObjectError)."""
+        """Full update; ``obj.id`` must be set, and ``obj.concurrency_token`` as last read when
+        ``capabilities.concurrency_token`` (a stale one → ``StaleObjectError``)."""
         ...
 
-    async def void(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject: ...
+    async def void(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject:
+        """Only for the types in ``capabilities.voids``; the others are deleted."""
+        ...
+
+    async def delete(self, object_type: ObjectType, object_id: str, *, request_id: str) -> None:
+        """Removes a transaction the ledger does not void (see ``capabilities.voids``)."""
+        ...
 
     async def deactivate(self, object_type: ObjectType, object_id: str, *, request_id: str) -> CanonicalObject:
         """Name lists are made inactive, never deleted."""
@@ -87,17 +104,25 @@ class LedgerConnector(Protocol):
     async def find_by_tag(self, object_type: ObjectType, tag: str) -> CanonicalObject | None: ...
 
     async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
-        """Exact-name match for name-list objects (QBO: names unique across vendor/customer/employee)."""
+        """Exact-name match for name-list objects."""
         ...
 
     async def list_accounts(self) -> list[Account]: ...
 
     async def batch(self, items: Sequence[BatchItem], *, request_id: str) -> list[BatchResult]:
-        """Independent writes in one call (QBO /batch: at most 30 items)."""
+        """Independent writes in one call, at most ``capabilities.batch_size`` of them (only when
+        that is not ``None``)."""
         ...
 
     async def changes_since(self, object_types: Sequence[ObjectType], since: dt.datetime) -> ChangePage:
-        """Changed objects since ``since`` (QBO CDC: 30-day window, 1,000 objects per call)."""
+        """Changed objects since ``since``, deletions included, per ``capabilities.change_feed``.
+        A ``since`` older than its ``max_lookback`` is moved up to it and the page says so in
+        ``extra["window_clamped_from"]`` (the caller resyncs the rest by query)."""
+        ...
+
+    async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage:
+        """Every object of a type modified at or after ``since`` (all of them for ``None``), by
+        query: the full resync for gaps the change feed no longer reaches."""
         ...
 
 

@@ -38,7 +38,7 @@ async def _run_async(url: str, metadata: MetaData) -> None:
     engine = create_async_engine(url, poolclass=pool.NullPool)
     lock = {"key": f"alembic:{metadata.schema}"}
     async with engine.connect() as connection:
-        # several processes may run the same history at once (the shared qbo_budget one): one at a time
+        # several processes may run the same history at once (the shared ledger_budget one): one at a time
         await connection.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), lock)
         await connection.commit()
         try:

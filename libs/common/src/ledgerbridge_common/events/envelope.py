@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerbridge_common.events.models import EVENT_TYPES, Event, new_id, utcnow
+
+E = TypeVar("E", bound=Event)
 
 
 class UnknownEventError(ValueError):
@@ -66,6 +69,13 @@ class Envelope(BaseModel):
                 f"(this build reads {model.schema_version})"
             )
         return model.model_validate(self.payload)
+
+    def event_as(self, model: builtins.type[E]) -> E:
+        """The event, which a routing table promised is a ``model``."""
+        event = self.event()
+        if not isinstance(event, model):
+            raise UnknownEventError(f"{self.type} is not a {model.event_type}")
+        return event
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()

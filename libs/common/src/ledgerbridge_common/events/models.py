@@ -65,11 +65,44 @@ class ChangeDetected(Event):
 Action = Literal["upsert", "void", "delete", "deactivate", "transfer", "journal"]
 
 
+DecisionRule = Literal[
+    # a write
+    "first_sync",
+    "one_side_changed",
+    "merge",
+    "master",
+    "field_master",
+    "match_by_name",
+    "match_by_mapping",
+    "money_movement",
+    "fx_gain_loss",
+    "void",
+    "void_refund",
+    "deactivate",
+    "conflict_override",
+    # nothing written
+    "echo",
+    "in_sync",
+    "direction",
+    "approval",
+    "removed_unsynced",
+    "invalid",
+    "conflict",
+    # held back
+    "parked",
+    "in_flight",
+    "dependency",
+    "not_ready",
+    "vendor_error",
+]
+"""Every rule that can decide a change (ARCHITECTURE.md, docs/CONVENTIONS.md): the engine's
+``decide`` names one of these in each ``Decision`` and ``SyncOutcome``."""
+
+
 class Decision(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    rule: str
-    """Which rule decided: ``one_side_changed``, ``merge``, ``master``, ``field_master``,
-    ``first_sync``, ``match_by_name``, ``match_by_mapping``, ``money_movement``, ..."""
+    rule: DecisionRule
+    """Which rule decided (see ``DecisionRule``)."""
     master: Side | None = None
     reason: str
     changed_fields: list[str] = Field(default_factory=list)
@@ -106,7 +139,7 @@ class TargetRef(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     side: Side
     id: str
-    sync_token: str | None = None
+    concurrency_token: str | None = None
 
 
 class OutcomeError(BaseModel):

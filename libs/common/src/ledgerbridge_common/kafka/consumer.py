@@ -15,62 +15,45 @@ the record goes to the dead-letter topic too.
 
 Outgoing event ids are derived from the incoming event id, so re-handling a record after a crash
 re-publishes the same ids and downstream inboxes drop the copies.
+
+Rebalances and shutdown: when the group takes partitions away (another instance joined, or this
+one is stopping), the runner stops starting new records of those partitions, lets the one in
+flight finish (at most ``release_grace_seconds``), commits what is done and only then lets the
+rebalance go on, so the next owner starts exactly where this one stopped. ``stop()`` does the same
+for every partition: no new fetch, the records in flight finish (bounded), offsets are committed,
+then the consumer leaves the group.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
-import traceback
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy import Table
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from ledgerbridge_common import tracing
-from ledgerbridge_common.db.inbox import record_message
-from ledgerbridge_common.errors import InfrastructureError, RateLimitedError, RetryableError
 from ledgerbridge_common.events.envelope import Envelope
-from ledgerbridge_common.events.models import DeadLetter, Event, deterministic_id
+from ledgerbridge_common.kafka.emitter import Emitter, Handler
 from ledgerbridge_common.kafka.producer import EventPublisher
-from ledgerbridge_common.logging import correlation_scope
-from ledgerbridge_common.metrics import DEAD_LETTERS, MESSAGE_HANDLE_SECONDS, MESSAGES_CONSUMED
+from ledgerbridge_common.kafka.records import GroupBreaks, Record, RecordHandling
+from ledgerbridge_common.kafka.routing import Router, Routes
 from ledgerbridge_common.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+__all__ = ["ConsumerConfig", "ConsumerRunner", "Emitter", "Handler", "PartitionPrepass"]
 
 
-@dataclass
-class Emitter:
-    """Collects the events a handler emits; the runner publishes them after the handler returns."""
+class PartitionPrepass(Protocol):
+    """A pass over one partition's fetched records before they are handled one by one (posting's
+    batch writes). It returns the offset of the first record to leave for the next poll, if any."""
 
-    source: Envelope
-    consumer: str
-    items: list[tuple[str, Envelope]] = field(default_factory=list)
-
-    def emit(self, topic: str, event: Event, *, connection_id: str | None = None) -> Envelope:
-        env = Envelope.wrap(
-            event,
-            connection_id=connection_id or self.source.connection_id,
-            correlation_id=self.source.correlation_id,
-            causation_id=self.source.event_id,
-            event_id=deterministic_id(self.source.event_id, self.consumer, str(len(self.items))),
-        )
-        tracing.remember(env)
-        self.items.append((topic, env))
-        return env
-
-
-Handler = Callable[[Envelope, AsyncSession, Emitter], Awaitable[None]]
-"""``async def handle(envelope, session, emitter)``; services bind their other dependencies
-with functools.partial / closures in their composition root."""
+    async def prepare(self, records: Sequence[Record], *, more_waiting: bool = False) -> int | None: ...
 
 
 @dataclass
@@ -84,64 +67,160 @@ class ConsumerConfig:
     auto_offset_reset: str = "earliest"
     group_records: int = 1
     """At most this many records of one partition and one connection per transaction."""
+    release_grace_seconds: float = 20.0
+    """How long a rebalance or ``stop()`` waits for the records in flight before committing."""
 
 
 class ConsumerRunner:
+    """Polls its topics and hands each partition's records to ``RecordHandling`` (see module doc)."""
+
     def __init__(
         self,
         config: ConsumerConfig,
         kafka: KafkaSettings,
-        handler: Handler,
+        handler: Handler | Routes,
         sessions: async_sessionmaker[AsyncSession],
         inbox: Table,
         publisher: EventPublisher,
+        *,
+        prepass: PartitionPrepass | None = None,
+        group_breaks: GroupBreaks | None = None,
     ) -> None:
+        """``handler`` is a routing table ``{EventType: handler}`` (a type it does not name goes to
+        the dead-letter topic) or one handler for every record. ``group_breaks`` adds reasons for
+        a record to start a new transaction (with ``group_records`` > 1)."""
         self.config = config
-        self.handler = handler
-        self.sessions = sessions
-        self.inbox = inbox
-        self.publisher = publisher
-        self.consumer = AIOKafkaConsumer(
-            *config.topics,
-            bootstrap_servers=kafka.bootstrap_servers,
-            group_id=config.group_id,
-            client_id=f"{kafka.client_id_prefix}-{config.name}",
+        self.prepass = prepass
+        self._extra_breaks = group_breaks
+        self._stopping = asyncio.Event()
+        self.records = RecordHandling(
+            config.name,
+            config.dlq_topic,
+            config.retry_budget_seconds,
+            Router(handler) if isinstance(handler, Mapping) else handler,
+            sessions,
+            inbox,
+            publisher,
+            self._stopping,
+        )
+        self._kafka = kafka
+        self.consumer: AIOKafkaConsumer
+        """Made at ``start()``: aiokafka clients belong to the running loop."""
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._running = False
+        self._finished = asyncio.Event()
+        self._revoking: set[TopicPartition] = set()
+        self.released = 0
+        """How many rebalances took partitions away from this runner (for tests and logs)."""
+
+    @property
+    def handled(self) -> int:
+        """Records handled so far (handled, duplicate or dead-lettered)."""
+        return self.records.handled
+
+    def new_consumer(self) -> AIOKafkaConsumer:
+        """This runner's Kafka consumer (the settings' TLS and SASL options included), not started."""
+        return AIOKafkaConsumer(
+            **self._kafka.client_options(),
+            group_id=self.config.group_id,
+            client_id=f"{self._kafka.client_id_prefix}-{self.config.name}",
             enable_auto_commit=False,
-            auto_offset_reset=config.auto_offset_reset,
+            auto_offset_reset=self.config.auto_offset_reset,
             max_poll_interval_ms=600_000,
         )
-        self._stopping = asyncio.Event()
-        self.handled = 0
 
     async def start(self) -> None:
+        self.consumer = self.new_consumer()
+        self.consumer.subscribe(self.config.topics, listener=_ReleaseOnRevoke(self))
         await self.consumer.start()
 
     async def stop(self) -> None:
+        """Stop fetching, let the records in flight finish (at most ``release_grace_seconds``),
+        commit their offsets, then leave the group."""
         self._stopping.set()
+        if not hasattr(self, "consumer"):
+            return
+        if self._running:
+            try:
+                async with asyncio.timeout(self.config.release_grace_seconds):
+                    await self._finished.wait()
+            except TimeoutError:
+                log.warning("records still in flight after %.0f s; stopping anyway", self.config.release_grace_seconds)
         await self.consumer.stop()
 
     async def run(self) -> None:
         """Poll until stopped. Start first."""
-        while not self._stopping.is_set():
-            try:
-                batches = await self.consumer.getmany(timeout_ms=500, max_records=self.config.max_records)
-                if batches:
-                    await self._top_up(batches)
-            except KafkaError:
-                log.exception("poll failed; retrying")
-                await asyncio.sleep(1)
-                continue
-            if not batches:
-                continue
-            results = await asyncio.gather(*(self._handle_partition(records) for records in batches.values()))
-            offsets = {tp: off for tp, off in zip(batches, results, strict=True) if off is not None}
-            if offsets:
+        self._running = True
+        try:
+            while not self._stopping.is_set():
                 try:
-                    await self.consumer.commit(offsets)
-                except (CommitFailedError, KafkaError):
-                    log.warning("offset commit failed; records will be re-handled (idempotent)")
+                    batches = await self.consumer.getmany(timeout_ms=500, max_records=self.config.max_records)
+                    if batches:
+                        await self._top_up(batches)
+                except KafkaError:
+                    log.exception("poll failed; retrying")
+                    await asyncio.sleep(1)
+                    continue
+                if batches and not self._stopping.is_set():
+                    self._idle.clear()
+                    try:
+                        await self._handle_poll(batches)
+                    finally:
+                        self._idle.set()
+        finally:
+            self._finished.set()
 
-    async def _top_up(self, batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+    async def _handle_poll(self, batches: dict[TopicPartition, list[Record]]) -> None:
+        results = await asyncio.gather(*(self._handle_fetched(tp, records) for tp, records in batches.items()))
+        offsets = {tp: off for tp, off in zip(batches, results, strict=True) if off is not None}
+        if offsets:
+            try:
+                await self.consumer.commit(offsets)
+            except (CommitFailedError, KafkaError):
+                log.warning("offset commit failed; records will be re-handled (idempotent)")
+
+    async def release(self, revoked: set[TopicPartition]) -> None:
+        """The group takes ``revoked`` away: no new record of them starts, the one in flight
+        finishes (bounded) and the poll's offsets are committed before the rebalance goes on."""
+        self._revoking |= revoked
+        try:
+            async with asyncio.timeout(self.config.release_grace_seconds):
+                await self._idle.wait()
+        except TimeoutError:
+            log.warning("partitions %s revoked with a record still in flight; its next owner may re-read it", revoked)
+        self._revoking -= revoked
+        self.released += 1
+
+    def _leaving(self, partition: TopicPartition) -> bool:
+        return self._stopping.is_set() or partition in self._revoking
+
+    def _seek(self, partition: TopicPartition, offset: int) -> None:
+        """Re-read from ``offset`` on the next poll, unless the partition was revoked meanwhile
+        (its next owner starts from the committed offset)."""
+        with contextlib.suppress(IllegalStateError):
+            self.consumer.seek(partition, offset)
+
+    async def _handle_fetched(self, partition: TopicPartition, records: list[Record]) -> int | None:
+        """Run the pre-pass (if any), then handle the records it did not leave for the next poll."""
+        if self.prepass is None or self._leaving(partition) or not records:
+            return await self._handle_partition(records)
+        highwater = self.consumer.highwater(partition)
+        more_waiting = highwater is not None and highwater > records[-1].offset + 1
+        try:
+            defer_from = await self.prepass.prepare(records, more_waiting=more_waiting)
+        except Exception:
+            log.exception("partition pre-pass failed; handling records one by one")
+            defer_from = None
+        if defer_from is None:
+            return await self._handle_partition(records)
+        kept = [r for r in records if r.offset < defer_from]
+        last = await self._handle_partition(kept) if kept else None
+        if not kept or last == kept[-1].offset + 1:
+            self._seek(partition, defer_from)  # the rest waits for the next poll
+        return last
+
+    async def _top_up(self, batches: dict[TopicPartition, list[Record]]) -> None:
         """A poll is filled from one partition's buffer first; add what the other assigned
         partitions already have buffered, so that partitions (connections) progress side by side
         instead of taking turns."""
@@ -150,19 +229,22 @@ class ConsumerRunner:
                 more = await self.consumer.getmany(partition, timeout_ms=0, max_records=self.config.max_records)
                 batches.update(more)
 
-    async def _handle_partition(self, records: list[ConsumerRecord[Any, Any]]) -> int | None:
+    async def _handle_partition(self, records: list[Record]) -> int | None:
         last: int | None = None
         index, alone = 0, False
-        while index < len(records) and not self._stopping.is_set():
+        partition = TopicPartition(records[0].topic, records[0].partition) if records else None
+        while index < len(records) and partition is not None and not self._leaving(partition):
             done = 0
             if self.config.group_records > 1 and index + 1 < len(records) and not alone:
-                done, alone = await self._handle_group(records[index : index + self.config.group_records])
+                done, alone = await self.records.handle_group(
+                    records[index : index + self.config.group_records], self.group_breaks
+                )
             if done == 0:
                 alone = False
                 record = records[index]
-                if not await self.handle_record(record):
+                if not await self.records.handle_record(record):
                     # Not handled and not dead-lettered (Kafka or PostgreSQL down): read it again.
-                    self.consumer.seek(TopicPartition(record.topic, record.partition), record.offset)
+                    self._seek(partition, record.offset)
                     await asyncio.sleep(1)
                     break
                 done = 1
@@ -172,170 +254,19 @@ class ConsumerRunner:
 
     def group_breaks(self, envelope: Envelope, group: list[Envelope]) -> bool:
         """True when ``envelope`` must start a new transaction rather than join ``group``: another
-        connection (a transaction holds one connection's locks only). Services may add reasons."""
-        return envelope.connection_id != group[0].connection_id
-
-    async def _handle_group(self, records: list[ConsumerRecord[Any, Any]]) -> tuple[int, bool]:
-        """Handle the leading records that can share one transaction: how many were handled and
-        committed (0: none, the caller takes the first one alone), and whether the next one must
-        go alone (its handler raised here)."""
-        envelopes: list[Envelope] = []
-        for record in records:
-            try:
-                envelope = Envelope.from_bytes(record.value)
-            except ValueError:
-                break
-            if envelopes and self.group_breaks(envelope, envelopes):
-                break
-            envelopes.append(envelope)
-        if len(envelopes) < 2:
-            return 0, False
-        results: list[tuple[str, float]] = []
-        items: list[tuple[str, Envelope]] = []
-        failed, pause = False, 0.0
-        try:
-            async with self.sessions() as session, session.begin():
-                for record, envelope in zip(records, envelopes, strict=False):
-                    started = time.perf_counter()
-                    emitter = Emitter(source=envelope, consumer=self.config.name)
-                    try:
-                        with (
-                            correlation_scope(envelope.correlation_id, envelope.connection_id),
-                            tracing.consume_span(self.config.name, record.topic, record.headers, envelope),
-                        ):
-                            async with session.begin_nested():
-                                result = "duplicate"
-                                if await record_message(session, self.inbox, self.config.name, envelope.event_id):
-                                    await self.handler(envelope, session, emitter)
-                                    result = "handled"
-                    except Exception as exc:  # rolled back to its savepoint; it goes alone next
-                        log.debug("record left to the one-at-a-time path", exc_info=True)
-                        failed = True
-                        if isinstance(exc, RateLimitedError) and exc.retry_after:
-                            pause = min(exc.retry_after, 60)  # as the one-at-a-time path would
-                        break
-                    items.extend(emitter.items)
-                    results.append((result, time.perf_counter() - started))
-                if items:
-                    await self.publisher.publish_many(items)
-        except Exception:
-            log.warning("grouped transaction failed; handling the records one at a time", exc_info=True)
-            return 0, False
-        for record, envelope, (result, seconds) in zip(records, envelopes, results, strict=False):
-            with correlation_scope(envelope.correlation_id, envelope.connection_id):
-                self._count(record, envelope, result, seconds)
-        if pause:
-            await asyncio.sleep(pause)
-        return len(results), failed
-
-    def _count(self, record: ConsumerRecord[Any, Any], envelope: Envelope, result: str, seconds: float) -> None:
-        extra = {"consumer": self.config.name, "type": envelope.type, "event_id": envelope.event_id}
-        extra.update(topic=record.topic, partition=record.partition, offset=record.offset)
-        log.info("message %s", result, extra=extra)
-        MESSAGES_CONSUMED.labels(self.config.name, record.topic, result).inc()
-        MESSAGE_HANDLE_SECONDS.labels(self.config.name, record.topic).observe(seconds)
-        self.handled += 1
-
-    async def handle_record(self, record: ConsumerRecord[Any, Any]) -> bool:
-        """Handle one record; False when it was abandoned because the runner is stopping while
-        Kafka or PostgreSQL is unreachable (its offset must not be committed)."""
-        topic = record.topic
-        started = time.perf_counter()
-        try:
-            envelope = Envelope.from_bytes(record.value)
-        except ValueError as exc:
-            if not await self._dead_letter(record, f"unreadable envelope: {exc}"):
-                return False
-            MESSAGES_CONSUMED.labels(self.config.name, topic, "dead_letter").inc()
+        connection (a transaction holds one connection's locks only), or a reason the service added."""
+        if envelope.connection_id != group[0].connection_id:
             return True
-        with (
-            correlation_scope(envelope.correlation_id, envelope.connection_id),
-            tracing.consume_span(self.config.name, topic, record.headers, envelope),
-        ):
-            try:
-                result = await self._handle_with_retries(envelope)
-            except InfrastructureError:
-                log.warning("stopping while Kafka or PostgreSQL is unreachable; the record will be re-read")
-                return False
-            except Exception as exc:
-                log.exception("handler failed; sending to dead-letter topic")
-                if not await self._dead_letter(record, "".join(traceback.format_exception_only(exc)).strip()):
-                    return False
-                result = "dead_letter"
-            self._count(record, envelope, result, time.perf_counter() - started)
-        return True
+        return self._extra_breaks is not None and self._extra_breaks(envelope, group)
 
-    async def _handle_with_retries(self, envelope: Envelope) -> str:
-        result = "handled"
-        budget = stop_after_delay(self.config.retry_budget_seconds)
 
-        def give_up(state: RetryCallState) -> bool:
-            # Our own infrastructure being down is no reason to dead-letter a message: keep the
-            # partition where it is until Kafka / PostgreSQL are back (or the runner stops).
-            error = state.outcome.exception() if state.outcome else None
-            if isinstance(error, InfrastructureError):
-                return self._stopping.is_set()
-            return budget(state)
+class _ReleaseOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self.runner = runner
 
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(RetryableError),
-            wait=wait_exponential(multiplier=0.2, max=10),
-            stop=give_up,
-            reraise=True,
-        ):
-            with attempt:
-                result = await self._handle_once(envelope)
-        return result
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if revoked:
+            await self.runner.release(set(revoked))
 
-    async def _handle_once(self, envelope: Envelope) -> str:
-        try:
-            return await self._handle_in_transaction(envelope)
-        except (OperationalError, InterfaceError) as exc:
-            raise InfrastructureError(f"PostgreSQL unavailable: {exc}", code="database") from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise InfrastructureError(f"PostgreSQL connection lost: {exc}", code="database") from exc
-            raise
-
-    async def _handle_in_transaction(self, envelope: Envelope) -> str:
-        emitter = Emitter(source=envelope, consumer=self.config.name)
-        async with self.sessions() as session, session.begin():
-            if not await record_message(session, self.inbox, self.config.name, envelope.event_id):
-                return "duplicate"
-            try:
-                await self.handler(envelope, session, emitter)
-            except RateLimitedError as exc:
-                if exc.retry_after:
-                    await asyncio.sleep(min(exc.retry_after, 60))
-                raise
-            if emitter.items:
-                await self.publisher.publish_many(emitter.items)
-        return "handled"
-
-    async def _dead_letter(self, record: ConsumerRecord[Any, Any], error: str) -> bool:
-        """Send the record to the DLQ; False when Kafka would not take it (then it is re-read)."""
-        key = record.key.decode() if isinstance(record.key, bytes) else None
-        value = record.value.decode(errors="replace") if isinstance(record.value, bytes) else ""
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
-        letter = DeadLetter(
-            original_topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=key,
-            value=value,
-            headers=headers,
-            error=error[:4000],
-            consumer=self.config.name,
-        )
-        env = Envelope.wrap(
-            letter,
-            connection_id=key or "unknown",
-            event_id=deterministic_id("dlq", self.config.name, record.topic, str(record.partition), str(record.offset)),
-        )
-        try:
-            await self.publisher.publish(self.config.dlq_topic, env, key=key or "unknown")
-        except InfrastructureError:
-            log.warning("dead-letter topic unreachable; the record will be re-read")
-            return False
-        DEAD_LETTERS.labels(self.config.name, record.topic).inc()
-        return True
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        log.info("partitions assigned to %s: %s", self.runner.config.name, sorted(map(str, assigned)))

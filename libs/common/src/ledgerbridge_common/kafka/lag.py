@@ -26,8 +26,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from ledgerbridge_common.metrics import CONSUMER_LAG_MESSAGES, CONSUMER_LAG_SECONDS
+from ledgerbridge_common.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+
+
+def connection_options(bootstrap: str | KafkaSettings) -> dict[str, Any]:
+    """A bare bootstrap address (ops tools, tests) or the service's settings with TLS and SASL."""
+    return {"bootstrap_servers": bootstrap} if isinstance(bootstrap, str) else bootstrap.client_options()
 
 
 @dataclass(frozen=True)
@@ -49,15 +55,15 @@ class LagProbe:
 
     def __init__(
         self,
-        bootstrap: str,
+        bootstrap: str | KafkaSettings,
         *,
         client_id: str = "ledgerbridge-lag",
         fetch_timeout: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
+        self._admin = AIOKafkaAdminClient(**connection_options(bootstrap), client_id=client_id)
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
+            **connection_options(bootstrap),
             client_id=client_id,
             group_id=None,
             enable_auto_commit=False,
@@ -177,7 +183,7 @@ class LagProbe:
 
 
 async def measure_lag(
-    bootstrap: str, groups: Sequence[str] | None = None, *, clock: Callable[[], float] = time.time
+    bootstrap: str | KafkaSettings, groups: Sequence[str] | None = None, *, clock: Callable[[], float] = time.time
 ) -> list[LagRow]:
     """One look at the lag of ``groups`` (all groups of the cluster when None)."""
     probe = LagProbe(bootstrap, clock=clock)
@@ -201,7 +207,7 @@ class LagMonitor:
     Start it in the service's lifespan and stop it on shutdown; Kafka trouble is logged and the
     next round tries again (the gauges keep their last value meanwhile)."""
 
-    def __init__(self, bootstrap: str, groups: Sequence[str], *, interval: float = 15.0) -> None:
+    def __init__(self, bootstrap: str | KafkaSettings, groups: Sequence[str], *, interval: float = 15.0) -> None:
         self.groups = list(groups)
         self.interval = interval
         self._bootstrap = bootstrap

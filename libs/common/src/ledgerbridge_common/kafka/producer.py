@@ -54,7 +54,7 @@ class AiokafkaPublisher:
 
     def _new_producer(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
-            bootstrap_servers=self._settings.bootstrap_servers,
+            **self._settings.client_options(),
             client_id=f"{self._settings.client_id_prefix}-{self._client_id}",
             acks="all",
             enable_idempotence=True,
@@ -97,37 +97,47 @@ class AiokafkaPublisher:
         return InfrastructureError(f"Kafka did not acknowledge: {cause!r}", code="kafka")
 
     async def publish(self, topic: str, envelope: Envelope, *, key: str | None = None) -> None:
+        """Bounded by ``publish_timeout_seconds``: past it (a partition leader that is known but
+        down never lets a batch expire) the producer is replaced and ``InfrastructureError`` raised."""
         await self._ensure_started()
         started = time.perf_counter()
         span = tracing.start_produce(topic, envelope)
         try:
-            await self._producer.send_and_wait(
-                topic,
-                envelope.to_bytes(),
-                key=(key or envelope.connection_id).encode(),
-                headers=envelope_headers(envelope, span),
+            await asyncio.wait_for(
+                self._producer.send_and_wait(
+                    topic,
+                    envelope.to_bytes(),
+                    key=(key or envelope.connection_id).encode(),
+                    headers=envelope_headers(envelope, span),
+                ),
+                self._settings.publish_timeout_seconds,
             )
-        except KafkaError as exc:
+        except (KafkaError, TimeoutError) as exc:
             tracing.end(span, exc)
             raise await self._replace_producer(exc) from exc
         tracing.end(span)
         PRODUCE_SECONDS.labels(topic).observe(time.perf_counter() - started)
         MESSAGES_PRODUCED.labels(topic).inc()
 
+    async def _send_all(self, items: Sequence[tuple[str, Envelope]], spans: Sequence[Span | None]) -> list[object]:
+        futures = [
+            await self._producer.send(
+                topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env, span)
+            )
+            for (topic, env), span in zip(items, spans, strict=True)
+        ]
+        results: list[object] = await asyncio.gather(*futures, return_exceptions=True)
+        return results
+
     async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
-        """Send all, then wait for every acknowledgement (ordered per partition)."""
+        """Send all, then wait for every acknowledgement (ordered per partition); bounded like
+        ``publish``."""
         await self._ensure_started()
         started = time.perf_counter()
         spans = [tracing.start_produce(topic, env) for topic, env in items]
         try:
-            futures = [
-                await self._producer.send(
-                    topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env, span)
-                )
-                for (topic, env), span in zip(items, spans, strict=True)
-            ]
-            results = await asyncio.gather(*futures, return_exceptions=True)
-        except KafkaError as exc:
+            results = await asyncio.wait_for(self._send_all(items, spans), self._settings.publish_timeout_seconds)
+        except (KafkaError, TimeoutError) as exc:
             for span in spans:
                 tracing.end(span, exc)
             raise await self._replace_producer(exc) from exc
@@ -145,7 +155,13 @@ class AiokafkaPublisher:
     ) -> None:
         """Re-send a record as it was (dead-letter replay)."""
         await self._ensure_started()
-        await self._producer.send_and_wait(topic, value, key=key, headers=headers or [])
+        try:
+            await asyncio.wait_for(
+                self._producer.send_and_wait(topic, value, key=key, headers=headers or []),
+                self._settings.publish_timeout_seconds,
+            )
+        except (KafkaError, TimeoutError) as exc:
+            raise await self._replace_producer(exc) from exc
 
 
 class InMemoryPublisher:

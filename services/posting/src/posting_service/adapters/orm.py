@@ -33,7 +33,7 @@ ledger_refs = Table(
     Column("source_ref", String(300), nullable=False),
     Column("object_type", String(40), nullable=False),
     Column("target_id", String(100), nullable=False),
-    Column("sync_token", String(40)),
+    Column("concurrency_token", String(40)),
     Column("last_fingerprint", String(64)),
     Column("last_command_id", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -1,5 +1,5 @@
 """Planning batch calls: chunks of at most ``size`` items, never an item and one it depends on in
-the same chunk (QBO batch items are independent: one cannot see what another creates)."""
+the same chunk (batch items are independent: one cannot see what another creates)."""
 
 from __future__ import annotations
 

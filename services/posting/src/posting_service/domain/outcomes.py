@@ -21,7 +21,7 @@ def posted(cmd: PostingRequested, obj: CanonicalObject, *, attempts: int) -> Syn
         status="posted",
         object_type=cmd.object_type,
         source_ref=cmd.source_ref,
-        target_ref=TargetRef(side=cmd.target_side, id=obj.id, sync_token=obj.sync_token),
+        target_ref=TargetRef(side=cmd.target_side, id=obj.id, concurrency_token=obj.concurrency_token),
         fingerprint=fingerprint(obj),
         source_fingerprint=cmd.source_fingerprint,
         written=obj.model_dump(mode="json"),

@@ -1,17 +1,17 @@
-"""``@ref:<source_ref>`` placeholders: ids the engine could not know yet (the object is being posted
-by an earlier command). Posting replaces them with the target ids from its ``ledger_refs``."""
+"""``@ref:<source_ref>`` placeholders (``ledgerbridge_common.events.refs``): ids the engine could
+not know yet (the object is being posted by an earlier command). Posting replaces them with the
+target ids from its ``ledger_refs``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-PREFIX = "@ref:"
+from ledgerbridge_common.events.refs import placeholder_ref
 
 
 def _walk(value: Any, found: list[str]) -> None:
-    if isinstance(value, str) and value.startswith(PREFIX):
-        ref = value.removeprefix(PREFIX)
+    if (ref := placeholder_ref(value)) is not None:
         if ref not in found:
             found.append(ref)
     elif isinstance(value, dict):
@@ -30,8 +30,8 @@ def find_placeholders(data: Any) -> list[str]:
 
 
 def _replace(value: Any, ids: Mapping[str, str]) -> Any:
-    if isinstance(value, str) and value.startswith(PREFIX):
-        return ids.get(value.removeprefix(PREFIX), value)
+    if (ref := placeholder_ref(value)) is not None:
+        return ids.get(ref, value)
     if isinstance(value, dict):
         return {k: _replace(v, ids) for k, v in value.items()}
     if isinstance(value, list | tuple):

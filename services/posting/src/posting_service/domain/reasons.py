@@ -15,6 +15,7 @@ from ledgerbridge_common.errors import (
     ValidationError,
 )
 from ledgerbridge_common.events.models import Side
+from ledgerbridge_common.events.refs import try_parse_ref
 
 LABELS = {
     ObjectType.VENDOR: "vendor",
@@ -57,6 +58,13 @@ def reason_for(exc: ConnectorError, object_type: ObjectType, desired: dict[str, 
             )
         match = DOC_NUMBER.search(detail)
         number = desired.get("number") or (match.group(1) if match else "?")
+        if object_type in (ObjectType.JOURNAL_ENTRY, ObjectType.FUNDS_TRANSFER):
+            # BILL's help lists this among the top sync errors (billcom.md 3.6, vendorpayhelp 360023812392)
+            return (
+                f"{target} already has a journal entry numbered {number} (duplicate document number): "
+                f"renumber that entry in {target}, or turn off its 'warn if duplicate journal number' "
+                "preference, then replay"
+            )
         who = " from this vendor" if object_type in (ObjectType.BILL, ObjectType.VENDOR_CREDIT) else ""
         return f"{target} already has {_article(label)} {label} with number {number}{who} (duplicate document number)"
     if isinstance(exc, ClosedPeriodError):
@@ -87,8 +95,7 @@ def parked_reason(missing: list[str]) -> str:
 
 
 def _describe_ref(source_ref: str) -> str:
-    parts = source_ref.split(":", 2)
-    if len(parts) == 3 and parts[1] in {t.value for t in ObjectType}:
-        label = LABELS.get(ObjectType(parts[1]), parts[1])
-        return f"{label} {parts[2]}"
-    return source_ref
+    ref = try_parse_ref(source_ref)
+    if ref is None:
+        return source_ref
+    return f"{LABELS.get(ref.object_type, ref.object_type.value)} {ref.object_id}"

@@ -19,7 +19,7 @@ class KafkaProbe:
         try:
             if self._admin is None:
                 admin = AIOKafkaAdminClient(
-                    bootstrap_servers=self._settings.bootstrap_servers,
+                    **self._settings.client_options(),
                     request_timeout_ms=int(self._timeout * 1000),
                 )
                 await asyncio.wait_for(admin.start(), self._timeout)

@@ -144,3 +144,12 @@ conflicts = Table(
 )
 
 inbox = inbox_table(metadata)
+
+spent_tokens = Table(
+    "spent_tokens",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("token_id", String(64), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    comment="Single-use tokens already used (OAuth state) or revoked (signed-out status sessions)",
+)

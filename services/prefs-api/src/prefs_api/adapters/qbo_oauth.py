@@ -1,6 +1,6 @@
 """QBO OAuth 2.0 for prefs-api: the authorize URL and the code → token exchange, through the
-shared ``QboOAuthClient`` (token endpoint ``{LB_QBO_OAUTH_URL}/oauth2/v1/tokens/bearer``), and a
-token store backed by the connection's encrypted credentials."""
+shared ``QboOAuthClient`` (token endpoint ``{LB_QBO_OAUTH_URL}/oauth2/v1/tokens/bearer``), and the
+credentials store (rotated tokens) backed by the connection's encrypted credentials."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ledgerbridge_common.connectors.qbo import QboOAuthClient
 from ledgerbridge_common.connectors.qbo import QboTokens as OAuthTokens
 from ledgerbridge_common.errors import ConnectorError
-from ledgerbridge_common.prefs_client import QboTokens
+from ledgerbridge_common.prefs_client import LedgerCredentials, QboCredentials, QboTokens
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.problems import ProblemError
@@ -58,40 +58,21 @@ def to_stored(tokens: OAuthTokens) -> QboTokens:
     )
 
 
-class ConnectionTokenStore:
-    """``QboTokenStore`` over a connection's encrypted credentials (rotated tokens are saved)."""
+class SealedCredentialsStore:
+    """The connector factory's ``CredentialsStore`` inside prefs-api: rotated ledger credentials
+    are sealed into the connection's encrypted row."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], cipher: CredentialCipher, connection_id: str
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: CredentialCipher) -> None:
         self._sessions = sessions
         self._cipher = cipher
-        self._connection_id = connection_id
 
-    async def load(self) -> OAuthTokens | None:
-        async with self._sessions() as session:
-            row = await repo.get_connection(session, self._connection_id)
-        if row is None:
-            return None
-        _, qbo = self._cipher.open(row["credentials"])
-        if qbo is None or qbo.tokens is None:
-            return None
-        t = qbo.tokens
-        return OAuthTokens(
-            access_token=t.access_token,
-            refresh_token=t.refresh_token,
-            expires_at=t.access_expires_at,
-            refresh_expires_at=t.refresh_expires_at,
-            realm_id=row["ledger_company_id"] or None,
-        )
-
-    async def save(self, tokens: OAuthTokens) -> None:
+    async def save_ledger_credentials(self, connection_id: str, credentials: LedgerCredentials) -> None:
+        if not isinstance(credentials, QboCredentials):
+            return  # only QBO's OAuth tokens rotate; Intacct's and NetSuite's credentials do not
         async with self._sessions.begin() as session:
-            row = await repo.get_connection(session, self._connection_id, lock=True)
+            row = await repo.get_connection(session, connection_id, lock=True)
             if row is None:
                 return
-            billcom, qbo = self._cipher.open(row["credentials"])
-            if qbo is None:
-                return
-            sealed = self._cipher.seal(billcom, qbo.model_copy(update={"tokens": to_stored(tokens)}))
-            await repo.update_connection(session, self._connection_id, credentials=sealed)
+            billcom, _ = self._cipher.open(row["credentials"])
+            sealed = self._cipher.seal(billcom, credentials)
+            await repo.update_connection(session, connection_id, credentials=sealed)

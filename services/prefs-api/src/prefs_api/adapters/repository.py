@@ -10,9 +10,9 @@ from sqlalchemy import RowMapping, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.prefs_client import Mappings
 from prefs_api.adapters.orm import api_keys, bank_accounts, connections, mappings, preference_versions
-from prefs_api.domain.catalog import PreferenceValues
 from prefs_api.domain.rules import BankAccountView
 
 

@@ -54,7 +54,7 @@ async def record_outcome(
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(sync_log.c.id)
     )
-    log_id = (await session.execute(stmt)).scalar_one_or_none()
+    log_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
     d = outcome.decision
     if log_id is not None and d is not None and d.rule in CONFLICT_RULES and d.overridden is not None:
         await session.execute(

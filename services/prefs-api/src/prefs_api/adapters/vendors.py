@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ledgerbridge_common.canonical.models import Account
+from ledgerbridge_common.connectors.factory import ConnectorFactory, UnsupportedLedgerError
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
-from ledgerbridge_common.errors import ConnectorError
+from ledgerbridge_common.errors import AuthRevokedError, ConnectorError
+from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo
 from prefs_api.problems import ProblemError
 
@@ -21,6 +23,35 @@ class LedgerFactory(Protocol):
 
 class BillcomFactory(Protocol):
     def __call__(self, connection: ConnectionInfo) -> BillcomConnector: ...
+
+
+LEDGER_NAMES = {LedgerKind.QUICKBOOKS_ONLINE: "QuickBooks Online"}
+
+
+def missing_credentials(vendor: str) -> ProblemError:
+    detail = f"Set the {vendor} credentials of this connection first"
+    return ProblemError(409, f"{vendor} credentials missing", detail, kind="conflict")
+
+
+def as_problems(connectors: ConnectorFactory) -> tuple[LedgerFactory, BillcomFactory]:
+    """The shared factory's ``ledger_for``/``billcom_for``, with its errors as problem answers."""
+
+    def ledger(connection: ConnectionInfo) -> LedgerConnector:
+        try:
+            return connectors.ledger_for(connection)
+        except UnsupportedLedgerError as exc:
+            detail = f"No connector for {exc.kind} yet"
+            raise ProblemError(503, "Ledger not supported yet", detail, kind="vendor-unavailable") from exc
+        except AuthRevokedError as exc:
+            raise missing_credentials(LEDGER_NAMES.get(connection.ledger_kind, "ledger")) from exc
+
+    def billcom(connection: ConnectionInfo) -> BillcomConnector:
+        try:
+            return connectors.billcom_for(connection)
+        except AuthRevokedError as exc:
+            raise missing_credentials("BILL") from exc
+
+    return ledger, billcom
 
 
 def vendor_unavailable(what: str, exc: Exception) -> ProblemError:

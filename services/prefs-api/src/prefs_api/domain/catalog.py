@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from ledgerbridge_common.canonical.models import ObjectType
-from ledgerbridge_common.events.models import LedgerKind, Side
+from ledgerbridge_common.events.models import LedgerKind
 
 QBO = LedgerKind.QUICKBOOKS_ONLINE
 QBD = LedgerKind.QUICKBOOKS_DESKTOP
@@ -76,6 +73,12 @@ SPECS: dict[str, PrefSpec] = {
         _spec("fx_gain_loss_account", "Exchange Rate Gain/Loss", ALL_KINDS, "Expense", "Other Expense"),
         _spec("funds_transfer_location", "Funds Transfer Location", frozenset({SI, NS})),
         _spec("funds_transfer_department", "Funds Transfer Department", frozenset({SI, NS})),
+        _spec("default_payables_department", "Default Payables Department", frozenset({NS})),
+        _spec("default_payables_location", "Default Payables Location", frozenset({NS})),
+        _spec("default_payables_class", "Default Payables Class", frozenset({NS})),
+        _spec("default_receivables_department", "Default Receivables Department", frozenset({NS})),
+        _spec("default_receivables_location", "Default Receivables Location", frozenset({NS})),
+        _spec("default_receivables_class", "Default Receivables Class", frozenset({NS})),
         _spec("funds_transfer_journal_symbol", "Funds Transfer Journal Symbol", frozenset({SI}), required=True),
         _spec("transaction_currency", "Transaction Currency", frozenset({SI}), required=True),
         _spec("base_currency", "Base Currency", frozenset({SI}), required=True),
@@ -107,31 +110,3 @@ def choose(spec: PrefSpec, label: str | None = None) -> str:
 def bank_label(last4: str, name: str | None = None) -> str:
     suffix = f" ({name})" if name else ""
     return f"GL Account for Bank Account ****{last4}{suffix}"
-
-
-class PreferenceValues(BaseModel):
-    """One version of a connection's preferences (stored as JSON). Account values are ledger
-    account ids; ``bank_gl_accounts`` maps a BILL bank account id to a ledger account id."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    sync_automatically: bool = True
-    schedule_interval_minutes: int = 1440
-    sync_only_approved: bool = False
-    ap_account: str | None = None
-    ar_account: str | None = None
-    unallocated_expenses_account: str | None = None
-    unallocated_income_account: str | None = None
-    money_out_clearing_account: str | None = None
-    money_in_clearing_account: str | None = None
-    default_bank_account: str | None = None
-    deposit_to_account: str | None = None
-    fx_gain_loss_account: str | None = None
-    funds_transfer_location: str | None = None
-    funds_transfer_department: str | None = None
-    funds_transfer_journal_symbol: str | None = None
-    transaction_currency: str | None = None
-    base_currency: str | None = None
-    bank_gl_accounts: dict[str, str | None] = Field(default_factory=dict)
-    master: dict[ObjectType, Side] = Field(default_factory=dict)
-    field_masters: dict[ObjectType, dict[str, Side]] = Field(default_factory=dict)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ledgerbridge_common.canonical.models import MODEL_BY_TYPE, Account, ObjectType
 from ledgerbridge_common.events.models import LedgerKind
+from ledgerbridge_common.events.preferences import PreferenceValues
 from prefs_api.domain.catalog import (
     APPROVED_ONLY_REVERSIBLE,
     BANK_GL,
@@ -16,7 +17,6 @@ from prefs_api.domain.catalog import (
     CURRENCY_ONLY,
     KIND_LABELS,
     SPECS,
-    PreferenceValues,
     PrefSpec,
     article,
     bank_label,

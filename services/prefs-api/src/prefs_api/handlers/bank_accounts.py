@@ -28,11 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.canonical.models import Account, ObjectType
 from ledgerbridge_common.connectors.ports import BillcomConnector
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.prefs_client import ConnectionInfo, Mappings
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.vendors import vendor_unavailable
 from prefs_api.deps import Services
-from prefs_api.domain.catalog import PreferenceValues
 from prefs_api.domain.rules import BankAccountView, Change, Chart
 from prefs_api.handlers.connections import publish_prefs_changed, to_info
 from prefs_api.problems import ProblemError, not_found

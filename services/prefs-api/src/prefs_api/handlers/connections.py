@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -12,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import LedgerKind, PreferencesChanged
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.prefs_client import ConnectionInfo, QboCredentials, WebhookSecret
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher, CredentialsError
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
-from prefs_api.domain.catalog import PreferenceValues
 from prefs_api.problems import ProblemError, not_found
 from prefs_api.schemas import (
     ConnectionCreate,
@@ -41,7 +42,7 @@ def to_info(row: RowMapping, cipher: CredentialCipher) -> ConnectionInfo:
         ledger_kind=LedgerKind(row["ledger_kind"]),
         ledger_company_id=row["ledger_company_id"] or "",
         billcom=billcom,
-        qbo=qbo,
+        ledger=qbo,
     )
 
 
@@ -100,7 +101,7 @@ async def list_visible(session: AsyncSession, principal: Principal, status: str 
 def _merge_qbo(new: QboCredentialsIn | None, old: QboCredentials | None) -> QboCredentials | None:
     if new is None:
         return old
-    tokens = new.tokens or (old.tokens if old else None)
+    tokens = new.tokens.stored() if new.tokens else (old.tokens if old else None)
     return QboCredentials(
         client_id=new.client_id,
         client_secret=new.client_secret,
@@ -118,10 +119,16 @@ async def publish_prefs_changed(services: Services, connection_id: str, version:
         log.exception("PreferencesChanged not published for version %s", version)
 
 
+def scoped_id(tenant_id: str, chosen: str) -> str:
+    """A chosen id lives in its tenant's own namespace (``<chosen>-<8 hex of the tenant>``), so
+    whether it is taken says nothing about other tenants."""
+    return f"{chosen}-{hashlib.sha256(tenant_id.encode()).hexdigest()[:8]}"
+
+
 async def create_connection(services: Services, principal: Principal, body: ConnectionCreate) -> ConnectionOut:
     if principal.connection_ids is not None:
         raise ProblemError(403, "Forbidden", "A key bound to connections cannot create one", kind="forbidden")
-    connection_id = body.id or f"conn-{uuid.uuid4().hex[:12]}"
+    connection_id = scoped_id(principal.tenant_id, body.id) if body.id else f"conn-{uuid.uuid4().hex[:12]}"
     qbo = _merge_qbo(body.qbo, None)
     now = dt.datetime.now(dt.UTC)
     async with services.sessions.begin() as session:
@@ -136,7 +143,7 @@ async def create_connection(services: Services, principal: Principal, body: Conn
             billcom_org_id=body.billcom_org_id,
             ledger_kind=body.ledger_kind.value,
             ledger_company_id=body.ledger_company_id or "",
-            credentials=services.cipher.seal(body.billcom, qbo),
+            credentials=services.cipher.seal(body.billcom.stored() if body.billcom else None, qbo),
             created_at=now,
             updated_at=now,
         )
@@ -160,7 +167,7 @@ async def update_connection(
         if "billcom" in body.model_fields_set or "qbo" in body.model_fields_set:
             billcom, qbo = services.cipher.open(row["credentials"])
             if "billcom" in body.model_fields_set:
-                billcom = body.billcom
+                billcom = body.billcom.stored() if body.billcom else None
             if "qbo" in body.model_fields_set:
                 qbo = _merge_qbo(body.qbo, qbo) if body.qbo else None
             values["credentials"] = services.cipher.seal(billcom, qbo)

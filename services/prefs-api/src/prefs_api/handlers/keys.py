@@ -73,14 +73,26 @@ async def create_key_for(
     )
 
 
+def within_reach(principal: Principal, row: RowMapping) -> bool:
+    """A key manages keys of its tenant; a key bound to connections only keys bound to a subset
+    of them (never a key that sees every connection, nor one bound elsewhere)."""
+    if row["tenant_id"] != principal.tenant_id:
+        return False
+    if principal.connection_ids is None:
+        return True
+    bound = row["connection_ids"]
+    return bound is not None and set(bound) <= principal.connection_ids
+
+
 async def list_keys(sessions: async_sessionmaker[AsyncSession], principal: Principal) -> list[ApiKeyOut]:
     async with sessions() as session:
-        return [to_out(r) for r in await repo.list_keys(session, principal.tenant_id)]
+        rows = await repo.list_keys(session, principal.tenant_id)
+    return [to_out(r) for r in rows if within_reach(principal, r)]
 
 
 async def revoke_key(sessions: async_sessionmaker[AsyncSession], principal: Principal, key_id: str) -> None:
     async with sessions.begin() as session:
         row = await repo.get_key(session, key_id)
-        if row is None or row["tenant_id"] != principal.tenant_id:
+        if row is None or not within_reach(principal, row):
             raise not_found("API key")
         await repo.revoke_key(session, key_id)

@@ -8,12 +8,13 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.events.models import LedgerKind
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.prefs_client import ConnectionInfo
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters import synclog
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
-from prefs_api.domain.catalog import SPECS, PreferenceValues, bank_label
+from prefs_api.domain.catalog import SPECS, bank_label
 from prefs_api.domain.rules import BankAccountView, Chart, Violation, apply_patch, needs_chart, readiness
 from prefs_api.handlers.bank_accounts import push_bank_gls
 from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
@@ -118,7 +119,7 @@ def _raise_violations(violations: list[Violation]) -> None:
     if violations:
         errors = [FieldError(preference=v.preference, code=v.code, detail=v.detail) for v in violations]
         raise ProblemError(
-            422,
+            409,
             "Preferences not saved",
             "; ".join(v.detail for v in violations),
             kind="preference-rule",
@@ -133,15 +134,8 @@ async def _chart_for(services: Services, info: ConnectionInfo, changes: dict[str
 
 
 async def patch_preferences(
-    services: Services, principal: Principal, connection_id: str, body: PreferencesPatch, if_match: str | None
+    services: Services, principal: Principal, connection_id: str, body: PreferencesPatch, if_match: str
 ) -> PreferencesView:
-    if not if_match:
-        raise ProblemError(
-            428,
-            "If-Match required",
-            "Send the ETag of the version you edited in If-Match",
-            kind="precondition-required",
-        )
     changes = body.changes()
     async with services.sessions.begin() as session:
         row = await visible_connection(session, principal, connection_id, lock=True)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import ChangeDetected, Side
+from ledgerbridge_common.events.refs import try_parse_ref
 from prefs_api.adapters import synclog
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
@@ -57,12 +58,12 @@ def change_for(connection_id: str, side: Side, object_type: str, object_id: str,
 
 
 def parse_ref(source_ref: str) -> tuple[Side, str, str]:
-    side, object_type, object_id = [*source_ref.split(":", 2), "", ""][:3]
-    if side not in {s.value for s in Side} or object_type not in {o.value for o in ObjectType} or not object_id:
+    ref = try_parse_ref(source_ref)
+    if ref is None:
         raise ProblemError(
             409, "Cannot replay", f"'{source_ref}' is not a <side>:<object_type>:<id> ref", kind="conflict"
         )
-    return Side(side), object_type, object_id
+    return ref.side, ref.object_type.value, ref.object_id
 
 
 async def replay_entry(services: Services, principal: Principal, entry_id: int) -> Replayed:

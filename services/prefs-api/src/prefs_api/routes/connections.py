@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Cookie, Query, Request, Response
 
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import SyncRequested
-from prefs_api.deps import Admin, Reader, ServicesDep, Writer
+from prefs_api.deps import Admin, Reader, ServicesDep, Writer, cookies_secure
 from prefs_api.handlers import connections as handlers
-from prefs_api.handlers import oauth
+from prefs_api.handlers import oauth, sync
 from prefs_api.problems import ProblemError, problem_responses
 from prefs_api.schemas import (
     Accepted,
@@ -22,7 +22,8 @@ from prefs_api.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["connections"], responses=problem_responses(401, 403, 404, 422))
-ConnectionId = Annotated[str, "connection id"]
+REALM_ID = r"^[0-9]{1,32}$"
+"""QBO realm (company) ids are decimal digits (``/v3/company/{realmId}/``, qbo-api.md)."""
 
 
 @router.post("/connections", status_code=201, response_model=ConnectionOut, responses=problem_responses(409))
@@ -76,33 +77,52 @@ async def enable_connection(services: ServicesDep, principal: Admin, connection_
     response_model=AuthorizeOut,
     responses=problem_responses(409),
 )
-async def qbo_authorize(services: ServicesDep, principal: Admin, connection_id: str) -> AuthorizeOut:
-    """Start the QBO OAuth connect flow: send the user to ``authorize_url``."""
-    return await oauth.authorize(services, principal, connection_id)
+async def qbo_authorize(
+    request: Request, response: Response, services: ServicesDep, principal: Admin, connection_id: str
+) -> AuthorizeOut:
+    """Start the QBO OAuth connect flow: send the user to ``authorize_url`` **from the browser
+    that made this call**. The answer sets the ``lb_qbo_oauth`` cookie binding the flow to that
+    browser; the callback refuses the state without it. The state is single-use."""
+    out, nonce = await oauth.authorize(services, principal, connection_id)
+    response.set_cookie(
+        oauth.BROWSER_COOKIE,
+        nonce,
+        max_age=services.settings.oauth_state_seconds,
+        path=oauth.COOKIE_PATH,
+        httponly=True,
+        samesite="lax",  # sent on Intuit's top-level redirect back to the callback
+        secure=cookies_secure(services, request),
+    )
+    return out
 
 
 @router.get(
     "/oauth/qbo/callback",
     response_model=OAuthResult,
-    responses=problem_responses(400, 409, 502),
+    responses=problem_responses(400, 403, 409, 502),
     openapi_extra={"security": []},
 )
 async def qbo_callback(
+    response: Response,
     services: ServicesDep,
     code: Annotated[str, Query(min_length=1, max_length=2000)],
     state: Annotated[str, Query(min_length=1, max_length=4000)],
-    realm_id: Annotated[str, Query(alias="realmId", min_length=1, max_length=64)],
+    realm_id: Annotated[str, Query(alias="realmId", pattern=REALM_ID, description="The QBO company id (digits)")],
+    browser: Annotated[str | None, Cookie(alias=oauth.BROWSER_COOKIE, max_length=100)] = None,
 ) -> OAuthResult:
     """Where Intuit redirects after consent: exchanges the code at the token endpoint and stores
-    the tokens. Authenticated by the signed, time-limited ``state`` (no API key)."""
-    return await oauth.callback(services, code=code, state=state, realm_id=realm_id)
+    the tokens. Authenticated by the signed, time-limited, single-use ``state`` and the cookie
+    set on the browser that called authorize (no API key); 403 without them."""
+    result = await oauth.callback(services, code=code, state=state, realm_id=realm_id, browser_nonce=browser)
+    response.delete_cookie(oauth.BROWSER_COOKIE, path=oauth.COOKIE_PATH)
+    return result
 
 
 @router.post(
     "/connections/{connection_id}/sync-now",
     status_code=202,
     response_model=Accepted,
-    responses=problem_responses(409),
+    responses=problem_responses(409, 503),
 )
 async def sync_now(services: ServicesDep, principal: Writer, connection_id: str, full: bool = False) -> Accepted:
     """Ask the sweeper to sweep this connection now (does not move the automatic schedule)."""
@@ -111,5 +131,5 @@ async def sync_now(services: ServicesDep, principal: Writer, connection_id: str,
     if row["status"] != "active":
         raise ProblemError(409, "Connection disabled", "Enable the connection before syncing it", kind="conflict")
     env = Envelope.wrap(SyncRequested(trigger="sync_now", full=full), connection_id=connection_id)
-    await services.publisher.publish(services.settings.kafka.topics.prefs, env, key=connection_id)
+    await sync.publish(services, services.settings.kafka.topics.prefs, [env])  # 503 when Kafka fails
     return Accepted(event_id=env.event_id, detail="Sync requested; the sweeper picks it up within seconds")

@@ -22,7 +22,8 @@ async def create_api_key(services: ServicesDep, principal: Admin, body: ApiKeyCr
 
 @router.get("", response_model=list[ApiKeyOut])
 async def list_api_keys(services: ServicesDep, principal: Admin) -> list[ApiKeyOut]:
-    """The tenant's keys (without secrets)."""
+    """The tenant's keys (without secrets). A key bound to connections sees only the keys bound
+    within those connections."""
     return await handlers.list_keys(services.sessions, principal)
 
 
@@ -30,6 +31,7 @@ async def list_api_keys(services: ServicesDep, principal: Admin) -> list[ApiKeyO
 async def revoke_api_key(
     services: ServicesDep, principal: Admin, key_id: Annotated[str, Path(max_length=32)]
 ) -> Response:
-    """Revoke a key; it stops working at once."""
+    """Revoke a key; it stops working at once. Keys out of the caller's reach (see the list)
+    answer 404."""
     await handlers.revoke_key(services.sessions, principal, key_id)
     return Response(status_code=204)

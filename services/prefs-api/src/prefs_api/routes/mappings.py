@@ -32,7 +32,7 @@ async def read_mappings(services: ServicesDep, principal: Reader, connection_id:
         return await repo.load_mappings(session, connection_id)
 
 
-@router.put("/{kind}/{billcom_id}", response_model=Mappings, responses=problem_responses(502))
+@router.put("/{kind}/{billcom_id}", response_model=Mappings, responses=problem_responses(409, 502, 503))
 async def put_mapping(
     services: ServicesDep,
     principal: Writer,
@@ -49,7 +49,7 @@ async def put_mapping(
             chart = await services.chart.get(to_info(row, services.cipher))
             if body.ledger_id not in chart:
                 raise ProblemError(
-                    422,
+                    409,
                     "Unknown account",
                     f"Account '{body.ledger_id}' is not in the ledger's chart of accounts",
                     kind="preference-rule",

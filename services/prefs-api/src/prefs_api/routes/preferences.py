@@ -26,6 +26,8 @@ router = APIRouter(
     tags=["preferences"],
     responses=problem_responses(401, 403, 404, 422),
 )
+TAG = r'(W/)?"[0-9]{1,10}"'
+ETAG = rf"^(\*|{TAG}( *, *{TAG})*)$"
 ETAG_HEADER = {"ETag": {"description": "The version, to send back in If-Match", "schema": {"type": "string"}}}
 
 
@@ -43,7 +45,7 @@ async def read_preferences(
 @router.patch(
     "/preferences",
     response_model=PreferencesView,
-    responses={200: {"headers": ETAG_HEADER}, **problem_responses(412, 428, 502)},
+    responses={200: {"headers": ETAG_HEADER}, **problem_responses(409, 412, 502, 503)},
 )
 async def change_preferences(
     services: ServicesDep,
@@ -51,7 +53,9 @@ async def change_preferences(
     connection_id: str,
     body: PreferencesPatch,
     response: Response,
-    if_match: Annotated[str | None, Header(description='The ETag you read, e.g. "3"')] = None,
+    if_match: Annotated[
+        str, Header(description='The ETag you read, e.g. "3" (or * for any version)', max_length=64, pattern=ETAG)
+    ],
 ) -> PreferencesView:
     """Change preferences. Each change is a new version and publishes PreferencesChanged. Rules:
     availability per ledger kind, account type/existence/active flag against the ledger's chart
@@ -62,7 +66,7 @@ async def change_preferences(
     return view
 
 
-@router.post("/preferences/preview", response_model=PreviewOut, responses=problem_responses(502))
+@router.post("/preferences/preview", response_model=PreviewOut, responses=problem_responses(502, 503))
 async def preview_preferences(
     services: ServicesDep, principal: Reader, connection_id: str, body: PreferencesPatch
 ) -> PreviewOut:

@@ -9,7 +9,6 @@ handlers as ``POST /v1/sync-log/{id}/replay`` and ``/v1/conflicts/{id}/override|
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import datetime as dt
@@ -18,20 +17,19 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from aiokafka.errors import KafkaError
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ledgerbridge_common.kafka.lag import LagProbe, LagRow
-from prefs_api.deps import Services, authenticate, get_services
+from prefs_api.adapters import spent
+from prefs_api.adapters.lag_view import LagView
+from prefs_api.deps import Services, authenticate, authenticate_throttled, cookies_secure, get_services
 from prefs_api.domain.access import Principal, Scope
 from prefs_api.handlers import sync
 from prefs_api.problems import ProblemError
@@ -39,6 +37,7 @@ from prefs_api.routes import synclog as api
 
 router = APIRouter(prefix="/status", include_in_schema=False)
 COOKIE, FLASH = "lb_status", "lb_status_flash"
+SIGNED_OUT = "status-session"
 SESSION_SECONDS = 8 * 3600
 FRESH_SECONDS = 15 * 60
 SIDES = {"billcom": "BILL", "ledger": "Ledger"}
@@ -54,54 +53,6 @@ HEADERS = {
 @functools.cache
 def templates() -> Jinja2Templates:
     return Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
-
-
-@dataclass
-class LagLook:
-    rows: list[LagRow] = field(default_factory=list)
-    error: str | None = None
-    measured_at: dt.datetime | None = None
-
-
-class LagView:
-    """Consumer lag of the ``ledgerbridge-*`` groups on this deployment's topics, measured with
-    one long-lived ``LagProbe`` (started on first use) and cached for ``ttl`` seconds."""
-
-    def __init__(self, bootstrap: str, topics: Sequence[str], *, ttl: float = 5.0, timeout: float = 10.0) -> None:
-        self._bootstrap, self._topics = bootstrap, frozenset(topics)
-        self._ttl, self._timeout = ttl, timeout
-        self._probe: LagProbe | None = None
-        self._lock = asyncio.Lock()
-        self._last = LagLook()
-
-    async def look(self) -> LagLook:
-        async with self._lock:
-            now = dt.datetime.now(dt.UTC)
-            if self._last.measured_at and (now - self._last.measured_at).total_seconds() < self._ttl:
-                return self._last
-            try:
-                rows = await asyncio.wait_for(self._measure(), self._timeout)
-                self._last = LagLook(rows, None, now)
-            except (TimeoutError, KafkaError, OSError) as exc:
-                await self.close()  # a probe cut off mid-look is not reused
-                reason = f"Kafka did not answer ({type(exc).__name__})"
-                self._last = LagLook(self._last.rows, reason, now)
-            return self._last
-
-    async def _measure(self) -> list[LagRow]:
-        if self._probe is None:
-            probe = LagProbe(self._bootstrap, client_id="prefs-api-status", fetch_timeout=2.0)
-            self._probe = probe
-            await probe.start()
-        groups = [g for g in await self._probe.groups() if g.startswith("ledgerbridge-")]
-        rows = await self._probe.measure(groups)
-        return sorted((r for r in rows if r.topic in self._topics), key=lambda r: (r.group, r.topic, r.partition))
-
-    async def close(self) -> None:
-        probe, self._probe = self._probe, None
-        if probe is not None:
-            with contextlib.suppress(Exception):
-                await probe.stop()
 
 
 # ----------------------------------------------------------------------------- session, CSRF
@@ -125,6 +76,8 @@ class Visitor:
     principal: Principal
     csrf: str | None
     """None when the key came in a header (not an ambient credential: no CSRF check)."""
+    session: str | None = None
+    """The sign-in's nonce (cookie sessions only): signing out spends it server-side."""
 
 
 async def visitor(request: Request, services: Services) -> Visitor | None:
@@ -133,7 +86,7 @@ async def visitor(request: Request, services: Services) -> Visitor | None:
     if not header and auth.lower().startswith("bearer "):
         header = auth[7:].strip()
     if header:
-        principal = await authenticate(services, header)
+        principal = await authenticate_throttled(services, request, header)
         return Visitor(principal, None) if principal else None
     token = request.cookies.get(COOKIE)
     if not token:
@@ -142,9 +95,14 @@ async def visitor(request: Request, services: Services) -> Visitor | None:
         data = json.loads(_fernet(services).decrypt(token.encode(), ttl=SESSION_SECONDS))
     except (InvalidToken, ValueError):
         return None
-    principal = await authenticate(services, str(data.get("k", "")))
     nonce = str(data.get("n", ""))
-    return Visitor(principal, _csrf(services, nonce)) if principal and nonce else None
+    if not nonce:
+        return None
+    async with services.sessions() as session:
+        if await spent.is_spent(session, SIGNED_OUT, nonce):
+            return None
+    principal = await authenticate(services, str(data.get("k", "")))
+    return Visitor(principal, _csrf(services, nonce), nonce) if principal else None
 
 
 def _same_origin(request: Request) -> bool:
@@ -178,18 +136,29 @@ def redirect(request: Request, to: str, flash: tuple[str, str] | None = None) ->
     response = RedirectResponse(to, status_code=303, headers={"Cache-Control": "no-store"})
     if flash:
         token = _fernet(get_services(request)).encrypt(json.dumps({"kind": flash[0], "text": flash[1]}).encode())
-        response.set_cookie(FLASH, token.decode(), max_age=300, path="/status", httponly=True, samesite="strict")
+        secure = cookies_secure(get_services(request), request)
+        response.set_cookie(
+            FLASH, token.decode(), max_age=300, path="/status", httponly=True, samesite="strict", secure=secure
+        )
     return response
 
 
-async def _acting(request: Request) -> Visitor | Response:
-    """Who posts a form, or the page refusing it (not signed in, forged, read-only key)."""
+async def _posting(request: Request) -> Visitor | Response:
+    """Who posts a form, or the page refusing it (not signed in, forged)."""
     who = await visitor(request, get_services(request))
     if who is None:
         return redirect(request, "/status/login")
     token = (await _form(request)).get("csrf", "")
     if not _same_origin(request) or (who.csrf is not None and not hmac.compare_digest(token, who.csrf)):
         return page(request, "status/error.html", {"title": "Form expired", "who": who}, 403)
+    return who
+
+
+async def _acting(request: Request) -> Visitor | Response:
+    """Who posts a changing form, or the page refusing it (also: a read-only key)."""
+    who = await _posting(request)
+    if isinstance(who, Response):
+        return who
     if not who.principal.has(Scope.WRITE):
         return redirect(request, "/status", ("error", "This API key may only read (no 'write' scope)."))
     return who
@@ -203,9 +172,17 @@ async def login_form(request: Request) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
+    """Failed keys count towards the client's back-off (see ``throttle``), as on the API."""
     services = get_services(request)
     key = (await _form(request)).get("key", "").strip()
-    principal = await authenticate(services, key) if key and _same_origin(request) else None
+    try:
+        principal = await authenticate_throttled(services, request, key) if key and _same_origin(request) else None
+    except ProblemError as exc:  # 429: waiting out the back-off
+        wait = (exc.headers or {}).get("Retry-After", "a few")
+        error = f"Too many invalid keys from here; try again in {wait} s."
+        response = page(request, "status/login.html", {"error": error}, 429)
+        response.headers.update(exc.headers or {})
+        return response
     if principal is None:
         return page(request, "status/login.html", {"error": "That API key is not valid."}, 401)
     payload = json.dumps({"k": key, "n": secrets.token_urlsafe(16)}).encode()
@@ -217,13 +194,22 @@ async def login(request: Request) -> Response:
         path="/status",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=cookies_secure(services, request),
     )
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """Needs the form's CSRF token; the session is spent server-side, so a copy of the cookie
+    stops working too."""
+    who = await _posting(request)
+    if isinstance(who, Response):
+        return who
+    if who.session is not None:
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=SESSION_SECONDS)
+        async with get_services(request).sessions.begin() as session:
+            await spent.spend(session, SIGNED_OUT, who.session, until)
     response = redirect(request, "/status/login", ("ok", "Signed out."))
     response.delete_cookie(COOKIE, path="/status")
     return response

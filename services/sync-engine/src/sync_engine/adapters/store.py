@@ -244,10 +244,11 @@ class InMemoryEngineStore:
         if index is None:
             rows.append(link)
             return
-        if link.ledger_id:
+        if link.ledger_id:  # the ledger id now belongs to this link: drop any other row holding it
             clash = self._find(connection_id, link.object_type, Side.LEDGER, link.ledger_id)
             if clash is not None and clash != index:
-                rows[clash] = replace(rows[clash], ledger_id=None)
+                del rows[clash]
+                index -= clash < index
         rows[index] = link
 
     async def drop_link(self, connection_id: str, link: Link) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ledgerbridge_common.canonical import changed_fields
 from ledgerbridge_common.events import Side
+from ledgerbridge_common.events.models import DecisionRule
 from ledgerbridge_common.prefs_client import ConnectionPreferences
 
 
@@ -21,7 +22,7 @@ class Resolved:
     conflicting: frozenset[str] = frozenset()
     overridden: dict[Side, dict[str, Any]] = field(default_factory=dict)
     """losing side → its values of the fields it lost."""
-    rule: str = "one_side_changed"
+    rule: DecisionRule = "one_side_changed"
     master: Side | None = None
 
 
@@ -62,7 +63,7 @@ def resolve(
             overridden.setdefault(source_side, {})[name] = source_now.get(name)
     unchanged = set(source_now) | set(target_now)
     from_source |= unchanged - from_target - from_source
-    rule = "merge" if not conflicting else "field_master" if field_rule else "master"
+    rule: DecisionRule = "merge" if not conflicting else "field_master" if field_rule else "master"
     return Resolved(
         from_source=frozenset(from_source),
         from_target=frozenset(from_target),

@@ -1,17 +1,21 @@
 """The pure decision core: one change, both sides' state, the link and the preferences in;
 commands, sync-log outcomes, link writes and parking out. No IO here.
 
-Rules, in order (ARCHITECTURE.md §5 "Decide"): readiness → direction → approval filter →
-in-flight write → echo → removal (deactivate / void / merge) → money movement → upsert with
-conflict resolution. The planner recognises most echoes earlier, without reading the object, by
-the last-updated time of our write (``domain/echo.py``); the fingerprint echo here is the rest."""
+Rules, in the order ``decide`` checks them: readiness → echo → direction → approval filter →
+in-flight write → removal (deactivate / void / merge) → money movement → upsert with conflict
+resolution (ARCHITECTURE.md §5 "Decide" lists the rules; the echo comes second here so that our
+own write coming back never shows up as a skip). The planner recognises most echoes earlier,
+without reading the object, by the last-updated time of our write (``domain/echo.py``); the
+fingerprint echo here is the rest."""
 
 from __future__ import annotations
 
 from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCredit
 from ledgerbridge_common.events import Decision, Side
+from ledgerbridge_common.events.refs import NAME_LISTS
 from sync_engine.domain import transfers
-from sync_engine.domain.directions import APPROVAL_FILTERED, NAME_LISTS, blocked_direction
+from sync_engine.domain.deletes import copies_unpaid_delete
+from sync_engine.domain.directions import APPROVAL_FILTERED, blocked_direction
 from sync_engine.domain.echo import ECHO_REASON, INFLIGHT_REASON
 from sync_engine.domain.model import Inputs, LinkWrite, Plan
 from sync_engine.domain.override import conflict_override
@@ -31,8 +35,8 @@ def decide(inp: Inputs) -> Plan:
     linked = link is not None and link.id_on(side.other) is not None
     if _is_echo(inp):
         return skip(inp, "echo", ECHO_REASON, log=False)
-    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked)
-    if blocked:
+    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked, inp.flows)
+    if blocked and not copies_unpaid_delete(inp):
         return skip(inp, "direction", blocked)
     src = inp.source
     if (
@@ -109,7 +113,7 @@ def _removal(inp: Inputs) -> Plan:
 
 
 def _merge(inp: Inputs) -> Plan:
-    """QBO merged this record into ``merged_into``: re-point or retire the other side's record."""
+    """The ledger merged this record into ``merged_into``: re-point or retire the other side's record."""
     change, link = inp.change, inp.link
     side, otype = change.side, change.object_type
     survivor = change.merged_into

@@ -1,23 +1,18 @@
 """Which way each object type flows, per ledger kind (billcom.md §3.1, "Sync Matrix").
 
-One table: another ledger kind only adds its row to ``DIRECTION_MATRIX``.
+A connector that declares its flows (``capabilities.flows``) is followed; otherwise the ledger
+kind's row of ``DIRECTION_MATRIX``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
+from ledgerbridge_common.connectors.capabilities import Flow
 from ledgerbridge_common.events import LedgerKind, Side
-
-
-class Flow(StrEnum):
-    TWO_WAY = "two_way"
-    FROM_BILLCOM = "from_billcom"
-    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
-    """From BILL always; from the ledger only new objects that are still unpaid."""
-
+from ledgerbridge_common.events.refs import NAME_LISTS
 
 T = ObjectType
 DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
@@ -39,8 +34,8 @@ DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
     },
 }
 
-NAME_LISTS = frozenset({T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION, T.ITEM})
-MATCHABLE = frozenset({T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION, T.ITEM})
+MATCHABLE = NAME_LISTS
+"""Name lists are also what a first sync matches by name."""
 APPROVAL_FILTERED = frozenset({T.BILL, T.VENDOR_CREDIT})
 
 SIDE_NAME = {Side.BILLCOM: "BILL", Side.LEDGER: "the ledger"}
@@ -53,7 +48,9 @@ LEDGER_NAME = {
 }
 
 
-def flow_for(kind: LedgerKind, object_type: ObjectType) -> Flow | None:
+def flow_for(kind: LedgerKind, object_type: ObjectType, flows: Mapping[ObjectType, Flow] | None = None) -> Flow | None:
+    if flows is not None:
+        return flows.get(object_type)
     return DIRECTION_MATRIX.get(kind, {}).get(object_type)
 
 
@@ -71,10 +68,15 @@ def is_paid(obj: CanonicalObject) -> bool:
 
 
 def blocked_direction(
-    kind: LedgerKind, object_type: ObjectType, from_side: Side, obj: CanonicalObject | None, linked: bool
+    kind: LedgerKind,
+    object_type: ObjectType,
+    from_side: Side,
+    obj: CanonicalObject | None,
+    linked: bool,
+    flows: Mapping[ObjectType, Flow] | None = None,
 ) -> str | None:
     """None when ``object_type`` may flow from ``from_side``; otherwise the reason it may not."""
-    flow = flow_for(kind, object_type)
+    flow = flow_for(kind, object_type, flows)
     ledger = LEDGER_NAME.get(kind, kind.value)
     if flow is None:
         return f"{object_type.value.replace('_', ' ')}s do not sync with {ledger}"

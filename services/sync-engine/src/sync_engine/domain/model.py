@@ -5,26 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, ObjectType
+from ledgerbridge_common.connectors.capabilities import Flow, LedgerCapabilities
 from ledgerbridge_common.events import ChangeDetected, PostingRequested, Side, SyncOutcome
+from ledgerbridge_common.events.refs import PLACEHOLDER_PREFIX, make_ref, parse_ref, placeholder
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
 
-PLACEHOLDER_PREFIX = "@ref:"
-
-
-def make_ref(side: Side | str, object_type: ObjectType | str, object_id: str) -> str:
-    return f"{Side(side).value}:{ObjectType(object_type).value}:{object_id}"
-
-
-def parse_ref(ref: str) -> tuple[Side, ObjectType, str]:
-    side, object_type, object_id = ref.split(":", 2)
-    return Side(side), ObjectType(object_type), object_id
-
-
-def placeholder(source_ref: str) -> str:
-    return f"{PLACEHOLDER_PREFIX}{source_ref}"
+__all__ = ["PLACEHOLDER_PREFIX", "make_ref", "parse_ref", "placeholder"]  # the contract lives in events.refs
 
 
 @dataclass(frozen=True)
@@ -99,7 +88,7 @@ class Match:
     """A first-time match of an unlinked name-list object with an object on the other side."""
 
     obj: CanonicalObject
-    rule: str  # "match_by_name" | "match_by_mapping"
+    rule: Literal["match_by_name", "match_by_mapping"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +111,12 @@ class Inputs:
     failed_commands: frozenset[str] = frozenset()
     override: bool = False
     """The bookkeeper overrode a conflict: ``source`` carries the values its side had lost."""
+    capabilities: LedgerCapabilities | None = None
+    """What the connection's ledger connector declares (flows, payment currency)."""
+
+    @property
+    def flows(self) -> Mapping[ObjectType, Flow] | None:
+        return self.capabilities.flows if self.capabilities is not None else None
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from typing import Any
 
 from ledgerbridge_common.canonical import fingerprint, parse_canonical
 from ledgerbridge_common.canonical.models import CanonicalObject
+from ledgerbridge_common.connectors.capabilities import Flow
 from ledgerbridge_common.events import ChangeDetected, Decision
-from sync_engine.domain.directions import SIDE_NAME, Flow, flow_for
+from sync_engine.domain.directions import SIDE_NAME, flow_for
 from sync_engine.domain.model import Inputs, Plan, make_ref
 from sync_engine.domain.plans import command
 from sync_engine.domain.upsert import upsert
@@ -48,9 +49,10 @@ def conflict_override(inp: Inputs) -> Plan:
     src, link, side = inp.source, inp.link, inp.change.side
     plan = upsert(inp)
     other_id = link.id_on(side.other) if link else None
-    if src is None or other_id is None or flow_for(inp.prefs.ledger_kind, inp.change.object_type) is not Flow.TWO_WAY:
+    flow = flow_for(inp.prefs.ledger_kind, inp.change.object_type, inp.flows)
+    if src is None or other_id is None or flow is not Flow.TWO_WAY:
         return plan
-    data = {**src.model_dump(mode="json"), "id": None, "sync_token": None, "side_status": {}}
+    data = {**src.model_dump(mode="json"), "id": None, "concurrency_token": None, "side_status": {}}
     restored = parse_canonical(inp.change.object_type, data)
     restore = command(
         inp,

@@ -7,7 +7,7 @@ from typing import Any
 from ledgerbridge_common.canonical import fingerprint, synced_view
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.events import Decision, PostingRequested, Side, SyncOutcome, deterministic_id
-from ledgerbridge_common.events.models import Action
+from ledgerbridge_common.events.models import Action, DecisionRule
 from sync_engine.domain.model import Baseline, Inputs, LinkWrite, Park, Plan, make_ref
 
 
@@ -61,7 +61,7 @@ def outcome(
     inp: Inputs,
     *,
     status: str,
-    rule: str,
+    rule: DecisionRule,
     reason: str,
     ref: str | None = None,
     fp: str | None = None,
@@ -83,7 +83,7 @@ def outcome(
     )
 
 
-def skip(inp: Inputs, rule: str, reason: str, *, log: bool = True, links: tuple[LinkWrite, ...] = ()) -> Plan:
+def skip(inp: Inputs, rule: DecisionRule, reason: str, *, log: bool = True, links: tuple[LinkWrite, ...] = ()) -> Plan:
     """Nothing to write. ``log`` False keeps echoes out of the sync log (volume)."""
     outcomes = (outcome(inp, status="skipped", rule=rule, reason=reason),) if log else ()
     return Plan(outcomes=outcomes, skipped=f"{rule}: {reason}", links=links)
@@ -98,7 +98,7 @@ def inflight_key(object_type: ObjectType, ledger_id: str) -> str:
 INFLIGHT_PREFIX = "inflight:"
 
 
-def park(inp: Inputs, waiting_for: str, reason: str, rule: str = "parked") -> Plan:
+def park(inp: Inputs, waiting_for: str, reason: str, rule: DecisionRule = "parked") -> Plan:
     """Hold the change until ``waiting_for`` resolves. Waiting for our own write in flight is
     internal sequencing that resolves by itself within seconds: it is logged, not put in the
     sync log (a bookkeeper cannot act on it)."""

@@ -71,6 +71,9 @@ def plan_run(inp: Inputs) -> Plan:
         memo=run.memo or f"BILL {label} run {run.run_id or run.id}",
         run_id=run.run_id or run.id,
         direction=run.direction,
+        journal=inp.prefs.funds_transfer_journal_symbol,
+        location_id=inp.prefs.funds_transfer_location,
+        department_id=inp.prefs.funds_transfer_department,
     )
     transfer = command(
         inp,

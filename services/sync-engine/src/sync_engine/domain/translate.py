@@ -37,13 +37,15 @@ DOCUMENT_REFS: dict[ObjectType, dict[str, ObjectType]] = {
     T.BILL_PAYMENT: {"applied_to": T.BILL, "vendor_credits": T.VENDOR_CREDIT},
     T.RECEIVED_PAYMENT: {"applied_to": T.INVOICE},
 }
+HEADER = "header_classifications"
 SIDE_ONLY_FIELDS: dict[ObjectType, frozenset[str]] = {
-    # accounts chosen by preferences on the ledger side, BILL bank accounts on the BILL side
-    T.BILL: frozenset({"ap_account_id"}),
-    T.VENDOR_CREDIT: frozenset({"ap_account_id"}),
-    T.INVOICE: frozenset({"ar_account_id"}),
-    T.BILL_PAYMENT: frozenset({"bank_account_id", "funding_account_id"}),
-    T.RECEIVED_PAYMENT: frozenset({"deposit_to_account_id"}),
+    # accounts and header classifications chosen by preferences on the ledger side, BILL bank
+    # accounts on the BILL side
+    T.BILL: frozenset({"ap_account_id", HEADER}),
+    T.VENDOR_CREDIT: frozenset({"ap_account_id", HEADER}),
+    T.INVOICE: frozenset({"ar_account_id", HEADER}),
+    T.BILL_PAYMENT: frozenset({"bank_account_id", "funding_account_id", HEADER}),
+    T.RECEIVED_PAYMENT: frozenset({"deposit_to_account_id", HEADER}),
 }
 REQUIRED = frozenset({T.VENDOR, T.CUSTOMER, T.BILL, T.VENDOR_CREDIT, T.INVOICE})
 """References that must resolve (else the change waits); the others are dropped or defaulted."""
@@ -96,7 +98,7 @@ class Translator:
         self.prefs = prefs
 
     def translate(self, object_type: ObjectType, data: Mapping[str, Any]) -> Translation:
-        out = Translation(data={k: v for k, v in data.items() if k not in {"id", "sync_token"}})
+        out = Translation(data={k: v for k, v in data.items() if k not in {"id", "concurrency_token"}})
         out.data["side_status"] = {}
         for name in SIDE_ONLY_FIELDS.get(object_type, frozenset()):
             out.data[name] = None

@@ -9,10 +9,13 @@ from pydantic import ValidationError
 
 from ledgerbridge_common.canonical import changed_fields, fingerprint, parse_canonical, synced_view
 from ledgerbridge_common.canonical.models import BillPayment, CanonicalObject, ObjectType, ReceivedPayment
+from ledgerbridge_common.connectors.capabilities import Flow
 from ledgerbridge_common.events import Decision, PostingRequested, Side, SyncOutcome
+from ledgerbridge_common.events.models import DecisionRule
 from sync_engine.domain import money
 from sync_engine.domain.conflicts import Resolved, resolve
-from sync_engine.domain.directions import SIDE_NAME, Flow, flow_for
+from sync_engine.domain.directions import SIDE_NAME, flow_for
+from sync_engine.domain.headers import default_header
 from sync_engine.domain.model import Inputs, LinkWrite, Plan, make_ref
 from sync_engine.domain.plans import baseline, command, outcome, park, skip
 from sync_engine.domain.translate import Translation, Translator
@@ -26,6 +29,9 @@ def _for_target(inp: Inputs, tr: Translation) -> Plan | None:
     data, multi = tr.data, inp.company.multi_currency
     if inp.change.side is not Side.BILLCOM or src is None:
         return None
+    header = default_header(inp.change.object_type, prefs)
+    if header is not None:
+        data["header_classifications"] = header.model_dump(mode="json")
     if inp.change.object_type in {T.BILL, T.VENDOR_CREDIT}:
         data["ap_account_id"] = prefs.ap_account
     if inp.change.object_type is T.INVOICE:
@@ -92,8 +98,8 @@ def upsert(inp: Inputs) -> Plan:
     changed = sorted(changed_fields(link.view_on(side) if link else None, src_base.view or {}))
 
     if counterpart is None:
-        rule = "first_sync" if target_id is None else "one_side_changed"
-        return _emit_target(inp, tr, target_id, Decision(rule=rule, reason=_why(inp, rule), changed_fields=changed))
+        first: DecisionRule = "first_sync" if target_id is None else "one_side_changed"
+        return _emit_target(inp, tr, target_id, Decision(rule=first, reason=_why(inp, first), changed_fields=changed))
 
     tgt_base = baseline(target, counterpart)
     try:
@@ -110,11 +116,11 @@ def upsert(inp: Inputs) -> Plan:
         source_in_target_ids=synced_view(desired_target),
         prefs=inp.prefs,
     )
-    rule = inp.match.rule if link is None and inp.match else resolved.rule
+    rule: DecisionRule = inp.match.rule if link is None and inp.match else resolved.rule
     merged = {**tr.data, **{f: counterpart.model_dump(mode="json").get(f) for f in resolved.from_target}}
     merged_obj = _build(otype, {**merged, "id": None})
     write_target = synced_view(merged_obj) != tgt_base.view
-    two_way = flow_for(inp.prefs.ledger_kind, otype) is Flow.TWO_WAY
+    two_way = flow_for(inp.prefs.ledger_kind, otype, inp.flows) is Flow.TWO_WAY
     write_source = bool(resolved.from_target) and two_way and _source_differs(inp, resolved, counterpart)
     links = LinkWrite(
         otype,
@@ -177,7 +183,7 @@ def _write_back(
     side = inp.change.side
     back = _back_translation(inp, counterpart)
     data = {**inp.source.model_dump(mode="json"), **{f: back.get(f) for f in resolved.from_target}}
-    data.update({"id": None, "sync_token": None, "side_status": {}})
+    data.update({"id": None, "concurrency_token": None, "side_status": {}})
     obj = _build(inp.change.object_type, data)
     return command(
         inp,
@@ -222,7 +228,7 @@ def _emit_target(inp: Inputs, tr: Translation, target_id: str | None, decision: 
     return Plan(commands=(cmd,), links=(write,), source_views={cmd.command_id: (base.fingerprint, base.view)})
 
 
-def _why(inp: Inputs, rule: str) -> str:
+def _why(inp: Inputs, rule: DecisionRule) -> str:
     noun = inp.change.object_type.value.replace("_", " ")
     where = SIDE_NAME[inp.change.side]
     return {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from webhook_ingest.adapters.batching import Coalescer
 
@@ -90,6 +91,39 @@ class BatchedDeliveryStore:
     async def record(self, records: Sequence[DeliveryRecord]) -> None:
         if records:
             await self._record.submit(records)
+
+
+class TimeBoundDeliveryStore:
+    """Every look-up and record answers within ``timeout_seconds`` or raises ``TimeoutError``: a
+    hung PostgreSQL (slow, not refusing) must not hold a webhook answer past the vendor's deadline
+    (QBO: 3 s). The caller then produces without the check; the engine's inbox stays exact."""
+
+    def __init__(self, inner: DeliveryStore, *, timeout_seconds: float) -> None:
+        self._inner = inner
+        self._timeout = timeout_seconds
+
+    async def known(self, keys: Iterable[Key]) -> set[Key]:
+        return await asyncio.wait_for(self._inner.known(keys), self._timeout)
+
+    async def record(self, records: Sequence[DeliveryRecord]) -> None:
+        await asyncio.wait_for(self._inner.record(records), self._timeout)
+
+
+def bounded_engine(url: str, *, pool_size: int, timeout_seconds: float) -> AsyncEngine:
+    """An autocommit engine whose every wait is bounded: pool checkout, connect, and each statement
+    (client-side ``command_timeout`` and the server's ``statement_timeout``)."""
+    return create_async_engine(
+        url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=pool_size,
+        pool_timeout=timeout_seconds,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": timeout_seconds,
+            "command_timeout": timeout_seconds,
+            "server_settings": {"statement_timeout": str(int(timeout_seconds * 1000))},
+        },
+    )
 
 
 class InMemoryDeliveryStore:

@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ledgerbridge_common.events.envelope import Envelope
@@ -34,6 +34,21 @@ class Publisher(Protocol):
 class Routed:
     connection_id: str
     change: VendorChange
+
+
+MAX_RECORD_BYTES = 900_000
+"""Below the broker's and producer's default limit of 1 MiB per record (``max.message.bytes``,
+``max_request_size``): a larger envelope would be refused by Kafka for good, not for a while."""
+DLQ_VALUE_CHARS = 100_000
+"""A dead letter keeps this much of a body too large to keep whole (JSON escaping can grow a
+character to six bytes), with the body's size and SHA-256."""
+
+
+@dataclass
+class Produced:
+    count: int = 0
+    rejects: list[str] = field(default_factory=list)
+    """Changes that could not become a record (the delivery is dead-lettered with these reasons)."""
 
 
 def bounded_key(key: str) -> str:
@@ -83,9 +98,9 @@ async def produce_changes(
     store: DeliveryStore,
     publisher: Publisher,
     topics: Topics,
-) -> int:
-    """Produce the changes not produced before; return how many. Raises
-    ``PublishUnavailableError`` when Kafka did not acknowledge (then nothing is stored)."""
+) -> Produced:
+    """Produce the changes not produced before; return how many, and why some could not be.
+    Raises ``PublishUnavailableError`` when Kafka did not acknowledge (then nothing is stored)."""
     keyed = {(r.connection_id, bounded_key(r.change.dedupe_key)): r for r in routed}
     try:
         known = await store.known(keyed)
@@ -95,13 +110,24 @@ async def produce_changes(
     duplicates = len(routed) - len(keyed) + len(known)
     if duplicates:
         DUPLICATES.labels(vendor).inc(duplicates)
-    fresh = [(key, r) for key, r in keyed.items() if key not in known]
-    items = []
-    for (connection_id, key), r in fresh:
+    result = Produced()
+    fresh, items = [], []
+    for (connection_id, key), r in keyed.items():
+        if (connection_id, key) in known:
+            continue
         event_id = deterministic_id("webhook", connection_id, key)
-        env = change_envelope(
-            connection_id, side, r.change, trigger="webhook", event_id=event_id, occurred_at=received_at
-        )
+        try:
+            env = change_envelope(
+                connection_id, side, r.change, trigger="webhook", event_id=event_id, occurred_at=received_at
+            )
+            size = len(env.to_bytes())
+        except (ValueError, TypeError, OverflowError) as exc:  # pydantic's ValidationError is a ValueError
+            result.rejects.append(f"{r.change.object_type}:{r.change.object_id[:80]}: {exc!r}"[:500])
+            continue
+        if size > MAX_RECORD_BYTES:
+            result.rejects.append(f"{r.change.object_type}: change record of {size} bytes is too large")
+            continue
+        fresh.append(((connection_id, key), r))
         items.append((topics.changes, env))
     started = time.perf_counter()
     await publisher.publish_many(items)
@@ -127,7 +153,8 @@ async def produce_changes(
         await store.record(records)
     except Exception:  # the events are durable; a retry re-produces identical envelopes
         log.exception("dedupe store unreachable; %d keys not stored", len(records))
-    return len(items)
+    result.count = len(items)
+    return result
 
 
 async def dead_letter(
@@ -142,21 +169,29 @@ async def dead_letter(
 ) -> None:
     """Keep a well-signed delivery we could not read (raises ``PublishUnavailableError``)."""
     digest = hashlib.sha256(raw).hexdigest()
-    letter = DeadLetter(
-        original_topic=f"webhook:{vendor}",
-        partition=-1,
-        offset=-1,
-        key=connection_id,
-        value=raw.decode(errors="replace"),
-        headers=headers,
-        error=error[:4000],
-        consumer="webhook-ingest",
-    )
-    env = Envelope.wrap(
-        letter,
-        connection_id=connection_id or "unknown",
-        event_id=deterministic_id("webhook-dlq", vendor, digest),
-    )
+    value = raw.decode(errors="replace")
+
+    def envelope(value: str, error: str) -> Envelope:
+        letter = DeadLetter(
+            original_topic=f"webhook:{vendor}",
+            partition=-1,
+            offset=-1,
+            key=connection_id,
+            value=value,
+            headers=headers,
+            error=error[:4000],
+            consumer="webhook-ingest",
+        )
+        return Envelope.wrap(
+            letter,
+            connection_id=connection_id or "unknown",
+            event_id=deterministic_id("webhook-dlq", vendor, digest),
+        )
+
+    env = envelope(value, error)
+    if len(env.to_bytes()) > MAX_RECORD_BYTES:
+        note = f"body of {len(raw)} bytes (sha256 {digest}) cut to its first {DLQ_VALUE_CHARS} characters; "
+        env = envelope(value[:DLQ_VALUE_CHARS], note + error)
     await publisher.publish_many([(topics.dlq, env)])
     DEAD_LETTERED.labels(vendor).inc()
     log.warning("delivery dead-lettered", extra={"vendor": vendor, "error": error, "sha256": digest})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from ledgerbridge_common.connectors.billcom.webhooks import verify_billcom_signature
@@ -60,12 +61,16 @@ async def _verified(
 
     try:
         known = candidates(await secrets.get(vendor))
-        valid = matching_secrets(delivery.raw, delivery.signature, (s.secret for s in known), verifier)
+        valid = matching_secrets(
+            delivery.raw, delivery.signature, (s.secret.get_secret_value() for s in known), verifier
+        )
         if not valid and delivery.signature:
             refreshed = await secrets.refresh_on_miss(vendor)  # a rotation we have not seen yet
             if refreshed is not None:
                 known = candidates(refreshed)
-                valid = matching_secrets(delivery.raw, delivery.signature, (s.secret for s in known), verifier)
+                valid = matching_secrets(
+                    delivery.raw, delivery.signature, (s.secret.get_secret_value() for s in known), verifier
+                )
     except ConnectorError as exc:
         log.warning("webhook secrets unavailable: %s", exc)
         return UNAVAILABLE
@@ -73,7 +78,7 @@ async def _verified(
         SIGNATURE_FAILURES.labels(vendor).inc()
         log.warning("webhook signature refused", extra={"vendor": vendor, "has_header": bool(delivery.signature)})
         return UNAUTHORIZED
-    return [s for s in known if s.secret in valid]
+    return [s for s in known if s.secret.get_secret_value() in valid]
 
 
 async def _produce(
@@ -98,11 +103,12 @@ async def _produce(
             publisher=publisher,
             topics=topics,
         )
-        if parsed.rejects:
+        rejects = [*parsed.rejects, *produced.rejects]
+        if rejects:
             await dead_letter(
                 delivery.raw,
                 vendor=vendor,
-                error="; ".join(parsed.rejects),
+                error="; ".join(rejects),
                 connection_id=dlq_connection,
                 headers=delivery.headers,
                 publisher=publisher,
@@ -111,7 +117,7 @@ async def _produce(
     except PublishUnavailableError as exc:
         log.warning("Kafka unavailable, answering 503: %s", exc)
         return UNAVAILABLE
-    return WebhookResult(200, {"produced": produced, "ignored": parsed.ignored, "rejected": len(parsed.rejects)})
+    return WebhookResult(200, {"produced": produced.count, "ignored": parsed.ignored, "rejected": len(rejects)})
 
 
 async def _dead_letter_unreadable(
@@ -137,6 +143,27 @@ async def _dead_letter_unreadable(
     return WebhookResult(200, {"produced": 0, "dead_lettered": True})
 
 
+async def _never_failing(
+    vendor: str,
+    delivery: Delivery,
+    handle: Awaitable[WebhookResult],
+    connection_id: str | None,
+    publisher: Publisher,
+    topics: Topics,
+) -> WebhookResult:
+    """The answer to a well-signed delivery: whatever its content, it is 200 once each event is
+    produced or the body dead-lettered (503 only while Kafka cannot take either)."""
+    try:
+        return await handle
+    except PublishUnavailableError:
+        return UNAVAILABLE
+    except Exception as exc:  # nothing in a well-signed body may fail its delivery
+        log.exception("well-signed delivery could not be handled; dead-lettering it")
+        return await _dead_letter_unreadable(
+            vendor, delivery, f"unexpected {exc!r}"[:500], connection_id, publisher, topics
+        )
+
+
 async def handle_qbo_delivery(
     delivery: Delivery,
     *,
@@ -150,6 +177,19 @@ async def handle_qbo_delivery(
     if isinstance(verified, WebhookResult):
         return verified
     first = verified[0].connection_id if len(verified) == 1 else None
+    handle = _qbo_verified(delivery, verified, first, store=store, publisher=publisher, topics=topics)
+    return await _never_failing("qbo", delivery, handle, first, publisher, topics)
+
+
+async def _qbo_verified(
+    delivery: Delivery,
+    verified: list[WebhookSecret],
+    first: str | None,
+    *,
+    store: DeliveryStore,
+    publisher: Publisher,
+    topics: Topics,
+) -> WebhookResult:
     try:
         parsed = parse_qbo_delivery(delivery.raw, received_at=delivery.received_at)
     except UnparseableDeliveryError as exc:
@@ -190,6 +230,19 @@ async def handle_billcom_delivery(
     verified = await _verified("billcom", delivery, secrets, connection_id, verify_billcom_signature)
     if isinstance(verified, WebhookResult):
         return verified
+    handle = _billcom_verified(connection_id, delivery, verified, store=store, publisher=publisher, topics=topics)
+    return await _never_failing("billcom", delivery, handle, connection_id, publisher, topics)
+
+
+async def _billcom_verified(
+    connection_id: str,
+    delivery: Delivery,
+    verified: list[WebhookSecret],
+    *,
+    store: DeliveryStore,
+    publisher: Publisher,
+    topics: Topics,
+) -> WebhookResult:
     try:
         parsed = parse_billcom_delivery(delivery.raw, received_at=delivery.received_at)
     except UnparseableDeliveryError as exc:

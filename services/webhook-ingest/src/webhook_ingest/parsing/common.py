@@ -35,13 +35,36 @@ class UnparseableDeliveryError(ValueError):
     pass
 
 
+READ_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError, RecursionError)
+"""What reading an arbitrary JSON value can raise: wrong types, out-of-range numbers and dates,
+nesting deeper than the interpreter's recursion limit."""
+
+
+def _short(value: object) -> str:
+    text = repr(value) if isinstance(value, str | int | float) else type(value).__name__
+    return text if len(text) <= 80 else f"{text[:80]}..."
+
+
 def parse_time(value: object, default: dt.datetime) -> dt.datetime:
-    """ISO 8601 (``-0700`` or ``Z``, up to nanoseconds) or epoch milliseconds; naive means UTC."""
+    """ISO 8601 (``-0700`` or ``Z``, up to nanoseconds) or epoch milliseconds; naive means UTC.
+    Raises ``ValueError`` for anything else, including times outside what ``datetime`` holds."""
     if value is None or value == "":
         return default
-    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
-        return dt.datetime.fromtimestamp(float(value) / 1000, tz=dt.UTC)
-    if not isinstance(value, str):
-        raise ValueError(f"unreadable time {value!r}")
-    parsed = dt.datetime.fromisoformat(value.strip())
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return dt.datetime.fromtimestamp(float(value) / 1000, tz=dt.UTC)
+        if not isinstance(value, str):
+            raise ValueError(f"unreadable time {_short(value)}")
+        if value.strip().isascii() and value.strip().isdigit():
+            return dt.datetime.fromtimestamp(int(value.strip()) / 1000, tz=dt.UTC)
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"unreadable time {_short(value)}: {exc}") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def scalar_id(value: object, what: str) -> str:
+    """An id or realm as the vendor sends it (a string or an integer); anything else is refused."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise ValueError(f"{what} is not a string or integer: {_short(value)}")
+    return str(value)

@@ -14,7 +14,7 @@ from typing import Literal, Protocol, runtime_checkable
 from ledgerbridge_common.canonical.models import BankAccount, ObjectType
 from ledgerbridge_common.connectors.ports import BillcomConnector, ChangePage, ChangeRef, LedgerConnector
 from ledgerbridge_common.errors import PermanentError
-from ledgerbridge_common.events.models import LedgerKind, Side, Trigger, deterministic_id, utcnow
+from ledgerbridge_common.events.models import Side, Trigger, deterministic_id, utcnow
 from ledgerbridge_common.events.topics import Topics
 from ledgerbridge_common.prefs_client import ConnectionInfo
 from webhook_ingest.adapters.watermarks import SweepStateStore
@@ -53,9 +53,11 @@ class FullResync(Protocol):
 
 
 class ConnectorFactory(Protocol):
-    def ledger(self, connection: ConnectionInfo) -> LedgerConnector | None: ...
+    """``ledgerbridge_common.connectors.factory.ConnectorFactory``: connectors from credentials in hand."""
 
-    def billcom(self, connection: ConnectionInfo) -> BillcomConnector | None: ...
+    def ledger_for(self, info: ConnectionInfo) -> LedgerConnector | None: ...
+
+    def billcom_for(self, info: ConnectionInfo) -> BillcomConnector | None: ...
 
 
 class ConnectionSource(Protocol):
@@ -179,10 +181,10 @@ async def sweep_connection(
     """Sweep both sides of one connection. Errors propagate (the caller records and retries)."""
     conn = await deps.prefs.connection(connection_id)
     report = SweepReport(connection_id)
-    billcom = deps.connectors.billcom(conn)
+    billcom = deps.connectors.billcom_for(conn) if conn.billcom is not None else None
     if billcom is not None:
         await sweep_billcom(conn, billcom, trigger, full, deps, report)
-    ledger = deps.connectors.ledger(conn) if conn.ledger_kind == LedgerKind.QUICKBOOKS_ONLINE else None
+    ledger = deps.connectors.ledger_for(conn) if conn.ledger is not None else None
     if ledger is not None:
         await sweep_ledger(conn, ledger, trigger, full, deps, report)
     log.info("sweep done", extra={"trigger": trigger, "emitted": report.emitted, "full": report.full_resync})

@@ -1,16 +1,19 @@
-"""Session-managed, rate-limited HTTP access to BILL v3 (``devKey`` + ``sessionId`` headers)."""
+"""Session-managed, rate-limited HTTP access to BILL: v3 (``devKey`` + ``sessionId`` headers) and
+the few v2 operations with no v3 equivalent (form-encoded ``devKey``, ``sessionId``, ``data``; own
+``Login.json`` session). Both share the devKey's hourly budget and the (devKey, org) slots."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from ledgerbridge_common.connectors.billcom.errors import VENDOR, error_for
+from ledgerbridge_common.connectors.billcom.errors import VENDOR, error_for, error_for_v2
 from ledgerbridge_common.connectors.billcom.limits import BILL_HOURLY_LIMIT, REGISTRY, OrgLimiter
 from ledgerbridge_common.errors import (
     AuthExpiredError,
@@ -28,6 +31,10 @@ class BillcomCredentials:
     password: str
     organization_id: str
     dev_key: str = field(repr=False)
+    remember_me_id: str | None = field(default=None, repr=False)
+    """An MFA id trusted with ``rememberMe`` (30 days): logins with it and ``device`` are
+    MFA-trusted, which creating payments needs. Without it the connector never creates payments."""
+    device: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,8 @@ class RetryPolicy:
     """Seconds during which no call is sent after BILL answered BDC_1144."""
 
     def backoff(self, attempt: int) -> float:
-        return min(self.max_delay, self.base_delay * 2**attempt) * (0.5 + random.random() / 2)
+        growth: float = 2.0**attempt
+        return min(self.max_delay, self.base_delay * growth) * (0.5 + random.random() / 2)
 
 
 class BillcomClient:
@@ -56,15 +64,20 @@ class BillcomClient:
         hourly_limit: int = BILL_HOURLY_LIMIT,
         retry: RetryPolicy | None = None,
         limiter: OrgLimiter | None = None,
+        v2_base_url: str | None = None,
     ) -> None:
         self.http = http
+        self.v2_base_url = (v2_base_url or v2_base_for(str(http.base_url))).rstrip("/")
         self.credentials = credentials
         self.hourly_limit = hourly_limit
         self.retry = retry or RetryPolicy()
         self._limiter = limiter
         self._session_id: str | None = None
+        self._v2_session_id: str | None = None
         self._login_lock = asyncio.Lock()
         self.user_id: str | None = None
+        self.trusted = False
+        """Whether the current v3 session is MFA-trusted (BILL's login answer ``trusted``)."""
         self.logins = 0
 
     @property
@@ -84,9 +97,12 @@ class BillcomClient:
             "organizationId": creds.organization_id,
             "devKey": creds.dev_key,
         }
+        if creds.remember_me_id and creds.device:
+            body |= {"rememberMeId": creds.remember_me_id, "device": creds.device}
         data = await self._send("POST", "/v3/login", json=body, session_id=None)
         self._session_id = str(data["sessionId"])
         self.user_id = data.get("userId")
+        self.trusted = data.get("trusted") is True
         self.logins += 1
         return self._session_id
 
@@ -105,6 +121,33 @@ class BillcomClient:
         if self._session_id is not None:
             await self.request("POST", "/v3/logout", json={})
             self._session_id = None
+        if self._v2_session_id is not None:
+            await self.v2("Logout.json", {})
+            self._v2_session_id = None
+
+    async def _v2_login(self) -> str:
+        creds = self.credentials
+        form = {
+            "userName": creds.username,
+            "password": creds.password,
+            "orgId": creds.organization_id,
+            "devKey": creds.dev_key,
+        }
+        data = await self._send_v2("Login.json", form)
+        self._v2_session_id = str(data["sessionId"])
+        self.logins += 1
+        return self._v2_session_id
+
+    async def v2_session(self) -> str:
+        if self._v2_session_id is not None:
+            return self._v2_session_id
+        async with self._login_lock:
+            return self._v2_session_id or await self._v2_login()
+
+    async def _v2_relogin(self, stale: str) -> None:
+        async with self._login_lock:
+            if self._v2_session_id == stale or self._v2_session_id is None:
+                await self._v2_login()
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -140,6 +183,30 @@ class BillcomClient:
             return {}
         return response.json()
 
+    async def _send_v2(self, operation: str, form: dict[str, str]) -> Any:
+        """One v2 call: a form-encoded POST; success is ``response_status`` 0, not the HTTP status."""
+        url = f"{self.v2_base_url}/{operation}"
+        async with self.limiter.slot():
+            try:
+                response = await self.http.post(url, data=form, headers={"accept": "application/json"})
+            except httpx.TransportError as exc:
+                raise RetryableError(f"BILL v2 {operation} failed: {exc!r}", vendor=VENDOR, code="transport") from exc
+        if response.status_code >= 400:
+            raise error_for(response)
+        body = response.json()
+        if not isinstance(body, dict) or body.get("response_status") not in (0, "0"):
+            raise error_for_v2(body if isinstance(body, dict) else {}, response.text)
+        return body.get("response_data")
+
+    async def v2(self, operation: str, data: dict[str, Any]) -> Any:
+        """A v2 read (``List/...``, ``Crud/Read/...``) with its own session and the same retries."""
+
+        async def send(session_id: str) -> Any:
+            form = {"devKey": self.credentials.dev_key, "sessionId": session_id, "data": json.dumps(data)}
+            return await self._send_v2(operation, form)
+
+        return await self._retrying(send, self.v2_session, self._v2_relogin, write=False)
+
     async def request(
         self,
         method: str,
@@ -150,18 +217,31 @@ class BillcomClient:
         headers: dict[str, str] | None = None,
     ) -> Any:
         """One API call with session handling and the bounded retries of ``RetryPolicy``."""
-        write = method != "GET"
+
+        async def send(session_id: str) -> Any:
+            return await self._send(method, url, json=json, params=params, session_id=session_id, headers=headers)
+
+        return await self._retrying(send, self.session, self._relogin, write=method != "GET")
+
+    async def _retrying(
+        self,
+        send: Callable[[str], Awaitable[Any]],
+        session: Callable[[], Awaitable[str]],
+        relogin: Callable[[str], Awaitable[None]],
+        *,
+        write: bool,
+    ) -> Any:
         relogged = False
         attempt = 0
         while True:
-            session_id = await self.session()
+            session_id = await session()
             try:
-                return await self._send(method, url, json=json, params=params, session_id=session_id, headers=headers)
+                return await send(session_id)
             except AuthExpiredError:
                 if relogged:
                     raise
                 relogged = True
-                await self._relogin(session_id)
+                await relogin(session_id)
                 continue
             except RateLimitedError as exc:
                 if exc.code == "BDC_1144":
@@ -191,3 +271,16 @@ class BillcomClient:
             if not token:
                 return
             query = {**query, "page": token}
+
+
+V2_HOSTS = {"gateway.stage.bill.com": "https://api-stage.bill.com", "gateway.prod.bill.com": "https://api.bill.com"}
+"""v3 gateway host -> v2 API host (billcom.md 1.1)."""
+
+
+def v2_base_for(v3_base: str) -> str:
+    """The v2 base URL next to a v3 ``/connect`` base: BILL's own hosts, else the same host."""
+    url = httpx.URL(v3_base)
+    host = V2_HOSTS.get(url.host)
+    if host is not None:
+        return host + "/api/v2"
+    return str(url.copy_with(path=url.path.rstrip("/").removesuffix("/connect") + "/api/v2"))

@@ -1,4 +1,6 @@
-"""``BillcomHttpConnector``: the ``BillcomConnector`` port over BILL's v3 API."""
+"""``BillcomHttpConnector``: the ``BillcomConnector`` port over BILL's v3 API, with money-movement
+runs read from v2 (``List/MoneyMovement.json``, ``Crud/Read/MoneyMovement.json``): BILL documents
+them nowhere in v3."""
 
 from __future__ import annotations
 
@@ -60,8 +62,13 @@ KINDS: dict[ObjectType, _Kind] = {
     ObjectType.BILL_PAYMENT: _Kind("/v3/payments", t.bill_payment_in, party="vendor"),
     ObjectType.INVOICE: _Kind("/v3/invoices", t.invoice_in, t.invoice_out, party="customer"),
     ObjectType.RECEIVED_PAYMENT: _Kind("/v3/receivable-payments", t.received_payment_in, party="customer"),
-    ObjectType.FUNDS_TRANSFER: _Kind("/v3/money-movements", t.funds_transfer_in),
 }
+MONEY_MOVEMENT = "MoneyMovement"
+V2_PAGE = 999
+MFA_REASON = (
+    "creating a payment in BILL needs an MFA-trusted session; this connection has no trusted device "
+    "(rememberMeId + device from BILL's MFA challenge with rememberMe), so LedgerBridge does not try"
+)
 
 
 def _kind(object_type: ObjectType) -> _Kind:
@@ -74,7 +81,8 @@ def _kind(object_type: ObjectType) -> _Kind:
 def _operation(raw: Json) -> Operation:
     if raw.get("archived"):
         return "archived"
-    if str(raw.get("status") or "") in t.VOID_STATUSES:
+    status = str(raw.get("status") or "")
+    if status in t.VOID_STATUSES or (raw.get("entity") == MONEY_MOVEMENT and t.MM_STATUSES.get(status) == "VOID"):
         return "voided"
     return "created" if raw.get("createdTime") == raw.get("updatedTime") else "updated"
 
@@ -90,7 +98,9 @@ class BillcomHttpConnector:
     (its timeout bounds every call); ``credentials``; ``hourly_limit`` — the devKey's budget
     (20,000/h); ``retry`` — bounded in-call retries; ``limiter`` — to share or inspect the
     (devKey, org) concurrency slot (default: the process registry); ``events_base_url`` — the
-    webhooks API base (default: ``/connect`` replaced by ``/connect-events``).
+    webhooks API base (default: ``/connect`` replaced by ``/connect-events``); ``v2_base_url`` --
+    the v2 API base for money movements (default: BILL's v2 host for its gateways, else the same
+    host with ``/connect`` replaced by ``/api/v2``).
     """
 
     side = "billcom"
@@ -104,8 +114,11 @@ class BillcomHttpConnector:
         retry: RetryPolicy | None = None,
         limiter: OrgLimiter | None = None,
         events_base_url: str | None = None,
+        v2_base_url: str | None = None,
     ) -> None:
-        self.client = BillcomClient(http, credentials, hourly_limit=hourly_limit, retry=retry, limiter=limiter)
+        self.client = BillcomClient(
+            http, credentials, hourly_limit=hourly_limit, retry=retry, limiter=limiter, v2_base_url=v2_base_url
+        )
         base = str(http.base_url).rstrip("/")
         self.events_base_url = events_base_url or (base.removesuffix("/connect") + "/connect-events")
         self._currency: dict[str, str] = {}
@@ -125,6 +138,8 @@ class BillcomHttpConnector:
         return self._currency[party_id]
 
     async def to_canonical(self, object_type: ObjectType, raw: Json) -> CanonicalObject:
+        if ObjectType(object_type) is ObjectType.FUNDS_TRANSFER:
+            return t.funds_transfer_in(raw)
         kind = _kind(object_type)
         if kind.party is None:
             return kind.read(raw)
@@ -132,6 +147,8 @@ class BillcomHttpConnector:
         return kind.read(raw, currency)
 
     async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
+        if ObjectType(object_type) is ObjectType.FUNDS_TRANSFER:
+            return await self.read_run(object_id)
         try:
             raw = await self.client.get(f"{_kind(object_type).path}/{object_id}")
         except NotFoundError:
@@ -139,8 +156,26 @@ class BillcomHttpConnector:
         return await self.to_canonical(object_type, raw)
 
     async def read_run(self, run_id: str) -> FundsTransfer | None:
-        run = await self.read(ObjectType.FUNDS_TRANSFER, run_id)
-        return run if isinstance(run, FundsTransfer) else None
+        try:
+            raw = await self.client.v2(f"Crud/Read/{MONEY_MOVEMENT}.json", {"id": run_id})
+        except NotFoundError:
+            return None
+        return t.funds_transfer_in(raw)
+
+    async def iterate_runs(self, since: dt.datetime) -> AsyncIterator[Json]:
+        """Every v2 money movement with ``updatedTime >= since``, oldest first, pages of 999."""
+        start = 0
+        query: Json = {
+            "filters": [{"field": "updatedTime", "op": ">=", "value": m.format_time(since)}],
+            "sort": [{"field": "updatedTime", "asc": "true"}],
+        }
+        while True:
+            rows = await self.client.v2(f"List/{MONEY_MOVEMENT}.json", {**query, "start": start, "max": V2_PAGE})
+            for row in rows or []:
+                yield row
+            if len(rows or []) < V2_PAGE:
+                return
+            start += V2_PAGE
 
     async def iterate_raw(
         self, object_type: ObjectType, filters: str | None = None, sort: str | None = None
@@ -151,6 +186,11 @@ class BillcomHttpConnector:
             yield row
 
     async def list_objects(self, object_type: ObjectType, filters: str | None = None) -> list[CanonicalObject]:
+        if ObjectType(object_type) is ObjectType.FUNDS_TRANSFER:
+            if filters:
+                raise ValidationError("money movements are listed by time only", vendor="billcom")
+            epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+            return [t.funds_transfer_in(raw) async for raw in self.iterate_runs(epoch)]
         return [await self.to_canonical(object_type, raw) async for raw in self.iterate_raw(object_type, filters)]
 
     async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
@@ -165,8 +205,12 @@ class BillcomHttpConnector:
         """Objects with ``updatedTime >= since`` (polling works for every type, with or without events)."""
         changes: list[ChangeRef] = []
         watermark = since
-        filters = f"updatedTime:gte:{m.format_time(since)}"
-        async for raw in self.iterate_raw(object_type, filters, sort="updatedTime:asc"):
+        rows = (
+            self.iterate_runs(since)
+            if ObjectType(object_type) is ObjectType.FUNDS_TRANSFER
+            else self.iterate_raw(object_type, f"updatedTime:gte:{m.filter_time(since)}", sort="updatedTime:asc")
+        )
+        async for raw in rows:
             updated = m.parse_time(raw.get("updatedTime")) or since
             changes.append(ChangeRef(ObjectType(object_type), raw["id"], _operation(raw), updated))
             watermark = max(watermark, updated)
@@ -178,6 +222,8 @@ class BillcomHttpConnector:
         object_type = obj.object_type
         if object_type is ObjectType.BILL_PAYMENT:
             path, body = t.bill_payment_out(obj)  # type: ignore[arg-type]
+            if path == "/v3/payments":
+                await self._require_trusted()
         elif object_type is ObjectType.RECEIVED_PAYMENT:
             path, body = "/v3/invoices/record-payment", t.received_payment_out(obj)  # type: ignore[arg-type]
         else:
@@ -187,6 +233,20 @@ class BillcomHttpConnector:
             path, body = kind.path, kind.write(obj)
         raw = await self.client.request("POST", path, json=body)
         return await self.to_canonical(object_type, raw)
+
+    async def _require_trusted(self) -> None:
+        """Payments need an MFA-trusted session: log in with the remembered device, never try without."""
+        creds = self.client.credentials
+        if not (creds.remember_me_id and creds.device):
+            raise ValidationError(MFA_REASON, code="mfa_not_trusted", vendor="billcom")
+        await self.client.session()
+        if not self.client.trusted:
+            raise ValidationError(
+                "BILL did not trust this connection's MFA device (expired after 30 days, or reset): "
+                "renew it with an MFA challenge and rememberMe",
+                code="mfa_not_trusted",
+                vendor="billcom",
+            )
 
     async def update(self, obj: CanonicalObject) -> CanonicalObject:
         """Partial update (PATCH) of the fields the canonical model carries; BILL-only fields stay."""

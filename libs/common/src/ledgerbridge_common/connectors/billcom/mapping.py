@@ -69,8 +69,16 @@ def parse_time(value: Any) -> dt.datetime | None:
 
 
 def format_time(value: dt.datetime) -> str:
+    """The v2 form ``2026-01-01T00:00:00.000+0000`` (v2 list filters, developer.bill.com/v2/docs)."""
     value = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+
+
+def filter_time(value: dt.datetime) -> str:
+    """A v3 filter value as documented: quoted, UTC with ``Z`` -- ``"2026-01-01T00:00:00.000Z"``
+    (developer.bill.com/docs/search-op-with-lists)."""
+    value = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return '"' + value.strftime("%Y-%m-%dT%H:%M:%S.") + f'{value.microsecond // 1000:03d}Z"'
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -179,6 +187,8 @@ def vendor_in(raw: Json) -> Vendor:
         tax_id=info.get("taxId"),
         track_1099=bool(info.get("track1099", False)),
         currency=raw.get("billCurrency") or "USD",
+        short_name=raw.get("shortName") or None,
+        vendor_type="individual" if raw.get("accountType") == "PERSON" else None,
         side_status={k: raw.get(k) for k in ("balance", "networkStatus", "accountType") if k in raw},
     )
 
@@ -186,7 +196,8 @@ def vendor_in(raw: Json) -> Vendor:
 def vendor_out(obj: Vendor) -> Json:
     body: Json = {
         "name": obj.name,
-        "accountType": "BUSINESS",
+        "shortName": obj.short_name,
+        "accountType": "PERSON" if obj.vendor_type == "individual" else "BUSINESS",
         "email": obj.email,
         "phone": obj.phone,
         "address": address_out(obj.address),

@@ -32,6 +32,9 @@ MONEY_OUT_CLEARING = "billcom:money-out-clearing"
 MONEY_IN_CLEARING = "billcom:money-in-clearing"
 """Pseudo account id on the BILL side of a deposit run (the ledger's Money In Clearing)."""
 
+MM_PAYABLES = "1"
+MM_STATUSES = {"0": "SENT", "1": "CONFIRMED", "2": "VOID"}
+"""v2 MoneyMovement ``status`` (developersupport.bill.com article 208196706)."""
 VOID_STATUSES = {"VOID", "VOIDED", "CANCELLED", "CANCELED"}
 ELECTRONIC_RECEIVABLES = {"ACH", "BANK_ACCOUNT", "WALLET", "EPAYMENT"}
 CARD_RECEIVABLES = {"CREDIT_CARD", "CARD", "DEBIT_CARD", "AMEX"}
@@ -249,26 +252,33 @@ def received_payment_out(obj: ReceivedPayment) -> Json:
 
 
 def funds_transfer_in(raw: Json) -> FundsTransfer:
-    """A money-movement run. Money out: bank -> Money Out Clearing; money in: clearing -> bank.
-    ``side_status`` keeps the run type, the amount at the bills' booked rates (``booked_amount``;
-    booked minus ``amount`` is the exchange-rate gain or loss) and the per-payment items."""
+    """A v2 ``MoneyMovement`` run. ``type`` "1" is payables, "2" receivables; ``amount`` is signed
+    (money out of the bank negative). Money out: bank -> Money Out Clearing; money in (deposits,
+    and a payables movement with a positive amount: the refund of a voided payment): clearing ->
+    bank. ``side_status`` keeps the run type, the amount at the bills' booked rates
+    (``booked_amount``; booked minus ``amount`` is the exchange-rate gain or loss) and the items."""
     bank = raw["bankAccountId"]
-    money_in = str(raw.get("direction", "MONEY_OUT")).upper() == "MONEY_IN"
+    signed = money(raw.get("amount"))
+    payables = str(raw.get("type")) == MM_PAYABLES
+    refund = payables and signed > 0
+    money_in = not payables or refund
+    run_type = "VOID_REFUND" if refund else ("DISBURSEMENT" if payables else "DEPOSIT")
+    clearing = MONEY_OUT_CLEARING if payables else MONEY_IN_CLEARING
     return FundsTransfer(
         **common(raw),
         date=_date(raw.get("processDate"), raw),
-        amount=money(raw.get("amount")),
-        currency=raw.get("currency") or "USD",
-        from_account_id=MONEY_IN_CLEARING if money_in else bank,
-        to_account_id=bank if money_in else MONEY_OUT_CLEARING,
-        memo=f"BILL {str(raw.get('type', 'run')).lower()} run {raw['id']}",
+        amount=abs(signed),
+        currency="USD",
+        from_account_id=clearing if money_in else bank,
+        to_account_id=bank if money_in else clearing,
+        memo=f"BILL {run_type.lower().replace('_', ' ')} run {raw['id']}",
         run_id=raw["id"],
         payment_ids=tuple(raw.get("paymentIds") or ()),
         direction="money_in" if money_in else "money_out",
         side_status={
-            "type": raw.get("type"),
-            "status": raw.get("status"),
-            "booked_amount": str(money(raw.get("bookedAmount"))),
+            "type": run_type,
+            "status": MM_STATUSES.get(str(raw.get("status")), str(raw.get("status"))),
+            "booked_amount": str(abs(money(raw.get("bookedAmount")))),
             "payment_ids": list(raw.get("paymentIds") or []),
             "items": list(raw.get("items") or []),
             "bank_account_id": bank,

@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 
+from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
 from ledgerbridge_common.connectors.qbo.auth import AccessTokenSource
 from ledgerbridge_common.connectors.qbo.faults import VENDOR, check
-from ledgerbridge_common.connectors.qbo.limits import DEFAULT_BUDGETS, QboLimits, RealmBudgets
+from ledgerbridge_common.connectors.qbo.limits import QBO_LIMITS
 from ledgerbridge_common.errors import (
     AuthExpiredError,
+    AuthRevokedError,
     ConnectorError,
     OutcomeUnknownError,
     RateLimitedError,
@@ -29,6 +31,7 @@ MINOR_VERSION = 75
 REQUEST_ID_MAX = 50
 BATCH_REQUEST_ID_MAX = 36
 PAGE_MAX = 1000
+LEDGER_KIND = "quickbooks_online"
 
 
 def _count(kind: str, status: int) -> None:
@@ -44,18 +47,20 @@ class QboClient:
         tokens: AccessTokenSource,
         *,
         base_url: str = PRODUCTION_BASE_URL,
-        limits: QboLimits | None = None,
-        budgets: RealmBudgets = DEFAULT_BUDGETS,
+        limits: LedgerLimits | None = None,
+        budgets: LedgerBudgets = DEFAULT_BUDGETS,
         minor_version: int = MINOR_VERSION,
         max_retries: int = 2,
         backoff: float = 0.2,
         timeout: float = 30.0,
+        page_size: int = PAGE_MAX,
     ) -> None:
+        self.page_size = page_size
         self.http = http
         self.realm_id = realm_id
         self.tokens = tokens
         self.base = f"{base_url.rstrip('/')}/v3/company/{realm_id}"
-        self.limits = limits or QboLimits()
+        self.limits = limits or QBO_LIMITS
         self.budgets = budgets
         self.minor_version = minor_version
         self.max_retries = max_retries
@@ -84,7 +89,7 @@ class QboClient:
         headers = {"Accept": "application/json"}
         if content is not None:
             headers["Content-Type"] = "application/text"
-        budget = self.budgets.get(self.realm_id, self.limits)
+        budget = self.budgets.get(LEDGER_KIND, self.realm_id, self.limits)
         refreshed = False
         attempt = 0
         while True:
@@ -121,7 +126,16 @@ class QboClient:
                     _count(kind, response.status_code)
                     try:
                         return check(response)
-                    except AuthExpiredError:
+                    except AuthExpiredError as exc:
+                        if refreshed and exc.code == "100":
+                            raise AuthRevokedError(
+                                "QuickBooks refuses this connection's token for company "
+                                f"{self.realm_id} even after a refresh (AuthenticationFault 100): the token "
+                                "belongs to another company or app; reconnect this company",
+                                code="100",
+                                vendor=VENDOR,
+                                detail=exc.detail,
+                            ) from exc
                         if refreshed:
                             raise
                         refreshed = True
@@ -156,9 +170,10 @@ class QboClient:
         body = await self.request("POST", "query", content=sql)
         return dict(body.get("QueryResponse") or {})
 
-    async def query_all(self, sql: str, entity: str, *, page_size: int = PAGE_MAX) -> AsyncIterator[dict[str, Any]]:
+    async def query_all(self, sql: str, entity: str, *, page_size: int | None = None) -> AsyncIterator[dict[str, Any]]:
         """Every row of ``sql`` (which must not carry STARTPOSITION/MAXRESULTS), page by page
         (1-based STARTPOSITION) until a short page."""
+        page_size = page_size or self.page_size
         start = 1
         while True:
             page = await self.query(f"{sql} STARTPOSITION {start} MAXRESULTS {page_size}")

@@ -16,23 +16,43 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from ledgerbridge_common.canonical.models import Account, CanonicalObject, CompanyInfo, ObjectType
-from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
+from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
+from ledgerbridge_common.connectors.capabilities import (
+    ChangeFeed,
+    ChangeFeedKind,
+    DeletionsSource,
+    Idempotency,
+    LedgerCapabilities,
+)
+from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage, ChangeRef
 from ledgerbridge_common.connectors.qbo.auth import AccessTokenSource, utcnow
-from ledgerbridge_common.connectors.qbo.cdc import changes_since
-from ledgerbridge_common.connectors.qbo.client import PRODUCTION_BASE_URL, QboClient
+from ledgerbridge_common.connectors.qbo.cdc import CDC_CAP, WINDOW, changes_since
+from ledgerbridge_common.connectors.qbo.client import LEDGER_KIND, PAGE_MAX, PRODUCTION_BASE_URL, QboClient
 from ledgerbridge_common.connectors.qbo.faults import error_from_fault
 from ledgerbridge_common.connectors.qbo.items import IncomeItems
-from ledgerbridge_common.connectors.qbo.limits import DEFAULT_BUDGETS, QboLimits, RealmBudgets
+from ledgerbridge_common.connectors.qbo.limits import QBO_LIMITS
 from ledgerbridge_common.connectors.qbo.mapping import MAPS, EntityMap
 from ledgerbridge_common.connectors.qbo.mapping_common import CompanySetup, tag_marker
 from ledgerbridge_common.errors import NotFoundError, ValidationError
 
 BATCH_MAX = 30
+
+QBO_CAPABILITIES = LedgerCapabilities(
+    idempotency=Idempotency.REQUEST_ID,
+    change_feed=ChangeFeed(ChangeFeedKind.CDC, DeletionsSource.IN_FEED, max_lookback=WINDOW, page_size=CDC_CAP),
+    limits=QBO_LIMITS,
+    batch_size=BATCH_MAX,
+    voids=frozenset(t for t, m in MAPS.items() if m.void is not None),
+    concurrency_token=True,
+)
+"""QBO: ``requestid`` on every write, CDC (30 days, 1,000 objects, deletions included), /batch of 30,
+``SyncToken`` as the concurrency token, and the realm limits of :data:`QBO_LIMITS`."""
 
 
 def _quote(value: str) -> str:
@@ -50,7 +70,7 @@ def _select(entity: str, where: str | None = None, order_by: str | None = None) 
 
 
 class QboConnector:
-    ledger_kind = "quickbooks_online"
+    ledger_kind = LEDGER_KIND
 
     def __init__(
         self,
@@ -59,12 +79,13 @@ class QboConnector:
         tokens: AccessTokenSource,
         *,
         base_url: str = PRODUCTION_BASE_URL,
-        limits: QboLimits | None = None,
-        budgets: RealmBudgets = DEFAULT_BUDGETS,
+        limits: LedgerLimits | None = None,
+        budgets: LedgerBudgets = DEFAULT_BUDGETS,
         max_retries: int = 2,
         timeout: float = 30.0,
         clock: Callable[[], dt.datetime] = utcnow,
         tag_lookback: dt.timedelta = dt.timedelta(days=3),
+        page_size: int = PAGE_MAX,
     ) -> None:
         self.client = QboClient(
             http,
@@ -75,8 +96,10 @@ class QboConnector:
             budgets=budgets,
             max_retries=max_retries,
             timeout=timeout,
+            page_size=page_size,
         )
         self.realm_id = realm_id
+        self.capabilities = replace(QBO_CAPABILITIES, limits=self.client.limits)
         self.clock = clock
         self.tag_lookback = tag_lookback
         self._setup: CompanySetup | None = None
@@ -181,6 +204,28 @@ class QboConnector:
     async def changes_since(self, object_types: Sequence[ObjectType], since: dt.datetime) -> ChangePage:
         return await changes_since(self.client, object_types, since, self.clock())
 
+    async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage:
+        """Full resync by query (``Metadata.LastUpdatedTime >= since``), for gaps past CDC's
+        30 days; deletions are not listed (inactive name-list objects come as ``archived``)."""
+        where = None
+        if since is not None:
+            stamp = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+            where = f"Metadata.LastUpdatedTime >= {_quote(stamp)}"
+        objects = await self.query_all(object_type, where=where)
+        fallback = since or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        changes = [
+            ChangeRef(
+                object_type=object_type,
+                object_id=str(obj.id),
+                operation="updated" if obj.active else "archived",
+                source_time=obj.updated_at or fallback,
+            )
+            for obj in objects
+            if obj.id
+        ]
+        mark = max((c.source_time for c in changes), default=fallback)
+        return ChangePage(changes=changes, next_watermark=mark)
+
     # --- writes --------------------------------------------------------------------------------
 
     def _params(self, m: EntityMap) -> dict[str, str] | None:
@@ -201,13 +246,13 @@ class QboConnector:
     async def create(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         m = MAPS[obj.object_type]
         obj = await self.items.itemize(obj)
-        payload = m.to_qbo(obj.model_copy(update={"id": None, "sync_token": None}), await self.setup(), tag)
+        payload = m.to_qbo(obj.model_copy(update={"id": None, "concurrency_token": None}), await self.setup(), tag)
         return await self._write(obj.object_type, payload, request_id, self._params(m))
 
     async def update(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         """Full update: QBO clears every writable field the payload leaves out."""
-        if not obj.id or obj.sync_token is None:
-            raise ValueError("update needs obj.id and obj.sync_token")
+        if not obj.id or obj.concurrency_token is None:
+            raise ValueError("update needs obj.id and obj.concurrency_token")
         m = MAPS[obj.object_type]
         obj = await self.items.itemize(obj)
         payload = {**m.to_qbo(obj, await self.setup(), tag), "sparse": False}

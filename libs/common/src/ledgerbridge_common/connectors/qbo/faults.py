@@ -7,8 +7,11 @@ QBO may put a ``Fault`` in a 200 answer, answers 401 in a lowercase "gateway" sh
 from __future__ import annotations
 
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import httpx
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 
 from ledgerbridge_common.errors import (
     AuthExpiredError,
@@ -41,6 +44,26 @@ def find_fault(body: Any) -> dict[str, Any] | None:
     return None
 
 
+def xml_fault(text: str) -> dict[str, Any] | None:
+    """The ``Fault`` of an XML ``IntuitResponse`` in the JSON shape (``{type, Error: [{code,
+    Message, Detail}]}``): QBO answers some throttles and authentication faults in XML whatever the
+    ``Accept`` header. Parsed with defusedxml (no entities, no DTDs)."""
+    if not text.lstrip().startswith("<"):
+        return None
+    try:
+        root = ElementTree.fromstring(text)
+    except (ParseError, DefusedXmlException):
+        return None
+    fault = next((el for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "Fault"), None)
+    if fault is None:
+        return None
+    errors = []
+    for error in (el for el in fault.iter() if el.tag.rsplit("}", 1)[-1] == "Error"):
+        fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in error}
+        errors.append({"code": error.get("code"), "Message": fields.get("Message"), "Detail": fields.get("Detail")})
+    return {"type": fault.get("type"), "Error": errors or [{}]}
+
+
 def error_for(code: str | None, status: int, message: str, detail: str | None = None) -> ConnectorError:
     """The typed error for a QBO error ``code`` (string) and HTTP status."""
     kw: dict[str, str | None] = {"code": code or str(status), "vendor": VENDOR, "detail": detail}
@@ -51,7 +74,7 @@ def error_for(code: str | None, status: int, message: str, detail: str | None = 
         return AuthExpiredError(message, **kw)
     if num == 5010:
         return StaleObjectError(message, **kw)
-    if num == 610:
+    if num in (610, 2500):  # 610: inactive/deleted or missing Id; 2500: a reference to no such Id
         return NotFoundError(message, **kw)
     if num in (6140, 6240):
         return DuplicateError(message, **kw)
@@ -87,7 +110,7 @@ def check(response: httpx.Response) -> dict[str, Any]:
         body = response.json()
     except ValueError:
         body = None
-    fault = find_fault(body)
+    fault = find_fault(body) if body is not None else xml_fault(response.text)
     if fault is not None:
         raise error_from_fault(fault, response.status_code)
     if response.status_code == 200 and isinstance(body, dict):

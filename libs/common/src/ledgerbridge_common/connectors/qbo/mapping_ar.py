@@ -61,7 +61,7 @@ def invoice_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> J
     assert isinstance(obj, Invoice)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "CustomerRef": ref(obj.customer_id),
             "DocNumber": obj.number,
             "TxnDate": obj.date.isoformat(),
@@ -93,7 +93,7 @@ def payment_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> J
     assert isinstance(obj, ReceivedPayment)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "CustomerRef": ref(obj.customer_id),
             "TotalAmt": amount(obj.amount),
             "TxnDate": obj.date.isoformat(),
@@ -125,7 +125,7 @@ def transfer_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> 
     assert isinstance(obj, FundsTransfer)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "FromAccountRef": ref(obj.from_account_id),
             "ToAccountRef": ref(obj.to_account_id),
             "Amount": amount(obj.amount),
@@ -163,7 +163,7 @@ def journal_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> J
     ]
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "DocNumber": obj.number,
             "TxnDate": obj.date.isoformat(),
             "Line": lines,

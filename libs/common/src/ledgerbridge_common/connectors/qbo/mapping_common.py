@@ -95,18 +95,18 @@ def meta(obj: Json) -> Json:
     md = obj.get("MetaData") or {}
     return {
         "id": str(obj["Id"]),
-        "sync_token": str(obj.get("SyncToken", "0")),
+        "concurrency_token": str(obj.get("SyncToken", "0")),
         "created_at": parse_dt(md.get("CreateTime")),
         "updated_at": parse_dt(md.get("LastUpdatedTime")),
     }
 
 
-def identity(obj_id: str | None, sync_token: str | None) -> Json:
+def identity(obj_id: str | None, concurrency_token: str | None) -> Json:
     if obj_id is None:
         return {}
-    if sync_token is None:
-        raise ValueError("an update needs the object's sync_token")
-    return {"Id": obj_id, "SyncToken": sync_token}
+    if concurrency_token is None:
+        raise ValueError("an update needs the object's concurrency_token")
+    return {"Id": obj_id, "SyncToken": concurrency_token}
 
 
 def currency_out(setup: CompanySetup, currency: str, rate: Decimal | None) -> Json:

@@ -9,6 +9,7 @@ from typing import Any
 from ledgerbridge_common.canonical.models import (
     Account,
     AccountingClass,
+    AccountType,
     Address,
     CanonicalObject,
     Customer,
@@ -59,7 +60,7 @@ def _addr_in(data: Any) -> Address | None:
 
 def _party_out(obj: Vendor | Customer, setup: CompanySetup, tag: str | None) -> Json:
     out: Json = {
-        **identity(obj.id, obj.sync_token),
+        **identity(obj.id, obj.concurrency_token),
         "DisplayName": obj.name,
         "Active": obj.active,
         "PrimaryEmailAddr": {"Address": obj.email} if obj.email else None,
@@ -109,13 +110,36 @@ def customer_in(data: Json, setup: CompanySetup) -> Customer:
     return Customer(**_party_in(data))
 
 
+QBO_ACCOUNT_TYPES: dict[str, AccountType] = {
+    "Bank": AccountType.BANK,
+    "Accounts Receivable": AccountType.ACCOUNTS_RECEIVABLE,
+    "Other Current Asset": AccountType.OTHER_CURRENT_ASSET,
+    "Fixed Asset": AccountType.FIXED_ASSET,
+    "Other Asset": AccountType.OTHER_ASSET,
+    "Accounts Payable": AccountType.ACCOUNTS_PAYABLE,
+    "Credit Card": AccountType.CREDIT_CARD,
+    "Other Current Liability": AccountType.OTHER_CURRENT_LIABILITY,
+    "Long Term Liability": AccountType.LONG_TERM_LIABILITY,
+    "Equity": AccountType.EQUITY,
+    "Income": AccountType.INCOME,
+    "Other Income": AccountType.OTHER_INCOME,
+    "Cost of Goods Sold": AccountType.COST_OF_GOODS_SOLD,
+    "Expense": AccountType.EXPENSE,
+    "Other Expense": AccountType.OTHER_EXPENSE,
+    "Non-Posting": AccountType.NON_POSTING,
+}
+"""QBO ``AccountType`` → canonical type (``AccountTypeEnum``, ../shared/reference/qbo-api.md, Account); a type
+missing here is read as Expense, its QBO name kept in ``side_status["qbo_account_type"]``."""
+QBO_ACCOUNT_TYPES_BACK = {canonical: qbo for qbo, canonical in QBO_ACCOUNT_TYPES.items()}
+
+
 def account_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> Json:
     assert isinstance(obj, Account)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "Name": obj.name,
-            "AccountType": obj.account_type,
+            "AccountType": QBO_ACCOUNT_TYPES_BACK[obj.account_type],
             "AccountSubType": obj.account_subtype,
             "AcctNum": obj.number,
             "Description": obj.description,
@@ -129,7 +153,7 @@ def account_in(data: Json, setup: CompanySetup) -> Account:
     return Account(
         **meta(data),
         name=data.get("Name", ""),
-        account_type=data.get("AccountType", ""),
+        account_type=QBO_ACCOUNT_TYPES.get(str(data.get("AccountType")), AccountType.EXPENSE),
         account_subtype=data.get("AccountSubType"),
         number=data.get("AcctNum"),
         currency=ref_id(data, "CurrencyRef"),
@@ -140,6 +164,7 @@ def account_in(data: Json, setup: CompanySetup) -> Account:
                 "classification": data.get("Classification"),
                 "fully_qualified_name": data.get("FullyQualifiedName"),
                 "current_balance": data.get("CurrentBalance"),
+                "qbo_account_type": None if data.get("AccountType") in QBO_ACCOUNT_TYPES else data.get("AccountType"),
             }
         ),
     )
@@ -149,7 +174,7 @@ def _tracking_out(obj: CanonicalObject, sub_key: str) -> Json:
     assert isinstance(obj, AccountingClass | Department | Location)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "Name": obj.name,
             "Active": obj.active,
             "ParentRef": ref(obj.parent_id),
@@ -192,7 +217,7 @@ def item_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> Json
     assert isinstance(obj, Item)
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "Name": obj.name,
             "Type": obj.item_type,
             "Description": obj.description,

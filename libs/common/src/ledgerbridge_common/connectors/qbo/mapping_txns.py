@@ -112,7 +112,7 @@ def _lines_in(data: Json) -> tuple[TransactionLine, ...]:
 def bill_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None) -> Json:
     assert isinstance(obj, Bill | VendorCredit)
     out: Json = {
-        **identity(obj.id, obj.sync_token),
+        **identity(obj.id, obj.concurrency_token),
         "VendorRef": ref(obj.vendor_id),
         "DocNumber": obj.number,
         "TxnDate": obj.date.isoformat(),
@@ -171,7 +171,7 @@ def bill_payment_out(obj: CanonicalObject, setup: CompanySetup, tag: str | None)
         )
     return drop_none(
         {
-            **identity(obj.id, obj.sync_token),
+            **identity(obj.id, obj.concurrency_token),
             "VendorRef": ref(obj.vendor_id),
             "PayType": "Check",
             "CheckPayment": {"BankAccountRef": ref(obj.bank_account_id), "PrintStatus": "NotSet"},

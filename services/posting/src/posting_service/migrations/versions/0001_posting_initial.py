@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from ledgerbridge_common.db.migration_ops import create_inbox, timestamp
+
 revision = "posting_0001"
 down_revision = None
 branch_labels = None
@@ -19,19 +21,8 @@ depends_on = None
 SCHEMA = "posting"
 
 
-def _ts(name: str) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
-
-
 def upgrade() -> None:
-    op.create_table(
-        "processed_messages",
-        sa.Column("consumer", sa.String(100), nullable=False),
-        sa.Column("message_id", sa.String(100), nullable=False),
-        _ts("processed_at"),
-        sa.PrimaryKeyConstraint("consumer", "message_id", name="pk_processed_messages"),
-        schema=SCHEMA,
-    )
+    create_inbox(SCHEMA)
     op.create_table(
         "ledger_refs",
         sa.Column("id", sa.BigInteger, autoincrement=True, nullable=False),
@@ -43,8 +34,8 @@ def upgrade() -> None:
         sa.Column("sync_token", sa.String(40)),
         sa.Column("last_fingerprint", sa.String(64)),
         sa.Column("last_command_id", sa.String(64)),
-        _ts("created_at"),
-        _ts("updated_at"),
+        timestamp("created_at"),
+        timestamp("updated_at"),
         sa.PrimaryKeyConstraint("id", name="pk_ledger_refs"),
         sa.UniqueConstraint("connection_id", "target_side", "source_ref", name="uq_ledger_refs_source"),
         schema=SCHEMA,
@@ -63,8 +54,8 @@ def upgrade() -> None:
         sa.Column("target_id", sa.String(100)),
         sa.Column("error", sa.Text),
         sa.Column("outcome", JSONB),
-        _ts("created_at"),
-        _ts("updated_at"),
+        timestamp("created_at"),
+        timestamp("updated_at"),
         sa.PrimaryKeyConstraint("command_id", name="pk_commands"),
         schema=SCHEMA,
     )
@@ -80,7 +71,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(100), nullable=False),
         sa.Column("debit", sa.Numeric(18, 2), nullable=False, server_default="0"),
         sa.Column("credit", sa.Numeric(18, 2), nullable=False, server_default="0"),
-        _ts("posted_at"),
+        timestamp("posted_at"),
         sa.PrimaryKeyConstraint("id", name="pk_posted_lines"),
         schema=SCHEMA,
     )
@@ -96,7 +87,7 @@ def upgrade() -> None:
         sa.Column("source_ref", sa.String(300), nullable=False),
         sa.Column("waiting_for", JSONB, nullable=False),
         sa.Column("command", JSONB, nullable=False),
-        _ts("parked_at"),
+        timestamp("parked_at"),
         sa.PrimaryKeyConstraint("command_id", name="pk_parked_commands"),
         schema=SCHEMA,
     )

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from ledgerbridge_common.db.migration_ops import create_inbox
+
 revision: str = "0001_prefs_schema"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -49,14 +51,7 @@ def upgrade() -> None:
         schema="prefs",
     )
     op.create_index(op.f("ix_prefs_connections_tenant_id"), "connections", ["tenant_id"], unique=False, schema="prefs")
-    op.create_table(
-        "processed_messages",
-        sa.Column("consumer", sa.String(length=100), nullable=False),
-        sa.Column("message_id", sa.String(length=100), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "message_id", name=op.f("pk_processed_messages")),
-        schema="prefs",
-    )
+    create_inbox("prefs")
     op.create_table(
         "sync_log",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),

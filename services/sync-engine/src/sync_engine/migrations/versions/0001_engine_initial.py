@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from ledgerbridge_common.db.migration_ops import create_inbox, timestamp
+
 revision = "engine_0001"
 down_revision = None
 branch_labels = None
@@ -19,19 +21,8 @@ depends_on = None
 SCHEMA = "engine"
 
 
-def _ts(name: str) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
-
-
 def upgrade() -> None:
-    op.create_table(
-        "processed_messages",
-        sa.Column("consumer", sa.String(100), nullable=False),
-        sa.Column("message_id", sa.String(100), nullable=False),
-        _ts("processed_at"),
-        sa.PrimaryKeyConstraint("consumer", "message_id", name="pk_processed_messages"),
-        schema=SCHEMA,
-    )
+    create_inbox(SCHEMA)
     op.create_table(
         "links",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
@@ -45,7 +36,7 @@ def upgrade() -> None:
         sa.Column("ledger_view", JSONB),
         sa.Column("last_command_id", sa.String(64)),
         sa.Column("pending_command_id", sa.String(64)),
-        _ts("updated_at"),
+        timestamp("updated_at"),
         sa.UniqueConstraint("connection_id", "object_type", "billcom_id", name="uq_links_billcom"),
         sa.UniqueConstraint("connection_id", "object_type", "ledger_id", name="uq_links_ledger"),
         schema=SCHEMA,
@@ -62,8 +53,8 @@ def upgrade() -> None:
         sa.Column("source_fingerprint", sa.String(64)),
         sa.Column("source_view", JSONB),
         sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
-        _ts("created_at"),
-        _ts("updated_at"),
+        timestamp("created_at"),
+        timestamp("updated_at"),
         schema=SCHEMA,
     )
     op.create_index("ix_commands_pending", "commands", ["connection_id", "object_type", "status"], schema=SCHEMA)
@@ -74,7 +65,7 @@ def upgrade() -> None:
         sa.Column("waiting_for", sa.Text, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("change", JSONB, nullable=False),
-        _ts("parked_at"),
+        timestamp("parked_at"),
         sa.PrimaryKeyConstraint("connection_id", "source_ref", name="pk_parked"),
         schema=SCHEMA,
     )

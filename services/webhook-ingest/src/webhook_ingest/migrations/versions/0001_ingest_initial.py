@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from ledgerbridge_common.db.migration_ops import create_inbox
+
 revision = "ingest_0001"
 down_revision = None
 branch_labels = None
@@ -51,14 +53,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("connection_id", name="pk_sweep_runs"),
         schema=SCHEMA,
     )
-    op.create_table(
-        "processed_messages",
-        sa.Column("consumer", sa.String(100), nullable=False),
-        sa.Column("message_id", sa.String(100), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.PrimaryKeyConstraint("consumer", "message_id", name="pk_processed_messages"),
-        schema=SCHEMA,
-    )
+    create_inbox(SCHEMA)
 
 
 def downgrade() -> None:

@@ -1,0 +1,91 @@
+"""What a ledger connector declares about its vendor, so that nothing outside the connector needs
+to know which ledger it talks to: how a write is made idempotent, how changes are found, how many
+writes fit in one call, and the limits the shared budget enforces (:mod:`.budget`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ledgerbridge_common.canonical.models import ObjectType
+from ledgerbridge_common.connectors.budget import LedgerLimits
+
+
+class Idempotency(StrEnum):
+    """How a write that may have been applied (timeout after commit) is made safe to repeat."""
+
+    REQUEST_ID = "request_id"
+    """The vendor answers a repeated request id with the first outcome (QBO ``requestid``)."""
+    CONTROL_ID = "control_id"
+    """The vendor refuses a repeated id instead of applying it twice (Intacct ``controlid`` with
+    ``uniqueid="true"``); the connector then finds the first write by its tag."""
+    EXTERNAL_ID_UPSERT = "external_id_upsert"
+    """The write is an upsert by an external id we choose (NetSuite ``eid:``)."""
+    TAG_LOOKUP = "tag_lookup"
+    """No vendor mechanism: the connector looks the object up by our tag before writing again."""
+
+
+class ChangeFeedKind(StrEnum):
+    CDC = "cdc"
+    """A change-data-capture call listing every changed object, deletions included (QBO)."""
+    MODIFIED_SINCE = "modified_since"
+    """A query on a last-modified field per object type (Intacct ``WHENMODIFIED``, NetSuite
+    ``lastmodifieddate``); deletions come from a separate source."""
+
+
+class DeletionsSource(StrEnum):
+    IN_FEED = "in_feed"
+    """The change feed itself reports deletions (QBO CDC ``status="Deleted"``)."""
+    AUDIT_TRAIL = "audit_trail"
+    """An audit object lists deletions (Intacct ``AUDITHISTORY``)."""
+    DELETED_RECORDS = "deleted_records"
+    """A deleted-records list (NetSuite ``DeletedRecord``)."""
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ChangeFeed:
+    kind: ChangeFeedKind
+    deletions: DeletionsSource
+    max_lookback: dt.timedelta | None = None
+    """How far back the feed reaches (QBO CDC: 30 days); older gaps need a full resync."""
+    page_size: int | None = None
+    """Objects per call, when the vendor caps it."""
+
+
+class Flow(StrEnum):
+    """Which way an object type flows between BILL and the ledger (billcom.md §3.1, "Sync Matrix")."""
+
+    TWO_WAY = "two_way"
+    FROM_BILLCOM = "from_billcom"
+    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
+    """From BILL always; from the ledger only new objects that are still unpaid."""
+
+
+@dataclass(frozen=True)
+class LedgerCapabilities:
+    idempotency: Idempotency
+    change_feed: ChangeFeed
+    limits: LedgerLimits
+    """The vendor's per-company limits; the shared budget enforces them."""
+    batch_size: int | None = None
+    """Independent writes per ``batch`` call; ``None`` when the ledger has no batch call."""
+    voids: frozenset[ObjectType] = frozenset()
+    """Transaction types the ledger voids (kept, zeroed); other transactions are deleted."""
+    concurrency_token: bool = False
+    """Updates must carry the ``concurrency_token`` last read (QBO ``SyncToken``); a stale one is
+    refused with ``StaleObjectError``. Without it the ledger applies the last write."""
+    display_name: str = "the ledger"
+    """The ledger's name in sync-log reasons ("QuickBooks Online", "Sage Intacct")."""
+    swept_types: frozenset[ObjectType] | None = None
+    """The types a sweep asks the change feed for (``None``: the sweeper's default list); a type
+    the connector cannot read, or reads as another (Intacct's funds transfers are journal entries),
+    is left out."""
+    unpaid_deletes_from_ledger: frozenset[ObjectType] = frozenset()
+    """Documents that come from the ledger only while unpaid, and whose deletion in the ledger BILL
+    copies while the BILL document is still unpaid (NetSuite bills, HB:360021049331)."""
+    flows: Mapping[ObjectType, Flow] | None = None
+    """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
+    type without an entry does not sync."""

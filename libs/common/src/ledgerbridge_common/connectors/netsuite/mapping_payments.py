@@ -1,0 +1,101 @@
+"""Payments ↔ NetSuite: vendor payments and customer payments, applied to documents through the
+keyed ``apply`` sublist (reference §1.7); their header carries the Default Payables/Receivables
+classification (``header_classifications``: BILL codes no classification on payments, SB:205021059)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ledgerbridge_common.canonical.models import AppliedTo, BillPayment, ReceivedPayment
+from ledgerbridge_common.connectors.netsuite.mapping_common import (
+    Rec,
+    Setup,
+    common,
+    day,
+    drop_none,
+    items,
+    money,
+    ref,
+    ref_id,
+)
+from ledgerbridge_common.connectors.netsuite.mapping_txns import header_dims, header_dims_from
+
+
+def applied(values: tuple[AppliedTo, ...]) -> Rec:
+    return {"items": [{"doc": ref(a.document_id), "apply": True, "amount": float(a.amount)} for a in values]}
+
+
+def applied_from(rec: Rec) -> tuple[AppliedTo, ...]:
+    return tuple(
+        AppliedTo(document_id=str(ref_id(x.get("doc"))), amount=money(x.get("amount")))
+        for x in items(rec, "apply")
+        if x.get("apply", True) is not False
+    )
+
+
+def payment_to(obj: BillPayment, setup: Setup) -> Rec:
+    return drop_none(
+        {
+            **header_dims(obj.header_classifications),
+            "entity": ref(obj.vendor_id),
+            "subsidiary": ref(setup.subsidiary_id),
+            "account": ref(obj.bank_account_id),
+            "tranDate": obj.date.isoformat(),
+            "tranId": obj.reference,
+            "currency": setup.currency_id(obj.currency),
+            "exchangeRate": float(obj.exchange_rate),
+            "memo": obj.memo,
+            "apply": applied(obj.applied_to),
+        }
+    )
+
+
+def payment_from(rec: Rec, setup: Setup) -> BillPayment:
+    return BillPayment(
+        vendor_id=str(ref_id(rec.get("entity"))),
+        date=day(rec.get("tranDate")),
+        amount=money(rec.get("total")),
+        currency=setup.currency_code(rec.get("currency")) or "USD",
+        exchange_rate=Decimal(str(rec.get("exchangeRate") or 1)),
+        applied_to=applied_from(rec),
+        bank_account_id=ref_id(rec.get("account")),
+        reference=rec.get("tranId"),
+        memo=rec.get("memo"),
+        header_classifications=header_dims_from(rec),
+        **common(rec),
+    )
+
+
+def received_to(obj: ReceivedPayment, setup: Setup) -> Rec:
+    return drop_none(
+        {
+            **header_dims(obj.header_classifications),
+            "customer": ref(obj.customer_id),
+            "subsidiary": ref(setup.subsidiary_id),
+            "account": ref(obj.deposit_to_account_id),
+            "undepFunds": obj.deposit_to_account_id is None,
+            "payment": float(obj.amount),
+            "tranDate": obj.date.isoformat(),
+            "tranId": obj.reference,
+            "currency": setup.currency_id(obj.currency),
+            "exchangeRate": float(obj.exchange_rate),
+            "memo": obj.memo,
+            "apply": applied(obj.applied_to),
+        }
+    )
+
+
+def received_from(rec: Rec, setup: Setup) -> ReceivedPayment:
+    return ReceivedPayment(
+        customer_id=str(ref_id(rec.get("customer"))),
+        date=day(rec.get("tranDate")),
+        amount=money(rec.get("payment")),
+        currency=setup.currency_code(rec.get("currency")) or "USD",
+        exchange_rate=Decimal(str(rec.get("exchangeRate") or 1)),
+        applied_to=applied_from(rec),
+        deposit_to_account_id=ref_id(rec.get("account")),
+        reference=rec.get("tranId"),
+        memo=rec.get("memo"),
+        header_classifications=header_dims_from(rec),
+        **common(rec),
+    )
