@@ -97,9 +97,43 @@ def _rest(report: dict[str, Any]) -> list[Row]:
         out.append((f"{label}: {r['realms']} realm(s) × {r['bills_per_realm']:,} bills, objects/min (ceiling)",
                     f"{_num(rate)} ({share:.0%} of {ceiling:,})", "≥ 90 %", _v(share >= 0.9)))  # fmt: skip
         out.append((f"{label}: 429s", _num(r["throttled_429"]), "0", _v(r["throttled_429"] == 0)))
+    out += _multi_company_rows(runs.get("multi_company"))
     for svc, mb in sorted(report["peak_rss_mb"].items()):
         out.append((f"Peak RSS {svc}", _num(mb, " MB"), "< 200 MB", _v(mb < 200)))
     return out
+
+
+def _multi_company_rows(m: dict[str, Any] | None) -> list[Row]:
+    if not m:
+        return []
+    if "error" in m:
+        return [("Multi-company", f"error: {m['error']}", "", "missed")]
+    label = (
+        f"{m['companies']} companies × {m['rate_per_company']:g}/s ({m['offered_rate']:g}/s offered)"
+        f" × {m['seconds']:.0f} s"
+    )
+    late = f"> {m['drain_s']:.0f} s drain"
+
+    def ms(v: float | None) -> str:
+        return _num(v, " ms") if v is not None else late
+
+    p99, slow = m["p99_ms"], m["slowest_connection_p99_ms"]
+    cpu = ", ".join(f"{k} {v * 1000:.1f}" for k, v in sorted(m["cpu_s_per_bill"].items()))
+    return [
+        (f"{label}: p50 / p95 / p99", f"{ms(m['p50_ms'])} / {ms(m['p95_ms'])} / {ms(p99)}", "p99 ≤ 1,500 ms",
+         _v(p99 is not None and p99 <= 1500)),
+        (f"{label}: slowest connection's p99", ms(slow), "≤ 2,000 ms", _v(slow is not None and slow <= 2000)),
+        (f"{label}: posted / entered (paid, disbursement runs)",
+         f"{m['posted']:,} / {m['entered']:,} ({m['paid']:,}, {m['disbursement_runs']:,})", "all",
+         _v(m["missing_after_drain"] == 0)),
+        (f"{label}: QBO 429s; BILL throttled", f"{m['qbo_throttled_429']:,}; {m['bill_throttled']:,}", "0",
+         _v(m["qbo_throttled_429"] == 0 and m["bill_throttled"] == 0)),
+        (f"{label}: BILL / QBO requests per bill", f"{m['bill_requests_per_bill']} / {m['qbo_requests_per_bill']}", "",
+         "—"),
+        (f"{label}: CPU ms per bill posted", cpu, "", "—"),
+        (f"{label}: load average before / at end of load",
+         f"{m['load_average_before'][0]} / {m['load_average_at_end_of_load'][0]}", "", "—"),
+    ]  # fmt: skip
 
 
 def _header(report: dict[str, Any]) -> str:
@@ -124,4 +158,21 @@ def render_markdown(report: dict[str, Any]) -> str:
              + ", ".join(f"{k}={v}" for k, v in report["parameters"].items()) + ")", "",
              "| measure | figure | target | result |", "|---|---|---|---|"]  # fmt: skip
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(report)]
+    lines += _breakdown_markdown(report["runs"].get("breakdown"))
     return "\n".join(lines) + "\n"
+
+
+def _breakdown_markdown(run: dict[str, Any] | None) -> list[str]:
+    if not run or "breakdown" not in run:
+        return []
+    b = run["breakdown"]
+    out = [
+        "",
+        f"Latency breakdown per bill ({b['bills_traced']} complete traces; e2e with tracing on: "
+        f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms):",
+        "",
+        "| stage | p50 ms | p99 ms |",
+        "|---|---|---|",
+    ]
+    out += [f"| {s['stage']} | {s['p50_ms']} | {s['p99_ms']} |" for s in b["stages"]]
+    return out

@@ -21,12 +21,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, e2e, ingest
+from bench import backlog, breakdown, e2e, ingest, multi_company
 from bench.report import render_markdown, render_table
 from bench.system import CLIENT_LIMITS_LIFTED, SERVICES, BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
-JOBS = ("ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm")
+JOBS = ("ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "multi_company", "breakdown")
 
 
 def machine() -> dict[str, Any]:
@@ -52,9 +52,11 @@ def machine() -> dict[str, Any]:
 Job = Callable[[BenchSystem], Awaitable[dict[str, Any]]]
 
 
-async def _one(name: str, job: Job, peaks: dict[str, float], *, limits_off: bool) -> dict[str, Any]:
+async def _one(
+    name: str, job: Job, peaks: dict[str, float], *, limits_off: bool, partitions: int = 3
+) -> dict[str, Any]:
     print(f"→ {name} ...", flush=True)
-    system = BenchSystem(extra_env=dict(CLIENT_LIMITS_LIFTED) if limits_off else {})
+    system = BenchSystem(extra_env=dict(CLIENT_LIMITS_LIFTED) if limits_off else {}, partitions=partitions)
     began = dt.datetime.now(dt.UTC)
     try:
         await system.prepare()
@@ -69,7 +71,8 @@ async def _one(name: str, job: Job, peaks: dict[str, float], *, limits_off: bool
     result["peak_rss_mb"] = {k: round(v, 1) for k, v in system.peak_mb.items()}
     result["wall_s"] = round((dt.datetime.now(dt.UTC) - began).total_seconds(), 1)
     result["client_qbo_limits"] = "lifted" if limits_off else "QBO's"
-    print(f"  {name}: {json.dumps({k: v for k, v in result.items() if k != 'per_realm'})}", flush=True)
+    brief = {k: v for k, v in result.items() if k not in ("per_realm", "per_connection", "bill_requests_by_path")}
+    print(f"  {name}: {json.dumps(brief)}", flush=True)
     return result
 
 
@@ -96,10 +99,21 @@ async def main(args: argparse.Namespace) -> int:
             f"backlog (limits on, {args.realms} realms)",
             lambda s: backlog.run(s, realms=args.realms, bills=args.realm_bills, limits=True),
         ),
+        "breakdown": (
+            "latency breakdown (e2e at the sustainable rate, tracing on)",
+            lambda s: breakdown.run(s, rate=args.sustained_rate, seconds=args.sustained_seconds, drain=60),
+        ),
+        "multi_company": (
+            f"multi-company ({args.companies} × {args.company_rate}/s, limits on)",
+            lambda s: multi_company.run(
+                s, companies=args.companies, rate=args.company_rate, seconds=args.mc_seconds, drain=args.mc_drain
+            ),
+        ),
     }
     for key, (title, job) in jobs.items():
         if not args.only or key in args.only:
-            runs[key] = await _one(title, job, peaks, limits_off=key not in ("backlog", "multi_realm"))
+            limits_off = key not in ("backlog", "multi_realm", "multi_company")
+            runs[key] = await _one(title, job, peaks, limits_off=limits_off, partitions=args.partitions)
     report = {
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
@@ -119,6 +133,9 @@ async def main(args: argparse.Namespace) -> int:
         path.write_text(json.dumps(report, indent=2) + "\n")
     print()
     print(render_table(report))
+    if "breakdown" in runs and "breakdown" in runs["breakdown"]:
+        print()
+        print(breakdown.render(runs["breakdown"]))
     print(f"\nJSON: {paths[-1]}" + ("" if args.only else f"; markdown: {RESULTS / 'latest.md'}"))
     return 0
 
@@ -135,6 +152,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backlog", type=int, default=2000, help="bills for one realm, limits on (spec: 5000)")
     parser.add_argument("--realms", type=int, default=2, help="realms of the multi-realm backlog")
     parser.add_argument("--realm-bills", type=int, default=1000, help="bills per realm of the multi-realm backlog")
+    parser.add_argument("--companies", type=int, default=50, help="connections of the multi-company run")
+    parser.add_argument("--company-rate", type=float, default=2.0, help="bills/s per company (multi-company)")
+    parser.add_argument("--mc-seconds", type=float, default=300, help="duration of the multi-company load")
+    parser.add_argument("--mc-drain", type=float, default=120, help="multi-company: wait this long for the rest")
+    parser.add_argument("--partitions", type=int, default=3, help="partitions of every topic of a run")
     parser.add_argument(
         "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
     )

@@ -94,6 +94,7 @@ class BenchSystem:
     stack: StackAddress = field(default_factory=StackAddress)
     log_level: str = "WARNING"
     extra_env: dict[str, str] = field(default_factory=dict)
+    partitions: int = 3
     topics: Topics = field(default_factory=lambda: Topics.with_suffix("bench" + uuid.uuid4().hex[:8]))
     db_name: str = field(default_factory=lambda: f"lbbench_{uuid.uuid4().hex[:8]}")
     processes: dict[str, BenchProcess] = field(default_factory=dict)
@@ -129,7 +130,7 @@ class BenchSystem:
         await admin.start()
         try:
             await admin.create_topics(
-                [NewTopic(name=t, num_partitions=3, replication_factor=1) for t in self.topics.all()]
+                [NewTopic(name=t, num_partitions=self.partitions, replication_factor=1) for t in self.topics.all()]
             )
         finally:
             await admin.close()

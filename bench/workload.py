@@ -15,6 +15,8 @@ from bench.system import ADMIN_KEY, BenchSystem
 from ledgerbridge_ops.bill_clerk import BillClerk
 from ledgerbridge_ops.scenario import Company, Scenario
 
+QBO_APP_VERIFIER = "vt-bench-app-verifier-0123456789abcdef"
+
 
 @dataclass
 class Tenant:
@@ -25,11 +27,14 @@ class Tenant:
     """DocNumber → wall-clock time (epoch s) just before the BILL create call."""
 
 
-async def tenants(system: BenchSystem, http: httpx.AsyncClient, count: int, *, limits: bool) -> list[Tenant]:
+async def tenants(
+    system: BenchSystem, http: httpx.AsyncClient, count: int, *, limits: bool, first: int = 1
+) -> list[Tenant]:
+    """``count`` companies; all share the QBO app's webhook verifier token, as with one Intuit app."""
     scenario = Scenario(system.urls, ADMIN_KEY, http)
     out = []
     for i in range(count):
-        company = await scenario.setup(f"Bench Company {i + 1}", limits=limits)
+        company = await scenario.setup(f"Bench Company {first + i}", limits=limits, verifier=QBO_APP_VERIFIER)
         out.append(Tenant(company, BillClerk(http, system.urls.billcom, company.bill_login)))
     return out
 

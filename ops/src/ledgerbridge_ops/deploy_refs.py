@@ -49,7 +49,7 @@ SANDBOXES = {
                                prefix="QBO_SANDBOX_", port=18081),
     "billcom-sandbox": ServiceSpec("billcom-sandbox", "billcom_sandbox", "", prefix="", port=18082),
 }  # fmt: skip
-THIRD_PARTY = {"kafka", "kafka-init", "postgres", "prometheus", "grafana"}
+THIRD_PARTY = {"kafka", "kafka-init", "postgres", "prometheus", "grafana", "otel-collector", "jaeger"}
 
 
 def load_settings_class(spec: ServiceSpec) -> type[BaseModel] | None:

@@ -104,7 +104,10 @@ class Scenario:
         multi_currency: bool = False,
         qbo_webhooks: bool = True,
         limits: bool = True,
+        verifier: str | None = None,
     ) -> Company:
+        """``verifier``: the Intuit app's webhook verifier token; one app serves every company,
+        so companies set up side by side pass the same one (default: a new one)."""
         realm = _ok(
             await self.http.post(
                 f"{self.urls.qbo}/_sandbox/realms",
@@ -120,7 +123,7 @@ class Scenario:
             )
         )
         org = _ok(await self.http.post(f"{self.urls.billcom}/_sandbox/orgs", json={"name": name}))
-        verifier = "vt-" + secrets.token_hex(16)
+        verifier = verifier or "vt-" + secrets.token_hex(16)
         expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=int(tokens["expires_in"]))
         connection = _ok(
             await self.http.post(

@@ -95,6 +95,19 @@ class DatabaseSettings(BaseModel):
         return value
 
 
+class TracingSettings(BaseModel):
+    """``LB_TRACING__*``: OpenTelemetry traces (``ledgerbridge_common.tracing``), off by default."""
+
+    enabled: bool = False
+    exporter: Literal["otlp", "file"] = "otlp"
+    """``otlp``: OTLP over HTTP to a collector; ``file``: JSON lines to ``file`` (benchmarks)."""
+    otlp_endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    export_timeout_seconds: float = 10.0
+    file: str = ""
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """Share of traces started here that are recorded; a record's trace follows its parent's choice."""
+
+
 class RetentionSettings(BaseModel):
     """``LB_RETENTION__DAYS`` etc.: how long dedupe rows (webhook deliveries, consumer inboxes) are
     kept. The default outlives Kafka's topic retention (7 days) and QBO's webhook retries."""
@@ -124,6 +137,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     http_host: str = "127.0.0.1"
     http_port: int = 8000

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerbridge_common import tracing
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import Event, deterministic_id
 
@@ -27,6 +28,7 @@ class Emitter:
             causation_id=self.source.event_id,
             event_id=deterministic_id(self.source.event_id, self.consumer, str(len(self.items))),
         )
+        tracing.remember(env)
         self.items.append((topic, env))
         return env
 

@@ -10,7 +10,9 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from opentelemetry.trace import Span
 
+from ledgerbridge_common import tracing
 from ledgerbridge_common.errors import InfrastructureError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.metrics import MESSAGES_PRODUCED, PRODUCE_SECONDS
@@ -32,11 +34,12 @@ def traceparent(envelope: Envelope) -> str:
     return f"00-{trace}-{span}-01"
 
 
-def envelope_headers(envelope: Envelope) -> list[tuple[str, bytes]]:
+def envelope_headers(envelope: Envelope, span: Span | None = None) -> list[tuple[str, bytes]]:
+    """``span``: the record's publish span (``tracing.start_produce``), whose context travels on."""
     return [
         ("type", envelope.type.encode()),
         ("correlation_id", envelope.correlation_id.encode()),
-        ("traceparent", traceparent(envelope).encode()),
+        ("traceparent", (tracing.traceparent_of(span) or traceparent(envelope)).encode()),
     ]
 
 
@@ -98,27 +101,30 @@ class AiokafkaPublisher:
         down never lets a batch expire) the producer is replaced and ``InfrastructureError`` raised."""
         await self._ensure_started()
         started = time.perf_counter()
+        span = tracing.start_produce(topic, envelope)
         try:
             await asyncio.wait_for(
                 self._producer.send_and_wait(
                     topic,
                     envelope.to_bytes(),
                     key=(key or envelope.connection_id).encode(),
-                    headers=envelope_headers(envelope),
+                    headers=envelope_headers(envelope, span),
                 ),
                 self._settings.publish_timeout_seconds,
             )
         except (KafkaError, TimeoutError) as exc:
+            tracing.end(span, exc)
             raise await self._replace_producer(exc) from exc
+        tracing.end(span)
         PRODUCE_SECONDS.labels(topic).observe(time.perf_counter() - started)
         MESSAGES_PRODUCED.labels(topic).inc()
 
-    async def _send_all(self, items: Sequence[tuple[str, Envelope]]) -> list[object]:
+    async def _send_all(self, items: Sequence[tuple[str, Envelope]], spans: Sequence[Span | None]) -> list[object]:
         futures = [
             await self._producer.send(
-                topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env)
+                topic, env.to_bytes(), key=env.connection_id.encode(), headers=envelope_headers(env, span)
             )
-            for topic, env in items
+            for (topic, env), span in zip(items, spans, strict=True)
         ]
         results: list[object] = await asyncio.gather(*futures, return_exceptions=True)
         return results
@@ -128,10 +134,15 @@ class AiokafkaPublisher:
         ``publish``."""
         await self._ensure_started()
         started = time.perf_counter()
+        spans = [tracing.start_produce(topic, env) for topic, env in items]
         try:
-            results = await asyncio.wait_for(self._send_all(items), self._settings.publish_timeout_seconds)
+            results = await asyncio.wait_for(self._send_all(items, spans), self._settings.publish_timeout_seconds)
         except (KafkaError, TimeoutError) as exc:
+            for span in spans:
+                tracing.end(span, exc)
             raise await self._replace_producer(exc) from exc
+        for span, result in zip(spans, results, strict=True):
+            tracing.end(span, result if isinstance(result, BaseException) else None)
         failed = next((r for r in results if isinstance(r, BaseException)), None)
         if failed is not None:
             raise await self._replace_producer(failed) from failed

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from ledgerbridge_common import tracing
 from ledgerbridge_common.db.inbox import record_message
 from ledgerbridge_common.errors import InfrastructureError, RateLimitedError, RetryableError
 from ledgerbridge_common.events.envelope import Envelope
@@ -77,11 +78,14 @@ class RecordHandling:
         failed, pause = False, 0.0
         try:
             async with self.sessions() as session, session.begin():
-                for envelope in envelopes:
+                for record, envelope in zip(records, envelopes, strict=False):
                     started = time.perf_counter()
                     emitter = Emitter(source=envelope, consumer=self.name)
                     try:
-                        with correlation_scope(envelope.correlation_id, envelope.connection_id):
+                        with (
+                            correlation_scope(envelope.correlation_id, envelope.connection_id),
+                            tracing.consume_span(self.name, record.topic, record.headers, envelope),
+                        ):
                             async with session.begin_nested():
                                 result = "duplicate"
                                 if await record_message(session, self.inbox, self.name, envelope.event_id):
@@ -127,7 +131,10 @@ class RecordHandling:
                 return False
             MESSAGES_CONSUMED.labels(self.name, topic, "dead_letter").inc()
             return True
-        with correlation_scope(envelope.correlation_id, envelope.connection_id):
+        with (
+            correlation_scope(envelope.correlation_id, envelope.connection_id),
+            tracing.consume_span(self.name, topic, record.headers, envelope),
+        ):
             try:
                 result = await self._handle_with_retries(envelope)
             except InfrastructureError:

@@ -13,6 +13,7 @@ from ledgerbridge_common.http_metrics import instrument
 from ledgerbridge_common.metrics import render_latest
 from ledgerbridge_common.service.readiness import Health
 from ledgerbridge_common.service.runtime import Runtime
+from ledgerbridge_common.tracing import configure_tracing
 
 health_router = APIRouter(tags=["health"])
 
@@ -51,7 +52,8 @@ def service_app(
 ) -> FastAPI:
     """The app whose lifespan starts and closes ``runtime``; ``configure`` steps (error handlers,
     middleware) run before the metrics middleware is added, which stays outermost; ``options`` go
-    to ``FastAPI``."""
+    to ``FastAPI``. With ``settings.tracing.enabled`` the process's tracing is configured here,
+    the one place every service passes through (``ledgerbridge_common.tracing``)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,4 +75,5 @@ def service_app(
     for step in configure:
         step(app)
     instrument(app, name)
+    configure_tracing(runtime.settings.service_name, runtime.settings.tracing, app)
     return app
