@@ -31,9 +31,15 @@ class FakeLedger:
     ledger_kind: str = "quickbooks_online"
     calls: int = 0
 
+    objects: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """Other ledger objects by (object type, id), for links from the sync log."""
+
     async def list_accounts(self) -> list[Account]:
         self.calls += 1
         return list(self.accounts.values())
+
+    async def read(self, object_type: ObjectType, object_id: str) -> Any:
+        return self.objects.get((object_type.value, object_id))
 
 
 @dataclass

@@ -154,6 +154,11 @@ class Mappings(_Model):
     vendors: dict[str, str] = Field(default_factory=dict)
     customers: dict[str, str] = Field(default_factory=dict)
     fields: dict[str, dict[str, str]] = Field(default_factory=dict)
+    objects: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Per object type (``bill``, ``invoice``, ...): BILL id → ledger id the bookkeeper linked
+    from the sync log; the engine updates that ledger object instead of creating one."""
+    ignored: list[str] = Field(default_factory=list)
+    """Source refs (``<side>:<object_type>:<id>``) the bookkeeper chose not to sync."""
 
 
 class WebhookSecret(_Model):
