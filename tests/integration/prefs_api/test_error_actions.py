@@ -127,7 +127,9 @@ async def test_ignore_closes_the_error_reaches_the_engine_and_unignore_replays(p
 async def test_link_to_an_existing_ledger_bill(prefs_api: PrefsApi) -> None:
     cid = (await prefs_api.new_connection())["id"]
     bob = await writer_key(prefs_api, "bob")
-    prefs_api.ledger.objects[("bill", "145")] = Bill(id="145", vendor_id="58", number="INV-1", date=dt.date(2026, 12, 1), lines=[])
+    prefs_api.ledger.objects[("bill", "145")] = Bill(
+        id="145", vendor_id="58", number="INV-1", date=dt.date(2026, 12, 1), lines=[]
+    )
     await publish_outcomes(prefs_api, cid, [failed("billcom:bill:00n01A", "6140", 1)])
     [entry] = await log(prefs_api, cid, 1)
     async with prefs_api.client(bob) as http:
@@ -162,9 +164,7 @@ async def test_replay_many_filters_by_code_type_and_date(prefs_api: PrefsApi) ->
     )
     await log(prefs_api, cid, 3)
     async with prefs_api.client(carol) as http:
-        future = await http.post(
-            "/v1/sync-log/replay", json={"connection_id": cid, "since": "2999-01-01T00:00:00Z"}
-        )
+        future = await http.post("/v1/sync-log/replay", json={"connection_id": cid, "since": "2999-01-01T00:00:00Z"})
         by_code_and_type = await http.post(
             "/v1/sync-log/replay", json={"connection_id": cid, "error_code": "6000", "object_type": "bill"}
         )
