@@ -27,7 +27,17 @@ from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
 from prefs_api.limits import limit_body
 from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
-from prefs_api.routes import connections, error_actions, internal, keys, mappings, preferences, status, synclog
+from prefs_api.routes import (
+    connections,
+    error_actions,
+    internal,
+    keys,
+    mappings,
+    preferences,
+    status,
+    status_actions,
+    synclog,
+)
 from prefs_api.settings import Settings
 from prefs_api.throttle import FailureThrottle, Proxies
 
@@ -112,6 +122,9 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     return rt
 
 
+PUBLIC_ROUTES = (connections, preferences, mappings, synclog, error_actions, keys, status, status_actions)
+
+
 def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAPI:
     """The public API; ``app.state.internal_app`` is ``/internal/v1`` on ``internal_port``. Tests
     inject fake connector factories and, for unit tests, an in-memory publisher."""
@@ -119,7 +132,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
     app = service_app(
         runtime,
         name="prefs-api",
-        routers=[m.router for m in (connections, preferences, mappings, synclog, error_actions, keys, status)],
+        routers=[m.router for m in PUBLIC_ROUTES],
         dependencies=[Depends(reject_nul), Depends(conform)],
         title="LedgerBridge prefs-api",
         version="1.0.0",
