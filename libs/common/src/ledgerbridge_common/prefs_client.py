@@ -51,6 +51,8 @@ class BillcomCredentials(_Model):
     organization_id: str
     dev_key: Secret
     webhook_security_key: Secret | None = None
+    webhook_subscription_id: str | None = None
+    """The BILL webhook subscription prefs-api created on connect (removed on disconnect)."""
 
 
 class QboTokens(_Model):

@@ -27,6 +27,7 @@ class BillcomCredentialsIn(_In):
     organization_id: str
     dev_key: str
     webhook_security_key: str | None = None
+    webhook_subscription_id: str | None = None
 
     def stored(self) -> BillcomCredentials:
         return BillcomCredentials.model_validate(self.model_dump())
