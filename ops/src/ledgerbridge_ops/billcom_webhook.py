@@ -24,6 +24,7 @@ from ledgerbridge_ops.check_connections import plain
 from ledgerbridge_ops.prefs import PrefsApi
 from ledgerbridge_ops.settings import CheckSettings
 
+
 class SubscribeError(RuntimeError):
     pass
 
