@@ -32,6 +32,7 @@ from prefs_api.routes import (
     error_actions,
     internal,
     keys,
+    lifecycle,
     mappings,
     preferences,
     status,
@@ -73,6 +74,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         oauth_url=settings.qbo_oauth_url,
         authorize_url=settings.authorize_url,
         redirect_uri=settings.qbo_redirect_uri,
+        revoke_url=settings.qbo_revoke_url,
     )
     budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=45)
     rt.on_close(budgets.close)
@@ -122,7 +124,17 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     return rt
 
 
-PUBLIC_ROUTES = (connections, preferences, mappings, synclog, error_actions, keys, status, status_actions)
+PUBLIC_ROUTES = (
+    connections,
+    lifecycle,
+    preferences,
+    mappings,
+    synclog,
+    error_actions,
+    keys,
+    status,
+    status_actions,
+)
 
 
 def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAPI:

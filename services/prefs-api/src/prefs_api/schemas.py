@@ -186,3 +186,14 @@ class BankAccountIn(BaseModel):
     chart_of_account_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     archived: bool = False
     updated_at: dt.datetime | None = None
+
+
+class LifecycleOut(BaseModel):
+    """What a lifecycle step did (connect BILL's webhooks, rotate its key, disconnect, reconnect)."""
+
+    connection_id: str
+    status: str = Field(examples=["disconnected"])
+    subscription_id: str | None = Field(default=None, description="The BILL webhook subscription, if any.")
+    webhook_removed: bool = False
+    token_revoked: bool = False
+    notes: list[str] = Field(default_factory=list, description="What could not be done, and what to do.")
