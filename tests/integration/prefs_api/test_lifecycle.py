@@ -27,7 +27,7 @@ from posting_service.lifecycle import PrefsConnectionGate
 from prefs_api.bootstrap import create_app
 from qbo_sandbox.app import create_app as create_qbo
 from tests.integration.prefs_api.conftest import ADMIN_KEY, INTERNAL_TOKEN, PrefsApi, prefs_settings, read_topic
-from tests.integration.prefs_api.fakes import FakeBillcom, FakeLedger, factory
+from tests.integration.prefs_api.fakes import FakeBillcom, FakeLedger
 from tests.support.servers import free_port, serve_in_thread, serve_together
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -56,13 +56,12 @@ def api(database_url: str, kafka_settings: KafkaSettings, vendors: tuple[str, st
         billcom_base_url=f"{bill}/connect",
         webhook_public_url=HOOKS,
     )
-    ledger = FakeLedger()
-    app = create_app(settings, Overrides(fakes={"ledger": factory(ledger)}))
+    app = create_app(settings, Overrides())  # the real QBO and BILL connectors, on the sandboxes
     with serve_together(app, app.state.internal_app, ports=[free_port(), free_port()], timeout=30) as (url, internal):
         yield PrefsApi(
             url,
             settings,
-            ledger,
+            FakeLedger(),
             FakeBillcom(),
             {"X-API-Key": ADMIN_KEY},
             {"X-Internal-Token": INTERNAL_TOKEN},

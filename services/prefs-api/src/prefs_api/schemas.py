@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -197,3 +197,21 @@ class LifecycleOut(BaseModel):
     webhook_removed: bool = False
     token_revoked: bool = False
     notes: list[str] = Field(default_factory=list, description="What could not be done, and what to do.")
+
+
+class ClearingConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confirm: Literal[True] = Field(description="The bookkeeper confirms LedgerBridge may create the accounts.")
+
+
+class ClearingAccount(BaseModel):
+    preference: str = Field(examples=["money_out_clearing_account"])
+    id: str
+    name: str = Field(examples=["BILL Money Out Clearing"])
+    created: bool = Field(description="False: an existing bank account of that name is used.")
+
+
+class ClearingOut(BaseModel):
+    connection_id: str
+    accounts: list[ClearingAccount]
+    version: int = Field(description="The preferences version that names them.")

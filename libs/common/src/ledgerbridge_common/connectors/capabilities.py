@@ -67,3 +67,7 @@ class LedgerCapabilities:
     concurrency_token: bool = False
     """Updates must carry the ``concurrency_token`` last read (QBO ``SyncToken``); a stale one is
     refused with ``StaleObjectError``. Without it the ledger applies the last write."""
+    creates_clearing_accounts: bool = False
+    """The product creates the BILL Money Out / Money In clearing accounts in this ledger when the
+    bookkeeper confirms it on connect (seed ``004``: BILL does, except in Sage Intacct). False:
+    the bookkeeper creates them by hand and readiness says what to create."""

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from prefs_api.deps import ServicesDep, Writer
-from prefs_api.handlers import lifecycle
+from prefs_api.handlers import clearing, lifecycle
 from prefs_api.problems import problem_responses
-from prefs_api.schemas import LifecycleOut
+from prefs_api.schemas import ClearingConfirm, ClearingOut, LifecycleOut
 
 router = APIRouter(
     prefix="/v1/connections/{connection_id}",
@@ -44,3 +44,14 @@ async def reconnect_connection(services: ServicesDep, principal: Writer, connect
     """Reconnect (after connecting QuickBooks again): active again, BILL's webhooks again, the
     parked work released and a catch-up sweep from the watermarks."""
     return await lifecycle.reconnect(services, principal, connection_id)
+
+
+@router.post("/clearing-accounts", response_model=ClearingOut)
+async def create_clearing_accounts(
+    services: ServicesDep, principal: Writer, connection_id: str, body: ClearingConfirm
+) -> ClearingOut:
+    """After the bookkeeper confirms: create "BILL Money Out Clearing" and "BILL Money In
+    Clearing" as bank accounts in the ledger (an existing bank account of that name is reused,
+    never a second one) and choose them in the preferences. A ledger where LedgerBridge does not
+    create them (Sage Intacct) answers 409 with what to create by hand."""
+    return await clearing.create_clearing_accounts(services, principal, connection_id)

@@ -50,9 +50,11 @@ QBO_CAPABILITIES = LedgerCapabilities(
     batch_size=BATCH_MAX,
     voids=frozenset(t for t, m in MAPS.items() if m.void is not None),
     concurrency_token=True,
+    creates_clearing_accounts=True,
 )
 """QBO: ``requestid`` on every write, CDC (30 days, 1,000 objects, deletions included), /batch of 30,
-``SyncToken`` as the concurrency token, and the realm limits of :data:`QBO_LIMITS`."""
+``SyncToken`` as the concurrency token, the realm limits of :data:`QBO_LIMITS`; the clearing
+accounts are created as Bank accounts on connect."""
 
 
 def _quote(value: str) -> str:
