@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -215,3 +216,22 @@ class ClearingOut(BaseModel):
     connection_id: str
     accounts: list[ClearingAccount]
     version: int = Field(description="The preferences version that names them.")
+
+
+class ReconLine(BaseModel):
+    kind: Literal["open_payables", "open_receivables", "clearing_balance", "only_in_billcom", "only_in_ledger"]
+    key: str = Field(description="The vendor, customer, account or document the line is about.")
+    billcom_amount: Decimal | None
+    ledger_amount: Decimal | None
+    difference: Decimal = Field(description="BILL minus the ledger.")
+    billcom_ref: str | None = Field(description="The BILL object (<side>:<type>:<id>), where one side has it.")
+    ledger_ref: str | None
+    note: str | None
+
+
+class Reconciliation(BaseModel):
+    connection_id: str
+    generated_at: dt.datetime
+    truncated: bool = Field(description="More documents exist than were compared.")
+    differences: int
+    lines: list[ReconLine] = Field(description="Only the lines that differ; empty when the books agree.")

@@ -11,11 +11,12 @@ from fastapi.responses import StreamingResponse
 
 from prefs_api.adapters import exports
 from prefs_api.deps import Reader, ServicesDep
-from prefs_api.handlers import sync
+from prefs_api.handlers import reconcile, sync
 from prefs_api.log_schemas import Status
 from prefs_api.problems import problem_responses
+from prefs_api.schemas import Reconciliation
 
-router = APIRouter(prefix="/v1", tags=["sync log"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(prefix="/v1", tags=["sync log"], responses=problem_responses(401, 403, 404, 422, 409, 502, 503))
 FormatQuery = Annotated[exports.Format, Query(alias="format", description="csv (with a header line) or json")]
 ConnectionFilter = Annotated[str | None, Query(max_length=64)]
 
@@ -87,3 +88,16 @@ async def export_sync_report(
     stmt = exports.report_query(ids, since, until)
     body = exports.stream(services.sessions, stmt, exports.REPORT_COLUMNS, format, dict)
     return _response(body, format, "sync-report")
+
+
+@router.get("/connections/{connection_id}/reconciliation", response_model=Reconciliation)
+async def read_reconciliation(
+    services: ServicesDep,
+    principal: Reader,
+    connection_id: str,
+    max_documents: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> Reconciliation:
+    """BILL against the ledger, read now through both connectors: open payables per vendor, open
+    receivables per customer, each clearing account's balance (0 once runs settle) and documents
+    present on one side only. Only differing lines are listed."""
+    return await reconcile.reconcile(services, principal, connection_id, max_documents)
