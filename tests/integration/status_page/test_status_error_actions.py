@@ -4,11 +4,17 @@ queues its replay; each is in the sync log with the API key's name."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+
+import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.integration.prefs_api.conftest import PrefsApi, read_topic
+from ledgerbridge_common.canonical.models import Bill, Vendor
+from tests.integration.prefs_api.conftest import ADMIN_KEY, PrefsApi, read_topic
 from tests.integration.status_page.test_status_page import changes_for, click, row_of, screenshot, seed, sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(150)]
@@ -54,3 +60,33 @@ async def test_ignore_and_link_from_the_status_page(status_api: PrefsApi, browse
     link_id = actions["items"][0]["id"]
     assert [c.object_id for c in changes_for(envs, f"link:{link_id}")] == ["stp01C"]
     assert ids["billcom:bill_payment:stp01C"] != link_id
+
+
+async def test_reconciliation_and_exports_from_the_status_page(status_api: PrefsApi, browser: WebDriver) -> None:
+    cid, _ = await seed(status_api)
+    status_api.billcom.objects[("vendor", "009A")] = Vendor(id="009A", name="Acme")
+    status_api.ledger.objects[("vendor", "58")] = Vendor(id="58", name="Acme")
+    status_api.billcom.objects[("bill", "00nA")] = Bill(
+        id="00nA",
+        vendor_id="009A",
+        number="INV-9",
+        date=dt.date(2026, 12, 1),
+        lines=[],
+        side_status={"dueAmount": "75"},
+    )
+    driver = browser
+    sign_in(driver, status_api.url, ADMIN_KEY)
+    row = row_of(driver, "connections-h", cid)
+    click(driver, row.find_element(By.LINK_TEXT, "Reconciliation"))
+    table = driver.find_element(By.ID, "reconciliation")
+    assert "Only in BILL" in table.text and "bill INV-9 (Acme)" in table.text and "billcom:bill:00nA" in table.text
+    payables = row_of(driver, "recon-h", "Open payables")
+    assert "Acme" in payables.text and "75.00" in payables.text
+    screenshot(driver, "status-reconciliation.png")
+
+    async with httpx.AsyncClient(base_url=status_api.url, headers=status_api.admin, timeout=15) as http:
+        log_csv = await http.get("/status/export/sync-log.csv", params={"connection_id": cid})
+        report_json = await http.get("/status/export/sync-report.json", params={"connection_id": cid})
+    assert log_csv.status_code == 200 and log_csv.headers["content-type"].startswith("text/csv")
+    assert {r["source_ref"] for r in csv.DictReader(io.StringIO(log_csv.text))} >= {"billcom:vendor:00901B"}
+    assert {r["status"] for r in report_json.json()} == {"posted", "failed", "parked"}
