@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerbridge_common.canonical.models import Account, BankAccount, ObjectType
+from ledgerbridge_common.connectors.capabilities import LedgerCapabilities
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
+from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
 
 
 def qbo_chart() -> dict[str, Account]:
@@ -31,6 +33,7 @@ def qbo_chart() -> dict[str, Account]:
 class FakeLedger:
     accounts: dict[str, Account] = field(default_factory=qbo_chart)
     ledger_kind: str = "quickbooks_online"
+    capabilities: LedgerCapabilities = QBO_CAPABILITIES
     calls: int = 0
 
     objects: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -42,6 +45,14 @@ class FakeLedger:
 
     async def read(self, object_type: ObjectType, object_id: str) -> Any:
         return self.objects.get((object_type.value, object_id))
+
+    async def create(self, obj: Any, *, request_id: str, tag: str | None = None) -> Any:
+        created = obj.model_copy(update={"id": f"9{len(self.accounts) + len(self.objects)}"})
+        if isinstance(created, Account):
+            self.accounts[str(created.id)] = created
+        else:
+            self.objects[(created.object_type.value, str(created.id))] = created
+        return created
 
     async def query_changed(self, object_type: ObjectType, since: Any) -> ChangePage:
         return _page(self.objects, object_type)
