@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
+from ledgerbridge_common.connectors.billcom.subscriptions import EVENT_TYPES, notification_url, subscription_name
 from ledgerbridge_common.prefs_client import PrefsClient
 from ledgerbridge_common.profiles import Profile
 from ledgerbridge_common.secret_rules import is_sandbox_url
@@ -23,22 +24,9 @@ from ledgerbridge_ops.check_connections import plain
 from ledgerbridge_ops.prefs import PrefsApi
 from ledgerbridge_ops.settings import CheckSettings
 
-EVENT_TYPES = (
-    "vendor.created", "vendor.updated", "vendor.archived", "vendor.restored",
-    "bill.created", "bill.updated", "bill.archived", "bill.restored",
-    "invoice.created", "invoice.updated", "invoice.archived", "invoice.restored",
-    "payment.updated", "payment.failed",
-)  # fmt: skip
-"""What webhook-ingest turns into changes (vendor, bill, invoice, bill payment); BILL has no
-events for vendor credits, received payments, customers or accounts: the sweep polls those."""
-
 
 class SubscribeError(RuntimeError):
     pass
-
-
-def notification_url(public_base: str, connection_id: str) -> str:
-    return f"{public_base.rstrip('/')}/webhooks/billcom/{connection_id}"
 
 
 async def subscribe(settings: CheckSettings, api_key: str, connection_id: str, public_base: str) -> dict[str, Any]:
@@ -57,7 +45,7 @@ async def subscribe(settings: CheckSettings, api_key: str, connection_id: str, p
         bill = BillcomHttpConnector(bill_http, login)
         try:
             created = await bill.create_subscription(
-                f"LedgerBridge {connection_id}", url, EVENT_TYPES, idempotency_key=str(uuid.uuid4())
+                subscription_name(connection_id), url, EVENT_TYPES, idempotency_key=str(uuid.uuid4())
             )
         finally:
             await bill.aclose()

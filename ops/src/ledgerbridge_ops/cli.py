@@ -15,7 +15,9 @@ import typer
 
 from ledgerbridge_common.errors import ConnectorError
 from ledgerbridge_ops import actions, billcom_webhook, check
+from ledgerbridge_ops.bookkeeper_cli import connection_app, report_app
 from ledgerbridge_ops.dlq import LetterRef
+from ledgerbridge_ops.errors_cli import errors_app
 from ledgerbridge_ops.output import table, to_json
 from ledgerbridge_ops.prefs import PrefsApiError
 from ledgerbridge_ops.settings import OpsSettings
@@ -32,6 +34,9 @@ dlq_app = typer.Typer(help="The dead-letter topic: list, show, replay after a fi
 app.add_typer(dlq_app, name="dlq")
 credentials_app = typer.Typer(help="Stored vendor credentials: re-seal after a key rotation.", no_args_is_help=True)
 app.add_typer(credentials_app, name="credentials")
+app.add_typer(errors_app, name="errors")
+app.add_typer(connection_app, name="connection")
+app.add_typer(report_app, name="report")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ConnectionOpt = Annotated[str | None, typer.Option("--connection", "-c", help="Only this connection id.")]

@@ -19,15 +19,10 @@ from typing import Any, TypeVar
 import httpx
 
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
+from ledgerbridge_common.connectors.billcom.subscriptions import EVENT_TYPES
 
 QBO_CLIENT_ID = "ledgerbridge-sandbox"
 QBO_CLIENT_SECRET = "sandbox-secret"
-BILL_EVENT_TYPES = (
-    "vendor.created", "vendor.updated", "vendor.archived", "vendor.restored",
-    "bill.created", "bill.updated", "bill.archived", "bill.restored",
-    "invoice.created", "invoice.updated", "invoice.archived", "invoice.restored",
-    "payment.updated", "bank-account.created", "bank-account.updated",
-)  # fmt: skip
 T = TypeVar("T")
 
 
@@ -214,7 +209,7 @@ class Scenario:
             sub = await connector.create_subscription(
                 f"LedgerBridge {company.connection_id}",
                 f"{self.urls.ingest}/webhooks/billcom/{company.connection_id}",
-                BILL_EVENT_TYPES,
+                EVENT_TYPES,
             )
             await connector.aclose()
         _ok(

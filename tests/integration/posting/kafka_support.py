@@ -17,6 +17,7 @@ from ledgerbridge_common.kafka.producer import AiokafkaPublisher
 from ledgerbridge_common.service import Overrides
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from posting_service.bootstrap import create_app
+from posting_service.lifecycle import OpenGate
 from posting_service.settings import Settings
 
 
@@ -84,4 +85,6 @@ class Outcomes:
 
 
 def app_for(settings: Settings, **fakes: Any) -> FastAPI:
+    if "connectors" in fakes:  # no prefs-api behind fake connectors: every connection is connected
+        fakes.setdefault("gate", OpenGate())
     return create_app(settings, Overrides(fakes=fakes))

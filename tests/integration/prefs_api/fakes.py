@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerbridge_common.canonical.models import Account, BankAccount, ObjectType
+from ledgerbridge_common.connectors.capabilities import LedgerCapabilities
+from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
+from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
 
 
 def qbo_chart() -> dict[str, Account]:
@@ -29,11 +33,29 @@ def qbo_chart() -> dict[str, Account]:
 class FakeLedger:
     accounts: dict[str, Account] = field(default_factory=qbo_chart)
     ledger_kind: str = "quickbooks_online"
+    capabilities: LedgerCapabilities = QBO_CAPABILITIES
     calls: int = 0
+
+    objects: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """Other ledger objects by (object type, id), for links from the sync log."""
 
     async def list_accounts(self) -> list[Account]:
         self.calls += 1
         return list(self.accounts.values())
+
+    async def read(self, object_type: ObjectType, object_id: str) -> Any:
+        return self.objects.get((object_type.value, object_id))
+
+    async def create(self, obj: Any, *, request_id: str, tag: str | None = None) -> Any:
+        created = obj.model_copy(update={"id": f"9{len(self.accounts) + len(self.objects)}"})
+        if isinstance(created, Account):
+            self.accounts[str(created.id)] = created
+        else:
+            self.objects[(created.object_type.value, str(created.id))] = created
+        return created
+
+    async def query_changed(self, object_type: ObjectType, since: Any) -> ChangePage:
+        return _page(self.objects, object_type)
 
 
 @dataclass
@@ -51,12 +73,24 @@ class FakeBillcom:
     async def find_by_name(self, object_type: ObjectType, name: str) -> Account | None:
         return next((a for a in self.accounts.values() if a.name == name), None)
 
-    async def read(self, object_type: ObjectType, object_id: str) -> Account | None:
-        return self.accounts.get(object_id)
+    objects: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """Documents and parties by (object type, id), for the reconciliation report."""
+
+    async def read(self, object_type: ObjectType, object_id: str) -> Any:
+        return self.objects.get((object_type.value, object_id)) or self.accounts.get(object_id)
+
+    async def list_changed(self, object_type: ObjectType, since: Any) -> ChangePage:
+        return _page(self.objects, object_type)
 
     async def update_bank_account_gl(self, bank_account_id: str, chart_of_account_id: str | None) -> BankAccount:
         self.updates.append((bank_account_id, chart_of_account_id))
         return BankAccount(id=bank_account_id, name="x", last4="0000", chart_of_account_id=chart_of_account_id)
+
+
+def _page(objects: dict[tuple[str, str], Any], object_type: ObjectType) -> ChangePage:
+    now = dt.datetime.now(dt.UTC)
+    refs = [ChangeRef(object_type, oid, "updated", now) for (t, oid) in objects if t == object_type.value]
+    return ChangePage(changes=refs, next_watermark=now)
 
 
 def factory(fake: Any) -> Any:

@@ -1,4 +1,5 @@
 from types import SimpleNamespace
+from typing import Any
 
 from ledgerbridge_common.canonical.models import ObjectType, parse_canonical
 from ledgerbridge_common.events.envelope import Envelope
@@ -40,10 +41,24 @@ async def test_void_of_a_bill_deletes_it_since_qbo_cannot_void_bills():
 
 async def test_preferences_changed_drops_the_connection_connectors():
     connectors = FakeConnectors()
-    deps = PostingDeps(connectors=connectors, sessions=None, postings_topic="p", outcomes_topic="o")  # type: ignore[arg-type]
+    asked: list[tuple[str, str]] = []
+
+    class Parked:
+        async def take_parked(self, connection_id: str, source_ref: str) -> list[Any]:
+            asked.append((connection_id, source_ref))
+            return []
+
+    deps = PostingDeps(
+        connectors=connectors,  # type: ignore[arg-type]
+        sessions=None,  # type: ignore[arg-type]
+        postings_topic="p",
+        outcomes_topic="o",
+        store=lambda session: Parked(),  # type: ignore[arg-type,return-value]
+    )
     envelope = Envelope.wrap(PreferencesChanged(version=3), connection_id="conn-7")
     await Router(routes(deps))(envelope, None, Emitter(source=envelope, consumer="posting"))  # type: ignore[arg-type]
     assert connectors.dropped == ["conn-7"]
+    assert asked == [("conn-7", "connection:conn-7")]  # what waited for a reconnect is released
 
 
 def test_batch_scan_keeps_the_first_ledger_upsert_per_source_ref_per_connection():

@@ -51,6 +51,8 @@ class BillcomCredentials(_Model):
     organization_id: str
     dev_key: Secret
     webhook_security_key: Secret | None = None
+    webhook_subscription_id: str | None = None
+    """The BILL webhook subscription prefs-api created on connect (removed on disconnect)."""
 
 
 class QboTokens(_Model):
@@ -154,6 +156,11 @@ class Mappings(_Model):
     vendors: dict[str, str] = Field(default_factory=dict)
     customers: dict[str, str] = Field(default_factory=dict)
     fields: dict[str, dict[str, str]] = Field(default_factory=dict)
+    objects: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Per object type (``bill``, ``invoice``, ...): BILL id → ledger id the bookkeeper linked
+    from the sync log; the engine updates that ledger object instead of creating one."""
+    ignored: list[str] = Field(default_factory=list)
+    """Source refs (``<side>:<object_type>:<id>``) the bookkeeper chose not to sync."""
 
 
 class WebhookSecret(_Model):

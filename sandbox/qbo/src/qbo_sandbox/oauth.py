@@ -164,8 +164,18 @@ def oauth_router(state: SandboxState) -> APIRouter:
 
     @router.post("/v2/oauth2/tokens/revoke")
     async def revoke(request: Request) -> Response:
-        body = await request.json()
-        state.tokens.revoke(str(body.get("token", "")))
+        """JSON ``{"token"}`` with client_secret_basic, as intuit-oauth's ``AuthClient.revoke``
+        sends it; an unknown client is refused like at the token endpoint."""
+        if _client(request, {}, state) is None:
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "invalid_request"}, status_code=400)
+        token = body.get("token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            return JSONResponse({"error": "invalid_request"}, status_code=400)
+        state.tokens.revoke(token)
         return Response(status_code=200)
 
     def discovery(request: Request) -> dict[str, str]:

@@ -115,8 +115,8 @@ class BatchPoster:
     async def _post_connection(self, connection_id: str, cmds: list[PostingRequested], more_waiting: bool) -> list[str]:
         """Post the eligible commands chunk by chunk; the command ids of a deferred last chunk."""
         eligible = await self._eligible(connection_id, cmds)
-        if len(eligible) <= self.threshold:
-            return []
+        if len(eligible) <= self.threshold or await self.deps.gate.disconnected(connection_id):
+            return []  # a disconnected connection's commands are parked on the per-record path
         try:
             ledger = await self.deps.connectors.ledger(connection_id)
         except Exception:  # the per-record path reports it

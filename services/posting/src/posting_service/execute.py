@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +21,7 @@ from posting_service.domain import outcomes
 from posting_service.domain.lines import lines_for, restatement, totals
 from posting_service.domain.placeholders import find_placeholders, resolve
 from posting_service.domain.reasons import parked_reason, reason_for, unbalanced_reason
+from posting_service.lifecycle import ConnectionGate, OpenGate
 from posting_service.writers import BillcomWriter, KnownRef, LedgerWriter, Writer, WriteResult
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class PostingDeps:
     rate_limit_wait_seconds: float = 60.0
     store: Callable[[AsyncSession], PostingStore] = SqlPostingStore
     """The ``PostingStore`` working in a given transaction."""
+    gate: ConnectionGate = field(default_factory=OpenGate)
+    """Whether a connection is disconnected (``lifecycle.py``); production wires prefs-api's."""
 
 
 def tag_for(source_ref: str) -> str:

@@ -15,6 +15,7 @@ from ledgerbridge_common.kafka.emitter import Emitter
 from ledgerbridge_common.kafka.routing import Routes, ignore
 from ledgerbridge_common.prefs_client import PrefsClient
 from posting_service.execute import PostingDeps, post_command
+from posting_service.lifecycle import park_disconnected, waiting_key
 from posting_service.metrics import OUTCOMES
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,14 @@ async def handle_posting(
     """Execute one command and emit exactly one ``SyncOutcome`` for it."""
     connection_id = envelope.connection_id
     journal = await deps.store(session).get_command(cmd.command_id)
+    attempts = journal.attempts if journal is not None else 0
     if journal is not None and journal.status == "posted" and journal.outcome is not None:
         outcome = SyncOutcome.model_validate(journal.outcome)
+    elif await deps.gate.disconnected(connection_id):
+        outcome = await park_disconnected(cmd, connection_id, deps.store(session), attempts=attempts)
     else:
         try:
-            outcome = await post_command(
-                cmd, connection_id, session, deps, attempts=journal.attempts if journal is not None else 0
-            )
+            outcome = await post_command(cmd, connection_id, session, deps, attempts=attempts)
         except RateLimitedError as exc:
             # the runner sleeps retry_after while holding the partition; cap it (the ledger may ask for 60 s)
             if exc.retry_after is not None:
@@ -53,11 +55,17 @@ async def handle_posting(
         await release_parked(session, emitter, deps, connection_id, cmd.source_ref)
 
 
-async def handle_prefs_changed(envelope: Envelope, deps: PostingDeps, prefs: PrefsClient | None) -> None:
-    """Drop the connection's cached preferences and connectors."""
+async def handle_prefs_changed(
+    envelope: Envelope, session: AsyncSession, emitter: Emitter, deps: PostingDeps, prefs: PrefsClient | None
+) -> None:
+    """Drop the connection's cached preferences and connectors; a connection that is not (or no
+    longer) disconnected gets the commands parked while it was released."""
+    connection_id = envelope.connection_id
     if prefs is not None:
-        prefs.drop_cached(envelope.connection_id)
-    deps.connectors.drop(envelope.connection_id)
+        prefs.drop_cached(connection_id)
+    deps.connectors.drop(connection_id)
+    if not await deps.gate.disconnected(connection_id):
+        await release_parked(session, emitter, deps, connection_id, waiting_key(connection_id))
 
 
 def routes(deps: PostingDeps, prefs: PrefsClient | None = None) -> Routes:
@@ -78,4 +86,4 @@ async def on_posting_requested(
 async def on_preferences_changed(
     envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: PostingDeps, prefs: PrefsClient | None
 ) -> None:
-    await handle_prefs_changed(envelope, deps, prefs)
+    await handle_prefs_changed(envelope, session, emitter, deps, prefs)

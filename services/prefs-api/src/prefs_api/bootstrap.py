@@ -27,7 +27,19 @@ from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
 from prefs_api.limits import limit_body
 from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
-from prefs_api.routes import connections, internal, keys, mappings, preferences, status, synclog
+from prefs_api.routes import (
+    connections,
+    error_actions,
+    internal,
+    keys,
+    lifecycle,
+    mappings,
+    preferences,
+    reports,
+    status,
+    status_actions,
+    synclog,
+)
 from prefs_api.settings import Settings
 from prefs_api.throttle import FailureThrottle, Proxies
 
@@ -63,6 +75,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         oauth_url=settings.qbo_oauth_url,
         authorize_url=settings.authorize_url,
         redirect_uri=settings.qbo_redirect_uri,
+        revoke_url=settings.qbo_revoke_url,
     )
     budgets = PostgresLedgerBudgets.for_url(settings.database.url, lease_seconds=45)
     rt.on_close(budgets.close)
@@ -112,6 +125,20 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     return rt
 
 
+PUBLIC_ROUTES = (
+    connections,
+    lifecycle,
+    preferences,
+    mappings,
+    reports,
+    synclog,
+    error_actions,
+    keys,
+    status,
+    status_actions,
+)
+
+
 def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAPI:
     """The public API; ``app.state.internal_app`` is ``/internal/v1`` on ``internal_port``. Tests
     inject fake connector factories and, for unit tests, an in-memory publisher."""
@@ -119,7 +146,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
     app = service_app(
         runtime,
         name="prefs-api",
-        routers=[m.router for m in (connections, preferences, mappings, synclog, keys, status)],
+        routers=[m.router for m in PUBLIC_ROUTES],
         dependencies=[Depends(reject_nul), Depends(conform)],
         title="LedgerBridge prefs-api",
         version="1.0.0",

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerbridge_common.canonical.models import ObjectType
 
-Status = Literal["posted", "skipped", "failed", "parked"]
+Status = Literal["posted", "skipped", "failed", "parked", "action"]
+"""``action``: a bookkeeper's action on an object (ignore, un-ignore, link, replay); ``actor``
+names the API key."""
 
 
 class LogEntry(BaseModel):
@@ -30,6 +32,10 @@ class LogEntry(BaseModel):
     occurred_at: dt.datetime
     recorded_at: dt.datetime
     replayed_at: dt.datetime | None
+    actor: str | None = Field(default=None, description="The API key name of a bookkeeper's action.")
+    closed_at: dt.datetime | None = Field(default=None, description="When this error stopped being open.")
+    closed_by: str | None = Field(default=None, description="An API key name, or 'auto' (a later attempt succeeded).")
+    closed_reason: str | None = None
 
 
 class LogPage(BaseModel):
@@ -94,6 +100,9 @@ class ReplayRequest(BaseModel):
     connection_id: str = Field(min_length=1, max_length=64)
     statuses: list[Literal["failed", "parked"]] = Field(default=["failed", "parked"], min_length=1)
     object_type: ObjectType | None = None
+    error_code: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[^\x00]*$")
+    since: dt.datetime | None = Field(default=None, description="Errors that occurred at or after this time.")
+    until: dt.datetime | None = Field(default=None, description="Errors that occurred before this time.")
     limit: int = Field(default=100, ge=1, le=1000)
 
 
@@ -101,3 +110,35 @@ class Replayed(BaseModel):
     replayed: int
     event_ids: list[str]
     source_refs: list[str]
+
+
+class IgnoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=500, pattern=r"^[^\x00]*$")
+
+
+class IgnoredObject(BaseModel):
+    connection_id: str
+    source_ref: str
+    object_type: str
+    ignored_by: str = Field(description="The API key name that ignored it.")
+    note: str | None
+    created_at: dt.datetime
+
+
+class LinkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    other_id: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00/]+$",
+        description="The id of the existing object on the other side (the ledger for a BILL object).",
+        examples=["145"],
+    )
+    replay: bool = Field(default=True, description="Decide the object again right away.")
+
+
+class ActionDone(BaseModel):
+    action_id: int = Field(description="The sync-log row of the action.")
+    source_ref: str
+    replay_event_ids: list[str]

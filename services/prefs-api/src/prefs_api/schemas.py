@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -27,6 +28,7 @@ class BillcomCredentialsIn(_In):
     organization_id: str
     dev_key: str
     webhook_security_key: str | None = None
+    webhook_subscription_id: str | None = None
 
     def stored(self) -> BillcomCredentials:
         return BillcomCredentials.model_validate(self.model_dump())
@@ -185,3 +187,51 @@ class BankAccountIn(BaseModel):
     chart_of_account_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     archived: bool = False
     updated_at: dt.datetime | None = None
+
+
+class LifecycleOut(BaseModel):
+    """What a lifecycle step did (connect BILL's webhooks, rotate its key, disconnect, reconnect)."""
+
+    connection_id: str
+    status: str = Field(examples=["disconnected"])
+    subscription_id: str | None = Field(default=None, description="The BILL webhook subscription, if any.")
+    webhook_removed: bool = False
+    token_revoked: bool = False
+    notes: list[str] = Field(default_factory=list, description="What could not be done, and what to do.")
+
+
+class ClearingConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confirm: Literal[True] = Field(description="The bookkeeper confirms LedgerBridge may create the accounts.")
+
+
+class ClearingAccount(BaseModel):
+    preference: str = Field(examples=["money_out_clearing_account"])
+    id: str
+    name: str = Field(examples=["BILL Money Out Clearing"])
+    created: bool = Field(description="False: an existing bank account of that name is used.")
+
+
+class ClearingOut(BaseModel):
+    connection_id: str
+    accounts: list[ClearingAccount]
+    version: int = Field(description="The preferences version that names them.")
+
+
+class ReconLine(BaseModel):
+    kind: Literal["open_payables", "open_receivables", "clearing_balance", "only_in_billcom", "only_in_ledger"]
+    key: str = Field(description="The vendor, customer, account or document the line is about.")
+    billcom_amount: Decimal | None
+    ledger_amount: Decimal | None
+    difference: Decimal = Field(description="BILL minus the ledger.")
+    billcom_ref: str | None = Field(description="The BILL object (<side>:<type>:<id>), where one side has it.")
+    ledger_ref: str | None
+    note: str | None
+
+
+class Reconciliation(BaseModel):
+    connection_id: str
+    generated_at: dt.datetime
+    truncated: bool = Field(description="More documents exist than were compared.")
+    differences: int
+    lines: list[ReconLine] = Field(description="Only the lines that differ; empty when the books agree.")

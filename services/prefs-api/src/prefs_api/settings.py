@@ -26,7 +26,7 @@ def _split_keys(value: SecretStr | None) -> list[str]:
 class Settings(ServiceSettings):
     required_secrets: ClassVar[tuple[str, ...]] = ("internal_token", "prefs_credentials_key")
     shared_secrets: ClassVar[tuple[str, ...]] = ("internal_token", "prefs_bootstrap_admin_key")
-    public_urls: ClassVar[tuple[str, ...]] = ("qbo_redirect_uri",)
+    public_urls: ClassVar[tuple[str, ...]] = ("qbo_redirect_uri", "webhook_public_url")
 
     service_name: str = "prefs-api"
     http_port: int = 18010
@@ -51,7 +51,12 @@ class Settings(ServiceSettings):
     ``https://appcenter.intuit.com/connect/oauth2``)."""
     qbo_redirect_uri: str = "http://127.0.0.1:18010/v1/oauth/qbo/callback"
     """``LB_QBO_REDIRECT_URI``: prefs-api's public callback, exactly as registered with Intuit."""
+    qbo_revoke_url: str = "http://127.0.0.1:18081/v2/oauth2/tokens/revoke"
+    """Where disconnecting revokes the QBO refresh token (the profile's Intuit endpoint)."""
     billcom_base_url: str = "http://127.0.0.1:18082/connect"
+    webhook_public_url: str | None = None
+    """``LB_WEBHOOK_PUBLIC_URL``: webhook-ingest's public base URL; connecting BILL subscribes
+    ``{it}/webhooks/billcom/{connection id}`` to BILL's events."""
     intacct_url: str = "http://127.0.0.1:18083/ia/xml/xmlgw.phtml"
     """The Sage Intacct XML gateway (``LB_INTACCT_URL``; the profile's host by default)."""
     netsuite_url: str = "http://127.0.0.1:18084"

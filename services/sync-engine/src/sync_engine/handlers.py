@@ -42,6 +42,8 @@ from sync_engine.domain.plans import INFLIGHT_PREFIX, inflight_key, park
 from sync_engine.planner import Planner, Sides
 
 log = logging.getLogger(__name__)
+BOOKKEEPER_ACTIONS = ("replay:", "link:", "unignore:")
+"""Delivery ids of replays a bookkeeper asked for in prefs-api (sync log actions)."""
 
 
 class PrefsSource(Protocol):
@@ -63,6 +65,9 @@ class Deps:
         if connection_id not in self._mappings:
             self._mappings[connection_id] = await self.prefs.mappings(connection_id)
         return self._mappings[connection_id]
+
+    def drop_mappings(self, connection_id: str) -> None:
+        self._mappings.pop(connection_id, None)
 
     def drop(self, connection_id: str) -> None:
         self.prefs.drop_cached(connection_id)
@@ -106,6 +111,8 @@ async def on_preferences_changed(envelope: Envelope, session: AsyncSession, emit
 async def decide_change(
     connection_id: str, change: ChangeDetected, store: EngineStore, emitter: Emitter, deps: Deps
 ) -> Plan:
+    if change.trigger == "replay" and (change.delivery_id or "").startswith(BOOKKEEPER_ACTIONS):
+        deps.drop_mappings(connection_id)  # the link or un-ignore it follows may be seconds old
     prefs = await deps.prefs.preferences(connection_id)
     run_id: str | None = None
     if not prefs.ready:

@@ -23,6 +23,7 @@ from sync_engine.adapters.store import EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.directions import MATCHABLE
 from sync_engine.domain.echo import awaits_inflight_creates, echo_skip, is_own_write_echo, wait_for_creates
+from sync_engine.domain.ignore import ignored_ref, linked_ids, skip_ignored
 from sync_engine.domain.model import Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
 from sync_engine.domain.override import with_values
 from sync_engine.domain.transfers import payment_type, run_payment_ids
@@ -72,6 +73,9 @@ class Planner:
         side, otype, oid = change.side, change.object_type, change.object_id
         deps = Plan()
         link = await self.store.get_link(self.connection_id, otype, side, oid)
+        ignored = ignored_ref(change, link, self.mappings)
+        if ignored is not None:
+            return skip_ignored(self._inputs(change, link), ignored)
         if depth == 0 and not override:
             early = await self._before_reading(change, link)
             if early is not None:
@@ -97,7 +101,8 @@ class Planner:
         if change.merged_into:
             refs[(side, otype, change.merged_into)] = await self.lookup(side, otype, change.merged_into)
         match = None
-        if other_id is None and source is not None and otype in MATCHABLE and source.active:
+        matchable = otype in MATCHABLE or bool(linked_ids(self.mappings, otype.value))
+        if other_id is None and source is not None and matchable and source.active:
             match = await self.match(side, otype, source)
         inflight = side is Side.LEDGER and link is None and match is None
         inputs = Inputs(
@@ -117,6 +122,18 @@ class Planner:
             capabilities=self.sides.ledger.capabilities,
         )
         return _dependencies_only(deps).then(decide(inputs))
+
+    def _inputs(self, change: ChangeDetected, link: Link | None) -> Inputs:
+        return Inputs(
+            connection_id=self.connection_id,
+            change=change,
+            source=None,
+            counterpart=None,
+            link=link,
+            prefs=self.prefs,
+            mappings=self.mappings,
+            company=self.company,
+        )
 
     async def _before_reading(self, change: ChangeDetected, link: Link | None) -> Plan | None:
         """Decisions that need no vendor read: the echo of our own write (by its last-updated
@@ -207,6 +224,7 @@ class Planner:
         mapping = {T.VENDOR: self.mappings.vendors, T.CUSTOMER: self.mappings.customers}.get(
             object_type, self.mappings.accounts if object_type is T.ACCOUNT else {}
         )
+        mapping = {**mapping, **linked_ids(self.mappings, object_type.value)}
         if side is Side.LEDGER:
             mapping = {ledger: billcom for billcom, ledger in mapping.items()}
         mapped = mapping.get(source.id or "")
@@ -215,7 +233,7 @@ class Planner:
             if obj is not None and await self._free(other, object_type, obj):
                 return Match(obj=obj, rule="match_by_mapping")
         name = getattr(source, "name", None)
-        if not name:
+        if not name or object_type not in MATCHABLE:
             return None
         connector: Any = self.sides.billcom if other is Side.BILLCOM else self.sides.ledger
         try:

@@ -116,7 +116,9 @@ class LedgerCapabilities:
     unpaid_deletes_from_ledger: frozenset[ObjectType] = frozenset()
     """Documents that come from the ledger only while unpaid, and whose deletion in the ledger BILL
     copies while the BILL document is still unpaid (NetSuite bills, HB:360021049331)."""
-    clearing: ClearingSetup = ClearingSetup(created_on_connect=True)
+    clearing: ClearingSetup = ClearingSetup(created_on_connect=False)
+    """Whether the product creates the clearing accounts on connect, once the bookkeeper confirms
+    (seed ``004``: BILL does, except in Sage Intacct), or what the bookkeeper creates by hand."""
     payment_currency: PaymentCurrency | None = None
     lists_master: Side | None = None
     """The side that must win list conflicts whatever Master in Case of Conflict says (Intacct

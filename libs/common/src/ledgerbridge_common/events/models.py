@@ -88,6 +88,7 @@ DecisionRule = Literal[
     "removed_unsynced",
     "invalid",
     "conflict",
+    "ignored",
     # held back
     "parked",
     "in_flight",

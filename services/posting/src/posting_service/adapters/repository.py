@@ -209,8 +209,10 @@ class SqlPostingStore:
         stmt = insert(parked_commands).values(
             command_id=cmd.command_id, connection_id=connection_id, source_ref=cmd.source_ref, **values
         )
+        # parked again (a redelivery): keeps its first time, so release stays oldest first
+        again = {"waiting_for": waiting_for, "command": values["command"]}
         await self.session.execute(
-            stmt.on_conflict_do_update(index_elements=[parked_commands.c.command_id], set_=values)
+            stmt.on_conflict_do_update(index_elements=[parked_commands.c.command_id], set_=again)
         )
 
     async def unpark(self, command_id: str) -> None:

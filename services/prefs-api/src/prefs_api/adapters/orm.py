@@ -115,8 +115,25 @@ sync_log = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("replayed_at", DateTime(timezone=True), nullable=True),
+    Column("actor", String(200), nullable=True),  # the API key name of a bookkeeper's action
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_by", String(200), nullable=True),  # an API key name, or "auto"
+    Column("closed_reason", Text, nullable=True),
     Index("ix_sync_log_conn_time", "connection_id", "occurred_at"),
     Index("ix_sync_log_conn_status", "connection_id", "status"),
+    Index("ix_sync_log_conn_ref", "connection_id", "source_ref"),
+)
+
+ignored_objects = Table(
+    "ignored_objects",
+    metadata,
+    Column("connection_id", String(64), ForeignKey("connections.id"), primary_key=True),
+    Column("source_ref", String(300), primary_key=True),
+    Column("object_type", String(32), nullable=False),
+    Column("ignored_by", String(200), nullable=False),
+    Column("note", Text, nullable=True),
+    _now(),
+    comment="Objects the bookkeeper chose not to sync until un-ignored",
 )
 
 conflicts = Table(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerbridge_common.connectors.qbo import QboOAuthClient
 from ledgerbridge_common.connectors.qbo import QboTokens as OAuthTokens
+from ledgerbridge_common.connectors.qbo.auth import REVOKE_URL
 from ledgerbridge_common.errors import ConnectorError
 from ledgerbridge_common.prefs_client import LedgerCredentials, QboCredentials, QboTokens
 from prefs_api.adapters import repository as repo
@@ -19,9 +20,18 @@ TOKEN_PATH = "/oauth2/v1/tokens/bearer"
 
 
 class QboOAuth:
-    def __init__(self, http: httpx.AsyncClient, *, oauth_url: str, authorize_url: str, redirect_uri: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        oauth_url: str,
+        authorize_url: str,
+        redirect_uri: str,
+        revoke_url: str = REVOKE_URL,
+    ) -> None:
         self._http = http
         self.token_url = oauth_url.rstrip("/") + TOKEN_PATH
+        self.revoke_url = revoke_url
         self._authorize_url = authorize_url
         self.redirect_uri = redirect_uri
 
@@ -33,6 +43,7 @@ class QboOAuth:
             redirect_uri=self.redirect_uri,
             token_url=self.token_url,
             authorize_endpoint=self._authorize_url,
+            revoke_url=self.revoke_url,
         )
 
     def authorize_url(self, client_id: str, state: str) -> str:

@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.prefs_client import Mappings
-from prefs_api.adapters.orm import api_keys, bank_accounts, connections, mappings, preference_versions
+from prefs_api.adapters.orm import (
+    api_keys,
+    bank_accounts,
+    connections,
+    ignored_objects,
+    mappings,
+    preference_versions,
+)
 from prefs_api.domain.rules import BankAccountView
 
 
@@ -169,12 +176,14 @@ async def upsert_bank(session: AsyncSession, connection_id: str, bank: BankAccou
 
 async def load_mappings(session: AsyncSession, connection_id: str) -> Mappings:
     rows = (await session.execute(select(mappings).where(mappings.c.connection_id == connection_id))).mappings()
-    out: dict[str, Any] = {"accounts": {}, "vendors": {}, "customers": {}, "fields": {}}
+    out: dict[str, Any] = {"accounts": {}, "vendors": {}, "customers": {}, "fields": {}, "objects": {}}
     for r in rows:
-        if r["kind"] == "fields":
-            out["fields"].setdefault(r["scope"], {})[r["source"]] = r["target"]
+        if r["kind"] in ("fields", "objects"):
+            out[r["kind"]].setdefault(r["scope"], {})[r["source"]] = r["target"]
         else:
             out[r["kind"]][r["source"]] = r["target"]
+    ignored = select(ignored_objects.c.source_ref).where(ignored_objects.c.connection_id == connection_id)
+    out["ignored"] = sorted((await session.execute(ignored)).scalars().all())
     return Mappings.model_validate(out)
 
 

@@ -55,6 +55,15 @@ async def record_outcome(
         .returning(sync_log.c.id)
     )
     log_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    if log_id is not None and succeeded(outcome):
+        await close_open(
+            session,
+            connection_id,
+            outcome.source_ref,
+            by="auto",
+            reason=f"a later attempt succeeded (sync log entry {log_id})",
+            before_id=log_id,
+        )
     d = outcome.decision
     if log_id is not None and d is not None and d.rule in CONFLICT_RULES and d.overridden is not None:
         await session.execute(
@@ -76,6 +85,33 @@ async def record_outcome(
             )
         )
     return log_id
+
+
+def succeeded(outcome: SyncOutcome) -> bool:
+    """Posted, or found already in sync with its counterpart (a skip that names the target)."""
+    return outcome.status == "posted" or (outcome.status == "skipped" and outcome.target_ref is not None)
+
+
+async def close_open(
+    session: AsyncSession,
+    connection_id: str,
+    source_ref: str,
+    *,
+    by: str,
+    reason: str,
+    before_id: int | None = None,
+) -> list[int]:
+    """Close the open failed/parked entries of one object; returns their ids."""
+    stmt = update(sync_log).where(
+        sync_log.c.connection_id == connection_id,
+        sync_log.c.source_ref == source_ref,
+        sync_log.c.status.in_(PROBLEM_STATUSES),
+        sync_log.c.closed_at.is_(None),
+    )
+    if before_id is not None:
+        stmt = stmt.where(sync_log.c.id < before_id)
+    stmt = stmt.values(closed_at=dt.datetime.now(dt.UTC), closed_by=by, closed_reason=reason).returning(sync_log.c.id)
+    return list((await session.execute(stmt)).scalars().all())
 
 
 async def query_log(
@@ -139,16 +175,31 @@ async def last_syncs(session: AsyncSession, connection_ids: Sequence[str]) -> di
 
 
 async def open_problems(
-    session: AsyncSession, connection_ids: Sequence[str], since: dt.datetime | None, limit: int = 100
+    session: AsyncSession,
+    connection_ids: Sequence[str],
+    since: dt.datetime | None,
+    limit: int = 100,
+    *,
+    until: dt.datetime | None = None,
+    object_type: str | None = None,
+    error_code: str | None = None,
 ) -> list[RowMapping]:
-    """Latest failed/parked entries not replayed since."""
+    """Latest failed/parked entries neither replayed since nor closed (by a later success, an
+    ignore, or a link)."""
     stmt = select(sync_log).where(
         sync_log.c.connection_id.in_(list(connection_ids)),
         sync_log.c.status.in_(PROBLEM_STATUSES),
         sync_log.c.replayed_at.is_(None),
+        sync_log.c.closed_at.is_(None),
     )
     if since:
         stmt = stmt.where(sync_log.c.occurred_at >= since)
+    if until:
+        stmt = stmt.where(sync_log.c.occurred_at < until)
+    if object_type:
+        stmt = stmt.where(sync_log.c.object_type == object_type)
+    if error_code:
+        stmt = stmt.where(sync_log.c.error_code == error_code)
     stmt = stmt.order_by(sync_log.c.id.desc()).limit(limit)
     return list((await session.execute(stmt)).mappings().all())
 

@@ -20,6 +20,7 @@ from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import ChangeDetected, Side
 from ledgerbridge_common.events.refs import try_parse_ref
+from prefs_api.adapters import error_actions as actions
 from prefs_api.adapters import synclog
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
@@ -74,21 +75,29 @@ async def replay_entry(services: Services, principal: Principal, entry_id: int) 
         await visible_connection(session, principal, entry["connection_id"])
     if entry["status"] not in synclog.PROBLEM_STATUSES:
         raise ProblemError(409, "Nothing to replay", "Only failed or parked items can be replayed", kind="conflict")
-    return await _replay(services, [entry])
+    return await _replay(services, [entry], principal)
 
 
 async def replay_many(services: Services, principal: Principal, body: ReplayRequest) -> Replayed:
     async with services.sessions() as session:
         await visible_connection(session, principal, body.connection_id)
-        entries = await synclog.open_problems(session, [body.connection_id], None, limit=body.limit)
+        entries = await synclog.open_problems(
+            session,
+            [body.connection_id],
+            body.since,
+            limit=body.limit,
+            until=body.until,
+            object_type=body.object_type.value if body.object_type else None,
+            error_code=body.error_code,
+        )
     chosen: dict[str, RowMapping] = {}
     for e in entries:
-        if e["status"] in body.statuses and (body.object_type is None or e["object_type"] == body.object_type):
+        if e["status"] in body.statuses:
             chosen.setdefault(e["source_ref"], e)
-    return await _replay(services, list(chosen.values()))
+    return await _replay(services, list(chosen.values()), principal)
 
 
-async def _replay(services: Services, entries: list[RowMapping]) -> Replayed:
+async def _replay(services: Services, entries: list[RowMapping], principal: Principal) -> Replayed:
     envelopes = []
     for e in entries:
         side, object_type, object_id = parse_ref(e["source_ref"])
@@ -97,6 +106,18 @@ async def _replay(services: Services, entries: list[RowMapping]) -> Replayed:
         await publish(services, services.settings.kafka.topics.changes, envelopes)
         async with services.sessions.begin() as session:
             await synclog.mark_replayed(session, [e["id"] for e in entries])
+            actor = await actions.actor_name(session, principal.key_id)
+            for e in entries:
+                await actions.record_action(
+                    session,
+                    connection_id=e["connection_id"],
+                    source_ref=e["source_ref"],
+                    object_type=e["object_type"],
+                    action="replay",
+                    actor=actor,
+                    reason=f"Replayed by {actor}",
+                    entry_id=e["id"],
+                )
     return Replayed(
         replayed=len(envelopes),
         event_ids=[env.event_id for env in envelopes],

@@ -321,5 +321,14 @@ class BillcomHttpConnector:
         result: Json = await self.events_call("POST", "/v3/subscriptions", json=body, idempotency_key=key)
         return result
 
+    async def delete_subscription(self, subscription_id: str) -> None:
+        """``DELETE /v3/subscriptions/{id}`` (billcom.md §2: subscriptions CRUD)."""
+        await self.events_call("DELETE", f"/v3/subscriptions/{subscription_id}")
+
+    async def rotate_security_key(self, subscription_id: str) -> str:
+        """``POST /v3/subscriptions/{id}/security_key``: a new signing key, shown this once."""
+        result: Json = await self.events_call("POST", f"/v3/subscriptions/{subscription_id}/security_key")
+        return str(result["securityKey"])
+
     async def aclose(self) -> None:
         await self.client.logout()

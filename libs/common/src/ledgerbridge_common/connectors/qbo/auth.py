@@ -25,6 +25,7 @@ from ledgerbridge_common.errors import AuthRevokedError, RetryableError
 
 AUTHORIZE_URL = "https://appcenter.intuit.com/connect/oauth2"
 TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 Clock = Callable[[], dt.datetime]
 
@@ -87,6 +88,7 @@ class QboOAuthClient:
         token_url: str = TOKEN_URL,
         authorize_endpoint: str = AUTHORIZE_URL,
         clock: Clock = utcnow,
+        revoke_url: str = REVOKE_URL,
     ) -> None:
         self.http = http
         self.client_id = client_id
@@ -95,6 +97,7 @@ class QboOAuthClient:
         self.token_url = token_url
         self.authorize_endpoint = authorize_endpoint
         self.clock = clock
+        self.revoke_url = revoke_url
 
     @classmethod
     def for_base_url(
@@ -132,6 +135,26 @@ class QboOAuthClient:
     async def refresh(self, refresh_token: str, realm_id: str | None = None) -> QboTokens:
         tokens = await self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token})
         return replace(tokens, realm_id=realm_id)
+
+    async def revoke(self, token: str) -> None:
+        """Revoke a refresh (or access) token: the company is disconnected from the app.
+        ``POST {revoke_url}`` with JSON ``{"token": ...}`` and client_secret_basic, as Intuit's
+        ``intuit-oauth`` ``AuthClient.revoke`` sends it (qbo-api.md §6.1-6.2); 200 = revoked."""
+        try:
+            response = await self.http.post(
+                self.revoke_url,
+                json={"token": token},
+                auth=(self.client_id, self.client_secret),
+                headers={"Accept": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise RetryableError(f"revoke endpoint unreachable: {exc}", vendor="qbo") from exc
+        if response.status_code >= 500:
+            raise RetryableError(f"revoke endpoint answered {response.status_code}", vendor="qbo")
+        if response.status_code != 200:
+            raise AuthRevokedError(
+                f"QBO refused the revocation ({response.status_code})", code=str(response.status_code), vendor="qbo"
+            )
 
     async def _grant(self, form: dict[str, str]) -> QboTokens:
         try:

@@ -26,6 +26,7 @@ from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets
 from ledgerbridge_common.connectors.capabilities import (
     ChangeFeed,
     ChangeFeedKind,
+    ClearingSetup,
     DeletionsSource,
     Idempotency,
     LedgerCapabilities,
@@ -53,9 +54,11 @@ QBO_CAPABILITIES = LedgerCapabilities(
     voids=frozenset(t for t, m in MAPS.items() if m.void is not None),
     concurrency_token=True,
     display_name="QuickBooks Online",
+    clearing=ClearingSetup(created_on_connect=True),
 )
 """QBO: ``requestid`` on every write, CDC (30 days, 1,000 objects, deletions included), /batch of 30,
-``SyncToken`` as the concurrency token, and the realm limits of :data:`QBO_LIMITS`."""
+``SyncToken`` as the concurrency token, the realm limits of :data:`QBO_LIMITS`; the clearing
+accounts are created as Bank accounts on connect."""
 
 
 def _quote(value: str) -> str:

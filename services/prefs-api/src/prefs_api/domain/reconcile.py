@@ -1,0 +1,107 @@
+"""The reconciliation report, pure: given what each side has (read through the ports), the lines
+where BILL and the ledger differ: open payables per vendor, open receivables per customer, each
+clearing account's balance (0 once runs settle), and documents present on one side only.
+
+Open amounts are the vendors' own figures (``side_status``: BILL ``dueAmount``, QBO ``Balance``,
+NetSuite ``amountRemaining``); a document is paired with its counterpart by LedgerBridge's tag on
+the ledger object (``LB:billcom:<type>:<id>``) or by a link the bookkeeper made."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ledgerbridge_common.canonical.models import CanonicalObject
+
+ZERO = Decimal("0.00")
+OPEN_KEYS = ("dueAmount", "balance", "amountRemaining")
+KINDS = {"bill": ("open_payables", "vendor_id"), "invoice": ("open_receivables", "customer_id")}
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: str
+    """open_payables | open_receivables | clearing_balance | only_in_billcom | only_in_ledger"""
+    key: str
+    billcom_amount: Decimal | None
+    ledger_amount: Decimal | None
+    billcom_ref: str | None = None
+    ledger_ref: str | None = None
+    note: str | None = None
+
+    @property
+    def difference(self) -> Decimal:
+        return (self.billcom_amount or ZERO) - (self.ledger_amount or ZERO)
+
+
+def amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else ZERO
+    except InvalidOperation:
+        return ZERO
+
+
+def open_amount(obj: CanonicalObject) -> Decimal:
+    status = obj.side_status
+    return next((amount(status[k]) for k in OPEN_KEYS if status.get(k) is not None), ZERO)
+
+
+def tag_of(obj: CanonicalObject) -> str | None:
+    tag = obj.side_status.get("tag")
+    return str(tag)[3:] if isinstance(tag, str) and tag.startswith("LB:") else None
+
+
+def compare_documents(
+    object_type: str,
+    billcom: Iterable[CanonicalObject],
+    ledger: Iterable[CanonicalObject],
+    billcom_names: Mapping[str, str],
+    ledger_names: Mapping[str, str],
+    links: Mapping[str, str],
+) -> list[Line]:
+    """Per party (by name) the open amounts that differ, then the documents found on one side only."""
+    kind, party = KINDS[object_type]
+    b_docs = {o.id: o for o in billcom if o.id and o.active}
+    l_docs = {o.id: o for o in ledger if o.id and o.active}
+    pairs = dict(links)
+    for lid, obj in l_docs.items():
+        ref = tag_of(obj)
+        if ref and ref.startswith(f"billcom:{object_type}:"):
+            pairs.setdefault(ref.rsplit(":", 1)[1], lid)
+    open_b: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    open_l: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for obj in b_docs.values():
+        open_b[billcom_names.get(getattr(obj, party), getattr(obj, party))] += open_amount(obj)
+    for obj in l_docs.values():
+        open_l[ledger_names.get(getattr(obj, party), getattr(obj, party))] += open_amount(obj)
+    lines = [
+        Line(kind, name, open_b.get(name, ZERO), open_l.get(name, ZERO))
+        for name in sorted(set(open_b) | set(open_l))
+        if open_b.get(name, ZERO) != open_l.get(name, ZERO)
+    ]
+    paired_ledger = {pairs[bid] for bid in b_docs if bid in pairs}
+    for bid, obj in sorted(b_docs.items()):
+        if pairs.get(bid) not in l_docs:
+            name = billcom_names.get(getattr(obj, party), "")
+            lines.append(Line("only_in_billcom", f"{object_type} {getattr(obj, 'number', None) or bid} ({name})",
+                              open_amount(obj), None, billcom_ref=f"billcom:{object_type}:{bid}"))  # fmt: skip
+    for lid, obj in sorted(l_docs.items()):
+        if lid not in paired_ledger:
+            name = ledger_names.get(getattr(obj, party), "")
+            lines.append(Line("only_in_ledger", f"{object_type} {getattr(obj, 'number', None) or lid} ({name})",
+                              None, open_amount(obj), ledger_ref=f"ledger:{object_type}:{lid}"))  # fmt: skip
+    return lines
+
+
+def clearing_lines(balances: Mapping[str, tuple[str, Any]]) -> list[Line]:
+    """Each clearing account (preference → (name, balance)) whose balance is not 0."""
+    out = []
+    for pref, (name, balance) in sorted(balances.items()):
+        if balance is None:
+            out.append(Line("clearing_balance", name, None, None, note=f"{pref}: the ledger reports no balance"))
+        elif amount(balance) != ZERO:
+            out.append(Line("clearing_balance", name, ZERO, amount(balance), note=f"{pref} must be 0 after runs"))
+    return out
