@@ -51,7 +51,6 @@ class PrefsApi:
             "name": "Acme",
             "billcom_org_id": "00801" + uuid.uuid4().hex[:15].upper(),
             "ledger_kind": "quickbooks_online",
-            "ledger_company_id": str(uuid.uuid4().int)[:16],
             "billcom": {
                 "username": "ap@acme.example",
                 "password": "bill-password-" + uuid.uuid4().hex,
@@ -61,6 +60,8 @@ class PrefsApi:
             },
             **overrides,
         }
+        if not ({"intacct", "netsuite"} & set(body)):  # a login names its company itself
+            body.setdefault("ledger_company_id", str(uuid.uuid4().int)[:16])
         if body["ledger_kind"] == "quickbooks_online":  # another ledger's connection refuses a qbo block
             body.setdefault(
                 "qbo",

@@ -16,11 +16,11 @@ import pytest
 from ledgerbridge_common.settings import KafkaSettings
 from tests.integration.prefs_api.conftest import ADMIN_KEY, PrefsApi, prefs_settings, serve_prefs_api
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(270)]
 SEED = 20261205
 MAX_EXAMPLES = 15
 # the budget above runs in about a minute on an idle machine; this bound only stops a hung run
-BUDGET_SECONDS = 180
+BUDGET_SECONDS = 210
 # 412 answers a schema-valid If-Match that names an older version: a precondition failing on the
 # resource's state (RFC 9110 13.1.1), not data the schema should have refused
 CONFIG = """

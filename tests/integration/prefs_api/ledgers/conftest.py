@@ -3,6 +3,7 @@ is a fake), for the tests that connect a company and read its lists."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -33,8 +34,9 @@ class Served:
     netsuite: str
 
 
-@pytest.fixture(scope="module")
-def sandboxes() -> Iterator[tuple[str, str]]:
+@contextlib.contextmanager
+def ledger_sandboxes() -> Iterator[tuple[str, str]]:
+    """The Intacct and NetSuite sandboxes on loopback ports: their base URLs."""
     with (
         serve_in_thread(create_intacct(IntacctSettings())) as intacct,
         serve_in_thread(create_netsuite(NetSuiteSettings())) as netsuite,
@@ -42,8 +44,9 @@ def sandboxes() -> Iterator[tuple[str, str]]:
         yield intacct, netsuite
 
 
-@pytest.fixture
-def served(database_url: str, kafka_settings: KafkaSettings, sandboxes: tuple[str, str]) -> Iterator[Served]:
+@contextlib.contextmanager
+def prefs_api_on(sandboxes: tuple[str, str], database_url: str, kafka_settings: KafkaSettings) -> Iterator[Served]:
+    """A prefs-api whose ledger connectors talk to the sandboxes (BILL is a fake)."""
     intacct, netsuite = sandboxes
     settings = prefs_settings(
         database_url, kafka_settings, intacct_url=f"{intacct}/ia/xml/xmlgw.phtml", netsuite_url=netsuite
@@ -51,6 +54,18 @@ def served(database_url: str, kafka_settings: KafkaSettings, sandboxes: tuple[st
     app = create_app(settings, Overrides(fakes={"billcom": factory(FakeBillcom())}))
     with serve_together(app, app.state.internal_app, timeout=30) as (url, internal_url):
         yield Served(url, internal_url, intacct, netsuite)
+
+
+@pytest.fixture(scope="module")
+def sandboxes() -> Iterator[tuple[str, str]]:
+    with ledger_sandboxes() as urls:
+        yield urls
+
+
+@pytest.fixture
+def served(database_url: str, kafka_settings: KafkaSettings, sandboxes: tuple[str, str]) -> Iterator[Served]:
+    with prefs_api_on(sandboxes, database_url, kafka_settings) as api:
+        yield api
 
 
 @pytest.fixture
