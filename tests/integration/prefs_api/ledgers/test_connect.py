@@ -83,6 +83,11 @@ async def test_a_changed_intacct_password_is_checked_before_it_replaces_the_stor
     renamed = await api.patch(f"/v1/connections/{cid}", json={"name": "Renamed", "intacct": intacct_login(company)})
     assert renamed.status_code == 200 and renamed.json()["name"] == "Renamed"
     assert renamed.json()["credentials"]["intacct_login"] is True
+    moved = await api.patch(f"/v1/connections/{cid}", json={"ledger_company_id": "another-company"})
+    assert moved.status_code == 409 and moved.json()["errors"][0]["code"] == "login_needed"
+    other = intacct_company(served)
+    relogged = await api.patch(f"/v1/connections/{cid}", json={"intacct": intacct_login(other)})
+    assert relogged.status_code == 200 and relogged.json()["ledger_company_id"] == other
 
 
 async def test_credentials_of_another_ledger_or_another_company_are_a_conflict(

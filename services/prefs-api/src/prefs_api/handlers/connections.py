@@ -27,7 +27,14 @@ from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher, CredentialsError
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
-from prefs_api.handlers.ledger_login import block_for, check_login, login_in, refuse_other_ledgers, same_company
+from prefs_api.handlers.ledger_login import (
+    block_for,
+    check_login,
+    login_in,
+    refuse_other_ledgers,
+    refuse_unchecked_company_change,
+    same_company,
+)
 from prefs_api.problems import ProblemError, not_found
 from prefs_api.schemas import (
     ConnectionCreate,
@@ -185,7 +192,9 @@ async def update_connection(
     kind = LedgerKind(current["ledger_kind"])
     refuse_other_ledgers(kind, body)
     login = login_in(body, kind)
-    if login is not None:
+    if login is None:
+        refuse_unchecked_company_change(kind, current["ledger_company_id"] or "", body)
+    else:
         company_id = same_company(body.ledger_company_id, login[1], kind)
         info = to_info(current, services.cipher).model_copy(
             update={"ledger_company_id": company_id, "ledger": login[0]}

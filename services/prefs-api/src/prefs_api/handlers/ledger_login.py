@@ -67,6 +67,15 @@ def same_company(given: str | None, from_login: str, kind: LedgerKind) -> str:
     return from_login
 
 
+def refuse_unchecked_company_change(kind: LedgerKind, current: str, body: ConnectionUpdate) -> None:
+    """A ledger whose login names its company changes company only with a new login (checked)."""
+    own = block_for(kind)
+    if own in ("intacct", "netsuite") and body.ledger_company_id and body.ledger_company_id != current:
+        detail = f"Send the `{own}` login of company '{body.ledger_company_id}' to move this connection to it"
+        error = FieldError(preference="ledger_company_id", code="login_needed", detail=detail)
+        raise ProblemError(409, "A new company needs its login", detail, kind="conflict", errors=[error])
+
+
 async def check_login(services: Services, info: ConnectionInfo) -> LedgerConnector:
     """Sign in to the ledger with ``info``'s credentials and read the company: 422 naming the
     credentials block with what the vendor said when it refuses them, 502 when it cannot be reached."""
