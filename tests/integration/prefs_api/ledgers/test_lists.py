@@ -118,13 +118,14 @@ async def test_netsuite_segments_are_those_of_the_linked_subsidiary(served: Serv
     assert (await patch(api, cid, {"funds_transfer_location": london})).status_code == 200
 
 
-async def test_netsuite_readiness_says_when_the_linked_subsidiary_does_not_exist(
+async def test_a_netsuite_subsidiary_the_account_does_not_have_is_refused_on_connect(
     served: Served, api: httpx.AsyncClient
 ) -> None:
     account = netsuite_account(served)
-    cid = await connect(api, "oracle_netsuite", netsuite=netsuite_login(account, subsidiary_id="999"))
-    view = (await api.get(f"/v1/connections/{cid}/preferences")).json()
-    assert view["ready"] is False
-    linked = [m for m in view["missing"] if "linked to '999'" in m]
-    assert linked and "not an entity or subsidiary" in linked[0]
-    assert all(s in linked[0] for s in account["seeded"]["subsidiary"].values())
+    refused = await api.post(
+        "/v1/connections", json=body("oracle_netsuite", netsuite=netsuite_login(account, subsidiary_id="999"))
+    )
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["errors"][0]
+    assert (error["preference"], error["code"]) == ("netsuite.subsidiary_id", "unknown_entity")
+    assert "no entity or subsidiary '999'" in error["detail"] and "UK Subsidiary" in error["detail"]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from ledgerbridge_common.connectors.lists import ListKind
 from ledgerbridge_common.connectors.ports import LedgerConnector
 from ledgerbridge_common.errors import AuthRevokedError, ConnectorError, PermanentError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo, LedgerCredentials
+from prefs_api.adapters.typed_chart import lists_of
 from prefs_api.adapters.vendors import LEDGER_NAMES, vendor_unavailable
 from prefs_api.deps import Services
 from prefs_api.problems import FieldError, ProblemError
@@ -100,4 +102,25 @@ async def check_login(services: Services, info: ConnectionInfo) -> LedgerConnect
         raise
     except Exception as exc:  # transport failures: the vendor could not be reached
         raise vendor_unavailable(name, exc) from exc
+    await _check_linked_entity(connector, field, name)
     return connector
+
+
+ENTITY_FIELDS = {"intacct": "entity_id", "netsuite": "subsidiary_id"}
+
+
+async def _check_linked_entity(connector: LedgerConnector, field: str, name: str) -> None:
+    """The entity or subsidiary the login names must be one of the ledger's (422 naming it)."""
+    lists = lists_of(connector)
+    if lists is None or not lists.linked_entity or ListKind.ENTITIES not in lists.offered_lists:
+        return
+    try:
+        entities = {v.id: v for v in await lists.list_values(ListKind.ENTITIES)}
+    except Exception as exc:  # the login worked; the list could not be read now
+        raise vendor_unavailable(f"{name}'s entities", exc) from exc
+    if lists.linked_entity in entities:
+        return
+    known = ", ".join(f"{v.id} ({v.name})" for v in entities.values()) or "none"
+    detail = f"{name} has no entity or subsidiary '{lists.linked_entity}'; it has: {known}"
+    error = FieldError(preference=f"{field}.{ENTITY_FIELDS.get(field, 'entity')}", code="unknown_entity", detail=detail)
+    raise ProblemError(422, "The ledger refused the connection", detail, kind="credentials-refused", errors=[error])
