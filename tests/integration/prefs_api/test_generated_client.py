@@ -4,6 +4,7 @@ preferences with If-Match, read the sync log and the report."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import subprocess
@@ -72,36 +73,42 @@ async def test_a_generated_client_runs_the_tool_author_scenario(prefs_api: Prefs
     read_log = importlib.import_module(f"{log.__name__}.read_sync_log")
     read_report = importlib.import_module(f"{log.__name__}.read_sync_report")
 
-    admin = client_mod.AuthenticatedClient(base_url=prefs_api.url, token=prefs_api.admin["X-API-Key"])
-    created_key: Any = await keys.asyncio(
-        client=admin, body=models.ApiKeyCreate(name="tool", scopes=[models.Scope.ADMIN])
-    )
-    assert isinstance(created_key, models.ApiKeyCreated), created_key
-    tool = client_mod.AuthenticatedClient(base_url=prefs_api.url, token=created_key.key)
+    # each generated client owns an httpx client: closed here, or its socket outlives the test
+    async with contextlib.AsyncExitStack() as clients:
+        admin = await clients.enter_async_context(
+            client_mod.AuthenticatedClient(base_url=prefs_api.url, token=prefs_api.admin["X-API-Key"])
+        )
+        created_key: Any = await keys.asyncio(
+            client=admin, body=models.ApiKeyCreate(name="tool", scopes=[models.Scope.ADMIN])
+        )
+        assert isinstance(created_key, models.ApiKeyCreated), created_key
+        tool = await clients.enter_async_context(
+            client_mod.AuthenticatedClient(base_url=prefs_api.url, token=created_key.key)
+        )
 
-    body = models.ConnectionCreate(
-        name="Acme (generated client)",
-        billcom_org_id="00801GENERATED",
-        ledger_kind=models.LedgerKind.QUICKBOOKS_ONLINE,
-        ledger_company_id=str(uuid.uuid4().int)[:16],
-        qbo=models.QboCredentialsIn(client_id="client-gen", client_secret="secret-gen"),
-    )
-    connection: Any = await conns.asyncio(client=tool, body=body)
-    assert isinstance(connection, models.ConnectionOut), connection
+        body = models.ConnectionCreate(
+            name="Acme (generated client)",
+            billcom_org_id="00801GENERATED",
+            ledger_kind=models.LedgerKind.QUICKBOOKS_ONLINE,
+            ledger_company_id=str(uuid.uuid4().int)[:16],
+            qbo=models.QboCredentialsIn(client_id="client-gen", client_secret="secret-gen"),
+        )
+        connection: Any = await conns.asyncio(client=tool, body=body)
+        assert isinstance(connection, models.ConnectionOut), connection
 
-    read = await read_prefs.asyncio_detailed(connection.id, client=tool)
-    assert read.status_code == 200 and isinstance(read.parsed, models.PreferencesView)
-    etag = read.headers["ETag"]
-    patch = models.PreferencesPatch(ap_account="33")
-    changed = await change_prefs.asyncio_detailed(connection.id, client=tool, body=patch, if_match=etag)
-    stale = await change_prefs.asyncio_detailed(connection.id, client=tool, body=patch, if_match=etag)
-    assert changed.status_code == 200 and changed.parsed.version == read.parsed.version + 1
-    assert changed.parsed.values.ap_account == "33"
-    assert stale.status_code == 412 and isinstance(stale.parsed, models.Problem)
+        read = await read_prefs.asyncio_detailed(connection.id, client=tool)
+        assert read.status_code == 200 and isinstance(read.parsed, models.PreferencesView)
+        etag = read.headers["ETag"]
+        patch = models.PreferencesPatch(ap_account="33")
+        changed = await change_prefs.asyncio_detailed(connection.id, client=tool, body=patch, if_match=etag)
+        stale = await change_prefs.asyncio_detailed(connection.id, client=tool, body=patch, if_match=etag)
+        assert changed.status_code == 200 and changed.parsed.version == read.parsed.version + 1
+        assert changed.parsed.values.ap_account == "33"
+        assert stale.status_code == 412 and isinstance(stale.parsed, models.Problem)
 
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    page: Any = await read_log.asyncio(client=tool, connection_id=connection.id, since=since, limit=10)
-    report: Any = await read_report.asyncio(client=tool, connection_id=connection.id, since=since)
-    assert isinstance(page, models.LogPage) and page.items == []
-    assert isinstance(report, models.Report)
-    assert [c.connection_id for c in report.connections] == [connection.id]
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        page: Any = await read_log.asyncio(client=tool, connection_id=connection.id, since=since, limit=10)
+        report: Any = await read_report.asyncio(client=tool, connection_id=connection.id, since=since)
+        assert isinstance(page, models.LogPage) and page.items == []
+        assert isinstance(report, models.Report)
+        assert [c.connection_id for c in report.connections] == [connection.id]
