@@ -8,7 +8,7 @@ from typing import Any
 from ledgerbridge_common.kafka.lag import LagRow, measure_lag
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
 from ledgerbridge_ops import dlq
-from ledgerbridge_ops.prefs import PrefsApi, make_http
+from ledgerbridge_ops.prefs import PrefsApi, PrefsApiError, make_http
 from ledgerbridge_ops.settings import OpsSettings
 from ledgerbridge_ops.topic_reader import read_topic
 
@@ -56,17 +56,34 @@ def _api(settings: OpsSettings) -> tuple[PrefsApi, Any]:
 async def status(settings: OpsSettings, connection: str | None) -> list[dict[str, Any]]:
     api, http = _api(settings)
     async with http:
-        kinds = {str(c.get("id")): c.get("ledger_kind") for c in await api.connections()}
+        listed = {str(c.get("id")): c for c in await api.connections()}
+        kinds = {cid: c.get("ledger_kind") for cid, c in listed.items()}
         report = await api.report(connection)
+        shown = [h for h in report.get("connections") or [] if not connection or h.get("connection_id") == connection]
+        ledgers = {
+            str(h.get("connection_id")): await _ledger(api, listed.get(str(h.get("connection_id")))) for h in shown
+        }
     open_errors: dict[str, int] = {}
     for entry in report.get("errors") or []:
         conn_id = str(entry.get("connection_id"))
         open_errors[conn_id] = open_errors.get(conn_id, 0) + 1
-    return [
-        status_row(health, kinds, open_errors)
-        for health in report.get("connections") or []
-        if not connection or health.get("connection_id") == connection
-    ]
+    return [{**status_row(health, kinds, open_errors), **ledgers[str(health.get("connection_id"))]} for health in shown]
+
+
+async def _ledger(api: PrefsApi, listed: dict[str, Any] | None) -> dict[str, Any]:
+    """The connection's ledger company and readiness (``ready`` is ``None`` when prefs-api could
+    not tell, e.g. the ledger did not answer; ``missing`` then says why)."""
+    if listed is None:
+        return {"company": None, "ready": None, "missing": []}
+    try:
+        readiness = await api.readiness(str(listed.get("id")))
+    except PrefsApiError as exc:
+        readiness = {"ready": None, "missing": [str(exc)]}
+    return {
+        "company": listed.get("ledger_company_id"),
+        "ready": readiness.get("ready"),
+        "missing": list(readiness.get("missing") or []),
+    }
 
 
 def status_row(health: dict[str, Any], kinds: dict[str, Any], open_errors: dict[str, int]) -> dict[str, Any]:

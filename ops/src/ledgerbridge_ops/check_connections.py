@@ -16,7 +16,8 @@ from ledgerbridge_common.connectors.qbo.client import MINOR_VERSION
 from ledgerbridge_common.errors import ConnectorError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo, PrefsClient, QboTokens
-from ledgerbridge_ops.check_results import CheckResult, bounded, fail, ok, skip
+from ledgerbridge_ops.check_ledger_login import ledger_login
+from ledgerbridge_ops.check_results import CheckResult, bounded, fail, ok
 from ledgerbridge_ops.settings import CheckSettings
 
 EDIT_CONNECTION = "PATCH /v1/connections/{id} on prefs-api"
@@ -100,7 +101,7 @@ async def ledger_token(
 ) -> list[CheckResult]:
     subject = info.connection_id
     if info.ledger_kind != LedgerKind.QUICKBOOKS_ONLINE:
-        return [skip("ledger token", f"no credential check for {info.ledger_kind} yet", subject)]
+        return await ledger_login(settings, http, info)
     qbo = info.qbo
     reconnect = f"reconnect QuickBooks: GET /v1/connections/{subject}/qbo/authorize on prefs-api, then consent"
     if qbo is None or qbo.tokens is None:

@@ -28,6 +28,11 @@ class PrefsApi:
         """``GET /v1/connections``: the connections this key may see."""
         return _items(await self._call("GET", "/v1/connections"))
 
+    async def readiness(self, connection_id: str) -> dict[str, Any]:
+        """``GET /v1/connections/{id}/readiness``: ``ready`` and what is ``missing``, in words."""
+        data = await self._call("GET", f"/v1/connections/{connection_id}/readiness")
+        return data if isinstance(data, dict) else {}
+
     async def report(self, connection_id: str | None = None) -> dict[str, Any]:
         """``GET /v1/sync-report``: per connection, counts by status, last sync, freshness;
         plus the open errors (failed and parked) with their reasons."""

@@ -21,6 +21,9 @@ from fastapi import FastAPI, Request
 
 from billcom_sandbox.app import create_app as create_billcom
 from billcom_sandbox.settings import SandboxSettings as BillcomSandbox
+from intacct_sandbox.app import create_app as create_intacct
+from intacct_sandbox.settings import SandboxSettings as IntacctSandbox
+from intacct_sandbox.state import DEMO_SENDER, DEMO_USER
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
 from ledgerbridge_common.connectors.billcom.webhooks import verify_billcom_signature
 from ledgerbridge_common.db.migrate import alembic_config
@@ -342,3 +345,28 @@ async def test_billcom_subscribe_refuses_a_local_url_outside_the_sandbox(prefs_a
     )
     with pytest.raises(SubscribeError, match="public https URL"):
         await subscribe(settings, "key", "conn-1", "http://127.0.0.1:18000")
+
+
+async def test_an_intacct_login_is_checked_against_intacct(prefs_api: PrefsApi, qbo_url: str, billcom_url: str) -> None:
+    """prefs-api's ledger here is a fake, so a wrong password can be stored; the check signs in to the
+    Intacct sandbox with the connector the services would build and names the fix."""
+    with serve_in_thread(create_intacct(IntacctSandbox())) as intacct_url:
+        company = f"lb-{uuid.uuid4().hex[:10]}"
+        httpx.post(f"{intacct_url}/_sandbox/companies", json={"company_id": company}, timeout=10).raise_for_status()
+        login = {
+            "sender_id": DEMO_SENDER[0],
+            "sender_password": DEMO_SENDER[1],
+            "company_id": company,
+            "user_id": DEMO_USER[0],
+            "user_password": DEMO_USER[1],
+        }
+        good = (await prefs_api.new_connection(ledger_kind="sage_intacct", intacct=login))["id"]
+        bad = (await prefs_api.new_connection(ledger_kind="sage_intacct", intacct={**login, "user_password": "x"}))[
+            "id"
+        ]
+        settings = deployment(prefs_api, qbo_url, billcom_url, intacct_url=f"{intacct_url}/ia/xml/xmlgw.phtml")
+        passed = [r for r in await run_checks(settings, connection=good) if r.name == "ledger sign-in"]
+        refused = [r for r in await run_checks(settings, connection=bad) if r.name == "ledger sign-in"]
+    assert [(r.status, r.detail) for r in passed] == [("ok", f"signed in to sage_intacct company {company}")]
+    assert [r.status for r in refused] == ["FAIL"] and "XL03000006" in refused[0].detail
+    assert f"PATCH /v1/connections/{bad}" in refused[0].fix and "`intacct`" in refused[0].fix

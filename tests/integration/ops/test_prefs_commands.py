@@ -37,8 +37,19 @@ async def cli(api: PrefsApi, *args: str, key: str | None = None) -> subprocess.C
 
 
 async def test_status_sync_now_and_parked(prefs_api: PrefsApi) -> None:
-    cid = (await prefs_api.new_connection(name="Acme Books"))["id"]
+    created = await prefs_api.new_connection(name="Acme Books")
+    cid = created["id"]
     other = (await prefs_api.new_connection(name="Other Co"))["id"]
+    intacct_login = {
+        "sender_id": "partner",
+        "sender_password": "sender-pw",
+        "company_id": "acme-intacct",
+        "user_id": "ws_user",
+        "user_password": "user-pw",
+    }
+    intacct = (await prefs_api.new_connection(name="Acme Intacct", ledger_kind="sage_intacct", intacct=intacct_login))[
+        "id"
+    ]
     kafka = prefs_api.settings.kafka
     reason = "Waiting for vendor 'Acme Supplies' to sync first"
     outcomes = [
@@ -89,6 +100,17 @@ async def test_status_sync_now_and_parked(prefs_api: PrefsApi) -> None:
     assert (mine["name"], mine["ledger"], mine["state"]) == ("Acme Books", "quickbooks_online", "active")
     assert (mine["posted"], mine["parked"], mine["failed"], mine["open_errors"]) == (1, 1, 1, 2)
     assert rows[other]["posted"] == 0
+    # the ledger's company and readiness (nothing is set yet: not ready, and it says what to choose)
+    assert (mine["company"], mine["ready"]) == (created["ledger_company_id"], False)
+    assert "Choose an Accounts Payable account for Accounts Payable" in mine["missing"]
+    assert (rows[intacct]["ledger"], rows[intacct]["company"], rows[intacct]["ready"]) == (
+        "sage_intacct",
+        "acme-intacct",
+        False,
+    )
+    assert any("Funds Transfer Journal Symbol" in m for m in rows[intacct]["missing"])
+    shown = await cli(prefs_api, "status")
+    assert "acme-intacct" in shown.stdout and "COMPANY" in shown.stdout and "READY" in shown.stdout
     only = json.loads((await cli(prefs_api, "status", "--connection", other, "--json")).stdout)
     assert [r["connection_id"] for r in only] == [other]
 

@@ -51,7 +51,6 @@ class PrefsApi:
             "name": "Acme",
             "billcom_org_id": "00801" + uuid.uuid4().hex[:15].upper(),
             "ledger_kind": "quickbooks_online",
-            "ledger_company_id": str(uuid.uuid4().int)[:16],
             "billcom": {
                 "username": "ap@acme.example",
                 "password": "bill-password-" + uuid.uuid4().hex,
@@ -59,13 +58,19 @@ class PrefsApi:
                 "dev_key": "devkey-" + uuid.uuid4().hex,
                 "webhook_security_key": "whsec-" + uuid.uuid4().hex,
             },
-            "qbo": {
-                "client_id": "client-" + uuid.uuid4().hex[:8],
-                "client_secret": "qbo-secret-" + uuid.uuid4().hex,
-                "webhook_verifier_token": "verifier-" + uuid.uuid4().hex,
-            },
             **overrides,
         }
+        if not ({"intacct", "netsuite"} & set(body)):  # a login names its company itself
+            body.setdefault("ledger_company_id", str(uuid.uuid4().int)[:16])
+        if body["ledger_kind"] == "quickbooks_online":  # another ledger's connection refuses a qbo block
+            body.setdefault(
+                "qbo",
+                {
+                    "client_id": "client-" + uuid.uuid4().hex[:8],
+                    "client_secret": "qbo-secret-" + uuid.uuid4().hex,
+                    "webhook_verifier_token": "verifier-" + uuid.uuid4().hex,
+                },
+            )
         async with self.client(headers or self.admin) as http:
             resp = await http.post("/v1/connections", json=body)
         assert resp.status_code == 201, resp.text

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledgerbridge_common.canonical.models import Account, BankAccount, ObjectType
+from ledgerbridge_common.canonical.models import Account, BankAccount, CompanyInfo, ObjectType
 from ledgerbridge_common.connectors.capabilities import LedgerCapabilities
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
 from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
@@ -56,6 +56,10 @@ class FakeLedger:
 
     async def query_changed(self, object_type: ObjectType, since: Any) -> ChangePage:
         return _page(self.objects, object_type)
+
+    async def company_info(self) -> CompanyInfo:
+        """Accepts any credentials (the sandbox tests check refusals)."""
+        return CompanyInfo(company_id="fake-company", name="Fake company")
 
 
 @dataclass

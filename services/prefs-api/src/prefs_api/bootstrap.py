@@ -18,6 +18,7 @@ from prefs_api import MIGRATIONS_DIR, problems
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.adapters.kafka_probe import KafkaProbe
 from prefs_api.adapters.lag_view import LagView
+from prefs_api.adapters.ledger_lists import LedgerListsReader
 from prefs_api.adapters.orm import inbox
 from prefs_api.adapters.qbo_oauth import QboOAuth, SealedCredentialsStore
 from prefs_api.adapters.vendors import ChartOfAccounts, as_problems
@@ -33,6 +34,7 @@ from prefs_api.routes import (
     internal,
     keys,
     lifecycle,
+    lists,
     mappings,
     preferences,
     reports,
@@ -108,6 +110,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
             max_wait=settings.auth_backoff_max_seconds,
         ),
         proxies=Proxies(settings.trusted_proxies),
+        lists=LedgerListsReader(ledger, settings.chart_cache_seconds),
     )
     rt.retention([inbox_rule(inbox)])
     if settings.consume_outcomes:
@@ -129,6 +132,7 @@ PUBLIC_ROUTES = (
     connections,
     lifecycle,
     preferences,
+    lists,
     mappings,
     reports,
     synclog,

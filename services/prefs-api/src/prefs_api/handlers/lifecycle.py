@@ -28,7 +28,7 @@ from ledgerbridge_common.connectors.billcom.subscriptions import EVENT_TYPES, no
 from ledgerbridge_common.errors import ConnectorError, NotFoundError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import SyncRequested
-from ledgerbridge_common.prefs_client import BillcomCredentials, ConnectionInfo, QboCredentials
+from ledgerbridge_common.prefs_client import BillcomCredentials, ConnectionInfo, LedgerCredentials, QboCredentials
 from prefs_api.adapters import error_actions as actions
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.vendors import vendor_unavailable
@@ -76,11 +76,12 @@ async def _state(services: Services, principal: Principal, connection_id: str) -
 
 
 async def _save(
-    services: Services, connection_id: str, billcom: BillcomCredentials | None, qbo: QboCredentials | None
+    services: Services, connection_id: str, billcom: BillcomCredentials | None, ledger: LedgerCredentials | None
 ) -> None:
+    """Seal both credentials again: ``ledger`` is the connection's own, whichever ledger it is for."""
     async with services.sessions.begin() as session:
         await repo.get_connection(session, connection_id, lock=True)
-        await repo.update_connection(session, connection_id, credentials=services.cipher.seal(billcom, qbo))
+        await repo.update_connection(session, connection_id, credentials=services.cipher.seal(billcom, ledger))
 
 
 async def _log(services: Services, principal: Principal, connection_id: str, action: str, reason: str) -> None:
@@ -135,7 +136,7 @@ async def subscribe_billcom(services: Services, principal: Principal, connection
             502, "BILL gave no security key", "The subscription answer had no securityKey", kind="vendor-unavailable"
         )
     billcom = _with(creds, webhook_security_key=key, webhook_subscription_id=str(created["id"]))
-    await _save(services, connection_id, billcom, _qbo(info))
+    await _save(services, connection_id, billcom, info.ledger)
     await _log(services, principal, connection_id, "billcom_subscribe", f"BILL webhooks subscribed ({created['id']})")
     return LifecycleOut(connection_id=connection_id, status=info.status, subscription_id=str(created["id"]))
 
@@ -149,7 +150,7 @@ async def rotate_billcom_key(services: Services, principal: Principal, connectio
         key = await _subscriptions(services, info).rotate_security_key(creds.webhook_subscription_id)
     except ConnectorError as exc:
         raise vendor_unavailable("BILL", exc) from exc
-    await _save(services, connection_id, _with(creds, webhook_security_key=key), _qbo(info))
+    await _save(services, connection_id, _with(creds, webhook_security_key=key), info.ledger)
     await _log(services, principal, connection_id, "billcom_rotate_key", "BILL webhook security key rotated")
     return LifecycleOut(connection_id=connection_id, status=info.status, subscription_id=creds.webhook_subscription_id)
 
@@ -169,10 +170,11 @@ async def disconnect(services: Services, principal: Principal, connection_id: st
         removed = await _remove_subscription(services, info, billcom.webhook_subscription_id, notes)
         if removed:
             billcom = _with(billcom, webhook_subscription_id=None, webhook_security_key=None)
+    ledger = info.ledger
     if qbo is not None and qbo.tokens is not None:
         revoked = await _revoke(services, qbo, notes)
-        qbo = _with(qbo, tokens=None)  # unusable now, or to be replaced by a new consent
-    await _save(services, connection_id, billcom, qbo)
+        ledger = _with(qbo, tokens=None)  # unusable now, or to be replaced by a new consent
+    await _save(services, connection_id, billcom, ledger)
     summary = f"Disconnected: BILL webhooks {'removed' if removed else 'not removed'}, QBO token "
     await _log(services, principal, connection_id, "disconnect", summary + ("revoked" if revoked else "not revoked"))
     return LifecycleOut(

@@ -32,6 +32,7 @@ from prefs_api.adapters.lag_view import LagView
 from prefs_api.deps import Services, authenticate, authenticate_throttled, cookies_secure, get_services
 from prefs_api.domain.access import Principal, Scope
 from prefs_api.handlers import sync
+from prefs_api.handlers.ledger_view import ledger_views
 from prefs_api.problems import ProblemError
 from prefs_api.routes import synclog as api
 
@@ -234,6 +235,7 @@ async def overview(request: Request) -> Response:
         "who": who,
         "report": report,
         "connections": connections,
+        "ledgers": await ledger_views(services, who.principal),
         "open_errors": open_errors,
         "lag": await lag.look(),
         "fresh_minutes": FRESH_SECONDS // 60,

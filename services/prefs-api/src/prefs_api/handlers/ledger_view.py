@@ -1,0 +1,50 @@
+"""Each visible connection's ledger as the status page shows it: the ledger's name, its company id
+(QBO realm, Intacct company, NetSuite account), the linked entity or subsidiary, and readiness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ledgerbridge_common.events.models import LedgerKind
+from prefs_api.adapters.typed_chart import lists_of
+from prefs_api.deps import Services
+from prefs_api.domain.access import Principal
+from prefs_api.domain.catalog import KIND_LABELS
+from prefs_api.handlers import preferences
+from prefs_api.handlers.connections import list_visible, to_info
+from prefs_api.problems import ProblemError
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    ledger: str
+    company_id: str | None
+    linked_entity: str | None = None
+    ready: bool | None = None
+    """``None``: readiness could not be computed (see ``missing``)."""
+    missing: list[str] = field(default_factory=list)
+
+
+async def ledger_views(services: Services, principal: Principal) -> dict[str, LedgerView]:
+    async with services.sessions() as session:
+        rows = await list_visible(session, principal, None)
+    views = {}
+    for row in rows:
+        info = to_info(row, services.cipher)
+        try:
+            source = lists_of(services.ledger_factory(info))
+        except ProblemError:
+            source = None
+        try:
+            view = await preferences.get_view(services, principal, info.connection_id)
+            ready, missing = view.ready, view.missing
+        except ProblemError as exc:
+            ready, missing = None, [exc.detail or exc.title]
+        views[info.connection_id] = LedgerView(
+            ledger=KIND_LABELS[LedgerKind(info.ledger_kind)],
+            company_id=info.ledger_company_id or None,
+            linked_entity=source.linked_entity if source else None,
+            ready=ready,
+            missing=missing,
+        )
+    return views
