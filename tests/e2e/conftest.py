@@ -56,7 +56,7 @@ def system(database_url: str) -> Iterator[System]:
         "LB_DATABASE__URL": database_url,
         "LB_KAFKA__BOOTSTRAP_SERVERS": KAFKA,
         **{f"LB_KAFKA__TOPICS__{name.upper()}": value for name, value in topics.model_dump().items()},
-        "LB_GROUP_SUFFIX": suffix,
+        "LB_KAFKA__GROUP_SUFFIX": suffix,
         "LB_INTERNAL_TOKEN": INTERNAL_TOKEN,
         "LB_PREFS_URL": f"http://127.0.0.1:{internal_port}",  # prefs-api's internal listener
         "LB_INTERNAL_PORT": str(internal_port),
