@@ -84,7 +84,8 @@ async def run_demo(urls: Urls, api_key: str, sandbox: LedgerSandbox) -> Company:
             step("bill approved in BILL")
             bill = await ledger.wait(T.BILL, f"the bill in {label}", lambda b: b.number == "HB-2026-118", timeout=60)
             total = sum((line.amount for line in bill.lines), Decimal(0))
-            step(f"{label} bill {bill.id} posted: {total} USD, {time.monotonic() - approved:.1f}s after approval")
+            step(f"{label} bill {bill.id} posted: {total} USD, {time.monotonic() - approved:.1f}s after approval "
+                 f"(the ledger is read every {ledger.interval:.0f}s)")  # fmt: skip
 
             say("3. BILL pays the bill; the bank is debited in the next disbursement run")
             await clerk.pay(vendor_id, bill_id, "905.25", company.bank_account_id)
@@ -127,7 +128,7 @@ def where_to_look(urls: Urls, company: Company, api_key: str) -> None:
     say(f"  sync log         curl -s -H 'X-API-Key: {api_key}' "
         f"'{urls.prefs}/v1/sync-log?connection_id={company.connection_id}'")  # fmt: skip
     say(f"  sync report      curl -s -H 'X-API-Key: {api_key}' '{urls.prefs}/v1/sync-report'")
-    say(f"  {company.ledger_label + ' data':<16} {ledger_data_url(urls, company)}")
+    say(f"  ledger data      {ledger_data_url(urls, company)}  ({company.ledger_label})")
     say("  other ledgers    make demo LEDGER=qbo|intacct|netsuite")
     say("  consumer lag     uv run ledgerbridge lag")
     say("  metrics          http://127.0.0.1:18000/metrics  :18010  :18020  :18030")
