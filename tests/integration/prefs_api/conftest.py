@@ -59,13 +59,17 @@ class PrefsApi:
                 "dev_key": "devkey-" + uuid.uuid4().hex,
                 "webhook_security_key": "whsec-" + uuid.uuid4().hex,
             },
-            "qbo": {
-                "client_id": "client-" + uuid.uuid4().hex[:8],
-                "client_secret": "qbo-secret-" + uuid.uuid4().hex,
-                "webhook_verifier_token": "verifier-" + uuid.uuid4().hex,
-            },
             **overrides,
         }
+        if body["ledger_kind"] == "quickbooks_online":  # another ledger's connection refuses a qbo block
+            body.setdefault(
+                "qbo",
+                {
+                    "client_id": "client-" + uuid.uuid4().hex[:8],
+                    "client_secret": "qbo-secret-" + uuid.uuid4().hex,
+                    "webhook_verifier_token": "verifier-" + uuid.uuid4().hex,
+                },
+            )
         async with self.client(headers or self.admin) as http:
             resp = await http.post("/v1/connections", json=body)
         assert resp.status_code == 201, resp.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledgerbridge_common.canonical.models import Account, BankAccount, ObjectType
+from ledgerbridge_common.canonical.models import Account, BankAccount, CompanyInfo, ObjectType
 
 
 def qbo_chart() -> dict[str, Account]:
@@ -34,6 +34,10 @@ class FakeLedger:
     async def list_accounts(self) -> list[Account]:
         self.calls += 1
         return list(self.accounts.values())
+
+    async def company_info(self) -> CompanyInfo:
+        """Accepts any credentials (the sandbox tests check refusals)."""
+        return CompanyInfo(company_id="fake-company", name="Fake company")
 
 
 @dataclass

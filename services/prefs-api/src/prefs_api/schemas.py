@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ledgerbridge_common.events.models import LedgerKind
-from ledgerbridge_common.prefs_client import BillcomCredentials, QboTokens
+from ledgerbridge_common.prefs_client import BillcomCredentials, IntacctCredentials, NetSuiteCredentials, QboTokens
 from prefs_api.domain.access import Scope
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -53,6 +53,48 @@ class QboCredentialsIn(_In):
     )
 
 
+Credential = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+IntacctId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^ \x00](?:[^\x00]*[^ \x00])?$")]
+"""An Intacct login value: no leading or trailing space (a trailing space is a documented cause of a
+refused login, reference intacct-api.md §7, HB115005929663)."""
+NETSUITE_ACCOUNT = r"^[0-9A-Za-z]+(_[A-Za-z]+[0-9]*)?$"
+"""A NetSuite account id as the account shows it: ``123456``, ``123456_SB1`` (sandbox), ``123456_RP``
+(release preview), ``TSTDRV1234567`` (reference netsuite-api.md §1.1)."""
+
+
+class IntacctCredentialsIn(_In):
+    """Sage Intacct XML Web Services: the Web Services sender (partner) id and password authorised by
+    the company, the company id, a Web Services user of that company and, in a multi-entity company,
+    the entity the BILL organization syncs with (omitted: the top level)."""
+
+    sender_id: IntacctId
+    sender_password: Credential
+    company_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+    user_id: IntacctId
+    user_password: Credential
+    entity_id: IntacctId | None = Field(default=None, description="Entity (location) id; omit for the top level.")
+
+    def stored(self) -> IntacctCredentials:
+        """The credentials as sealed at rest (the company id is the connection's ``ledger_company_id``)."""
+        return IntacctCredentials.model_validate(self.model_dump(exclude={"company_id"}))
+
+
+class NetSuiteCredentialsIn(_In):
+    """Oracle NetSuite Token-Based Authentication: the integration record's consumer key and secret and
+    the access token's id and secret, for the account, and the subsidiary the BILL organization is
+    linked to (OneWorld; ``1`` is the parent of a single-subsidiary account)."""
+
+    account_id: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=NETSUITE_ACCOUNT)]
+    consumer_key: Credential
+    consumer_secret: Credential
+    token_id: Credential
+    token_secret: Credential
+    subsidiary_id: Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[0-9]+$")]
+
+    def stored(self) -> NetSuiteCredentials:
+        return NetSuiteCredentials.model_validate(self.model_dump())
+
+
 class ConnectionCreate(_In):
     id: Annotated[str, StringConstraints(min_length=3, max_length=55, pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
         default=None,
@@ -63,10 +105,18 @@ class ConnectionCreate(_In):
     billcom_org_id: Ident
     ledger_kind: LedgerKind
     ledger_company_id: Ident | None = Field(
-        default=None, description="QBO realm id; set by the OAuth callback if omitted."
+        default=None,
+        description="QBO realm id (set by the OAuth callback if omitted); for Sage Intacct and NetSuite the "
+        "company id or account id of the credentials (omit it, or give the same value).",
     )
     billcom: BillcomCredentialsIn | None = None
-    qbo: QboCredentialsIn | None = None
+    qbo: QboCredentialsIn | None = Field(default=None, description="Only with `ledger_kind` quickbooks_online.")
+    intacct: IntacctCredentialsIn | None = Field(
+        default=None, description="Only with `ledger_kind` sage_intacct; checked against Intacct before saving."
+    )
+    netsuite: NetSuiteCredentialsIn | None = Field(
+        default=None, description="Only with `ledger_kind` oracle_netsuite; checked against NetSuite before saving."
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -89,7 +139,33 @@ class ConnectionCreate(_In):
                         "client_secret": "client-secret-value",
                         "webhook_verifier_token": "verifier-0123456789",
                     },
-                }
+                },
+                {
+                    "name": "Acme Inc. (BILL ↔ Sage Intacct)",
+                    "billcom_org_id": "00801ABCDEFGHIJKLMNP",
+                    "ledger_kind": "sage_intacct",
+                    "intacct": {
+                        "sender_id": "acme-partner",
+                        "sender_password": "sender-password",
+                        "company_id": "acme-inc",
+                        "user_id": "ws_ledgerbridge",
+                        "user_password": "user-password",
+                        "entity_id": "E100",
+                    },
+                },
+                {
+                    "name": "Acme Inc. (BILL ↔ Oracle NetSuite)",
+                    "billcom_org_id": "00801ABCDEFGHIJKLMNQ",
+                    "ledger_kind": "oracle_netsuite",
+                    "netsuite": {
+                        "account_id": "123456_SB1",
+                        "consumer_key": "ck-0123456789abcdef",
+                        "consumer_secret": "cs-0123456789abcdef",
+                        "token_id": "tk-0123456789abcdef",
+                        "token_secret": "ts-0123456789abcdef",
+                        "subsidiary_id": "2",
+                    },
+                },
             ]
         },
     )
@@ -101,6 +177,12 @@ class ConnectionUpdate(_In):
     ledger_company_id: Ident | None = None
     billcom: BillcomCredentialsIn | None = None
     qbo: QboCredentialsIn | None = None
+    intacct: IntacctCredentialsIn | None = Field(
+        default=None, description="Replaces the stored Intacct credentials (checked against Intacct first)."
+    )
+    netsuite: NetSuiteCredentialsIn | None = Field(
+        default=None, description="Replaces the stored NetSuite credentials (checked against NetSuite first)."
+    )
 
 
 class CredentialsSummary(BaseModel):
@@ -112,6 +194,10 @@ class CredentialsSummary(BaseModel):
     qbo_tokens: bool
     qbo_access_expires_at: dt.datetime | None = None
     qbo_webhook_verifier_token: bool
+    intacct_login: bool = Field(default=False, description="Intacct sender and user credentials are stored.")
+    intacct_entity_id: str | None = Field(default=None, description="The Intacct entity the login enters.")
+    netsuite_tba: bool = Field(default=False, description="NetSuite TBA consumer and token credentials are stored.")
+    netsuite_subsidiary_id: str | None = Field(default=None, description="The NetSuite subsidiary linked.")
 
 
 class ConnectionOut(BaseModel):

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from pydantic import SecretStr
+from pydantic import SecretStr, TypeAdapter
 
-from ledgerbridge_common.prefs_client import BillcomCredentials, QboCredentials
+from ledgerbridge_common.prefs_client import BillcomCredentials, LedgerCredentials, QboCredentials
+
+_LEDGER: TypeAdapter[LedgerCredentials] = TypeAdapter(LedgerCredentials)
 
 
 class CredentialsError(RuntimeError):
@@ -46,14 +48,17 @@ class CredentialCipher:
         except InvalidToken as exc:
             raise CredentialsError("stored credentials cannot be decrypted with any configured key") from exc
 
-    def seal(self, billcom: BillcomCredentials | None, qbo: QboCredentials | None) -> bytes:
+    def seal(self, billcom: BillcomCredentials | None, ledger: LedgerCredentials | None) -> bytes:
+        """Both credentials as one token; the ledger's carry their ``kind``."""
         data = {
             "billcom": billcom.model_dump(mode="json") if billcom else None,
-            "qbo": qbo.model_dump(mode="json") if qbo else None,
+            "ledger": ledger.model_dump(mode="json") if ledger else None,
         }
         return self._fernet.encrypt(json.dumps(data).encode())
 
-    def open(self, token: bytes | None) -> tuple[BillcomCredentials | None, QboCredentials | None]:
+    def open_ledger(self, token: bytes | None) -> tuple[BillcomCredentials | None, LedgerCredentials | None]:
+        """The BILL credentials and the ledger's, whichever ledger they are for (a token holding
+        ``qbo`` instead of ``ledger`` holds QBO credentials)."""
         if not token:
             return None, None
         try:
@@ -61,8 +66,17 @@ class CredentialCipher:
         except InvalidToken as exc:
             raise CredentialsError("stored credentials cannot be decrypted with any configured key") from exc
         billcom = BillcomCredentials.model_validate(data["billcom"]) if data.get("billcom") else None
-        qbo = QboCredentials.model_validate(data["qbo"]) if data.get("qbo") else None
-        return billcom, qbo
+        ledger: LedgerCredentials | None = None
+        if data.get("ledger"):
+            ledger = _LEDGER.validate_python(data["ledger"])
+        elif data.get("qbo"):
+            ledger = QboCredentials.model_validate(data["qbo"])
+        return billcom, ledger
+
+    def open(self, token: bytes | None) -> tuple[BillcomCredentials | None, QboCredentials | None]:
+        """The BILL credentials and the ledger's when the ledger is QuickBooks Online."""
+        billcom, ledger = self.open_ledger(token)
+        return billcom, ledger if isinstance(ledger, QboCredentials) else None
 
     def sign(self, payload: dict[str, str]) -> str:
         """A tamper-proof, time-stamped token (OAuth ``state``)."""

@@ -25,7 +25,11 @@ class BillcomFactory(Protocol):
     def __call__(self, connection: ConnectionInfo) -> BillcomConnector: ...
 
 
-LEDGER_NAMES = {LedgerKind.QUICKBOOKS_ONLINE: "QuickBooks Online"}
+LEDGER_NAMES = {
+    LedgerKind.QUICKBOOKS_ONLINE: "QuickBooks Online",
+    LedgerKind.SAGE_INTACCT: "Sage Intacct",
+    LedgerKind.ORACLE_NETSUITE: "Oracle NetSuite",
+}
 
 
 def missing_credentials(vendor: str) -> ProblemError:

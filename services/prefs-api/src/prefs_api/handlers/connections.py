@@ -14,11 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import LedgerKind, PreferencesChanged
 from ledgerbridge_common.events.preferences import PreferenceValues
-from ledgerbridge_common.prefs_client import ConnectionInfo, QboCredentials, WebhookSecret
+from ledgerbridge_common.prefs_client import (
+    BillcomCredentials,
+    ConnectionInfo,
+    IntacctCredentials,
+    LedgerCredentials,
+    NetSuiteCredentials,
+    QboCredentials,
+    WebhookSecret,
+)
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher, CredentialsError
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
+from prefs_api.handlers.ledger_login import block_for, check_login, login_in, refuse_other_ledgers, same_company
 from prefs_api.problems import ProblemError, not_found
 from prefs_api.schemas import (
     ConnectionCreate,
@@ -32,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 def to_info(row: RowMapping, cipher: CredentialCipher) -> ConnectionInfo:
-    billcom, qbo = cipher.open(row["credentials"])
+    billcom, ledger = cipher.open_ledger(row["credentials"])
     return ConnectionInfo(
         connection_id=row["id"],
         tenant_id=row["tenant_id"],
@@ -42,7 +51,7 @@ def to_info(row: RowMapping, cipher: CredentialCipher) -> ConnectionInfo:
         ledger_kind=LedgerKind(row["ledger_kind"]),
         ledger_company_id=row["ledger_company_id"] or "",
         billcom=billcom,
-        ledger=qbo,
+        ledger=ledger,
     )
 
 
@@ -58,7 +67,10 @@ def readable_infos(rows: Sequence[RowMapping], cipher: CredentialCipher) -> list
 
 
 def to_public(row: RowMapping, cipher: CredentialCipher) -> ConnectionOut:
-    billcom, qbo = cipher.open(row["credentials"])
+    billcom, ledger = cipher.open_ledger(row["credentials"])
+    qbo = ledger if isinstance(ledger, QboCredentials) else None
+    intacct = ledger if isinstance(ledger, IntacctCredentials) else None
+    netsuite = ledger if isinstance(ledger, NetSuiteCredentials) else None
     tokens = qbo.tokens if qbo else None
     return ConnectionOut(
         id=row["id"],
@@ -75,6 +87,10 @@ def to_public(row: RowMapping, cipher: CredentialCipher) -> ConnectionOut:
             qbo_tokens=tokens is not None,
             qbo_access_expires_at=tokens.access_expires_at if tokens else None,
             qbo_webhook_verifier_token=bool(qbo and qbo.webhook_verifier_token),
+            intacct_login=intacct is not None,
+            intacct_entity_id=intacct.entity_id if intacct else None,
+            netsuite_tba=netsuite is not None,
+            netsuite_subsidiary_id=netsuite.subsidiary_id if netsuite else None,
         ),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
@@ -129,7 +145,14 @@ async def create_connection(services: Services, principal: Principal, body: Conn
     if principal.connection_ids is not None:
         raise ProblemError(403, "Forbidden", "A key bound to connections cannot create one", kind="forbidden")
     connection_id = scoped_id(principal.tenant_id, body.id) if body.id else f"conn-{uuid.uuid4().hex[:12]}"
-    qbo = _merge_qbo(body.qbo, None)
+    refuse_other_ledgers(body.ledger_kind, body)
+    billcom = body.billcom.stored() if body.billcom else None
+    ledger: LedgerCredentials | None = _merge_qbo(body.qbo, None)
+    company_id = body.ledger_company_id or ""
+    login = login_in(body, body.ledger_kind)
+    if login is not None:
+        ledger, company_id = login[0], same_company(body.ledger_company_id, login[1], body.ledger_kind)
+        await check_login(services, _pending(connection_id, principal, body, company_id, billcom, ledger))
     now = dt.datetime.now(dt.UTC)
     async with services.sessions.begin() as session:
         if await repo.get_connection(session, connection_id) is not None:
@@ -142,8 +165,8 @@ async def create_connection(services: Services, principal: Principal, body: Conn
             status="active",
             billcom_org_id=body.billcom_org_id,
             ledger_kind=body.ledger_kind.value,
-            ledger_company_id=body.ledger_company_id or "",
-            credentials=services.cipher.seal(body.billcom.stored() if body.billcom else None, qbo),
+            ledger_company_id=company_id,
+            credentials=services.cipher.seal(billcom, ledger),
             created_at=now,
             updated_at=now,
         )
@@ -157,6 +180,17 @@ async def create_connection(services: Services, principal: Principal, body: Conn
 async def update_connection(
     services: Services, principal: Principal, connection_id: str, body: ConnectionUpdate
 ) -> ConnectionOut:
+    async with services.sessions() as session:
+        current = await visible_connection(session, principal, connection_id)
+    kind = LedgerKind(current["ledger_kind"])
+    refuse_other_ledgers(kind, body)
+    login = login_in(body, kind)
+    if login is not None:
+        company_id = same_company(body.ledger_company_id, login[1], kind)
+        info = to_info(current, services.cipher).model_copy(
+            update={"ledger_company_id": company_id, "ledger": login[0]}
+        )
+        await check_login(services, info)
     async with services.sessions.begin() as session:
         row = await visible_connection(session, principal, connection_id, lock=True)
         values: dict[str, object] = {
@@ -164,18 +198,47 @@ async def update_connection(
             for k, v in body.model_dump(include={"name", "billcom_org_id", "ledger_company_id"}).items()
             if v is not None
         }
-        if "billcom" in body.model_fields_set or "qbo" in body.model_fields_set:
-            billcom, qbo = services.cipher.open(row["credentials"])
-            if "billcom" in body.model_fields_set:
+        own = block_for(kind)  # another ledger's block can only be null here (else 409 above)
+        changed = body.model_fields_set & {"billcom", own or "billcom"}
+        if changed:
+            billcom, ledger = services.cipher.open_ledger(row["credentials"])
+            if "billcom" in changed:
                 billcom = body.billcom.stored() if body.billcom else None
-            if "qbo" in body.model_fields_set:
-                qbo = _merge_qbo(body.qbo, qbo) if body.qbo else None
-            values["credentials"] = services.cipher.seal(billcom, qbo)
+            if own == "qbo" and "qbo" in changed:
+                old = ledger if isinstance(ledger, QboCredentials) else None
+                ledger = _merge_qbo(body.qbo, old) if body.qbo else None
+            elif login is not None:
+                ledger, values["ledger_company_id"] = login[0], login[1]
+            elif own in changed:  # an explicit null forgets the login
+                ledger = None
+            values["credentials"] = services.cipher.seal(billcom, ledger)
         if values:
             await repo.update_connection(session, connection_id, **values)
         row = await visible_connection(session, principal, connection_id)
     services.chart.drop(connection_id)
     return to_public(row, services.cipher)
+
+
+def _pending(
+    connection_id: str,
+    principal: Principal,
+    body: ConnectionCreate,
+    company_id: str,
+    billcom: BillcomCredentials | None,
+    ledger: LedgerCredentials,
+) -> ConnectionInfo:
+    """The connection about to be created, as the connector factory reads one."""
+    return ConnectionInfo(
+        connection_id=connection_id,
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        status="active",
+        billcom_org_id=body.billcom_org_id,
+        ledger_kind=body.ledger_kind,
+        ledger_company_id=company_id,
+        billcom=billcom,
+        ledger=ledger,
+    )
 
 
 async def set_status(services: Services, principal: Principal, connection_id: str, status: str) -> ConnectionOut:

@@ -26,10 +26,12 @@ REALM_ID = r"^[0-9]{1,32}$"
 """QBO realm (company) ids are decimal digits (``/v3/company/{realmId}/``, qbo-api.md)."""
 
 
-@router.post("/connections", status_code=201, response_model=ConnectionOut, responses=problem_responses(409))
+@router.post("/connections", status_code=201, response_model=ConnectionOut, responses=problem_responses(409, 502))
 async def create_connection(services: ServicesDep, principal: Admin, body: ConnectionCreate) -> ConnectionOut:
     """Create a connection (BILL organization ↔ ledger company) in the key's tenant. Credentials
-    are stored encrypted and never returned."""
+    are stored encrypted and never returned. Sage Intacct and NetSuite credentials are checked
+    against the ledger first: 422 naming the credentials block with what the ledger said when it
+    refuses them, 502 when it cannot be reached; credentials of another ledger kind are a 409."""
     return await handlers.create_connection(services, principal, body)
 
 
@@ -51,12 +53,13 @@ async def read_connection(services: ServicesDep, principal: Reader, connection_i
     return handlers.to_public(row, services.cipher)
 
 
-@router.patch("/connections/{connection_id}", response_model=ConnectionOut)
+@router.patch("/connections/{connection_id}", response_model=ConnectionOut, responses=problem_responses(409, 502))
 async def update_connection(
     services: ServicesDep, principal: Admin, connection_id: str, body: ConnectionUpdate
 ) -> ConnectionOut:
     """Rename, re-point or replace credentials (a credentials block replaces the stored one; QBO
-    tokens are kept when omitted)."""
+    tokens are kept when omitted; Intacct and NetSuite credentials are checked against the ledger
+    first, as on create)."""
     return await handlers.update_connection(services, principal, connection_id, body)
 
 
