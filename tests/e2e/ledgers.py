@@ -85,7 +85,16 @@ class LedgerCase:
         return self.missing.get(test_name) or self.missing.get("*")
 
 
-NO_CONNECT = "prefs-api does not accept {label} credentials on POST /v1/connections (issue {issue} §{item})"
+NO_DIRECTIONS = (
+    "the sync engine's direction matrix (sync_engine/domain/directions.py) has no {label} row, so "
+    "every object is skipped with '<type>s do not sync with {label}' (issue {issue} §{item})"
+)
+INTACCT_MISSING = (
+    "prefs-api refuses the preferences (409): the Intacct connector types GL accounts only as Other "
+    "Current Asset/Liability, Income or Expense, so no account qualifies for Accounts Payable, Accounts "
+    "Receivable, Money Out/In Clearing or Default Bank Account (issue 14 §5 clearing checking accounts, "
+    "§7 chart for the preferences); then " + NO_DIRECTIONS.format(label="Sage Intacct", issue=14, item=5)
+)
 LEDGERS: dict[str, LedgerCase] = {
     case.name: case
     for case in (
@@ -102,7 +111,7 @@ LEDGERS: dict[str, LedgerCase] = {
             lambda urls: IntacctSandbox(urls.intacct),
             _intacct_journal,
             _sweeps_only,
-            missing={"*": NO_CONNECT.format(label="Sage Intacct", issue=14, item=7)},
+            missing={"*": INTACCT_MISSING},
         ),
         LedgerCase(
             "netsuite",
@@ -110,7 +119,7 @@ LEDGERS: dict[str, LedgerCase] = {
             lambda urls: NetSuiteSandbox(urls.netsuite),
             _netsuite_journal,
             _sweeps_only,
-            missing={"*": NO_CONNECT.format(label="NetSuite", issue=20, item=4)},
+            missing={"*": NO_DIRECTIONS.format(label="Oracle NetSuite", issue=20, item=3)},
         ),
     )
 }

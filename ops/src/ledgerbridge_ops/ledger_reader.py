@@ -120,7 +120,7 @@ class LedgerReader:
     async def find(self, object_type: ObjectType, check: Callable[[Any], bool]) -> list[Any]:
         return [o for o in await self.objects(object_type) if check(o)]
 
-    async def wait(self, object_type: ObjectType, what: str, check: Callable[[Any], bool], timeout: float = 45) -> Any:
+    async def wait(self, object_type: ObjectType, what: str, check: Callable[[Any], bool], timeout: float = 30) -> Any:
         async def found() -> Any:
             return next(iter(await self.find(object_type, check)), None)
 
