@@ -14,6 +14,7 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,7 +51,6 @@ async def run_demo(urls: Urls, api_key: str, sandbox: LedgerSandbox) -> Company:
     def step(text: str) -> None:
         say(f"  [{time.monotonic() - started:5.1f}s] {text}")
 
-    settings = _settings()
     kafka = KafkaSettings()
     async with httpx.AsyncClient(timeout=30) as http:
         scenario = Scenario(urls, api_key, http)
@@ -66,51 +66,64 @@ async def run_demo(urls: Urls, api_key: str, sandbox: LedgerSandbox) -> Company:
             groups=[kafka.group(g) for g in SERVICE_GROUPS],
             topics=kafka.topics.all(),
         )
-        step(f"first sync done ({label}'s chart of accounts and lists copied to BILL; waited {waited:.1f}s)")
-
-        async with connected_reader(company.connection_id, settings, sandbox.transfer_types) as ledger:
-            clerk = BillClerk(http, urls.billcom, company.bill_login)
-            await clerk.set_approval_policy(0)
-            say("2. An AP clerk enters a vendor and a bill in BILL; the approver approves it")
-            vendor_id = await clerk.create_vendor("Highland Bean Co.", email="billing@highland.example")
-            bill_id = await clerk.create_bill(
-                vendor_id, "HB-2026-118",
-                [("840.00", company.bill_chart.get("Office Supplies"), "Green coffee, 60 kg"),
-                 ("65.25", None, "Freight")],
-            )  # fmt: skip
-            step(f"BILL vendor {vendor_id}, bill {bill_id} (905.25 USD) waiting for approval")
-            await clerk.approve(bill_id)
-            approved = time.monotonic()
-            step("bill approved in BILL")
-            bill = await ledger.wait(T.BILL, f"the bill in {label}", lambda b: b.number == "HB-2026-118", timeout=60)
-            total = sum((line.amount for line in bill.lines), Decimal(0))
-            step(f"{label} bill {bill.id} posted: {total} USD, {time.monotonic() - approved:.1f}s after approval "
-                 f"(the ledger is read every {ledger.interval:.0f}s)")  # fmt: skip
-
-            say("3. BILL pays the bill; the bank is debited in the next disbursement run")
-            await clerk.pay(vendor_id, bill_id, "905.25", company.bank_account_id)
-            payment = await ledger.wait(T.BILL_PAYMENT, "the bill payment", lambda p: True, timeout=60)
-            step(f"{label} bill payment {payment.id} from BILL Money Out Clearing: {payment.amount} USD")
-            runs = await clerk.disbursement_run()
-            step(f"disbursement run {runs[0]['id'] if runs else '(none)'} debited the bank once")
-            await scenario.sync_now(company)
-            clearing, bank = company.roles["money_out_clearing"], company.roles["bank"]
-            moved = await ledger.wait_movement(clearing, bank, "905.25", "the run's funds transfer", timeout=60)
-            step(f"{label} {moved.source.replace('_', ' ')} {moved.source_id}: bank → BILL Money Out Clearing, "
-                 f"{moved.amount} USD")  # fmt: skip
-            books = await ledger.balances(ap=company.roles["ap"], ar=company.roles["ar"])
-            step(f"BILL Money Out Clearing balance in {label}: {books.get(clearing, Decimal(0))}")
-
-        log = await scenario.sync_log(company)
-        lists = [e for e in log if e["object_type"] in ("account", "item")]
-        say(f"4. The sync log (prefs-api), newest first ({len(lists)} chart-of-accounts and item entries not shown):")
-        shown = [e for e in log if e["object_type"] not in ("account", "item")][:12]
-        for i, entry in enumerate(shown):
-            earlier = any(e["source_ref"] == entry["source_ref"] and e["status"] == "posted" for e in shown[i + 1 :])
-            changed = ", ".join((entry.get("decision") or {}).get("changed_fields") or [])
-            note = entry.get("reason") or (f"update of the same record ({changed} changed in BILL)" if earlier else "")
-            say(f"     {entry['status']:<8} {entry['object_type']:<15} {entry['source_ref']:<45} {note}")
+        step(f"first sync handled (chart of accounts and lists; waited {waited:.1f}s)")
+        try:
+            await _ap_scenario(scenario, company, sandbox, step)
+        finally:
+            await _print_sync_log(scenario, company)
     return company
+
+
+Step = Callable[[str], None]
+
+
+async def _ap_scenario(scenario: Scenario, company: Company, sandbox: LedgerSandbox, step: Step) -> None:
+    label, http, urls = sandbox.label, scenario.http, scenario.urls
+    async with connected_reader(company.connection_id, _settings(), sandbox.transfer_types) as ledger:
+        clerk = BillClerk(http, urls.billcom, company.bill_login)
+        await clerk.set_approval_policy(0)
+        say("2. An AP clerk enters a vendor and a bill in BILL; the approver approves it")
+        vendor_id = await clerk.create_vendor("Highland Bean Co.", email="billing@highland.example")
+        bill_id = await clerk.create_bill(
+            vendor_id, "HB-2026-118",
+            [("840.00", company.bill_chart.get("Office Supplies"), "Green coffee, 60 kg"),
+             ("65.25", None, "Freight")],
+        )  # fmt: skip
+        step(f"BILL vendor {vendor_id}, bill {bill_id} (905.25 USD) waiting for approval")
+        await clerk.approve(bill_id)
+        approved = time.monotonic()
+        step("bill approved in BILL")
+        bill = await ledger.wait(T.BILL, f"the bill in {label}", lambda b: b.number == "HB-2026-118", timeout=60)
+        total = sum((line.amount for line in bill.lines), Decimal(0))
+        step(f"{label} bill {bill.id} posted: {total} USD, {time.monotonic() - approved:.1f}s after approval "
+             f"(the ledger is read every {ledger.interval:.0f}s)")  # fmt: skip
+
+        say("3. BILL pays the bill; the bank is debited in the next disbursement run")
+        await clerk.pay(vendor_id, bill_id, "905.25", company.bank_account_id)
+        payment = await ledger.wait(T.BILL_PAYMENT, "the bill payment", lambda p: True, timeout=60)
+        step(f"{label} bill payment {payment.id} from BILL Money Out Clearing: {payment.amount} USD")
+        runs = await clerk.disbursement_run()
+        step(f"disbursement run {runs[0]['id'] if runs else '(none)'} debited the bank once")
+        await scenario.sync_now(company)
+        clearing, bank = company.roles["money_out_clearing"], company.roles["bank"]
+        moved = await ledger.wait_movement(clearing, bank, "905.25", "the run's funds transfer", timeout=60)
+        step(f"{label} {moved.source.replace('_', ' ')} {moved.source_id}: bank → BILL Money Out Clearing, "
+             f"{moved.amount} USD")  # fmt: skip
+        books = await ledger.balances(ap=company.roles["ap"], ar=company.roles["ar"])
+        step(f"BILL Money Out Clearing balance in {label}: {books.get(clearing, Decimal(0))}")
+
+
+async def _print_sync_log(scenario: Scenario, company: Company) -> None:
+    """The newest entries, a second post of one source marked as the update it is."""
+    log = await scenario.sync_log(company)
+    lists = [e for e in log if e["object_type"] in ("account", "item", "class", "department", "location")]
+    say(f"4. The sync log (prefs-api), newest first ({len(lists)} chart-of-accounts and list entries not shown):")
+    shown = [e for e in log if e not in lists][:12]
+    for i, entry in enumerate(shown):
+        earlier = any(e["source_ref"] == entry["source_ref"] and e["status"] == "posted" for e in shown[i + 1 :])
+        changed = ", ".join((entry.get("decision") or {}).get("changed_fields") or [])
+        note = entry.get("reason") or (f"update of the same record ({changed} changed in BILL)" if earlier else "")
+        say(f"     {entry['status']:<8} {entry['object_type']:<15} {entry['source_ref']:<45} {note}")
 
 
 def ledger_data_url(urls: Urls, company: Company) -> str:
