@@ -18,6 +18,7 @@ from prefs_api import MIGRATIONS_DIR, problems
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.adapters.kafka_probe import KafkaProbe
 from prefs_api.adapters.lag_view import LagView
+from prefs_api.adapters.ledger_lists import LedgerListsReader
 from prefs_api.adapters.orm import inbox
 from prefs_api.adapters.qbo_oauth import QboOAuth, SealedCredentialsStore
 from prefs_api.adapters.vendors import ChartOfAccounts, as_problems
@@ -27,7 +28,7 @@ from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
 from prefs_api.limits import limit_body
 from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
-from prefs_api.routes import connections, internal, keys, mappings, preferences, status, synclog
+from prefs_api.routes import connections, internal, keys, lists, mappings, preferences, status, synclog
 from prefs_api.settings import Settings
 from prefs_api.throttle import FailureThrottle, Proxies
 
@@ -95,6 +96,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
             max_wait=settings.auth_backoff_max_seconds,
         ),
         proxies=Proxies(settings.trusted_proxies),
+        lists=LedgerListsReader(ledger, settings.chart_cache_seconds),
     )
     rt.retention([inbox_rule(inbox)])
     if settings.consume_outcomes:
@@ -119,7 +121,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
     app = service_app(
         runtime,
         name="prefs-api",
-        routers=[m.router for m in (connections, preferences, mappings, synclog, keys, status)],
+        routers=[m.router for m in (connections, preferences, lists, mappings, synclog, keys, status)],
         dependencies=[Depends(reject_nul), Depends(conform)],
         title="LedgerBridge prefs-api",
         version="1.0.0",

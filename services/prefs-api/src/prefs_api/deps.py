@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ledgerbridge_common.kafka.producer import EventPublisher
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher
+from prefs_api.adapters.ledger_lists import LedgerListsReader
 from prefs_api.adapters.qbo_oauth import QboOAuth
-from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory
+from prefs_api.adapters.vendors import BillcomFactory, ChartOfAccounts, LedgerFactory, unavailable_ledger
 from prefs_api.domain.access import Principal, Scope, hash_secret, key_id_of
 from prefs_api.problems import ProblemError
 from prefs_api.settings import Settings
@@ -36,6 +37,7 @@ class Services:
     kafka_ready: Callable[[], Awaitable[bool]]
     throttle: FailureThrottle
     proxies: Proxies
+    lists: LedgerListsReader = field(default_factory=lambda: LedgerListsReader(unavailable_ledger, 0))
 
 
 def get_services(request: Request) -> Services:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ledgerbridge_common.connectors.lists import ListKind
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import BillcomCredentials, IntacctCredentials, NetSuiteCredentials, QboTokens
 from prefs_api.domain.access import Scope
@@ -198,6 +199,14 @@ class CredentialsSummary(BaseModel):
     intacct_entity_id: str | None = Field(default=None, description="The Intacct entity the login enters.")
     netsuite_tba: bool = Field(default=False, description="NetSuite TBA consumer and token credentials are stored.")
     netsuite_subsidiary_id: str | None = Field(default=None, description="The NetSuite subsidiary linked.")
+
+
+class LedgerListsOut(BaseModel):
+    ledger_kind: LedgerKind
+    lists: list[ListKind] = Field(description="The lists this ledger offers for the preferences.")
+    linked_entity: str | None = Field(
+        default=None, description="The entity (Intacct) or subsidiary (NetSuite) the connection is linked to."
+    )
 
 
 class ConnectionOut(BaseModel):

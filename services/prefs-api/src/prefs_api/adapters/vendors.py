@@ -14,6 +14,7 @@ from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnect
 from ledgerbridge_common.errors import AuthRevokedError, ConnectorError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo
+from prefs_api.adapters.typed_chart import typed_chart
 from prefs_api.problems import ProblemError
 
 
@@ -80,10 +81,9 @@ class ChartOfAccounts:
             return cached[1]
         connector = self._factory(connection)  # a ProblemError here (no credentials) passes as is
         try:
-            accounts = await connector.list_accounts()
+            chart = await typed_chart(connector, await connector.list_accounts())
         except Exception as exc:  # any vendor/transport failure is a 502 to our caller
             raise vendor_unavailable("The ledger's chart of accounts", exc) from exc
-        chart = {a.id: a for a in accounts if a.id is not None}
         self._cache[connection.connection_id] = (self._clock(), chart)
         return chart
 

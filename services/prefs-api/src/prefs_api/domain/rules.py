@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ledgerbridge_common.canonical.models import MODEL_BY_TYPE, Account, ObjectType
+from ledgerbridge_common.canonical.models import MODEL_BY_TYPE, Account, AccountType, ObjectType
+from ledgerbridge_common.connectors.lists import same_family
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.events.preferences import PreferenceValues
 from prefs_api.domain.catalog import (
@@ -60,12 +61,22 @@ def account_problem(spec: PrefSpec, label: str, account_id: str, chart: Chart, k
         )
     if not account.active:
         return f"{label}: account '{account.name}' is inactive; choose an active {types} account"
-    if account.account_type not in spec.account_types:
+    if account.account_type not in spec.account_types and not same_family_allowed(spec, account, chart):
         return (
             f"{label}: account '{account.name}' is of type {account.account_type}; "
             f"{label} accepts only {types} accounts"
         )
     return None
+
+
+def same_family_allowed(spec: PrefSpec, account: Account, chart: Chart) -> bool:
+    """A ledger whose chart cannot tell any of the accepted types (``chart.types``, e.g. Intacct has
+    no Accounts Payable type) is held to the family instead: an asset, a liability, an expense..."""
+    told: frozenset[AccountType] | None = getattr(chart, "types", None)
+    accepted = {AccountType(t) for t in spec.account_types}
+    if told is None or accepted & told:
+        return False
+    return any(same_family(account.account_type, t) for t in accepted)
 
 
 def _code(problem: str) -> str:

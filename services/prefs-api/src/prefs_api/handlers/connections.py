@@ -216,6 +216,7 @@ async def update_connection(
             await repo.update_connection(session, connection_id, **values)
         row = await visible_connection(session, principal, connection_id)
     services.chart.drop(connection_id)
+    services.lists.drop(connection_id)
     return to_public(row, services.cipher)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -18,6 +19,7 @@ from prefs_api.domain.catalog import SPECS, bank_label
 from prefs_api.domain.rules import BankAccountView, Chart, Violation, apply_patch, needs_chart, readiness
 from prefs_api.handlers.bank_accounts import push_bank_gls
 from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
+from prefs_api.handlers.lists import change_violations, extra_readiness
 from prefs_api.prefs_schemas import (
     BankAccountPref,
     ChangeOut,
@@ -57,8 +59,9 @@ def _view(
     banks: dict[str, BankAccountView],
     chart: Chart | None,
     warnings: list[str] | None = None,
+    extra: Sequence[str] = (),
 ) -> PreferencesView:
-    missing = readiness(info.ledger_kind, values, banks, chart)
+    missing = readiness(info.ledger_kind, values, banks, chart) + list(extra)
     return PreferencesView(
         connection_id=info.connection_id,
         version=current["version"],
@@ -90,7 +93,8 @@ async def get_view(services: Services, principal: Principal, connection_id: str)
         info = to_info(await visible_connection(session, principal, connection_id), services.cipher)
         current, values, banks = await _state(session, connection_id)
     chart = await services.chart.get_or_none(info)
-    return _view(info, current, values, banks, chart)
+    extra = await extra_readiness(services, info, values, chart)
+    return _view(info, current, values, banks, chart, extra=extra)
 
 
 async def internal_preferences(services: Services, connection_id: str) -> InternalPreferences:
@@ -101,7 +105,7 @@ async def internal_preferences(services: Services, connection_id: str) -> Intern
         info = to_info(row, services.cipher)
         current, values, banks = await _state(session, connection_id)
     chart = await services.chart.get_or_none(info)
-    missing = readiness(info.ledger_kind, values, banks, chart)
+    missing = readiness(info.ledger_kind, values, banks, chart) + await extra_readiness(services, info, values, chart)
     data: dict[str, Any] = values.model_dump(mode="json")
     return InternalPreferences.model_validate(
         {
@@ -151,9 +155,10 @@ async def patch_preferences(
             )
         chart = await _chart_for(services, info, changes)
         new, violations, diff = apply_patch(info.ledger_kind, values, changes, chart, banks)
-        _raise_violations(violations)
+        _raise_violations(violations + await change_violations(services, info, changes))
         if not diff:
-            return _view(info, current, values, banks, chart or None)
+            extra = await extra_readiness(services, info, values, chart or None)
+            return _view(info, current, values, banks, chart or None, extra=extra)
         saved = await repo.insert_version(
             session,
             connection_id,
@@ -165,7 +170,8 @@ async def patch_preferences(
         warnings = await push_bank_gls(services, session, info, diff, chart, banks)
         banks = await repo.list_banks(session, connection_id)
     await publish_prefs_changed(services, connection_id, saved["version"])
-    return _view(info, saved, new, banks, chart or None, warnings)
+    extra = await extra_readiness(services, info, new, chart or None)
+    return _view(info, saved, new, banks, chart or None, warnings, extra=extra)
 
 
 async def history(services: Services, principal: Principal, connection_id: str, limit: int, offset: int) -> VersionPage:
@@ -203,9 +209,11 @@ async def preview(services: Services, principal: Principal, connection_id: str, 
         _, values, banks = await _state(session, connection_id)
         chart = await _chart_for(services, info, changes)
         new, violations, diff = apply_patch(info.ledger_kind, values, changes, chart, banks)
+        violations += await change_violations(services, info, changes)
         replaced = {c.old for c in diff if isinstance(c.old, str) and _is_account(c.preference)}
         affected = await synclog.posted_referencing(session, connection_id, replaced)
     missing = readiness(LedgerKind(info.ledger_kind), new, banks, chart or None)
+    missing += await extra_readiness(services, info, new, chart or None)
     return PreviewOut(
         valid=not violations,
         problems=[FieldError(preference=v.preference, code=v.code, detail=v.detail) for v in violations],

@@ -37,6 +37,7 @@ from ledgerbridge_common.connectors.intacct.client import (
     IntacctLogin,
 )
 from ledgerbridge_common.connectors.intacct.faults import VENDOR, ReplayRefusedError
+from ledgerbridge_common.connectors.intacct.lists import IntacctLists
 from ledgerbridge_common.connectors.intacct.mapping_common import (
     CompanySetup,
     ObjectMap,
@@ -71,7 +72,7 @@ def _map(object_type: ObjectType) -> ObjectMap:
     return m
 
 
-class IntacctConnector:
+class IntacctConnector(IntacctLists):
     ledger_kind = LEDGER_KIND
 
     def __init__(

@@ -47,6 +47,7 @@ from ledgerbridge_common.connectors.netsuite.client import (
     NetSuiteClient,
     TbaCredentials,
 )
+from ledgerbridge_common.connectors.netsuite.lists import NetSuiteLists
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage, ChangeRef
@@ -90,7 +91,7 @@ def parse_ts(value: Any) -> dt.datetime:
     return dt.datetime.strptime(str(value), PY_TS_FORMAT).replace(tzinfo=dt.UTC)
 
 
-class NetSuiteConnector:
+class NetSuiteConnector(NetSuiteLists):
     ledger_kind = LEDGER_KIND
 
     def __init__(
