@@ -89,12 +89,6 @@ NO_DIRECTIONS = (
     "the sync engine's direction matrix (sync_engine/domain/directions.py) has no {label} row, so "
     "every object is skipped with '<type>s do not sync with {label}' (issue {issue} §{item})"
 )
-INTACCT_MISSING = (
-    "prefs-api refuses the preferences (409): the Intacct connector types GL accounts only as Other "
-    "Current Asset/Liability, Income or Expense, so no account qualifies for Accounts Payable, Accounts "
-    "Receivable, Money Out/In Clearing or Default Bank Account (issue 14 §5 clearing checking accounts, "
-    "§7 chart for the preferences); then " + NO_DIRECTIONS.format(label="Sage Intacct", issue=14, item=5)
-)
 LEDGERS: dict[str, LedgerCase] = {
     case.name: case
     for case in (
@@ -111,7 +105,7 @@ LEDGERS: dict[str, LedgerCase] = {
             lambda urls: IntacctSandbox(urls.intacct),
             _intacct_journal,
             _sweeps_only,
-            missing={"*": INTACCT_MISSING},
+            missing={"*": NO_DIRECTIONS.format(label="Sage Intacct", issue=14, item=5)},
         ),
         LedgerCase(
             "netsuite",
