@@ -95,7 +95,8 @@ async def world(system: System, ledger: LedgerCase, request: pytest.FixtureReque
         scenario = Scenario(urls, ADMIN_KEY, http)
         sandbox = ledger.sandbox(urls)
         company = await scenario.setup(f"Cycles {request.node.name[:40]}", ledger=sandbox)
-        async with connected_reader(company.connection_id, settings, sandbox.transfer_types) as reader:
+        aliases = company.account_aliases
+        async with connected_reader(company.connection_id, settings, sandbox.transfer_types, aliases) as reader:
             clerk = BillClerk(http, urls.billcom, company.bill_login)
             yield World(system, ledger, urls, scenario, company, clerk, http, reader)
 
@@ -129,7 +130,7 @@ async def test_ap_cycle_bill_payment_run_and_transfer(world: World) -> None:
     assert len(await ledger.find(T.VENDOR, lambda v: v.name == "Cycle Paper Co")) == 1
     assert len(await ledger.find(T.BILL, lambda b: b.number == "AP-2001")) == 1
     assert len(await ledger.objects(T.BILL_PAYMENT)) == 1
-    assert payment.bank_account_id == role["money_out_clearing"]
+    assert ledger.gl(payment.bank_account_id) == role["money_out_clearing"]
     assert payment.amount == Decimal("250.00")
     assert await ledger.movements() == [moved]
 
@@ -160,7 +161,7 @@ async def test_ar_cycle_invoice_payment_and_deposit_run(world: World) -> None:
     assert len(await ledger.find(T.CUSTOMER, lambda c: c.name == "Cycle Retail LLC")) == 1
     assert len(await ledger.find(T.INVOICE, lambda i: i.number == "AR-3001")) == 1
     assert len(await ledger.objects(T.RECEIVED_PAYMENT)) == 1
-    assert payment.deposit_to_account_id == role["money_in_clearing"]
+    assert ledger.gl(payment.deposit_to_account_id) == role["money_in_clearing"]
     assert payment.amount == Decimal("320.00")
     assert await ledger.movements() == [moved]
 
@@ -180,7 +181,7 @@ async def test_bill_paid_outside_bill_is_paid_from_the_default_bank(world: World
     await clerk.record_paid_outside(vendor_id, bill_id, "75.25")
     payment = await ledger.wait(T.BILL_PAYMENT, "the bill payment", lambda p: pays(p, bill.id))
 
-    assert payment.bank_account_id == role["bank"]
+    assert ledger.gl(payment.bank_account_id) == role["bank"]
     assert payment.amount == Decimal("75.25")
     assert len(await ledger.objects(T.BILL_PAYMENT)) == 1
     books = await world.books()

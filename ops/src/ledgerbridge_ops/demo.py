@@ -79,7 +79,8 @@ Step = Callable[[str], None]
 
 async def _ap_scenario(scenario: Scenario, company: Company, sandbox: LedgerSandbox, step: Step) -> None:
     label, http, urls = sandbox.label, scenario.http, scenario.urls
-    async with connected_reader(company.connection_id, _settings(), sandbox.transfer_types) as ledger:
+    reader = connected_reader(company.connection_id, _settings(), sandbox.transfer_types, company.account_aliases)
+    async with reader as ledger:
         clerk = BillClerk(http, urls.billcom, company.bill_login)
         await clerk.set_approval_policy(0)
         say("2. An AP clerk enters a vendor and a bill in BILL; the approver approves it")

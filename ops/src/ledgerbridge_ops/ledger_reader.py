@@ -10,9 +10,9 @@ transactions (home currency, voided ones left out)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -65,14 +65,29 @@ def movements_of(obj: CanonicalObject) -> list[Movement]:
     return []
 
 
+class _AliasedBooks(defaultdict[str, Decimal]):
+    def __init__(self, aliases: Mapping[str, str]) -> None:
+        super().__init__(Decimal)
+        self.aliases = aliases
+
+    def __getitem__(self, key: str) -> Decimal:
+        return super().__getitem__(self.aliases.get(key, key))
+
+    def __setitem__(self, key: str, value: Decimal) -> None:
+        super().__setitem__(self.aliases.get(key, key), value)
+
+
 def _home(amount: Decimal, rate: Decimal) -> Decimal:
     return (amount * rate).quantize(Decimal("0.01"))
 
 
-def balances(objects: Iterable[CanonicalObject], *, ap: str, ar: str) -> dict[str, Decimal]:
+def balances(
+    objects: Iterable[CanonicalObject], *, ap: str, ar: str, aliases: Mapping[str, str] | None = None
+) -> dict[str, Decimal]:
     """Per-account balances (debit positive) of the accounts payments, transfers and journals
-    touch, and of the AP/AR control accounts, from the canonical transactions."""
-    books: dict[str, Decimal] = defaultdict(Decimal)
+    touch, and of the AP/AR control accounts, from the canonical transactions; ``aliases`` turns
+    the ids payments name (an Intacct checking account) into their GL account."""
+    books: dict[str, Decimal] = _AliasedBooks(aliases or {})
     for obj in objects:
         if getattr(obj, "voided", False) or not obj.active:
             continue
@@ -100,10 +115,22 @@ class LedgerReader:
     """One connection's ledger, read through its connector. ``transfer_types``: the object types
     the ledger keeps funds transfers and journals in (QBO: both; Intacct, NetSuite: journals)."""
 
-    def __init__(self, connector: LedgerConnector, transfer_types: tuple[ObjectType, ...], *, interval: float = 1.0):
+    def __init__(
+        self,
+        connector: LedgerConnector,
+        transfer_types: tuple[ObjectType, ...],
+        *,
+        aliases: Mapping[str, str] | None = None,
+        interval: float = 1.0,
+    ) -> None:
         self.connector = connector
         self.transfer_types = transfer_types
+        self.aliases = dict(aliases or {})
         self.interval = interval
+
+    def gl(self, account_id: str | None) -> str | None:
+        """The GL account an id stands for (itself unless it is an alias, e.g. a checking account)."""
+        return None if account_id is None else self.aliases.get(account_id, account_id)
 
     async def objects(self, object_type: ObjectType) -> list[CanonicalObject]:
         """Every object of a type the ledger still has (deleted transactions are gone)."""
@@ -130,7 +157,8 @@ class LedgerReader:
         moved: list[Movement] = []
         for object_type in self.transfer_types:
             for obj in await self.objects(object_type):
-                moved += movements_of(obj)
+                for m in movements_of(obj):
+                    moved.append(replace(m, debit=str(self.gl(m.debit)), credit=str(self.gl(m.credit))))
         return moved
 
     async def wait_movement(self, debit: str, credit: str, amount: Decimal | str, what: str,
@@ -148,12 +176,15 @@ class LedgerReader:
     async def balances(self, *, ap: str, ar: str) -> dict[str, Decimal]:
         types = (T.BILL, T.VENDOR_CREDIT, T.BILL_PAYMENT, T.INVOICE, T.RECEIVED_PAYMENT, *self.transfer_types)
         objects = [obj for t in dict.fromkeys(types) for obj in await self.objects(t)]
-        return balances(objects, ap=ap, ar=ar)
+        return balances(objects, ap=ap, ar=ar, aliases=self.aliases)
 
 
 @asynccontextmanager
 async def connected_reader(
-    connection_id: str, settings: ConnectedServiceSettings, transfer_types: tuple[ObjectType, ...]
+    connection_id: str,
+    settings: ConnectedServiceSettings,
+    transfer_types: tuple[ObjectType, ...],
+    aliases: Mapping[str, str] | None = None,
 ) -> AsyncIterator[LedgerReader]:
     """A reader on the connection's ledger, built as the services build their connectors: the
     credentials from prefs-api's internal API, the vendor endpoints and QBO lane of ``settings``,
@@ -173,6 +204,7 @@ async def connected_reader(
                 budgets=budgets,
                 timeout=settings.vendor_timeout_seconds,
             )
-            yield LedgerReader(build_ledger(await prefs.connection(connection_id), context), transfer_types)
+            connector = build_ledger(await prefs.connection(connection_id), context)
+            yield LedgerReader(connector, transfer_types, aliases=aliases)
         finally:
             await budgets.close()

@@ -48,6 +48,9 @@ class LedgerCompany:
     """The ledger's credentials block of prefs-api's ``POST /v1/connections`` (``{"qbo": {...}}``...)."""
     preferences: dict[str, Any] = field(default_factory=dict)
     """Preferences only this ledger kind has (Funds Transfer Journal Symbol, Location...)."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Ids the ledger's payments name instead of a GL account → that GL account id (an Intacct
+    payment names the checking account, the preferences its GL account)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -148,6 +151,8 @@ class IntacctSandbox:
         "money_in_clearing": "1020", "bank": "1000", "deposit_to": "1000",
     }  # fmt: skip
     CLEARING_CHECKING = (("BILL-OUT", "1010"), ("BILL-IN", "1020"))
+    SEED_BANK = ("BOA-CHK", "1000")
+    """The checking account the sandbox seeds, on GL 1000."""
 
     async def create_company(
         self, http: httpx.AsyncClient, name: str, *, multi_currency: bool = False, limits: bool = True
@@ -178,7 +183,10 @@ class IntacctSandbox:
             "transaction_currency": "USD",
             "base_currency": "USD",
         }
-        return LedgerCompany(company_id, accounts, dict(self.ROLES), {"intacct": credentials}, preferences)
+        aliases = dict((*self.CLEARING_CHECKING, self.SEED_BANK))
+        return LedgerCompany(
+            company_id, accounts, dict(self.ROLES), {"intacct": credentials}, preferences, aliases=aliases
+        )
 
     async def after_connect(self, http: httpx.AsyncClient, company: LedgerCompany, ingest_url: str) -> None:
         return None  # Intacct sends no webhooks: the sweeper finds its changes

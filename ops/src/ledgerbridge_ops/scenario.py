@@ -70,6 +70,8 @@ class Company:
     """Account role (``ap``, ``money_out_clearing``, ``bank``...) → ledger account id."""
     ledger_preferences: dict[str, Any] = field(default_factory=dict)
     """Preferences only this ledger kind has (Funds Transfer Journal Symbol...)."""
+    account_aliases: dict[str, str] = field(default_factory=dict)
+    """Ids the ledger's payments name instead of a GL account (Intacct checking accounts) → GL id."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -154,6 +156,7 @@ class Scenario:
             ledger_label=ledger.label,
             roles=made.roles,
             ledger_preferences=made.preferences,
+            account_aliases=made.aliases,
             extra={"ledger": made},
         )
         company.subscription_id = await self._subscribe_billcom(company)

@@ -69,3 +69,15 @@ def test_foreign_currency_amounts_count_in_the_home_currency() -> None:
         lines=(TransactionLine(amount=Decimal("100")),),
     )  # fmt: skip
     assert balances([bill], ap="ap", ar="ar")["ap"] == Decimal("-120.00")
+
+
+def test_a_payment_naming_a_checking_account_counts_on_its_gl_account() -> None:
+    """Intacct payments name the checking account, the preferences and journals its GL account."""
+    paid = BillPayment(
+        id="p1", vendor_id="v", date=DAY, amount=Decimal("40"), bank_account_id="BILL-OUT",
+        applied_to=(AppliedTo(document_id="b1", amount=Decimal("40")),),
+    )  # fmt: skip
+    transfer = journal(("Debit", "1010", "40"), ("Credit", "1000", "40"))
+    books = balances([paid, transfer], ap="2000", ar="1200", aliases={"BILL-OUT": "1010"})
+    assert (books["1010"], books["1000"], books["2000"]) == (0, Decimal("-40"), Decimal("40"))
+    assert "BILL-OUT" not in books
