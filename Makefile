@@ -49,11 +49,12 @@ test: install lint ## lint, type checks and all three test tiers (contract suite
 	@bash deploy/local/chromium.sh install
 	@bash deploy/local/with-stack.sh $(PYTEST) tests -q -p no:cacheprovider $(COVERAGE)
 
-demo: install ## start everything, run the AP scenario, print where to look
+LEDGER ?= qbo
+demo: install ## start everything, run the AP scenario against LEDGER=qbo|intacct|netsuite, print where to look
 	@bash deploy/local/stack.sh up
 	@$(UV) run python -m ledgerbridge_ops.migrate
 	@bash deploy/local/services.sh start
-	@$(UV) run python -m ledgerbridge_ops.demo
+	@$(UV) run python -m ledgerbridge_ops.demo --ledger $(LEDGER)
 
 bench: install ## run the benchmarks and print one table
 	@bash deploy/local/with-stack.sh $(UV) run python -m bench.run_all

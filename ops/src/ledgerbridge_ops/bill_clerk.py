@@ -4,6 +4,7 @@ do through the API (the bank moving money in a disbursement or deposit run)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -96,7 +97,26 @@ class BillClerk:
         body = {} if min_amount is None else {"minAmount": min_amount}
         await self._control("PUT", f"/orgs/{self.org_id}/approval-policy", body)
 
-    async def pay(self, vendor_id: str, bill_id: str, amount: str, bank_account_id: str) -> str:
+    async def create_vendor_credit(self, vendor_id: str, number: str, lines: list[tuple[str, str]]) -> str:
+        """A vendor credit (BILL sends no webhook for it: a sweep finds it)."""
+        body = {
+            "vendorId": vendor_id,
+            "referenceNumber": number,
+            "creditDate": await self.today(),
+            "vendorCreditLineItems": [{"amount": float(amount), "description": text} for amount, text in lines],
+        }
+        return str((await self._call("POST", "/v3/vendor-credits", body))["id"])
+
+    async def pay(
+        self,
+        vendor_id: str,
+        bill_id: str,
+        amount: str,
+        bank_account_id: str,
+        *,
+        vendor_credits: Sequence[tuple[str, str]] = (),
+    ) -> str:
+        """``vendor_credits``: (credit id, amount) applied to the bill besides ``amount``."""
         body = {
             "vendorId": vendor_id,
             "billId": bill_id,
@@ -104,6 +124,7 @@ class BillClerk:
             "processDate": await self.today(),
             "fundingAccount": {"type": "BANK_ACCOUNT", "id": bank_account_id},
             "description": "LedgerBridge demo payment",
+            **({"vendorCredits": [{"id": c, "amount": float(a)} for c, a in vendor_credits]} if vendor_credits else {}),
         }
         await self.trust_session()
         return str((await self._call("POST", "/v3/payments", body))["id"])

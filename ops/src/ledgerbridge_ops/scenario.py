@@ -9,8 +9,6 @@ prefs-api's public REST API, and webhook-ingest's webhook routes (through the sa
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,9 +18,10 @@ import httpx
 
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
 from ledgerbridge_common.connectors.billcom.subscriptions import EVENT_TYPES
+from ledgerbridge_ops.ledgers import QBO_CLIENT_ID, QBO_CLIENT_SECRET, LedgerSandbox, QboSandbox
 
-QBO_CLIENT_ID = "ledgerbridge-sandbox"
-QBO_CLIENT_SECRET = "sandbox-secret"
+__all__ = ["QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "Company", "Scenario", "ScenarioError", "Urls", "wait_for"]
+
 T = TypeVar("T")
 
 
@@ -32,6 +31,8 @@ class Urls:
     ingest: str
     qbo: str
     billcom: str
+    intacct: str = "http://127.0.0.1:18083"
+    netsuite: str = "http://127.0.0.1:18084"
 
     @classmethod
     def local(cls) -> Urls:
@@ -45,18 +46,27 @@ class Urls:
 
 @dataclass
 class Company:
-    """What setup created: one connection between a fresh BILL org and a fresh QBO realm."""
+    """What setup created: one connection between a fresh BILL org and a fresh ledger company
+    (``realm_id``: the ledger's company id — QBO realm, Intacct company, NetSuite account)."""
 
     connection_id: str
     realm_id: str
     org_id: str
     accounts: dict[str, str]
-    """QBO account name → Id."""
+    """Ledger account name → id."""
     bill_chart: dict[str, str]
     """BILL chart-of-accounts name → id."""
     bank_account_id: str
     bill_login: dict[str, str]
     subscription_id: str | None = None
+    ledger_kind: str = "quickbooks_online"
+    ledger_label: str = "QuickBooks Online"
+    roles: dict[str, str] = field(default_factory=dict)
+    """Account role (``ap``, ``money_out_clearing``, ``bank``...) → ledger account id."""
+    ledger_preferences: dict[str, Any] = field(default_factory=dict)
+    """Preferences only this ledger kind has (Funds Transfer Journal Symbol...)."""
+    account_aliases: dict[str, str] = field(default_factory=dict)
+    """Ids the ledger's payments name instead of a GL account (Intacct checking accounts) → GL id."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -99,60 +109,38 @@ class Scenario:
         multi_currency: bool = False,
         qbo_webhooks: bool = True,
         limits: bool = True,
+        ledger: LedgerSandbox | None = None,
         verifier: str | None = None,
     ) -> Company:
-        """``verifier``: the Intuit app's webhook verifier token; one app serves every company,
-        so companies set up side by side pass the same one (default: a new one)."""
-        realm = _ok(
-            await self.http.post(
-                f"{self.urls.qbo}/_sandbox/realms",
-                json={"company_name": name, "multi_currency": multi_currency},
-            )
-        )
-        realm_id = realm["realm_id"]
-        if not limits:
-            _ok(await self.http.put(f"{self.urls.qbo}/_sandbox/realms/{realm_id}/limits", json={"enabled": False}))
-        tokens = _ok(
-            await self.http.post(
-                f"{self.urls.qbo}/_sandbox/realms/{realm_id}/tokens", json={"client_id": QBO_CLIENT_ID}
-            )
-        )
+        """A fresh BILL organization connected to a fresh company of ``ledger`` (default: QBO).
+        ``verifier``: the Intuit app's webhook verifier token for the default QBO company."""
+        ledger = ledger or QboSandbox(self.urls.qbo, webhooks=qbo_webhooks, verifier=verifier)
+        made = await ledger.create_company(self.http, name, multi_currency=multi_currency, limits=limits)
         org = _ok(await self.http.post(f"{self.urls.billcom}/_sandbox/orgs", json={"name": name}))
-        verifier = verifier or "vt-" + secrets.token_hex(16)
-        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=int(tokens["expires_in"]))
         connection = _ok(
             await self.http.post(
                 f"{self.urls.prefs}/v1/connections",
                 headers=self.keyed,
                 json={
-                    "name": f"{name} (BILL ↔ QuickBooks Online)",
+                    "name": f"{name} (BILL ↔ {ledger.label})",
                     "billcom_org_id": org["organizationId"],
-                    "ledger_kind": "quickbooks_online",
-                    "ledger_company_id": realm_id,
+                    "ledger_kind": str(ledger.kind),
+                    "ledger_company_id": made.company_id,
                     "billcom": {
                         "username": org["username"],
                         "password": org["password"],
                         "organization_id": org["organizationId"],
                         "dev_key": org["devKey"],
                     },
-                    "qbo": {
-                        "client_id": QBO_CLIENT_ID,
-                        "client_secret": QBO_CLIENT_SECRET,
-                        "webhook_verifier_token": verifier,
-                        "tokens": {
-                            "access_token": tokens["access_token"],
-                            "refresh_token": tokens["refresh_token"],
-                            "access_expires_at": expires.isoformat(),
-                        },
-                    },
+                    **made.credentials,
                 },
             )
         )
         company = Company(
             connection_id=connection["id"],
-            realm_id=realm_id,
+            realm_id=made.company_id,
             org_id=org["organizationId"],
-            accounts=realm["accounts"],
+            accounts=made.accounts,
             bill_chart=org["chartOfAccounts"],
             bank_account_id=org["bankAccount"]["id"],
             bill_login={
@@ -161,21 +149,15 @@ class Scenario:
                 "organizationId": org["organizationId"],
                 "devKey": org["devKey"],
             },
+            ledger_kind=str(ledger.kind),
+            ledger_label=ledger.label,
+            roles=made.roles,
+            ledger_preferences=made.preferences,
+            account_aliases=made.aliases,
+            extra={"ledger": made},
         )
         company.subscription_id = await self._subscribe_billcom(company)
-        if qbo_webhooks:
-            _ok(
-                await self.http.put(
-                    f"{self.urls.qbo}/_sandbox/apps/{QBO_CLIENT_ID}/webhooks",
-                    json={
-                        "url": f"{self.urls.ingest}/webhooks/qbo",
-                        "verifier_token": verifier,
-                        "format": "cloudevents",
-                        "enabled": True,
-                        "auto_deliver": True,
-                    },
-                )
-            )
+        await ledger.after_connect(self.http, made, self.urls.ingest)
         await self.set_preferences(company)
         await self.link_bank_account(company)
         return company
@@ -192,10 +174,8 @@ class Scenario:
             return banks.get(company.bank_account_id)
 
         bank = await wait_for(seen, timeout=30, what="the BILL bank account to reach preferences")
-        if bank["gl_account_id"] != company.accounts["Checking"]:
-            await self.set_preferences(
-                company, bank_gl_accounts={company.bank_account_id: company.accounts["Checking"]}
-            )
+        if bank["gl_account_id"] != company.roles["bank"]:
+            await self.set_preferences(company, bank_gl_accounts={company.bank_account_id: company.roles["bank"]})
 
     async def _subscribe_billcom(self, company: Company) -> str:
         creds = BillcomCredentials(
@@ -230,17 +210,18 @@ class Scenario:
         return str(sub["id"])
 
     async def set_preferences(self, company: Company, **overrides: Any) -> dict[str, Any]:
-        acc = company.accounts
+        role = company.roles
         values: dict[str, Any] = {
-            "ap_account": acc["Accounts Payable (A/P)"],
-            "ar_account": acc["Accounts Receivable (A/R)"],
-            "unallocated_expenses_account": acc["Unallocated Expenses"],
-            "unallocated_income_account": acc["Unallocated Income"],
-            "money_out_clearing_account": acc["BILL Money Out Clearing"],
-            "money_in_clearing_account": acc["BILL Money In Clearing"],
-            "default_bank_account": acc["Checking"],
-            "deposit_to_account": acc["Undeposited Funds"],
-            "fx_gain_loss_account": acc["Exchange Gain or Loss"],
+            "ap_account": role["ap"],
+            "ar_account": role["ar"],
+            "unallocated_expenses_account": role["expenses"],
+            "unallocated_income_account": role["income"],
+            "money_out_clearing_account": role["money_out_clearing"],
+            "money_in_clearing_account": role["money_in_clearing"],
+            "default_bank_account": role["bank"],
+            "deposit_to_account": role["deposit_to"],
+            **({"fx_gain_loss_account": role["fx"]} if "fx" in role else {}),
+            **company.ledger_preferences,
             **overrides,
         }
         url = f"{self.urls.prefs}/v1/connections/{company.connection_id}/preferences"

@@ -50,6 +50,10 @@ class KafkaSettings(BaseModel):
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    group_suffix: str = ""
+    """``LB_KAFKA__GROUP_SUFFIX``: appended to every consumer group id (see :meth:`group`), so that
+    systems sharing one Kafka cluster (concurrent test runs, a staging copy) never join each
+    other's groups. Empty in production."""
 
     @model_validator(mode="after")
     def _security_is_complete(self) -> KafkaSettings:
@@ -59,6 +63,10 @@ class KafkaSettings(BaseModel):
         if not sasl and self.sasl_mechanism:
             raise ValueError("sasl_mechanism is set but security_protocol is not SASL_PLAINTEXT or SASL_SSL")
         return self
+
+    def group(self, name: str) -> str:
+        """The consumer group id this system uses for the group called ``name``."""
+        return f"{name}-{self.group_suffix}" if self.group_suffix else name
 
     def client_options(self) -> dict[str, Any]:
         """Connection options for ``AIOKafkaProducer``, ``AIOKafkaConsumer`` and

@@ -123,7 +123,7 @@ class ConsumerRunner:
         """This runner's Kafka consumer (the settings' TLS and SASL options included), not started."""
         return AIOKafkaConsumer(
             **self._kafka.client_options(),
-            group_id=self.config.group_id,
+            group_id=self._kafka.group(self.config.group_id),
             client_id=f"{self._kafka.client_id_prefix}-{self.config.name}",
             enable_auto_commit=False,
             auto_offset_reset=self.config.auto_offset_reset,

@@ -143,7 +143,7 @@ class Runtime:
         group's lag is exported, and it is a readiness check (``required`` or only reported)."""
         supervised = SupervisedConsumer(build, name=name)
         self.consumers.append(supervised)
-        self._lag_groups.append(group_id)
+        self._lag_groups.append(self.settings.kafka.group(group_id))
 
         async def running() -> bool:
             return supervised.running
