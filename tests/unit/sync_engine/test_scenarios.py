@@ -157,7 +157,7 @@ SCENARIOS: list[Any] = [
     ),
     pytest.param(
         inputs(change(L, T.BILL_PAYMENT, "77"), payment("77")),
-        Expect(skip="direction"),
+        Expect(skip="what_syncs"),
         id="direction-payment-from-ledger-refused",
     ),
     pytest.param(

@@ -1,48 +1,22 @@
-"""Which way each object type flows, per ledger kind (billcom.md §3.1, "Sync Matrix").
-
-One table: another ledger kind only adds its row to ``DIRECTION_MATRIX``.
-"""
+"""Which way each object type flows for one connection: BILL's matrix per ledger kind
+(``ledgerbridge_common.what_syncs``, billcom.md §3.1) narrowed by the bookkeeper's ``what_syncs``
+preference. A refusal names the preference that refused, for the sync log."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.events import LedgerKind, Side
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.events.refs import NAME_LISTS
-
-
-class Flow(StrEnum):
-    TWO_WAY = "two_way"
-    FROM_BILLCOM = "from_billcom"
-    FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
-    """From BILL always; from the ledger only new objects that are still unpaid."""
-
-
-T = ObjectType
-DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
-    LedgerKind.QUICKBOOKS_ONLINE: {
-        T.VENDOR: Flow.TWO_WAY,
-        T.CUSTOMER: Flow.TWO_WAY,
-        T.ACCOUNT: Flow.TWO_WAY,
-        T.CLASS: Flow.TWO_WAY,
-        T.DEPARTMENT: Flow.TWO_WAY,
-        T.LOCATION: Flow.TWO_WAY,
-        T.ITEM: Flow.TWO_WAY,
-        T.BILL: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
-        T.INVOICE: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
-        T.VENDOR_CREDIT: Flow.FROM_BILLCOM,
-        T.BILL_PAYMENT: Flow.FROM_BILLCOM,
-        T.RECEIVED_PAYMENT: Flow.FROM_BILLCOM,
-        T.FUNDS_TRANSFER: Flow.FROM_BILLCOM,
-        T.JOURNAL_ENTRY: Flow.FROM_BILLCOM,
-    },
-}
+from ledgerbridge_common.what_syncs import DIRECTION_LABELS, SyncDirection, cell, chosen, preference_name
 
 MATCHABLE = NAME_LISTS
 """Name lists are also what a first sync matches by name."""
-APPROVAL_FILTERED = frozenset({T.BILL, T.VENDOR_CREDIT})
+DOCUMENTS = frozenset({ObjectType.BILL, ObjectType.VENDOR_CREDIT, ObjectType.INVOICE})
+"""Transactions a first sync links to an existing ledger document instead of creating one."""
+APPROVAL_FILTERED = frozenset({ObjectType.BILL, ObjectType.VENDOR_CREDIT})
 
 SIDE_NAME = {Side.BILLCOM: "BILL", Side.LEDGER: "the ledger"}
 LEDGER_NAME = {
@@ -54,8 +28,15 @@ LEDGER_NAME = {
 }
 
 
-def flow_for(kind: LedgerKind, object_type: ObjectType) -> Flow | None:
-    return DIRECTION_MATRIX.get(kind, {}).get(object_type)
+def direction(prefs: PreferenceValues, kind: LedgerKind, object_type: ObjectType) -> SyncDirection:
+    return chosen(kind, object_type, prefs.what_syncs)
+
+
+def writes_back(prefs: PreferenceValues, kind: LedgerKind, object_type: ObjectType) -> bool:
+    """Both sides' edits flow (a merge may write to the side that changed)."""
+    found = cell(kind, object_type)
+    both = direction(prefs, kind, object_type) is SyncDirection.BOTH
+    return both and found is not None and not found.unpaid_only_from_ledger
 
 
 def is_paid(obj: CanonicalObject) -> bool:
@@ -71,19 +52,54 @@ def is_paid(obj: CanonicalObject) -> bool:
     return False
 
 
-def blocked_direction(
-    kind: LedgerKind, object_type: ObjectType, from_side: Side, obj: CanonicalObject | None, linked: bool
-) -> str | None:
-    """None when ``object_type`` may flow from ``from_side``; otherwise the reason it may not."""
-    flow = flow_for(kind, object_type)
+def matrix_refuses(kind: LedgerKind, object_type: ObjectType, from_side: Side) -> str | None:
+    """Why BILL's matrix for the ledger takes nothing of this type from ``from_side``, whatever
+    the bookkeeper chooses."""
+    noun = object_type.value.replace("_", " ")
     ledger = LEDGER_NAME.get(kind, kind.value)
-    if flow is None:
-        return f"{object_type.value.replace('_', ' ')}s do not sync with {ledger}"
-    if from_side is Side.BILLCOM or flow is Flow.TWO_WAY:
+    found = cell(kind, object_type)
+    if found is None:
+        return f"{noun}s do not sync with {ledger}"
+    if any(way.takes_from(from_side) for way in found.allowed):
+        return None
+    return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
+
+
+def refused_by_what_syncs(
+    prefs: PreferenceValues, kind: LedgerKind, object_type: ObjectType, from_side: Side
+) -> str | None:
+    """Why the bookkeeper's ``what_syncs`` choice takes nothing of this type from ``from_side``
+    (None also when BILL's matrix refuses: see ``matrix_refuses``)."""
+    way = direction(prefs, kind, object_type)
+    if matrix_refuses(kind, object_type, from_side) or way.takes_from(from_side):
         return None
     noun = object_type.value.replace("_", " ")
-    if flow is Flow.FROM_BILLCOM:
-        return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
+    pref = preference_name(object_type)
+    if way is SyncDirection.OFF:
+        return f"{noun}s are switched off in What Syncs ({pref} = off)"
+    origin = "BILL" if from_side is Side.BILLCOM else LEDGER_NAME.get(kind, kind.value)
+    return (
+        f"{noun}s sync {DIRECTION_LABELS[way]} only ({pref} = {way.value}); the change made in {origin} is not copied"
+    )
+
+
+def blocked_direction(
+    prefs: PreferenceValues,
+    kind: LedgerKind,
+    object_type: ObjectType,
+    from_side: Side,
+    obj: CanonicalObject | None,
+    linked: bool,
+) -> str | None:
+    """None when ``object_type`` may flow from ``from_side``; otherwise the reason it may not."""
+    refused = matrix_refuses(kind, object_type, from_side)
+    if refused or from_side is Side.BILLCOM:
+        return refused
+    found = cell(kind, object_type)
+    if found is None or not found.unpaid_only_from_ledger:
+        return None
+    ledger = LEDGER_NAME.get(kind, kind.value)
+    noun = object_type.value.replace("_", " ")
     if linked:
         return f"edits made in {ledger} to a {noun} that came from BILL are not copied back; BILL's version stands"
     if obj is not None and is_paid(obj):

@@ -12,7 +12,7 @@ from typing import Any
 from ledgerbridge_common.canonical import fingerprint, parse_canonical
 from ledgerbridge_common.canonical.models import CanonicalObject
 from ledgerbridge_common.events import ChangeDetected, Decision
-from sync_engine.domain.directions import SIDE_NAME, Flow, flow_for
+from sync_engine.domain.directions import SIDE_NAME, writes_back
 from sync_engine.domain.model import Inputs, Plan, make_ref
 from sync_engine.domain.plans import command
 from sync_engine.domain.upsert import upsert
@@ -48,7 +48,7 @@ def conflict_override(inp: Inputs) -> Plan:
     src, link, side = inp.source, inp.link, inp.change.side
     plan = upsert(inp)
     other_id = link.id_on(side.other) if link else None
-    if src is None or other_id is None or flow_for(inp.prefs.ledger_kind, inp.change.object_type) is not Flow.TWO_WAY:
+    if src is None or other_id is None or not writes_back(inp.prefs, inp.prefs.ledger_kind, inp.change.object_type):
         return plan
     data = {**src.model_dump(mode="json"), "id": None, "concurrency_token": None, "side_status": {}}
     restored = parse_canonical(inp.change.object_type, data)
