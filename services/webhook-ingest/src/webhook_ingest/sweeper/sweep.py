@@ -16,7 +16,8 @@ from ledgerbridge_common.connectors.ports import BillcomConnector, ChangePage, C
 from ledgerbridge_common.errors import PermanentError
 from ledgerbridge_common.events.models import Side, Trigger, deterministic_id, utcnow
 from ledgerbridge_common.events.topics import Topics
-from ledgerbridge_common.prefs_client import ConnectionInfo
+from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferences
+from ledgerbridge_common.what_syncs import WhatSyncs, types_read_from
 from webhook_ingest.adapters.watermarks import SweepStateStore
 from webhook_ingest.handlers.produce import Publisher, change_envelope
 from webhook_ingest.metrics import CHANGES
@@ -63,6 +64,8 @@ class ConnectorFactory(Protocol):
 class ConnectionSource(Protocol):
     async def connection(self, connection_id: str) -> ConnectionInfo: ...
 
+    async def preferences(self, connection_id: str) -> ConnectionPreferences: ...
+
     async def report_bank_accounts(self, connection_id: str, accounts: list[BankAccount]) -> None: ...
 
 
@@ -72,6 +75,10 @@ class SweepReport:
     emitted: dict[str, int] = field(default_factory=dict)
     full_resync: bool = False
     skipped_types: list[str] = field(default_factory=list)
+    what_syncs: WhatSyncs = field(default_factory=dict)
+    """The connection's What Syncs: a side is read only for the types taken from it."""
+    read_from: dt.datetime = EPOCH
+    """Where BILL is first read from: the connection's start date (else ``EPOCH``)."""
 
 
 @dataclass
@@ -84,6 +91,10 @@ class SweepDeps:
     clock: Callable[[], dt.datetime] = utcnow
     chunk: int = 500
     cdc_max_days: int = 30
+
+
+def start_of(day: dt.date | None) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else EPOCH
 
 
 def event_trigger(trigger: SweepTrigger, side: Side) -> Trigger:
@@ -125,24 +136,27 @@ async def sweep_ledger(
     report: SweepReport,
 ) -> None:
     cid, side = conn.connection_id, Side.LEDGER
+    types = types_read_from(conn.ledger_kind, side, report.what_syncs, LEDGER_TYPES)
+    if not types:
+        return
     marks = await deps.state.watermarks(cid, side.value)
-    known = [marks[t] for t in LEDGER_TYPES if t in marks]
-    since = min(known) if known and len(known) == len(LEDGER_TYPES) and not full else None
+    known = [marks[t] for t in types if t in marks]
+    since = min(known) if known and len(known) == len(types) and not full else None
     horizon = deps.clock() - dt.timedelta(days=deps.cdc_max_days) + dt.timedelta(minutes=5)
     emitted = 0
     if since is None or since < horizon:
         report.full_resync = True
         if not isinstance(ledger, FullResync):
             raise PermanentError(f"{conn.ledger_kind} connector cannot resync past CDC's window")
-        for object_type in LEDGER_TYPES:
+        for object_type in types:
             page = await ledger.query_changed(object_type, None if full else marks.get(object_type))
             emitted += await _emit(cid, side, page.changes, event_trigger(trigger, side), deps)
             await deps.state.set_watermark(cid, side.value, [object_type], page.next_watermark)
     else:
         while True:
-            page = await ledger.changes_since(LEDGER_TYPES, since)
+            page = await ledger.changes_since(types, since)
             emitted += await _emit(cid, side, page.changes, event_trigger(trigger, side), deps)
-            await deps.state.set_watermark(cid, side.value, LEDGER_TYPES, page.next_watermark)
+            await deps.state.set_watermark(cid, side.value, types, page.next_watermark)
             if page.complete or page.next_watermark <= since:
                 break
             since = page.next_watermark
@@ -160,9 +174,9 @@ async def sweep_billcom(
     cid, side = conn.connection_id, Side.BILLCOM
     marks = {} if full else await deps.state.watermarks(cid, side.value)
     emitted = 0
-    for object_type in BILLCOM_TYPES:
+    for object_type in types_read_from(conn.ledger_kind, side, report.what_syncs, BILLCOM_TYPES):
         try:
-            page = await billcom.list_changed(object_type, marks.get(object_type, EPOCH))
+            page = await billcom.list_changed(object_type, marks.get(object_type, report.read_from))
         except PermanentError as exc:  # a type this organization cannot list: do the others
             log.warning("BILL sweep skipped %s: %s", object_type, exc)
             report.skipped_types.append(str(object_type))
@@ -180,7 +194,8 @@ async def sweep_connection(
 ) -> SweepReport:
     """Sweep both sides of one connection. Errors propagate (the caller records and retries)."""
     conn = await deps.prefs.connection(connection_id)
-    report = SweepReport(connection_id)
+    prefs = await deps.prefs.preferences(connection_id)
+    report = SweepReport(connection_id, what_syncs=prefs.what_syncs, read_from=start_of(prefs.start_date))
     billcom = deps.connectors.billcom_for(conn) if conn.billcom is not None else None
     if billcom is not None:
         await sweep_billcom(conn, billcom, trigger, full, deps, report)
