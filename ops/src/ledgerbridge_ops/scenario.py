@@ -104,6 +104,7 @@ class Scenario:
         multi_currency: bool = False,
         qbo_webhooks: bool = True,
         limits: bool = True,
+        first_sync: str = "immediately",
     ) -> Company:
         realm = _ok(
             await self.http.post(
@@ -131,6 +132,7 @@ class Scenario:
                     "billcom_org_id": org["organizationId"],
                     "ledger_kind": "quickbooks_online",
                     "ledger_company_id": realm_id,
+                    "first_sync": first_sync,
                     "billcom": {
                         "username": org["username"],
                         "password": org["password"],

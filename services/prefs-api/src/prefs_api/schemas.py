@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -67,6 +67,16 @@ class ConnectionCreate(_In):
     )
     billcom: BillcomCredentialsIn | None = None
     qbo: QboCredentialsIn | None = None
+    start_date: dt.date | None = Field(
+        default=None,
+        description="Nothing dated before it is created on either side. Default: the first day of the "
+        "current month (UTC).",
+    )
+    first_sync: Literal["after_preview", "immediately"] = Field(
+        default="after_preview",
+        description="`after_preview` (default): nothing is written until the first sync is started from its "
+        "preview (`POST .../first-sync`); `immediately`: it starts now.",
+    )
 
     model_config = ConfigDict(
         extra="forbid",

@@ -54,6 +54,10 @@ SPECS: dict[str, PrefSpec] = {
     for s in (
         _spec("sync_automatically", "Sync Automatically", ALL_KINDS - {QBD}),
         _spec("schedule_interval_minutes", "Sync Automatically interval", ALL_KINDS - {QBD}),
+        _spec("schedule_cron", "Sync Automatically schedule (cron)", ALL_KINDS - {QBD}),
+        _spec("sync_mode", "Sync Mode", ALL_KINDS),
+        _spec("start_date", "Start Date", ALL_KINDS),
+        _spec("what_syncs", "What Syncs", ALL_KINDS),
         _spec("sync_only_approved", "Sync Only Approved Bills and Vendor Credits", ALL_KINDS - {QBD}),
         _spec("ap_account", "Accounts Payable", ALL_KINDS, "Accounts Payable", required=True),
         _spec("ar_account", "Accounts Receivable", ALL_KINDS, "Accounts Receivable", required=True),
