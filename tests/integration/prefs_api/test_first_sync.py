@@ -91,6 +91,7 @@ async def world(database_url: str, kafka: KafkaSettings) -> AsyncIterator[dict[s
                         "accounts": realm["accounts"],
                         "realm": f"{qbo_url}/_sandbox/realms/{realm['realm_id']}",
                         "http": http,
+                        "url": url,
                     }
 
 

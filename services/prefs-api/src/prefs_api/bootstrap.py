@@ -27,7 +27,17 @@ from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
 from prefs_api.limits import limit_body
 from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
-from prefs_api.routes import connections, first_sync, internal, keys, mappings, preferences, status, synclog
+from prefs_api.routes import (
+    connections,
+    first_sync,
+    internal,
+    keys,
+    mappings,
+    preferences,
+    status,
+    status_first_sync,
+    synclog,
+)
 from prefs_api.settings import Settings
 from prefs_api.throttle import FailureThrottle, Proxies
 
@@ -119,7 +129,9 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
     app = service_app(
         runtime,
         name="prefs-api",
-        routers=[m.router for m in (connections, preferences, mappings, synclog, keys, status, first_sync)],
+        routers=[
+            m.router for m in (connections, preferences, mappings, synclog, keys, status, first_sync, status_first_sync)
+        ],
         dependencies=[Depends(reject_nul), Depends(conform)],
         title="LedgerBridge prefs-api",
         version="1.0.0",

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.events.models import LedgerKind
@@ -44,6 +44,8 @@ class FirstSyncPreview(BaseModel):
 
 
 class FirstSyncStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     start_date: dt.date | None = Field(
         default=None, description="Change the start date as the sync starts; omitted: the current one"
     )
