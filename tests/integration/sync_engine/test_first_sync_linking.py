@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from ledgerbridge_common.canonical.models import Bill, ObjectType, TransactionLine, Vendor
-from ledgerbridge_common.events import Envelope, PostingRequested, PreferencesChanged, Side
+from ledgerbridge_common.events import Envelope, PostingRequested, PreferencesChanged, Side, SyncRequested
 from ledgerbridge_common.settings import KafkaSettings
 from tests.integration.sync_engine.support import Tail, engine_stack, parked, produce, settled, vendor_clients
 from tests.support.builders import change
@@ -117,3 +117,31 @@ async def test_first_sync_links_hand_keyed_bills_and_creates_no_duplicate(
             numbers = sorted(str(getattr(b, "number", "")) for b in ledger_bills)
             assert numbers == sorted([*keyed, "NEW-1", "NEW-2"])
             assert len(numbers) == len(set(numbers)) == 32
+
+
+async def test_manual_mode_holds_webhooks_until_sync_now_and_a_type_switched_off_is_skipped(
+    kafka_settings: KafkaSettings, database_url: str, connection_id: str
+) -> None:
+    topics = kafka_settings.topics
+    with engine_stack(connection_id, kafka_settings, database_url) as stack:
+        stack.prefs.preferences[connection_id].update(sync_mode="manual", what_syncs={"invoice": "off"})
+        async with vendor_clients(stack) as clients:
+            vendor = await clients.billcom.create(Vendor(name=f"Manual Mode Co {uuid.uuid4().hex[:6]}"))
+            assert vendor.id
+            async with Tail(kafka_settings, topics.postings) as out, Tail(kafka_settings, topics.outcomes) as log:
+                await produce(kafka_settings, topics.changes, connection_id, change(B, T.VENDOR, vendor.id))
+                await produce(kafka_settings, topics.changes, connection_id, change(B, T.INVOICE, "00e01OFF"))
+                await parked(database_url, connection_id, "sync_now", 1)
+                seen = await log.wait_for(lambda s: ("billcom:invoice:00e01OFF", "what_syncs") in rules(s))
+                manual = [e.payload for e in seen if e.payload["source_ref"] == f"billcom:vendor:{vendor.id}"]
+                assert manual and manual[0]["status"] == "parked" and manual[0]["decision"]["rule"] == "manual"
+                off = next(e.payload for e in seen if e.payload["source_ref"] == "billcom:invoice:00e01OFF")
+                assert "what_syncs.invoice = off" in off["reason"]
+                assert postings(out.seen) == []
+
+                await produce(kafka_settings, topics.prefs, connection_id, SyncRequested(trigger="sync_now"))
+                seen_postings = postings(await out.wait_for(lambda s: len(postings(s)) >= 1))
+                assert [(p.object_type, p.source_ref) for p in seen_postings] == [
+                    (T.VENDOR, f"billcom:vendor:{vendor.id}")
+                ]
+                await parked(database_url, connection_id, "sync_now", 0)

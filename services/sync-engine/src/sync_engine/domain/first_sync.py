@@ -20,18 +20,18 @@ MANUAL_REASON = "manual sync (sync_mode = manual): detected, written at the next
 
 
 def before_reading(inp: Inputs) -> Plan | None:
-    """Held or skipped without reading the object: first sync not started, manual mode, or a
-    type (and side) that What Syncs takes nothing from."""
+    """Skipped or held without reading the object: a type (and side) that What Syncs takes
+    nothing from, the first sync not started, or manual mode."""
     prefs, change = inp.prefs, inp.change
-    if not prefs.first_sync_started:
-        return park(inp, PREFS_KEY, FIRST_SYNC_REASON, rule="first_sync_pending")
-    if prefs.sync_mode == "manual" and change.trigger not in WRITING_TRIGGERS:
-        return park(inp, MANUAL_KEY, MANUAL_REASON, rule="manual")
     kind, otype, side = prefs.ledger_kind, change.object_type, change.side
     if refused := refused_by_what_syncs(prefs, kind, otype, side):
         return skip(inp, "what_syncs", refused)
     if refused := matrix_refuses(kind, otype, side):
         return skip(inp, "direction", refused)
+    if not prefs.first_sync_started:
+        return park(inp, PREFS_KEY, FIRST_SYNC_REASON, rule="first_sync_pending")
+    if prefs.sync_mode == "manual" and change.trigger not in WRITING_TRIGGERS:
+        return park(inp, MANUAL_KEY, MANUAL_REASON, rule="manual")
     return None
 
 
