@@ -16,6 +16,7 @@ import typer
 from ledgerbridge_common.errors import ConnectorError
 from ledgerbridge_ops import actions, billcom_webhook, check
 from ledgerbridge_ops.dlq import LetterRef
+from ledgerbridge_ops.first_sync_cli import first_sync_app
 from ledgerbridge_ops.output import table, to_json
 from ledgerbridge_ops.prefs import PrefsApiError
 from ledgerbridge_ops.settings import OpsSettings
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 dlq_app = typer.Typer(help="The dead-letter topic: list, show, replay after a fix.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(first_sync_app, name="first-sync")
 credentials_app = typer.Typer(help="Stored vendor credentials: re-seal after a key rotation.", no_args_is_help=True)
 app.add_typer(credentials_app, name="credentials")
 
