@@ -32,10 +32,17 @@ async def run_demo(urls: Urls, api_key: str) -> Company:
     async with httpx.AsyncClient(timeout=30) as http:
         scenario = Scenario(urls, api_key, http)
         say("1. A bookkeeper connects BILL to QuickBooks Online and sets the sync preferences")
-        company = await scenario.setup("Demo Coffee Roasters")
+        company = await scenario.setup("Demo Coffee Roasters", first_sync="after_preview")
         readiness = await scenario.readiness(company)
         step(f"connection {company.connection_id}: BILL org {company.org_id} ↔ QBO realm {company.realm_id}")
         step(f"ready to sync: {readiness['ready']} {readiness.get('missing') or ''}")
+        preview = await scenario.first_sync_preview(company)
+        step(f"first-sync preview from {preview['start_date']} (nothing written until it starts):")
+        for t in preview["types"]:
+            step(f"  {t['object_type']:<16} {t['direction']:<18} create {t['create']}, link {t['link']}, "
+                 f"skip {t['skip']}, you choose {t['conflict']}")  # fmt: skip
+        await scenario.start_first_sync(company)
+        step("first sync started by the bookkeeper")
 
         clerk = BillClerk(http, urls.billcom, company.bill_login)
         await clerk.set_approval_policy(0)
@@ -78,6 +85,7 @@ async def run_demo(urls: Urls, api_key: str) -> Company:
 def where_to_look(urls: Urls, company: Company, api_key: str) -> None:
     say("\nWhere to look")
     say(f"  status page      {urls.prefs}/status  (log in with the API key below)")
+    say(f"  first sync       {urls.prefs}/status/connections/{company.connection_id}/first-sync")
     say(f"  API + OpenAPI    {urls.prefs}/docs    API key: {api_key}")
     say(f"  sync log         curl -s -H 'X-API-Key: {api_key}' "
         f"'{urls.prefs}/v1/sync-log?connection_id={company.connection_id}'")  # fmt: skip

@@ -260,6 +260,14 @@ class Scenario:
         page = _ok(await self.http.get(f"{self.urls.prefs}/v1/sync-log", headers=self.keyed, params=params))
         return list(page["items"])
 
+    async def first_sync_preview(self, company: Company) -> dict[str, Any]:
+        url = f"{self.urls.prefs}/v1/connections/{company.connection_id}/first-sync/preview"
+        return dict(_ok(await self.http.get(url, headers=self.keyed)))
+
+    async def start_first_sync(self, company: Company) -> dict[str, Any]:
+        url = f"{self.urls.prefs}/v1/connections/{company.connection_id}/first-sync"
+        return dict(_ok(await self.http.post(url, headers=self.keyed, json={})))
+
     async def sync_now(self, company: Company) -> None:
         _ok(
             await self.http.post(

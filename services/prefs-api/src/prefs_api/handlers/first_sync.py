@@ -40,6 +40,11 @@ LEDGER_SIDE_NOTE = (
     "where What Syncs says 'both'; a document already in BILL (same vendor, number and amount) is linked."
 )
 
+NO_LOOKUP_NOTE = (
+    "This ledger's connector cannot look up existing bills, vendor credits or invoices by number: they are "
+    "not linked, and 'will create' may include documents already keyed into the ledger."
+)
+
 
 @runtime_checkable
 class BillcomLister(Protocol):
@@ -145,13 +150,16 @@ async def preview(services: Services, principal: Principal, connection_id: str) 
         raise
     except Exception as exc:
         raise vendor_unavailable("BILL or the ledger", exc) from exc
+    notes = [LEDGER_SIDE_NOTE]
+    if not isinstance(ledger.connector, DocumentLookup):
+        notes.append(NO_LOOKUP_NOTE)
     return FirstSyncPreview(
         connection_id=connection_id,
         version=version,
         start_date=prefs.start_date,
         first_sync_started=prefs.first_sync_started,
         types=types,
-        notes=[LEDGER_SIDE_NOTE],
+        notes=notes,
     )
 
 
