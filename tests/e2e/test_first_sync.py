@@ -65,7 +65,10 @@ async def test_first_sync_preview_link_then_manual_mode_and_a_type_switched_off(
     shared = await clerk.create_bill(vendor_id, "HK-1", [("150.50", None, "paper")], date=day)
     new = await clerk.create_bill(vendor_id, "NEW-1", [("42.00", None, "toner")], date=day)
 
-    preview = (await http.get(f"{prefs}/first-sync/preview", headers=scenario.keyed)).json()
+    # the first preview of this just-built realm waited about a minute here (1 s the second time)
+    answer = await http.get(f"{prefs}/first-sync/preview", headers=scenario.keyed, timeout=150)
+    assert answer.status_code == 200, answer.text
+    preview = answer.json()
     bills = next(t for t in preview["types"] if t["object_type"] == "bill")
     verdicts = {e["billcom_id"]: (e["verdict"], e.get("ledger_id")) for e in bills["examples"]}
     assert verdicts[shared] == ("link", keyed["HK-1"]) and verdicts[new][0] == "create"

@@ -262,7 +262,7 @@ class Scenario:
 
     async def first_sync_preview(self, company: Company) -> dict[str, Any]:
         url = f"{self.urls.prefs}/v1/connections/{company.connection_id}/first-sync/preview"
-        return dict(_ok(await self.http.get(url, headers=self.keyed)))
+        return dict(_ok(await self.http.get(url, headers=self.keyed, timeout=150)))  # reads both sides
 
     async def start_first_sync(self, company: Company) -> dict[str, Any]:
         url = f"{self.urls.prefs}/v1/connections/{company.connection_id}/first-sync"

@@ -5,6 +5,8 @@ and the What Syncs matrix of a connection."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections import defaultdict
 from typing import Protocol, runtime_checkable
 
@@ -34,6 +36,7 @@ from prefs_api.handlers import sync
 from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
 from prefs_api.problems import ProblemError, not_found
 
+log = logging.getLogger(__name__)
 EXAMPLES = 5
 LEDGER_SIDE_NOTE = (
     "From the ledger, new unpaid bills and invoices dated on or after the start date are copied to BILL "
@@ -141,11 +144,20 @@ async def preview(services: Services, principal: Principal, connection_id: str) 
             if not chosen(info.ledger_kind, object_type, prefs.what_syncs).takes_from(Side.BILLCOM):
                 types.append(_summary(object_type, prefs, info, []))  # switched off: not even read
                 continue
+            began = time.monotonic()
             objects = await billcom.list_objects(object_type)
+            listed = time.monotonic()
             if object_type in (ObjectType.VENDOR, ObjectType.CUSTOMER):
                 parties.update({o.id or "": getattr(o, "name", "") for o in objects})
             items = [await _judge(prefs, info, obj, ledger, parties) for obj in objects]
             types.append(_summary(object_type, prefs, info, items))
+            log.info(
+                "first-sync preview: %s %s listed in %.1f s, judged in %.1f s",
+                len(objects),
+                object_type.value,
+                listed - began,
+                time.monotonic() - listed,
+            )
     except ProblemError:
         raise
     except Exception as exc:
