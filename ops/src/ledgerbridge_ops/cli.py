@@ -18,6 +18,7 @@ from ledgerbridge_ops import actions, billcom_webhook, check
 from ledgerbridge_ops.bookkeeper_cli import connection_app, report_app
 from ledgerbridge_ops.dlq import LetterRef
 from ledgerbridge_ops.errors_cli import errors_app
+from ledgerbridge_ops.first_sync_cli import first_sync_app
 from ledgerbridge_ops.output import table, to_json
 from ledgerbridge_ops.prefs import PrefsApiError
 from ledgerbridge_ops.settings import OpsSettings
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 dlq_app = typer.Typer(help="The dead-letter topic: list, show, replay after a fix.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(first_sync_app, name="first-sync")
 credentials_app = typer.Typer(help="Stored vendor credentials: re-seal after a key rotation.", no_args_is_help=True)
 app.add_typer(credentials_app, name="credentials")
 app.add_typer(errors_app, name="errors")

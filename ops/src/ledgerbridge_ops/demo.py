@@ -55,10 +55,17 @@ async def run_demo(urls: Urls, api_key: str, sandbox: LedgerSandbox) -> Company:
     async with httpx.AsyncClient(timeout=30) as http:
         scenario = Scenario(urls, api_key, http)
         say(f"1. A bookkeeper connects BILL to {label} and sets the sync preferences")
-        company = await scenario.setup("Demo Coffee Roasters", ledger=sandbox)
+        company = await scenario.setup("Demo Coffee Roasters", ledger=sandbox, first_sync="after_preview")
         readiness = await scenario.readiness(company)
         step(f"connection {company.connection_id}: BILL org {company.org_id} ↔ {label} company {company.realm_id}")
         step(f"ready to sync: {readiness['ready']} {readiness.get('missing') or ''}")
+        preview = await scenario.first_sync_preview(company)
+        step(f"first-sync preview from {preview['start_date']} (nothing written until it starts):")
+        for t in preview["types"]:
+            step(f"  {t['object_type']:<16} {t['direction']:<18} create {t['create']}, link {t['link']}, "
+                 f"skip {t['skip']}, you choose {t['conflict']}")  # fmt: skip
+        await scenario.start_first_sync(company)
+        step("first sync started by the bookkeeper")
         waited = await wait_until_settled(
             scenario,
             company,
@@ -138,6 +145,7 @@ def ledger_data_url(urls: Urls, company: Company) -> str:
 def where_to_look(urls: Urls, company: Company, api_key: str) -> None:
     say("\nWhere to look")
     say(f"  status page      {urls.prefs}/status  (log in with the API key below)")
+    say(f"  first sync       {urls.prefs}/status/connections/{company.connection_id}/first-sync")
     say(f"  API + OpenAPI    {urls.prefs}/docs    API key: {api_key}")
     say(f"  sync log         curl -s -H 'X-API-Key: {api_key}' "
         f"'{urls.prefs}/v1/sync-log?connection_id={company.connection_id}'")  # fmt: skip

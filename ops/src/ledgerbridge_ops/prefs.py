@@ -46,6 +46,22 @@ class PrefsApi:
         data = await self._call("POST", f"/v1/connections/{connection_id}/sync-now", params=params)
         return data if isinstance(data, dict) else {"result": data}
 
+    async def first_sync_preview(self, connection_id: str) -> dict[str, Any]:
+        """``GET /v1/connections/{id}/first-sync/preview``: per object type, create / link / skip."""
+        data = await self._call("GET", f"/v1/connections/{connection_id}/first-sync/preview")
+        return data if isinstance(data, dict) else {}
+
+    async def start_first_sync(self, connection_id: str, start_date: str | None = None) -> dict[str, Any]:
+        """``POST /v1/connections/{id}/first-sync`` (202; 409 when it has started already)."""
+        body = {"start_date": start_date} if start_date else {}
+        data = await self._call("POST", f"/v1/connections/{connection_id}/first-sync", json=body)
+        return data if isinstance(data, dict) else {}
+
+    async def what_syncs(self, connection_id: str) -> dict[str, Any]:
+        """``GET /v1/connections/{id}/what-syncs``: the directions offered and chosen per object type."""
+        data = await self._call("GET", f"/v1/connections/{connection_id}/what-syncs")
+        return data if isinstance(data, dict) else {}
+
     async def update_connection(self, connection_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """``PATCH /v1/connections/{id}`` (credentials are replaced as a whole per vendor)."""
         data = await self._call("PATCH", f"/v1/connections/{connection_id}", json=body)

@@ -111,6 +111,7 @@ class Scenario:
         limits: bool = True,
         ledger: LedgerSandbox | None = None,
         verifier: str | None = None,
+        first_sync: str = "immediately",
     ) -> Company:
         """A fresh BILL organization connected to a fresh company of ``ledger`` (default: QBO).
         ``verifier``: the Intuit app's webhook verifier token for the default QBO company."""
@@ -126,6 +127,7 @@ class Scenario:
                     "billcom_org_id": org["organizationId"],
                     "ledger_kind": str(ledger.kind),
                     "ledger_company_id": made.company_id,
+                    "first_sync": first_sync,
                     "billcom": {
                         "username": org["username"],
                         "password": org["password"],
@@ -236,6 +238,14 @@ class Scenario:
         params = {"connection_id": company.connection_id, "limit": "200", **filters}
         page = _ok(await self.http.get(f"{self.urls.prefs}/v1/sync-log", headers=self.keyed, params=params))
         return list(page["items"])
+
+    async def first_sync_preview(self, company: Company) -> dict[str, Any]:
+        url = f"{self.urls.prefs}/v1/connections/{company.connection_id}/first-sync/preview"
+        return dict(_ok(await self.http.get(url, headers=self.keyed, timeout=150)))  # reads both sides
+
+    async def start_first_sync(self, company: Company) -> dict[str, Any]:
+        url = f"{self.urls.prefs}/v1/connections/{company.connection_id}/first-sync"
+        return dict(_ok(await self.http.post(url, headers=self.keyed, json={})))
 
     async def sync_now(self, company: Company) -> None:
         _ok(

@@ -13,7 +13,7 @@ import pytest
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.budget import MemoryLedgerBudgets
 from ledgerbridge_common.connectors.capabilities import DeletionsSource, Idempotency
-from ledgerbridge_common.connectors.ports import LedgerConnector
+from ledgerbridge_common.connectors.ports import DocumentLookup, LedgerConnector
 from ledgerbridge_common.errors import OutcomeUnknownError, StaleObjectError
 from tests.integration.ledger_contract.registry import LedgerUnderTest
 
@@ -159,3 +159,21 @@ async def test_a_burst_over_the_declared_limits_gets_no_over_limit_answer(ledger
     )
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert await ledger.over_limit_answers() == 0
+
+
+async def test_a_document_is_found_by_its_party_and_number(ledger: LedgerUnderTest) -> None:
+    """``DocumentLookup`` (what a first sync links to instead of creating a duplicate), for the
+    connectors that declare it by implementing it; the others cannot link and are skipped here."""
+    connector = ledger.connector()
+    if not isinstance(connector, DocumentLookup):
+        pytest.skip(f"{connector.ledger_kind} has no DocumentLookup: a first sync cannot link its documents")
+    number = f"LK-{uuid.uuid4().hex[:8]}"
+    sample = await ledger.sample(connector, ObjectType.BILL, unique("Lookup"))
+    created = await connector.create(sample.model_copy(update={"number": number}), request_id=rid())
+    party = getattr(created, "vendor_id", None)
+    assert created.id and party
+    found = await connector.find_documents(ObjectType.BILL, party, number)
+    assert [d.id for d in found] == [created.id]
+    assert await connector.find_documents(ObjectType.BILL, party, number + "-X") == []
+    other = await ledger.sample(connector, ObjectType.BILL, unique("Other party"))
+    assert await connector.find_documents(ObjectType.BILL, getattr(other, "vendor_id", ""), number) == []

@@ -86,6 +86,10 @@ class FakeBillcom:
     async def list_changed(self, object_type: ObjectType, since: Any) -> ChangePage:
         return _page(self.objects, object_type)
 
+    async def list_objects(self, object_type: ObjectType, filters: str | None = None) -> list[Any]:
+        """An organization with no bills, vendors or customers yet (what the first-sync preview reads)."""
+        return []
+
     async def update_bank_account_gl(self, bank_account_id: str, chart_of_account_id: str | None) -> BankAccount:
         self.updates.append((bank_account_id, chart_of_account_id))
         return BankAccount(id=bank_account_id, name="x", last4="0000", chart_of_account_id=chart_of_account_id)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from ledgerbridge_common.canonical.models import BankAccount, ObjectType
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
 from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
 from ledgerbridge_common.errors import RetryableError
 from ledgerbridge_common.events.envelope import Envelope
-from ledgerbridge_common.prefs_client import BillcomCredentials, ConnectionInfo, QboCredentials, WebhookSecret
+from ledgerbridge_common.prefs_client import (
+    BillcomCredentials,
+    ConnectionInfo,
+    ConnectionPreferences,
+    QboCredentials,
+    WebhookSecret,
+)
 from webhook_ingest.adapters.publisher import PublishUnavailableError
 
 
@@ -59,9 +66,16 @@ class FakePrefs:
     def __init__(self, connections: list[ConnectionInfo]) -> None:
         self.connections = {c.connection_id: c for c in connections}
         self.bank_reports: list[tuple[str, list[BankAccount]]] = []
+        self.values: dict[str, Any] = {}
 
     async def connection(self, connection_id: str) -> ConnectionInfo:
         return self.connections[connection_id]
+
+    async def preferences(self, connection_id: str) -> ConnectionPreferences:
+        conn = self.connections[connection_id]
+        return ConnectionPreferences(
+            connection_id=connection_id, version=1, ledger_kind=conn.ledger_kind, ready=True, **self.values
+        )
 
     async def report_bank_accounts(self, connection_id: str, accounts: list[BankAccount]) -> None:
         self.bank_reports.append((connection_id, accounts))

@@ -31,6 +31,7 @@ from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openap
 from prefs_api.routes import (
     connections,
     error_actions,
+    first_sync,
     internal,
     keys,
     lifecycle,
@@ -40,6 +41,7 @@ from prefs_api.routes import (
     reports,
     status,
     status_actions,
+    status_first_sync,
     synclog,
 )
 from prefs_api.settings import Settings
@@ -140,6 +142,8 @@ PUBLIC_ROUTES = (
     keys,
     status,
     status_actions,
+    first_sync,
+    status_first_sync,
 )
 
 

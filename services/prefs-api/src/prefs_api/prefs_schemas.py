@@ -9,13 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.events.models import LedgerKind, Side
-from ledgerbridge_common.events.preferences import PreferenceValues
+from ledgerbridge_common.events.preferences import PreferenceValues, SyncMode
 from ledgerbridge_common.prefs_client import ConnectionPreferences
+from ledgerbridge_common.what_syncs import SyncDirection
 from prefs_api.problems import FieldError
 
 AccountId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+CronText = Annotated[str, StringConstraints(min_length=9, max_length=100, pattern=r"^[0-9A-Za-z*/,\- ]+$")]
 
 
 class PreferencesPatch(BaseModel):
@@ -28,6 +30,8 @@ class PreferencesPatch(BaseModel):
             "examples": [
                 {"money_out_clearing_account": "91", "ap_account": "33", "master": {"vendor": "ledger"}},
                 {"sync_only_approved": True},
+                {"what_syncs": {"invoice": "off", "bill": "billcom_to_ledger"}, "sync_mode": "manual"},
+                {"schedule_cron": "0 6 * * 1-5", "start_date": "2026-01-01"},
                 {"bank_gl_accounts": {"bac01ABCDEFGHIJKLMNO": "35"}},
             ]
         },
@@ -36,6 +40,21 @@ class PreferencesPatch(BaseModel):
     sync_automatically: bool | None = None
     schedule_interval_minutes: Annotated[int, Field(ge=5, le=1440)] | None = None
     ledger_sweep_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
+    schedule_cron: CronText | None = Field(
+        default=None, description="Five-field cron expression (UTC) for the scheduled sweeps; null: the interval"
+    )
+    sync_mode: SyncMode | None = Field(
+        default=None,
+        description="`manual`: changes are detected and shown as pending; nothing is written until Sync Now",
+    )
+    start_date: dt.date | None = Field(
+        default=None, description="Nothing dated before it is created on either side; null: no limit"
+    )
+    what_syncs: dict[ObjectType, SyncDirection | None] | None = Field(
+        default=None,
+        description="Per object type: `off`, `billcom_to_ledger`, `ledger_to_billcom` or `both`, within the cells "
+        "BILL offers for the ledger (GET .../what-syncs); null restores the default",
+    )
     sync_only_approved: bool | None = None
     ap_account: AccountId | None = None
     ar_account: AccountId | None = None

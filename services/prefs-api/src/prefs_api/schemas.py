@@ -120,6 +120,16 @@ class ConnectionCreate(_In):
     netsuite: NetSuiteCredentialsIn | None = Field(
         default=None, description="Only with `ledger_kind` oracle_netsuite; checked against NetSuite before saving."
     )
+    start_date: dt.date | None = Field(
+        default=None,
+        description="Nothing dated before it is created on either side. Default: the first day of the "
+        "current month (UTC).",
+    )
+    first_sync: Literal["after_preview", "immediately"] = Field(
+        default="after_preview",
+        description="`after_preview` (default): nothing is written until the first sync is started from its "
+        "preview (`POST .../first-sync`); `immediately`: it starts now.",
+    )
 
     model_config = ConfigDict(
         extra="forbid",

@@ -31,11 +31,12 @@ from ledgerbridge_common.events import (
     Topics,
 )
 from ledgerbridge_common.kafka.emitter import Emitter
-from ledgerbridge_common.kafka.routing import Routes, ignore
+from ledgerbridge_common.kafka.routing import Routes
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.store import CommandRecord, EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.echo import written_at
+from sync_engine.domain.first_sync import MANUAL_KEY, released_for_sync_now
 from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
 from sync_engine.domain.override import losing_values, override_id
 from sync_engine.domain.plans import INFLIGHT_PREFIX, inflight_key, park
@@ -81,7 +82,7 @@ def routes(deps: Deps) -> Routes:
         ChangeDetected: partial(on_change, deps=deps),
         SyncOutcome: partial(on_outcome, deps=deps),
         PreferencesChanged: partial(on_preferences_changed, deps=deps),
-        SyncRequested: ignore,
+        SyncRequested: partial(on_sync_requested, deps=deps),
     }
 
 
@@ -106,6 +107,14 @@ async def on_preferences_changed(envelope: Envelope, session: AsyncSession, emit
     store = await _locked_store(envelope, session, deps)
     deps.drop(envelope.connection_id)
     await release(envelope.connection_id, ["prefs"], store, emitter, deps)
+
+
+async def on_sync_requested(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
+    """Sync Now (or a schedule) writes what manual mode held back; the sweeper sweeps besides."""
+    store = await _locked_store(envelope, session, deps)
+    for raw in await store.unpark(envelope.connection_id, [MANUAL_KEY]):
+        change = released_for_sync_now(raw)
+        await decide_change(envelope.connection_id, change, store, emitter, deps)
 
 
 async def decide_change(

@@ -15,14 +15,16 @@ from ledgerbridge_common.canonical.models import (
     ObjectType,
     ReceivedPayment,
 )
-from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
+from ledgerbridge_common.connectors.ports import BillcomConnector, DocumentLookup, LedgerConnector
+from ledgerbridge_common.document_match import pick_document
 from ledgerbridge_common.errors import NotFoundError
 from ledgerbridge_common.events import ChangeDetected, Side, utcnow
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
 from sync_engine.adapters.store import EngineStore
 from sync_engine.domain.decide import decide
-from sync_engine.domain.directions import MATCHABLE
+from sync_engine.domain.directions import DOCUMENTS, MATCHABLE
 from sync_engine.domain.echo import awaits_inflight_creates, echo_skip, is_own_write_echo, wait_for_creates
+from sync_engine.domain.first_sync import before_reading
 from sync_engine.domain.ignore import ignored_ref, linked_ids, skip_ignored
 from sync_engine.domain.model import Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
 from sync_engine.domain.override import with_values
@@ -104,6 +106,8 @@ class Planner:
         matchable = otype in MATCHABLE or bool(linked_ids(self.mappings, otype.value))
         if other_id is None and source is not None and matchable and source.active:
             match = await self.match(side, otype, source)
+        elif other_id is None and source is not None and otype in DOCUMENTS:
+            match = await self.match_document(side, otype, source, refs)
         inflight = side is Side.LEDGER and link is None and match is None
         inputs = Inputs(
             connection_id=self.connection_id,
@@ -141,6 +145,9 @@ class Planner:
         (probably one of their echoes: it waits, unread, for their outcomes)."""
         if is_own_write_echo(change, link):
             return echo_skip()
+        held = before_reading(self._unread(change, link))
+        if held is not None:
+            return held
         if awaits_inflight_creates(change, link) and await self.store.has_pending(
             self.connection_id, change.object_type
         ):
@@ -243,6 +250,42 @@ class Planner:
         if obj is not None and obj.active and await self._free(other, object_type, obj):
             return Match(obj=obj, rule="match_by_name")
         return None
+
+    async def match_document(
+        self, side: Side, object_type: ObjectType, source: CanonicalObject, refs: dict[RefKey, Resolution]
+    ) -> Match | None:
+        """First-time linking of a document: the other side's document of the same party (in its
+        ids), number and amount, through that side's ``DocumentLookup`` capability."""
+        other = side.other
+        connector = self.sides.billcom if other is Side.BILLCOM else self.sides.ledger
+        number = getattr(source, "number", None)
+        party_type, party = (T.CUSTOMER, "customer_id") if object_type is T.INVOICE else (T.VENDOR, "vendor_id")
+        resolution = refs.get((side, party_type, getattr(source, party, "")))
+        if not number or resolution is None or resolution.target_id is None:
+            return None
+        if not isinstance(connector, DocumentLookup):
+            return None
+        found = await connector.find_documents(object_type, resolution.target_id, number)
+        free = [c for c in found if await self._free(other, object_type, c)]
+        pick = pick_document(source, resolution.target_id, free)  # type: ignore[arg-type]
+        if pick.match is not None:
+            return Match(obj=pick.match, rule="match_by_document")
+        if pick.candidates:
+            ids = tuple(c.id or "" for c in pick.candidates)
+            return Match(obj=pick.candidates[0], rule="ambiguous_match", candidates=ids)
+        return None
+
+    def _unread(self, change: ChangeDetected, link: Link | None) -> Inputs:
+        return Inputs(
+            connection_id=self.connection_id,
+            change=change,
+            source=None,
+            counterpart=None,
+            link=link,
+            prefs=self.prefs,
+            mappings=self.mappings,
+            company=self.company,
+        )
 
     async def _free(self, side: Side, object_type: ObjectType, obj: CanonicalObject) -> bool:
         link = await self.store.get_link(self.connection_id, object_type, side, obj.id or "")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from ledgerbridge_common.canonical.models import (
     Account,
@@ -123,6 +123,17 @@ class LedgerConnector(Protocol):
     async def query_changed(self, object_type: ObjectType, since: dt.datetime | None) -> ChangePage:
         """Every object of a type modified at or after ``since`` (all of them for ``None``), by
         query: the full resync for gaps the change feed no longer reaches."""
+        ...
+
+
+@runtime_checkable
+class DocumentLookup(Protocol):
+    """A side that can list its transactions of a type by party and document number: what a first
+    sync links to instead of creating a duplicate (``ledgerbridge_common.document_match``)."""
+
+    async def find_documents(self, object_type: ObjectType, party_id: str, number: str) -> list[CanonicalObject]:
+        """Bills / vendor credits of vendor ``party_id``, invoices of customer ``party_id``, whose
+        document number is ``number`` (the caller compares amounts and dates)."""
         ...
 
 

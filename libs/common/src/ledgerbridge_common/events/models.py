@@ -74,6 +74,7 @@ DecisionRule = Literal[
     "field_master",
     "match_by_name",
     "match_by_mapping",
+    "match_by_document",
     "money_movement",
     "fx_gain_loss",
     "void",
@@ -89,12 +90,17 @@ DecisionRule = Literal[
     "invalid",
     "conflict",
     "ignored",
+    "what_syncs",
+    "start_date",
+    "ambiguous_match",
     # held back
     "parked",
     "in_flight",
     "dependency",
     "not_ready",
     "vendor_error",
+    "manual",
+    "first_sync_pending",
 ]
 """Every rule that can decide a change (ARCHITECTURE.md, docs/CONVENTIONS.md): the engine's
 ``decide`` names one of these in each ``Decision`` and ``SyncOutcome``."""

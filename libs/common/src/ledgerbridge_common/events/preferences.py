@@ -3,10 +3,16 @@ the services read through ``PrefsClient``: one model for both sides of the inter
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.events.models import Side
+from ledgerbridge_common.what_syncs import SyncDirection
+
+SyncMode = Literal["automatic", "manual"]
 
 
 class PreferenceValues(BaseModel):
@@ -19,6 +25,17 @@ class PreferenceValues(BaseModel):
     schedule_interval_minutes: int = 1440
     ledger_sweep_minutes: int = 5
     """How often a ledger that pushes no changes (no webhooks: Intacct, NetSuite) is swept."""
+    schedule_cron: str | None = None
+    """A cron expression (UTC) for the scheduled sweeps; replaces the interval when set."""
+    sync_mode: SyncMode = "automatic"
+    """``manual``: changes are detected and shown as pending; nothing is written until Sync Now."""
+    start_date: dt.date | None = None
+    """Nothing dated before it is created on either side (None: no limit)."""
+    first_sync_started: bool = True
+    """False from connecting until the bookkeeper starts the first sync from its preview; nothing
+    is written meanwhile. Set only by ``POST .../first-sync`` (not a patchable preference)."""
+    what_syncs: dict[ObjectType, SyncDirection] = Field(default_factory=dict)
+    """object type → direction chosen (``ledgerbridge_common.what_syncs``); absent: the default."""
     sync_only_approved: bool = False
     ap_account: str | None = None
     ar_account: str | None = None

@@ -17,7 +17,7 @@ from prefs_api.prefs_schemas import AffectedObject
 
 OK_STATUSES = ("posted", "skipped")
 PROBLEM_STATUSES = ("failed", "parked")
-CONFLICT_RULES = ("master", "field_master")
+CONFLICT_RULES = ("master", "field_master", "ambiguous_match")
 
 
 async def record_outcome(

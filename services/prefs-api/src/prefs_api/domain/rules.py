@@ -11,6 +11,8 @@ from ledgerbridge_common.canonical.models import MODEL_BY_TYPE, Account, Account
 from ledgerbridge_common.connectors.lists import same_family
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.events.preferences import PreferenceValues
+from ledgerbridge_common.schedule import cron_problem
+from ledgerbridge_common.what_syncs import DIRECTION_LABELS, SyncDirection, cell
 from prefs_api.domain.catalog import (
     APPROVED_ONLY_REVERSIBLE,
     BANK_GL,
@@ -114,6 +116,11 @@ def apply_patch(
         if name == "bank_gl_accounts":
             violations += _bank_gls(kind, value or {}, chart, banks)
             data[name] = {**data[name], **(value or {})}
+        elif name == "what_syncs":
+            violations += what_syncs_problems(kind, value or {})
+            data[name] = _merge_masters(data[name], value or {}, nested=False)
+        elif name == "schedule_cron" and value is not None and (problem := cron_problem(value)):
+            violations.append(Violation(name, "invalid_cron", problem))
         elif name in ("master", "field_masters"):
             violations += _masters(name, value or {})
             data[name] = _merge_masters(data[name], value or {}, nested=name == "field_masters")
@@ -122,6 +129,7 @@ def apply_patch(
             "schedule_interval_minutes",
             "ledger_sweep_minutes",
             "sync_only_approved",
+            "sync_mode",
         ):
             violations.append(Violation(name, "invalid_value", f"{spec.label} cannot be empty"))
         else:
@@ -172,6 +180,26 @@ def _masters(name: str, value: Mapping[str, Any]) -> list[Violation]:
             if field_name not in known:
                 detail = f"{object_type} has no synced field '{field_name}'; known: {', '.join(sorted(known))}"
                 out.append(Violation(f"field_masters.{object_type}.{field_name}", "unknown_field", detail))
+    return out
+
+
+def what_syncs_problems(kind: LedgerKind, value: Mapping[str, Any]) -> list[Violation]:
+    """Each chosen direction must be one BILL's matrix offers for the ledger kind."""
+    out = []
+    for object_type, way in value.items():
+        if way is None:
+            continue
+        found = cell(kind, ObjectType(object_type))
+        pref = f"what_syncs.{object_type}"
+        noun = str(object_type).replace("_", " ")
+        if found is None:
+            detail = f"{noun}s do not sync with {KIND_LABELS[kind]}"
+            out.append(Violation(pref, "unavailable_for_ledger_kind", detail))
+        elif SyncDirection(way) not in found.allowed:
+            offered = ", ".join(sorted(d.value for d in found.allowed))
+            ledger, label = KIND_LABELS[kind], DIRECTION_LABELS[SyncDirection(way)]
+            detail = f"{noun}s cannot sync {label} with {ledger}; offered: {offered}"
+            out.append(Violation(pref, "direction_not_offered", detail))
     return out
 
 

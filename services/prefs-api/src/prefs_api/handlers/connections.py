@@ -27,6 +27,7 @@ from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher, CredentialsError
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
+from prefs_api.domain.first_sync import first_of_month
 from prefs_api.handlers.ledger_login import (
     block_for,
     check_login,
@@ -148,6 +149,15 @@ def scoped_id(tenant_id: str, chosen: str) -> str:
     return f"{chosen}-{hashlib.sha256(tenant_id.encode()).hexdigest()[:8]}"
 
 
+def initial_preferences(body: ConnectionCreate, now: dt.datetime) -> PreferenceValues:
+    """A new connection's first version: its start date (default the first day of the month) and
+    whether the first sync waits for the bookkeeper to start it from its preview."""
+    return PreferenceValues(
+        start_date=body.start_date or first_of_month(now.date()),
+        first_sync_started=body.first_sync == "immediately",
+    )
+
+
 async def create_connection(services: Services, principal: Principal, body: ConnectionCreate) -> ConnectionOut:
     if principal.connection_ids is not None:
         raise ProblemError(403, "Forbidden", "A key bound to connections cannot create one", kind="forbidden")
@@ -177,7 +187,7 @@ async def create_connection(services: Services, principal: Principal, body: Conn
             created_at=now,
             updated_at=now,
         )
-        await repo.insert_version(session, connection_id, 1, PreferenceValues(), [], principal.key_id)
+        await repo.insert_version(session, connection_id, 1, initial_preferences(body, now), [], principal.key_id)
         row = await repo.get_connection(session, connection_id)
     assert row is not None
     await publish_prefs_changed(services, connection_id, 1)

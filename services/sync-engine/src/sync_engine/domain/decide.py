@@ -1,11 +1,11 @@
 """The pure decision core: one change, both sides' state, the link and the preferences in;
 commands, sync-log outcomes, link writes and parking out. No IO here.
 
-Rules, in the order ``decide`` checks them: readiness → echo → direction → payment currency →
-approval filter →
-in-flight write → removal (deactivate / void / merge) → money movement → upsert with conflict
-resolution (ARCHITECTURE.md §5 "Decide" lists the rules; the echo comes second here so that our
-own write coming back never shows up as a skip). The planner recognises most echoes earlier,
+Rules, in the order ``decide`` checks them: readiness → echo → What Syncs → direction → payment
+currency → approval filter → start date → in-flight write → removal (deactivate / void / merge) →
+money movement → first-sync link to an existing document → upsert with conflict resolution
+(ARCHITECTURE.md §5 "Decide" lists the rules; the echo comes second here so that our own write
+coming back never shows up as a skip). The planner recognises most echoes earlier,
 without reading the object, by the last-updated time of our write (``domain/echo.py``); the
 fingerprint echo here is the rest."""
 
@@ -19,8 +19,9 @@ from ledgerbridge_common.events.refs import NAME_LISTS
 from sync_engine.domain import transfers
 from sync_engine.domain.currency import payment_currency_problem, refuse_payment
 from sync_engine.domain.deletes import copies_unpaid_delete
-from sync_engine.domain.directions import APPROVAL_FILTERED, blocked_direction
+from sync_engine.domain.directions import APPROVAL_FILTERED, blocked_direction, refused_by_what_syncs
 from sync_engine.domain.echo import ECHO_REASON, INFLIGHT_REASON
+from sync_engine.domain.first_sync import before_start_date, link_document
 from sync_engine.domain.model import Inputs, LinkWrite, Plan
 from sync_engine.domain.override import conflict_override
 from sync_engine.domain.plans import baseline, command, inflight_key, park, skip, source_fingerprint
@@ -40,7 +41,10 @@ def decide(inp: Inputs) -> Plan:
     linked = link is not None and link.id_on(side.other) is not None
     if _is_echo(inp):
         return skip(inp, "echo", ECHO_REASON, log=False)
-    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked, inp.flows)
+    refused = refused_by_what_syncs(prefs, prefs.ledger_kind, otype, side)
+    if refused:
+        return skip(inp, "what_syncs", refused)
+    blocked = blocked_direction(prefs.ledger_kind, otype, side, inp.source, linked, inp.flows, prefs)
     if blocked and not copies_unpaid_delete(inp):
         return skip(inp, "direction", blocked)
     currency_problem = payment_currency_problem(inp)
@@ -57,6 +61,8 @@ def decide(inp: Inputs) -> Plan:
     ):
         status = src.approval_status.value if src.approval_status else "not approved"
         return skip(inp, "approval", f"not approved yet ({status}); syncs once APPROVED")
+    if not _removed(inp) and (early := before_start_date(inp, linked)) is not None:
+        return early
     if link is not None and link.pending_command_id:
         return park(
             inp,
@@ -70,6 +76,8 @@ def decide(inp: Inputs) -> Plan:
         return _removal(inp)
     if otype.value == T_FT:
         return transfers.plan_run(inp)
+    if link is None and inp.match is not None and inp.match.rule in ("match_by_document", "ambiguous_match"):
+        return link_document(inp)
     return conflict_override(inp) if inp.override else upsert(inp)
 
 

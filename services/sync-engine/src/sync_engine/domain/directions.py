@@ -1,8 +1,11 @@
-"""Which way each object type flows, per ledger kind (billcom.md §3.1, "Sync Matrix").
+"""Which way each object type flows for one connection.
 
-A connector that declares its flows (``capabilities.flows``) is followed; otherwise the ledger
-kind's row of ``DIRECTION_MATRIX``.
-"""
+Two layers: the ledger's own matrix — the connector's declared flows (``capabilities.flows``), else
+the ledger kind's row of ``DIRECTION_MATRIX`` (billcom.md §3.1, "Sync Matrix") — decides what
+flows by default (``blocked_direction``); the bookkeeper's ``what_syncs`` choices, within BILL's
+What Syncs cells (``ledgerbridge_common.what_syncs``), switch a type off, narrow it to one
+direction (``refused_by_what_syncs``) or widen it where the cell allows. A refusal names its
+reason, or the preference that refused, for the sync log."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from decimal import Decimal
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.connectors.capabilities import Flow
 from ledgerbridge_common.events import LedgerKind, Side
+from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.events.refs import NAME_LISTS
+from ledgerbridge_common.what_syncs import DIRECTION_LABELS, SyncDirection, cell, chosen, preference_name
 
 T = ObjectType
 DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
@@ -36,7 +41,9 @@ DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
 
 MATCHABLE = NAME_LISTS
 """Name lists are also what a first sync matches by name."""
-APPROVAL_FILTERED = frozenset({T.BILL, T.VENDOR_CREDIT})
+DOCUMENTS = frozenset({ObjectType.BILL, ObjectType.VENDOR_CREDIT, ObjectType.INVOICE})
+"""Transactions a first sync links to an existing ledger document instead of creating one."""
+APPROVAL_FILTERED = frozenset({ObjectType.BILL, ObjectType.VENDOR_CREDIT})
 
 SIDE_NAME = {Side.BILLCOM: "BILL", Side.LEDGER: "the ledger"}
 LEDGER_NAME = {
@@ -58,6 +65,21 @@ def flow_for(kind: LedgerKind, object_type: ObjectType, flows: Mapping[ObjectTyp
     return DIRECTION_MATRIX.get(kind, {}).get(object_type)
 
 
+def direction(prefs: PreferenceValues, kind: LedgerKind, object_type: ObjectType) -> SyncDirection:
+    return chosen(kind, object_type, prefs.what_syncs)
+
+
+def writes_back(
+    prefs: PreferenceValues, kind: LedgerKind, object_type: ObjectType, flows: Mapping[ObjectType, Flow] | None = None
+) -> bool:
+    """Both sides' edits flow (a merge may write to the side that changed): the ledger's flow is
+    two-way and the bookkeeper has not narrowed the type to one direction."""
+    if flow_for(kind, object_type, flows) not in TWO_WAY_FLOWS:
+        return False
+    way = prefs.what_syncs.get(object_type)
+    return way is None or way is SyncDirection.BOTH
+
+
 def is_paid(obj: CanonicalObject) -> bool:
     """Paid or partly paid, from the side's read-only facts (QBO ``Balance``, BILL paymentStatus)."""
     facts = obj.side_status
@@ -71,6 +93,38 @@ def is_paid(obj: CanonicalObject) -> bool:
     return False
 
 
+def matrix_refuses(kind: LedgerKind, object_type: ObjectType, from_side: Side) -> str | None:
+    """Why BILL's matrix for the ledger takes nothing of this type from ``from_side``, whatever
+    the bookkeeper chooses."""
+    noun = object_type.value.replace("_", " ")
+    ledger = LEDGER_NAME.get(kind, kind.value)
+    found = cell(kind, object_type)
+    if found is None:
+        return f"{noun}s do not sync with {ledger}"
+    if any(way.takes_from(from_side) for way in found.allowed):
+        return None
+    return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
+
+
+def refused_by_what_syncs(
+    prefs: PreferenceValues, kind: LedgerKind, object_type: ObjectType, from_side: Side
+) -> str | None:
+    """Why the bookkeeper's ``what_syncs`` choice takes nothing of this type from ``from_side``
+    (None when the bookkeeper made no choice for the type — the ledger's flows decide, see
+    ``blocked_direction`` — and when BILL's matrix refuses: see ``matrix_refuses``)."""
+    way = prefs.what_syncs.get(object_type)
+    if way is None or matrix_refuses(kind, object_type, from_side) or way.takes_from(from_side):
+        return None
+    noun = object_type.value.replace("_", " ")
+    pref = preference_name(object_type)
+    if way is SyncDirection.OFF:
+        return f"{noun}s are switched off in What Syncs ({pref} = off)"
+    origin = "BILL" if from_side is Side.BILLCOM else LEDGER_NAME.get(kind, kind.value)
+    return (
+        f"{noun}s sync {DIRECTION_LABELS[way]} only ({pref} = {way.value}); the change made in {origin} is not copied"
+    )
+
+
 def blocked_direction(
     kind: LedgerKind,
     object_type: ObjectType,
@@ -78,9 +132,16 @@ def blocked_direction(
     obj: CanonicalObject | None,
     linked: bool,
     flows: Mapping[ObjectType, Flow] | None = None,
+    prefs: PreferenceValues | None = None,
 ) -> str | None:
-    """None when ``object_type`` may flow from ``from_side``; otherwise the reason it may not."""
+    """None when ``object_type`` may flow from ``from_side``; otherwise the reason it may not. A
+    type that flows from BILL only becomes two-way where the bookkeeper chose it in What Syncs
+    (``prefs``; prefs-api accepts it only where BILL's cell offers it: QuickBooks Online's optional
+    two-way AP payment sync)."""
     flow = flow_for(kind, object_type, flows)
+    way = prefs.what_syncs.get(object_type) if prefs is not None else None
+    if flow is Flow.FROM_BILLCOM and way is not None and way.takes_from(Side.LEDGER):
+        flow = Flow.TWO_WAY
     ledger = LEDGER_NAME.get(kind, kind.value)
     if flow is None:
         return f"{object_type.value.replace('_', ' ')}s do not sync with {ledger}"

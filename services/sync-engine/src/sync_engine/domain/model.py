@@ -85,10 +85,13 @@ RefKey = tuple[Side, ObjectType, str]
 
 @dataclass(frozen=True)
 class Match:
-    """A first-time match of an unlinked name-list object with an object on the other side."""
+    """A first-time match of an unlinked object with an object on the other side: a name-list
+    object by mapping or name, a document by party, number and amount (``candidates`` when
+    several match equally: ambiguous, nothing is chosen)."""
 
     obj: CanonicalObject
-    rule: Literal["match_by_name", "match_by_mapping"]
+    rule: Literal["match_by_name", "match_by_mapping", "match_by_document", "ambiguous_match"]
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

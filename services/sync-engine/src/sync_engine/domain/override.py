@@ -12,7 +12,7 @@ from typing import Any
 from ledgerbridge_common.canonical import fingerprint, parse_canonical
 from ledgerbridge_common.canonical.models import CanonicalObject
 from ledgerbridge_common.events import ChangeDetected, Decision
-from sync_engine.domain.directions import SIDE_NAME, TWO_WAY_FLOWS, flow_for
+from sync_engine.domain.directions import SIDE_NAME, writes_back
 from sync_engine.domain.model import Inputs, Plan, make_ref
 from sync_engine.domain.plans import command
 from sync_engine.domain.upsert import upsert
@@ -48,8 +48,11 @@ def conflict_override(inp: Inputs) -> Plan:
     src, link, side = inp.source, inp.link, inp.change.side
     plan = upsert(inp)
     other_id = link.id_on(side.other) if link else None
-    flow = flow_for(inp.prefs.ledger_kind, inp.change.object_type, inp.flows)
-    if src is None or other_id is None or flow not in TWO_WAY_FLOWS:
+    if (
+        src is None
+        or other_id is None
+        or not writes_back(inp.prefs, inp.prefs.ledger_kind, inp.change.object_type, inp.flows)
+    ):
         return plan
     data = {**src.model_dump(mode="json"), "id": None, "concurrency_token": None, "side_status": {}}
     restored = parse_canonical(inp.change.object_type, data)

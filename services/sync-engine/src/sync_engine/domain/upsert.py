@@ -13,7 +13,7 @@ from ledgerbridge_common.events import Decision, PostingRequested, Side, SyncOut
 from ledgerbridge_common.events.models import DecisionRule
 from sync_engine.domain import money
 from sync_engine.domain.conflicts import Resolved, resolve
-from sync_engine.domain.directions import SIDE_NAME, TWO_WAY_FLOWS, flow_for
+from sync_engine.domain.directions import SIDE_NAME, writes_back
 from sync_engine.domain.headers import default_header
 from sync_engine.domain.model import Inputs, LinkWrite, Plan, make_ref
 from sync_engine.domain.plans import baseline, command, outcome, park, skip
@@ -119,7 +119,7 @@ def upsert(inp: Inputs) -> Plan:
     merged = {**tr.data, **{f: counterpart.model_dump(mode="json").get(f) for f in resolved.from_target}}
     merged_obj = _build(otype, {**merged, "id": None})
     write_target = synced_view(merged_obj) != tgt_base.view
-    two_way = flow_for(inp.prefs.ledger_kind, otype, inp.flows) in TWO_WAY_FLOWS
+    two_way = writes_back(inp.prefs, inp.prefs.ledger_kind, otype, inp.flows)
     write_source = bool(resolved.from_target) and two_way and _source_differs(inp, resolved, counterpart)
     links = LinkWrite(
         otype,

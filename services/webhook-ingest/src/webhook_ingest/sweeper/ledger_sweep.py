@@ -80,6 +80,13 @@ class EdgeMemory:
             del known[key]
 
 
+def _taken_from_ledger(conn: ConnectionInfo, object_type: ObjectType, report: SweepReport) -> bool:
+    """The bookkeeper's What Syncs choice (if any) takes this type from the ledger; without a choice
+    the type is read and the connector's flows decide it in the engine."""
+    way = report.what_syncs.get(object_type)
+    return way is None or way.takes_from(Side.LEDGER)
+
+
 def _key(ref: ChangeRef) -> tuple[str, str, str, str]:
     return (ref.object_type.value, ref.object_id, ref.operation, ref.source_time.isoformat())
 
@@ -102,7 +109,9 @@ async def sweep_ledger(
     many), moving each watermark after its changes were acknowledged."""
     cid, side = conn.connection_id, Side.LEDGER.value
     feed = ledger.capabilities.change_feed
-    types = ledger_types(ledger)
+    types = tuple(t for t in ledger_types(ledger) if _taken_from_ledger(conn, t, report))
+    if not types:
+        return
     marks = await deps.state.watermarks(cid, side)
     known = [marks[t] for t in types if t in marks]
     since = min(known) if known and len(known) == len(types) and not full else None

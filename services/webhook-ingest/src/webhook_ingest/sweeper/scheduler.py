@@ -1,7 +1,8 @@
 """When to sweep: catch-up at start-up (every connection from its watermark), "Sync
-Automatically" on each connection's schedule, a retry after a failed sweep (a vendor was down),
-and "Sync Now" (``SyncRequested`` on the prefs topic, see ``sync_now.py``), and the ledger side alone
-every few minutes for ledgers without webhooks (``cadence.py``). One sweep at a time per
+Automatically" on each connection's schedule (an interval or a cron expression, anchored on the
+last scheduled sweep so that Sync Now never moves it), a retry after a failed sweep (a vendor was
+down), "Sync Now" (``SyncRequested`` on the prefs topic, see ``sync_now.py``), and the ledger side
+alone every few minutes for ledgers without webhooks (``cadence.py``). One sweep at a time per
 connection."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol
 from ledgerbridge_common.errors import ConnectorError
 from ledgerbridge_common.logging import correlation_scope
 from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferences
+from ledgerbridge_common.schedule import next_due
 from webhook_ingest.adapters.publisher import PublishUnavailableError
 from webhook_ingest.adapters.watermarks import SweepRun
 from webhook_ingest.metrics import SWEEPS
@@ -30,10 +32,21 @@ class ScheduleSource(Protocol):
     async def preferences(self, connection_id: str) -> ConnectionPreferences: ...
 
 
+SCHEDULE_SIDE, SCHEDULE_MARK = "schedule", "last_scheduled"
+"""The schedule's anchor is kept with the watermarks (side ``schedule``): the start of the last
+scheduled or catch-up sweep. Sync Now does not move it."""
+ANCHORING: frozenset[SweepTrigger] = frozenset({"schedule", "catch_up"})
+
+
 def due_trigger(
-    run: SweepRun | None, prefs: ConnectionPreferences | None, now: dt.datetime, retry_seconds: float
+    run: SweepRun | None,
+    prefs: ConnectionPreferences | None,
+    now: dt.datetime,
+    retry_seconds: float,
+    anchor: dt.datetime | None = None,
 ) -> SweepTrigger | None:
-    """Which sweep a connection needs now, if any."""
+    """Which sweep a connection needs now, if any. ``anchor``: the last scheduled sweep's start
+    (``ledgerbridge_common.schedule``: interval or cron from there)."""
     if run is None:
         return "catch_up"
     if run.last_error is not None:
@@ -41,9 +54,8 @@ def due_trigger(
         return "catch_up" if (now - failed_at).total_seconds() >= retry_seconds else None
     if prefs is None or not prefs.sync_automatically:
         return None
-    last = run.last_succeeded_at or run.last_started_at
-    due = (now - last).total_seconds() >= prefs.schedule_interval_minutes * 60
-    return "schedule" if due else None
+    last = anchor or run.last_succeeded_at or run.last_started_at
+    return "schedule" if now >= next_due(prefs, last) else None
 
 
 class Sweeper:
@@ -79,6 +91,8 @@ class Sweeper:
                     raise
                 await self.deps.state.finish_run(connection_id, self.deps.clock(), None)
                 self.ledger_sweeps.swept(connection_id, started)
+                if trigger in ANCHORING:
+                    await self.deps.state.set_watermark(connection_id, SCHEDULE_SIDE, [SCHEDULE_MARK], started)
                 SWEEPS.labels("all", trigger, "ok").inc()
                 return report
 
@@ -120,7 +134,9 @@ class Sweeper:
             except ConnectorError as exc:
                 log.warning("no preferences for %s: %s", conn.connection_id, exc)
                 prefs = None
-            trigger = due_trigger(runs.get(conn.connection_id), prefs, now, self.retry_seconds)
+            marks = await self.deps.state.watermarks(conn.connection_id, SCHEDULE_SIDE)
+            anchor = marks.get(SCHEDULE_MARK)
+            trigger = due_trigger(runs.get(conn.connection_id), prefs, now, self.retry_seconds, anchor)
             if trigger is not None:
                 await self._try(conn.connection_id, trigger)
             elif self._ledger_due(conn, prefs, now):

@@ -17,7 +17,8 @@ from ledgerbridge_common.connectors.ports import BillcomConnector, ChangeRef, Le
 from ledgerbridge_common.errors import PermanentError
 from ledgerbridge_common.events.models import Side, Trigger, deterministic_id, utcnow
 from ledgerbridge_common.events.topics import Topics
-from ledgerbridge_common.prefs_client import ConnectionInfo
+from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferences
+from ledgerbridge_common.what_syncs import WhatSyncs
 from webhook_ingest.adapters.watermarks import SweepStateStore
 from webhook_ingest.handlers.produce import Publisher, change_envelope
 from webhook_ingest.metrics import CHANGES
@@ -49,6 +50,8 @@ class ConnectorFactory(Protocol):
 class ConnectionSource(Protocol):
     async def connection(self, connection_id: str) -> ConnectionInfo: ...
 
+    async def preferences(self, connection_id: str) -> ConnectionPreferences: ...
+
     async def report_bank_accounts(self, connection_id: str, accounts: list[BankAccount]) -> None: ...
 
 
@@ -58,6 +61,10 @@ class SweepReport:
     emitted: dict[str, int] = field(default_factory=dict)
     full_resync: bool = False
     skipped_types: list[str] = field(default_factory=list)
+    what_syncs: WhatSyncs = field(default_factory=dict)
+    """The connection's What Syncs: a side is read only for the types taken from it."""
+    read_from: dt.datetime = EPOCH
+    """Where BILL is first read from: the connection's start date (else ``EPOCH``)."""
 
 
 @dataclass
@@ -73,6 +80,17 @@ class SweepDeps:
     """At most this far back a change feed is read; older watermarks resync by query."""
     ledger_edges: EdgeMemory = field(default_factory=EdgeMemory)
     """What recent ledger sweeps published near their watermarks (``ledger_sweep.py``)."""
+
+
+def _taken_from(what_syncs: WhatSyncs, object_type: ObjectType, side: Side) -> bool:
+    """The bookkeeper's What Syncs choice (if any) takes this type from ``side``; a type without a
+    choice is read, and the engine's direction rules decide it."""
+    way = what_syncs.get(object_type)
+    return way is None or way.takes_from(side)
+
+
+def start_of(day: dt.date | None) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else EPOCH
 
 
 def event_trigger(trigger: SweepTrigger, side: Side) -> Trigger:
@@ -116,9 +134,9 @@ async def sweep_billcom(
     cid, side = conn.connection_id, Side.BILLCOM
     marks = {} if full else await deps.state.watermarks(cid, side.value)
     emitted = 0
-    for object_type in BILLCOM_TYPES:
+    for object_type in (t for t in BILLCOM_TYPES if _taken_from(report.what_syncs, t, side)):
         try:
-            page = await billcom.list_changed(object_type, marks.get(object_type, EPOCH))
+            page = await billcom.list_changed(object_type, marks.get(object_type, report.read_from))
         except PermanentError as exc:  # a type this organization cannot list: do the others
             log.warning("BILL sweep skipped %s: %s", object_type, exc)
             report.skipped_types.append(str(object_type))
@@ -137,7 +155,8 @@ async def sweep_connection(
     """Sweep both sides of one connection (only the ledger's without ``billcom_side``). Errors
     propagate (the caller records and retries)."""
     conn = await deps.prefs.connection(connection_id)
-    report = SweepReport(connection_id)
+    prefs = await deps.prefs.preferences(connection_id)
+    report = SweepReport(connection_id, what_syncs=prefs.what_syncs, read_from=start_of(prefs.start_date))
     billcom = deps.connectors.billcom_for(conn) if conn.billcom is not None and billcom_side else None
     if billcom is not None:
         await sweep_billcom(conn, billcom, trigger, full, deps, report)

@@ -201,6 +201,19 @@ class BillcomHttpConnector:
                 return await self.to_canonical(object_type, raw)
         return None
 
+    async def find_documents(self, object_type: ObjectType, party_id: str, number: str) -> list[CanonicalObject]:
+        """``DocumentLookup`` for bills: ``vendorId`` is a documented bill filter (billcom.md
+        §1.4), the invoice number is compared here. Other types have no documented party filter:
+        none is listed (the caller cannot link them and says so)."""
+        if ObjectType(object_type) is not ObjectType.BILL:
+            return []
+        found = []
+        async for raw in self.iterate_raw(object_type, f'vendorId:eq:"{party_id}"'):
+            doc = await self.to_canonical(object_type, raw)
+            if (getattr(doc, "number", None) or "").strip().casefold() == number.strip().casefold():
+                found.append(doc)
+        return found
+
     async def list_changed(self, object_type: ObjectType, since: dt.datetime) -> ChangePage:
         """Objects with ``updatedTime >= since`` (polling works for every type, with or without events)."""
         changes: list[ChangeRef] = []

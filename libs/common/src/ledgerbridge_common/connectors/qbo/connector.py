@@ -179,6 +179,12 @@ class QboConnector:
         exact = [r for r in rows if str(r.get(m.name_field, "")) == name] or rows
         return m.from_qbo(exact[0], await self.setup()) if exact else None
 
+    async def find_documents(self, object_type: ObjectType, party_id: str, number: str) -> list[CanonicalObject]:
+        """``DocumentLookup``: QBO filters ``DocNumber`` (queryable on Bill, VendorCredit, Invoice);
+        the party is compared client-side."""
+        rows = await self.query_all(object_type, f"DocNumber = {_quote(number)}")
+        return [r for r in rows if (getattr(r, "vendor_id", None) or getattr(r, "customer_id", None)) == party_id]
+
     async def find_by_tag(
         self,
         object_type: ObjectType,
