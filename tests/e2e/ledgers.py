@@ -85,10 +85,26 @@ class LedgerCase:
         return self.missing.get(test_name) or self.missing.get("*")
 
 
-NO_DIRECTIONS = (
-    "the sync engine's direction matrix (sync_engine/domain/directions.py) has no {label} row, so "
-    "every object is skipped with '<type>s do not sync with {label}' (issue {issue} §{item})"
+INTACCT_BANK_BY_GL = (
+    "posting's own record of the lines (/balances) books the Intacct bank under its GL account, while the "
+    "payment names the checking account (1000): the two are not yet one account there (issue 14 §5)"
 )
+INTACCT_MISSING = {
+    "test_ap_cycle_bill_payment_run_and_transfer": INTACCT_BANK_BY_GL,
+    "test_voided_payment_undoes_the_bill_payment_and_books_the_refund": INTACCT_BANK_BY_GL,
+    "test_ar_cycle_invoice_payment_and_deposit_run": (
+        "the received payment is written with the GL account number, not the checking account; Intacct answers "
+        "'Invalid financial entity' (issue 14 §5)"
+    ),
+}
+NETSUITE_MISSING = {
+    "test_ar_cycle_invoice_payment_and_deposit_run": "NetSuite invoice lines need an item; BILL's invoice lines "
+    "carry none that the connector maps (issue 20 §3)",
+    "test_vendor_credit_applied_to_a_bill_in_a_payment": "the NetSuite payment read back carries no applied "
+    "vendor credits (issue 20 §3)",
+    "test_conflict_overwritten_by_the_master_then_overridden_by_the_bookkeeper": "BILL's edit of a vendor's "
+    "e-mail is judged an echo for NetSuite and never reaches it (issue 20 §3)",
+}
 LEDGERS: dict[str, LedgerCase] = {
     case.name: case
     for case in (
@@ -105,7 +121,7 @@ LEDGERS: dict[str, LedgerCase] = {
             lambda urls: IntacctSandbox(urls.intacct),
             _intacct_journal,
             _sweeps_only,
-            missing={"*": NO_DIRECTIONS.format(label="Sage Intacct", issue=14, item=5)},
+            missing=INTACCT_MISSING,
         ),
         LedgerCase(
             "netsuite",
@@ -113,7 +129,7 @@ LEDGERS: dict[str, LedgerCase] = {
             lambda urls: NetSuiteSandbox(urls.netsuite),
             _netsuite_journal,
             _sweeps_only,
-            missing={"*": NO_DIRECTIONS.format(label="Oracle NetSuite", issue=20, item=3)},
+            missing=NETSUITE_MISSING,
         ),
     )
 }
