@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledgerbridge_common.canonical.models import ObjectType
@@ -66,7 +66,8 @@ def _deps() -> Deps:
     return Deps(prefs=_NoPrefs(), connectors=None, topics=Topics(), store_factory=SqlEngineStore)  # type: ignore[arg-type]
 
 
-async def count(settings: DatabaseSettings) -> Counts:
+async def count(settings: DatabaseSettings, *, clean_up: bool = False) -> Counts:
+    """``clean_up``: delete the rows made for the count (its own connection id) afterwards."""
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
     conn = f"stmt-{uuid.uuid4().hex[:10]}"
@@ -121,6 +122,10 @@ async def count(settings: DatabaseSettings) -> Counts:
             async with sessions() as session, session.begin():
                 emitter = Emitter(source=Envelope.wrap(outcome, connection_id=conn), consumer="count")
                 await handle_outcome(conn, outcome, SqlEngineStore(session), emitter, deps)
+        if clean_up:
+            async with sessions() as session, session.begin():
+                for table in ("engine.links", "engine.commands", "engine.parked"):
+                    await session.execute(text(f"DELETE FROM {table} WHERE connection_id = :c"), {"c": conn})
     finally:
         await engine.dispose()
     statements = {"change": on_change, "outcome": on_outcome}
@@ -130,7 +135,7 @@ async def count(settings: DatabaseSettings) -> Counts:
 def main() -> None:
     from ledgerbridge_common.settings import ServiceSettings
 
-    counts = asyncio.run(count(ServiceSettings().database))
+    counts = asyncio.run(count(ServiceSettings().database, clean_up=True))
     print(json.dumps({"change": counts.change, "outcome": counts.outcome, "statements": counts.statements}, indent=1))
 
 
