@@ -163,3 +163,44 @@ async def test_unpark_prefix_takes_the_prefix_literally(store_of: StoreOf, conn:
         assert await store.unpark_prefix(conn, "in_") == [{"v": 1}]
         await store.park(conn, "billcom:bill:2", "inXflight", "not a match", {"v": 2})
         assert await store.unpark_prefix(conn, "in_") == []
+
+
+async def test_finish_command_sets_the_status_and_returns_the_command(store_of: StoreOf, conn: str) -> None:
+    first = f"{conn}-c3"
+    async with store_of() as store:
+        await store.add_command(command(conn, first))
+    async with store_of() as store:
+        assert await store.finish_command(first, "failed") == command(conn, first, status="failed")
+        assert await store.finish_command(f"{conn}-unknown", "posted") is None
+    async with store_of() as store:
+        assert await store.get_command(first) == command(conn, first, status="failed")
+        assert await store.get_command(f"{conn}-unknown") is None
+
+
+async def test_unpark_prefix_if_idle_waits_for_pending_ledger_commands(store_of: StoreOf, conn: str) -> None:
+    pending = f"{conn}-c4"
+    async with store_of() as store:
+        await store.add_command(command(conn, pending))
+        await store.add_command(command(conn, f"{conn}-c5", link_object_type=ObjectType.CUSTOMER, status="posted"))
+        await store.park(conn, "billcom:bill:1", "inflight:vendor:9", "in flight", {"n": 1})
+        await store.park(conn, "billcom:bill:2", "inflight:customer:7", "in flight", {"n": 2})
+    async with store_of() as store:
+        assert await store.unpark_prefix_if_idle(conn, "inflight:vendor:", V) == [], "a vendor command is pending"
+        assert await store.unpark_prefix_if_idle(conn, "inflight:customer:", ObjectType.CUSTOMER) == [{"n": 2}]
+        await store.set_command_status(pending, "posted")
+        assert await store.unpark_prefix_if_idle(conn, "inflight:vendor:", V) == [{"n": 1}]
+        assert await store.unpark_prefix_if_idle(conn, "inflight:vendor:", V) == []
+
+
+async def test_a_link_read_then_written_then_read_is_the_written_one(store_of: StoreOf, conn: str) -> None:
+    async with store_of() as store:
+        assert await store.get_link(conn, V, Side.BILLCOM, "b9") is None
+        await store.put_link(conn, Link(V, billcom_id="b9", billcom_fingerprint="f1"))
+        first = await store.get_link(conn, V, Side.BILLCOM, "b9")
+        await store.put_link(conn, Link(V, billcom_id="b9", ledger_id="l9", ledger_fingerprint="g1"))
+        second = await store.get_link(conn, V, Side.BILLCOM, "b9")
+        await store.drop_link(conn, Link(V, billcom_id="b9"))
+        gone = await store.get_link(conn, V, Side.LEDGER, "l9")
+    assert first is not None and first.billcom_fingerprint == "f1"
+    assert second is not None and second.ledger_id == "l9" and second.ledger_fingerprint == "g1"
+    assert gone is None

@@ -228,13 +228,9 @@ async def apply_plan(
             continue
         await store.put_link(connection_id, merge_link(existing, write))
     for cmd in plan.commands:
-        known = await store.get_command(cmd.command_id)
-        if known is not None and known.status == "failed":
-            log.warning("command %s failed before; not re-sent (replay it after fixing)", cmd.command_id)
-            continue
         fp, view = plan.source_views.get(cmd.command_id, (cmd.source_fingerprint, None))
         _, link_type, _ = parse_ref(cmd.source_ref)
-        await store.add_command(
+        added = await store.add_command(
             CommandRecord(
                 command_id=cmd.command_id,
                 connection_id=connection_id,
@@ -248,6 +244,9 @@ async def apply_plan(
                 status="pending",
             )
         )
+        if not added and (known := await store.get_command(cmd.command_id)) and known.status == "failed":
+            log.warning("command %s failed before; not re-sent (replay it after fixing)", cmd.command_id)
+            continue
         emitter.emit(deps.topics.postings, cmd, connection_id=connection_id)
     for out in plan.outcomes:
         emitter.emit(deps.topics.outcomes, out, connection_id=connection_id)
@@ -263,13 +262,13 @@ async def handle_outcome(
     """Keep links up to date from posting's outcomes, then release what waited for them."""
     if out.producer == "sync-engine":
         return
-    record = await store.get_command(out.command_id)
+    succeeded = out.status == "posted" or (out.status == "skipped" and out.target_ref is not None)
+    record = await store.finish_command(out.command_id, "posted" if succeeded else "failed")
     source_side, link_type, source_id = parse_ref(record.source_ref if record else out.source_ref)
     if record is not None:
         link_type = record.link_object_type
     target_side = record.target_side if record else source_side.other
     link = await store.get_link(connection_id, link_type, source_side, source_id)
-    succeeded = out.status == "posted" or (out.status == "skipped" and out.target_ref is not None)
     if succeeded and out.target_ref is not None:
         link = _linked(link or Link(object_type=link_type), out, source_side, source_id, target_side, record)
         await store.put_link(connection_id, link)
@@ -277,22 +276,15 @@ async def handle_outcome(
         # the write did not happen: forget the source baseline so the next change syncs again
         cleared = replace(link, pending_command_id=None).with_baseline(source_side, None, None)
         await store.put_link(connection_id, cleared)
-    if record is not None:
-        await store.set_command_status(out.command_id, "posted" if succeeded else "failed")
     keys = [f"command:{out.command_id}"]
     if out.target_ref is not None and out.target_ref.side is Side.LEDGER:
         keys.append(inflight_key(link_type, out.target_ref.id))
     if succeeded:
         keys.append(out.source_ref)
     await release(connection_id, keys, store, emitter, deps)
-    if not await store.has_pending(connection_id, link_type):
-        await _release_changes(
-            connection_id,
-            await store.unpark_prefix(connection_id, f"{INFLIGHT_PREFIX}{link_type.value}:"),
-            store,
-            emitter,
-            deps,
-        )
+    inflight = f"{INFLIGHT_PREFIX}{link_type.value}:"
+    parked = await store.unpark_prefix_if_idle(connection_id, inflight, link_type)
+    await _release_changes(connection_id, parked, store, emitter, deps)
 
 
 def _linked(

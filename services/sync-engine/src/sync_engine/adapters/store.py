@@ -41,12 +41,22 @@ class EngineStore(Protocol):
     async def add_command(self, record: CommandRecord) -> bool: ...
     async def get_command(self, command_id: str) -> CommandRecord | None: ...
     async def set_command_status(self, command_id: str, status: str) -> None: ...
+    async def finish_command(self, command_id: str, status: str) -> CommandRecord | None:
+        """Set the command's status and return it (None, and nothing set, when unknown)."""
+        ...
+
     async def has_pending(self, connection_id: str, object_type: ObjectType) -> bool: ...
     async def park(
         self, connection_id: str, source_ref: str, waiting_for: str, reason: str, change: dict[str, Any]
     ) -> None: ...
     async def unpark(self, connection_id: str, waiting_for: list[str]) -> list[dict[str, Any]]: ...
     async def unpark_prefix(self, connection_id: str, prefix: str) -> list[dict[str, Any]]: ...
+    async def unpark_prefix_if_idle(
+        self, connection_id: str, prefix: str, object_type: ObjectType
+    ) -> list[dict[str, Any]]:
+        """``unpark_prefix`` when ``has_pending(connection_id, object_type)`` is false, else nothing."""
+        ...
+
     async def clear_parked(self, connection_id: str, source_ref: str) -> None: ...
 
 
@@ -59,6 +69,23 @@ def _link_by(column: Any) -> Any:
 
 _LINK_BY = {Side.BILLCOM: _link_by(orm.links.c.billcom_id), Side.LEDGER: _link_by(orm.links.c.ledger_id)}
 """Built once: the hottest statement of the engine (its SQL is compiled and cached once)."""
+
+
+def _command(row: Any) -> CommandRecord | None:
+    if row is None:
+        return None
+    return CommandRecord(
+        command_id=row.command_id,
+        connection_id=row.connection_id,
+        object_type=row.object_type,
+        action=row.action,
+        source_ref=row.source_ref,
+        target_side=Side(row.target_side),
+        link_object_type=ObjectType(row.link_object_type),
+        source_fingerprint=row.source_fingerprint,
+        source_view=row.source_view,
+        status=row.status,
+    )
 
 
 def _link(row: Any) -> Link:
@@ -78,8 +105,12 @@ def _link(row: Any) -> Link:
 
 
 class SqlEngineStore:
+    """One per handled record, inside the runner's transaction: the link rows it read are kept
+    until it writes a link, so ``put_link`` after ``get_link`` does not read the row again."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._rows: dict[tuple[str, str, Side, str], Any] = {}
 
     async def lock(self, connection_id: str) -> None:
         """Serialise the work of one connection across consumers and instances (transaction lock;
@@ -95,8 +126,11 @@ class SqlEngineStore:
         self.session.info["advisory_locks"] = (self.session.sync_session.get_transaction(), held)
 
     async def _row(self, connection_id: str, object_type: ObjectType, side: Side, object_id: str) -> Any:
-        params = {"c": connection_id, "t": object_type.value, "i": object_id}
-        return (await self.session.execute(_LINK_BY[side], params)).first()
+        key = (connection_id, object_type.value, side, object_id)
+        if key not in self._rows:
+            params = {"c": connection_id, "t": object_type.value, "i": object_id}
+            self._rows[key] = (await self.session.execute(_LINK_BY[side], params)).first()
+        return self._rows[key]
 
     async def get_link(self, connection_id: str, object_type: ObjectType, side: Side, object_id: str) -> Link | None:
         row = await self._row(connection_id, object_type, side, object_id)
@@ -111,6 +145,7 @@ class SqlEngineStore:
         values = {k: v for k, v in link.__dict__.items() if k != "object_type"}
         values["updated_at"] = func.now()
         t = orm.links
+        self._rows.clear()
         if row is None:
             await self.session.execute(
                 t.insert().values(connection_id=connection_id, object_type=link.object_type.value, **values)
@@ -130,6 +165,7 @@ class SqlEngineStore:
 
     async def drop_link(self, connection_id: str, link: Link) -> None:
         t = orm.links
+        self._rows.clear()
         for side, value in ((Side.BILLCOM, link.billcom_id), (Side.LEDGER, link.ledger_id)):
             if value:
                 column = t.c.billcom_id if side is Side.BILLCOM else t.c.ledger_id
@@ -149,20 +185,12 @@ class SqlEngineStore:
 
     async def get_command(self, command_id: str) -> CommandRecord | None:
         row = (await self.session.execute(select(orm.commands).where(orm.commands.c.command_id == command_id))).first()
-        if row is None:
-            return None
-        return CommandRecord(
-            command_id=row.command_id,
-            connection_id=row.connection_id,
-            object_type=row.object_type,
-            action=row.action,
-            source_ref=row.source_ref,
-            target_side=Side(row.target_side),
-            link_object_type=ObjectType(row.link_object_type),
-            source_fingerprint=row.source_fingerprint,
-            source_view=row.source_view,
-            status=row.status,
-        )
+        return _command(row)
+
+    async def finish_command(self, command_id: str, status: str) -> CommandRecord | None:
+        c = orm.commands
+        stmt = update(c).where(c.c.command_id == command_id).values(status=status, updated_at=func.now())
+        return _command((await self.session.execute(stmt.returning(*c.c))).first())
 
     async def set_command_status(self, command_id: str, status: str) -> None:
         c = orm.commands
@@ -205,6 +233,28 @@ class SqlEngineStore:
         stmt = (
             delete(p)
             .where(p.c.connection_id == connection_id, p.c.waiting_for.startswith(prefix, autoescape=True))
+            .returning(p.c.change, p.c.parked_at)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [row.change for row in sorted(rows, key=lambda r: r.parked_at)]
+
+    async def unpark_prefix_if_idle(
+        self, connection_id: str, prefix: str, object_type: ObjectType
+    ) -> list[dict[str, Any]]:
+        p, c = orm.parked, orm.commands
+        pending = select(c.c.command_id).where(
+            c.c.connection_id == connection_id,
+            c.c.link_object_type == object_type.value,
+            c.c.status == "pending",
+            c.c.target_side == Side.LEDGER.value,
+        )
+        stmt = (
+            delete(p)
+            .where(
+                p.c.connection_id == connection_id,
+                p.c.waiting_for.startswith(prefix, autoescape=True),
+                ~pending.exists(),
+            )
             .returning(p.c.change, p.c.parked_at)
         )
         rows = (await self.session.execute(stmt)).all()
@@ -277,6 +327,10 @@ class InMemoryEngineStore:
         if command_id in self.commands:
             self.commands[command_id] = replace(self.commands[command_id], status=status)
 
+    async def finish_command(self, command_id: str, status: str) -> CommandRecord | None:
+        await self.set_command_status(command_id, status)
+        return self.commands.get(command_id)
+
     async def has_pending(self, connection_id: str, object_type: ObjectType) -> bool:
         return any(
             c.connection_id == connection_id
@@ -300,6 +354,13 @@ class InMemoryEngineStore:
         keys = [k for k, v in self.parked.items() if k[0] == connection_id and v[0].startswith(prefix)]
         taken = sorted((self.parked.pop(k) for k in keys), key=lambda v: v[3])
         return [v[2] for v in taken]
+
+    async def unpark_prefix_if_idle(
+        self, connection_id: str, prefix: str, object_type: ObjectType
+    ) -> list[dict[str, Any]]:
+        if await self.has_pending(connection_id, object_type):
+            return []
+        return await self.unpark_prefix(connection_id, prefix)
 
     async def clear_parked(self, connection_id: str, source_ref: str) -> None:
         self.parked.pop((connection_id, source_ref), None)
