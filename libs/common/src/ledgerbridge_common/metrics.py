@@ -51,3 +51,20 @@ VENDOR_BUDGET_WAIT_SECONDS = Histogram(
 
 def render_latest() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+VENDOR_CALLS = Counter(
+    "ledgerbridge_vendor_calls_total",
+    "Calls sent to a vendor API, by operation (method and path with ids left out, or the API's own operation name)",
+    ["vendor", "operation"],
+)
+BILL_BUDGET_USED_RATIO = Gauge(
+    "ledgerbridge_bill_budget_used_ratio",
+    "Share of a BILL devKey's hourly request limit used this clock hour (devKey named by digest)",
+    ["dev_key"],
+)
+BILL_BUDGET_FORECAST_RATIO = Gauge(
+    "ledgerbridge_bill_budget_forecast_ratio",
+    "A BILL devKey's requests at the end of the clock hour at the rate so far, as a share of its limit",
+    ["dev_key"],
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
+from ledgerbridge_common.connectors.billcom.budget_postgres import PostgresBillBudgets
 from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
 from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.retention import inbox_rule
@@ -73,7 +74,9 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         budgets=budgets,
     )
     billcom_http = rt.http("billcom", base_url=settings.billcom_base_url, timeout=30)
-    built_ledger, built_billcom = as_problems(ConnectorFactory(_NoConnections(), ledgers, billcom_http))
+    built_ledger, built_billcom = as_problems(
+        ConnectorFactory(_NoConnections(), ledgers, billcom_http, billcom_budgets=PostgresBillBudgets(budgets))
+    )
     ledger = rt.fake("ledger") or built_ledger
     kafka_ready = rt.fake("kafka_ready")
     if kafka_ready is None:

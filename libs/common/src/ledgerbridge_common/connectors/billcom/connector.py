@@ -23,8 +23,8 @@ from ledgerbridge_common.canonical.models import (
 )
 from ledgerbridge_common.connectors.billcom import mapping as m
 from ledgerbridge_common.connectors.billcom import mapping_txn as t
+from ledgerbridge_common.connectors.billcom.budget import DEFAULT_BILL_BUDGETS, BillBudgets, BillLimits
 from ledgerbridge_common.connectors.billcom.client import BillcomClient, BillcomCredentials, RetryPolicy
-from ledgerbridge_common.connectors.billcom.limits import BILL_HOURLY_LIMIT, OrgLimiter
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef, Operation
 from ledgerbridge_common.errors import NotFoundError, ValidationError
 
@@ -95,9 +95,10 @@ class BillcomHttpConnector:
             vendor = await bill.read(ObjectType.VENDOR, "009...")
 
     **Parameters:** ``http`` — an ``httpx.AsyncClient`` whose ``base_url`` is the ``/connect`` base
-    (its timeout bounds every call); ``credentials``; ``hourly_limit`` — the devKey's budget
-    (20,000/h); ``retry`` — bounded in-call retries; ``limiter`` — to share or inspect the
-    (devKey, org) concurrency slot (default: the process registry); ``events_base_url`` — the
+    (its timeout bounds every call); ``credentials``; ``limits`` — the devKey's hourly limits and
+    the organization's concurrency (BILL's documented ones by default); ``retry`` — bounded
+    in-call retries; ``budgets`` — where the devKey's hour and the (devKey, org) slots are counted
+    (the services inject ``PostgresBillBudgets``; default: this process); ``events_base_url`` — the
     webhooks API base (default: ``/connect`` replaced by ``/connect-events``); ``v2_base_url`` --
     the v2 API base for money movements (default: BILL's v2 host for its gateways, else the same
     host with ``/connect`` replaced by ``/api/v2``).
@@ -110,14 +111,14 @@ class BillcomHttpConnector:
         http: httpx.AsyncClient,
         credentials: BillcomCredentials,
         *,
-        hourly_limit: int = BILL_HOURLY_LIMIT,
+        limits: BillLimits | None = None,
         retry: RetryPolicy | None = None,
-        limiter: OrgLimiter | None = None,
+        budgets: BillBudgets = DEFAULT_BILL_BUDGETS,
         events_base_url: str | None = None,
         v2_base_url: str | None = None,
     ) -> None:
         self.client = BillcomClient(
-            http, credentials, hourly_limit=hourly_limit, retry=retry, limiter=limiter, v2_base_url=v2_base_url
+            http, credentials, limits=limits, retry=retry, budgets=budgets, v2_base_url=v2_base_url
         )
         base = str(http.base_url).rstrip("/")
         self.events_base_url = events_base_url or (base.removesuffix("/connect") + "/connect-events")
