@@ -43,6 +43,13 @@ class FakeSide:
         obj = self.objects.get((ObjectType.FUNDS_TRANSFER, run_id))
         return obj if isinstance(obj, FundsTransfer) else None
 
+    async def from_payload(
+        self, object_type: ObjectType, raw: dict[str, Any], *, listed: bool
+    ) -> CanonicalObject | None:
+        """The canonical JSON a test put in ``ChangeDetected.payload``; ``{"partial": true}`` is partial."""
+        del listed
+        return None if raw.get("partial") else parse_canonical(object_type, raw)
+
     async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
         self.reads += 1
         for (otype, _), obj in self.objects.items():

@@ -58,6 +58,12 @@ VENDOR_CALLS = Counter(
     "Calls sent to a vendor API, by operation (method and path with ids left out, or the API's own operation name)",
     ["vendor", "operation"],
 )
+CHANGE_PAYLOADS = Counter(
+    "ledgerbridge_change_payloads_total",
+    "Changes that carried the vendor's object: used instead of a read (used), or read back because "
+    "the payload was partial (partial) or maybe older than what the link holds (order_doubt)",
+    ["vendor", "result"],
+)
 BILL_BUDGET_USED_RATIO = Gauge(
     "ledgerbridge_bill_budget_used_ratio",
     "Share of a BILL devKey's hourly request limit used this clock hour (devKey named by digest)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ledgerbridge_common.canonical import fingerprint
 from ledgerbridge_common.canonical.models import (
     BillPayment,
     CanonicalObject,
@@ -18,11 +19,18 @@ from ledgerbridge_common.canonical.models import (
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
 from ledgerbridge_common.errors import NotFoundError
 from ledgerbridge_common.events import ChangeDetected, Side, utcnow
+from ledgerbridge_common.metrics import CHANGE_PAYLOADS
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
 from sync_engine.adapters.store import EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.directions import MATCHABLE
-from sync_engine.domain.echo import awaits_inflight_creates, echo_skip, is_own_write_echo, wait_for_creates
+from sync_engine.domain.echo import (
+    awaits_inflight_creates,
+    echo_skip,
+    is_own_write_echo,
+    wait_for_creates,
+    whole_second,
+)
 from sync_engine.domain.model import Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
 from sync_engine.domain.override import with_values
 from sync_engine.domain.transfers import payment_type, run_payment_ids
@@ -76,6 +84,8 @@ class Planner:
             early = await self._before_reading(change, link)
             if early is not None:
                 return early
+        if depth == 0 and not override:
+            await self._from_payload(change, link)
         source = await self.read(side, otype, oid)
         if source is not None and override:
             source = with_values(source, override)
@@ -128,6 +138,25 @@ class Planner:
         ):
             return wait_for_creates(change)
         return None
+
+    async def _from_payload(self, change: ChangeDetected, link: Link | None) -> None:
+        """Use the object the change carried instead of reading it back (``CHANGE_PAYLOADS``), but
+        not a partial payload, nor one that may be older than what the link holds (an order
+        doubt: the link was written, or we wrote the object, after this version's time, and the
+        payload differs from what the link synced)."""
+        payload = change.payload
+        if change.side is not Side.BILLCOM or not payload or change.operation == "deleted":
+            return
+        listed = change.trigger != "webhook"
+        obj = await self.sides.billcom.from_payload(change.object_type, payload, listed=listed)
+        if obj is None or obj.id != change.object_id:
+            CHANGE_PAYLOADS.labels("billcom", "partial").inc()
+            return
+        if link is not None and fingerprint(obj) != link.billcom_fingerprint and _newer_than(link, change):
+            CHANGE_PAYLOADS.labels("billcom", "order_doubt").inc()
+            return
+        CHANGE_PAYLOADS.labels("billcom", "used").inc()
+        self.objects[make_ref(Side.BILLCOM, change.object_type, change.object_id)] = obj
 
     async def _money_context(
         self,
@@ -228,6 +257,12 @@ class Planner:
     async def _free(self, side: Side, object_type: ObjectType, obj: CanonicalObject) -> bool:
         link = await self.store.get_link(self.connection_id, object_type, side, obj.id or "")
         return link is None or link.id_on(side.other) is None
+
+
+def _newer_than(link: Link, change: ChangeDetected) -> bool:
+    """The link was written (or we wrote the object in BILL) after the change's version."""
+    when = whole_second(change.source_time)
+    return any(t is not None and whole_second(t) > when for t in (link.stored_at, link.billcom_written_at))
 
 
 def _resolution_from(sub: Plan, ref: str) -> Resolution:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ledgerbridge_common.canonical.models import (
     Account,
@@ -41,6 +41,9 @@ class ChangeRef:
     operation: Operation
     source_time: dt.datetime
     merged_into: str | None = None
+    payload: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The object as the list page carried it (BILL: the same fields as its GET), so the engine
+    need not read it again."""
 
 
 @dataclass(frozen=True)
@@ -149,4 +152,11 @@ class BillcomConnector(Protocol):
 
     async def read_run(self, run_id: str) -> FundsTransfer | None:
         """A disbursement or deposit run: the lump sum BILL moved to or from a bank account."""
+        ...
+
+    async def from_payload(
+        self, object_type: ObjectType, raw: dict[str, Any], *, listed: bool
+    ) -> CanonicalObject | None:
+        """The object a webhook payload (``listed=False``) or a list page row (``listed=True``)
+        carried, without a read; ``None`` when it cannot be trusted alone (a partial payload)."""
         ...

@@ -63,6 +63,14 @@ KINDS: dict[ObjectType, _Kind] = {
     ObjectType.INVOICE: _Kind("/v3/invoices", t.invoice_in, t.invoice_out, party="customer"),
     ObjectType.RECEIVED_PAYMENT: _Kind("/v3/receivable-payments", t.received_payment_in, party="customer"),
 }
+WEBHOOK_COMPLETE: dict[ObjectType, tuple[str, ...]] = {
+    ObjectType.BILL: ("id", "updatedTime", "vendorId", "billLineItems", "invoice"),
+    ObjectType.VENDOR: ("id", "updatedTime", "name"),
+    ObjectType.INVOICE: ("id", "updatedTime", "customerId", "invoiceLineItems"),
+}
+"""Webhook entities whose payload is the whole object (billcom.md §2: bill and vendor payloads
+carry every response field since 2025-04-10; the invoice is used only when it has these fields),
+by the fields without which it is partial. ``payment.updated`` carries no amount: always read."""
 MONEY_MOVEMENT = "MoneyMovement"
 V2_PAGE = 999
 MFA_REASON = (
@@ -156,6 +164,16 @@ class BillcomHttpConnector:
             return None
         return await self.to_canonical(object_type, raw)
 
+    async def from_payload(self, object_type: ObjectType, raw: Json, *, listed: bool) -> CanonicalObject | None:
+        """A list page's row is the GET object; a webhook's entity only when it is complete."""
+        object_type = ObjectType(object_type)
+        if object_type is ObjectType.FUNDS_TRANSFER:
+            return t.funds_transfer_in(raw) if listed else None
+        required = ("id", "updatedTime") if listed else WEBHOOK_COMPLETE.get(object_type)
+        if required is None or object_type not in KINDS or any(raw.get(name) is None for name in required):
+            return None
+        return await self.to_canonical(object_type, raw)
+
     async def read_run(self, run_id: str) -> FundsTransfer | None:
         try:
             raw = await self.client.v2(f"Crud/Read/{MONEY_MOVEMENT}.json", {"id": run_id})
@@ -213,7 +231,7 @@ class BillcomHttpConnector:
         )
         async for raw in rows:
             updated = m.parse_time(raw.get("updatedTime")) or since
-            changes.append(ChangeRef(ObjectType(object_type), raw["id"], _operation(raw), updated))
+            changes.append(ChangeRef(ObjectType(object_type), raw["id"], _operation(raw), updated, payload=raw))
             watermark = max(watermark, updated)
         return ChangePage(changes=changes, next_watermark=watermark, complete=True)
 
