@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
+from ledgerbridge_common.connectors.billcom.events import WEBHOOK_EVENT_TYPES
 from ledgerbridge_common.prefs_client import PrefsClient
 from ledgerbridge_common.profiles import Profile
 from ledgerbridge_common.secret_rules import is_sandbox_url
@@ -23,14 +24,9 @@ from ledgerbridge_ops.check_connections import plain
 from ledgerbridge_ops.prefs import PrefsApi
 from ledgerbridge_ops.settings import CheckSettings
 
-EVENT_TYPES = (
-    "vendor.created", "vendor.updated", "vendor.archived", "vendor.restored",
-    "bill.created", "bill.updated", "bill.archived", "bill.restored",
-    "invoice.created", "invoice.updated", "invoice.archived", "invoice.restored",
-    "payment.updated", "payment.failed",
-)  # fmt: skip
-"""What webhook-ingest turns into changes (vendor, bill, invoice, bill payment); BILL has no
-events for vendor credits, received payments, customers or accounts: the sweep polls those."""
+EVENT_TYPES = WEBHOOK_EVENT_TYPES
+"""Every event type BILL offers an organization subscription (``connectors/billcom/events.py``);
+BILL has none for vendor credits, received payments, customers or accounts: they are polled."""
 
 
 class SubscribeError(RuntimeError):

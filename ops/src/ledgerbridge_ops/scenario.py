@@ -19,15 +19,11 @@ from typing import Any, TypeVar
 import httpx
 
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
+from ledgerbridge_common.connectors.billcom.events import WEBHOOK_EVENT_TYPES
 
 QBO_CLIENT_ID = "ledgerbridge-sandbox"
 QBO_CLIENT_SECRET = "sandbox-secret"
-BILL_EVENT_TYPES = (
-    "vendor.created", "vendor.updated", "vendor.archived", "vendor.restored",
-    "bill.created", "bill.updated", "bill.archived", "bill.restored",
-    "invoice.created", "invoice.updated", "invoice.archived", "invoice.restored",
-    "payment.updated", "bank-account.created", "bank-account.updated",
-)  # fmt: skip
+BILL_EVENT_TYPES = WEBHOOK_EVENT_TYPES
 T = TypeVar("T")
 
 

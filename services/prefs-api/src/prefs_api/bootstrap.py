@@ -28,7 +28,7 @@ from prefs_api.guards import reject_nul
 from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
 from prefs_api.limits import limit_body
 from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
-from prefs_api.routes import connections, internal, keys, mappings, preferences, status, synclog
+from prefs_api.routes import bill_budget, connections, internal, keys, mappings, preferences, status, synclog
 from prefs_api.settings import Settings
 from prefs_api.throttle import FailureThrottle, Proxies
 
@@ -74,8 +74,9 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         budgets=budgets,
     )
     billcom_http = rt.http("billcom", base_url=settings.billcom_base_url, timeout=30)
+    bill_budgets = PostgresBillBudgets(budgets)
     built_ledger, built_billcom = as_problems(
-        ConnectorFactory(_NoConnections(), ledgers, billcom_http, billcom_budgets=PostgresBillBudgets(budgets))
+        ConnectorFactory(_NoConnections(), ledgers, billcom_http, billcom_budgets=bill_budgets)
     )
     ledger = rt.fake("ledger") or built_ledger
     kafka_ready = rt.fake("kafka_ready")
@@ -111,7 +112,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     # serving reads needs PostgreSQL; Kafka only for Sync Now, replays and the outcomes consumer
     rt.readiness.add("postgresql", rt.database_check)
     rt.readiness.add("kafka", kafka_ready, required=False)
-    rt.state.update(services=services, status_lag=status_lag)
+    rt.state.update(services=services, status_lag=status_lag, bill_budgets=bill_budgets)
     return rt
 
 
@@ -122,7 +123,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAP
     app = service_app(
         runtime,
         name="prefs-api",
-        routers=[m.router for m in (connections, preferences, mappings, synclog, keys, status)],
+        routers=[m.router for m in (connections, preferences, mappings, synclog, keys, status, bill_budget)],
         dependencies=[Depends(reject_nul), Depends(conform)],
         title="LedgerBridge prefs-api",
         version="1.0.0",

@@ -35,6 +35,7 @@ class PreferencesPatch(BaseModel):
 
     sync_automatically: bool | None = None
     schedule_interval_minutes: Annotated[int, Field(ge=5, le=1440)] | None = None
+    poll_interval_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
     sync_only_approved: bool | None = None
     ap_account: AccountId | None = None
     ar_account: AccountId | None = None

@@ -17,6 +17,8 @@ class PreferenceValues(BaseModel):
 
     sync_automatically: bool = True
     schedule_interval_minutes: int = 1440
+    poll_interval_minutes: int = 5
+    """How often BILL objects without webhook events are polled (planned within the devKey's hour)."""
     sync_only_approved: bool = False
     ap_account: str | None = None
     ar_account: str | None = None

@@ -54,6 +54,7 @@ SPECS: dict[str, PrefSpec] = {
     for s in (
         _spec("sync_automatically", "Sync Automatically", ALL_KINDS - {QBD}),
         _spec("schedule_interval_minutes", "Sync Automatically interval", ALL_KINDS - {QBD}),
+        _spec("poll_interval_minutes", "Polling interval for BILL objects without webhooks", ALL_KINDS - {QBD}),
         _spec("sync_only_approved", "Sync Only Approved Bills and Vendor Credits", ALL_KINDS - {QBD}),
         _spec("ap_account", "Accounts Payable", ALL_KINDS, "Accounts Payable", required=True),
         _spec("ar_account", "Accounts Receivable", ALL_KINDS, "Accounts Receivable", required=True),

@@ -110,6 +110,7 @@ def apply_patch(
             "sync_automatically",
             "schedule_interval_minutes",
             "sync_only_approved",
+            "poll_interval_minutes",
         ):
             violations.append(Violation(name, "invalid_value", f"{spec.label} cannot be empty"))
         else:
