@@ -69,6 +69,11 @@ BILL_BUDGET_USED_RATIO = Gauge(
     "Share of a BILL devKey's hourly request limit used this clock hour (devKey named by digest)",
     ["dev_key"],
 )
+BILL_BUDGET_WINDOW_END = Gauge(
+    "ledgerbridge_bill_budget_window_end_seconds",
+    "End (Unix time) of the clock hour the BILL budget gauges of this process describe",
+    ["dev_key"],
+)
 BILL_BUDGET_FORECAST_RATIO = Gauge(
     "ledgerbridge_bill_budget_forecast_ratio",
     "A BILL devKey's requests at the end of the clock hour at the rate so far, as a share of its limit",

@@ -23,7 +23,11 @@ from ledgerbridge_common.connectors.billcom.budget import BillLimits, BillUsage,
 from ledgerbridge_common.connectors.budget import LedgerLimits
 from ledgerbridge_common.connectors.budget_postgres import PostgresLedgerBudget, PostgresLedgerBudgets
 from ledgerbridge_common.errors import InfrastructureError
-from ledgerbridge_common.metrics import BILL_BUDGET_FORECAST_RATIO, BILL_BUDGET_USED_RATIO
+from ledgerbridge_common.metrics import (
+    BILL_BUDGET_FORECAST_RATIO,
+    BILL_BUDGET_USED_RATIO,
+    BILL_BUDGET_WINDOW_END,
+)
 
 BILL_KIND = "billcom"
 _BIN = "date_bin(make_interval(secs => :window), clock_timestamp(), TIMESTAMPTZ '2000-01-01 00:00:00+00')"
@@ -105,6 +109,7 @@ class PostgresBillBudget:
         )
         BILL_BUDGET_USED_RATIO.labels(self.dev_key_id).set(count / self.limits.hourly)
         BILL_BUDGET_FORECAST_RATIO.labels(self.dev_key_id).set(usage.forecast() / self.limits.hourly)
+        BILL_BUDGET_WINDOW_END.labels(self.dev_key_id).set(start + limits.window_seconds)
 
     @asynccontextmanager
     async def slot(self, *, login: bool = False) -> AsyncIterator[None]:
