@@ -11,12 +11,13 @@ import logging
 from collections import defaultdict
 from typing import Protocol
 
-from ledgerbridge_common.errors import ConnectorError
+from ledgerbridge_common.errors import BudgetSpentError, ConnectorError
 from ledgerbridge_common.logging import correlation_scope
 from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferences
 from webhook_ingest.adapters.publisher import PublishUnavailableError
 from webhook_ingest.adapters.watermarks import SweepRun
 from webhook_ingest.metrics import SWEEPS
+from webhook_ingest.sweeper.polls import ShortPolls
 from webhook_ingest.sweeper.sweep import SweepDeps, SweepReport, SweepTrigger, sweep_connection
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Sweeper:
         self.retry_seconds = retry_seconds
         self.catch_up_on_start = catch_up_on_start
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.polls = ShortPolls(deps, locks=self._locks)
 
     async def sweep(self, connection_id: str, trigger: SweepTrigger, *, full: bool = False) -> SweepReport:
         """Run one sweep now (waits for a running one of the same connection); errors propagate
@@ -69,6 +71,10 @@ class Sweeper:
                 await self.deps.state.start_run(connection_id, trigger, self.deps.clock())
                 try:
                     report = await sweep_connection(connection_id, trigger, self.deps, full=full)
+                except BudgetSpentError as exc:  # waits for the next hour: the catch-up resumes it
+                    SWEEPS.labels("all", trigger, "parked").inc()
+                    await self.deps.state.finish_run(connection_id, self.deps.clock(), f"parked: {exc.message}")
+                    raise
                 except Exception as exc:
                     SWEEPS.labels("all", trigger, "failed").inc()
                     await self.deps.state.finish_run(connection_id, self.deps.clock(), repr(exc)[:2000])
@@ -93,15 +99,18 @@ class Sweeper:
     async def tick(self) -> None:
         runs = await self.deps.state.runs()
         now = self.deps.clock()
+        seen: list[tuple[ConnectionInfo, ConnectionPreferences | None]] = []
         for conn in await self.schedule.list_connections():
             try:
                 prefs: ConnectionPreferences | None = await self.schedule.preferences(conn.connection_id)
             except ConnectorError as exc:
                 log.warning("no preferences for %s: %s", conn.connection_id, exc)
                 prefs = None
+            seen.append((conn, prefs))
             trigger = due_trigger(runs.get(conn.connection_id), prefs, now, self.retry_seconds)
             if trigger is not None:
                 await self._try(conn.connection_id, trigger)
+        await self.polls.run_due(seen, self.deps.clock())
 
     async def run_forever(self) -> None:
         """Catch up once at start-up (if enabled), then look for due sweeps every tick."""
