@@ -43,6 +43,11 @@ class FakeSide:
         obj = self.objects.get((ObjectType.FUNDS_TRANSFER, run_id))
         return obj if isinstance(obj, FundsTransfer) else None
 
+    async def read_many(self, object_type: ObjectType, object_ids: Any) -> dict[str, CanonicalObject]:
+        self.reads += 1
+        found = {i: self.objects.get((ObjectType(object_type), i)) for i in object_ids}
+        return {i: obj for i, obj in found.items() if obj is not None}
+
     async def from_payload(
         self, object_type: ObjectType, raw: dict[str, Any], *, listed: bool
     ) -> CanonicalObject | None:

@@ -172,6 +172,7 @@ class Planner:
             return deps
         if isinstance(source, FundsTransfer):
             ptype = payment_type(source)
+            await self._read_run_once(ptype, run_payment_ids(source))
             for pid in run_payment_ids(source):
                 refs[(side, ptype, pid)], sub = await self.resolve(side, ptype, pid, depth)
                 deps = deps.then(sub)
@@ -183,14 +184,27 @@ class Planner:
             await self._documents(source, related)
         return deps
 
+    async def _read_run_once(self, ptype: ObjectType, payment_ids: tuple[str, ...]) -> None:
+        """A run's payments, then their documents, in list requests of 100 (one request for most
+        runs) instead of a read per payment and per document; whatever a list did not return is
+        read on its own later, as before."""
+        await self._read_many(ptype, payment_ids)
+        docs: dict[ObjectType, list[str]] = {}
+        for pid in payment_ids:
+            for dtype, did in _document_refs(self.objects.get(make_ref(Side.BILLCOM, ptype, pid))):
+                docs.setdefault(dtype, []).append(did)
+        for dtype, ids in docs.items():
+            await self._read_many(dtype, ids)
+
+    async def _read_many(self, object_type: ObjectType, object_ids: tuple[str, ...] | list[str]) -> None:
+        missing = [i for i in dict.fromkeys(object_ids) if make_ref(Side.BILLCOM, object_type, i) not in self.objects]
+        if not missing:
+            return
+        for object_id, obj in (await self.sides.billcom.read_many(object_type, missing)).items():
+            self.objects[make_ref(Side.BILLCOM, object_type, object_id)] = obj
+
     async def _documents(self, payment: CanonicalObject, related: dict[str, CanonicalObject]) -> None:
-        docs: list[tuple[ObjectType, str]] = []
-        if isinstance(payment, BillPayment):
-            docs = [(T.BILL, a.document_id) for a in payment.applied_to]
-            docs += [(T.VENDOR_CREDIT, c.document_id) for c in payment.vendor_credits]
-        elif isinstance(payment, ReceivedPayment):
-            docs = [(T.INVOICE, a.document_id) for a in payment.applied_to]
-        for dtype, did in docs:
+        for dtype, did in _document_refs(payment):
             doc = await self.read(Side.BILLCOM, dtype, did)
             if doc is not None:
                 related[make_ref(Side.BILLCOM, dtype, did)] = doc
@@ -257,6 +271,16 @@ class Planner:
     async def _free(self, side: Side, object_type: ObjectType, obj: CanonicalObject) -> bool:
         link = await self.store.get_link(self.connection_id, object_type, side, obj.id or "")
         return link is None or link.id_on(side.other) is None
+
+
+def _document_refs(payment: CanonicalObject | None) -> list[tuple[ObjectType, str]]:
+    """The documents whose rates a payment needs (bills and vendor credits, or invoices)."""
+    if isinstance(payment, BillPayment):
+        docs = [(T.BILL, a.document_id) for a in payment.applied_to]
+        return docs + [(T.VENDOR_CREDIT, c.document_id) for c in payment.vendor_credits]
+    if isinstance(payment, ReceivedPayment):
+        return [(T.INVOICE, a.document_id) for a in payment.applied_to]
+    return []
 
 
 def _newer_than(link: Link, change: ChangeDetected) -> bool:

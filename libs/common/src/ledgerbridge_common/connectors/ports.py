@@ -154,6 +154,10 @@ class BillcomConnector(Protocol):
         """A disbursement or deposit run: the lump sum BILL moved to or from a bank account."""
         ...
 
+    async def read_many(self, object_type: ObjectType, object_ids: Sequence[str]) -> dict[str, CanonicalObject]:
+        """Several objects of one type by id, in as few requests as the API allows."""
+        ...
+
     async def from_payload(
         self, object_type: ObjectType, raw: dict[str, Any], *, listed: bool
     ) -> CanonicalObject | None:
