@@ -25,9 +25,7 @@ async def test_several_objects_by_id_in_one_request(connector: BillcomHttpConnec
     assert (await control.call("GET", "/counters"))["total"] == 1
 
 
-async def test_list_rows_are_whole_objects(
-    connector: BillcomHttpConnector, control: Control, org: dict[str, Any]
-) -> None:
+async def test_list_rows_are_whole_objects(connector: BillcomHttpConnector, control: Control) -> None:
     since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     vendor = await connector.create(Vendor(name=f"Listed {uuid.uuid4().hex[:6]}", email="ap@listed.test"))
     page = await connector.list_changed(ObjectType.VENDOR, since)
