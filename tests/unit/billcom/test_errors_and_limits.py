@@ -5,9 +5,14 @@ import time
 import httpx
 import pytest
 
-from ledgerbridge_common.connectors.billcom import BillLimits, BillUsage, MemoryBillBudgets
+from ledgerbridge_common.connectors.billcom import (
+    BillcomCredentials,
+    BillcomHttpConnector,
+    BillLimits,
+    BillUsage,
+    MemoryBillBudgets,
+)
 from ledgerbridge_common.connectors.billcom.budget import dev_key_id, window_start
-from ledgerbridge_common.connectors.billcom.client import operation_of
 from ledgerbridge_common.connectors.billcom.errors import error_for, error_for_v2, v2_error
 from ledgerbridge_common.errors import (
     AuthExpiredError,
@@ -18,6 +23,7 @@ from ledgerbridge_common.errors import (
     RetryableError,
     ValidationError,
 )
+from ledgerbridge_common.metrics import VENDOR_CALLS, operation_of
 
 
 def _response(status: int, code: str, category: str = "REQUEST") -> httpx.Response:
@@ -132,3 +138,22 @@ def test_forecast_at_the_current_rate() -> None:
 )
 def test_operation_labels_leave_ids_out(method: str, url: str, operation: str) -> None:
     assert operation_of(method, url) == operation
+
+
+async def test_each_call_sent_is_counted_by_operation() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/login"):
+            return httpx.Response(200, json={"sessionId": "s", "userId": "u", "trusted": False})
+        return httpx.Response(200, json={"id": request.url.path.rsplit("/", 1)[-1], "name": "Acme"})
+
+    def calls(operation: str) -> float:
+        return VENDOR_CALLS.labels("billcom", operation)._value.get()
+
+    read, login = "GET /v3/vendors/{id}", "POST /v3/login"
+    before = (calls(read), calls(login))
+    transport = httpx.MockTransport(answer)
+    async with httpx.AsyncClient(base_url="https://bill.test/connect", transport=transport) as http:
+        bill = BillcomHttpConnector(http, BillcomCredentials("u", "p", "org", "KEY"), budgets=MemoryBillBudgets())
+        for vendor_id in ("00901AAAAAAAAAAAAAA1", "00901AAAAAAAAAAAAAA2"):
+            assert (await bill.client.get(f"/v3/vendors/{vendor_id}"))["name"] == "Acme"
+    assert (calls(read) - before[0], calls(login) - before[1]) == (2, 1)

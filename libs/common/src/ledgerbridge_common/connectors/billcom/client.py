@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from ledgerbridge_common.errors import (
     RateLimitedError,
     RetryableError,
 )
-from ledgerbridge_common.metrics import VENDOR_CALLS
+from ledgerbridge_common.metrics import VENDOR_CALLS, operation_of
 
 PAGE_SIZE = 100
 
@@ -293,16 +292,6 @@ def spent_error_after_bill(exc: RateLimitedError) -> BudgetSpentError:
     error = spent_error(window_start(now, 3600.0) + 3600.0, code=exc.code or "BDC_1144")
     error.detail = exc.detail
     return error
-
-
-_ID_SEGMENT = re.compile(r"^(?=.*\d)[A-Za-z0-9_-]{10,}$")
-
-
-def operation_of(method: str, url: str) -> str:
-    """``GET /v3/bills/{id}`` from ``GET /v3/bills/00n01ABC...``: one label per API operation."""
-    path = httpx.URL(url).path
-    segments = ["{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/")]
-    return f"{method} {'/'.join(segments)}"
 
 
 V2_HOSTS = {"gateway.stage.bill.com": "https://api-stage.bill.com", "gateway.prod.bill.com": "https://api.bill.com"}
