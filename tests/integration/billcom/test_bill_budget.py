@@ -19,7 +19,7 @@ from ledgerbridge_common.connectors.billcom import BillcomHttpConnector, BillLim
 from ledgerbridge_common.connectors.billcom.budget import dev_key_id
 from ledgerbridge_common.connectors.billcom.budget_postgres import PostgresBillBudgets
 from ledgerbridge_common.connectors.budget_postgres import PostgresLedgerBudgets
-from ledgerbridge_common.errors import BudgetSpentError
+from ledgerbridge_common.errors import AuthRevokedError, BudgetSpentError
 from tests.integration.billcom.conftest import FAST_RETRY, Control, credentials
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -140,3 +140,34 @@ async def test_a_spent_window_resumes_by_itself(
     assert (await control.call("GET", "/counters"))["total"] == sent + 1  # the window turned: sent again
     usage = {u.dev_key_id: u for u in await processes[0].usage()}[dev_key_id(org["devKey"])]
     assert 1 <= usage.requests <= 3
+
+
+async def test_one_devkey_serves_many_organizations_and_shares_their_hour(
+    bill_http: httpx.AsyncClient, control: Control, org: dict[str, Any], processes: list[PostgresBillBudgets]
+) -> None:
+    """The sandbox as BILL counts it: organizations on one developer key share its hour; another
+    key of the organization's account (the companies' own tools) has its own; a key of another
+    account is refused."""
+    await control.call("POST", "/counters/reset")
+    await control.call("PATCH", "/settings", {"hourly_limit": 6})
+    second = await control.seed(name="Second Org", devKey=org["devKey"])
+    limits = BillLimits(hourly=6, headroom=1.0)
+    one, two = (
+        BillcomHttpConnector(bill_http, credentials(o), retry=FAST_RETRY, budgets=processes[n % 2], limits=limits)
+        for n, o in enumerate((org, second))
+    )
+    for _ in range(2):  # 2 logins + 4 reads = 6 of the shared key's hour
+        await one.list_bank_accounts()
+        await two.list_bank_accounts()
+    with pytest.raises(BudgetSpentError):
+        await two.list_bank_accounts()
+    own_key = (await control.call("POST", f"/orgs/{org['organizationId']}/dev-keys"))["devKey"]
+    clerk = BillcomHttpConnector(
+        bill_http, credentials({**org, "devKey": own_key}), retry=FAST_RETRY, budgets=processes[0], limits=limits
+    )
+    assert await clerk.list_bank_accounts()  # its own hour
+    stranger = await control.seed(name="Other Account")
+    with pytest.raises(AuthRevokedError) as caught:
+        await BillcomHttpConnector(bill_http, credentials({**org, "devKey": stranger["devKey"]})).list_bank_accounts()
+    assert caught.value.code == "BDC_1102"
+    assert (await control.call("GET", "/counters"))["byErrorCode"].get("BDC_1144", 0) == 0
