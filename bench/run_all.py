@@ -21,12 +21,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, e2e, ingest
+from bench import backlog, bill_budget, e2e, ingest
 from bench.report import render_markdown, render_table
 from bench.system import CLIENT_LIMITS_LIFTED, SERVICES, BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
-JOBS = ("ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm")
+JOBS = ("ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "bill_budget")
+LIMITS_ON = ("backlog", "multi_realm", "bill_budget")
 
 
 def machine() -> dict[str, Any]:
@@ -96,10 +97,14 @@ async def main(args: argparse.Namespace) -> int:
             f"backlog (limits on, {args.realms} realms)",
             lambda s: backlog.run(s, realms=args.realms, bills=args.realm_bills, limits=True),
         ),
+        "bill_budget": (
+            f"vendor requests per bill ({args.bb_companies} companies on one BILL devKey, limits on)",
+            lambda s: bill_budget.run(s, companies=args.bb_companies, rate=args.bb_rate, seconds=args.bb_seconds),
+        ),
     }
     for key, (title, job) in jobs.items():
         if not args.only or key in args.only:
-            runs[key] = await _one(title, job, peaks, limits_off=key not in ("backlog", "multi_realm"))
+            runs[key] = await _one(title, job, peaks, limits_off=key not in LIMITS_ON)
     report = {
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
@@ -135,6 +140,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backlog", type=int, default=2000, help="bills for one realm, limits on (spec: 5000)")
     parser.add_argument("--realms", type=int, default=2, help="realms of the multi-realm backlog")
     parser.add_argument("--realm-bills", type=int, default=1000, help="bills per realm of the multi-realm backlog")
+    parser.add_argument("--bb-companies", type=int, default=5, help="bill_budget: companies on one BILL devKey")
+    parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")
+    parser.add_argument("--bb-seconds", type=float, default=60, help="bill_budget: duration of the load")
     parser.add_argument(
         "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
     )
