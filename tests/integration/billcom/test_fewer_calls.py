@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import pytest
 
-from ledgerbridge_common.canonical.models import ObjectType, Vendor
+from ledgerbridge_common.canonical.models import Bill, ObjectType, TransactionLine, Vendor
 from ledgerbridge_common.connectors.billcom import BillcomHttpConnector
-from tests.integration.billcom.conftest import Control
+from tests.integration.billcom.conftest import FAST_RETRY, Control
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -37,3 +38,20 @@ async def test_list_rows_are_whole_objects(connector: BillcomHttpConnector, cont
     assert (await control.call("GET", "/counters"))["total"] == 1, "only the control read"
     partial = {k: v for k, v in ref.payload.items() if k != "name"}
     assert await connector.from_payload(ObjectType.VENDOR, partial, listed=False) is None
+
+
+async def test_a_vendor_seen_once_gives_its_bills_currency_without_a_read(
+    connector: BillcomHttpConnector, control: Control
+) -> None:
+    vendor = await connector.create(Vendor(name=f"Currency {uuid.uuid4().hex[:6]}"))
+    line = TransactionLine(amount=Decimal("12.50"), description="paper")
+    bill = await connector.create(Bill(vendor_id=vendor.id or "", number="C-1", date=dt.date.today(), lines=(line,)))
+    org_id = connector.client.credentials.organization_id
+    raw_vendor = next(v for v in await control.objects(org_id, "vendor") if v["id"] == vendor.id)
+    raw_bill = next(b for b in await control.objects(org_id, "bill") if b["id"] == bill.id)
+    fresh = BillcomHttpConnector(connector.client.http, connector.client.credentials, retry=FAST_RETRY)
+    await control.call("POST", "/counters/reset")
+    assert await fresh.from_payload(ObjectType.VENDOR, raw_vendor, listed=False) is not None  # its webhook
+    mapped = await fresh.from_payload(ObjectType.BILL, raw_bill, listed=False)
+    assert mapped is not None and mapped.id == bill.id
+    assert (await control.call("GET", "/counters"))["total"] == 0

@@ -146,9 +146,17 @@ class BillcomHttpConnector:
             self._currency[party_id] = str(raw.get(field) or "USD")
         return self._currency[party_id]
 
+    def _remember_currency(self, object_type: ObjectType, raw: Json) -> None:
+        """A vendor or customer read (or carried by a webhook) tells its documents' currency: no
+        read of it is needed later to map its bills or invoices."""
+        field = {ObjectType.VENDOR: "billCurrency", ObjectType.CUSTOMER: "invoiceCurrency"}.get(object_type)
+        if field and raw.get("id") and raw.get(field):
+            self._currency[str(raw["id"])] = str(raw[field])
+
     async def to_canonical(self, object_type: ObjectType, raw: Json) -> CanonicalObject:
         if ObjectType(object_type) is ObjectType.FUNDS_TRANSFER:
             return t.funds_transfer_in(raw)
+        self._remember_currency(ObjectType(object_type), raw)
         kind = _kind(object_type)
         if kind.party is None:
             return kind.read(raw)
