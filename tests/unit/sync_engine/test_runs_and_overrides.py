@@ -157,3 +157,15 @@ async def test_a_run_is_read_once_not_per_payment(world: World) -> None:
     assert posts[-1].object_type is T.FUNDS_TRANSFER and len(posts[-1].depends_on) == 5
     reads = world.connectors.billcom.reads - before
     assert reads <= 4, f"the run, its payments, their bills and the vendor: {reads} reads"
+
+
+async def test_a_home_currency_payment_of_linked_bills_reads_no_bill(world: World) -> None:
+    """The bills' rates matter only to convert a foreign payment: a payment in home currency of
+    bills already synced is decided on the payment alone."""
+    posts, _ = await send(world, change(B, T.BILL, "00n01BILL"))
+    await settle(world, posts)
+    world.connectors.billcom.put(payment())
+    before = world.connectors.billcom.reads
+    posts, _ = await send(world, change(B, T.BILL_PAYMENT, "stp01PAY"))
+    assert [p.object_type for p in posts] == [T.BILL_PAYMENT]
+    assert world.connectors.billcom.reads - before == 1, "the payment only"

@@ -32,6 +32,7 @@ from sync_engine.domain.echo import (
     whole_second,
 )
 from sync_engine.domain.model import Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
+from sync_engine.domain.money import needs_conversion
 from sync_engine.domain.override import with_values
 from sync_engine.domain.transfers import payment_type, run_payment_ids
 from sync_engine.domain.translate import references
@@ -185,9 +186,9 @@ class Planner:
         return deps
 
     async def _read_run_once(self, ptype: ObjectType, payment_ids: tuple[str, ...]) -> None:
-        """A run's payments, then their documents, in list requests of 100 (one request for most
-        runs) instead of a read per payment and per document; whatever a list did not return is
-        read on its own later, as before."""
+        """A run's payments, then their documents (for their rates, or to sync them first when
+        they are not linked yet), in list requests of 100 (one request for most runs) instead of a
+        read per payment and per document; whatever a list did not return is read on its own later."""
         await self._read_many(ptype, payment_ids)
         docs: dict[ObjectType, list[str]] = {}
         for pid in payment_ids:
@@ -203,8 +204,16 @@ class Planner:
         for object_id, obj in (await self.sides.billcom.read_many(object_type, missing)).items():
             self.objects[make_ref(Side.BILLCOM, object_type, object_id)] = obj
 
+    def _rate_documents(self, payment: CanonicalObject | None) -> list[tuple[ObjectType, str]]:
+        """The documents whose exchange rates convert ``payment`` to home currency: none when it
+        needs no conversion (then no read of them either)."""
+        currency = getattr(payment, "currency", None)
+        if not needs_conversion(currency, self.company.home_currency, self.company.multi_currency):
+            return []
+        return _document_refs(payment)
+
     async def _documents(self, payment: CanonicalObject, related: dict[str, CanonicalObject]) -> None:
-        for dtype, did in _document_refs(payment):
+        for dtype, did in self._rate_documents(payment):
             doc = await self.read(Side.BILLCOM, dtype, did)
             if doc is not None:
                 related[make_ref(Side.BILLCOM, dtype, did)] = doc
