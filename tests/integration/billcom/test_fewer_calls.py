@@ -55,3 +55,9 @@ async def test_a_vendor_seen_once_gives_its_bills_currency_without_a_read(
     mapped = await fresh.from_payload(ObjectType.BILL, raw_bill, listed=False)
     assert mapped is not None and mapped.id == bill.id
     assert (await control.call("GET", "/counters"))["total"] == 0
+
+
+async def test_a_bill_waiting_for_approvers_is_not_taken_from_its_webhook(connector: BillcomHttpConnector) -> None:
+    raw = {"id": "00n01X", "updatedTime": "2026-12-05T00:00:00.000Z", "vendorId": "009X", "billLineItems": [],
+           "invoice": {"invoiceNumber": "1"}, "approvalStatus": "ASSIGNED"}  # fmt: skip
+    assert await connector.from_payload(ObjectType.BILL, raw, listed=False) is None

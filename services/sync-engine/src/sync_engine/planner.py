@@ -29,7 +29,6 @@ from sync_engine.domain.echo import (
     echo_skip,
     is_own_write_echo,
     wait_for_creates,
-    whole_second,
 )
 from sync_engine.domain.model import Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
 from sync_engine.domain.money import needs_conversion
@@ -141,10 +140,11 @@ class Planner:
         return None
 
     async def _from_payload(self, change: ChangeDetected, link: Link | None) -> None:
-        """Use the object the change carried instead of reading it back (``CHANGE_PAYLOADS``), but
-        not a partial payload, nor one that may be older than what the link holds (an order
-        doubt: the link was written, or we wrote the object, after this version's time, and the
-        payload differs from what the link synced)."""
+        """Use the object the change carried instead of reading it back (``CHANGE_PAYLOADS``):
+        for an object not linked yet (a new bill, vendor...), or one whose payload is what the link
+        already holds (a duplicate or a sweep finding it again). A partial payload, or a change to
+        a linked object, is read back: BILL may deliver an older version after a newer one, and
+        only a read settles which is current."""
         payload = change.payload
         if change.side is not Side.BILLCOM or not payload or change.operation == "deleted":
             return
@@ -153,7 +153,7 @@ class Planner:
         if obj is None or obj.id != change.object_id:
             CHANGE_PAYLOADS.labels("billcom", "partial").inc()
             return
-        if link is not None and fingerprint(obj) != link.billcom_fingerprint and _newer_than(link, change):
+        if link is not None and link.billcom_id and fingerprint(obj) != link.billcom_fingerprint:
             CHANGE_PAYLOADS.labels("billcom", "order_doubt").inc()
             return
         CHANGE_PAYLOADS.labels("billcom", "used").inc()
@@ -290,12 +290,6 @@ def _document_refs(payment: CanonicalObject | None) -> list[tuple[ObjectType, st
     if isinstance(payment, ReceivedPayment):
         return [(T.INVOICE, a.document_id) for a in payment.applied_to]
     return []
-
-
-def _newer_than(link: Link, change: ChangeDetected) -> bool:
-    """The link was written (or we wrote the object in BILL) after the change's version."""
-    when = whole_second(change.source_time)
-    return any(t is not None and whole_second(t) > when for t in (link.stored_at, link.billcom_written_at))
 
 
 def _resolution_from(sub: Plan, ref: str) -> Resolution:

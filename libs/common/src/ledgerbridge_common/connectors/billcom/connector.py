@@ -71,6 +71,9 @@ WEBHOOK_COMPLETE: dict[ObjectType, tuple[str, ...]] = {
 """Webhook entities whose payload is the whole object (billcom.md §2: bill and vendor payloads
 carry every response field since 2025-04-10; the invoice is used only when it has these fields),
 by the fields without which it is partial. ``payment.updated`` carries no amount: always read."""
+IN_APPROVAL = frozenset({"ASSIGNED", "APPROVING"})
+"""A bill whose webhook shows it waiting for approvers is read back: its approval is about to
+change it, and the read takes whatever state it has reached by then."""
 MONEY_MOVEMENT = "MoneyMovement"
 V2_PAGE = 999
 MFA_REASON = (
@@ -179,6 +182,8 @@ class BillcomHttpConnector:
             return t.funds_transfer_in(raw) if listed else None
         required = ("id", "updatedTime") if listed else WEBHOOK_COMPLETE.get(object_type)
         if required is None or object_type not in KINDS or any(raw.get(name) is None for name in required):
+            return None
+        if not listed and str(raw.get("approvalStatus") or "") in IN_APPROVAL:
             return None
         return await self.to_canonical(object_type, raw)
 
