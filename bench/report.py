@@ -98,6 +98,7 @@ def _rest(report: dict[str, Any]) -> list[Row]:
                     f"{_num(rate)} ({share:.0%} of {ceiling:,})", "≥ 90 %", _v(share >= 0.9)))  # fmt: skip
         out.append((f"{label}: 429s", _num(r["throttled_429"]), "0", _v(r["throttled_429"] == 0)))
     out += _multi_company_rows(runs.get("multi_company"))
+    out += _budget_rows(runs.get("bill_budget"))
     for svc, mb in sorted(report["peak_rss_mb"].items()):
         out.append((f"Peak RSS {svc}", _num(mb, " MB"), "< 200 MB", _v(mb < 200)))
     return out
@@ -134,6 +135,20 @@ def _multi_company_rows(m: dict[str, Any] | None) -> list[Row]:
         (f"{label}: load average before / at end of load",
          f"{m['load_average_before'][0]} / {m['load_average_at_end_of_load'][0]}", "", "—"),
     ]  # fmt: skip
+
+
+def _budget_rows(b: dict[str, Any] | None) -> list[Row]:
+    if not b:
+        return []
+    if "error" in b:
+        return [("Vendor requests per bill", f"error: {b['error']}", "", "missed")]
+    label = f"{b['companies']} companies on one BILL devKey, {b['entered']:,} bills"
+    per_bill = b["bill_requests_per_bill"]
+    return [
+        (f"BILL requests per bill ({label})", f"{per_bill}", "≤ 0.05", _v(per_bill is not None and per_bill <= 0.05)),
+        ("BILL BDC_1144 answers", _num(b["bdc_1144"]), "0", _v(b["bdc_1144"] == 0)),
+        (f"QBO requests per bill ({label})", f"{b['qbo_requests_per_bill']}", "", "—"),
+    ]
 
 
 def _header(report: dict[str, Any]) -> str:

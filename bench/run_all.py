@@ -21,12 +21,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, breakdown, e2e, ingest, multi_company
+from bench import backlog, bill_budget, breakdown, e2e, ingest, multi_company
 from bench.report import render_markdown, render_table
 from bench.system import CLIENT_LIMITS_LIFTED, SERVICES, BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
-JOBS = ("ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "multi_company", "breakdown")
+JOBS = (
+    "ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "multi_company", "breakdown",
+    "bill_budget",
+)  # fmt: skip
+LIMITS_ON = ("backlog", "multi_realm", "multi_company", "bill_budget")
 
 
 def machine() -> dict[str, Any]:
@@ -109,11 +113,14 @@ async def main(args: argparse.Namespace) -> int:
                 s, companies=args.companies, rate=args.company_rate, seconds=args.mc_seconds, drain=args.mc_drain
             ),
         ),
+        "bill_budget": (
+            f"vendor requests per bill ({args.bb_companies} companies on one BILL devKey, limits on)",
+            lambda s: bill_budget.run(s, companies=args.bb_companies, rate=args.bb_rate, seconds=args.bb_seconds),
+        ),
     }
     for key, (title, job) in jobs.items():
         if not args.only or key in args.only:
-            limits_off = key not in ("backlog", "multi_realm", "multi_company")
-            runs[key] = await _one(title, job, peaks, limits_off=limits_off, partitions=args.partitions)
+            runs[key] = await _one(title, job, peaks, limits_off=key not in LIMITS_ON, partitions=args.partitions)
     report = {
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
@@ -157,6 +164,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mc-seconds", type=float, default=300, help="duration of the multi-company load")
     parser.add_argument("--mc-drain", type=float, default=120, help="multi-company: wait this long for the rest")
     parser.add_argument("--partitions", type=int, default=3, help="partitions of every topic of a run")
+    parser.add_argument("--bb-companies", type=int, default=5, help="bill_budget: companies on one BILL devKey")
+    parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")
+    parser.add_argument("--bb-seconds", type=float, default=60, help="bill_budget: duration of the load")
     parser.add_argument(
         "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
     )

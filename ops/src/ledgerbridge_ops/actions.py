@@ -105,6 +105,43 @@ def status_row(health: dict[str, Any], kinds: dict[str, Any], open_errors: dict[
     }
 
 
+async def bill_budget(settings: OpsSettings) -> dict[str, Any]:
+    api, http = _api(settings)
+    async with http:
+        return await api.bill_budget()
+
+
+def budget_rows(budget: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(one row per devKey: used this hour, limit, forecast; one row per connection's short poll)."""
+    keys = [
+        {
+            "dev_key": row.get("dev_key"),
+            "hour_start": row.get("hour_start"),
+            "used": row.get("used"),
+            "limit": row.get("limit"),
+            "used_pct": round(100 * float(row.get("used_ratio") or 0), 1),
+            "forecast": row.get("forecast"),
+            "forecast_pct": round(100 * float(row.get("forecast_ratio") or 0), 1),
+            "parked_until": row.get("resumes_at") if row.get("parked") else None,
+        }
+        for row in budget.get("dev_keys") or []
+    ]
+    polls = [
+        {
+            "dev_key": plan.get("dev_key"),
+            "connection_id": conn.get("connection_id"),
+            "asked_minutes": conn.get("asked_minutes"),
+            "planned_minutes": conn.get("planned_minutes"),
+            "devkey_poll_requests_per_hour": plan.get("requests_per_hour"),
+            "devkey_poll_budget_per_hour": plan.get("budget_per_hour"),
+            "types": ",".join(plan.get("types") or []),
+        }
+        for plan in budget.get("poll_plans") or []
+        for conn in plan.get("connections") or []
+    ]
+    return keys, polls
+
+
 async def sync_now(settings: OpsSettings, connection: str, *, full: bool = False) -> dict[str, Any]:
     api, http = _api(settings)
     async with http:

@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
+import httpx
 import typer
 
 from ledgerbridge_common.errors import ConnectorError
@@ -160,6 +161,37 @@ def status(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
     From prefs-api's connections, readiness and sync report (needs LB_PREFS_URL and LB_API_KEY)."""
     rows = _run(actions.status(OpsSettings(), connection))
     _emit(rows, as_json=as_json, columns=STATUS_COLUMNS)
+    if not as_json:  # JSON stays the connection rows; `bill-budget --json` has the rest
+        _bill_budget_tables()
+
+
+BUDGET_COLUMNS = ["dev_key", "hour_start", "used", "limit", "used_pct", "forecast", "forecast_pct", "parked_until"]
+POLL_COLUMNS = [
+    "dev_key", "connection_id", "asked_minutes", "planned_minutes", "devkey_poll_requests_per_hour",
+    "devkey_poll_budget_per_hour", "types",
+]  # fmt: skip
+
+
+def _bill_budget_tables() -> None:
+    try:
+        keys, polls = actions.budget_rows(asyncio.run(actions.bill_budget(OpsSettings())))
+    except (PrefsApiError, TimeoutError, OSError, httpx.HTTPError) as exc:  # the connection table stands alone
+        _notes([f"BILL budget unavailable: {exc}"])
+        return
+    typer.echo("\nBILL requests this clock hour, per devKey (forecast at the current rate):")
+    typer.echo(table(keys, BUDGET_COLUMNS) if keys else "no BILL request this hour")
+    typer.echo("\nShort polls of BILL types without webhook events (planned within the devKey's hour):")
+    typer.echo(table(polls, POLL_COLUMNS) if polls else "no connection polls BILL")
+
+
+@app.command("bill-budget")
+def bill_budget(as_json: JsonOpt = False) -> None:
+    """BILL's request budget: per devKey the requests used this clock hour and the forecast at the
+    current rate, and the plan of the short polls (needs LB_PREFS_URL and LB_API_KEY)."""
+    if as_json:
+        _emit(_run(actions.bill_budget(OpsSettings())), as_json=True)
+    else:
+        _bill_budget_tables()
 
 
 @app.command("sync-now")

@@ -40,6 +40,11 @@ class PrefsApi:
         data = await self._call("GET", "/v1/sync-report", params=params)
         return data if isinstance(data, dict) else {}
 
+    async def bill_budget(self) -> dict[str, Any]:
+        """``GET /v1/bill-budget``: each BILL devKey's hour and the short-poll plan."""
+        data = await self._call("GET", "/v1/bill-budget")
+        return data if isinstance(data, dict) else {}
+
     async def sync_now(self, connection_id: str, *, full: bool = False) -> dict[str, Any]:
         """``POST /v1/connections/{id}/sync-now`` (202 Accepted with the request's event id)."""
         params = {"full": "true"} if full else {}

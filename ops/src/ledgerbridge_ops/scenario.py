@@ -112,12 +112,16 @@ class Scenario:
         ledger: LedgerSandbox | None = None,
         verifier: str | None = None,
         first_sync: str = "immediately",
+        dev_key: str | None = None,
     ) -> Company:
         """A fresh BILL organization connected to a fresh company of ``ledger`` (default: QBO).
-        ``verifier``: the Intuit app's webhook verifier token for the default QBO company."""
+        ``verifier``: the Intuit app's webhook verifier token for the default QBO company.
+        ``dev_key``: a BILL developer key returned by an earlier set-up, so that the companies
+        share its hourly count as one deployment's companies do (default: a key of its own)."""
         ledger = ledger or QboSandbox(self.urls.qbo, webhooks=qbo_webhooks, verifier=verifier)
         made = await ledger.create_company(self.http, name, multi_currency=multi_currency, limits=limits)
-        org = _ok(await self.http.post(f"{self.urls.billcom}/_sandbox/orgs", json={"name": name}))
+        seed = {"name": name, **({"devKey": dev_key} if dev_key else {})}
+        org = _ok(await self.http.post(f"{self.urls.billcom}/_sandbox/orgs", json=seed))
         connection = _ok(
             await self.http.post(
                 f"{self.urls.prefs}/v1/connections",

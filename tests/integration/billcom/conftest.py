@@ -85,7 +85,7 @@ def credentials(org: dict[str, Any], *, trusted: bool = True) -> BillcomCredenti
     return BillcomCredentials(*login, remember_me_id=org["rememberMeId"], device=org["device"])
 
 
-FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, block_after_hourly_limit=0.0)
+FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ from ledgerbridge_common.canonical.models import ObjectType, Vendor
 from ledgerbridge_common.connectors.billcom import (
     BillcomCredentials,
     BillcomHttpConnector,
-    HourlyBudget,
-    OrgLimiter,
+    BillLimits,
+    MemoryBillBudgets,
     RetryPolicy,
 )
 from ledgerbridge_common.errors import (
     AuthRevokedError,
+    BudgetSpentError,
     NotFoundError,
     OutcomeUnknownError,
     RateLimitedError,
@@ -58,7 +59,8 @@ async def test_never_more_than_three_in_flight(
     await asyncio.gather(*(c.list_bank_accounts() for c in (connector, twin) for _ in range(8)))
     counters = await control.call("GET", "/counters")
     assert counters["maxInFlight"][_key(org)] == 3
-    assert connector.client.limiter is twin.client.limiter and connector.client.limiter.max_in_flight == 3
+    budget = connector.client.budget
+    assert budget is twin.client.budget and getattr(budget, "max_in_flight", None) == 3
 
 
 async def test_bdc_1322_is_retried_then_surfaced(connector: BillcomHttpConnector, control: Any) -> None:
@@ -77,22 +79,25 @@ async def test_bdc_1144_from_bill(connector: BillcomHttpConnector, control: Any)
     with pytest.raises(RateLimitedError) as caught:
         await connector.list_bank_accounts()
     assert caught.value.code == "BDC_1144" and caught.value.retryable
-    await control.call("PATCH", "/settings", {"hourly_limit": 2})  # logins are budgeted apart; 2 calls so far
-    with pytest.raises(RateLimitedError):
+    assert isinstance(caught.value, BudgetSpentError)  # every call of the devKey waits for the next hour
+    sent = (await control.call("GET", "/counters"))["total"]
+    with pytest.raises(BudgetSpentError):
         await connector.list_bank_accounts()
+    assert (await control.call("GET", "/counters"))["total"] == sent
 
 
 async def test_local_hourly_budget_stops_before_bill_does(sandbox_url: str, control: Any, org: dict[str, Any]) -> None:
     async with httpx.AsyncClient(base_url=f"{sandbox_url}/connect", timeout=5) as http:
-        budget = HourlyBudget(4, soft_ratio=1.0, max_wait=0.1)
-        limiter = OrgLimiter(asyncio.Semaphore(3), budget)
-        bill = BillcomHttpConnector(http, credentials(org), retry=FAST_RETRY, limiter=limiter)
+        limits = BillLimits(hourly=4, headroom=1.0)
+        bill = BillcomHttpConnector(
+            http, credentials(org), retry=FAST_RETRY, limits=limits, budgets=MemoryBillBudgets()
+        )
         for _ in range(3):
             await bill.list_bank_accounts()  # login + 3 calls = 4
         sent = (await control.call("GET", "/counters"))["total"]
-        with pytest.raises(RateLimitedError) as caught:
+        with pytest.raises(BudgetSpentError) as caught:
             await bill.list_bank_accounts()
-        assert caught.value.code == "budget_exhausted" and (caught.value.retry_after or 0) > 0
+        assert caught.value.code == "bill_hourly_limit" and (caught.value.retry_after or 0) > 0
         assert (await control.call("GET", "/counters"))["total"] == sent  # nothing reached BILL
 
 

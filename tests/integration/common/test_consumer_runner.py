@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerbridge_common.connectors.billcom.budget import spent_error
 from ledgerbridge_common.errors import RetryableError
 from ledgerbridge_common.events import ChangeDetected, Envelope, SyncRequested
 from ledgerbridge_common.kafka.consumer import Emitter
@@ -71,3 +74,27 @@ async def test_database_outage_is_retried_past_the_budget_not_dead_lettered(w: W
     assert failures["left"] == 0
     letters = await read_all(w.kafka.bootstrap_servers, w.kafka.topics.dlq, 0, timeout=2)
     assert letters == [], "an outage of our own database is never a dead letter"
+
+
+async def test_a_spent_vendor_hour_waits_past_the_budget_and_is_never_a_failure(w: World, connection_id: str) -> None:
+
+    spent_until = {"at": time.time() + 1.5}  # a short "hour": the handler is parked until then
+    refusals: list[str] = []
+    handled: list[str] = []
+
+    async def handler(envelope: Envelope, session: AsyncSession, emitter: Emitter) -> None:
+        if time.time() < spent_until["at"]:
+            error = spent_error(spent_until["at"])
+            refusals.append(error.message)
+            raise error
+        handled.append(envelope.event_id)
+
+    runner = w.runner(handler, name="bill-hour", retry_budget_seconds=0.1)
+    env = Envelope.wrap(bill_changed("after-the-hour"), connection_id=connection_id)
+    await w.publisher.publish(w.kafka.topics.changes, env)
+    await run_until_handled(runner, 1)
+    assert handled == [env.event_id], "handled by itself once the hour turned"
+    assert refusals and all(r.startswith("BILL's hourly request limit; resumes at ") for r in refusals)
+    assert len(refusals) <= 3, "it waited for the resume time instead of retrying in a loop"
+    letters = await read_all(w.kafka.bootstrap_servers, w.kafka.topics.dlq, 0, timeout=2)
+    assert letters == [], "a spent hour is never a dead letter"

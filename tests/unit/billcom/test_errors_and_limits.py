@@ -1,20 +1,29 @@
 from __future__ import annotations
 
-import asyncio
+import time
 
 import httpx
 import pytest
 
-from ledgerbridge_common.connectors.billcom import HourlyBudget
+from ledgerbridge_common.connectors.billcom import (
+    BillcomCredentials,
+    BillcomHttpConnector,
+    BillLimits,
+    BillUsage,
+    MemoryBillBudgets,
+)
+from ledgerbridge_common.connectors.billcom.budget import dev_key_id, window_start
 from ledgerbridge_common.connectors.billcom.errors import error_for, error_for_v2, v2_error
 from ledgerbridge_common.errors import (
     AuthExpiredError,
     AuthRevokedError,
+    BudgetSpentError,
     NotFoundError,
     RateLimitedError,
     RetryableError,
     ValidationError,
 )
+from ledgerbridge_common.metrics import VENDOR_CALLS, operation_of
 
 
 def _response(status: int, code: str, category: str = "REQUEST") -> httpx.Response:
@@ -77,39 +86,74 @@ def test_non_json_5xx_is_retryable() -> None:
     assert isinstance(error_for(httpx.Response(502, text="bad gateway")), RetryableError)
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+async def test_memory_budget_counts_the_clock_hour_and_logins_apart() -> None:
+    limits = BillLimits(hourly=4, login_hourly=1, headroom=1.0)
+    budgets = MemoryBillBudgets()
+    one, other = budgets.get("KEY", "org-1", limits), budgets.get("KEY", "org-2", limits)
+    async with one.slot(login=True):
+        pass
+    with pytest.raises(BudgetSpentError) as caught:
+        async with other.slot(login=True):
+            pass
+    assert caught.value.message.startswith("BILL's hourly login limit; resumes at ")
+    for budget in (one, other, one):
+        async with budget.slot():
+            pass
+    with pytest.raises(BudgetSpentError) as caught:
+        async with other.slot():
+            pass
+    resumes = window_start(time.time(), 3600) + 3600
+    assert caught.value.resumes_at == resumes
+    assert (
+        caught.value.message
+        == f"BILL's hourly request limit; resumes at {time.strftime('%H', time.gmtime(resumes))}:00"
+    )
+    (usage,) = await budgets.usage()
+    assert (usage.dev_key_id, usage.requests, usage.logins) == (dev_key_id("KEY"), 4, 1)
+    assert "KEY" not in str(usage.as_dict())
 
-    def __call__(self) -> float:
-        return self.now
+
+async def test_bill_saying_1144_spends_the_hour() -> None:
+    budget = MemoryBillBudgets().get("KEY", "org", BillLimits())
+    await budget.spent()
+    with pytest.raises(BudgetSpentError):
+        async with budget.slot():
+            pass
 
 
-async def test_budget_paces_near_the_limit_and_stops_at_it() -> None:
-    clock = FakeClock()
-    budget = HourlyBudget(10, window=100.0, soft_ratio=0.5, max_wait=0.05, clock=clock)
-    for _ in range(5):
-        assert budget.delay() == (0.0, False)
-        await budget.acquire()
-    wait, hard = budget.delay()
-    assert not hard and 0 < wait <= 0.05  # paced, capped at max_wait
-    clock.now += 10
-    for _ in range(5):
-        await budget.acquire()
-    wait, hard = budget.delay()
-    assert hard and wait == pytest.approx(90.0)
-    with pytest.raises(RateLimitedError) as caught:
-        await budget.acquire()
-    assert caught.value.retry_after == pytest.approx(90.0)
-    clock.now += 91
-    assert budget.used == 5
+def test_forecast_at_the_current_rate() -> None:
+    usage = BillUsage("k", 0.0, 3600.0, 1000, 0, 20_000, 200, 19_600)
+    assert usage.forecast(now=900.0) == 4000
+    assert usage.forecast(now=1.0) == 60_000  # the first minute counts as a minute
+    assert usage.as_dict(now=900.0)["forecast_ratio"] == 0.2
 
 
-async def test_block_after_bill_said_1144() -> None:
-    clock = FakeClock()
-    budget = HourlyBudget(100, clock=clock, max_wait=0.01)
-    budget.block(30)
-    with pytest.raises(RateLimitedError):
-        await budget.acquire()
-    clock.now += 31
-    await asyncio.wait_for(budget.acquire(), 1)
+@pytest.mark.parametrize(
+    ("method", "url", "operation"),
+    [
+        ("GET", "/v3/bills/00n01ABCDEFGHIJ12345", "GET /v3/bills/{id}"),
+        ("GET", "http://x/connect/v3/vendors", "GET /connect/v3/vendors"),
+        ("POST", "/v3/payments/stp01XYZ0987654321/void", "POST /v3/payments/{id}/void"),
+    ],
+)
+def test_operation_labels_leave_ids_out(method: str, url: str, operation: str) -> None:
+    assert operation_of(method, url) == operation
+
+
+async def test_each_call_sent_is_counted_by_operation() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/login"):
+            return httpx.Response(200, json={"sessionId": "s", "userId": "u", "trusted": False})
+        return httpx.Response(200, json={"id": request.url.path.rsplit("/", 1)[-1], "name": "Acme"})
+
+    def calls(operation: str) -> float:
+        return VENDOR_CALLS.labels("billcom", operation)._value.get()
+
+    read, login = "GET /v3/vendors/{id}", "POST /v3/login"
+    before = (calls(read), calls(login))
+    transport = httpx.MockTransport(answer)
+    async with httpx.AsyncClient(base_url="https://bill.test/connect", transport=transport) as http:
+        bill = BillcomHttpConnector(http, BillcomCredentials("u", "p", "org", "KEY"), budgets=MemoryBillBudgets())
+        for vendor_id in ("00901AAAAAAAAAAAAAA1", "00901AAAAAAAAAAAAAA2"):
+            assert (await bill.client.get(f"/v3/vendors/{vendor_id}"))["name"] == "Acme"
+    assert (calls(read) - before[0], calls(login) - before[1]) == (2, 1)

@@ -46,6 +46,18 @@ class FakeSide:
         obj = self.objects.get((ObjectType.FUNDS_TRANSFER, run_id))
         return obj if isinstance(obj, FundsTransfer) else None
 
+    async def read_many(self, object_type: ObjectType, object_ids: Any) -> dict[str, CanonicalObject]:
+        self.reads += 1
+        found = {i: self.objects.get((ObjectType(object_type), i)) for i in object_ids}
+        return {i: obj for i, obj in found.items() if obj is not None}
+
+    async def from_payload(
+        self, object_type: ObjectType, raw: dict[str, Any], *, listed: bool
+    ) -> CanonicalObject | None:
+        """The canonical JSON a test put in ``ChangeDetected.payload``; ``{"partial": true}`` is partial."""
+        del listed
+        return None if raw.get("partial") else parse_canonical(object_type, raw)
+
     async def find_by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
         self.reads += 1
         for (otype, _), obj in self.objects.items():

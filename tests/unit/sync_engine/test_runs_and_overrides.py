@@ -141,3 +141,31 @@ def test_losing_values_of_both_recorded_shapes() -> None:
     assert losing_values(on_ledger, {"email": "a@b.test"}) == {"email": "a@b.test"}
     assert losing_values(on_ledger, {"side": "ledger", "fields": {"email": "a@b.test"}}) == {"email": "a@b.test"}
     assert losing_values(on_ledger, {"side": "billcom", "fields": {"email": "a@b.test"}}) == {}
+
+
+async def test_a_run_is_read_once_not_per_payment(world: World) -> None:
+    """Five payments of one run, each for its own bill: the run's payments come in one list
+    request and their bills in another, instead of ten reads."""
+    ids = [f"stp0{n}PAY" for n in range(5)]
+    for n, pid in enumerate(ids):
+        world.connectors.billcom.put(bill(f"00n0{n}BILL", approval_status=ApprovalStatus.APPROVED))
+        world.connectors.billcom.put(payment(pid, bills=((f"00n0{n}BILL", "20.00"),), run_id="mmt01RUN"))
+    world.connectors.billcom.put(run(payments=tuple(ids)))
+    before = world.connectors.billcom.reads
+    posts, _ = await send(world, change(B, T.FUNDS_TRANSFER, "mmt01RUN"))
+    assert [p.object_type.value for p in posts].count("bill_payment") == 5
+    assert posts[-1].object_type is T.FUNDS_TRANSFER and len(posts[-1].depends_on) == 5
+    reads = world.connectors.billcom.reads - before
+    assert reads <= 4, f"the run, its payments, their bills and the vendor: {reads} reads"
+
+
+async def test_a_home_currency_payment_of_linked_bills_reads_no_bill(world: World) -> None:
+    """The bills' rates matter only to convert a foreign payment: a payment in home currency of
+    bills already synced is decided on the payment alone."""
+    posts, _ = await send(world, change(B, T.BILL, "00n01BILL"))
+    await settle(world, posts)
+    world.connectors.billcom.put(payment())
+    before = world.connectors.billcom.reads
+    posts, _ = await send(world, change(B, T.BILL_PAYMENT, "stp01PAY"))
+    assert [p.object_type for p in posts] == [T.BILL_PAYMENT]
+    assert world.connectors.billcom.reads - before == 1, "the payment only"

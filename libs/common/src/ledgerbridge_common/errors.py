@@ -47,6 +47,16 @@ class RateLimitedError(RetryableError):
         self.retry_after = retry_after
 
 
+class BudgetSpentError(RateLimitedError):
+    """A vendor's request budget for a period is spent (BILL: the devKey's clock hour): the work
+    waits until ``resumes_at`` and is then tried again; it is never counted as failed."""
+
+    def __init__(self, message: str, *, resumes_at: float, retry_after: float, **kw: str | None) -> None:
+        super().__init__(message, retry_after=retry_after, **kw)
+        self.resumes_at = resumes_at
+        """Unix time at which the budget has room again."""
+
+
 class StaleObjectError(RetryableError):
     pass
 

@@ -24,14 +24,18 @@ def router(store: Store) -> APIRouter:
     @api.post("/v3/login")
     async def login(request: Request) -> Doc:
         body = await json_body(request) or {}
-        org = store.org_by_dev_key(str(body.get("devKey", "")))
-        if org is None:
+        dev_key = str(body.get("devKey", ""))
+        if not store.known_dev_key(dev_key):
             raise BillError(401, *BAD_DEVKEY)
-        if not store.take_hourly(store.login_hourly, org.dev_key, store.settings.login_hourly_limit):
+        if not store.take_hourly(store.login_hourly, dev_key, store.settings.login_hourly_limit):
             code, message, category = HOURLY_LIMIT
             raise BillError(THROTTLE_STATUS, code, message.format(limit=store.settings.login_hourly_limit), category)
+        org = store.orgs.get(str(body.get("organizationId", "")))
+        if org is not None and not store.signs_in(dev_key, org):
+            raise BillError(401, *BAD_DEVKEY)
         if (
-            body.get("username") != org.username
+            org is None
+            or body.get("username") != org.username
             or body.get("password") != org.password
             or body.get("organizationId") != org.id
         ):
@@ -39,7 +43,7 @@ def router(store: Store) -> APIRouter:
         session = Session(
             id=secrets.token_hex(24),
             org_id=org.id,
-            dev_key=org.dev_key,
+            dev_key=dev_key,
             user_id=org.user_id,
             last_used=store.clock.now(),
             trusted=_remembered(store, org.id, body.get("rememberMeId"), body.get("device")),

@@ -48,7 +48,8 @@ def _bank_public(doc: Doc) -> Doc:
 
 
 def seed_org(store: Store, body: Doc) -> Doc:
-    org = store.new_org(str(body.get("name") or "Sandbox Org"))
+    dev_key = body.get("devKey")
+    org = store.new_org(str(body.get("name") or "Sandbox Org"), str(dev_key) if dev_key else None)
     chart: dict[str, str] = {}
     for name, account_type, number in DEFAULT_CHART:
         doc = {
@@ -103,6 +104,15 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
     @api.post("/orgs")
     async def create_org(request: Request) -> Doc:
         return seed_org(store, await json_body(request) or {})
+
+    @api.post("/orgs/{org_id}/dev-keys")
+    async def add_dev_key(org_id: str) -> Doc:
+        """Another developer key of the organization's account (a second app, or the company's own
+        integration): its own hourly count."""
+        org = _org(store, org_id)
+        key = store.new_dev_key()
+        org.dev_keys.add(key)
+        return {"devKey": key}
 
     @api.get("/orgs/{org_id}/objects/{kind}")
     async def objects(org_id: str, kind: str) -> list[Doc]:

@@ -36,7 +36,7 @@ def _error(store: Store, status: int, code: str, message: str, category: str) ->
 def _session(store: Store, request: Request) -> Session | JSONResponse:
     dev_key = request.headers.get("devKey")
     session_id = request.headers.get("sessionId")
-    if not dev_key or store.org_by_dev_key(dev_key) is None:
+    if not dev_key or not store.known_dev_key(dev_key):
         return _error(store, 401, *BAD_DEVKEY)
     session = store.sessions.get(session_id or "")
     now = store.clock.now()

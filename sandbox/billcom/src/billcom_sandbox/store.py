@@ -102,6 +102,8 @@ class Org:
     username: str
     password: str
     user_id: str
+    dev_keys: set[str] = field(default_factory=set)
+    """Every developer key that signs in to this organization (``dev_key`` and those added)."""
     objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
     approval_policy: ApprovalPolicy | None = None
     exchange_rates: dict[str, Decimal] = field(default_factory=dict)
@@ -206,24 +208,39 @@ class Store:
         self.webhook_faults: list[Fault] = []
         self.counters = Counters()
         self.delivery_log: list[dict[str, Any]] = []
+        self.dev_keys: set[str] = set()
 
     # --- organizations ------------------------------------------------------------------------
 
-    def org_by_dev_key(self, dev_key: str) -> Org | None:
-        return next((org for org in self.orgs.values() if org.dev_key == dev_key), None)
+    def known_dev_key(self, dev_key: str) -> bool:
+        return bool(dev_key) and dev_key in self.dev_keys
+
+    def signs_in(self, dev_key: str, org: Org | None) -> bool:
+        """A developer key signs in to the organizations of its account (seeded on it, or it added)."""
+        return org is not None and dev_key in org.dev_keys
+
+    def new_dev_key(self) -> str:
+        key = secrets.token_hex(16).upper()
+        self.dev_keys.add(key)
+        return key
 
     def now_text(self) -> str:
         return fmt_time(self.clock.now())
 
-    def new_org(self, name: str) -> Org:
+    def new_org(self, name: str, dev_key: str | None = None) -> Org:
+        """``dev_key``: a key registered before (organizations of one developer account share its
+        hourly limit); else a new one."""
+        if dev_key is not None and not self.known_dev_key(dev_key):
+            raise BillError.invalid("devKey is not a registered developer key")
         org = Org(
             id=new_id("org"),
             name=name,
-            dev_key=secrets.token_hex(16).upper(),
+            dev_key=dev_key or self.new_dev_key(),
             username=f"api-{secrets.token_hex(4)}@sandbox.bill.test",
             password=secrets.token_urlsafe(12),
             user_id=new_id("user"),
         )
+        org.dev_keys.add(org.dev_key)
         self.orgs[org.id] = org
         return org
 

@@ -88,29 +88,32 @@ def _data(form: dict[str, str]) -> Doc:
 
 
 def _session(store: Store, form: dict[str, str]) -> Session:
-    org = store.org_by_dev_key(form.get("devKey", ""))
-    if org is None:
+    dev_key = form.get("devKey", "")
+    if not store.known_dev_key(dev_key):
         raise BillError(200, *BAD_DEVKEY[:2])
     session = store.v2_sessions.get(form.get("sessionId", ""))
     now = store.clock.now()
     if session is not None and (now - session.last_used).total_seconds() > store.settings.session_idle_minutes * 60:
         del store.v2_sessions[session.id]
         session = None
-    if session is None or session.dev_key != org.dev_key:
+    if session is None or session.dev_key != dev_key:
         raise BillError(200, *SESSION_INVALID[:2])
     session.last_used = now
     return session
 
 
 async def login(store: Store, data: dict[str, str]) -> Doc:
-    org = store.org_by_dev_key(data.get("devKey", ""))
-    if org is None:
+    dev_key = data.get("devKey", "")
+    if not store.known_dev_key(dev_key):
         raise BillError(200, *BAD_DEVKEY[:2])
-    if not store.take_hourly(store.login_hourly, org.dev_key, store.settings.login_hourly_limit):
+    if not store.take_hourly(store.login_hourly, dev_key, store.settings.login_hourly_limit):
         raise BillError(200, HOURLY_LIMIT[0], HOURLY_LIMIT[1].format(limit=store.settings.login_hourly_limit))
-    if (data.get("userName"), data.get("password"), data.get("orgId")) != (org.username, org.password, org.id):
+    org = store.orgs.get(data.get("orgId", ""))
+    if org is not None and not store.signs_in(dev_key, org):
+        raise BillError(200, *BAD_DEVKEY[:2])
+    if org is None or (data.get("userName"), data.get("password")) != (org.username, org.password):
         raise BillError(200, *BAD_CREDENTIALS[:2])
-    session = Session(secrets.token_hex(24), org.id, org.dev_key, org.user_id, store.clock.now())
+    session = Session(secrets.token_hex(24), org.id, dev_key, org.user_id, store.clock.now())
     store.v2_sessions[session.id] = session
     store.counters.logins += 1
     return {"sessionId": session.id, "orgId": org.id}

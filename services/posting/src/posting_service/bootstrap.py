@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ledgerbridge_common.connectors.billcom.budget_postgres import PostgresBillBudgets
 from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
 from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
 from ledgerbridge_common.connectors.qbo import qbo_limits
@@ -64,7 +65,9 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         budgets=budgets,
         timeout=settings.vendor_timeout_seconds,
     )
-    connectors = rt.fake("connectors") or ConnectorFactory(prefs, ledgers, billcom_http)
+    connectors = rt.fake("connectors") or ConnectorFactory(
+        prefs, ledgers, billcom_http, billcom_budgets=PostgresBillBudgets(budgets)
+    )
     deps = PostingDeps(
         connectors=connectors,
         sessions=make_sessionmaker(journal_engine),

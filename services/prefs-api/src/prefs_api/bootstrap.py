@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
+from ledgerbridge_common.connectors.billcom.budget_postgres import PostgresBillBudgets
 from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
 from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.retention import inbox_rule
@@ -90,7 +91,10 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         budgets=budgets,
     )
     billcom_http = rt.http("billcom", base_url=settings.billcom_base_url, timeout=30)
-    built_ledger, built_billcom = as_problems(ConnectorFactory(_NoConnections(), ledgers, billcom_http))
+    bill_budgets = PostgresBillBudgets(budgets)
+    built_ledger, built_billcom = as_problems(
+        ConnectorFactory(_NoConnections(), ledgers, billcom_http, billcom_budgets=bill_budgets)
+    )
     ledger = rt.fake("ledger") or built_ledger
     kafka_ready = rt.fake("kafka_ready")
     if kafka_ready is None:
@@ -126,7 +130,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     # serving reads needs PostgreSQL; Kafka only for Sync Now, replays and the outcomes consumer
     rt.readiness.add("postgresql", rt.database_check)
     rt.readiness.add("kafka", kafka_ready, required=False)
-    rt.state.update(services=services, status_lag=status_lag)
+    rt.state.update(services=services, status_lag=status_lag, bill_budgets=bill_budgets)
     return rt
 
 

@@ -55,6 +55,7 @@ class PreferencesPatch(BaseModel):
         description="Per object type: `off`, `billcom_to_ledger`, `ledger_to_billcom` or `both`, within the cells "
         "BILL offers for the ledger (GET .../what-syncs); null restores the default",
     )
+    poll_interval_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
     sync_only_approved: bool | None = None
     ap_account: AccountId | None = None
     ar_account: AccountId | None = None

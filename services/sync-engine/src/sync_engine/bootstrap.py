@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from ledgerbridge_common.connectors.billcom.budget_postgres import PostgresBillBudgets
 from ledgerbridge_common.connectors.budget_postgres import BUDGET_MIGRATIONS_DIR, PostgresLedgerBudgets
 from ledgerbridge_common.connectors.factory import ConnectorFactory, LedgerContext, ledger_endpoints
 from ledgerbridge_common.db.retention import inbox_rule
@@ -38,7 +39,9 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         budgets=budgets,
         timeout=settings.vendor_timeout_seconds,
     )
-    connectors = rt.fake("connectors") or ConnectorFactory(prefs, ledgers, billcom_http)
+    connectors = rt.fake("connectors") or ConnectorFactory(
+        prefs, ledgers, billcom_http, billcom_budgets=PostgresBillBudgets(budgets)
+    )
     deps = Deps(prefs=prefs, connectors=connectors, topics=settings.kafka.topics, store_factory=SqlEngineStore)
     topics = settings.kafka.topics
     config = ConsumerConfig(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ledgerbridge_common.canonical import fingerprint
 from ledgerbridge_common.canonical.models import (
     BillPayment,
     CanonicalObject,
@@ -19,6 +20,7 @@ from ledgerbridge_common.connectors.ports import BillcomConnector, DocumentLooku
 from ledgerbridge_common.document_match import pick_document
 from ledgerbridge_common.errors import NotFoundError
 from ledgerbridge_common.events import ChangeDetected, Side, utcnow
+from ledgerbridge_common.metrics import CHANGE_PAYLOADS
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
 from sync_engine.adapters.store import EngineStore
 from sync_engine.domain.decide import decide
@@ -27,6 +29,7 @@ from sync_engine.domain.echo import awaits_inflight_creates, echo_skip, is_own_w
 from sync_engine.domain.first_sync import before_reading
 from sync_engine.domain.ignore import ignored_ref, linked_ids, skip_ignored
 from sync_engine.domain.model import Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
+from sync_engine.domain.money import needs_conversion
 from sync_engine.domain.override import with_values
 from sync_engine.domain.transfers import payment_type, run_payment_ids
 from sync_engine.domain.translate import references
@@ -82,6 +85,8 @@ class Planner:
             early = await self._before_reading(change, link)
             if early is not None:
                 return early
+        if depth == 0 and not override:
+            await self._from_payload(change, link)
         source = await self.read(side, otype, oid)
         if source is not None and override:
             source = with_values(source, override)
@@ -154,6 +159,26 @@ class Planner:
             return wait_for_creates(change)
         return None
 
+    async def _from_payload(self, change: ChangeDetected, link: Link | None) -> None:
+        """Use the object the change carried instead of reading it back (``CHANGE_PAYLOADS``):
+        for an object not linked yet (a new bill, vendor...), or one whose payload is what the link
+        already holds (a duplicate or a sweep finding it again). A partial payload, or a change to
+        a linked object, is read back: BILL may deliver an older version after a newer one, and
+        only a read settles which is current."""
+        payload = change.payload
+        if change.side is not Side.BILLCOM or not payload or change.operation == "deleted":
+            return
+        listed = change.trigger != "webhook"
+        obj = await self.sides.billcom.from_payload(change.object_type, payload, listed=listed)
+        if obj is None or obj.id != change.object_id:
+            CHANGE_PAYLOADS.labels("billcom", "partial").inc()
+            return
+        if link is not None and link.billcom_id and fingerprint(obj) != link.billcom_fingerprint:
+            CHANGE_PAYLOADS.labels("billcom", "order_doubt").inc()
+            return
+        CHANGE_PAYLOADS.labels("billcom", "used").inc()
+        self.objects[make_ref(Side.BILLCOM, change.object_type, change.object_id)] = obj
+
     async def _money_context(
         self,
         side: Side,
@@ -168,6 +193,7 @@ class Planner:
             return deps
         if isinstance(source, FundsTransfer):
             ptype = payment_type(source)
+            await self._read_run_once(ptype, run_payment_ids(source))
             for pid in run_payment_ids(source):
                 refs[(side, ptype, pid)], sub = await self.resolve(side, ptype, pid, depth)
                 deps = deps.then(sub)
@@ -179,14 +205,35 @@ class Planner:
             await self._documents(source, related)
         return deps
 
+    async def _read_run_once(self, ptype: ObjectType, payment_ids: tuple[str, ...]) -> None:
+        """A run's payments, then their documents (for their rates, or to sync them first when
+        they are not linked yet), in list requests of 100 (one request for most runs) instead of a
+        read per payment and per document; whatever a list did not return is read on its own later."""
+        await self._read_many(ptype, payment_ids)
+        docs: dict[ObjectType, list[str]] = {}
+        for pid in payment_ids:
+            for dtype, did in _document_refs(self.objects.get(make_ref(Side.BILLCOM, ptype, pid))):
+                docs.setdefault(dtype, []).append(did)
+        for dtype, ids in docs.items():
+            await self._read_many(dtype, ids)
+
+    async def _read_many(self, object_type: ObjectType, object_ids: tuple[str, ...] | list[str]) -> None:
+        missing = [i for i in dict.fromkeys(object_ids) if make_ref(Side.BILLCOM, object_type, i) not in self.objects]
+        if not missing:
+            return
+        for object_id, obj in (await self.sides.billcom.read_many(object_type, missing)).items():
+            self.objects[make_ref(Side.BILLCOM, object_type, object_id)] = obj
+
+    def _rate_documents(self, payment: CanonicalObject | None) -> list[tuple[ObjectType, str]]:
+        """The documents whose exchange rates convert ``payment`` to home currency: none when it
+        needs no conversion (then no read of them either)."""
+        currency = getattr(payment, "currency", None)
+        if not needs_conversion(currency, self.company.home_currency, self.company.multi_currency):
+            return []
+        return _document_refs(payment)
+
     async def _documents(self, payment: CanonicalObject, related: dict[str, CanonicalObject]) -> None:
-        docs: list[tuple[ObjectType, str]] = []
-        if isinstance(payment, BillPayment):
-            docs = [(T.BILL, a.document_id) for a in payment.applied_to]
-            docs += [(T.VENDOR_CREDIT, c.document_id) for c in payment.vendor_credits]
-        elif isinstance(payment, ReceivedPayment):
-            docs = [(T.INVOICE, a.document_id) for a in payment.applied_to]
-        for dtype, did in docs:
+        for dtype, did in self._rate_documents(payment):
             doc = await self.read(Side.BILLCOM, dtype, did)
             if doc is not None:
                 related[make_ref(Side.BILLCOM, dtype, did)] = doc
@@ -290,6 +337,16 @@ class Planner:
     async def _free(self, side: Side, object_type: ObjectType, obj: CanonicalObject) -> bool:
         link = await self.store.get_link(self.connection_id, object_type, side, obj.id or "")
         return link is None or link.id_on(side.other) is None
+
+
+def _document_refs(payment: CanonicalObject | None) -> list[tuple[ObjectType, str]]:
+    """The documents whose rates a payment needs (bills and vendor credits, or invoices)."""
+    if isinstance(payment, BillPayment):
+        docs = [(T.BILL, a.document_id) for a in payment.applied_to]
+        return docs + [(T.VENDOR_CREDIT, c.document_id) for c in payment.vendor_credits]
+    if isinstance(payment, ReceivedPayment):
+        return [(T.INVOICE, a.document_id) for a in payment.applied_to]
+    return []
 
 
 def _resolution_from(sub: Plan, ref: str) -> Resolution:

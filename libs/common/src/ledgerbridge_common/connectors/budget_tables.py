@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, func
+from sqlalchemy import Column, DateTime, Float, Integer, String, Table, func
 
 from ledgerbridge_common.db.engine import make_metadata
 
@@ -28,3 +28,16 @@ leases = Table(
     Column("holder", String(200), nullable=True),
     Column("expires_at", DateTime(timezone=True), nullable=True),
 )
+
+bill_hours = Table(
+    "bill_hours",
+    metadata,
+    Column("dev_key_id", String(64), primary_key=True),
+    Column("lane", String(16), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("window_seconds", Float, nullable=False),
+    Column("used", Integer, nullable=False),
+    Column("hourly_limit", Integer, nullable=False),
+    Column("allowed", Integer, nullable=False),
+)
+"""Each BILL devKey's current clock hour, per lane (``requests``, ``logins``)."""

@@ -14,7 +14,9 @@ Usage in a composition root::
         credentials=prefs,  # rotated credentials go back to prefs-api
         endpoints={LedgerKind.QUICKBOOKS_ONLINE: LedgerEndpoint(base_url=..., auth_url=...)},
     )
-    connectors = ConnectorFactory(prefs, context, billcom_http=billcom_http)
+    connectors = ConnectorFactory(
+        prefs, context, billcom_http=billcom_http, billcom_budgets=PostgresBillBudgets(budgets)
+    )
     ledger = await connectors.ledger(connection_id)
 """
 
@@ -27,8 +29,8 @@ from typing import Protocol
 import httpx
 
 from ledgerbridge_common.canonical.models import CompanyInfo
+from ledgerbridge_common.connectors.billcom import DEFAULT_BILL_BUDGETS, BillBudgets, BillcomHttpConnector, BillLimits
 from ledgerbridge_common.connectors.billcom import BillcomCredentials as BillcomLogin
-from ledgerbridge_common.connectors.billcom import BillcomHttpConnector
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
 from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
 from ledgerbridge_common.errors import AuthRevokedError, PermanentError
@@ -150,7 +152,14 @@ def build_ledger(info: ConnectionInfo, context: LedgerContext) -> LedgerConnecto
     return builder(info, context)
 
 
-def build_billcom(info: ConnectionInfo, http: httpx.AsyncClient) -> BillcomConnector:
+def build_billcom(
+    info: ConnectionInfo,
+    http: httpx.AsyncClient,
+    budgets: BillBudgets = DEFAULT_BILL_BUDGETS,
+    limits: BillLimits | None = None,
+) -> BillcomConnector:
+    """``budgets``: where the devKey's hour and the organization's slots are counted (the services
+    pass ``PostgresBillBudgets``, shared by every process that calls BILL)."""
     creds = info.billcom
     if creds is None:
         raise AuthRevokedError(f"connection {info.connection_id} has no BILL credentials", vendor="billcom")
@@ -162,6 +171,8 @@ def build_billcom(info: ConnectionInfo, http: httpx.AsyncClient) -> BillcomConne
             creds.organization_id,
             creds.dev_key.get_secret_value(),
         ),
+        budgets=budgets,
+        limits=limits,
     )
 
 
@@ -196,6 +207,8 @@ class ConnectorFactory:
     connections: ConnectionSource
     context: LedgerContext
     billcom_http: httpx.AsyncClient
+    billcom_budgets: BillBudgets = DEFAULT_BILL_BUDGETS
+    billcom_limits: BillLimits | None = None
     _built: dict[str, _Built] = field(default_factory=dict)
 
     async def _info(self, connection_id: str) -> ConnectionInfo:
@@ -227,7 +240,7 @@ class ConnectorFactory:
     def billcom_for(self, info: ConnectionInfo) -> BillcomConnector:
         built = self._current(info)
         if built.billcom is None:
-            built.billcom = build_billcom(info, self.billcom_http)
+            built.billcom = build_billcom(info, self.billcom_http, self.billcom_budgets, self.billcom_limits)
         return built.billcom
 
     def _current(self, info: ConnectionInfo) -> _Built:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from ledgerbridge_common.canonical.models import (
     Account,
@@ -41,6 +41,9 @@ class ChangeRef:
     operation: Operation
     source_time: dt.datetime
     merged_into: str | None = None
+    payload: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The object as the list page carried it (BILL: the same fields as its GET), so the engine
+    need not read it again."""
 
 
 @dataclass(frozen=True)
@@ -160,4 +163,15 @@ class BillcomConnector(Protocol):
 
     async def read_run(self, run_id: str) -> FundsTransfer | None:
         """A disbursement or deposit run: the lump sum BILL moved to or from a bank account."""
+        ...
+
+    async def read_many(self, object_type: ObjectType, object_ids: Sequence[str]) -> dict[str, CanonicalObject]:
+        """Several objects of one type by id, in as few requests as the API allows."""
+        ...
+
+    async def from_payload(
+        self, object_type: ObjectType, raw: dict[str, Any], *, listed: bool
+    ) -> CanonicalObject | None:
+        """The object a webhook payload (``listed=False``) or a list page row (``listed=True``)
+        carried, without a read; ``None`` when it cannot be trusted alone (a partial payload)."""
         ...

@@ -60,6 +60,9 @@ class ChangeDetected(Event):
     source_time: dt.datetime
     trigger: Trigger
     delivery_id: str | None = None
+    payload: dict[str, Any] | None = None
+    """The object as the vendor sent it (a BILL webhook's entity, a list page's row), when it
+    came with the change: the engine uses it instead of reading the object back when it can."""
 
 
 Action = Literal["upsert", "void", "delete", "deactivate", "transfer", "journal"]

@@ -36,6 +36,8 @@ class PreferenceValues(BaseModel):
     is written meanwhile. Set only by ``POST .../first-sync`` (not a patchable preference)."""
     what_syncs: dict[ObjectType, SyncDirection] = Field(default_factory=dict)
     """object type → direction chosen (``ledgerbridge_common.what_syncs``); absent: the default."""
+    poll_interval_minutes: int = 5
+    """How often BILL objects without webhook events are polled (planned within the devKey's hour)."""
     sync_only_approved: bool = False
     ap_account: str | None = None
     ar_account: str | None = None

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
 
 from aiokafka import ConsumerRecord
@@ -17,7 +18,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from ledgerbridge_common import tracing
 from ledgerbridge_common.db.inbox import record_message
-from ledgerbridge_common.errors import InfrastructureError, RateLimitedError, RetryableError
+from ledgerbridge_common.errors import BudgetSpentError, InfrastructureError, RateLimitedError, RetryableError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import DeadLetter, deterministic_id
 from ledgerbridge_common.kafka.emitter import Emitter, Handler
@@ -156,13 +157,14 @@ class RecordHandling:
             # Our own infrastructure being down is no reason to dead-letter a message: keep the
             # partition where it is until Kafka / PostgreSQL are back (or the runner stops).
             error = state.outcome.exception() if state.outcome else None
-            if isinstance(error, InfrastructureError):
+            if isinstance(error, InfrastructureError | BudgetSpentError):
+                # a vendor's spent hour is a wait, not a failure: the record waits for it to resume
                 return self.stopping.is_set()
             return budget(state)
 
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(RetryableError),
-            wait=wait_exponential(multiplier=0.2, max=10),
+            wait=_wait_for(wait_exponential(multiplier=0.2, max=10)),
             stop=give_up,
             reraise=True,
         ):
@@ -187,6 +189,9 @@ class RecordHandling:
                 return "duplicate"
             try:
                 await self.handler(envelope, session, emitter)
+            except BudgetSpentError as exc:
+                log.info("parked: %s", exc.message, extra={"consumer": self.name, "event_id": envelope.event_id})
+                raise
             except RateLimitedError as exc:
                 if exc.retry_after:
                     await asyncio.sleep(min(exc.retry_after, 60))
@@ -222,3 +227,16 @@ class RecordHandling:
             return False
         DEAD_LETTERS.labels(self.name, record.topic).inc()
         return True
+
+
+def _wait_for(backoff: Callable[[RetryCallState], float]) -> Callable[[RetryCallState], float]:
+    """``backoff`` between attempts, except after a spent vendor budget: until it resumes (looked
+    at again at least every minute, outside any transaction)."""
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, BudgetSpentError):
+            return min(max(error.retry_after or 0.0, 0.05), 60.0)
+        return backoff(state)
+
+    return wait

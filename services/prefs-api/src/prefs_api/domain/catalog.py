@@ -59,6 +59,7 @@ SPECS: dict[str, PrefSpec] = {
         _spec("sync_mode", "Sync Mode", ALL_KINDS),
         _spec("start_date", "Start Date", ALL_KINDS),
         _spec("what_syncs", "What Syncs", ALL_KINDS),
+        _spec("poll_interval_minutes", "Polling interval for BILL objects without webhooks", ALL_KINDS - {QBD}),
         _spec("sync_only_approved", "Sync Only Approved Bills and Vendor Credits", ALL_KINDS - {QBD}),
         _spec("ap_account", "Accounts Payable", ALL_KINDS, "Accounts Payable", required=True),
         _spec("ar_account", "Accounts Receivable", ALL_KINDS, "Accounts Receivable", required=True),

@@ -130,6 +130,7 @@ def apply_patch(
             "ledger_sweep_minutes",
             "sync_only_approved",
             "sync_mode",
+            "poll_interval_minutes",
         ):
             violations.append(Violation(name, "invalid_value", f"{spec.label} cannot be empty"))
         else:

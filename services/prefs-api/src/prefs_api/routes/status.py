@@ -32,6 +32,7 @@ from prefs_api.adapters.lag_view import LagView
 from prefs_api.deps import Services, authenticate, authenticate_throttled, cookies_secure, get_services
 from prefs_api.domain.access import Principal, Scope
 from prefs_api.handlers import sync
+from prefs_api.handlers.bill_budget import bill_budget_view
 from prefs_api.handlers.ledger_view import ledger_views
 from prefs_api.problems import ProblemError
 from prefs_api.routes import synclog as api
@@ -240,6 +241,7 @@ async def overview(request: Request) -> Response:
         "lag": await lag.look(),
         "fresh_minutes": FRESH_SECONDS // 60,
         "can_write": who.principal.has(Scope.WRITE),
+        "bill_budget": await bill_budget_view(services, request.app.state.bill_budgets, who.principal),
     }
     return page(request, "status/overview.html", context)
 

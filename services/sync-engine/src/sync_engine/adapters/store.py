@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.canonical.models import ObjectType
-from ledgerbridge_common.events import Side
+from ledgerbridge_common.events import Side, utcnow
 from sync_engine.adapters import orm
 from sync_engine.domain.model import Link
 
@@ -101,6 +101,7 @@ def _link(row: Any) -> Link:
         pending_command_id=row.pending_command_id,
         billcom_written_at=row.billcom_written_at,
         ledger_written_at=row.ledger_written_at,
+        stored_at=row.updated_at,
     )
 
 
@@ -142,7 +143,7 @@ class SqlEngineStore:
             row = await self._row(connection_id, link.object_type, Side.BILLCOM, link.billcom_id)
         if row is None and link.ledger_id:
             row = await self._row(connection_id, link.object_type, Side.LEDGER, link.ledger_id)
-        values = {k: v for k, v in link.__dict__.items() if k != "object_type"}
+        values = {k: v for k, v in link.__dict__.items() if k not in ("object_type", "stored_at")}
         values["updated_at"] = func.now()
         t = orm.links
         self._rows.clear()
@@ -291,6 +292,7 @@ class InMemoryEngineStore:
         index = self._find(connection_id, link.object_type, Side.BILLCOM, link.billcom_id) if link.billcom_id else None
         if index is None and link.ledger_id:
             index = self._find(connection_id, link.object_type, Side.LEDGER, link.ledger_id)
+        link = replace(link, stored_at=utcnow())
         if index is None:
             rows.append(link)
             return

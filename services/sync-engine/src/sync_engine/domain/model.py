@@ -33,6 +33,9 @@ class Link:
     ledger_written_at: dt.datetime | None = None
     """The vendor's last-updated time of the object as we last wrote it on that side: its
     webhook or CDC echo carries that same time (recognised without reading the object)."""
+    stored_at: dt.datetime | None = field(default=None, compare=False)
+    """When the link itself was last written (our database clock; read-only): a payload older
+    than that may be older than what the link already holds."""
 
     def id_on(self, side: Side) -> str | None:
         return self.billcom_id if side is Side.BILLCOM else self.ledger_id

@@ -77,6 +77,7 @@ def change_envelope(
         source_time=change.source_time,
         trigger=trigger,
         delivery_id=change.dedupe_key,
+        payload=change.payload,
     )
     return Envelope(
         event_id=event_id,

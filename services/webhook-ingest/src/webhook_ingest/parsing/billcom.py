@@ -50,6 +50,7 @@ def _change(event: BillcomWebhookEvent, object_type: ObjectType) -> VendorChange
         operation=event.operation,
         source_time=_aware(event.occurred_at),
         dedupe_key=f"billcom:{scalar_id(event.event_id, 'eventId')}",
+        payload=event.data or None,
     )
 
 

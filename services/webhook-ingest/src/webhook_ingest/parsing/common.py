@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.ports import Operation
@@ -20,6 +21,8 @@ class VendorChange:
     dedupe_key: str
     """Stable across the vendor's retries: CloudEvents ``id``, BILL ``eventId``, legacy tuple."""
     merged_into: str | None = None
+    payload: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The object as the vendor sent it, when it came with the change (BILL webhooks, list rows)."""
 
 
 @dataclass

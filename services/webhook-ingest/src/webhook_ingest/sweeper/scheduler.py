@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from typing import Protocol
 
-from ledgerbridge_common.errors import ConnectorError
+from ledgerbridge_common.errors import BudgetSpentError, ConnectorError
 from ledgerbridge_common.logging import correlation_scope
 from ledgerbridge_common.prefs_client import ConnectionInfo, ConnectionPreferences
 from ledgerbridge_common.schedule import next_due
@@ -21,6 +21,7 @@ from webhook_ingest.adapters.publisher import PublishUnavailableError
 from webhook_ingest.adapters.watermarks import SweepRun
 from webhook_ingest.metrics import SWEEPS
 from webhook_ingest.sweeper.cadence import LedgerSweeps, ledger_sweep_due
+from webhook_ingest.sweeper.polls import ShortPolls
 from webhook_ingest.sweeper.sweep import SweepDeps, SweepReport, SweepTrigger, sweep_connection
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class Sweeper:
         self.catch_up_on_start = catch_up_on_start
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.ledger_sweeps = LedgerSweeps()
+        self.polls = ShortPolls(deps, locks=self._locks)
 
     async def sweep(self, connection_id: str, trigger: SweepTrigger, *, full: bool = False) -> SweepReport:
         """Run one sweep now (waits for a running one of the same connection); errors propagate
@@ -85,6 +87,10 @@ class Sweeper:
                 await self.deps.state.start_run(connection_id, trigger, started)
                 try:
                     report = await sweep_connection(connection_id, trigger, self.deps, full=full)
+                except BudgetSpentError as exc:  # waits for the next hour: the catch-up resumes it
+                    SWEEPS.labels("all", trigger, "parked").inc()
+                    await self.deps.state.finish_run(connection_id, self.deps.clock(), f"parked: {exc.message}")
+                    raise
                 except Exception as exc:
                     SWEEPS.labels("all", trigger, "failed").inc()
                     await self.deps.state.finish_run(connection_id, self.deps.clock(), repr(exc)[:2000])
@@ -128,12 +134,14 @@ class Sweeper:
     async def tick(self) -> None:
         runs = await self.deps.state.runs()
         now = self.deps.clock()
+        seen: list[tuple[ConnectionInfo, ConnectionPreferences | None]] = []
         for conn in await self.schedule.list_connections():
             try:
                 prefs: ConnectionPreferences | None = await self.schedule.preferences(conn.connection_id)
             except ConnectorError as exc:
                 log.warning("no preferences for %s: %s", conn.connection_id, exc)
                 prefs = None
+            seen.append((conn, prefs))
             marks = await self.deps.state.watermarks(conn.connection_id, SCHEDULE_SIDE)
             anchor = marks.get(SCHEDULE_MARK)
             trigger = due_trigger(runs.get(conn.connection_id), prefs, now, self.retry_seconds, anchor)
@@ -141,6 +149,7 @@ class Sweeper:
                 await self._try(conn.connection_id, trigger)
             elif self._ledger_due(conn, prefs, now):
                 await self.sweep_ledger(conn.connection_id)
+        await self.polls.run_due(seen, self.deps.clock())
 
     def _ledger_due(self, conn: ConnectionInfo, prefs: ConnectionPreferences | None, now: dt.datetime) -> bool:
         if conn.ledger is None:

@@ -113,6 +113,7 @@ async def _emit(connection_id: str, side: Side, changes: Sequence[ChangeRef], tr
             source_time=ref.source_time,
             dedupe_key=f"sweep:{side.value}:{ref.object_type}:{ref.object_id}:{stamp}",
             merged_into=ref.merged_into,
+            payload=ref.payload,
         )
         env = change_envelope(connection_id, side, change, trigger=trigger, event_id=event_id, occurred_at=now)
         items.append((deps.topics.changes, env))

@@ -4,9 +4,16 @@
 docstring uses); the Protocol itself lives in ``ledgerbridge_common.connectors.ports``.
 """
 
+from ledgerbridge_common.connectors.billcom.budget import (
+    DEFAULT_BILL_BUDGETS,
+    BillBudget,
+    BillBudgets,
+    BillLimits,
+    BillUsage,
+    MemoryBillBudgets,
+)
 from ledgerbridge_common.connectors.billcom.client import BillcomClient, BillcomCredentials, RetryPolicy
 from ledgerbridge_common.connectors.billcom.connector import BillcomHttpConnector
-from ledgerbridge_common.connectors.billcom.limits import REGISTRY, HourlyBudget, LimiterRegistry, OrgLimiter
 from ledgerbridge_common.connectors.billcom.mapping import ACCOUNT_TYPES
 from ledgerbridge_common.connectors.billcom.mapping_txn import MONEY_IN_CLEARING, MONEY_OUT_CLEARING
 from ledgerbridge_common.connectors.billcom.webhooks import (
@@ -21,18 +28,20 @@ BillcomConnector = BillcomHttpConnector
 
 __all__ = [
     "ACCOUNT_TYPES",
+    "DEFAULT_BILL_BUDGETS",
     "MONEY_IN_CLEARING",
     "MONEY_OUT_CLEARING",
-    "REGISTRY",
     "SIGNATURE_HEADER",
+    "BillBudget",
+    "BillBudgets",
+    "BillLimits",
+    "BillUsage",
     "BillcomClient",
     "BillcomConnector",
     "BillcomCredentials",
     "BillcomHttpConnector",
     "BillcomWebhookEvent",
-    "HourlyBudget",
-    "LimiterRegistry",
-    "OrgLimiter",
+    "MemoryBillBudgets",
     "RetryPolicy",
     "parse_billcom_webhook",
     "sign_billcom_payload",

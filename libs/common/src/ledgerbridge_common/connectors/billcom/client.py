@@ -7,20 +7,30 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from ledgerbridge_common.connectors.billcom.budget import (
+    DEFAULT_BILL_BUDGETS,
+    BillBudget,
+    BillBudgets,
+    BillLimits,
+    spent_error,
+    window_start,
+)
 from ledgerbridge_common.connectors.billcom.errors import VENDOR, error_for, error_for_v2
-from ledgerbridge_common.connectors.billcom.limits import BILL_HOURLY_LIMIT, REGISTRY, OrgLimiter
 from ledgerbridge_common.errors import (
     AuthExpiredError,
+    BudgetSpentError,
     OutcomeUnknownError,
     RateLimitedError,
     RetryableError,
 )
+from ledgerbridge_common.metrics import VENDOR_CALLS, operation_of
 
 PAGE_SIZE = 100
 
@@ -45,8 +55,6 @@ class RetryPolicy:
     attempts: int = 3
     base_delay: float = 0.2
     max_delay: float = 2.0
-    block_after_hourly_limit: float = 60.0
-    """Seconds during which no call is sent after BILL answered BDC_1144."""
 
     def backoff(self, attempt: int) -> float:
         growth: float = 2.0**attempt
@@ -54,24 +62,26 @@ class RetryPolicy:
 
 
 class BillcomClient:
-    """Low-level client: login (single-flight), re-login once on BDC_1109, limits, typed errors."""
+    """Low-level client: login (single-flight), re-login once on BDC_1109, the devKey's budget
+    (``budgets``: shared through PostgreSQL in the services), typed errors. Each call sent is
+    counted in ``ledgerbridge_vendor_calls_total`` by operation."""
 
     def __init__(
         self,
         http: httpx.AsyncClient,
         credentials: BillcomCredentials,
         *,
-        hourly_limit: int = BILL_HOURLY_LIMIT,
+        limits: BillLimits | None = None,
         retry: RetryPolicy | None = None,
-        limiter: OrgLimiter | None = None,
+        budgets: BillBudgets = DEFAULT_BILL_BUDGETS,
         v2_base_url: str | None = None,
     ) -> None:
         self.http = http
         self.v2_base_url = (v2_base_url or v2_base_for(str(http.base_url))).rstrip("/")
         self.credentials = credentials
-        self.hourly_limit = hourly_limit
+        self.limits = limits or BillLimits()
         self.retry = retry or RetryPolicy()
-        self._limiter = limiter
+        self.budgets = budgets
         self._session_id: str | None = None
         self._v2_session_id: str | None = None
         self._login_lock = asyncio.Lock()
@@ -81,11 +91,9 @@ class BillcomClient:
         self.logins = 0
 
     @property
-    def limiter(self) -> OrgLimiter:
-        if self._limiter is None:
-            creds = self.credentials
-            self._limiter = REGISTRY.get(creds.dev_key, creds.organization_id, hourly_limit=self.hourly_limit)
-        return self._limiter
+    def budget(self) -> BillBudget:
+        """This (devKey, organization)'s budget (looked up on use: it belongs to an event loop)."""
+        return self.budgets.get(self.credentials.dev_key, self.credentials.organization_id, self.limits)
 
     # --- session ----------------------------------------------------------------------------
 
@@ -99,7 +107,7 @@ class BillcomClient:
         }
         if creds.remember_me_id and creds.device:
             body |= {"rememberMeId": creds.remember_me_id, "device": creds.device}
-        data = await self._send("POST", "/v3/login", json=body, session_id=None)
+        data = await self._send("POST", "/v3/login", json=body, session_id=None, login=True)
         self._session_id = str(data["sessionId"])
         self.user_id = data.get("userId")
         self.trusted = data.get("trusted") is True
@@ -133,7 +141,7 @@ class BillcomClient:
             "orgId": creds.organization_id,
             "devKey": creds.dev_key,
         }
-        data = await self._send_v2("Login.json", form)
+        data = await self._send_v2("Login.json", form, login=True)
         self._v2_session_id = str(data["sessionId"])
         self.logins += 1
         return self._v2_session_id
@@ -160,12 +168,14 @@ class BillcomClient:
         params: dict[str, Any] | None = None,
         session_id: str | None,
         headers: dict[str, str] | None = None,
+        login: bool = False,
     ) -> Any:
         write = method != "GET"
         all_headers = {"devKey": self.credentials.dev_key, "accept": "application/json", **(headers or {})}
         if session_id is not None:
             all_headers["sessionId"] = session_id
-        async with self.limiter.slot():
+        async with self.budget.slot(login=login):
+            VENDOR_CALLS.labels(VENDOR, operation_of(method, url)).inc()
             try:
                 response = await self.http.request(method, url, json=json, params=params, headers=all_headers)
             except httpx.TimeoutException as exc:
@@ -183,10 +193,11 @@ class BillcomClient:
             return {}
         return response.json()
 
-    async def _send_v2(self, operation: str, form: dict[str, str]) -> Any:
+    async def _send_v2(self, operation: str, form: dict[str, str], *, login: bool = False) -> Any:
         """One v2 call: a form-encoded POST; success is ``response_status`` 0, not the HTTP status."""
         url = f"{self.v2_base_url}/{operation}"
-        async with self.limiter.slot():
+        async with self.budget.slot(login=login):
+            VENDOR_CALLS.labels(VENDOR, f"v2 {operation}").inc()
             try:
                 response = await self.http.post(url, data=form, headers={"accept": "application/json"})
             except httpx.TransportError as exc:
@@ -243,11 +254,13 @@ class BillcomClient:
                 relogged = True
                 await relogin(session_id)
                 continue
+            except BudgetSpentError:
+                raise
             except RateLimitedError as exc:
-                if exc.code == "BDC_1144":
-                    self.limiter.budget.block(self.retry.block_after_hourly_limit)
-                    raise
-                if exc.code == "budget_exhausted" or attempt + 1 >= self.retry.attempts:
+                if exc.code == "BDC_1144":  # BILL's count says the hour is spent: every call waits for the next
+                    await self.budget.spent()
+                    raise spent_error_after_bill(exc) from exc
+                if attempt + 1 >= self.retry.attempts:
                     raise
             except OutcomeUnknownError:
                 raise
@@ -271,6 +284,14 @@ class BillcomClient:
             if not token:
                 return
             query = {**query, "page": token}
+
+
+def spent_error_after_bill(exc: RateLimitedError) -> BudgetSpentError:
+    """``BDC_1144`` as a wait until the top of the next clock hour (BILL resets then)."""
+    now = time.time()
+    error = spent_error(window_start(now, 3600.0) + 3600.0, code=exc.code or "BDC_1144")
+    error.detail = exc.detail
+    return error
 
 
 V2_HOSTS = {"gateway.stage.bill.com": "https://api-stage.bill.com", "gateway.prod.bill.com": "https://api.bill.com"}

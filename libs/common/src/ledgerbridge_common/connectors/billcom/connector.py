@@ -23,8 +23,8 @@ from ledgerbridge_common.canonical.models import (
 )
 from ledgerbridge_common.connectors.billcom import mapping as m
 from ledgerbridge_common.connectors.billcom import mapping_txn as t
-from ledgerbridge_common.connectors.billcom.client import BillcomClient, BillcomCredentials, RetryPolicy
-from ledgerbridge_common.connectors.billcom.limits import BILL_HOURLY_LIMIT, OrgLimiter
+from ledgerbridge_common.connectors.billcom.budget import DEFAULT_BILL_BUDGETS, BillBudgets, BillLimits
+from ledgerbridge_common.connectors.billcom.client import PAGE_SIZE, BillcomClient, BillcomCredentials, RetryPolicy
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef, Operation
 from ledgerbridge_common.errors import NotFoundError, ValidationError
 
@@ -63,6 +63,17 @@ KINDS: dict[ObjectType, _Kind] = {
     ObjectType.INVOICE: _Kind("/v3/invoices", t.invoice_in, t.invoice_out, party="customer"),
     ObjectType.RECEIVED_PAYMENT: _Kind("/v3/receivable-payments", t.received_payment_in, party="customer"),
 }
+WEBHOOK_COMPLETE: dict[ObjectType, tuple[str, ...]] = {
+    ObjectType.BILL: ("id", "updatedTime", "vendorId", "billLineItems", "invoice"),
+    ObjectType.VENDOR: ("id", "updatedTime", "name"),
+    ObjectType.INVOICE: ("id", "updatedTime", "customerId", "invoiceLineItems"),
+}
+"""Webhook entities whose payload is the whole object (billcom.md §2: bill and vendor payloads
+carry every response field since 2025-04-10; the invoice is used only when it has these fields),
+by the fields without which it is partial. ``payment.updated`` carries no amount: always read."""
+IN_APPROVAL = frozenset({"ASSIGNED", "APPROVING"})
+"""A bill whose webhook shows it waiting for approvers is read back: its approval is about to
+change it, and the read takes whatever state it has reached by then."""
 MONEY_MOVEMENT = "MoneyMovement"
 V2_PAGE = 999
 MFA_REASON = (
@@ -95,9 +106,10 @@ class BillcomHttpConnector:
             vendor = await bill.read(ObjectType.VENDOR, "009...")
 
     **Parameters:** ``http`` — an ``httpx.AsyncClient`` whose ``base_url`` is the ``/connect`` base
-    (its timeout bounds every call); ``credentials``; ``hourly_limit`` — the devKey's budget
-    (20,000/h); ``retry`` — bounded in-call retries; ``limiter`` — to share or inspect the
-    (devKey, org) concurrency slot (default: the process registry); ``events_base_url`` — the
+    (its timeout bounds every call); ``credentials``; ``limits`` — the devKey's hourly limits and
+    the organization's concurrency (BILL's documented ones by default); ``retry`` — bounded
+    in-call retries; ``budgets`` — where the devKey's hour and the (devKey, org) slots are counted
+    (the services inject ``PostgresBillBudgets``; default: this process); ``events_base_url`` — the
     webhooks API base (default: ``/connect`` replaced by ``/connect-events``); ``v2_base_url`` --
     the v2 API base for money movements (default: BILL's v2 host for its gateways, else the same
     host with ``/connect`` replaced by ``/api/v2``).
@@ -110,14 +122,14 @@ class BillcomHttpConnector:
         http: httpx.AsyncClient,
         credentials: BillcomCredentials,
         *,
-        hourly_limit: int = BILL_HOURLY_LIMIT,
+        limits: BillLimits | None = None,
         retry: RetryPolicy | None = None,
-        limiter: OrgLimiter | None = None,
+        budgets: BillBudgets = DEFAULT_BILL_BUDGETS,
         events_base_url: str | None = None,
         v2_base_url: str | None = None,
     ) -> None:
         self.client = BillcomClient(
-            http, credentials, hourly_limit=hourly_limit, retry=retry, limiter=limiter, v2_base_url=v2_base_url
+            http, credentials, limits=limits, retry=retry, budgets=budgets, v2_base_url=v2_base_url
         )
         base = str(http.base_url).rstrip("/")
         self.events_base_url = events_base_url or (base.removesuffix("/connect") + "/connect-events")
@@ -137,9 +149,17 @@ class BillcomHttpConnector:
             self._currency[party_id] = str(raw.get(field) or "USD")
         return self._currency[party_id]
 
+    def _remember_currency(self, object_type: ObjectType, raw: Json) -> None:
+        """A vendor or customer read (or carried by a webhook) tells its documents' currency: no
+        read of it is needed later to map its bills or invoices."""
+        field = {ObjectType.VENDOR: "billCurrency", ObjectType.CUSTOMER: "invoiceCurrency"}.get(object_type)
+        if field and raw.get("id") and raw.get(field):
+            self._currency[str(raw["id"])] = str(raw[field])
+
     async def to_canonical(self, object_type: ObjectType, raw: Json) -> CanonicalObject:
         if ObjectType(object_type) is ObjectType.FUNDS_TRANSFER:
             return t.funds_transfer_in(raw)
+        self._remember_currency(ObjectType(object_type), raw)
         kind = _kind(object_type)
         if kind.party is None:
             return kind.read(raw)
@@ -154,6 +174,29 @@ class BillcomHttpConnector:
         except NotFoundError:
             return None
         return await self.to_canonical(object_type, raw)
+
+    async def from_payload(self, object_type: ObjectType, raw: Json, *, listed: bool) -> CanonicalObject | None:
+        """A list page's row is the GET object; a webhook's entity only when it is complete."""
+        object_type = ObjectType(object_type)
+        if object_type is ObjectType.FUNDS_TRANSFER:
+            return t.funds_transfer_in(raw) if listed else None
+        required = ("id", "updatedTime") if listed else WEBHOOK_COMPLETE.get(object_type)
+        if required is None or object_type not in KINDS or any(raw.get(name) is None for name in required):
+            return None
+        if not listed and str(raw.get("approvalStatus") or "") in IN_APPROVAL:
+            return None
+        return await self.to_canonical(object_type, raw)
+
+    async def read_many(self, object_type: ObjectType, object_ids: Sequence[str]) -> dict[str, CanonicalObject]:
+        """Objects by id, 100 per list request (``filters=id:in:...``) instead of a read each; an
+        id missing from the answer is missing from the result."""
+        found: dict[str, CanonicalObject] = {}
+        ids = list(dict.fromkeys(object_ids))
+        for start in range(0, len(ids), PAGE_SIZE):
+            chunk = ",".join(ids[start : start + PAGE_SIZE])
+            async for raw in self.iterate_raw(object_type, f"id:in:{chunk}"):
+                found[raw["id"]] = await self.to_canonical(object_type, raw)
+        return found
 
     async def read_run(self, run_id: str) -> FundsTransfer | None:
         try:
@@ -225,7 +268,7 @@ class BillcomHttpConnector:
         )
         async for raw in rows:
             updated = m.parse_time(raw.get("updatedTime")) or since
-            changes.append(ChangeRef(ObjectType(object_type), raw["id"], _operation(raw), updated))
+            changes.append(ChangeRef(ObjectType(object_type), raw["id"], _operation(raw), updated, payload=raw))
             watermark = max(watermark, updated)
         return ChangePage(changes=changes, next_watermark=watermark, complete=True)
 

@@ -7,13 +7,11 @@ received-payment, customer or chart-of-accounts event: the sweep polls those).""
 
 from __future__ import annotations
 
-EVENT_TYPES: tuple[str, ...] = (
-    "vendor.created", "vendor.updated", "vendor.archived", "vendor.restored",
-    "bill.created", "bill.updated", "bill.archived", "bill.restored",
-    "invoice.created", "invoice.updated", "invoice.archived", "invoice.restored",
-    "payment.updated", "payment.failed",
-)  # fmt: skip
-"""What webhook-ingest turns into changes (vendor, bill, invoice, bill payment)."""
+from ledgerbridge_common.connectors.billcom.events import WEBHOOK_EVENT_TYPES
+
+EVENT_TYPES: tuple[str, ...] = WEBHOOK_EVENT_TYPES
+"""Every event type of an organization subscription (``events.py``); webhook-ingest turns vendor,
+bill, invoice and payment events into changes and acknowledges the rest."""
 
 
 def subscription_name(connection_id: str) -> str:

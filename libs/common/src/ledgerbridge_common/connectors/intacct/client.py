@@ -24,6 +24,7 @@ from ledgerbridge_common.errors import (
     RateLimitedError,
     RetryableError,
 )
+from ledgerbridge_common.metrics import count_call
 
 PRODUCTION_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 LEDGER_KIND = "sage_intacct"
@@ -216,6 +217,7 @@ class IntacctClient:
                 session_id, endpoint = await self._session_or_login()
                 auth = element("authentication", {"sessionid": session_id})
                 body = self._request(auth, function, controlid, unique=write)
+                count_call(VENDOR, f"POST {function.tag}")
                 result = self._checked(await self._post(endpoint, body, write=write))
             except _SessionRefused:
                 self._session = None

@@ -24,6 +24,7 @@ from ledgerbridge_common.errors import (
     RetryableError,
     ValidationError,
 )
+from ledgerbridge_common.metrics import count_call, operation_of
 
 LEDGER_KIND = "oracle_netsuite"
 VENDOR = "netsuite"
@@ -215,6 +216,7 @@ class NetSuiteClient:
     ) -> httpx.Response:
         """One call; a timeout on a write is :class:`OutcomeUnknownError` (it may have committed)."""
         async with self.budget.slot():
+            count_call(VENDOR, operation_of(method, path))
             try:
                 response = await self.http.request(
                     method,

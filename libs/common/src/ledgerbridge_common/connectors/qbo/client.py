@@ -23,7 +23,7 @@ from ledgerbridge_common.errors import (
     RetryableError,
     StaleObjectError,
 )
-from ledgerbridge_common.metrics import VENDOR_BUDGET_WAIT_SECONDS, VENDOR_REQUESTS
+from ledgerbridge_common.metrics import VENDOR_BUDGET_WAIT_SECONDS, VENDOR_REQUESTS, count_call, operation_of
 
 PRODUCTION_BASE_URL = "https://quickbooks.api.intuit.com"
 SANDBOX_BASE_URL = "https://sandbox-quickbooks.api.intuit.com"
@@ -100,6 +100,7 @@ class QboClient:
             async with budget.slot(batch=is_batch):
                 VENDOR_BUDGET_WAIT_SECONDS.labels(VENDOR, kind).observe(time.monotonic() - asked)
                 try:
+                    count_call(VENDOR, operation_of(method, path))
                     response = await self.http.request(
                         method,
                         f"{self.base}/{path}",
