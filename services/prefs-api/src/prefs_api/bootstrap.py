@@ -30,6 +30,7 @@ from prefs_api.handlers.outcomes import CONSUMER_NAME, GROUP_ID, handle_outcome
 from prefs_api.limits import limit_body
 from prefs_api.openapi import INTERNAL_SECURITY, PUBLIC_SECURITY, install_openapi, operation_id
 from prefs_api.routes import (
+    bill_budget,
     connections,
     error_actions,
     first_sync,
@@ -148,6 +149,7 @@ PUBLIC_ROUTES = (
     status_actions,
     first_sync,
     status_first_sync,
+    bill_budget,
 )
 
 

@@ -8,11 +8,15 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from typing import Protocol, runtime_checkable
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar, runtime_checkable
+
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.connectors.ports import DocumentLookup, LedgerConnector
 from ledgerbridge_common.document_match import pick_document
+from ledgerbridge_common.errors import RetryableError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import Side, SyncRequested
 from ledgerbridge_common.events.preferences import PreferenceValues
@@ -38,6 +42,8 @@ from prefs_api.problems import ProblemError, not_found
 
 log = logging.getLogger(__name__)
 EXAMPLES = 5
+PREVIEW_ATTEMPTS = 5
+T = TypeVar("T")
 LEDGER_SIDE_NOTE = (
     "From the ledger, new unpaid bills and invoices dated on or after the start date are copied to BILL "
     "where What Syncs says 'both'; a document already in BILL (same vendor, number and amount) is linked."
@@ -67,6 +73,20 @@ async def _state(
     return info, current["version"], PreferenceValues.model_validate(current["values"])
 
 
+async def _patiently(call: Callable[[], Awaitable[T]]) -> T:
+    """A preview reads many objects: an over-limit answer (the shared budget then cools down) or
+    another retryable error is tried again, at most ``PREVIEW_ATTEMPTS`` times in all."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(RetryableError),
+        stop=stop_after_attempt(PREVIEW_ATTEMPTS),
+        wait=wait_exponential(multiplier=0.5, max=8),
+        reraise=True,
+    ):
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable: tenacity reraises the last error")
+
+
 class _Ledger:
     """What the preview asks the ledger, once per name (parties are shared by many documents)."""
 
@@ -77,14 +97,15 @@ class _Ledger:
     async def by_name(self, object_type: ObjectType, name: str) -> CanonicalObject | None:
         key = (object_type, name)
         if key not in self.names:
-            self.names[key] = await self.connector.find_by_name(object_type, name)
+            self.names[key] = await _patiently(lambda: self.connector.find_by_name(object_type, name))
         return self.names[key]
 
     async def documents(self, obj: CanonicalObject, party_id: str) -> list[CanonicalObject]:
         number = getattr(obj, "number", None)
         if not number or not isinstance(self.connector, DocumentLookup):
             return []
-        return await self.connector.find_documents(obj.object_type, party_id, number)
+        lookup = self.connector
+        return await _patiently(lambda: lookup.find_documents(obj.object_type, party_id, number))
 
 
 async def _judge(
