@@ -105,7 +105,9 @@ async def test_connector_stays_under_the_limits(harness: Harness) -> None:
     counters = await harness.counters()
     assert counters["requests"] == 201 and counters["throttled_429"] == 0  # + one Preferences read
 
-    # the same burst without a limiter bounces off the sandbox
+    # the same burst without a limiter bounces off the sandbox: each answer takes 250 ms, so 60
+    # requests sent together are more than 10 in flight however slowly a busy host sends them
+    await harness.limits(enabled=True, per_minute=500, window_seconds=12, concurrent=10, latency_ms=250)
     token = await harness.store.load()
     assert token is not None
     async with httpx.AsyncClient(base_url=harness.url) as raw:
