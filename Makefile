@@ -47,7 +47,7 @@ COVERAGE := --cov=ledgerbridge_common --cov=webhook_ingest --cov=sync_engine --c
 
 test: install lint ## lint, type checks and all three test tiers (contract suites included), then coverage
 	@bash deploy/local/chromium.sh install
-	@bash deploy/local/with-stack.sh $(PYTEST) tests -q -p no:cacheprovider $(COVERAGE)
+	@bash deploy/local/with-stack.sh $(PYTEST) tests -q -p no:cacheprovider --durations=25 $(COVERAGE)
 
 LEDGER ?= qbo
 demo: install ## start everything, run the AP scenario against LEDGER=qbo|intacct|netsuite, print where to look
