@@ -377,6 +377,11 @@ class BillcomHttpConnector:
         result: Json = await self.events_call("POST", "/v3/subscriptions", json=body, idempotency_key=key)
         return result
 
+    async def list_subscriptions(self) -> list[Json]:
+        """``GET /v3/subscriptions`` (billcom.md §1: subscriptions CRUD); never with a securityKey."""
+        result = await self.events_call("GET", "/v3/subscriptions")
+        return [s for s in result if isinstance(s, dict)] if isinstance(result, list) else []
+
     async def delete_subscription(self, subscription_id: str) -> None:
         """``DELETE /v3/subscriptions/{id}`` (billcom.md §2: subscriptions CRUD)."""
         await self.events_call("DELETE", f"/v3/subscriptions/{subscription_id}")
