@@ -25,6 +25,7 @@ from ledgerbridge_common.connectors.billcom import mapping as m
 from ledgerbridge_common.connectors.billcom import mapping_txn as t
 from ledgerbridge_common.connectors.billcom.budget import DEFAULT_BILL_BUDGETS, BillBudgets, BillLimits
 from ledgerbridge_common.connectors.billcom.client import PAGE_SIZE, BillcomClient, BillcomCredentials, RetryPolicy
+from ledgerbridge_common.connectors.billcom.documents import BillDocuments
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef, Operation
 from ledgerbridge_common.errors import NotFoundError, ValidationError
 
@@ -98,7 +99,7 @@ def _operation(raw: Json) -> Operation:
     return "created" if raw.get("createdTime") == raw.get("updatedTime") else "updated"
 
 
-class BillcomHttpConnector:
+class BillcomHttpConnector(BillDocuments):
     """A BILL organization over v3, e.g.::
 
         async with httpx.AsyncClient(base_url="https://gateway.stage.bill.com/connect", timeout=30) as http:
