@@ -21,6 +21,8 @@ export LB_PREFS_URL="${LB_PREFS_URL:-http://127.0.0.1:18011}"
 export LB_QBO_BASE_URL="${LB_QBO_BASE_URL:-http://127.0.0.1:18081}"
 export LB_QBO_OAUTH_URL="${LB_QBO_OAUTH_URL:-http://127.0.0.1:18081}"
 export LB_BILLCOM_BASE_URL="${LB_BILLCOM_BASE_URL:-http://127.0.0.1:18082/connect}"
+# webhook-ingest's base URL as BILL posts to it: connecting BILL subscribes its webhooks there
+export LB_WEBHOOK_PUBLIC_URL="${LB_WEBHOOK_PUBLIC_URL:-http://127.0.0.1:18000}"
 export LB_PREFS_BOOTSTRAP_ADMIN_KEY="${LB_PREFS_BOOTSTRAP_ADMIN_KEY:-lb_demo_admin_key_0123456789abcdef}"
 # A Fernet key made once per machine for the local demo, kept in the ignored .local folder.
 key_file="$local_dir/credentials.key"

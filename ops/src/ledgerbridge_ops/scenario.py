@@ -162,7 +162,8 @@ class Scenario:
             account_aliases=made.aliases,
             extra={"ledger": made},
         )
-        company.subscription_id = await self._subscribe_billcom(company)
+        made_on_connect = connection["credentials"].get("billcom_webhook_subscription_id")  # LB_WEBHOOK_PUBLIC_URL set
+        company.subscription_id = made_on_connect or await self._subscribe_billcom(company)
         await ledger.after_connect(self.http, made, self.urls.ingest)
         await self.set_preferences(company)
         await self.link_bank_account(company)

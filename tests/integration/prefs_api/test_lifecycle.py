@@ -1,6 +1,6 @@
 """A connection's lifecycle through prefs-api against the BILL and QBO sandboxes (real PostgreSQL
-and Kafka): connecting BILL's webhooks creates one subscription (never two) with the shared event
-types and seals its key; rotating replaces the key; disconnecting removes the subscription,
+and Kafka): connecting BILL's webhooks (on create, then asked again) leaves one subscription with
+the shared event types and seals its key; rotating replaces the key; disconnecting removes the subscription,
 revokes the QBO refresh token (the sandbox then refuses it) and closes posting's gate;
 reconnecting needs QuickBooks again, then re-subscribes and asks for a catch-up sweep."""
 
@@ -183,6 +183,6 @@ async def test_connect_disconnect_reconnect(api: PrefsApi, vendors: tuple[str, s
         ("billcom_subscribe", "bookkeeper-fay"),
         ("disconnect", "bookkeeper-fay"),
         ("billcom_rotate_key", "bookkeeper-fay"),
-        ("billcom_subscribe", "bookkeeper-fay"),
+        ("billcom_subscribe", "bootstrap"),  # made when the connection was created with BILL credentials
     ]
     assert uuid.UUID(sub_id)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import HTTPException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from billcom_sandbox import auth, control, events_api, payables, receivables, v2
+from billcom_sandbox import auth, bill_documents, control, events_api, payables, receivables, v2
 from billcom_sandbox.core import API_NOT_SUPPORTED, SYSTEM_ERROR, BillError
 from billcom_sandbox.documents import DOCUMENT_RESOURCES
 from billcom_sandbox.gate import Next, gate
@@ -69,6 +69,7 @@ def _connect_router(store: Store) -> APIRouter:
     api = auth.router(store)
     api.include_router(payables.router(store))
     api.include_router(receivables.router(store))
+    api.include_router(bill_documents.router(store))
     for resource in (*LIST_RESOURCES, *DOCUMENT_RESOURCES):
         register(api, store, resource)
     return api

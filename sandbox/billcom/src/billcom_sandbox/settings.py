@@ -29,4 +29,6 @@ class SandboxSettings(BaseModel):
     require_https_webhooks: bool = False
     """BILL accepts HTTPS notification URLs only; the sandbox allows http for loopback tests."""
     max_subscriptions: int = 10
+    max_document_bytes: int = 6 * 1024 * 1024
+    """A bill document's upload limit ("The file size limit is 6 MB", Postman "Upload bill document")."""
     max_page_size: int = 100

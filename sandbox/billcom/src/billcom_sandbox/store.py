@@ -109,6 +109,10 @@ class Org:
     exchange_rates: dict[str, Decimal] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     events: list[EventRecord] = field(default_factory=list)
+    bill_documents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Bill id -> its documents (``bill_documents.py``), newest last."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """Document id -> its content."""
 
     def get(self, kind: str, object_id: str, what: str | None = None) -> dict[str, Any]:
         doc = self.objects[kind].get(object_id)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from qbo_sandbox import faults
+from qbo_sandbox.attachments import ATTACHABLE, upload
 from qbo_sandbox.clock import COMPANY_TZ, fmt_ts, parse_ts
 from qbo_sandbox.entities import BY_NAME, BY_PATH, EntitySpec
 from qbo_sandbox.faults import QboFault
@@ -197,6 +198,13 @@ class Api:
                     self._dump({"Preferences" if head == "preferences" else "CompanyInfo": obj, "time": self.stamp()}),
                     False,
                 )
+            if head == "upload" and request.method == "POST":
+                limit = self.state.settings.attachment_max_bytes
+
+                async def uploaded() -> bytes:
+                    return self._dump(await upload(realm, request, limit, self.stamp()))
+
+                return await self._replayable(realm, params.get("requestid"), uploaded)
             if head == "batch" and request.method == "POST":
                 raw = await self.batch(realm, request, params.get("requestid"))
                 realm.counters["batches"] += 1
@@ -327,7 +335,8 @@ class Api:
         if not sql.strip():
             raise faults.system_fault("query is empty")
         query = parse(sql)
-        entity = next((n for n in (*BY_NAME, "Preferences", "CompanyInfo") if n.lower() == query.entity.lower()), None)
+        known = (*BY_NAME, ATTACHABLE, "Preferences", "CompanyInfo")
+        entity = next((n for n in known if n.lower() == query.entity.lower()), None)
         if entity is None:
             raise faults.query_error(f"Invalid entity name: {query.entity}")
         if entity in ("Preferences", "CompanyInfo"):
@@ -335,7 +344,7 @@ class Api:
             name_list = False
         else:
             objects = sorted(realm.all(entity), key=lambda o: int(o["Id"]))
-            name_list = BY_NAME[entity].kind == "name"
+            name_list = entity in BY_NAME and BY_NAME[entity].kind == "name"
         rows = run(query, objects, name_list)
         if query.count:
             return {"QueryResponse": {"totalCount": len(rows)}, "time": self.stamp()}

@@ -163,6 +163,8 @@ def parse(sql: str) -> Query:
 
 def lookup(obj: Any, path: list[str]) -> Any:
     for part in path:
+        if isinstance(obj, list):  # AttachableRef: the first reference (the sandbox makes one)
+            obj = obj[0] if obj else None
         if not isinstance(obj, dict):
             return None
         if part in obj:

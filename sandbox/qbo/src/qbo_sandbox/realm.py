@@ -94,6 +94,8 @@ class Realm:
     links_in: dict[Key, dict[Key, Decimal]] = field(default_factory=dict)
     links_out: dict[Key, list[tuple[Key, Decimal]]] = field(default_factory=dict)
     request_ids: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    attachment_files: dict[str, bytes] = field(default_factory=dict)
+    """Attachable Id -> the uploaded file (``attachments.py``)."""
     # lower(DisplayName) -> (entity, Id) over Vendor, Customer and Employee (6240)
     party_names: dict[str, Key] = field(default_factory=dict)
     # (entity, VendorRef or "", lower(DocNumber)) -> Ids (6140)

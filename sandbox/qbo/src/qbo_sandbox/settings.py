@@ -25,5 +25,7 @@ class SandboxSettings(BaseSettings):
     webhook_url: str | None = None
     webhook_verifier_token: str = "sandbox-verifier-token"
     webhook_format: str = "legacy"
+    attachment_max_bytes: int = 100 * 1024 * 1024
+    """The largest file ``/upload`` takes (Intuit's own figure unknown; Codat's QBO table says 100 MB)."""
     seed_realm_id: str | None = None
     """When set, a seeded realm with this id exists from startup (handy for the demo)."""

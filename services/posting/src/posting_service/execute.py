@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerbridge_common.canonical.models import CanonicalObject, JournalEntry, parse_canonical
 from ledgerbridge_common.connectors.factory import Connectors
-from ledgerbridge_common.errors import PermanentError
+from ledgerbridge_common.connectors.ports import DocumentAttachments
+from ledgerbridge_common.errors import AuthRevokedError, PermanentError
 from ledgerbridge_common.events.models import PostingRequested, Side, SyncOutcome
 from ledgerbridge_common.events.refs import NAME_LISTS
 from posting_service.adapters import repository as repo
 from posting_service.adapters.ports import PostingStore
 from posting_service.adapters.repository import SqlPostingStore
+from posting_service.documents import attach_documents, takes_documents
 from posting_service.domain import outcomes
 from posting_service.domain.lines import lines_for, restatement, totals
 from posting_service.domain.placeholders import find_placeholders, resolve
@@ -90,10 +92,32 @@ async def _write(
     return await writer.upsert(desired, known=known, request_id=rid, tag=tag_for(cmd.source_ref), lookup_tag=lookup_tag)
 
 
+async def _documents(
+    deps: PostingDeps, cmd: PostingRequested, connection_id: str, writer: Writer, result: WriteResult
+) -> str | None:
+    """A bill from BILL takes its documents along (``documents.py``); what was not attached."""
+    if takes_documents(cmd) is None or not isinstance(writer, LedgerWriter):
+        return None
+    if not isinstance(writer.connector, DocumentAttachments):
+        return None
+    try:
+        billcom = await deps.connectors.billcom(connection_id)
+    except AuthRevokedError:  # no BILL login to read documents with
+        return None
+    return await attach_documents(cmd, result.obj, writer.connector, billcom, _ledger_name(writer))
+
+
 async def record_posted(
-    store: PostingStore, cmd: PostingRequested, connection_id: str, result: WriteResult, attempts: int
+    store: PostingStore,
+    cmd: PostingRequested,
+    connection_id: str,
+    result: WriteResult,
+    attempts: int,
+    *,
+    note: str | None = None,
 ) -> SyncOutcome:
-    """Ref, double-entry lines and journal of a successful write, in the caller's transaction."""
+    """Ref, double-entry lines and journal of a successful write, in the caller's transaction;
+    ``note``: what of it could not be done (a document not attached)."""
     side = cmd.target_side.value
     await store.save_ref(connection_id, side, cmd, result.obj)
     if cmd.target_side is Side.LEDGER:
@@ -101,6 +125,8 @@ async def record_posted(
         previous = await store.source_net(connection_id, cmd.source_ref)
         await store.add_lines(connection_id, cmd, restatement(previous, new))
     outcome = outcomes.posted(cmd, result.obj, attempts=attempts)
+    if note:
+        outcome = outcome.model_copy(update={"reason": note})
     await store.save_command(cmd, connection_id, outcome)
     return outcome
 
@@ -188,4 +214,5 @@ async def post_command(
         )
         return await _refuse(store, cmd, connection_id, outcome)
     await store.unpark(cmd.command_id)
-    return await record_posted(store, cmd, connection_id, result, attempts)
+    note = await _documents(deps, cmd, connection_id, writer, result)
+    return await record_posted(store, cmd, connection_id, result, attempts, note=note)

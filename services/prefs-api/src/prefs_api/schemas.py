@@ -203,6 +203,9 @@ class CredentialsSummary(BaseModel):
 
     billcom_login: bool
     billcom_webhook_security_key: bool
+    billcom_webhook_subscription_id: str | None = Field(
+        default=None, description="The BILL webhook subscription LedgerBridge made for this connection."
+    )
     qbo_client: bool
     qbo_tokens: bool
     qbo_access_expires_at: dt.datetime | None = None
@@ -232,6 +235,9 @@ class ConnectionOut(BaseModel):
     credentials: CredentialsSummary
     created_at: dt.datetime
     updated_at: dt.datetime
+    notes: list[str] = Field(
+        default_factory=list, description="What saving could not do (BILL webhooks not subscribed), and what to do."
+    )
 
 
 class AuthorizeOut(BaseModel):

@@ -140,6 +140,34 @@ class DocumentLookup(Protocol):
         ...
 
 
+@runtime_checkable
+class DocumentAttachments(Protocol):
+    """A ledger that keeps files on its transactions (QBO: ``Attachable`` uploads): where a bill's
+    documents from BILL go. ``tag`` marks each upload so that, after a timeout, the file is found on
+    the transaction instead of attached twice. A ledger without it does not take documents."""
+
+    attachment_max_bytes: int
+    """The largest file the ledger takes."""
+
+    async def find_attachment(self, object_type: ObjectType, object_id: str, tag: str) -> str | None:
+        """The id of the file attached to the object under ``tag``, if any."""
+        ...
+
+    async def attach_file(
+        self,
+        object_type: ObjectType,
+        object_id: str,
+        *,
+        file_name: str,
+        content_type: str,
+        content: bytes,
+        tag: str,
+        request_id: str,
+    ) -> str:
+        """Attach ``content`` to the object; the attachment's id."""
+        ...
+
+
 class BillcomConnector(Protocol):
     """A BILL organization."""
 

@@ -27,6 +27,7 @@ from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher, CredentialsError
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
+from prefs_api.domain.billcom_webhook import carried_over
 from prefs_api.domain.first_sync import first_of_month
 from prefs_api.handlers.ledger_login import (
     block_for,
@@ -91,6 +92,7 @@ def to_public(row: RowMapping, cipher: CredentialCipher) -> ConnectionOut:
         credentials=CredentialsSummary(
             billcom_login=billcom is not None,
             billcom_webhook_security_key=bool(billcom and billcom.webhook_security_key),
+            billcom_webhook_subscription_id=billcom.webhook_subscription_id if billcom else None,
             qbo_client=qbo is not None,
             qbo_tokens=tokens is not None,
             qbo_access_expires_at=tokens.access_expires_at if tokens else None,
@@ -222,7 +224,7 @@ async def update_connection(
         if changed:
             billcom, ledger = services.cipher.open_ledger(row["credentials"])
             if "billcom" in changed:
-                billcom = body.billcom.stored() if body.billcom else None
+                billcom = carried_over(body.billcom.stored() if body.billcom else None, billcom)
             if own == "qbo" and "qbo" in changed:
                 old = ledger if isinstance(ledger, QboCredentials) else None
                 ledger = _merge_qbo(body.qbo, old) if body.qbo else None

@@ -19,12 +19,10 @@ Each step is a sync-log ``action`` row naming the API key."""
 from __future__ import annotations
 
 import logging
-import uuid
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ledgerbridge_common.connectors.billcom.subscriptions import EVENT_TYPES, notification_url, subscription_name
 from ledgerbridge_common.errors import ConnectorError, NotFoundError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import SyncRequested
@@ -34,6 +32,7 @@ from prefs_api.adapters import repository as repo
 from prefs_api.adapters.vendors import vendor_unavailable
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
+from prefs_api.handlers.billcom_webhooks import ensure_subscription, subscriptions_of
 from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
 from prefs_api.handlers.sync import publish
 from prefs_api.problems import ProblemError
@@ -44,30 +43,8 @@ M = TypeVar("M", bound=BaseModel)
 ACTIVE, DISCONNECTED = "active", "disconnected"
 
 
-@runtime_checkable
-class WebhookSubscriptions(Protocol):
-    """What BILL's connector offers for webhook subscriptions (``BillcomHttpConnector``)."""
-
-    async def create_subscription(
-        self, name: str, notification_url: str, event_types: Any, *, idempotency_key: str | None = None
-    ) -> dict[str, Any]: ...
-
-    async def delete_subscription(self, subscription_id: str) -> None: ...
-
-    async def rotate_security_key(self, subscription_id: str) -> str: ...
-
-
 def _conflict(title: str, detail: str) -> ProblemError:
     return ProblemError(409, title, detail, kind="conflict")
-
-
-def _subscriptions(services: Services, info: ConnectionInfo) -> WebhookSubscriptions:
-    connector = services.billcom_factory(info)
-    if not isinstance(connector, WebhookSubscriptions):
-        raise ProblemError(
-            503, "BILL webhooks unavailable", "This BILL connector has no subscriptions API", kind="vendor-unavailable"
-        )
-    return connector
 
 
 async def _state(services: Services, principal: Principal, connection_id: str) -> ConnectionInfo:
@@ -108,37 +85,12 @@ def _qbo(info: ConnectionInfo) -> QboCredentials | None:
 
 
 async def subscribe_billcom(services: Services, principal: Principal, connection_id: str) -> LifecycleOut:
-    """Create the BILL webhook subscription unless the connection has one."""
-    info = await _state(services, principal, connection_id)
-    creds = info.billcom
-    if creds is None:
-        raise _conflict("BILL credentials missing", "Set the BILL credentials of this connection first")
-    if creds.webhook_subscription_id:
-        return LifecycleOut(
-            connection_id=connection_id, status=info.status, subscription_id=creds.webhook_subscription_id
-        )
-    base = services.settings.webhook_public_url
-    if not base:
-        raise _conflict("No webhook URL", "Set LB_WEBHOOK_PUBLIC_URL (webhook-ingest's public base URL)")
-    bill = _subscriptions(services, info)
-    try:
-        created = await bill.create_subscription(
-            subscription_name(connection_id),
-            notification_url(base, connection_id),
-            EVENT_TYPES,
-            idempotency_key=str(uuid.uuid4()),
-        )
-    except ConnectorError as exc:
-        raise vendor_unavailable("BILL", exc) from exc
-    key = created.get("securityKey")
-    if not key:
-        raise ProblemError(
-            502, "BILL gave no security key", "The subscription answer had no securityKey", kind="vendor-unavailable"
-        )
-    billcom = _with(creds, webhook_security_key=key, webhook_subscription_id=str(created["id"]))
-    await _save(services, connection_id, billcom, info.ledger)
-    await _log(services, principal, connection_id, "billcom_subscribe", f"BILL webhooks subscribed ({created['id']})")
-    return LifecycleOut(connection_id=connection_id, status=info.status, subscription_id=str(created["id"]))
+    """Create the BILL webhook subscription unless the connection has one (``billcom_webhooks``)."""
+    await _state(services, principal, connection_id)  # visible to this key
+    info, sub_id, made = await ensure_subscription(services, connection_id)
+    if made:
+        await _log(services, principal, connection_id, "billcom_subscribe", f"BILL webhooks subscribed ({sub_id})")
+    return LifecycleOut(connection_id=connection_id, status=info.status, subscription_id=sub_id)
 
 
 async def rotate_billcom_key(services: Services, principal: Principal, connection_id: str) -> LifecycleOut:
@@ -147,7 +99,7 @@ async def rotate_billcom_key(services: Services, principal: Principal, connectio
     if creds is None or not creds.webhook_subscription_id:
         raise _conflict("No BILL subscription", "Connect BILL's webhooks first")
     try:
-        key = await _subscriptions(services, info).rotate_security_key(creds.webhook_subscription_id)
+        key = await subscriptions_of(services, info).rotate_security_key(creds.webhook_subscription_id)
     except ConnectorError as exc:
         raise vendor_unavailable("BILL", exc) from exc
     await _save(services, connection_id, _with(creds, webhook_security_key=key), info.ledger)
@@ -184,7 +136,7 @@ async def disconnect(services: Services, principal: Principal, connection_id: st
 
 async def _remove_subscription(services: Services, info: ConnectionInfo, sub_id: str, notes: list[str]) -> bool:
     try:
-        await _subscriptions(services, info).delete_subscription(sub_id)
+        await subscriptions_of(services, info).delete_subscription(sub_id)
     except NotFoundError:
         notes.append(f"BILL subscription {sub_id} was already gone")
     except (ConnectorError, ProblemError) as exc:

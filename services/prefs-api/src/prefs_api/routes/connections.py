@@ -11,6 +11,7 @@ from ledgerbridge_common.events.models import SyncRequested
 from prefs_api.deps import Admin, Reader, ServicesDep, Writer, cookies_secure
 from prefs_api.handlers import connections as handlers
 from prefs_api.handlers import oauth, sync
+from prefs_api.handlers.connect_webhooks import subscribe_on_save
 from prefs_api.problems import ProblemError, problem_responses
 from prefs_api.schemas import (
     Accepted,
@@ -31,8 +32,10 @@ async def create_connection(services: ServicesDep, principal: Admin, body: Conne
     """Create a connection (BILL organization ↔ ledger company) in the key's tenant. Credentials
     are stored encrypted and never returned. Sage Intacct and NetSuite credentials are checked
     against the ledger first: 422 naming the credentials block with what the ledger said when it
-    refuses them, 502 when it cannot be reached; credentials of another ledger kind are a 409."""
-    return await handlers.create_connection(services, principal, body)
+    refuses them, 502 when it cannot be reached; credentials of another ledger kind are a 409.
+    With BILL credentials, BILL's webhook subscription is made too (``notes`` says when it could not be)."""
+    created = await handlers.create_connection(services, principal, body)
+    return await subscribe_on_save(services, principal, created.id, billcom_saved=body.billcom is not None)
 
 
 @router.get("/connections", response_model=list[ConnectionOut])
@@ -59,8 +62,10 @@ async def update_connection(
 ) -> ConnectionOut:
     """Rename, re-point or replace credentials (a credentials block replaces the stored one; QBO
     tokens are kept when omitted; Intacct and NetSuite credentials are checked against the ledger
-    first, as on create)."""
-    return await handlers.update_connection(services, principal, connection_id, body)
+    first, as on create). New BILL credentials for the same organization keep its webhook
+    subscription; for another organization one is made, as on create."""
+    await handlers.update_connection(services, principal, connection_id, body)
+    return await subscribe_on_save(services, principal, connection_id, billcom_saved="billcom" in body.model_fields_set)
 
 
 @router.post("/connections/{connection_id}/disable", response_model=ConnectionOut)

@@ -25,6 +25,7 @@ from ledgerbridge_common.connectors.billcom import mapping as m
 from ledgerbridge_common.connectors.billcom import mapping_txn as t
 from ledgerbridge_common.connectors.billcom.budget import DEFAULT_BILL_BUDGETS, BillBudgets, BillLimits
 from ledgerbridge_common.connectors.billcom.client import PAGE_SIZE, BillcomClient, BillcomCredentials, RetryPolicy
+from ledgerbridge_common.connectors.billcom.documents import BillDocuments
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef, Operation
 from ledgerbridge_common.errors import NotFoundError, ValidationError
 
@@ -98,7 +99,7 @@ def _operation(raw: Json) -> Operation:
     return "created" if raw.get("createdTime") == raw.get("updatedTime") else "updated"
 
 
-class BillcomHttpConnector:
+class BillcomHttpConnector(BillDocuments):
     """A BILL organization over v3, e.g.::
 
         async with httpx.AsyncClient(base_url="https://gateway.stage.bill.com/connect", timeout=30) as http:
@@ -376,6 +377,11 @@ class BillcomHttpConnector:
         key = idempotency_key or str(uuid.uuid4())
         result: Json = await self.events_call("POST", "/v3/subscriptions", json=body, idempotency_key=key)
         return result
+
+    async def list_subscriptions(self) -> list[Json]:
+        """``GET /v3/subscriptions`` (billcom.md §1: subscriptions CRUD); never with a securityKey."""
+        result = await self.events_call("GET", "/v3/subscriptions")
+        return [s for s in result if isinstance(s, dict)] if isinstance(result, list) else []
 
     async def delete_subscription(self, subscription_id: str) -> None:
         """``DELETE /v3/subscriptions/{id}`` (billcom.md §2: subscriptions CRUD)."""

@@ -42,6 +42,7 @@ from ledgerbridge_common.connectors.intacct.client import (
 )
 from ledgerbridge_common.connectors.intacct.faults import VENDOR, ReplayRefusedError
 from ledgerbridge_common.connectors.intacct.lists import IntacctLists
+from ledgerbridge_common.connectors.intacct.lookup import IntacctDocumentLookup
 from ledgerbridge_common.connectors.intacct.mapping_common import (
     CompanySetup,
     ObjectMap,
@@ -107,7 +108,7 @@ def _map(object_type: ObjectType) -> ObjectMap:
     return m
 
 
-class IntacctConnector(IntacctLists):
+class IntacctConnector(IntacctLists, IntacctDocumentLookup):
     ledger_kind = LEDGER_KIND
 
     def __init__(

@@ -59,6 +59,7 @@ from ledgerbridge_common.connectors.netsuite.client import (
     OnRefresh,
 )
 from ledgerbridge_common.connectors.netsuite.lists import NetSuiteLists
+from ledgerbridge_common.connectors.netsuite.lookup import NetSuiteDocumentLookup
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
 from ledgerbridge_common.connectors.netsuite.rules import (
@@ -93,7 +94,7 @@ def external_id(tag: str | None, request_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", tag or f"LB_{request_id}")
 
 
-class NetSuiteConnector(NetSuiteLists):
+class NetSuiteConnector(NetSuiteLists, NetSuiteDocumentLookup):
     ledger_kind = LEDGER_KIND
 
     def __init__(

@@ -75,6 +75,7 @@ class QboClient:
         params: dict[str, str] | None = None,
         json: Any = None,
         content: str | None = None,
+        files: Any = None,
         request_id: str | None = None,
         write: bool = False,
     ) -> dict[str, Any]:
@@ -107,6 +108,7 @@ class QboClient:
                         params=query,
                         json=json,
                         content=content,
+                        files=files,
                         headers=headers,
                         timeout=self.timeout,
                     )

@@ -32,6 +32,7 @@ from ledgerbridge_common.connectors.capabilities import (
     LedgerCapabilities,
 )
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage, ChangeRef
+from ledgerbridge_common.connectors.qbo.attachments import QboAttachments
 from ledgerbridge_common.connectors.qbo.auth import AccessTokenSource, utcnow
 from ledgerbridge_common.connectors.qbo.cdc import CDC_CAP, WINDOW, changes_since
 from ledgerbridge_common.connectors.qbo.client import LEDGER_KIND, PAGE_MAX, PRODUCTION_BASE_URL, QboClient
@@ -75,7 +76,7 @@ def _select(entity: str, where: str | None = None, order_by: str | None = None) 
     return sql
 
 
-class QboConnector:
+class QboConnector(QboAttachments):
     ledger_kind = LEDGER_KIND
 
     def __init__(
