@@ -126,3 +126,8 @@ class LedgerCapabilities:
     flows: Mapping[ObjectType, Flow] | None = None
     """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
     type without an entry does not sync."""
+    kept_fields: Mapping[ObjectType, frozenset[str]] | None = None
+    """Per type, the synced fields the ledger stores and reads back (``None``, or a type without an
+    entry: all of them). A difference in any other field changes nothing the ledger keeps, so the
+    engine plans no update for it (Intacct keeps no BILL run id on a payment, and cannot update a
+    posted payment at all)."""

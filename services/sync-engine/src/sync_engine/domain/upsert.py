@@ -118,7 +118,7 @@ def upsert(inp: Inputs) -> Plan:
     rule: DecisionRule = inp.match.rule if link is None and inp.match else resolved.rule
     merged = {**tr.data, **{f: counterpart.model_dump(mode="json").get(f) for f in resolved.from_target}}
     merged_obj = _build(otype, {**merged, "id": None})
-    write_target = synced_view(merged_obj) != tgt_base.view
+    write_target = _kept(inp, target, synced_view(merged_obj)) != _kept(inp, target, tgt_base.view or {})
     two_way = writes_back(inp.prefs, inp.prefs.ledger_kind, otype, inp.flows)
     write_source = bool(resolved.from_target) and two_way and _source_differs(inp, resolved, counterpart)
     links = LinkWrite(
@@ -157,6 +157,13 @@ def upsert(inp: Inputs) -> Plan:
             source_views={c.command_id: (src_base.fingerprint, src_base.view) for c in commands},
         )
     )
+
+
+def _kept(inp: Inputs, side: Side, view: dict[str, Any]) -> dict[str, Any]:
+    """``view`` without the fields the ledger does not keep for this type (``capabilities.kept_fields``)."""
+    caps = inp.capabilities
+    kept = caps.kept_fields.get(inp.change.object_type) if caps and caps.kept_fields and side is Side.LEDGER else None
+    return view if kept is None else {k: v for k, v in view.items() if k in kept}
 
 
 def _source_differs(inp: Inputs, resolved: Resolved, counterpart: CanonicalObject) -> bool:
