@@ -1,6 +1,8 @@
-"""A posted Intacct payment keeps no BILL run id (reference §2.3: an ``APPYMT`` is updated only in
-Draft): BILL's payment gaining its disbursement run id changes nothing Intacct keeps, so the engine
-plans no update (``capabilities.kept_fields``); a ledger that keeps every field would be updated."""
+"""A posted Intacct payment keeps no BILL run id and cannot be updated (reference §2.3: an ``APPYMT``
+is updated only in Draft): BILL's payment gaining its disbursement run id changes nothing Intacct
+keeps, so the engine plans no update (``capabilities.kept_fields``); a change to a field Intacct
+keeps (the run's reference) is not written either, and the sync log says why
+(``capabilities.updatable_fields``). A ledger that can update every field would be updated."""
 
 from __future__ import annotations
 
@@ -63,18 +65,26 @@ async def test_a_run_id_on_a_posted_payment_plans_no_update(world: IntacctWorld)
     assert appymt["STATE"] == "Posted" and Decimal(appymt["TOTALENTERED"]) == Decimal("100.00")
 
 
-async def test_a_ledger_that_keeps_every_field_would_be_updated(world: IntacctWorld):
+async def test_a_ledger_that_keeps_and_updates_every_field_would_be_updated(world: IntacctWorld):
     inp, in_bill, in_intacct = await posted_payment(world)
-    keeps_all = replace(INTACCT_CAPABILITIES, kept_fields=None)
+    keeps_all = replace(INTACCT_CAPABILITIES, kept_fields=None, updatable_fields=None)
     plan = decide(replace(run_id_set(inp, in_bill, in_intacct), capabilities=keeps_all))
     assert [c.action for c in plan.commands] == ["upsert"]
 
 
-async def test_a_change_intacct_keeps_is_still_written_and_refused_plainly(world: IntacctWorld):
+async def test_a_change_intacct_keeps_is_not_written_and_the_log_says_why(world: IntacctWorld):
     inp, in_bill, in_intacct = await posted_payment(world)
     changed = run_id_set(inp, in_bill, in_intacct)
     assert changed.source is not None
-    changed = replace(changed, source=changed.source.model_copy(update={"reference": "CHK-2"}))
-    (outcome,) = await world.post_plan(decide(changed))
-    assert outcome.status == "failed"
-    assert "cannot update a posted APPYMT" in (outcome.reason or "")
+    changed = replace(changed, source=changed.source.model_copy(update={"reference": "ACH-2"}))
+    plan = decide(changed)
+    assert plan.commands == ()
+    (outcome,) = plan.outcomes
+    assert (outcome.status, outcome.decision.rule if outcome.decision else None) == ("skipped", "immutable")
+    assert outcome.reason == (
+        "Sage Intacct cannot change a bill payment it already holds: the change to reference stays in BILL"
+    )
+    # without the declaration the update is planned, and Intacct refuses it
+    updatable = replace(changed, capabilities=replace(INTACCT_CAPABILITIES, updatable_fields=None))
+    (refused,) = await world.post_plan(decide(updatable))
+    assert refused.status == "failed" and "cannot update a posted APPYMT" in (refused.reason or "")

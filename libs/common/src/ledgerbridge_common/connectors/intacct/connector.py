@@ -78,7 +78,8 @@ INTACCT_KEPT_FIELDS: dict[ObjectType, frozenset[str]] = {
 """What an ``APPYMT`` / ``ARPYMT`` keeps of a payment (``mapping_txns.payment_from``,
 ``mapping_ar.received_from``): no BILL run id, funding account or paid-outside flag. Intacct updates
 a payment only in Draft (reference §2.3, ap-payments), and the connector writes them posted, so a
-change to one of these fields is refused; a change to any other changes nothing Intacct keeps."""
+change to one of these fields cannot be written (``updatable_fields``: none); a change to any other
+changes nothing Intacct keeps."""
 
 INTACCT_CAPABILITIES = LedgerCapabilities(
     idempotency=Idempotency.CONTROL_ID,
@@ -103,6 +104,7 @@ INTACCT_CAPABILITIES = LedgerCapabilities(
     payment_currency=PaymentCurrency(required="USD"),
     flows=INTACCT_FLOWS,
     kept_fields=INTACCT_KEPT_FIELDS,
+    updatable_fields=dict.fromkeys(INTACCT_KEPT_FIELDS, frozenset()),
 )
 """Intacct: function ``controlid`` + ``uniqueid`` (§1.6), ``WHENMODIFIED`` queries of at most 2,000
 rows a page with deletions from ``AUDITHISTORY`` (§2.2, §3), no batch call, transactions deleted (a
