@@ -226,6 +226,8 @@ class IntacctConnector(IntacctLists):
         # The id an object arrives with is another side's: a list entry gets an ID derived from its
         # tag (or request id), an account its number; a transaction gets its RECORDNO from Intacct.
         number = getattr(obj, "number", None) if obj.object_type is ObjectType.ACCOUNT else None
+        if number and (held := await self.read(ObjectType.ACCOUNT, number)) is not None:
+            return held  # ACCOUNTNO is a GL account's key: the company already has this account
         new_id = number or (self._new_id(obj.object_type, tag or request_id) if m.name_list else None)
         obj = await self.banks.for_write(obj.model_copy(update={"id": new_id, "concurrency_token": None}))
         record = m.to_intacct(obj, replace(setup, bank_ids=await self.banks.bank_ids()), tag)
