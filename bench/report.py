@@ -99,6 +99,8 @@ def _rest(report: dict[str, Any]) -> list[Row]:
         out.append((f"{label}: 429s", _num(r["throttled_429"]), "0", _v(r["throttled_429"] == 0)))
     out += _multi_company_rows(runs.get("multi_company"))
     out += _budget_rows(runs.get("bill_budget"))
+    for key in ("intacct_backlog", "intacct_kill_posting"):
+        out += _intacct_rows(runs.get(key), killed=key == "intacct_kill_posting")
     for svc, mb in sorted(report["peak_rss_mb"].items()):
         out.append((f"Peak RSS {svc}", _num(mb, " MB"), "< 200 MB", _v(mb < 200)))
     return out
@@ -191,3 +193,18 @@ def _breakdown_markdown(run: dict[str, Any] | None) -> list[str]:
     ]
     out += [f"| {s['stage']} | {s['p50_ms']} | {s['p99_ms']} |" for s in b["stages"]]
     return out
+
+
+def _intacct_rows(r: dict[str, Any] | None, *, killed: bool) -> list[Row]:
+    if not r:
+        return []
+    label = f"Sage Intacct backlog{', posting killed' if killed else ''} ({r.get('bills', '?')} bills)"
+    if "error" in r:
+        return [(label, f"error: {r['error']}", "", "missed")]
+    return [
+        (f"{label}: in Intacct / entered; bills/min", f"{r['bills_in_intacct']:,} / {r['bills']:,}; "
+         f"{_num(r['bills_per_min'])}", "all", _v(r["bills_in_intacct"] == r["bills"])),
+        (f"{label}: duplicates", _num(r["duplicates"]), "0", _v(r["duplicates"] == 0)),
+        (f"{label}: 429 GW-0010 (concurrency cap {r['concurrency_cap']})", _num(r["throttled_429"]), "0",
+         _v(r["throttled_429"] == 0)),
+    ]  # fmt: skip

@@ -21,16 +21,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, bill_budget, breakdown, e2e, ingest, multi_company
+from bench import backlog, bill_budget, breakdown, e2e, ingest, intacct_backlog, multi_company
 from bench.report import render_markdown, render_table
 from bench.system import CLIENT_LIMITS_LIFTED, SERVICES, BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
 JOBS = (
     "ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "multi_company", "breakdown",
-    "bill_budget",
+    "bill_budget", "intacct_backlog", "intacct_kill_posting",
 )  # fmt: skip
-LIMITS_ON = ("backlog", "multi_realm", "multi_company", "bill_budget")
+LIMITS_ON = ("backlog", "multi_realm", "multi_company", "bill_budget", "intacct_backlog", "intacct_kill_posting")
 
 
 def machine() -> dict[str, Any]:
@@ -117,6 +117,14 @@ async def main(args: argparse.Namespace) -> int:
             f"vendor requests per bill ({args.bb_companies} companies on one BILL devKey, limits on)",
             lambda s: bill_budget.run(s, companies=args.bb_companies, rate=args.bb_rate, seconds=args.bb_seconds),
         ),
+        "intacct_backlog": (
+            "Sage Intacct backlog (limits on: the company's concurrency cap)",
+            lambda s: intacct_backlog.run(s, bills=args.intacct_bills),
+        ),
+        "intacct_kill_posting": (
+            "Sage Intacct backlog, posting killed (SIGKILL) and restarted a third of the way",
+            lambda s: intacct_backlog.run(s, bills=args.intacct_bills, kill_posting=True),
+        ),
     }
     for key, (title, job) in jobs.items():
         if not args.only or key in args.only:
@@ -167,6 +175,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bb-companies", type=int, default=5, help="bill_budget: companies on one BILL devKey")
     parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")
     parser.add_argument("--bb-seconds", type=float, default=60, help="bill_budget: duration of the load")
+    parser.add_argument("--intacct-bills", type=int, default=200, help="bills of the Sage Intacct backlog runs")
     parser.add_argument(
         "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
     )

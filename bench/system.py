@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import asyncpg
@@ -30,6 +30,8 @@ INTERNAL_TOKEN = "bench-internal-token-0123456789"
 ADMIN_KEY = "lb_bench_admin_key_0123456789abcdef"
 SERVICES = ("ingest", "engine", "posting", "prefs")
 ALL = ("qbo", "billcom", "prefs", "ingest", "engine", "posting")
+LEDGER_SANDBOXES = ("intacct",)
+"""Defined for every run, started only by the runs that use them (``start(["intacct", ...])``)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ class BenchSystem:
     @property
     def urls(self) -> Urls:
         p = self.processes
-        return Urls(prefs=p["prefs"].url, ingest=p["ingest"].url, qbo=p["qbo"].url, billcom=p["billcom"].url)
+        urls = Urls(prefs=p["prefs"].url, ingest=p["ingest"].url, qbo=p["qbo"].url, billcom=p["billcom"].url)
+        return replace(urls, intacct=p["intacct"].url) if "intacct" in p else urls
 
     @property
     def groups(self) -> dict[str, str]:
@@ -134,8 +137,8 @@ class BenchSystem:
             )
         finally:
             await admin.close()
-        *free, prefs_internal = free_ports(len(ALL) + 1)
-        ports = dict(zip(ALL, free, strict=True))
+        *free, prefs_internal = free_ports(len(ALL) + len(LEDGER_SANDBOXES) + 1)
+        ports = dict(zip(ALL + LEDGER_SANDBOXES, free, strict=True))
         env = {
             "LB_DATABASE__URL": self.database_url,
             "LB_KAFKA__BOOTSTRAP_SERVERS": self.stack.kafka,
@@ -146,6 +149,7 @@ class BenchSystem:
             "LB_QBO_BASE_URL": f"http://127.0.0.1:{ports['qbo']}",
             "LB_QBO_OAUTH_URL": f"http://127.0.0.1:{ports['qbo']}",
             "LB_BILLCOM_BASE_URL": f"http://127.0.0.1:{ports['billcom']}/connect",
+            "LB_INTACCT_URL": f"http://127.0.0.1:{ports['intacct']}/ia/xml/xmlgw.phtml",
             "LB_PREFS_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
             "LB_PREFS_CREDENTIALS_KEY": Fernet.generate_key().decode(),
             "LB_LOG_LEVEL": self.log_level,
@@ -156,6 +160,7 @@ class BenchSystem:
         self.processes = {
             "qbo": _uvicorn("qbo-sandbox", "qbo_sandbox.app:create_app", env),
             "billcom": _uvicorn("billcom-sandbox", "billcom_sandbox.app:create_app", env),
+            "intacct": _uvicorn("intacct-sandbox", "intacct_sandbox.app:create_app", env),
             "prefs": _module("prefs-api", "prefs_api", env),
             "ingest": _module("webhook-ingest", "webhook_ingest", {**env, "LB_SWEEPER_GROUP_ID": groups["ingest"]}),
             "engine": _module("sync-engine", "sync_engine", {**env, "LB_CONSUMER_GROUP": groups["engine"]}),

@@ -85,18 +85,6 @@ class LedgerCase:
         return self.missing.get(test_name) or self.missing.get("*")
 
 
-INTACCT_BANK_BY_GL = (
-    "posting's own record of the lines (/balances) books the Intacct bank under its GL account, while the "
-    "payment names the checking account (1000): the two are not yet one account there (issue 14 §5)"
-)
-INTACCT_MISSING = {
-    "test_ap_cycle_bill_payment_run_and_transfer": INTACCT_BANK_BY_GL,
-    "test_voided_payment_undoes_the_bill_payment_and_books_the_refund": INTACCT_BANK_BY_GL,
-    "test_ar_cycle_invoice_payment_and_deposit_run": (
-        "the received payment is written with the GL account number, not the checking account; Intacct answers "
-        "'Invalid financial entity' (issue 14 §5)"
-    ),
-}
 NETSUITE_MISSING = {
     "test_ar_cycle_invoice_payment_and_deposit_run": "NetSuite invoice lines need an item; BILL's invoice lines "
     "carry none that the connector maps (issue 20 §3)",
@@ -121,7 +109,6 @@ LEDGERS: dict[str, LedgerCase] = {
             lambda urls: IntacctSandbox(urls.intacct),
             _intacct_journal,
             _sweeps_only,
-            missing=INTACCT_MISSING,
         ),
         LedgerCase(
             "netsuite",

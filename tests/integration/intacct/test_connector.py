@@ -32,6 +32,8 @@ from ledgerbridge_common.canonical.models import (
 from ledgerbridge_common.connectors.budget import MemoryLedgerBudgets
 from ledgerbridge_common.connectors.factory import LedgerContext, LedgerEndpoint, build_ledger
 from ledgerbridge_common.connectors.intacct import IntacctConnector, IntacctLogin
+from ledgerbridge_common.connectors.intacct.mapping_lists import LIST_MAPS
+from ledgerbridge_common.connectors.intacct.xmlcodec import element
 from ledgerbridge_common.errors import AuthRevokedError, DuplicateError, ValidationError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo, IntacctCredentials
@@ -120,8 +122,11 @@ async def test_an_entity_login_posts_with_the_entity_as_location(http: httpx.Asy
 async def test_errors_are_typed(http: httpx.AsyncClient, sandbox_url: str) -> None:
     company = await new_company(sandbox_url, closed_through="11/30/2026")
     intacct = connector(http, sandbox_url, company)
-    with pytest.raises(DuplicateError):
-        await intacct.create(Account(name="Again", account_type="Expense", number="6000"), request_id=uuid.uuid4().hex)
+    again = Account(name="Again", account_type="Expense", number="6000")
+    record = LIST_MAPS[ObjectType.ACCOUNT].to_intacct(again, await intacct.setup(), None)
+    with pytest.raises(DuplicateError):  # the raw write; ``create`` links to the company's account 6000
+        await intacct.client.call(element("create", {"GLACCOUNT": record}), write=True, controlid=uuid.uuid4().hex)
+    assert (await intacct.create(again, request_id=uuid.uuid4().hex)).id == "6000"
     vendor = await intacct.create(Vendor(name="Closed Co"), request_id=uuid.uuid4().hex)
     assert vendor.id
     with pytest.raises(ValidationError):

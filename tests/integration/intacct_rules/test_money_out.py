@@ -107,9 +107,11 @@ async def test_a_disbursement_run_posts_in_the_funds_transfer_journal_with_its_l
     )
     assert batch["JOURNAL"] == "CDJ"
     assert entries(batch) == [("1", "1010", "100.00", "100", "ADMIN"), ("-1", "1000", "100.00", "100", "ADMIN")]
-    # posting's own record: the payment credited the clearing account, the run debited it back to 0
-    assert await world.balance(CLEARING_OUT) == 0
-    assert await world.balance("BOA-CHK") == Decimal("-100.00")  # the bank GL 1000, by its checking account
+    # posting's own record, by GL account (the preferences named checking accounts): the payment
+    # credited the clearing account 1010, the run debited it back to 0 and credited the bank GL 1000
+    assert await world.balance("1010") == 0
+    assert await world.balance("1000") == Decimal("-100.00")
+    assert await world.balance(CLEARING_OUT) == await world.balance("BOA-CHK") == 0
 
 
 async def test_other_funds_transfer_preferences_post_the_run_differently(world: IntacctWorld):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ledgerbridge_common.canonical.models import Account
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.events.preferences import PreferenceValues
-from prefs_api.domain.rules import BankAccountView, apply_patch, readiness
+from prefs_api.domain.rules import BankAccountView, apply_patch, readiness, readiness_warnings
 
 QBO = LedgerKind.QUICKBOOKS_ONLINE
 CHART = {
@@ -77,8 +77,11 @@ def test_readiness_speaks_a_bookkeepers_words() -> None:
     assert "Choose a Bank account for Money Out Clearing" in missing
     assert "Choose a Bank account for GL Account for Bank Account ****1234 (Operating)" in missing
     assert not any("Transaction Currency" in m for m in missing)
-    intacct = readiness(LedgerKind.SAGE_INTACCT, PreferenceValues(transaction_currency="EUR"), {}, None)
-    assert "Set Transaction Currency to USD: payments sync only in USD" in intacct
+    eur = PreferenceValues(transaction_currency="EUR", base_currency="USD")
+    assert not any("Currency" in m for m in readiness(LedgerKind.SAGE_INTACCT, eur, {}, None))
+    (warning,) = readiness_warnings(LedgerKind.SAGE_INTACCT, eur)
+    assert warning.startswith("Set Transaction Currency to USD: payments sync only in USD (now EUR)")
+    assert readiness_warnings(QBO, eur) == []
 
 
 def test_readiness_rechecks_values_against_the_current_chart() -> None:

@@ -133,6 +133,10 @@ class Readiness(BaseModel):
     version: int
     ready: bool
     missing: list[str]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What stops some objects only (a Transaction Currency other than USD stops payments).",
+    )
 
 
 class AffectedObject(BaseModel):

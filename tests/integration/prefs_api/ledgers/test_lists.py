@@ -129,3 +129,24 @@ async def test_a_netsuite_subsidiary_the_account_does_not_have_is_refused_on_con
     error = refused.json()["errors"][0]
     assert (error["preference"], error["code"]) == ("netsuite.subsidiary_id", "unknown_entity")
     assert "no entity or subsidiary '999'" in error["detail"] and "UK Subsidiary" in error["detail"]
+
+
+async def test_a_currency_other_than_usd_warns_and_stops_payments_only(served: Served, api: httpx.AsyncClient) -> None:
+    """Intacct syncs payments only in USD (reference intacct-api.md §7): a Transaction Currency of
+    EUR is a warning naming the rule, not a reason the connection is not ready."""
+    company = intacct_company(served)
+    cid = await connect(api, "sage_intacct", intacct=intacct_login(company))
+    usd = await patch(api, cid, {"transaction_currency": "USD", "base_currency": "USD"})
+    assert usd.status_code == 200, usd.text
+    before = (await api.get(f"/v1/connections/{cid}/readiness")).json()
+    assert not any("Currency" in w for w in before["warnings"])
+
+    eur = await patch(api, cid, {"transaction_currency": "EUR"})
+    assert eur.status_code == 200, eur.text
+    after = (await api.get(f"/v1/connections/{cid}/readiness")).json()
+    assert after["missing"] == before["missing"] and after["ready"] == before["ready"]
+    assert not any("Currency" in m for m in after["missing"])
+    (warning,) = [w for w in after["warnings"] if "Currency" in w]
+    assert warning.startswith("Set Transaction Currency to USD: payments sync only in USD (now EUR)")
+    view = (await api.get(f"/v1/connections/{cid}/preferences")).json()
+    assert warning in view["warnings"]

@@ -126,3 +126,12 @@ class LedgerCapabilities:
     flows: Mapping[ObjectType, Flow] | None = None
     """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
     type without an entry does not sync."""
+    kept_fields: Mapping[ObjectType, frozenset[str]] | None = None
+    """Per type, the synced fields the ledger stores and reads back (``None``, or a type without an
+    entry: all of them). A difference in any other field changes nothing the ledger keeps, so the
+    engine plans no update for it (Intacct keeps no BILL run id on a payment, and cannot update a
+    posted payment at all)."""
+    updatable_fields: Mapping[ObjectType, frozenset[str]] | None = None
+    """Per type, the synced fields the ledger can change on an object it already holds (``None``, or a
+    type without an entry: all of them; an empty set: none, the object is immutable once written, as
+    Intacct's posted payments are). A change to other fields is not written: the sync log says so."""

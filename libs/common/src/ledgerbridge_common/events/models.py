@@ -87,6 +87,7 @@ DecisionRule = Literal[
     # nothing written
     "echo",
     "in_sync",
+    "immutable",
     "direction",
     "approval",
     "removed_unsynced",

@@ -256,6 +256,25 @@ def diff(old: PreferenceValues, new: PreferenceValues) -> list[Change]:
     return changes
 
 
+PAYMENT_CURRENCIES = ("transaction_currency", "base_currency")
+
+
+def readiness_warnings(kind: LedgerKind, values: PreferenceValues) -> list[str]:
+    """What stops some objects, not the connection: a Transaction or Base Currency other than
+    USD stops payments only; bills, vendors and the other objects still sync (BILL help
+    VB360007054792, reference intacct-api.md §7)."""
+    warnings = []
+    for name in PAYMENT_CURRENCIES:
+        spec = SPECS[name]
+        value = getattr(values, name)
+        if spec.offered_for(kind) and value != CURRENCY_ONLY:
+            warnings.append(
+                f"Set {spec.label} to {CURRENCY_ONLY}: payments sync only in {CURRENCY_ONLY} "
+                f"(now {value or 'not set'}); bills, vendors and the other objects still sync"
+            )
+    return warnings
+
+
 def readiness(
     kind: LedgerKind, values: PreferenceValues, banks: Mapping[str, BankAccountView], chart: Chart | None
 ) -> list[str]:
@@ -271,9 +290,8 @@ def readiness(
                 missing.append(choose(spec))
             elif chart is not None and (problem := account_problem(spec, spec.label, value, chart, kind)):
                 missing.append(problem)
-        elif spec.name in ("transaction_currency", "base_currency"):
-            if value != CURRENCY_ONLY:
-                missing.append(f"Set {spec.label} to {CURRENCY_ONLY}: payments sync only in {CURRENCY_ONLY}")
+        elif spec.name in PAYMENT_CURRENCIES:
+            continue  # blocks payments only: readiness_warnings
         elif not value:
             missing.append(f"Set the {spec.label}")
     for bank in sorted(banks.values(), key=lambda b: b.last4):

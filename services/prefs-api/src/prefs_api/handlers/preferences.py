@@ -16,7 +16,15 @@ from prefs_api.adapters import synclog
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
 from prefs_api.domain.catalog import SPECS, bank_label
-from prefs_api.domain.rules import BankAccountView, Chart, Violation, apply_patch, needs_chart, readiness
+from prefs_api.domain.rules import (
+    BankAccountView,
+    Chart,
+    Violation,
+    apply_patch,
+    needs_chart,
+    readiness,
+    readiness_warnings,
+)
 from prefs_api.handlers.bank_accounts import push_bank_gls
 from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
 from prefs_api.handlers.lists import change_violations, extra_readiness
@@ -84,7 +92,7 @@ def _view(
         offered=[s.name for s in SPECS.values() if s.offered_for(info.ledger_kind)],
         changed_at=current["created_at"],
         changed_by=current["changed_by"],
-        warnings=warnings or [],
+        warnings=[*readiness_warnings(info.ledger_kind, values), *(warnings or [])],
     )
 
 

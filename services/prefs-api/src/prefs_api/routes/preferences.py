@@ -101,7 +101,13 @@ async def preference_version(
 async def readiness(services: ServicesDep, principal: Reader, connection_id: str) -> Readiness:
     """Whether the connection can sync, and what is missing in a bookkeeper's words."""
     view = await handlers.get_view(services, principal, connection_id)
-    return Readiness(connection_id=connection_id, version=view.version, ready=view.ready, missing=view.missing)
+    return Readiness(
+        connection_id=connection_id,
+        version=view.version,
+        ready=view.ready,
+        missing=view.missing,
+        warnings=view.warnings,
+    )
 
 
 @router.get("/chart-of-accounts", response_model=list[AccountOut], responses=problem_responses(409, 502, 503))

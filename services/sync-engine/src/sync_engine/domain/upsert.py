@@ -118,7 +118,7 @@ def upsert(inp: Inputs) -> Plan:
     rule: DecisionRule = inp.match.rule if link is None and inp.match else resolved.rule
     merged = {**tr.data, **{f: counterpart.model_dump(mode="json").get(f) for f in resolved.from_target}}
     merged_obj = _build(otype, {**merged, "id": None})
-    write_target = synced_view(merged_obj) != tgt_base.view
+    write_target = _kept(inp, target, synced_view(merged_obj)) != _kept(inp, target, tgt_base.view or {})
     two_way = writes_back(inp.prefs, inp.prefs.ledger_kind, otype, inp.flows)
     write_source = bool(resolved.from_target) and two_way and _source_differs(inp, resolved, counterpart)
     links = LinkWrite(
@@ -130,6 +130,12 @@ def upsert(inp: Inputs) -> Plan:
     plan = Plan(outcomes=tuple(_conflict_outcomes(inp, resolved, counterpart)))
     if not write_target and not write_source:
         return plan.then(skip(inp, "in_sync", "both sides already agree", log=bool(inp.match), links=(links,)))
+    frozen = _not_updatable(inp, target, synced_view(merged_obj), tgt_base.view or {}) if write_target else []
+    if frozen and not write_source:
+        name = inp.capabilities.display_name if inp.capabilities else SIDE_NAME[target]
+        noun = otype.value.replace("_", " ")
+        reason = f"{name} cannot change a {noun} it already holds: the change to {', '.join(frozen)} stays in BILL"
+        return plan.then(skip(inp, "immutable", reason, links=(links,)))
     commands: list[PostingRequested] = []
     merged_fp = fingerprint(merged_obj) if resolved.from_target else None
     decision_base = {"rule": rule, "master": resolved.master, "changed_fields": changed}
@@ -157,6 +163,26 @@ def upsert(inp: Inputs) -> Plan:
             source_views={c.command_id: (src_base.fingerprint, src_base.view) for c in commands},
         )
     )
+
+
+def _kept(inp: Inputs, side: Side, view: dict[str, Any]) -> dict[str, Any]:
+    """``view`` without the fields the ledger does not keep for this type (``capabilities.kept_fields``)."""
+    caps = inp.capabilities
+    kept = caps.kept_fields.get(inp.change.object_type) if caps and caps.kept_fields and side is Side.LEDGER else None
+    return view if kept is None else {k: v for k, v in view.items() if k in kept}
+
+
+def _not_updatable(inp: Inputs, side: Side, desired: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The changed fields the ledger cannot change on an object it holds (``capabilities.updatable_fields``)."""
+    caps = inp.capabilities
+    if side is not Side.LEDGER or caps is None or caps.updatable_fields is None:
+        return []
+    updatable = caps.updatable_fields.get(inp.change.object_type)
+    if updatable is None:
+        return []
+    changed = {k for k in _kept(inp, side, desired).keys() | _kept(inp, side, current).keys()
+               if desired.get(k) != current.get(k)}  # fmt: skip
+    return sorted(changed - updatable)
 
 
 def _source_differs(inp: Inputs, resolved: Resolved, counterpart: CanonicalObject) -> bool:

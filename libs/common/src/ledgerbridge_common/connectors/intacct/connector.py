@@ -71,6 +71,17 @@ INTACCT_FLOWS: dict[ObjectType, Flow] = {
 unapplied vendor credits (negative bills) both ways while unpaid; unpaid invoices in; payments,
 funds transfers and journals from BILL only. Items are not synced by this connector."""
 
+PAYMENT_FIELDS = frozenset({"date", "amount", "currency", "applied_to", "reference", "memo"})
+INTACCT_KEPT_FIELDS: dict[ObjectType, frozenset[str]] = {
+    T.BILL_PAYMENT: PAYMENT_FIELDS | {"vendor_id", "vendor_credits", "bank_account_id"},
+    T.RECEIVED_PAYMENT: PAYMENT_FIELDS | {"customer_id", "deposit_to_account_id"},
+}
+"""What an ``APPYMT`` / ``ARPYMT`` keeps of a payment (``mapping_txns.payment_from``,
+``mapping_ar.received_from``): no BILL run id, funding account or paid-outside flag. Intacct updates
+a payment only in Draft (reference §2.3, ap-payments), and the connector writes them posted, so a
+change to one of these fields cannot be written (``updatable_fields``: none); a change to any other
+changes nothing Intacct keeps."""
+
 INTACCT_CAPABILITIES = LedgerCapabilities(
     idempotency=Idempotency.CONTROL_ID,
     change_feed=ChangeFeed(ChangeFeedKind.MODIFIED_SINCE, DeletionsSource.AUDIT_TRAIL, page_size=QUERY_PAGE_MAX),
@@ -93,6 +104,8 @@ INTACCT_CAPABILITIES = LedgerCapabilities(
     ),
     payment_currency=PaymentCurrency(required="USD"),
     flows=INTACCT_FLOWS,
+    kept_fields=INTACCT_KEPT_FIELDS,
+    updatable_fields=dict.fromkeys(INTACCT_KEPT_FIELDS, frozenset()),
 )
 """Intacct: function ``controlid`` + ``uniqueid`` (§1.6), ``WHENMODIFIED`` queries of at most 2,000
 rows a page with deletions from ``AUDITHISTORY`` (§2.2, §3), no batch call, transactions deleted (a
@@ -214,9 +227,11 @@ class IntacctConnector(IntacctLists, IntacctDocumentLookup):
         # The id an object arrives with is another side's: a list entry gets an ID derived from its
         # tag (or request id), an account its number; a transaction gets its RECORDNO from Intacct.
         number = getattr(obj, "number", None) if obj.object_type is ObjectType.ACCOUNT else None
+        if number and (held := await self.read(ObjectType.ACCOUNT, number)) is not None:
+            return held  # ACCOUNTNO is a GL account's key: the company already has this account
         new_id = number or (self._new_id(obj.object_type, tag or request_id) if m.name_list else None)
         obj = await self.banks.for_write(obj.model_copy(update={"id": new_id, "concurrency_token": None}))
-        record = m.to_intacct(obj, setup, tag)
+        record = m.to_intacct(obj, replace(setup, bank_ids=await self.banks.bank_ids()), tag)
         record.pop("RECORDNO", None)
         body = element(m.create_function, record) if m.create_function else element("create", {m.obj: record})
         try:
@@ -238,7 +253,8 @@ class IntacctConnector(IntacctLists, IntacctDocumentLookup):
             raise ValidationError("update needs an id", vendor=VENDOR)
         if not m.updatable:
             raise ValidationError(f"Intacct cannot update a posted {m.obj}", vendor=VENDOR, code="not_updatable")
-        record = m.to_intacct(await self.banks.for_write(obj), await self.setup(), tag)
+        setup = replace(await self.setup(), bank_ids=await self.banks.bank_ids())
+        record = m.to_intacct(await self.banks.for_write(obj), setup, tag)
         if m.name_list:
             record.pop("COMMENTS", None)  # keep the creation tag
         with contextlib.suppress(ReplayRefusedError):  # the same update already succeeded

@@ -1,7 +1,8 @@
 """Intacct's lists for the preferences (:mod:`ledgerbridge_common.connectors.lists`): entities
 (``LOCATIONENTITY``), locations, departments, classes and checking accounts, each read with
-``query`` (reference intacct-api.md §2.3). Journals are not offered: the reference names no object
-that lists journal symbols (a wrong symbol is refused on posting, ``BL01001973``)."""
+``query`` (reference intacct-api.md §2.3). Journals are not offered: no source names an XML object
+that lists journal symbols (the REST API's ``general-ledger/journal`` does, and this connector speaks
+XML; sandbox/intacct/README.md), and a wrong symbol is refused on posting (``BL01001973``)."""
 
 from __future__ import annotations
 

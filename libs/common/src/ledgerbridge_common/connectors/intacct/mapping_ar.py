@@ -60,14 +60,19 @@ def invoice_from(r: Record, setup: CompanySetup) -> Invoice:
     )
 
 
-def received_to(p: ReceivedPayment, _: CompanySetup, tag: str | None) -> Record:
+def received_to(p: ReceivedPayment, setup: CompanySetup, tag: str | None) -> Record:
+    """A deposit to a checking account names it as ``FINANCIALENTITY``; to any other GL account
+    (undeposited funds) as ``UNDEPOSITEDACCOUNTNO`` (reference §2.3, ar-payments)."""
+    deposit_to = p.deposit_to_account_id
+    banked = deposit_to in setup.bank_ids
     return {
         "RECORDNO": p.id,
         "PAYMENTMETHOD": "EFT",
         "CUSTOMERID": p.customer_id,
         "RECEIPTDATE": fmt_date(p.date),
         "CURRENCY": p.currency,
-        "FINANCIALENTITY": p.deposit_to_account_id,
+        "FINANCIALENTITY": deposit_to if banked else None,
+        "UNDEPOSITEDACCOUNTNO": None if banked else deposit_to,
         "DOCNUMBER": p.reference,
         "DESCRIPTION": with_marker(p.memo, tag),
         "ARPYMTDETAILS": {
@@ -87,7 +92,7 @@ def received_from(r: Record, setup: CompanySetup) -> ReceivedPayment:
         applied_to=tuple(
             AppliedTo(document_id=text(d, "RECORDKEY"), amount=amount(text(d, "TRX_PAYMENTAMOUNT"))) for d in details
         ),
-        deposit_to_account_id=text(r, "FINANCIALENTITY") or None,
+        deposit_to_account_id=text(r, "FINANCIALENTITY") or text(r, "UNDEPOSITEDACCOUNTNO") or None,
         reference=text(r, "DOCNUMBER") or None,
         memo=without_marker(text(r, "DESCRIPTION")),
     )

@@ -21,12 +21,14 @@ NO_DATE = dt.date(1970, 1, 1)
 @dataclass(frozen=True)
 class CompanySetup:
     """What a map needs to know about the company: its UTC offset (stamps are zone-less local time),
-    the entity the session is logged in to, the journal symbol and location for journal entries."""
+    the entity the session is logged in to, the journal symbol and location for journal entries,
+    and (on writes) its checking account ids."""
 
     utc_offset: dt.timedelta
     entity_id: str = ""
     journal_symbol: str = "GJ"
     journal_location: str = ""
+    bank_ids: frozenset[str] = frozenset()
 
 
 ToIntacct = Callable[[Any, CompanySetup, str | None], Record]
