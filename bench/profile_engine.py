@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import signal
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -35,14 +34,14 @@ def watcher(out: Path, rate: int) -> backlog.EngineWatch:
         proc = system.processes["engine"].proc
         assert proc is not None
         argv = [py_spy(), "record", "--pid", str(proc.pid), "--rate", str(rate), "--format", "raw", "-o", str(out)]
-        spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        spy = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.DEVNULL)
         try:
             yield
         finally:
             spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
             try:
-                await asyncio.to_thread(spy.wait, 60)
-            except subprocess.TimeoutExpired:
+                await asyncio.wait_for(spy.wait(), 60)
+            except TimeoutError:
                 spy.kill()
 
     return watch
@@ -75,7 +74,8 @@ async def main(args: argparse.Namespace) -> int:
     system = BenchSystem(extra_env=dict(CLIENT_LIMITS_LIFTED), partitions=args.partitions)
     try:
         await system.prepare()
-        result = await backlog.run(system, realms=1, bills=args.bills, limits=False, watch_engine=watcher(out, args.rate))
+        watch = watcher(out, args.rate)
+        result = await backlog.run(system, realms=1, bills=args.bills, limits=False, watch_engine=watch)
     finally:
         await system.close()
     report = {"backlog": {k: v for k, v in result.items() if k != "per_realm"}, "profile": summary(out)}
