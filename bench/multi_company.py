@@ -42,11 +42,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 def service_cpu(system: BenchSystem) -> dict[str, float]:
-    out = {}
-    for name in SERVICES:
-        proc = system.processes[name].proc
-        if proc is not None and proc.poll() is None:
-            out[name] = cpu_seconds(proc.pid)
+    """CPU seconds per service, summed over its instances (``engine``, ``engine-2``, ...)."""
+    out: dict[str, float] = {}
+    for key, process in system.processes.items():
+        name = key.split("-")[0]
+        if name in SERVICES and process.proc is not None and process.proc.poll() is None:
+            out[name] = out.get(name, 0.0) + cpu_seconds(process.proc.pid)
     return out
 
 
@@ -105,8 +106,11 @@ async def run(
     drain: float = 120,
     vendor_every: int = 20,
     run_every: float = 60,
+    instances: int = 1,
 ) -> dict[str, Any]:
+    """``instances``: engine and posting processes each, in one consumer group per service."""
     await system.start()
+    await system.add_instances(("engine", "posting"), instances)
     clerk_calls = ClerkCalls()
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=128),
                                  event_hooks={"request": [clerk_calls]}) as http:  # fmt: skip
@@ -164,7 +168,7 @@ async def run(
             return done
 
         run_every = min(run_every, seconds / 2)
-        began = time.monotonic()
+        began, began_wall = time.monotonic(), time.time()
         per_company = max(1, int(rate * seconds))
         total = per_company * companies
         spread = 1 / (rate * companies)
@@ -191,10 +195,12 @@ async def run(
         bill_requests_clerk = clerk_calls.count
         per_connection: list[dict[str, Any]] = []
         latencies: list[float] = []
+        last_posted = began_wall
         qbo_requests = qbo_429 = 0
         for tenant in people:
             realm = tenant.company.realm_id
             mine = [qbo_time(b["MetaData"]["CreateTime"]) - tenant.sent[b["DocNumber"]] for b in posted[realm]]
+            last_posted = max([last_posted] + [qbo_time(b["MetaData"]["CreateTime"]) for b in posted[realm]])
             mine += [float("inf")] * (len(tenant.sent) - len(mine))
             latencies += mine
             counters = await qbo_counters(http, system, realm)
@@ -220,7 +226,9 @@ async def run(
         "offered_rate": round(entered / offered_s, 1),
         "paid": paid,
         "disbursement_runs": disbursements,
+        "instances": instances,
         "posted": posted_n,
+        "posted_per_s": round(posted_n / (last_posted - began_wall), 2) if last_posted > began_wall else None,
         "missing_after_drain": entered - posted_n,
         "drain_s": drain,
         "p50_ms": _ms(percentile(latencies, 50)),

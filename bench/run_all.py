@@ -110,7 +110,12 @@ async def main(args: argparse.Namespace) -> int:
         "multi_company": (
             f"multi-company ({args.companies} × {args.company_rate}/s, limits on)",
             lambda s: multi_company.run(
-                s, companies=args.companies, rate=args.company_rate, seconds=args.mc_seconds, drain=args.mc_drain
+                s,
+                companies=args.companies,
+                rate=args.company_rate,
+                seconds=args.mc_seconds,
+                drain=args.mc_drain,
+                instances=args.instances,
             ),
         ),
         "bill_budget": (
@@ -163,6 +168,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--company-rate", type=float, default=2.0, help="bills/s per company (multi-company)")
     parser.add_argument("--mc-seconds", type=float, default=300, help="duration of the multi-company load")
     parser.add_argument("--mc-drain", type=float, default=120, help="multi-company: wait this long for the rest")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="multi-company: engine and posting processes each (scale-out)"
+    )
     parser.add_argument("--partitions", type=int, default=3, help="partitions of every topic of a run")
     parser.add_argument("--bb-companies", type=int, default=5, help="bill_budget: companies on one BILL devKey")
     parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")

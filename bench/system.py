@@ -168,6 +168,16 @@ class BenchSystem:
         for name in names:
             await asyncio.to_thread(self.processes[name].start)
 
+    async def add_instances(self, names: Iterable[str], instances: int) -> None:
+        """Start more processes of ``names`` (same environment, same consumer groups) up to
+        ``instances`` each, named ``<name>-2``, ``<name>-3``, ..."""
+        for name in names:
+            first = self.processes[name]
+            for n in range(2, instances + 1):
+                more = BenchProcess(name=f"{first.name}-{n}", argv=first.argv, env=first.env)
+                self.processes[f"{name}-{n}"] = more
+                await asyncio.to_thread(more.start)
+
     async def stop_one(self, name: str) -> None:
         await asyncio.to_thread(self.processes[name].stop)
         self._record(name)
