@@ -25,6 +25,7 @@ import httpx
 
 from bench.system import SERVICES, BenchSystem
 from bench.workload import Tenant, percentile, qbo_counters, qbo_objects, qbo_time, tenants
+from ledgerbridge_ops.scenario import ScenarioError
 
 BILL_THROTTLE_CODES = ("BDC_1144", "BDC_1322")
 LINES: list[tuple[str, str | None, str]] = [
@@ -66,13 +67,24 @@ class ClerkCalls:
             self.count += 1
 
 
-async def _setup(system: BenchSystem, http: httpx.AsyncClient, companies: int, parallel: int = 5) -> list[Tenant]:
+async def _setup(
+    system: BenchSystem, http: httpx.AsyncClient, companies: int, parallel: int = 3, attempts: int = 2
+) -> list[Tenant]:
+    """A company whose set-up times out (a step waits for the pipeline, slow on a loaded machine)
+    is set up again as a new company, ``attempts`` times at most."""
     gate = asyncio.Semaphore(parallel)
 
     async def one(n: int) -> Tenant:
         async with gate:
-            (tenant,) = await tenants(system, http, 1, limits=True, first=n + 1)
-            return tenant
+            for attempt in range(attempts):
+                try:
+                    (tenant,) = await tenants(system, http, 1, limits=True, first=n + 1 + attempt * companies)
+                    return tenant
+                except ScenarioError as exc:
+                    if attempt == attempts - 1:
+                        raise
+                    print(f"  set-up of company {n + 1} again: {exc}", flush=True)
+            raise AssertionError("unreachable")
 
     people = await asyncio.gather(*(one(i) for i in range(companies)))
     for n, tenant in enumerate(people):
