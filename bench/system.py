@@ -221,11 +221,12 @@ class BenchSystem:
     # --- Kafka progress ---------------------------------------------------------------------------
 
     async def topic_count(self, topic: str) -> int:
-        """Records ever written to ``topic`` (sum of end offsets)."""
+        """Records ever written to ``topic`` (sum of end offsets), one of this run's topics (all
+        ``partitions`` of it: a new consumer has no metadata for it yet)."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.stack.kafka)
         await consumer.start()
         try:
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or {0, 1, 2}]
+            parts = [TopicPartition(topic, p) for p in range(self.partitions)]
             ends = await consumer.end_offsets(parts)
             return int(sum(ends.values()))
         finally:
