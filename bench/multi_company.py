@@ -68,10 +68,10 @@ class ClerkCalls:
 
 
 async def _setup(
-    system: BenchSystem, http: httpx.AsyncClient, companies: int, parallel: int = 3, attempts: int = 2
+    system: BenchSystem, http: httpx.AsyncClient, companies: int, parallel: int = 3, attempts: int = 3
 ) -> list[Tenant]:
     """A company whose set-up times out (a step waits for the pipeline, slow on a loaded machine)
-    is set up again as a new company, ``attempts`` times at most."""
+    is set up again as a new company (``attempts`` in all at most)."""
     gate = asyncio.Semaphore(parallel)
 
     async def one(n: int) -> Tenant:
