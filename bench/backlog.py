@@ -10,7 +10,10 @@ window's burst is bounded by the same ceiling), or over the whole span when it i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
@@ -46,9 +49,19 @@ def _per_minute(times: list[float]) -> tuple[float, float]:
     return inside / minutes, span
 
 
+EngineWatch = Callable[[BenchSystem], AbstractAsyncContextManager[Any]]
+
+
 async def run(
-    system: BenchSystem, *, realms: int = 1, bills: int = 2000, limits: bool = True, vendors: int = 5
+    system: BenchSystem,
+    *,
+    realms: int = 1,
+    bills: int = 2000,
+    limits: bool = True,
+    vendors: int = 5,
+    watch_engine: EngineWatch | None = None,
 ) -> dict[str, Any]:
+    """``watch_engine``: entered once the engine has started alone, left when its lag is 0 (a profiler)."""
     await system.start(["qbo", "billcom", "prefs", "ingest"])
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64)) as http:
         await lift_sandbox_limits(http, system, qbo=not limits, billcom=True)
@@ -62,11 +75,12 @@ async def run(
         # the engine alone
         await system.start(["engine"])
         t0 = time.monotonic()
-        while await system.group_lag(system.groups["engine"], system.topics.changes) > 0:
-            if time.monotonic() - t0 > 900:
-                break
-            await asyncio.sleep(0.5)
-        engine_s = time.monotonic() - t0
+        async with watch_engine(system) if watch_engine else contextlib.nullcontext():
+            while await system.group_lag(system.groups["engine"], system.topics.changes) > 0:
+                if time.monotonic() - t0 > 900:
+                    break
+                await asyncio.sleep(0.5)
+            engine_s = time.monotonic() - t0
         commands = await system.topic_count(system.topics.postings)
         for tenant in people:
             await http.post(f"{system.urls.qbo}/_sandbox/realms/{tenant.company.realm_id}/counters/reset")

@@ -115,6 +115,8 @@ def _multi_company_rows(m: dict[str, Any] | None) -> list[Row]:
         f"{m['companies']} companies × {m['rate_per_company']:g}/s ({m['offered_rate']:g}/s offered)"
         f" × {m['seconds']:.0f} s"
     )
+    if m.get("instances", 1) > 1:
+        label += f", {m['instances']} engines + {m['instances']} postings"
     late = f"> {m['drain_s']:.0f} s drain"
 
     def ms(v: float | None) -> str:
@@ -129,6 +131,7 @@ def _multi_company_rows(m: dict[str, Any] | None) -> list[Row]:
         (f"{label}: posted / entered (paid, disbursement runs)",
          f"{m['posted']:,} / {m['entered']:,} ({m['paid']:,}, {m['disbursement_runs']:,})", "all",
          _v(m["missing_after_drain"] == 0)),
+        (f"{label}: bills posted/s (load start → last posted)", _num(m.get("posted_per_s")), "", "—"),
         (f"{label}: QBO 429s; BILL throttled", f"{m['qbo_throttled_429']:,}; {m['bill_throttled']:,}", "0",
          _v(m["qbo_throttled_429"] == 0 and m["bill_throttled"] == 0)),
         (f"{label}: BILL / QBO requests per bill", f"{m['bill_requests_per_bill']} / {m['qbo_requests_per_bill']}", "",

@@ -2,7 +2,7 @@
 random topics and consumer groups), one table, bench/results/<stamp>.json, latest.json and
 latest.md (a ready-to-paste table with the date and the machine).
 
-    python -m bench.run_all                 # defaults keep it around 15 minutes
+    python -m bench.run_all                 # defaults keep it under 20 minutes
     python -m bench.run_all --backlog 5000  # the 5,000-bill backlog of the spec
     python -m bench.run_all --only backlog --backlog 5000  # one benchmark (not written to latest)
 """
@@ -110,7 +110,12 @@ async def main(args: argparse.Namespace) -> int:
         "multi_company": (
             f"multi-company ({args.companies} × {args.company_rate}/s, limits on)",
             lambda s: multi_company.run(
-                s, companies=args.companies, rate=args.company_rate, seconds=args.mc_seconds, drain=args.mc_drain
+                s,
+                companies=args.companies,
+                rate=args.company_rate,
+                seconds=args.mc_seconds,
+                drain=args.mc_drain,
+                instances=args.instances,
             ),
         ),
         "bill_budget": (
@@ -159,19 +164,22 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__)
     parser.add_argument("--deliveries", type=int, default=10_000, help="signed webhook deliveries (ingest)")
     parser.add_argument("--rate", type=float, default=100, help="BILL changes per second (e2e)")
-    parser.add_argument("--seconds", type=float, default=60, help="duration of the steady e2e load")
-    parser.add_argument("--drain", type=float, default=120, help="e2e: wait this long after the load for the rest")
+    parser.add_argument("--seconds", type=float, default=30, help="duration of the steady e2e load")
+    parser.add_argument("--drain", type=float, default=90, help="e2e: wait this long after the load for the rest")
     parser.add_argument("--sustained-rate", type=float, default=5, help="e2e at a rate the system keeps up with")
     parser.add_argument("--sustained-seconds", type=float, default=30)
     parser.add_argument("--throughput-bills", type=int, default=800, help="backlog with limits off")
     parser.add_argument("--backlog", type=int, default=2000, help="bills for one realm, limits on (spec: 5000)")
     parser.add_argument("--realms", type=int, default=2, help="realms of the multi-realm backlog")
     parser.add_argument("--realm-bills", type=int, default=1000, help="bills per realm of the multi-realm backlog")
-    parser.add_argument("--companies", type=int, default=50, help="connections of the multi-company run")
+    parser.add_argument("--companies", type=int, default=10, help="connections of the multi-company run (issue: 50)")
     parser.add_argument("--company-rate", type=float, default=2.0, help="bills/s per company (multi-company)")
-    parser.add_argument("--mc-seconds", type=float, default=300, help="duration of the multi-company load")
+    parser.add_argument("--mc-seconds", type=float, default=60, help="duration of the multi-company load (issue: 300)")
     parser.add_argument("--mc-drain", type=float, default=120, help="multi-company: wait this long for the rest")
-    parser.add_argument("--partitions", type=int, default=3, help="partitions of every topic of a run")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="multi-company: engine and posting processes each (scale-out)"
+    )
+    parser.add_argument("--partitions", type=int, default=12, help="partitions of every topic of a run (as deployed)")
     parser.add_argument("--bb-companies", type=int, default=5, help="bill_budget: companies on one BILL devKey")
     parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")
     parser.add_argument("--bb-seconds", type=float, default=60, help="bill_budget: duration of the load")

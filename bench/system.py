@@ -173,6 +173,16 @@ class BenchSystem:
         for name in names:
             await asyncio.to_thread(self.processes[name].start)
 
+    async def add_instances(self, names: Iterable[str], instances: int) -> None:
+        """Start more processes of ``names`` (same environment, same consumer groups) up to
+        ``instances`` each, named ``<name>-2``, ``<name>-3``, ..."""
+        for name in names:
+            first = self.processes[name]
+            for n in range(2, instances + 1):
+                more = BenchProcess(name=f"{first.name}-{n}", argv=first.argv, env=first.env)
+                self.processes[f"{name}-{n}"] = more
+                await asyncio.to_thread(more.start)
+
     async def stop_one(self, name: str) -> None:
         await asyncio.to_thread(self.processes[name].stop)
         self._record(name)
@@ -216,11 +226,12 @@ class BenchSystem:
     # --- Kafka progress ---------------------------------------------------------------------------
 
     async def topic_count(self, topic: str) -> int:
-        """Records ever written to ``topic`` (sum of end offsets)."""
+        """Records ever written to ``topic`` (sum of end offsets), one of this run's topics (all
+        ``partitions`` of it: a new consumer has no metadata for it yet)."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.stack.kafka)
         await consumer.start()
         try:
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or {0, 1, 2}]
+            parts = [TopicPartition(topic, p) for p in range(self.partitions)]
             ends = await consumer.end_offsets(parts)
             return int(sum(ends.values()))
         finally:

@@ -1,6 +1,7 @@
 """Nothing is posted for a disconnected connection: with work in flight, every command is parked
 ("connection disconnected"), the ledger untouched; PreferencesChanged after reconnecting releases
-them oldest first and they post; while still disconnected it releases nothing. Real PostgreSQL."""
+them oldest first and they post; while still disconnected it releases nothing. The state is read
+once through posting's cache and read again only after PreferencesChanged. Real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ledgerbridge_common.kafka.consumer import Emitter
 from ledgerbridge_common.kafka.routing import Router
 from posting_service.adapters.orm import inbox
 from posting_service.handlers import routes
+from posting_service.lifecycle import CachedConnectionGate
 from tests.conftest import random_ref
 from tests.integration.posting.test_handler_db import Harness
 from tests.unit.posting import builders as b
@@ -32,6 +34,9 @@ class SwitchGate:
         self.asked += 1
         return connection_id in self.off
 
+    def forget(self, connection_id: str) -> None:
+        return None
+
 
 async def prefs_changed(h: Harness) -> list[tuple[str, Envelope]]:
     envelope = Envelope.wrap(PreferencesChanged(version=2), connection_id=h.connection_id)
@@ -45,7 +50,7 @@ async def prefs_changed(h: Harness) -> list[tuple[str, Envelope]]:
 async def test_disconnected_parks_everything_and_reconnect_releases_it(sessions, connection_id) -> None:
     h = Harness(sessions, connection_id)
     gate = SwitchGate()
-    h.deps.gate = gate
+    h.deps.gate = CachedConnectionGate(gate, seconds=3600)
     vendor_ref, bill_ref = b.ref("vendor"), b.ref("bill")
     vendor_cmd = h.cmd("vendor", vendor_ref, b.vendor(random_ref("Acme")))
     bill_cmd = h.cmd("bill", bill_ref, b.bill(f"@ref:{vendor_ref}"), depends_on=[vendor_ref])
@@ -58,9 +63,13 @@ async def test_disconnected_parks_everything_and_reconnect_releases_it(sessions,
     assert await prefs_changed(h) == []  # still disconnected: nothing released
     again = await h.post(vendor_cmd)  # a redelivery while disconnected parks again, still no call
     assert again.status == "parked" and h.ledger.calls == []
+    asked = gate.asked
 
     gate.off.clear()
+    cached = await h.post(vendor_cmd)  # no PreferencesChanged yet: the kept state, prefs not asked
+    assert cached.status == "parked" and gate.asked == asked and h.ledger.calls == []
     released = await prefs_changed(h)
+    assert gate.asked == asked + 1
     assert [topic for topic, _ in released] == ["postings", "postings"]
     commands = [env.event() for _, env in released]
     assert commands == [vendor_cmd, bill_cmd]  # oldest first

@@ -21,7 +21,7 @@ from posting_service.app import AppState, router
 from posting_service.batching import BatchPoster, same_command_again
 from posting_service.execute import PostingDeps
 from posting_service.handlers import routes
-from posting_service.lifecycle import PrefsConnectionGate
+from posting_service.lifecycle import CachedConnectionGate, PrefsConnectionGate
 from posting_service.settings import Settings
 
 
@@ -75,7 +75,8 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         outcomes_topic=settings.kafka.topics.outcomes,
         stale_retries=settings.stale_retries,
         rate_limit_wait_seconds=settings.rate_limit_wait_seconds,
-        gate=rt.fake("gate") or PrefsConnectionGate(prefs),
+        gate=rt.fake("gate")
+        or CachedConnectionGate(PrefsConnectionGate(prefs), seconds=settings.connection_state_seconds),
     )
     rt.retention([inbox_rule(inbox)])
     batcher = BatchPoster(deps, threshold=settings.batch_threshold, size=settings.batch_size)

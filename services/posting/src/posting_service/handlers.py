@@ -58,12 +58,13 @@ async def handle_posting(
 async def handle_prefs_changed(
     envelope: Envelope, session: AsyncSession, emitter: Emitter, deps: PostingDeps, prefs: PrefsClient | None
 ) -> None:
-    """Drop the connection's cached preferences and connectors; a connection that is not (or no
+    """Drop the connection's cached preferences, connectors and state; a connection that is not (or no
     longer) disconnected gets the commands parked while it was released."""
     connection_id = envelope.connection_id
     if prefs is not None:
         prefs.drop_cached(connection_id)
     deps.connectors.drop(connection_id)
+    deps.gate.forget(connection_id)
     if not await deps.gate.disconnected(connection_id):
         await release_parked(session, emitter, deps, connection_id, waiting_key(connection_id))
 

@@ -2,11 +2,16 @@
 reason "connection disconnected" (waiting for ``connection:<id>``), and released, oldest first,
 when the connection is active again (prefs-api's reconnect publishes ``PreferencesChanged``).
 
-The gate reads the connection's state from prefs-api for every command (not cached): a
-disconnect takes effect for the next command, whatever is in flight on the topics."""
+The gate reads the connection's state from prefs-api once and keeps it (``CachedConnectionGate``):
+prefs-api publishes ``PreferencesChanged`` on disconnect and on reconnect, and the process that
+handles it forgets the state, so the next command there reads it again. The other posting processes
+of the group (the ``prefs`` topic's partitions are split between them) keep theirs for at most
+``seconds`` (posting's ``connection_state_seconds``)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from ledgerbridge_common.errors import RetryableError
@@ -22,12 +27,18 @@ REASON = "connection disconnected"
 class ConnectionGate(Protocol):
     async def disconnected(self, connection_id: str) -> bool: ...
 
+    def forget(self, connection_id: str) -> None:
+        """The connection's state may have changed: read it again next time."""
+
 
 class OpenGate:
     """For harnesses that never disconnect a connection."""
 
     async def disconnected(self, connection_id: str) -> bool:
         return False
+
+    def forget(self, connection_id: str) -> None:
+        return None
 
 
 class PrefsConnectionGate:
@@ -44,6 +55,33 @@ class PrefsConnectionGate:
         except Exception as exc:  # unreachable or unexpected: retry rather than post blind
             raise RetryableError(f"connection state unknown: {exc}", vendor="prefs-api") from exc
         return info.status == DISCONNECTED
+
+    def forget(self, connection_id: str) -> None:
+        return None
+
+
+class CachedConnectionGate:
+    """Keeps each connection's state from ``source`` for ``seconds`` or until :meth:`forget`; an
+    error of ``source`` is raised, not kept."""
+
+    def __init__(self, source: ConnectionGate, *, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._source = source
+        self._seconds = seconds
+        self._clock = clock
+        self._known: dict[str, tuple[float, bool]] = {}
+
+    async def disconnected(self, connection_id: str) -> bool:
+        known = self._known.get(connection_id)
+        if known is not None and self._clock() - known[0] < self._seconds:
+            return known[1]
+        read_at = self._clock()
+        state = await self._source.disconnected(connection_id)
+        self._known[connection_id] = (read_at, state)
+        return state
+
+    def forget(self, connection_id: str) -> None:
+        self._known.pop(connection_id, None)
+        self._source.forget(connection_id)
 
 
 def waiting_key(connection_id: str) -> str:

@@ -33,6 +33,9 @@ class Settings(ConnectedServiceSettings):
     for one connection."""
     batch_size: int = 30
     """Items per batch call (QBO: at most 30)."""
+    connection_state_seconds: float = 30.0
+    """How long a connection's state (disconnected or not) read from prefs-api is kept when no
+    ``PreferencesChanged`` of it reaches this process (``lifecycle.py``)."""
     stale_retries: int = 3
     """Re-read and retry this many times on a stale SyncToken before handing back to the runner."""
     run_migrations: bool = True

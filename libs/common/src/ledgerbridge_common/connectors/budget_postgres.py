@@ -29,9 +29,10 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledgerbridge_common.connectors.budget import Lane, LedgerLimits, cooldown_for
+from ledgerbridge_common.db.engine import pooled_engine
 from ledgerbridge_common.errors import InfrastructureError
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ class PostgresLedgerBudgets:
     @classmethod
     def for_url(cls, database_url: str, *, pool_size: int = 2, lease_seconds: float = 45.0) -> PostgresLedgerBudgets:
         """With a pool of its own (call :meth:`close` at shutdown)."""
-        engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True)
+        engine = pooled_engine(database_url, pool_size=pool_size, max_overflow=8)
         return cls(engine, lease_seconds=lease_seconds)
 
     async def close(self) -> None:

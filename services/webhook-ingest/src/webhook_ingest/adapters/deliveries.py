@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ledgerbridge_common.db.engine import pooled_engine
 from webhook_ingest.adapters.batching import Coalescer
 
 Key = tuple[str, str]
@@ -112,12 +113,11 @@ class TimeBoundDeliveryStore:
 def bounded_engine(url: str, *, pool_size: int, timeout_seconds: float) -> AsyncEngine:
     """An autocommit engine whose every wait is bounded: pool checkout, connect, and each statement
     (client-side ``command_timeout`` and the server's ``statement_timeout``)."""
-    return create_async_engine(
+    return pooled_engine(
         url,
         isolation_level="AUTOCOMMIT",
         pool_size=pool_size,
         pool_timeout=timeout_seconds,
-        pool_pre_ping=True,
         connect_args={
             "timeout": timeout_seconds,
             "command_timeout": timeout_seconds,
