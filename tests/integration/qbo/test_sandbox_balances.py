@@ -30,7 +30,7 @@ async def balances(qbo: QboConnector) -> dict[str, Decimal | None]:
     return out
 
 
-async def test_current_balance_follows_payments_transfers_and_deletes(qbo: QboConnector, harness: Harness) -> None:
+async def test_current_balance_follows_payments_transfers_and_hand_deletes(qbo: QboConnector, harness: Harness) -> None:
     acc = harness.accounts
     vendor = await new_vendor(qbo)
     bill = await qbo.create(
@@ -68,7 +68,10 @@ async def test_current_balance_follows_payments_transfers_and_deletes(qbo: QboCo
         ),
         request_id=rid(),
     )  # fmt: skip
-    await qbo.delete(ObjectType.BILL, str(other.id), request_id=rid())
+    refused = await harness.control.delete(f"/_sandbox/realms/{harness.realm_id}/objects/Bill/{bill.id}")
+    assert refused.status_code == 400  # a paid bill is linked to its payment, by hand as through the API
+    deleted = await harness.control.delete(f"/_sandbox/realms/{harness.realm_id}/objects/Bill/{other.id}")
+    assert deleted.status_code == 200 and await qbo.read(ObjectType.BILL, str(other.id)) is None
     settled = await balances(qbo)
     assert settled["BILL Money Out Clearing"] == 0
     assert settled["Checking"] == Decimal("-120.00")
