@@ -354,7 +354,7 @@ async def test_reconciliation_agrees_after_the_cycles_and_finds_a_bill_deleted_b
     open_id = await clerk.create_bill(vendor_id, "RC-2", [("80.00", None, "Ink")])
     for bill_id in (paid_id, open_id):
         await clerk.approve(bill_id)
-    paid = await ledger.wait(T.BILL, "the bill to pay", lambda b: b.number == "RC-1")
+    paid = await ledger.wait(T.BILL, "the bill to pay", lambda b: b.number == "RC-1", timeout=60)
     kept = await ledger.wait(T.BILL, "the open bill", lambda b: b.number == "RC-2")
     await clerk.pay(vendor_id, paid_id, "250.00", company.bank_account_id)
     await clerk.disbursement_run()
