@@ -165,6 +165,7 @@ def where_to_look(urls: Urls, company: Company, api_key: str) -> None:
     say(f"  status page      {urls.prefs}/status  (log in with the API key below)")
     say(f"  first sync       {urls.prefs}/status/connections/{company.connection_id}/first-sync")
     say(f"  reconciliation   {urls.prefs}/status/reconciliation/{company.connection_id}")
+    say(f"  preferences      {urls.prefs}/status/connections/{company.connection_id}/preferences")
     say(f"  API + OpenAPI    {urls.prefs}/docs    API key: {api_key}")
     say(f"  sync log         curl -s -H 'X-API-Key: {api_key}' "
         f"'{urls.prefs}/v1/sync-log?connection_id={company.connection_id}'")  # fmt: skip
