@@ -340,3 +340,56 @@ async def _quiet(world: World, seconds: float) -> None:
 async def _vendor_synced(world: World, vendor_id: str) -> bool:
     log = await world.scenario.sync_log(world.company, object_type="vendor", status="posted")
     return any(vendor_id in e["source_ref"] for e in log)
+
+
+@pytest.mark.parametrize("ledger", ["qbo"], indirect=True)
+async def test_reconciliation_agrees_after_the_cycles_and_finds_a_bill_deleted_by_hand(world: World) -> None:
+    """QBO (whose sandbox keeps accounts' CurrentBalance): after an AP cycle (bill, payment, run)
+    and an AR cycle (invoice, payment, deposit run) the report has no line; a bill then deleted in
+    QuickBooks by hand is a payables difference and a document only in BILL, naming both objects."""
+    clerk, role, ledger, scenario, company = world.clerk, world.role, world.ledger, world.scenario, world.company
+    await clerk.set_approval_policy(0)
+    vendor_id = await clerk.create_vendor("Recon Paper Co")
+    paid_id = await clerk.create_bill(vendor_id, "RC-1", [("250.00", None, "Paper")])
+    open_id = await clerk.create_bill(vendor_id, "RC-2", [("80.00", None, "Ink")])
+    for bill_id in (paid_id, open_id):
+        await clerk.approve(bill_id)
+    paid = await ledger.wait(T.BILL, "the bill to pay", lambda b: b.number == "RC-1", timeout=60)
+    kept = await ledger.wait(T.BILL, "the open bill", lambda b: b.number == "RC-2")
+    await clerk.pay(vendor_id, paid_id, "250.00", company.bank_account_id)
+    await clerk.disbursement_run()
+    await ledger.wait(T.BILL_PAYMENT, "the bill payment", lambda p: pays(p, paid.id))
+    await ledger.wait_movement(role["money_out_clearing"], role["bank"], "250.00", "the run's transfer")
+
+    customer_id = await clerk.create_customer("Recon Retail LLC")
+    invoice_id = await clerk.create_invoice(customer_id, "RC-3", [("320.00", "Consulting")])
+    invoice = await ledger.wait(T.INVOICE, "the invoice", lambda i: i.number == "RC-3")
+    await clerk.customer_pays_online(customer_id, invoice_id, "320.00")
+    await scenario.sync_now(company)
+    await ledger.wait(T.RECEIVED_PAYMENT, "the received payment", lambda p: pays(p, invoice.id))
+    await clerk.deposit_run()
+    await scenario.sync_now(company)
+    await ledger.wait_movement(role["bank"], role["money_in_clearing"], "320.00", "the deposit run's transfer")
+
+    url = f"{scenario.urls.prefs}/v1/connections/{company.connection_id}/reconciliation"
+
+    async def report(expected: int) -> dict[str, Any] | None:
+        resp = await world.http.get(url, headers=scenario.keyed)
+        resp.raise_for_status()
+        body = dict(resp.json())
+        return body if body["differences"] == expected else None
+
+    agreed = await wait_for(lambda: report(0), timeout=20, what="the reconciliation to show no difference")
+    assert agreed["lines"] == [] and not agreed["truncated"]
+
+    gone = await world.http.delete(f"{world.urls.qbo}/_sandbox/realms/{company.realm_id}/objects/Bill/{kept.id}")
+    gone.raise_for_status()
+    differs = await wait_for(lambda: report(2), timeout=20, what="the deleted bill in the reconciliation")
+    lines = {line["kind"]: line for line in differs["lines"]}
+    assert set(lines) == {"open_payables", "only_in_billcom"}
+    payables, missing = lines["open_payables"], lines["only_in_billcom"]
+    assert (payables["key"], Decimal(payables["difference"])) == ("Recon Paper Co", Decimal("80.00"))
+    assert payables["billcom_ref"] == f"billcom:vendor:{vendor_id}"
+    assert payables["ledger_ref"] == f"ledger:vendor:{kept.vendor_id}"
+    assert Decimal(missing["billcom_amount"]) == Decimal("80.00") and missing["ledger_amount"] is None
+    assert (missing["billcom_ref"], missing["ledger_ref"]) == (f"billcom:bill:{open_id}", f"ledger:bill:{kept.id}")

@@ -5,7 +5,8 @@ A bookkeeper connects a new BILL organization to a new company of the chosen led
 Online by default, Sage Intacct or Oracle NetSuite) through prefs-api; once the first sync of the
 ledger's chart of accounts and lists is done, an AP clerk enters a vendor and a bill in BILL, the
 approver approves it, and BILL pays it. The script prints each step as it lands in the ledger
-(read through the same ledger connector the services use) and in the sync log."""
+(read through the same ledger connector the services use), the reconciliation report of BILL
+against the ledger once the run has settled, and the sync log."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ async def run_demo(urls: Urls, api_key: str, sandbox: LedgerSandbox) -> Company:
         step(f"first sync handled (chart of accounts and lists; waited {waited:.1f}s)")
         try:
             await _ap_scenario(scenario, company, sandbox, step)
+            await _print_reconciliation(scenario, company, step)
         finally:
             await _print_sync_log(scenario, company)
     return company
@@ -121,11 +123,27 @@ async def _ap_scenario(scenario: Scenario, company: Company, sandbox: LedgerSand
         step(f"BILL Money Out Clearing balance in {label}: {books.get(clearing, Decimal(0))}")
 
 
+async def _print_reconciliation(scenario: Scenario, company: Company, step: Step) -> None:
+    """What a bookkeeper checks before trusting the books: open payables and receivables, the
+    clearing accounts and documents on one side only, BILL against the ledger."""
+    say("4. The reconciliation report: BILL against the ledger")
+    url = f"{scenario.urls.prefs}/v1/connections/{company.connection_id}/reconciliation"
+    resp = await scenario.http.get(url, headers=scenario.keyed, timeout=120)
+    resp.raise_for_status()
+    report = resp.json()
+    if not report["lines"]:
+        step("in balance: open payables per vendor, open receivables per customer and both clearing accounts agree")
+    for x in report["lines"]:
+        sides = f"{x['billcom_ref'] or '—'} ↔ {x['ledger_ref'] or '—'}"
+        step(f"  {x['kind']:<16} {x['key']:<40} BILL {x['billcom_amount']}, ledger {x['ledger_amount']}, "
+             f"difference {x['difference']}  {sides}")  # fmt: skip
+
+
 async def _print_sync_log(scenario: Scenario, company: Company) -> None:
     """The newest entries, a second post of one source marked as the update it is."""
     log = await scenario.sync_log(company)
     lists = [e for e in log if e["object_type"] in ("account", "item", "class", "department", "location")]
-    say(f"4. The sync log (prefs-api), newest first ({len(lists)} chart-of-accounts and list entries not shown):")
+    say(f"5. The sync log (prefs-api), newest first ({len(lists)} chart-of-accounts and list entries not shown):")
     shown = [e for e in log if e not in lists][:12]
     for i, entry in enumerate(shown):
         earlier = any(e["source_ref"] == entry["source_ref"] and e["status"] == "posted" for e in shown[i + 1 :])
@@ -146,6 +164,8 @@ def where_to_look(urls: Urls, company: Company, api_key: str) -> None:
     say("\nWhere to look")
     say(f"  status page      {urls.prefs}/status  (log in with the API key below)")
     say(f"  first sync       {urls.prefs}/status/connections/{company.connection_id}/first-sync")
+    say(f"  reconciliation   {urls.prefs}/status/reconciliation/{company.connection_id}")
+    say(f"  preferences      {urls.prefs}/status/connections/{company.connection_id}/preferences")
     say(f"  API + OpenAPI    {urls.prefs}/docs    API key: {api_key}")
     say(f"  sync log         curl -s -H 'X-API-Key: {api_key}' "
         f"'{urls.prefs}/v1/sync-log?connection_id={company.connection_id}'")  # fmt: skip

@@ -43,13 +43,31 @@ def test_a_bill_deleted_in_the_ledger_shows_twice() -> None:
         ("only_in_billcom", "bill N-00nB (Acme)", Decimal("40.00")),
     ]
     assert lines[1].billcom_ref == "billcom:bill:00nB" and lines[1].ledger_ref is None
+    assert (lines[0].billcom_ref, lines[0].ledger_ref) == ("billcom:vendor:009A", "ledger:vendor:58")
+
+
+def test_a_posted_bill_deleted_in_the_ledger_names_both_objects() -> None:
+    billcom = [bill("00nA", "009A", "100.00"), bill("00nB", "009A", "40.00")]
+    ledger = [tagged("145", "00nA", "58", "100.00")]
+    lines = compare_documents("bill", billcom, ledger, BNAMES, LNAMES, {}, {"00nA": "145", "00nB": "146"})
+    gone = lines[1]
+    assert (gone.kind, gone.billcom_ref, gone.ledger_ref) == ("only_in_billcom", "billcom:bill:00nB", "ledger:bill:146")
+    assert gone.note == "the ledger bill 146 is no longer in the ledger"
+
+
+def test_a_ledger_bill_whose_bill_object_is_gone_names_its_origin() -> None:
+    lines = compare_documents("bill", [], [tagged("145", "00nZ", "58", "70.00")], BNAMES, LNAMES, {})
+    assert [(x.kind, x.billcom_ref, x.ledger_ref) for x in lines] == [
+        ("open_payables", None, "ledger:vendor:58"),
+        ("only_in_ledger", "billcom:bill:00nZ", "ledger:bill:145"),
+    ]
 
 
 def test_hand_keyed_ledger_bill_and_links() -> None:
     ledger = [bill("200", "58", "25.00"), bill("201", "58", "60.00")]
     lines = compare_documents("bill", [bill("00nC", "009A", "60.00")], ledger, BNAMES, LNAMES, {"00nC": "201"})
     assert [(x.kind, x.ledger_ref, x.difference) for x in lines] == [
-        ("open_payables", None, Decimal("-25.00")),
+        ("open_payables", "ledger:vendor:58", Decimal("-25.00")),
         ("only_in_ledger", "ledger:bill:200", Decimal("-25.00")),
     ]
 

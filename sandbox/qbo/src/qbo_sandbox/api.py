@@ -17,6 +17,7 @@ from qbo_sandbox.attachments import ATTACHABLE, upload
 from qbo_sandbox.clock import COMPANY_TZ, fmt_ts, parse_ts
 from qbo_sandbox.entities import BY_NAME, BY_PATH, EntitySpec
 from qbo_sandbox.faults import QboFault
+from qbo_sandbox.ledger import refresh_current_balances
 from qbo_sandbox.query import parse, run
 from qbo_sandbox.realm import Obj, Realm
 from qbo_sandbox.state import SandboxState
@@ -215,6 +216,8 @@ class Api:
             if request.method == "GET":
                 if len(parts) < 2:
                     raise faults.required("Id")
+                if spec.name == "Account":
+                    refresh_current_balances(realm)
                 found = realm.get(spec.name, parts[1])
                 if found is None:
                     raise faults.not_found("Id", parts[1])
@@ -282,8 +285,12 @@ class Api:
         if operation not in ("", "create", "update"):
             raise faults.unsupported(operation)
         if body.get("Id") not in (None, "") and operation != "create":
-            return {spec.name: writer.update(realm, spec, body, include), "time": self.stamp()}
-        return {spec.name: writer.create(realm, spec, body, include), "time": self.stamp()}
+            written = writer.update(realm, spec, body, include)
+        else:
+            written = writer.create(realm, spec, body, include)
+        if spec.name == "Account":
+            refresh_current_balances(realm)
+        return {spec.name: written, "time": self.stamp()}
 
     async def batch(self, realm: Realm, request: Request, request_id: str | None) -> bytes:
         body = await self._body(request)
@@ -343,6 +350,8 @@ class Api:
             objects = [self.preferences(realm) if entity == "Preferences" else self.company_info(realm)]
             name_list = False
         else:
+            if entity == "Account":
+                refresh_current_balances(realm)
             objects = sorted(realm.all(entity), key=lambda o: int(o["Id"]))
             name_list = entity in BY_NAME and BY_NAME[entity].kind == "name"
         rows = run(query, objects, name_list)
@@ -378,6 +387,8 @@ class Api:
                 raise QboFault(400, "4000", "Unsupported entity for CDC", f"Unsupported entity: {raw}")
             if name not in names:
                 names.append(name)
+        if "Account" in names:
+            refresh_current_balances(realm)
         budget = CDC_MAX
         responses: list[Obj] = []
         for name in names:

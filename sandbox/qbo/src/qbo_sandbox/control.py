@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from qbo_sandbox.clock import fmt_ts, parse_ts
 from qbo_sandbox.entities import BY_NAME, SEED_ACCOUNTS, SEED_ITEMS
+from qbo_sandbox.faults import QboFault
 from qbo_sandbox.ledger import balances
 from qbo_sandbox.realm import FaultConfig, Realm
 from qbo_sandbox.state import SandboxState
@@ -216,6 +217,19 @@ def control_router(state: SandboxState) -> APIRouter:
             raise HTTPException(404, f"unknown entity {entity}")
         rows = sorted(realm.all(name), key=lambda o: int(o["Id"]))
         return {name: rows, "deleted": list(realm.deleted.get(name, {}).values()), "count": len(rows)}
+
+    @router.delete("/realms/{realm_id}/objects/{entity}/{obj_id}")
+    async def delete_by_hand(realm_id: str, entity: str, obj_id: str) -> dict[str, Any]:
+        """A user deletes a transaction in QuickBooks: the API's delete rules, and its webhook."""
+        realm = realm_of(realm_id)
+        spec = BY_NAME.get(next((n for n in BY_NAME if n.lower() == entity.lower()), ""))
+        found = realm.get(spec.name, obj_id) if spec else None
+        if spec is None or found is None:
+            raise HTTPException(404, f"no {entity} {obj_id}")
+        try:
+            return state.writer.delete(realm, spec, {"Id": obj_id, "SyncToken": found["SyncToken"]})
+        except QboFault as fault:
+            raise HTTPException(fault.status, str(fault)) from None
 
     @router.get("/realms/{realm_id}/ledger")
     async def ledger(realm_id: str) -> dict[str, Any]:

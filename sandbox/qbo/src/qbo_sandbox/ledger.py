@@ -1,5 +1,6 @@
 """Double-entry view of a realm: each transaction's home-currency postings, summed per account.
-Read through the control API to check invariants (clearing accounts net to zero, books balance)."""
+Read through the control API to check invariants (clearing accounts net to zero, books balance),
+and behind the read-only ``CurrentBalance`` of balance-sheet accounts (``refresh_current_balances``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from qbo_sandbox.entities import ACCOUNT_CLASSIFICATION
 from qbo_sandbox.realm import Obj, Realm
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
+BALANCE_SHEET = {"Asset": Decimal(1), "Liability": Decimal(-1), "Equity": Decimal(-1)}
+"""Classification -> sign of ``CurrentBalance`` against the debit-positive postings: assets read
+debit-positive, liabilities and equity credit-positive (what a company owes reads positive)."""
 
 
 def _d(value: Any) -> Decimal:
@@ -125,3 +131,31 @@ def balances(realm: Realm) -> dict[str, Any]:
         "total": str(total),
         "balanced": total == 0,
     }
+
+
+def refresh_current_balances(realm: Realm) -> None:
+    """Set ``CurrentBalance`` and ``CurrentBalanceWithSubAccounts`` of every account from the
+    transactions now in the realm. QBO keeps them for balance-sheet accounts only; income and
+    expense accounts read 0."""
+    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for acct_id, amount in postings(realm):
+        sums[acct_id] += amount
+    accounts = list(realm.all("Account"))
+    own: dict[str, Decimal] = {}
+    children: dict[str, list[str]] = defaultdict(list)
+    for acct in accounts:
+        classification = acct.get("Classification") or ACCOUNT_CLASSIFICATION.get(acct.get("AccountType", ""), "")
+        sign = BALANCE_SHEET.get(classification)
+        own[acct["Id"]] = (sign * sums.get(acct["Id"], ZERO)).quantize(CENT) if sign is not None else ZERO
+        parent = _ref(acct, "ParentRef")
+        if parent is not None:
+            children[parent].append(acct["Id"])
+
+    def with_subs(acct_id: str, depth: int = 0) -> Decimal:
+        if depth > len(accounts):  # a parent cycle cannot come from the API; stop rather than recurse forever
+            return ZERO
+        return own.get(acct_id, ZERO) + sum((with_subs(c, depth + 1) for c in children.get(acct_id, [])), ZERO)
+
+    for acct in accounts:
+        acct["CurrentBalance"] = float(own[acct["Id"]])
+        acct["CurrentBalanceWithSubAccounts"] = float(with_subs(acct["Id"]))

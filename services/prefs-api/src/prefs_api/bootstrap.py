@@ -44,6 +44,7 @@ from prefs_api.routes import (
     status,
     status_actions,
     status_first_sync,
+    status_preferences,
     synclog,
 )
 from prefs_api.settings import Settings
@@ -149,6 +150,7 @@ PUBLIC_ROUTES = (
     status_actions,
     first_sync,
     status_first_sync,
+    status_preferences,
     bill_budget,
 )
 

@@ -84,7 +84,7 @@ class Conflict(BaseModel):
     changed_fields: list[str]
     winning_version: dict[str, Any] | None
     losing_version: dict[str, Any]
-    status: Literal["open", "overridden", "dismissed"]
+    status: Literal["open", "overridden", "dismissed", "picked"]
     created_at: dt.datetime
     resolved_at: dt.datetime | None
     resolved_by: str | None
@@ -124,6 +124,17 @@ class IgnoredObject(BaseModel):
     ignored_by: str = Field(description="The API key name that ignored it.")
     note: str | None
     created_at: dt.datetime
+
+
+class PickRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    candidate_id: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00/]+$",
+        description="One of the conflict's candidates (``losing_version.candidates``): the existing document to link.",
+        examples=["145"],
+    )
 
 
 class LinkRequest(BaseModel):

@@ -282,3 +282,20 @@ async def posted_referencing(
                 )
             )
     return out
+
+
+async def posted_targets(session: AsyncSession, connection_id: str, object_type: str) -> dict[str, str]:
+    """BILL id -> the ledger id LedgerBridge last posted it as, for one document type."""
+    stmt = (
+        select(sync_log.c.source_ref, sync_log.c.target_id)
+        .where(
+            sync_log.c.connection_id == connection_id,
+            sync_log.c.object_type == object_type,
+            sync_log.c.status == "posted",
+            sync_log.c.target_side == "ledger",
+            sync_log.c.target_id.isnot(None),
+            sync_log.c.source_ref.startswith(f"billcom:{object_type}:"),
+        )
+        .order_by(sync_log.c.id)
+    )
+    return {ref.rsplit(":", 1)[1]: str(target) for ref, target in (await session.execute(stmt)).all()}

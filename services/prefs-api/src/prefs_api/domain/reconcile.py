@@ -4,7 +4,10 @@ clearing account's balance (0 once runs settle), and documents present on one si
 
 Open amounts are the vendors' own figures (``side_status``: BILL ``dueAmount``, QBO ``Balance``,
 NetSuite ``amountRemaining``); a document is paired with its counterpart by LedgerBridge's tag on
-the ledger object (``LB:billcom:<type>:<id>``) or by a link the bookkeeper made."""
+the ledger object (``LB:billcom:<type>:<id>``) or by a link the bookkeeper made. Every line names
+the objects on both sides where they are known (``<side>:<type>:<id>``): the vendor or customer of
+a party line; for a document on one side only, where LedgerBridge last posted it (``posted``: BILL
+id -> ledger id) or where its tag says it came from."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from ledgerbridge_common.canonical.models import CanonicalObject
 ZERO = Decimal("0.00")
 OPEN_KEYS = ("dueAmount", "balance", "amountRemaining")
 KINDS = {"bill": ("open_payables", "vendor_id"), "invoice": ("open_receivables", "customer_id")}
+PARTY_TYPES = {"bill": "vendor", "invoice": "customer"}
 
 
 @dataclass(frozen=True)
@@ -61,38 +65,57 @@ def compare_documents(
     billcom_names: Mapping[str, str],
     ledger_names: Mapping[str, str],
     links: Mapping[str, str],
+    posted: Mapping[str, str] | None = None,
 ) -> list[Line]:
     """Per party (by name) the open amounts that differ, then the documents found on one side only."""
     kind, party = KINDS[object_type]
+    party_type = PARTY_TYPES[object_type]
     b_docs = {o.id: o for o in billcom if o.id and o.active}
     l_docs = {o.id: o for o in ledger if o.id and o.active}
     pairs = dict(links)
+    origin: dict[str, str] = {}
     for lid, obj in l_docs.items():
         ref = tag_of(obj)
         if ref and ref.startswith(f"billcom:{object_type}:"):
-            pairs.setdefault(ref.rsplit(":", 1)[1], lid)
+            origin[lid] = ref.rsplit(":", 1)[1]
+            pairs.setdefault(origin[lid], lid)
     open_b: dict[str, Decimal] = defaultdict(lambda: ZERO)
     open_l: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    party_b: dict[str, str] = {}
+    party_l: dict[str, str] = {}
     for obj in b_docs.values():
-        open_b[billcom_names.get(getattr(obj, party), getattr(obj, party))] += open_amount(obj)
+        name = billcom_names.get(getattr(obj, party), getattr(obj, party))
+        open_b[name] += open_amount(obj)
+        party_b.setdefault(name, f"billcom:{party_type}:{getattr(obj, party)}")
     for obj in l_docs.values():
-        open_l[ledger_names.get(getattr(obj, party), getattr(obj, party))] += open_amount(obj)
+        name = ledger_names.get(getattr(obj, party), getattr(obj, party))
+        open_l[name] += open_amount(obj)
+        party_l.setdefault(name, f"ledger:{party_type}:{getattr(obj, party)}")
     lines = [
-        Line(kind, name, open_b.get(name, ZERO), open_l.get(name, ZERO))
+        Line(kind, name, open_b.get(name, ZERO), open_l.get(name, ZERO),
+             billcom_ref=party_b.get(name), ledger_ref=party_l.get(name))
         for name in sorted(set(open_b) | set(open_l))
         if open_b.get(name, ZERO) != open_l.get(name, ZERO)
-    ]
+    ]  # fmt: skip
     paired_ledger = {pairs[bid] for bid in b_docs if bid in pairs}
     for bid, obj in sorted(b_docs.items()):
         if pairs.get(bid) not in l_docs:
             name = billcom_names.get(getattr(obj, party), "")
+            gone = pairs.get(bid) or (posted or {}).get(bid)
+            note = f"the ledger {object_type} {gone} is no longer in the ledger" if gone else None
             lines.append(Line("only_in_billcom", f"{object_type} {getattr(obj, 'number', None) or bid} ({name})",
-                              open_amount(obj), None, billcom_ref=f"billcom:{object_type}:{bid}"))  # fmt: skip
+                              open_amount(obj), None, billcom_ref=f"billcom:{object_type}:{bid}",
+                              ledger_ref=f"ledger:{object_type}:{gone}" if gone else None,
+                              note=note))  # fmt: skip
     for lid, obj in sorted(l_docs.items()):
         if lid not in paired_ledger:
             name = ledger_names.get(getattr(obj, party), "")
+            source = origin.get(lid)
+            note = f"the BILL {object_type} {source} is no longer in BILL" if source else None
             lines.append(Line("only_in_ledger", f"{object_type} {getattr(obj, 'number', None) or lid} ({name})",
-                              None, open_amount(obj), ledger_ref=f"ledger:{object_type}:{lid}"))  # fmt: skip
+                              None, open_amount(obj), ledger_ref=f"ledger:{object_type}:{lid}",
+                              billcom_ref=f"billcom:{object_type}:{source}" if source else None,
+                              note=note))  # fmt: skip
     return lines
 
 

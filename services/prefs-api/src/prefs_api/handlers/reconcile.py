@@ -11,6 +11,7 @@ from typing import Any
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.errors import ConnectorError, NotFoundError
 from prefs_api.adapters import repository as repo
+from prefs_api.adapters import synclog
 from prefs_api.adapters.vendors import vendor_unavailable
 from prefs_api.deps import Services
 from prefs_api.domain import reconcile as rec
@@ -46,6 +47,7 @@ async def reconcile(
         info = to_info(await visible_connection(session, principal, connection_id), services.cipher)
         current = await repo.current_version(session, connection_id)
         mappings = await repo.load_mappings(session, connection_id)
+        posted = {t: await synclog.posted_targets(session, connection_id, t.value) for t in PARTIES}
     values: dict[str, Any] = dict(current["values"]) if current else {}
     ledger, bill = services.ledger_factory(info), services.billcom_factory(info)
     lines: list[rec.Line] = []
@@ -61,7 +63,7 @@ async def reconcile(
             b_names = await _names(bill, party, {getattr(d, field) for d in b_docs})
             l_names = await _names(ledger, party, {getattr(d, field) for d in l_docs})
             links = mappings.objects.get(doc_type.value, {})
-            lines += rec.compare_documents(doc_type.value, b_docs, l_docs, b_names, l_names, links)
+            lines += rec.compare_documents(doc_type.value, b_docs, l_docs, b_names, l_names, links, posted[doc_type])
         accounts = {a.id: a for a in await ledger.list_accounts()}
     except ConnectorError as exc:
         raise vendor_unavailable("BILL or the ledger", exc) from exc

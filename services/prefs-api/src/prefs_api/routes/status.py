@@ -252,7 +252,7 @@ async def conflicts(request: Request, state: str = "open") -> Response:
     who = await visitor(request, services)
     if who is None:
         return redirect(request, "/status/login")
-    state = state if state in ("open", "overridden", "dismissed") else "open"
+    state = state if state in ("open", "picked", "overridden", "dismissed") else "open"
     found = await api.list_conflicts(services, who.principal, None, state, None, 50)
     items = [
         {**c.model_dump(), "fields": _side_by_side(c.winning_version, c.losing_version, c.changed_fields)}

@@ -1,6 +1,7 @@
 """Status-page additions for the bookkeeper: Ignore and Link next to Replay (the same handlers as
 ``POST /v1/sync-log/{id}/ignore`` and ``/link``; CSRF, same origin and the 'write' scope are
-checked as for every form of the page), the reconciliation report of a connection, and the
+checked as for every form of the page), Pick among an ambiguous match's candidates (as
+``POST /v1/conflicts/{id}/pick``), the reconciliation report of a connection, and the
 sync-log / sync-report exports (streamed, as ``/v1/.../export``)."""
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from prefs_api.deps import get_services
-from prefs_api.handlers import error_actions, reconcile
+from prefs_api.handlers import conflict_pick, error_actions, reconcile
 from prefs_api.handlers.connections import visible_connection
-from prefs_api.log_schemas import IgnoreRequest, LinkRequest
+from prefs_api.log_schemas import IgnoreRequest, LinkRequest, PickRequest
 from prefs_api.problems import ProblemError
 from prefs_api.routes import reports
 from prefs_api.routes import synclog as api
@@ -52,6 +53,24 @@ async def link(request: Request, entry_id: api.RowId) -> Response:
         return redirect(request, "/status#errors", ("error", f"Not linked: {exc.detail or exc.title}."))
     text = f"{done.source_ref} linked to {other_id}; the engine will update it instead of creating one."
     return redirect(request, "/status#errors", ("ok", text))
+
+
+@router.post("/pick/{conflict_id}")
+async def pick(request: Request, conflict_id: api.RowId) -> Response:
+    who = await _acting(request)
+    if isinstance(who, Response):
+        return who
+    candidate = (await _form(request)).get("candidate_id", "").strip()
+    if not candidate or "/" in candidate or "\x00" in candidate or len(candidate) > 100:
+        return redirect(request, "/status/conflicts", ("error", "Not picked: choose one of the matches."))
+    try:
+        done = await conflict_pick.pick_candidate(
+            get_services(request), who.principal, conflict_id, PickRequest(candidate_id=candidate)
+        )
+    except ProblemError as exc:
+        return redirect(request, "/status/conflicts", ("error", f"Not picked: {exc.detail or exc.title}."))
+    text = f"{done.source_ref} linked to {candidate}; the engine decides it again now."
+    return redirect(request, "/status/conflicts", ("ok", text))
 
 
 KINDS = {

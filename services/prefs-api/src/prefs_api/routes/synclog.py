@@ -12,13 +12,14 @@ from ledgerbridge_common.canonical.models import ObjectType
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters import synclog
 from prefs_api.deps import Reader, ServicesDep, Writer
-from prefs_api.handlers import sync
+from prefs_api.handlers import conflict_pick, sync
 from prefs_api.log_schemas import (
     Conflict,
     ConflictPage,
     ConnectionHealth,
     CountRow,
     LogPage,
+    PickRequest,
     Replayed,
     ReplayRequest,
     Report,
@@ -124,7 +125,7 @@ async def list_conflicts(
     services: ServicesDep,
     principal: Reader,
     connection_id: ConnectionFilter = None,
-    status: Annotated[str | None, Query(pattern="^(open|overridden|dismissed)$")] = "open",
+    status: Annotated[str | None, Query(pattern="^(open|overridden|dismissed|picked)$")] = "open",
     before_id: Cursor = None,
     limit: PageSize = 50,
 ) -> ConflictPage:
@@ -148,6 +149,13 @@ async def override_conflict(services: ServicesDep, principal: Writer, conflict_i
     """Let the losing version win: re-posts the losing side's object (ChangeDetected, trigger
     replay, delivery_id conflict-override:<id>)."""
     return await sync.resolve(services, principal, conflict_id, override=True)
+
+
+@router.post("/conflicts/{conflict_id}/pick", response_model=Conflict, responses=problem_responses(409, 502))
+async def pick_conflict(services: ServicesDep, principal: Writer, conflict_id: RowId, body: PickRequest) -> Conflict:
+    """An ambiguous first-sync match: link the object to the chosen candidate (one of
+    ``losing_version.candidates``) and decide it again; the conflict closes as ``picked``."""
+    return await conflict_pick.pick_candidate(services, principal, conflict_id, body)
 
 
 @router.post("/conflicts/{conflict_id}/dismiss", response_model=Conflict, responses=problem_responses(409))
