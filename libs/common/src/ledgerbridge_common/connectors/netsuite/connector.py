@@ -38,6 +38,7 @@ from ledgerbridge_common.canonical.models import (
     BillPayment,
     CanonicalObject,
     CompanyInfo,
+    Invoice,
     ObjectType,
 )
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
@@ -58,6 +59,7 @@ from ledgerbridge_common.connectors.netsuite.client import (
     NetSuiteClient,
     OnRefresh,
 )
+from ledgerbridge_common.connectors.netsuite.income_items import IncomeItems
 from ledgerbridge_common.connectors.netsuite.lists import NetSuiteLists
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
@@ -123,6 +125,7 @@ class NetSuiteConnector(NetSuiteLists):
         self.subsidiary_id = subsidiary_id
         self.capabilities = replace(NETSUITE_CAPABILITIES, limits=self.client.limits)
         self.feed = ChangeFeedReader(self.client, subsidiary_id)
+        self.income_items = IncomeItems(self.client, subsidiary_id)
         self._setup: Setup | None = None
         self._setup_lock = asyncio.Lock()
 
@@ -157,7 +160,10 @@ class NetSuiteConnector(NetSuiteLists):
 
     async def _read(self, m: RecordMap, key: str) -> CanonicalObject | None:
         rec = await self.client.get(f"/record/v1/{m.record}/{key}", expandSubResources="true")
-        return None if rec is None else m.from_ns(rec, await self.setup())
+        if rec is None:
+            return None
+        obj = m.from_ns(rec, await self.setup())
+        return await self.income_items.from_items(obj) if isinstance(obj, Invoice) else obj
 
     async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
         return await self._read(record_map(object_type), object_id)
@@ -222,7 +228,7 @@ class NetSuiteConnector(NetSuiteLists):
 
     async def create(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         m = record_map(obj.object_type)
-        body = m.to_ns(obj, await self.setup())
+        body = m.to_ns(await self._on_items(obj), await self.setup())
         key = f"eid:{external_id(tag, request_id)}"
         await self._write(obj, "PUT", f"/record/v1/{m.record}/{key}", params=self._replace(m), json=body)
         made = await self._read(m, key)
@@ -234,9 +240,13 @@ class NetSuiteConnector(NetSuiteLists):
         if not obj.id:
             raise ValidationError("update needs the object's id", vendor=VENDOR, code="id")
         m = record_map(obj.object_type)
-        body = m.to_ns(obj, await self.setup())
+        body = m.to_ns(await self._on_items(obj), await self.setup())
         await self._write(obj, "PATCH", f"/record/v1/{m.record}/{obj.id}", params=self._replace(m), json=body)
         return await self._read_back(m, obj.id)
+
+    async def _on_items(self, obj: CanonicalObject) -> CanonicalObject:
+        """An invoice's account-only lines on their income account's item (``income_items``)."""
+        return await self.income_items.to_items(obj) if isinstance(obj, Invoice) else obj
 
     async def _write(self, obj: CanonicalObject, method: str, path: str, **kw: Any) -> None:
         """One write; a refusal BILL explains in its own words (§8) is raised with that reason."""
