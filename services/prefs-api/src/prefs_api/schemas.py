@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ledgerbridge_common.connectors.lists import ListKind
 from ledgerbridge_common.events.models import LedgerKind
@@ -82,17 +82,45 @@ class IntacctCredentialsIn(_In):
         return IntacctCredentials.model_validate(self.model_dump(exclude={"company_id"}))
 
 
+class NetSuiteOAuth2In(_In):
+    """NetSuite OAuth 2.0 (reference netsuite-api.md §1.2): the integration record's client id and
+    secret and the tokens its authorization-code grant gave; with the refresh token an expired
+    access token is refreshed (and stored) without asking again."""
+
+    client_id: Credential
+    client_secret: Credential
+    access_token: Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"^[^\x00\s]*$")]
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"^[^\x00\s]*$")] | None = (
+        None
+    )
+
+
 class NetSuiteCredentialsIn(_In):
-    """Oracle NetSuite Token-Based Authentication: the integration record's consumer key and secret and
-    the access token's id and secret, for the account, and the subsidiary the BILL organization is
-    linked to (OneWorld; ``1`` is the parent of a single-subsidiary account)."""
+    """Oracle NetSuite, for the account: Token-Based Authentication (the integration record's
+    consumer key and secret and the access token's id and secret) or OAuth 2.0 (``oauth2``), and the
+    subsidiary the BILL organization is linked to (OneWorld; ``1`` is the parent of a
+    single-subsidiary account)."""
 
     account_id: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=NETSUITE_ACCOUNT)]
-    consumer_key: Credential
-    consumer_secret: Credential
-    token_id: Credential
-    token_secret: Credential
+    consumer_key: Credential | None = None
+    consumer_secret: Credential | None = None
+    token_id: Credential | None = None
+    token_secret: Credential | None = None
+    oauth2: NetSuiteOAuth2In | None = Field(default=None, description="Instead of the four TBA values.")
     subsidiary_id: Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[0-9]+$")]
+
+    @model_validator(mode="after")
+    def _one_method(self) -> NetSuiteCredentialsIn:
+        tba = {"consumer_key", "consumer_secret", "token_id", "token_secret"}
+        given = {name for name in tba if getattr(self, name) is not None}
+        if given and given != tba:
+            raise ValueError(
+                f"TBA needs all of consumer_key, consumer_secret, token_id, token_secret; missing: "
+                f"{', '.join(sorted(tba - given))}"
+            )
+        if bool(given) == (self.oauth2 is not None):
+            raise ValueError("give either the TBA consumer and token credentials or `oauth2`, not both")
+        return self
 
     def stored(self) -> NetSuiteCredentials:
         return NetSuiteCredentials.model_validate(self.model_dump())
@@ -210,6 +238,7 @@ class CredentialsSummary(BaseModel):
     intacct_login: bool = Field(default=False, description="Intacct sender and user credentials are stored.")
     intacct_entity_id: str | None = Field(default=None, description="The Intacct entity the login enters.")
     netsuite_tba: bool = Field(default=False, description="NetSuite TBA consumer and token credentials are stored.")
+    netsuite_oauth2: bool = Field(default=False, description="NetSuite OAuth 2.0 client and tokens are stored.")
     netsuite_subsidiary_id: str | None = Field(default=None, description="The NetSuite subsidiary linked.")
 
 

@@ -1,20 +1,60 @@
 """The NetSuite entry of the connector registry (``connectors.factory.LEDGERS``): a
-``NetSuiteConnector`` built from a connection's ``NetSuiteCredentials`` (TBA, no token rotation)."""
+``NetSuiteConnector`` built from a connection's ``NetSuiteCredentials``: TBA (no rotation), or an
+OAuth 2.0 access token refreshed once on a 401, the new one stored through the ``CredentialsStore``
+before it is used again (reference netsuite-api.md §1.2)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ledgerbridge_common.connectors.netsuite.client import TbaCredentials
+from pydantic import SecretStr
+
+from ledgerbridge_common.connectors.netsuite.client import Credentials, OAuth2Credentials, OnRefresh, TbaCredentials
 from ledgerbridge_common.connectors.netsuite.connector import NetSuiteConnector
 from ledgerbridge_common.errors import AuthRevokedError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo, NetSuiteCredentials
 
 if TYPE_CHECKING:
-    from ledgerbridge_common.connectors.factory import LedgerContext
+    from ledgerbridge_common.connectors.factory import CredentialsStore, LedgerContext
 
 PRODUCTION_URL = "https://{account}.suitetalk.api.netsuite.com"
+
+
+def client_credentials(creds: NetSuiteCredentials) -> Credentials:
+    """The connector's credentials from the stored ones (TBA or OAuth 2.0)."""
+    if creds.oauth2 is not None:
+        o = creds.oauth2
+        return OAuth2Credentials(
+            creds.account_id,
+            o.access_token.get_secret_value(),
+            o.refresh_token.get_secret_value() if o.refresh_token else None,
+            o.client_id,
+            o.client_secret.get_secret_value(),
+        )
+    if not (creds.consumer_key and creds.consumer_secret and creds.token_id and creds.token_secret):
+        raise AuthRevokedError("the NetSuite credentials are incomplete", vendor="netsuite", code="credentials")
+    return TbaCredentials(
+        creds.account_id,
+        creds.consumer_key,
+        creds.consumer_secret.get_secret_value(),
+        creds.token_id,
+        creds.token_secret.get_secret_value(),
+    )
+
+
+def keep_refreshed(connection_id: str, stored: NetSuiteCredentials, store: CredentialsStore) -> OnRefresh:
+    """Where a refreshed access token goes: the connection's stored OAuth 2.0 block."""
+
+    async def save(refreshed: OAuth2Credentials) -> None:
+        nonlocal stored
+        if stored.oauth2 is None:
+            return
+        oauth2 = stored.oauth2.model_copy(update={"access_token": SecretStr(refreshed.access_token)})
+        stored = stored.model_copy(update={"oauth2": oauth2})
+        await store.save_ledger_credentials(connection_id, stored)
+
+    return save
 
 
 def build_netsuite_connector(info: ConnectionInfo, context: LedgerContext) -> NetSuiteConnector:
@@ -22,19 +62,14 @@ def build_netsuite_connector(info: ConnectionInfo, context: LedgerContext) -> Ne
     if not isinstance(creds, NetSuiteCredentials):
         raise AuthRevokedError(f"connection {info.connection_id} is not connected to NetSuite", vendor="netsuite")
     endpoint = context.endpoint(LedgerKind.ORACLE_NETSUITE)
-    tba = TbaCredentials(
-        creds.account_id,
-        creds.consumer_key,
-        creds.consumer_secret.get_secret_value(),
-        creds.token_id,
-        creds.token_secret.get_secret_value(),
-    )
+    on_refresh = keep_refreshed(info.connection_id, creds, context.credentials) if creds.oauth2 else None
     return NetSuiteConnector(
         context.http,
-        tba,
+        client_credentials(creds),
         subsidiary_id=creds.subsidiary_id,
         base_url=endpoint.base_url or PRODUCTION_URL,
         limits=endpoint.limits,
         budgets=context.budgets,
         timeout=context.timeout,
+        on_refresh=on_refresh,
     )
