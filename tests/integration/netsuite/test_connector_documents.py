@@ -23,7 +23,7 @@ from ledgerbridge_common.canonical.models import (
     VendorCredit,
 )
 from ledgerbridge_common.connectors.netsuite.income_items import PREFIX
-from ledgerbridge_common.errors import ValidationError
+from ledgerbridge_common.errors import ClosedPeriodError, ValidationError
 from tests.integration.netsuite.support import NetSuiteBooks, ns, sandbox_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -119,3 +119,22 @@ async def test_vendors_and_customers_keep_their_email_and_phone(ns: NetSuiteBook
     assert (await ns.record("vendor", str(vendor.id)))["email"] == "edit@vendor.example"
     customer = await ns.books.create(Customer(name="Retail LLC", email="ar@retail.example"), request_id="c", tag="LB:c")
     assert isinstance(customer, Customer) and customer.email == "ar@retail.example"
+
+
+async def test_the_books_closed_date_is_read_from_netsuite_and_explains_a_refusal(ns: NetSuiteBooks) -> None:
+    assert (await ns.books.company_info()).books_closed_through is None
+    last_month_end = TODAY.replace(day=1) - dt.timedelta(days=1)
+    earlier = last_month_end.replace(day=1) - dt.timedelta(days=1)
+    closed = {"closed": [earlier.strftime("%Y-%m"), last_month_end.strftime("%Y-%m")]}
+    (await ns.control.put(f"/_sandbox/accounts/{ns.account_id}/periods", json=closed)).raise_for_status()
+    assert (await ns.books.company_info()).books_closed_through == last_month_end
+
+    vendor = await ns.make(Vendor(name="Late Paper Co"))
+    late = Bill(vendor_id=vendor, date=last_month_end, number="LATE-1", lines=(ns.line("10.00"),))
+    with pytest.raises(ClosedPeriodError) as refused:
+        await ns.books.create(late, request_id="late", tag="LB:t:late")
+    assert f"closed through {last_month_end.isoformat()}" in refused.value.message
+    assert "on or before the books-closed date" in refused.value.message
+    assert await ns.records("vendorBill") == []
+    open_bill = await ns.books.create(late.model_copy(update={"date": TODAY}), request_id="ok", tag="LB:t:ok")
+    assert open_bill.id

@@ -15,7 +15,9 @@ changes are SuiteQL on ``lastmodifieddate`` with an overlapping window, plus ``D
 ``changes.py``).
 
 The direction matrix BILL applies to NetSuite (§8) is ``capabilities.flows`` (``rules.py``). A bill
-payment NetSuite refuses because the bill was already paid there is explained as BILL explains it.
+payment NetSuite refuses because the bill was already paid there is explained as BILL explains it,
+and so is a write into a closed period, with NetSuite's books-closed date (``periods``). Invoice
+lines coded to an income account ride on that account's item (``income_items``).
 
 Not covered: voids (transactions are deleted), batch writes, M2M (client credentials) tokens.
 """
@@ -32,8 +34,6 @@ from typing import Any
 import httpx
 
 from ledgerbridge_common.canonical.models import (
-    Account,
-    AccountType,
     Bill,
     BillPayment,
     CanonicalObject,
@@ -62,12 +62,12 @@ from ledgerbridge_common.connectors.netsuite.client import (
 from ledgerbridge_common.connectors.netsuite.income_items import IncomeItems
 from ledgerbridge_common.connectors.netsuite.lists import NetSuiteLists
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
-from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
+from ledgerbridge_common.connectors.netsuite.mapping_common import Setup
+from ledgerbridge_common.connectors.netsuite.periods import CLOSED_PERIOD, books_closed_through, closed_reason
 from ledgerbridge_common.connectors.netsuite.rules import (
     NETSUITE_FLOWS,
     paid_first_reason,
     subsidiary_reason,
-    usable_in,
 )
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import ConnectorError, ValidationError
@@ -154,7 +154,12 @@ class NetSuiteConnector(NetSuiteLists):
             name=str(sub.get("name", "")),
             home_currency=setup.home_currency,
             multi_currency=True,
+            books_closed_through=await self.books_closed_through(),
         )
+
+    async def books_closed_through(self) -> dt.date | None:
+        """NetSuite's books-closed date (``periods``): BILL syncs nothing dated on or before it."""
+        return await books_closed_through(self.client)
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -185,41 +190,6 @@ class NetSuiteConnector(NetSuiteLists):
         async for row in self.client.suiteql(q):
             return await self.read(object_type, str(row["id"]))
         return None
-
-    async def subsidiary_chain(self) -> list[str]:
-        """The connection's subsidiary, then its parent, up to the root."""
-        parents = {
-            str(r["id"]): str(r.get("parent") or "")
-            async for r in self.client.suiteql("SELECT id, parent FROM subsidiary")
-        }
-        chain: list[str] = []
-        at = self.subsidiary_id
-        while at and at not in chain:
-            chain.append(at)
-            at = parents.get(at, "")
-        return chain
-
-    async def list_accounts(self) -> list[Account]:
-        """The accounts usable in the connection's subsidiary (the others are refused on every
-        transaction, §6), so preferences offer only these."""
-        chain = await self.subsidiary_chain()
-        accounts = []
-        q = "SELECT id, acctname, accttype, acctnumber, isinactive, subsidiary, includechildren FROM account"
-        async for row in self.client.suiteql(q):
-            if not usable_in(row.get("subsidiary"), row.get("includechildren") == "T", chain):
-                continue
-            kind = str(row.get("accttype", ""))
-            accounts.append(
-                Account(
-                    id=str(row["id"]),
-                    name=str(row.get("acctname", "")),
-                    number=row.get("acctnumber"),
-                    account_type=CANONICAL_TYPES.get(kind, AccountType.NON_POSTING),
-                    account_subtype=kind or None,
-                    active=row.get("isinactive") != "T",
-                )
-            )
-        return accounts
 
     # --- writes --------------------------------------------------------------------------------
 
@@ -253,6 +223,8 @@ class NetSuiteConnector(NetSuiteLists):
         try:
             await self.client.request(method, path, **kw)
         except ValidationError as exc:
+            if CLOSED_PERIOD.search(exc.message):
+                raise closed_reason(await self.books_closed_through(), getattr(obj, "date", None), exc.message) from exc
             reason = subsidiary_reason(exc.message, (await self.setup()).subsidiary_name)
             if reason is not None:
                 raise ValidationError(reason, vendor=VENDOR, code="wrong_subsidiary", detail=reason) from exc
