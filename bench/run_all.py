@@ -21,16 +21,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, bill_budget, breakdown, e2e, ingest, multi_company
+from bench import backlog, bill_budget, breakdown, e2e, ingest, multi_company, netsuite_backlog
 from bench.report import render_markdown, render_table
 from bench.system import CLIENT_LIMITS_LIFTED, SERVICES, BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
 JOBS = (
     "ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "multi_company", "breakdown",
-    "bill_budget",
+    "bill_budget", "netsuite_backlog",
 )  # fmt: skip
-LIMITS_ON = ("backlog", "multi_realm", "multi_company", "bill_budget")
+LIMITS_ON = ("backlog", "multi_realm", "multi_company", "bill_budget", "netsuite_backlog")
 
 
 def machine() -> dict[str, Any]:
@@ -117,6 +117,10 @@ async def main(args: argparse.Namespace) -> int:
             f"vendor requests per bill ({args.bb_companies} companies on one BILL devKey, limits on)",
             lambda s: bill_budget.run(s, companies=args.bb_companies, rate=args.bb_rate, seconds=args.bb_seconds),
         ),
+        "netsuite_backlog": (
+            "NetSuite backlog (1 account, its concurrency cap on)",
+            lambda s: netsuite_backlog.run(s, bills=args.ns_bills),
+        ),
     }
     for key, (title, job) in jobs.items():
         if not args.only or key in args.only:
@@ -163,6 +167,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--company-rate", type=float, default=2.0, help="bills/s per company (multi-company)")
     parser.add_argument("--mc-seconds", type=float, default=300, help="duration of the multi-company load")
     parser.add_argument("--mc-drain", type=float, default=120, help="multi-company: wait this long for the rest")
+    parser.add_argument("--ns-bills", type=int, default=300, help="netsuite_backlog: bills for one NetSuite account")
     parser.add_argument("--partitions", type=int, default=3, help="partitions of every topic of a run")
     parser.add_argument("--bb-companies", type=int, default=5, help="bill_budget: companies on one BILL devKey")
     parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")
