@@ -86,15 +86,37 @@ class IntacctCredentials(_Model):
 
 
 class NetSuiteOAuth2(_Model):
-    """Oracle NetSuite OAuth 2.0 (reference netsuite-api.md §1.2): the integration record's client id
-    and secret and the tokens of an authorization-code grant. The access token lives an hour; with
-    the refresh token a refused access token is replaced by one ``refresh_token`` grant
-    (O:section_160855594402), and the new access token is stored in its place."""
+    """Oracle NetSuite OAuth 2.0 (reference netsuite-api.md §1.2) for the integration record
+    ``client_id``, one of two grants:
+
+    - authorization code: ``client_secret`` and the grant's ``access_token`` (an hour) and
+      ``refresh_token``; a refused access token is replaced by one ``refresh_token`` grant
+      (O:section_160855594402) and the new one is stored in its place;
+    - client credentials (M2M): ``certificate_id`` and the PEM ``private_key`` of the certificate
+      registered for the client; each token is asked for with a signed JWT (O:section_162755359851).
+    """
 
     client_id: str
-    client_secret: Secret
-    access_token: Secret
+    client_secret: Secret | None = None
+    access_token: Secret | None = None
     refresh_token: Secret | None = None
+    certificate_id: str | None = None
+    private_key: Secret | None = None
+
+    @model_validator(mode="after")
+    def _one_grant(self) -> NetSuiteOAuth2:
+        code = self.client_secret is not None and self.access_token is not None
+        m2m = self.certificate_id is not None and self.private_key is not None
+        if code == m2m:
+            raise ValueError(
+                "give either client_secret and access_token (authorization code) or certificate_id and "
+                "private_key (client credentials)"
+            )
+        return self
+
+    @property
+    def m2m(self) -> bool:
+        return self.private_key is not None
 
 
 class NetSuiteCredentials(_Model):

@@ -60,6 +60,7 @@ Credential = Annotated[str, StringConstraints(min_length=1, max_length=200, patt
 IntacctId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^ \x00](?:[^\x00]*[^ \x00])?$")]
 """An Intacct login value: no leading or trailing space (a trailing space is a documented cause of a
 refused login, reference intacct-api.md §7, HB115005929663)."""
+Token = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"^[^\x00\s]*$")]
 NETSUITE_ACCOUNT = r"^[0-9A-Za-z]+(_[A-Za-z]+[0-9]*)?$"
 """A NetSuite account id as the account shows it: ``123456``, ``123456_SB1`` (sandbox), ``123456_RP``
 (release preview), ``TSTDRV1234567`` (reference netsuite-api.md §1.1)."""
@@ -83,16 +84,30 @@ class IntacctCredentialsIn(_In):
 
 
 class NetSuiteOAuth2In(_In):
-    """NetSuite OAuth 2.0 (reference netsuite-api.md §1.2): the integration record's client id and
-    secret and the tokens its authorization-code grant gave; with the refresh token an expired
-    access token is refreshed (and stored) without asking again."""
+    """NetSuite OAuth 2.0 (reference netsuite-api.md §1.2) for the integration record's client id:
+    either the client secret and the tokens its authorization-code grant gave (with the refresh
+    token an expired access token is refreshed and stored without asking again), or, for client
+    credentials (M2M), the id and PEM private key of the certificate registered for the client."""
 
     client_id: Credential
-    client_secret: Credential
-    access_token: Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"^[^\x00\s]*$")]
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"^[^\x00\s]*$")] | None = (
-        None
+    client_secret: Credential | None = None
+    access_token: Token | None = None
+    refresh_token: Token | None = None
+    certificate_id: Credential | None = None
+    private_key: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=r"^[^\x00]*$")] | None = (
+        Field(default=None, description="PEM private key (RSA) of the certificate; signs PS256 assertions.")
     )
+
+    @model_validator(mode="after")
+    def _one_grant(self) -> NetSuiteOAuth2In:
+        code = self.client_secret is not None and self.access_token is not None
+        m2m = self.certificate_id is not None and self.private_key is not None
+        if code == m2m:
+            raise ValueError(
+                "give either client_secret and access_token (authorization code) or certificate_id and "
+                "private_key (client credentials)"
+            )
+        return self
 
 
 class NetSuiteCredentialsIn(_In):

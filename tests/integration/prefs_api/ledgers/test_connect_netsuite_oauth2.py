@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from ledgerbridge_common.prefs_client import NetSuiteCredentials, NetSuiteOAuth2, PrefsClient
+from tests.integration.netsuite.test_connector_wiring import rsa_pair
 from tests.integration.prefs_api.ledgers.conftest import (
     INTERNAL_TOKEN,
     Served,
@@ -94,7 +95,33 @@ async def test_one_complete_sign_in_method_is_required(
 
 
 def test_stored_credentials_hold_one_method() -> None:
-    tokens = NetSuiteOAuth2(client_id="c", client_secret="s", access_token="a")  # type: ignore[arg-type]
+    tokens = NetSuiteOAuth2.model_validate({"client_id": "c", "client_secret": "s", "access_token": "a"})
     assert NetSuiteCredentials(account_id="1", subsidiary_id="1", oauth2=tokens).oauth2 == tokens
     with pytest.raises(ValueError, match="not both"):
         NetSuiteCredentials(account_id="1", subsidiary_id="1")
+    with pytest.raises(ValueError, match="either client_secret and access_token"):
+        NetSuiteOAuth2.model_validate({"client_id": "c", "client_secret": "s"})
+
+
+async def test_a_netsuite_account_is_connected_with_client_credentials(served: Served, api: httpx.AsyncClient) -> None:
+    account = netsuite_account(served)
+    private, public = rsa_pair()
+    url = f"{served.netsuite}/_sandbox/accounts/{account['account_id']}/oauth2/certificates"
+    cert = httpx.post(url, json={"public_key_pem": public}, timeout=10).raise_for_status().json()
+    m2m = {"client_id": cert["client_id"], "certificate_id": cert["certificate_id"], "private_key": private}
+    login = {
+        "account_id": account["account_id"],
+        "subsidiary_id": oauth2_login(account)["subsidiary_id"],
+        "oauth2": m2m,
+    }
+    created = await api.post("/v1/connections", json=body("oracle_netsuite", netsuite=login))
+    assert created.status_code == 201, created.text
+    assert created.json()["credentials"]["netsuite_oauth2"] is True
+    assert "PRIVATE KEY" not in created.text
+    info = await internal_info(served, created.json()["id"])
+    assert isinstance(info.ledger, NetSuiteCredentials) and info.ledger.oauth2 is not None and info.ledger.oauth2.m2m
+
+    unknown = {**m2m, "certificate_id": "not-registered"}
+    refused = await api.post("/v1/connections", json=body("oracle_netsuite", netsuite={**login, "oauth2": unknown}))
+    assert refused.status_code == 422, refused.text
+    assert [(e["preference"], e["code"]) for e in refused.json()["errors"]] == [("netsuite", "invalid_grant")]

@@ -4,7 +4,7 @@ NetSuite (SuiteTalk REST + SuiteQL, reference ``shared/reference/netsuite-api.md
 Usage::
 
     creds = TbaCredentials(account_id="123456_SB1", consumer_key=..., consumer_secret=..., token_id=...,
-                           token_secret=...)   # or OAuth2Credentials(account_id, access_token, ...)
+                           token_secret=...)   # or OAuth2Credentials(...), M2MCredentials(...)
     netsuite = NetSuiteConnector(http, creds, subsidiary_id="2", base_url="https://{account}.suitetalk.api.netsuite.com")
     bill = await netsuite.create(bill, request_id=command_id, tag="LB:billcom:bill:00n1")
 
@@ -19,7 +19,7 @@ payment NetSuite refuses because the bill was already paid there is explained as
 and so is a write into a closed period, with NetSuite's books-closed date (``periods``). Invoice
 lines coded to an income account ride on that account's item (``income_items``).
 
-Not covered: voids (transactions are deleted), batch writes, M2M (client credentials) tokens.
+Not covered: voids (transactions are deleted), batch writes.
 """
 
 from __future__ import annotations
