@@ -115,6 +115,7 @@ async def test_an_oauth2_connection_refreshes_once_and_stores_the_new_access_tok
         await connector.list_accounts()
         [(connection_id, stored)] = kept.saved
         assert connection_id == "c-2" and isinstance(stored, NetSuiteCredentials) and stored.oauth2 is not None
+        assert stored.oauth2.access_token is not None
         token = stored.oauth2.access_token.get_secret_value()
         assert token != "expired-access-token"
         assert stored.oauth2.refresh_token is not None
@@ -167,6 +168,7 @@ async def test_an_m2m_connection_signs_its_own_token_requests(sandbox_url: str) 
         assert await connector.list_accounts()
 
         other_key, _ = rsa_pair()  # a key NetSuite has no certificate for
+        assert info.ledger is not None
         forged = info.model_copy(
             update={
                 "ledger": NetSuiteCredentials.model_validate(

@@ -45,6 +45,7 @@ async def test_a_netsuite_account_is_connected_with_oauth2_and_its_tokens_stay_s
         assert secret not in created.text and secret not in read.text
     info = await internal_info(served, out["id"])
     assert isinstance(info.ledger, NetSuiteCredentials) and info.ledger.oauth2 is not None
+    assert info.ledger.oauth2.access_token is not None
     assert info.ledger.oauth2.access_token.get_secret_value() == login["oauth2"]["access_token"]
     assert not info.ledger.tba
 
@@ -55,7 +56,7 @@ async def test_a_netsuite_account_is_connected_with_oauth2_and_its_tokens_stay_s
         await PrefsClient(http, internal_token=INTERNAL_TOKEN).save_ledger_credentials(out["id"], refreshed)
     kept = (await internal_info(served, out["id"])).ledger
     assert isinstance(kept, NetSuiteCredentials) and kept.oauth2 is not None
-    assert kept.oauth2.access_token.get_secret_value() == "a-refreshed-token"
+    assert kept.oauth2.access_token is not None and kept.oauth2.access_token.get_secret_value() == "a-refreshed-token"
     assert kept.oauth2.refresh_token == info.ledger.oauth2.refresh_token
 
 
