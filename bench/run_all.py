@@ -21,16 +21,18 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, bill_budget, breakdown, e2e, ingest, intacct_backlog, multi_company
+from bench import backlog, bill_budget, breakdown, e2e, ingest, intacct_backlog, multi_company, netsuite_backlog
 from bench.report import render_markdown, render_table
 from bench.system import CLIENT_LIMITS_LIFTED, SERVICES, BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
 JOBS = (
     "ingest", "e2e", "e2e_sustained", "throughput", "backlog", "multi_realm", "multi_company", "breakdown",
-    "bill_budget", "intacct_backlog", "intacct_kill_posting",
+    "bill_budget", "intacct_backlog", "intacct_kill_posting", "netsuite_backlog",
 )  # fmt: skip
-LIMITS_ON = ("backlog", "multi_realm", "multi_company", "bill_budget", "intacct_backlog", "intacct_kill_posting")
+LIMITS_ON = (
+    "backlog", "multi_realm", "multi_company", "bill_budget", "intacct_backlog", "intacct_kill_posting", "netsuite_backlog",
+)  # fmt: skip
 
 
 def machine() -> dict[str, Any]:
@@ -130,6 +132,10 @@ async def main(args: argparse.Namespace) -> int:
             "Sage Intacct backlog, posting killed (SIGKILL) and restarted a third of the way",
             lambda s: intacct_backlog.run(s, bills=args.intacct_bills, kill_posting=True),
         ),
+        "netsuite_backlog": (
+            "NetSuite backlog (1 account, its concurrency cap on)",
+            lambda s: netsuite_backlog.run(s, bills=args.ns_bills),
+        ),
     }
     for key, (title, job) in jobs.items():
         if not args.only or key in args.only:
@@ -180,6 +186,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--instances", type=int, default=1, help="multi-company: engine and posting processes each (scale-out)"
     )
     parser.add_argument("--partitions", type=int, default=12, help="partitions of every topic of a run (as deployed)")
+    parser.add_argument("--ns-bills", type=int, default=300, help="netsuite_backlog: bills for one NetSuite account")
     parser.add_argument("--bb-companies", type=int, default=5, help="bill_budget: companies on one BILL devKey")
     parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")
     parser.add_argument("--bb-seconds", type=float, default=60, help="bill_budget: duration of the load")

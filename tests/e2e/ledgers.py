@@ -85,14 +85,6 @@ class LedgerCase:
         return self.missing.get(test_name) or self.missing.get("*")
 
 
-NETSUITE_MISSING = {
-    "test_ar_cycle_invoice_payment_and_deposit_run": "NetSuite invoice lines need an item; BILL's invoice lines "
-    "carry none that the connector maps (issue 20 §3)",
-    "test_vendor_credit_applied_to_a_bill_in_a_payment": "the NetSuite payment read back carries no applied "
-    "vendor credits (issue 20 §3)",
-    "test_conflict_overwritten_by_the_master_then_overridden_by_the_bookkeeper": "BILL's edit of a vendor's "
-    "e-mail is judged an echo for NetSuite and never reaches it (issue 20 §3)",
-}
 LEDGERS: dict[str, LedgerCase] = {
     case.name: case
     for case in (
@@ -116,7 +108,6 @@ LEDGERS: dict[str, LedgerCase] = {
             lambda urls: NetSuiteSandbox(urls.netsuite),
             _netsuite_journal,
             _sweeps_only,
-            missing=NETSUITE_MISSING,
         ),
     )
 }

@@ -16,7 +16,7 @@ import pytest
 from ledgerbridge_common.canonical.models import Bill, Classifications, ObjectType, TransactionLine, Vendor
 from ledgerbridge_common.connectors.budget import MemoryLedgerBudgets
 from ledgerbridge_common.connectors.netsuite import NetSuiteConnector, TbaCredentials
-from ledgerbridge_common.errors import RateLimitedError, ValidationError
+from ledgerbridge_common.errors import ClosedPeriodError, RateLimitedError, ValidationError
 from netsuite_sandbox.app import create_app
 from netsuite_sandbox.settings import SandboxSettings
 from tests.support.servers import serve_in_thread
@@ -129,8 +129,10 @@ async def test_closed_period_is_a_user_error(books: Books) -> None:
             f"/_sandbox/accounts/{books.account['account_id']}/periods", json={"closed": ["2026-01"]}
         )
     ).raise_for_status()
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ClosedPeriodError) as caught:
         await ns.create(
             Bill(vendor_id=vendor.id, date=dt.date(2026, 1, 15), lines=(books.line("1"),)), request_id=rid()
         )
-    assert caught.value.code == "USER_ERROR"  # NetSuite has no closed-period code of its own
+    # NetSuite has no closed-period code of its own: its USER_ERROR text is recognised and said as BILL says it
+    assert caught.value.code == "books_closed" and "closed through 2026-01-31" in caught.value.message
+    assert caught.value.detail is not None and "The accounting period for 2026-01-15 is closed." in caught.value.detail

@@ -7,6 +7,7 @@ Routes (all under ``/internal/v1``, header ``X-Internal-Token``):
 - ``GET  /connections/{id}/preferences``         → ``ConnectionPreferences`` (current version)
 - ``GET  /connections/{id}/mappings``            → ``Mappings``
 - ``PUT  /connections/{id}/qbo-tokens``          ← ``QboTokens`` (rotated tokens from a refresh)
+- ``PUT  /connections/{id}/netsuite-oauth2``     ← ``NetSuiteOAuth2`` (a refreshed access token)
 - ``PUT  /connections/{id}/bank-accounts``       ← ``list[BankAccount]`` (seen in BILL; creates the
   "GL Account for Bank Account ****XXXX" preference of a new one)
 - ``GET  /webhook-secrets?vendor=qbo|billcom``   → ``list[WebhookSecret]``
@@ -84,18 +85,67 @@ class IntacctCredentials(_Model):
     entity_id: str | None = None
 
 
+class NetSuiteOAuth2(_Model):
+    """Oracle NetSuite OAuth 2.0 (reference netsuite-api.md §1.2) for the integration record
+    ``client_id``, one of two grants:
+
+    - authorization code: ``client_secret`` and the grant's ``access_token`` (an hour) and
+      ``refresh_token``; a refused access token is replaced by one ``refresh_token`` grant
+      (O:section_160855594402) and the new one is stored in its place;
+    - client credentials (M2M): ``certificate_id`` and the PEM ``private_key`` of the certificate
+      registered for the client; each token is asked for with a signed JWT (O:section_162755359851).
+    """
+
+    client_id: str
+    client_secret: Secret | None = None
+    access_token: Secret | None = None
+    refresh_token: Secret | None = None
+    certificate_id: str | None = None
+    private_key: Secret | None = None
+
+    @model_validator(mode="after")
+    def _one_grant(self) -> NetSuiteOAuth2:
+        code = self.client_secret is not None and self.access_token is not None
+        m2m = self.certificate_id is not None and self.private_key is not None
+        if code == m2m:
+            raise ValueError(
+                "give either client_secret and access_token (authorization code) or certificate_id and "
+                "private_key (client credentials)"
+            )
+        return self
+
+    @property
+    def m2m(self) -> bool:
+        return self.private_key is not None
+
+
 class NetSuiteCredentials(_Model):
-    """Oracle NetSuite: Token-Based Authentication (an integration record's consumer key and secret and
-    an access token) for the account (``123456_SB1`` form), and the subsidiary the BILL organization is
-    linked to (reference netsuite-api.md §1.2, §8)."""
+    """Oracle NetSuite for the account (``123456_SB1`` form), signed in either with Token-Based
+    Authentication (an integration record's consumer key and secret and an access token) or with
+    OAuth 2.0 (``oauth2``), and the subsidiary the BILL organization is linked to (reference
+    netsuite-api.md §1.2, §8)."""
 
     kind: Literal["oracle_netsuite"] = "oracle_netsuite"
     account_id: str
-    consumer_key: str
-    consumer_secret: Secret
-    token_id: str
-    token_secret: Secret
+    consumer_key: str | None = None
+    consumer_secret: Secret | None = None
+    token_id: str | None = None
+    token_secret: Secret | None = None
+    oauth2: NetSuiteOAuth2 | None = None
     subsidiary_id: str
+
+    @model_validator(mode="after")
+    def _one_method(self) -> NetSuiteCredentials:
+        tba = [self.consumer_key, self.consumer_secret, self.token_id, self.token_secret]
+        if any(v is not None for v in tba) and not all(v is not None for v in tba):
+            raise ValueError("TBA needs consumer_key, consumer_secret, token_id and token_secret together")
+        if self.tba == (self.oauth2 is not None):
+            raise ValueError("give either the TBA consumer and token credentials or oauth2, not both")
+        return self
+
+    @property
+    def tba(self) -> bool:
+        return self.token_secret is not None
 
 
 LedgerCredentials = Annotated[QboCredentials | IntacctCredentials | NetSuiteCredentials, Field(discriminator="kind")]
@@ -240,9 +290,14 @@ class PrefsClient:
 
     async def save_ledger_credentials(self, connection_id: str, credentials: LedgerCredentials) -> None:
         """``CredentialsStore`` of the connector factory: rotated ledger credentials go back to
-        prefs-api (QBO: its tokens, through ``PUT /qbo-tokens``)."""
+        prefs-api (QBO: its tokens, through ``PUT /qbo-tokens``; NetSuite OAuth 2.0: its tokens,
+        through ``PUT /netsuite-oauth2``)."""
         if isinstance(credentials, QboCredentials) and credentials.tokens is not None:
             await self.save_qbo_tokens(connection_id, credentials.tokens)
+            return
+        if isinstance(credentials, NetSuiteCredentials) and credentials.oauth2 is not None:
+            body = credentials.oauth2.model_dump(mode="json")
+            await self._call("PUT", f"/connections/{connection_id}/netsuite-oauth2", json=body)
             return
         raise PermanentError(f"prefs-api keeps no rotated {credentials.kind} credentials", vendor="prefs-api")
 

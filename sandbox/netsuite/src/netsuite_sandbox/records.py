@@ -40,6 +40,8 @@ ENTITY_FIELDS: dict[str, str | None] = {
     "currency": "currency",
     "isInactive": None,
     "terms": None,
+    "email": None,
+    "phone": None,
 }
 SEGMENT_FIELDS: dict[str, str | None] = {
     "name": None,
@@ -147,7 +149,7 @@ TYPES: dict[str, RecordType] = {
             "transaction",
             {**TXN_HEADER, "entity": "vendor", "account": "account", "apAcct": "account"},
             required=("entity", "subsidiary", "account"),
-            sublists={"apply": APPLY},
+            sublists={"apply": APPLY, "credit": APPLY},
             read_only=("total", "status"),
             suiteql_type="VendPymt",
         ),

@@ -18,7 +18,7 @@ Row = dict[str, Any]
 MAX_LIMIT = 1000
 MAX_ROWS = 100_000
 DATETIME_COLUMNS = ("lastmodifieddate", "createddate", "datecreated", "deleteddate", "linelastmodifieddate")
-DATE_COLUMNS = ("trandate", "duedate")
+DATE_COLUMNS = ("trandate", "duedate", "startdate", "enddate")
 TRANSACTION_COLUMNS = (
     "id",
     "type",
@@ -52,6 +52,19 @@ LINE_COLUMNS = (
     "linelastmodifieddate",
 )
 DELETED_COLUMNS = ("recordid", "recordtypeid", "deleteddate", "name", "context", "iscustomrecord")
+PERIOD_COLUMNS = (
+    "id",
+    "periodname",
+    "startdate",
+    "enddate",
+    "closed",
+    "isposting",
+    "isquarter",
+    "isyear",
+    "isadjust",
+    "alllocked",
+)
+"""SuiteQL ``accountingperiod`` (GitHub ``fivetran/dbt_netsuite`` ``stg_netsuite2__accounting_periods.sql``)."""
 
 
 def parse_stamp(value: Any) -> dt.datetime | None:
@@ -164,11 +177,40 @@ def line_rows(account: Account) -> list[Row]:
     return [{key: cell(key, val) for key, val in row.items()} for row in rows]
 
 
+def period_rows(account: Account, today: dt.date | None = None) -> list[Row]:
+    """Monthly posting periods from the earliest closed one (or this month) to this month; the
+    months closed through the control API are closed."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    months = {*account.closed_periods, today.strftime("%Y-%m")}
+    at = dt.date.fromisoformat(f"{min(months)}-01")
+    rows: list[Row] = []
+    while at.strftime("%Y-%m") <= max(months):
+        following = (at.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        month = at.strftime("%Y-%m")
+        values = {
+            "id": at.year * 100 + at.month,
+            "periodname": at.strftime("%b %Y"),
+            "startdate": at.isoformat(),
+            "enddate": (following - dt.timedelta(days=1)).isoformat(),
+            "closed": "T" if month in account.closed_periods else "F",
+            "isposting": "T",
+            "isquarter": "F",
+            "isyear": "F",
+            "isadjust": "F",
+            "alllocked": "T" if month in account.closed_periods else "F",
+        }
+        rows.append({key: cell(key, val) for key, val in values.items()})
+        at = following
+    return rows
+
+
 def table_rows(account: Account, table: str) -> tuple[list[Row], set[str]]:
     if table == "transaction":
         return transaction_rows(account), set(TRANSACTION_COLUMNS)
     if table == "transactionline":
         return line_rows(account), set(LINE_COLUMNS)
+    if table == "accountingperiod":
+        return period_rows(account), set(PERIOD_COLUMNS)
     if table == "deletedrecord":
         return [{k: cell(k, v) for k, v in row.items()} for row in account.deleted], set(DELETED_COLUMNS)
     names = {n.lower(): n for n in TYPES if n != ITEM_RECORD} | {"item": ITEM_RECORD}

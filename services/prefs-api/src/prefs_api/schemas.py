@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ledgerbridge_common.connectors.lists import ListKind
 from ledgerbridge_common.events.models import LedgerKind
@@ -60,6 +60,7 @@ Credential = Annotated[str, StringConstraints(min_length=1, max_length=200, patt
 IntacctId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^ \x00](?:[^\x00]*[^ \x00])?$")]
 """An Intacct login value: no leading or trailing space (a trailing space is a documented cause of a
 refused login, reference intacct-api.md §7, HB115005929663)."""
+Token = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"^[^\x00\s]*$")]
 NETSUITE_ACCOUNT = r"^[0-9A-Za-z]+(_[A-Za-z]+[0-9]*)?$"
 """A NetSuite account id as the account shows it: ``123456``, ``123456_SB1`` (sandbox), ``123456_RP``
 (release preview), ``TSTDRV1234567`` (reference netsuite-api.md §1.1)."""
@@ -82,17 +83,59 @@ class IntacctCredentialsIn(_In):
         return IntacctCredentials.model_validate(self.model_dump(exclude={"company_id"}))
 
 
+class NetSuiteOAuth2In(_In):
+    """NetSuite OAuth 2.0 (reference netsuite-api.md §1.2) for the integration record's client id:
+    either the client secret and the tokens its authorization-code grant gave (with the refresh
+    token an expired access token is refreshed and stored without asking again), or, for client
+    credentials (M2M), the id and PEM private key of the certificate registered for the client."""
+
+    client_id: Credential
+    client_secret: Credential | None = None
+    access_token: Token | None = None
+    refresh_token: Token | None = None
+    certificate_id: Credential | None = None
+    private_key: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=r"^[^\x00]*$")] | None = (
+        Field(default=None, description="PEM private key (RSA) of the certificate; signs PS256 assertions.")
+    )
+
+    @model_validator(mode="after")
+    def _one_grant(self) -> NetSuiteOAuth2In:
+        code = self.client_secret is not None and self.access_token is not None
+        m2m = self.certificate_id is not None and self.private_key is not None
+        if code == m2m:
+            raise ValueError(
+                "give either client_secret and access_token (authorization code) or certificate_id and "
+                "private_key (client credentials)"
+            )
+        return self
+
+
 class NetSuiteCredentialsIn(_In):
-    """Oracle NetSuite Token-Based Authentication: the integration record's consumer key and secret and
-    the access token's id and secret, for the account, and the subsidiary the BILL organization is
-    linked to (OneWorld; ``1`` is the parent of a single-subsidiary account)."""
+    """Oracle NetSuite, for the account: Token-Based Authentication (the integration record's
+    consumer key and secret and the access token's id and secret) or OAuth 2.0 (``oauth2``), and the
+    subsidiary the BILL organization is linked to (OneWorld; ``1`` is the parent of a
+    single-subsidiary account)."""
 
     account_id: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=NETSUITE_ACCOUNT)]
-    consumer_key: Credential
-    consumer_secret: Credential
-    token_id: Credential
-    token_secret: Credential
+    consumer_key: Credential | None = None
+    consumer_secret: Credential | None = None
+    token_id: Credential | None = None
+    token_secret: Credential | None = None
+    oauth2: NetSuiteOAuth2In | None = Field(default=None, description="Instead of the four TBA values.")
     subsidiary_id: Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[0-9]+$")]
+
+    @model_validator(mode="after")
+    def _one_method(self) -> NetSuiteCredentialsIn:
+        tba = {"consumer_key", "consumer_secret", "token_id", "token_secret"}
+        given = {name for name in tba if getattr(self, name) is not None}
+        if given and given != tba:
+            raise ValueError(
+                f"TBA needs all of consumer_key, consumer_secret, token_id, token_secret; missing: "
+                f"{', '.join(sorted(tba - given))}"
+            )
+        if bool(given) == (self.oauth2 is not None):
+            raise ValueError("give either the TBA consumer and token credentials or `oauth2`, not both")
+        return self
 
     def stored(self) -> NetSuiteCredentials:
         return NetSuiteCredentials.model_validate(self.model_dump())
@@ -213,6 +256,7 @@ class CredentialsSummary(BaseModel):
     intacct_login: bool = Field(default=False, description="Intacct sender and user credentials are stored.")
     intacct_entity_id: str | None = Field(default=None, description="The Intacct entity the login enters.")
     netsuite_tba: bool = Field(default=False, description="NetSuite TBA consumer and token credentials are stored.")
+    netsuite_oauth2: bool = Field(default=False, description="NetSuite OAuth 2.0 client and tokens are stored.")
     netsuite_subsidiary_id: str | None = Field(default=None, description="The NetSuite subsidiary linked.")
 
 

@@ -131,7 +131,7 @@ async def test_a_netsuite_account_is_connected_with_tba(served: Served, api: htt
     for secret in (login["consumer_secret"], login["token_secret"]):
         assert secret not in created.text and secret not in (await api.get(f"/v1/connections/{out['id']}")).text
     info = await internal_info(served, out["id"])
-    assert isinstance(info.ledger, NetSuiteCredentials)
+    assert isinstance(info.ledger, NetSuiteCredentials) and info.ledger.token_secret is not None
     assert info.ledger.token_secret.get_secret_value() == login["token_secret"]
 
 

@@ -384,3 +384,5 @@ class CompanyInfo(_Frozen):
     name: str
     home_currency: str = "USD"
     multi_currency: bool = False
+    books_closed_through: dt.date | None = None
+    """The ledger's books-closed date, where it keeps one (NetSuite: the last closed period's end)."""

@@ -11,7 +11,7 @@ from ledgerbridge_common.connectors.qbo import QboOAuthClient
 from ledgerbridge_common.connectors.qbo import QboTokens as OAuthTokens
 from ledgerbridge_common.connectors.qbo.auth import REVOKE_URL
 from ledgerbridge_common.errors import ConnectorError
-from ledgerbridge_common.prefs_client import LedgerCredentials, QboCredentials, QboTokens
+from ledgerbridge_common.prefs_client import LedgerCredentials, NetSuiteCredentials, QboCredentials, QboTokens
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.problems import ProblemError
@@ -78,8 +78,8 @@ class SealedCredentialsStore:
         self._cipher = cipher
 
     async def save_ledger_credentials(self, connection_id: str, credentials: LedgerCredentials) -> None:
-        if not isinstance(credentials, QboCredentials):
-            return  # only QBO's OAuth tokens rotate; Intacct's and NetSuite's credentials do not
+        if not isinstance(credentials, QboCredentials | NetSuiteCredentials):
+            return  # OAuth tokens (QBO, NetSuite OAuth 2.0) are refreshed; Intacct's logins are not
         async with self._sessions.begin() as session:
             row = await repo.get_connection(session, connection_id, lock=True)
             if row is None:

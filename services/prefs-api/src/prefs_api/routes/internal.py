@@ -7,7 +7,15 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response
 
-from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionInfo, Mappings, QboTokens, WebhookSecret
+from ledgerbridge_common.prefs_client import (
+    ConflictInfo,
+    ConnectionInfo,
+    Mappings,
+    NetSuiteCredentials,
+    NetSuiteOAuth2,
+    QboTokens,
+    WebhookSecret,
+)
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters import synclog
 from prefs_api.deps import Internal, ServicesDep
@@ -70,6 +78,21 @@ async def save_qbo_tokens(services: ServicesDep, connection_id: str, tokens: Qbo
         if qbo is None:
             raise not_found("QBO credentials")
         sealed = services.cipher.seal(billcom, qbo.model_copy(update={"tokens": tokens}))
+        await repo.update_connection(session, connection_id, credentials=sealed)
+    return Response(status_code=204)
+
+
+@router.put("/connections/{connection_id}/netsuite-oauth2", status_code=204, response_class=Response)
+async def save_netsuite_oauth2(services: ServicesDep, connection_id: str, tokens: NetSuiteOAuth2) -> Response:
+    """Store a NetSuite OAuth 2.0 connection's tokens after a refresh."""
+    async with services.sessions.begin() as session:
+        row = await repo.get_connection(session, connection_id, lock=True)
+        if row is None:
+            raise not_found()
+        billcom, ledger = services.cipher.open_ledger(row["credentials"])
+        if not isinstance(ledger, NetSuiteCredentials) or ledger.oauth2 is None:
+            raise not_found("NetSuite OAuth 2.0 credentials")
+        sealed = services.cipher.seal(billcom, ledger.model_copy(update={"oauth2": tokens}))
         await repo.update_connection(session, connection_id, credentials=sealed)
     return Response(status_code=204)
 

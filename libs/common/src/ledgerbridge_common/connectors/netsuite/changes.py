@@ -11,6 +11,7 @@ from typing import Any
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.netsuite.client import NetSuiteClient
+from ledgerbridge_common.connectors.netsuite.income_items import ITEM_RECORD, PREFIX
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
 
@@ -47,6 +48,8 @@ class ChangeFeedReader:
         where = [f"type = {quote(m.txn_type)}"] if m.txn_type else []
         if m.record in ENTITY_RECORDS:  # a vendor or customer belongs to one subsidiary
             where.append(f"subsidiary = {quote(self.subsidiary_id)}")
+        if m.record == ITEM_RECORD:  # the items that carry an income account's invoice lines are ours
+            where.append(f"(externalid IS NULL OR externalid NOT LIKE {quote(PREFIX + '%')})")
         if since is not None:
             where.append(since_clause("lastmodifieddate", since))
         clause = f" WHERE {' AND '.join(where)}" if where else ""

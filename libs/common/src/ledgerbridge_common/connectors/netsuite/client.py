@@ -15,6 +15,7 @@ import httpx
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
 
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
+from ledgerbridge_common.connectors.netsuite.m2m import ClientCredentialsAuth, M2MCredentials
 from ledgerbridge_common.errors import (
     AuthRevokedError,
     ConnectorError,
@@ -64,7 +65,7 @@ class OAuth2Credentials:
         return bool(self.refresh_token and self.client_id and self.client_secret)
 
 
-Credentials = TbaCredentials | OAuth2Credentials
+Credentials = TbaCredentials | OAuth2Credentials | M2MCredentials
 OnRefresh = Callable[[OAuth2Credentials], Awaitable[None]]
 """Where a refreshed access token goes (the connection's stored credentials)."""
 
@@ -197,11 +198,14 @@ class NetSuiteClient:
         self.base = rest_base(base_url, creds.account_id)
         self.limits = limits or NETSUITE_LIMITS
         self.budget = budgets.get(LEDGER_KIND, creds.account_id, self.limits)
-        self.auth: httpx.Auth = (
-            TbaAuth(creds)
-            if isinstance(creds, TbaCredentials)
-            else BearerAuth(creds, http, f"{self.base}/auth/oauth2/v1/token", timeout=timeout, on_refresh=on_refresh)
-        )
+        token_url = f"{self.base}/auth/oauth2/v1/token"
+        self.auth: httpx.Auth
+        if isinstance(creds, TbaCredentials):
+            self.auth = TbaAuth(creds)
+        elif isinstance(creds, M2MCredentials):
+            self.auth = ClientCredentialsAuth(creds, http, token_url, timeout=timeout)
+        else:
+            self.auth = BearerAuth(creds, http, token_url, timeout=timeout, on_refresh=on_refresh)
         self.timeout = timeout
         self.page_size = page_size
 

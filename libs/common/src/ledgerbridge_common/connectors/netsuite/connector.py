@@ -4,7 +4,7 @@ NetSuite (SuiteTalk REST + SuiteQL, reference ``shared/reference/netsuite-api.md
 Usage::
 
     creds = TbaCredentials(account_id="123456_SB1", consumer_key=..., consumer_secret=..., token_id=...,
-                           token_secret=...)   # or OAuth2Credentials(account_id, access_token, ...)
+                           token_secret=...)   # or OAuth2Credentials(...), M2MCredentials(...)
     netsuite = NetSuiteConnector(http, creds, subsidiary_id="2", base_url="https://{account}.suitetalk.api.netsuite.com")
     bill = await netsuite.create(bill, request_id=command_id, tag="LB:billcom:bill:00n1")
 
@@ -15,9 +15,11 @@ changes are SuiteQL on ``lastmodifieddate`` with an overlapping window, plus ``D
 ``changes.py``).
 
 The direction matrix BILL applies to NetSuite (§8) is ``capabilities.flows`` (``rules.py``). A bill
-payment NetSuite refuses because the bill was already paid there is explained as BILL explains it.
+payment NetSuite refuses because the bill was already paid there is explained as BILL explains it,
+and so is a write into a closed period, with NetSuite's books-closed date (``periods``). Invoice
+lines coded to an income account ride on that account's item (``income_items``).
 
-Not covered: voids (transactions are deleted), batch writes, M2M (client credentials) tokens.
+Not covered: voids (transactions are deleted), batch writes.
 """
 
 from __future__ import annotations
@@ -32,12 +34,11 @@ from typing import Any
 import httpx
 
 from ledgerbridge_common.canonical.models import (
-    Account,
-    AccountType,
     Bill,
     BillPayment,
     CanonicalObject,
     CompanyInfo,
+    Invoice,
     ObjectType,
 )
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
@@ -58,15 +59,16 @@ from ledgerbridge_common.connectors.netsuite.client import (
     NetSuiteClient,
     OnRefresh,
 )
+from ledgerbridge_common.connectors.netsuite.income_items import IncomeItems
 from ledgerbridge_common.connectors.netsuite.lists import NetSuiteLists
 from ledgerbridge_common.connectors.netsuite.lookup import NetSuiteDocumentLookup
 from ledgerbridge_common.connectors.netsuite.mapping import MAPS, RecordMap, record_map
-from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES, Setup
+from ledgerbridge_common.connectors.netsuite.mapping_common import Setup
+from ledgerbridge_common.connectors.netsuite.periods import CLOSED_PERIOD, books_closed_through, closed_reason
 from ledgerbridge_common.connectors.netsuite.rules import (
     NETSUITE_FLOWS,
     paid_first_reason,
     subsidiary_reason,
-    usable_in,
 )
 from ledgerbridge_common.connectors.ports import BatchItem, BatchResult, ChangePage
 from ledgerbridge_common.errors import ConnectorError, ValidationError
@@ -124,6 +126,7 @@ class NetSuiteConnector(NetSuiteLists, NetSuiteDocumentLookup):
         self.subsidiary_id = subsidiary_id
         self.capabilities = replace(NETSUITE_CAPABILITIES, limits=self.client.limits)
         self.feed = ChangeFeedReader(self.client, subsidiary_id)
+        self.income_items = IncomeItems(self.client, subsidiary_id)
         self._setup: Setup | None = None
         self._setup_lock = asyncio.Lock()
 
@@ -152,13 +155,21 @@ class NetSuiteConnector(NetSuiteLists, NetSuiteDocumentLookup):
             name=str(sub.get("name", "")),
             home_currency=setup.home_currency,
             multi_currency=True,
+            books_closed_through=await self.books_closed_through(),
         )
+
+    async def books_closed_through(self) -> dt.date | None:
+        """NetSuite's books-closed date (``periods``): BILL syncs nothing dated on or before it."""
+        return await books_closed_through(self.client)
 
     # --- reads ---------------------------------------------------------------------------------
 
     async def _read(self, m: RecordMap, key: str) -> CanonicalObject | None:
         rec = await self.client.get(f"/record/v1/{m.record}/{key}", expandSubResources="true")
-        return None if rec is None else m.from_ns(rec, await self.setup())
+        if rec is None:
+            return None
+        obj = m.from_ns(rec, await self.setup())
+        return await self.income_items.from_items(obj) if isinstance(obj, Invoice) else obj
 
     async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
         return await self._read(record_map(object_type), object_id)
@@ -181,41 +192,6 @@ class NetSuiteConnector(NetSuiteLists, NetSuiteDocumentLookup):
             return await self.read(object_type, str(row["id"]))
         return None
 
-    async def subsidiary_chain(self) -> list[str]:
-        """The connection's subsidiary, then its parent, up to the root."""
-        parents = {
-            str(r["id"]): str(r.get("parent") or "")
-            async for r in self.client.suiteql("SELECT id, parent FROM subsidiary")
-        }
-        chain: list[str] = []
-        at = self.subsidiary_id
-        while at and at not in chain:
-            chain.append(at)
-            at = parents.get(at, "")
-        return chain
-
-    async def list_accounts(self) -> list[Account]:
-        """The accounts usable in the connection's subsidiary (the others are refused on every
-        transaction, §6), so preferences offer only these."""
-        chain = await self.subsidiary_chain()
-        accounts = []
-        q = "SELECT id, acctname, accttype, acctnumber, isinactive, subsidiary, includechildren FROM account"
-        async for row in self.client.suiteql(q):
-            if not usable_in(row.get("subsidiary"), row.get("includechildren") == "T", chain):
-                continue
-            kind = str(row.get("accttype", ""))
-            accounts.append(
-                Account(
-                    id=str(row["id"]),
-                    name=str(row.get("acctname", "")),
-                    number=row.get("acctnumber"),
-                    account_type=CANONICAL_TYPES.get(kind, AccountType.NON_POSTING),
-                    account_subtype=kind or None,
-                    active=row.get("isinactive") != "T",
-                )
-            )
-        return accounts
-
     # --- writes --------------------------------------------------------------------------------
 
     def _replace(self, m: RecordMap) -> dict[str, str] | None:
@@ -223,7 +199,7 @@ class NetSuiteConnector(NetSuiteLists, NetSuiteDocumentLookup):
 
     async def create(self, obj: CanonicalObject, *, request_id: str, tag: str | None = None) -> CanonicalObject:
         m = record_map(obj.object_type)
-        body = m.to_ns(obj, await self.setup())
+        body = m.to_ns(await self._on_items(obj), await self.setup())
         key = f"eid:{external_id(tag, request_id)}"
         await self._write(obj, "PUT", f"/record/v1/{m.record}/{key}", params=self._replace(m), json=body)
         made = await self._read(m, key)
@@ -235,15 +211,21 @@ class NetSuiteConnector(NetSuiteLists, NetSuiteDocumentLookup):
         if not obj.id:
             raise ValidationError("update needs the object's id", vendor=VENDOR, code="id")
         m = record_map(obj.object_type)
-        body = m.to_ns(obj, await self.setup())
+        body = m.to_ns(await self._on_items(obj), await self.setup())
         await self._write(obj, "PATCH", f"/record/v1/{m.record}/{obj.id}", params=self._replace(m), json=body)
         return await self._read_back(m, obj.id)
+
+    async def _on_items(self, obj: CanonicalObject) -> CanonicalObject:
+        """An invoice's account-only lines on their income account's item (``income_items``)."""
+        return await self.income_items.to_items(obj) if isinstance(obj, Invoice) else obj
 
     async def _write(self, obj: CanonicalObject, method: str, path: str, **kw: Any) -> None:
         """One write; a refusal BILL explains in its own words (§8) is raised with that reason."""
         try:
             await self.client.request(method, path, **kw)
         except ValidationError as exc:
+            if CLOSED_PERIOD.search(exc.message):
+                raise closed_reason(await self.books_closed_through(), getattr(obj, "date", None), exc.message) from exc
             reason = subsidiary_reason(exc.message, (await self.setup()).subsidiary_name)
             if reason is not None:
                 raise ValidationError(reason, vendor=VENDOR, code="wrong_subsidiary", detail=reason) from exc

@@ -3,15 +3,18 @@ and the departments, locations and classes usable in the connection's subsidiary
 (reference netsuite-api.md §2, §6). A segment belongs to a subsidiary when its ``subsidiary`` field
 lists it (OneWorld, §6; a parent listed with "include children" is not followed: the stricter
 reading). Journals and bank account records are not NetSuite lists: bank accounts are accounts of
-type Bank in the chart."""
+type Bank in the chart. The chart of accounts offered is the accounts usable in the connection's
+subsidiary: those listing it, or an ancestor with "include children" (``list_accounts``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ledgerbridge_common.canonical.models import Account, AccountType
 from ledgerbridge_common.connectors.lists import ListKind, ListValue
 from ledgerbridge_common.connectors.netsuite.client import NetSuiteClient
 from ledgerbridge_common.connectors.netsuite.mapping_common import CANONICAL_TYPES
+from ledgerbridge_common.connectors.netsuite.rules import usable_in
 
 SEGMENT_TABLES = {
     ListKind.LOCATIONS: "location",
@@ -62,3 +65,38 @@ class NetSuiteLists:
             async for r in self.client.suiteql(q)
             if self.subsidiary_id in _subsidiaries(r.get("subsidiary"))
         ]
+
+    async def subsidiary_chain(self) -> list[str]:
+        """The connection's subsidiary, then its parent, up to the root."""
+        parents = {
+            str(r["id"]): str(r.get("parent") or "")
+            async for r in self.client.suiteql("SELECT id, parent FROM subsidiary")
+        }
+        chain: list[str] = []
+        at = self.subsidiary_id
+        while at and at not in chain:
+            chain.append(at)
+            at = parents.get(at, "")
+        return chain
+
+    async def list_accounts(self) -> list[Account]:
+        """The accounts usable in the connection's subsidiary (the others are refused on every
+        transaction, §6), so preferences offer only these."""
+        chain = await self.subsidiary_chain()
+        accounts = []
+        q = "SELECT id, acctname, accttype, acctnumber, isinactive, subsidiary, includechildren FROM account"
+        async for row in self.client.suiteql(q):
+            if not usable_in(row.get("subsidiary"), row.get("includechildren") == "T", chain):
+                continue
+            kind = str(row.get("accttype", ""))
+            accounts.append(
+                Account(
+                    id=str(row["id"]),
+                    name=str(row.get("acctname", "")),
+                    number=row.get("acctnumber"),
+                    account_type=CANONICAL_TYPES.get(kind, AccountType.NON_POSTING),
+                    account_subtype=kind or None,
+                    active=row.get("isinactive") != "T",
+                )
+            )
+        return accounts

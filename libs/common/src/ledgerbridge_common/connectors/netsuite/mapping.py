@@ -83,7 +83,9 @@ MAPS: dict[ObjectType, RecordMap] = {
     T.VENDOR_CREDIT: RecordMap(
         "vendorCredit", "transaction", payables_to, credit_from, ("expense", "item"), "VendCred"
     ),
-    T.BILL_PAYMENT: RecordMap("vendorPayment", "transaction", payment_to, payment_from, ("apply",), "VendPymt"),
+    T.BILL_PAYMENT: RecordMap(
+        "vendorPayment", "transaction", payment_to, payment_from, ("apply", "credit"), "VendPymt"
+    ),
     T.INVOICE: RecordMap("invoice", "transaction", invoice_to, invoice_from, ("item",), "CustInvc"),
     T.RECEIVED_PAYMENT: RecordMap("customerPayment", "transaction", received_to, received_from, ("apply",), "CustPymt"),
     T.JOURNAL_ENTRY: RecordMap("journalEntry", "transaction", journal_to, journal_from, ("line",), "Journal"),

@@ -3,7 +3,9 @@ departments, locations and items (``subsidiary`` a list holding the connection's
 
 Vendor rules as BILL applies them (SB:205020959, reference §8): a company vendor needs a Company
 Name, an individual one a First and a Last Name (BILL keeps one name: its last word is the last
-name); the NetSuite Vendor ID (``entityId``) reaches BILL cut to 20 characters."""
+name); the NetSuite Vendor ID (``entityId``) reaches BILL cut to 20 characters. Vendors and
+customers carry ``email`` and ``phone`` (OAS ``vendor``/``customer``, GitHub ``uptick/pynetsuite``
+``docs/Vendor.md``)."""
 
 from __future__ import annotations
 
@@ -54,6 +56,8 @@ def party_to(obj: Vendor | Customer, setup: Setup) -> Rec:
         "subsidiary": ref(setup.subsidiary_id),
         "currency": setup.currency_id(obj.currency),
         "isInactive": not obj.active,
+        "email": obj.email,
+        "phone": obj.phone,
     }
     if isinstance(obj, Vendor) and obj.vendor_type == "individual":
         first, last = person_names(obj.name)
@@ -83,6 +87,8 @@ def vendor_from(rec: Rec, setup: Setup) -> Vendor:
         # NetSuite fills entityId with the name when no Vendor ID is given: that is no Vendor ID
         short_name=entity_id[:VENDOR_ID_LENGTH] if entity_id and entity_id != name else None,
         vendor_type="individual" if person else None,
+        email=rec.get("email"),
+        phone=rec.get("phone"),
         **common(rec),
     )
 
@@ -91,6 +97,8 @@ def customer_from(rec: Rec, setup: Setup) -> Customer:
     return Customer(
         name=str(rec.get("companyName") or rec.get("entityId") or ""),
         currency=setup.currency_code(rec.get("currency")),
+        email=rec.get("email"),
+        phone=rec.get("phone"),
         **common(rec),
     )
 

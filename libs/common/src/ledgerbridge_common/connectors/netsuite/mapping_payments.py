@@ -1,5 +1,8 @@
 """Payments ↔ NetSuite: vendor payments and customer payments, applied to documents through the
-keyed ``apply`` sublist (reference §1.7); their header carries the Default Payables/Receivables
+keyed ``apply`` sublist (reference §1.7), a vendor payment's vendor credits through its ``credit``
+sublist (the SOAP schema's ``VendorPayment.creditList``: doc, apply, amount; the payment's total is
+the bills paid less the credits taken, so the credits count in the amount applied to the first bill, as BILL takes them
+from the bill they pay); their header carries the Default Payables/Receivables
 classification (``header_classifications``: BILL codes no classification on payments, SB:205021059)."""
 
 from __future__ import annotations
@@ -25,10 +28,20 @@ def applied(values: tuple[AppliedTo, ...]) -> Rec:
     return {"items": [{"doc": ref(a.document_id), "apply": True, "amount": float(a.amount)} for a in values]}
 
 
-def applied_from(rec: Rec) -> tuple[AppliedTo, ...]:
+def with_credits(bills: tuple[AppliedTo, ...], credits: tuple[AppliedTo, ...], sign: int) -> tuple[AppliedTo, ...]:
+    """The bills as NetSuite applies them (``sign`` 1: the credits added to the first bill's amount)
+    or as BILL pays them (``sign`` -1: the cash part only)."""
+    if not bills or not credits:
+        return bills
+    taken = sum((c.amount for c in credits), Decimal(0))
+    first = bills[0].model_copy(update={"amount": bills[0].amount + sign * taken})
+    return (first, *bills[1:])
+
+
+def applied_from(rec: Rec, sublist: str = "apply") -> tuple[AppliedTo, ...]:
     return tuple(
         AppliedTo(document_id=str(ref_id(x.get("doc"))), amount=money(x.get("amount")))
-        for x in items(rec, "apply")
+        for x in items(rec, sublist)
         if x.get("apply", True) is not False
     )
 
@@ -45,19 +58,22 @@ def payment_to(obj: BillPayment, setup: Setup) -> Rec:
             "currency": setup.currency_id(obj.currency),
             "exchangeRate": float(obj.exchange_rate),
             "memo": obj.memo,
-            "apply": applied(obj.applied_to),
+            "apply": applied(with_credits(obj.applied_to, obj.vendor_credits, 1)),
+            "credit": applied(obj.vendor_credits),
         }
     )
 
 
 def payment_from(rec: Rec, setup: Setup) -> BillPayment:
+    credits = applied_from(rec, "credit")
     return BillPayment(
         vendor_id=str(ref_id(rec.get("entity"))),
         date=day(rec.get("tranDate")),
         amount=money(rec.get("total")),
         currency=setup.currency_code(rec.get("currency")) or "USD",
         exchange_rate=Decimal(str(rec.get("exchangeRate") or 1)),
-        applied_to=applied_from(rec),
+        applied_to=with_credits(applied_from(rec), credits, -1),
+        vendor_credits=credits,
         bank_account_id=ref_id(rec.get("account")),
         reference=rec.get("tranId"),
         memo=rec.get("memo"),

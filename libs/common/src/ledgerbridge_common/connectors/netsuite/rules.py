@@ -5,9 +5,9 @@ engine consults and as the reasons a bookkeeper reads.
   ways (a bill or credit from NetSuite only while nothing is paid or applied, and NetSuite's edits
   of a bill never come back); paid bills, payments, applied credits, funds transfers and voids go
   from BILL only; a bill deleted in NetSuite while unpaid is removed from BILL too
-  (``unpaid_deletes_from_ledger``; NetSuite refuses deletes in closed periods itself). Projects
-  and the books-closed date come from NetSuite only; the product has no canonical type for them,
-  so they are not in the matrix.
+  (``unpaid_deletes_from_ledger``; NetSuite refuses deletes in closed periods itself). The
+  books-closed date comes from NetSuite only and is read, not synced (``periods.py``); projects
+  come from NetSuite only and have no canonical type, so they are not in the matrix.
 - ``paid_first_reason``: a payment already recorded in NetSuite makes BILL's payment of the same
   bill fail; BILL's advice is to mark the bill paid in BILL instead (SB:205021059).
 - ``subsidiary_reason``: each BILL organization is linked to one subsidiary (SB:214464623), and
