@@ -31,7 +31,8 @@ JOBS = (
     "bill_budget", "intacct_backlog", "intacct_kill_posting", "netsuite_backlog",
 )  # fmt: skip
 LIMITS_ON = (
-    "backlog", "multi_realm", "multi_company", "bill_budget", "intacct_backlog", "intacct_kill_posting", "netsuite_backlog",
+    "backlog", "multi_realm", "multi_company", "bill_budget",
+    "intacct_backlog", "intacct_kill_posting", "netsuite_backlog",
 )  # fmt: skip
 
 
