@@ -76,14 +76,14 @@ class SqlAlchemySweepStateStore:
             await session.execute(stmt, rows)
 
     async def claim_mark(self, connection_id: str, side: str, mark: str, at: dt.datetime, every: dt.timedelta) -> bool:
-        stmt = insert(sweep_watermarks).values(connection_id=connection_id, side=side, object_type=mark, watermark=at)
-        stmt = stmt.on_conflict_do_update(
+        row = insert(sweep_watermarks).values(connection_id=connection_id, side=side, object_type=mark, watermark=at)
+        claim = row.on_conflict_do_update(
             index_elements=["connection_id", "side", "object_type"],
-            set_={"watermark": stmt.excluded.watermark, "updated_at": dt.datetime.now(dt.UTC)},
+            set_={"watermark": row.excluded.watermark, "updated_at": dt.datetime.now(dt.UTC)},
             where=sweep_watermarks.c.watermark <= at - every,
         ).returning(sweep_watermarks.c.watermark)
         async with self._sessions() as session, session.begin():
-            return (await session.execute(stmt)).first() is not None
+            return (await session.execute(claim)).first() is not None
 
     async def runs(self) -> dict[str, SweepRun]:
         async with self._sessions() as session:
