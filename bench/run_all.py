@@ -115,7 +115,14 @@ async def main(args: argparse.Namespace) -> int:
         ),
         "bill_budget": (
             f"vendor requests per bill ({args.bb_companies} companies on one BILL devKey, limits on)",
-            lambda s: bill_budget.run(s, companies=args.bb_companies, rate=args.bb_rate, seconds=args.bb_seconds),
+            lambda s: bill_budget.run(
+                s,
+                companies=args.bb_companies,
+                rate=args.bb_rate,
+                seconds=args.bb_seconds,
+                pay_every=args.bb_pay_every,
+                drain=args.bb_drain,
+            ),
         ),
     }
     for key, (title, job) in jobs.items():
@@ -167,6 +174,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bb-companies", type=int, default=5, help="bill_budget: companies on one BILL devKey")
     parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")
     parser.add_argument("--bb-seconds", type=float, default=60, help="bill_budget: duration of the load")
+    parser.add_argument("--bb-pay-every", type=int, default=3, help="bill_budget: pay every n-th bill (0: none)")
+    parser.add_argument("--bb-drain", type=float, default=180, help="bill_budget: wait this long for the rest")
     parser.add_argument(
         "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
     )
