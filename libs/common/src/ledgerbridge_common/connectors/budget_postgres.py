@@ -11,7 +11,8 @@ replicas), because the vendor counts them together. Schema ``ledger_budget`` (Al
   before it is scheduled until its response, with an expiry so a crashed holder frees it.
 
 A caller that wakes too late after its send time books again (``budget.wait_for_turn``); its
-wait is measured on this process's monotonic clock from just before the booking statement.
+wait is measured on this process's monotonic clock from the booking statement's answer, so it never
+sends before the database's send time (a slow answer is lateness the re-check cannot see).
 
 A request costs five short statements (about 1 ms each on a local server). When PostgreSQL is
 down, taking a slot raises :class:`InfrastructureError` (nothing was sent; the consumer retries
@@ -153,15 +154,15 @@ class PostgresLedgerBudget:
         async with self.owner.engine.begin() as conn:
             lanes = {**self.key, **_lane_params(self._lanes, batch)}
             send_at = (await conn.execute(_LANES, lanes)).scalar_one()
-            asked_at = self.owner.clock()
             wait = (await conn.execute(_ADVANCE, {**lanes, "send_at": send_at})).scalar_one()
+            answered_at = self.owner.clock()
             if wait > 1:
                 await conn.execute(
                     _EXTEND,
                     {**self.key, "slot": slot, "holder": self.owner.holder,
                      "ttl": wait + self.owner.lease_seconds},
                 )  # fmt: skip
-        return asked_at + float(wait) if wait > 0 else -math.inf
+        return answered_at + float(wait) if wait > 0 else -math.inf
 
     async def _give_back(self, slot: int) -> None:
         try:
