@@ -147,13 +147,15 @@ def _budget_rows(b: dict[str, Any] | None) -> list[Row]:
         return []
     if "error" in b:
         return [("Vendor requests per bill", f"error: {b['error']}", "", "missed")]
-    label = f"{b['companies']} companies on one BILL devKey, {b['entered']:,} bills"
+    label = f"{b['companies']} companies on one BILL devKey, {b['entered']:,} bills ({b.get('paid', 0):,} paid)"
     per_bill = b["bill_requests_per_bill"]
     return [
         (f"BILL requests per bill ({label})", f"{per_bill}", "≤ 0.05", _v(per_bill is not None and per_bill <= 0.05)),
         ("BILL BDC_1144 answers", _num(b["bdc_1144"]), "0", _v(b["bdc_1144"] == 0)),
         (f"QBO requests per bill ({label})", f"{b['qbo_requests_per_bill']}", "", "—"),
-    ]
+        ("QBO 429 answers (BILL requests per bill run)", _num(b["qbo_throttled_429"]), "0",
+         _v(b["qbo_throttled_429"] == 0)),
+    ]  # fmt: skip
 
 
 def _header(report: dict[str, Any]) -> str:

@@ -123,7 +123,14 @@ async def main(args: argparse.Namespace) -> int:
         ),
         "bill_budget": (
             f"vendor requests per bill ({args.bb_companies} companies on one BILL devKey, limits on)",
-            lambda s: bill_budget.run(s, companies=args.bb_companies, rate=args.bb_rate, seconds=args.bb_seconds),
+            lambda s: bill_budget.run(
+                s,
+                companies=args.bb_companies,
+                rate=args.bb_rate,
+                seconds=args.bb_seconds,
+                pay_every=args.bb_pay_every,
+                drain=args.bb_drain,
+            ),
         ),
         "intacct_backlog": (
             "Sage Intacct backlog (limits on: the company's concurrency cap)",
@@ -192,6 +199,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bb-rate", type=float, default=1.0, help="bill_budget: bills/s per company")
     parser.add_argument("--bb-seconds", type=float, default=60, help="bill_budget: duration of the load")
     parser.add_argument("--intacct-bills", type=int, default=200, help="bills of the Sage Intacct backlog runs")
+    parser.add_argument("--bb-pay-every", type=int, default=3, help="bill_budget: pay every n-th bill (0: none)")
+    parser.add_argument("--bb-drain", type=float, default=180, help="bill_budget: wait this long for the rest")
     parser.add_argument(
         "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
     )

@@ -5,7 +5,8 @@ BILL shows a subscription's ``securityKey`` once, in the answer to ``POST /v3/su
 (``../shared/reference/billcom.md`` §2), so creating the subscription and storing the key are one
 step: the key goes straight into the connection's ``billcom.webhook_security_key`` (encrypted by
 prefs-api) and is never printed. The notification URL is webhook-ingest's
-``{public base}/webhooks/billcom/{connection_id}``.
+``{public base}/webhooks/billcom/{connection_id}``. Its BILL calls are charged to the devKey's
+shared hour (``bill_budget.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ledgerbridge_common.connectors.billcom.subscriptions import EVENT_TYPES, no
 from ledgerbridge_common.prefs_client import PrefsClient
 from ledgerbridge_common.profiles import Profile
 from ledgerbridge_common.secret_rules import is_sandbox_url
+from ledgerbridge_ops.bill_budget import shared_bill_budgets
 from ledgerbridge_ops.check_connections import plain
 from ledgerbridge_ops.prefs import PrefsApi
 from ledgerbridge_ops.settings import CheckSettings
@@ -41,8 +43,11 @@ async def subscribe(settings: CheckSettings, api_key: str, connection_id: str, p
     if creds is None:
         raise SubscribeError(f"{connection_id} has no BILL credentials")
     login = BillcomCredentials(creds.username, plain(creds.password), creds.organization_id, plain(creds.dev_key))
-    async with httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=timeout) as bill_http:
-        bill = BillcomHttpConnector(bill_http, login)
+    async with (
+        shared_bill_budgets(settings) as budgets,
+        httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=timeout) as bill_http,
+    ):
+        bill = BillcomHttpConnector(bill_http, login, budgets=budgets)
         try:
             created = await bill.create_subscription(
                 subscription_name(connection_id), url, EVENT_TYPES, idempotency_key=str(uuid.uuid4())

@@ -1,6 +1,7 @@
 """The per-connection checks of ``ledgerbridge check``, over prefs-api's internal API (the same
 view of a connection the services have): BILL sign-in, QBO token refresh and company read,
-webhook secrets, preferences."""
+webhook secrets, preferences. The BILL sign-in is charged to the devKey's shared hour
+(``bill_budget.py``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from functools import partial
 import httpx
 from pydantic import SecretStr
 
+from ledgerbridge_common.connectors.billcom.budget import BillBudgets
 from ledgerbridge_common.connectors.billcom.client import BillcomClient
 from ledgerbridge_common.connectors.billcom.client import BillcomCredentials as BillcomLogin
 from ledgerbridge_common.connectors.qbo.auth import QboOAuthClient
 from ledgerbridge_common.connectors.qbo.client import MINOR_VERSION
-from ledgerbridge_common.errors import ConnectorError
+from ledgerbridge_common.errors import BudgetSpentError, ConnectorError, InfrastructureError
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.prefs_client import ConnectionInfo, PrefsClient, QboTokens
+from ledgerbridge_ops.bill_budget import shared_bill_budgets
 from ledgerbridge_ops.check_ledger_login import ledger_login
 from ledgerbridge_ops.check_results import CheckResult, bounded, fail, ok
 from ledgerbridge_ops.settings import CheckSettings
@@ -36,27 +39,36 @@ async def connections(
     prefs_http = httpx.AsyncClient(base_url=settings.prefs_url, timeout=limit)
     prefs = PrefsClient(prefs_http, internal_token=settings.internal_token, cache_seconds=0)
     try:
-        found: list[ConnectionInfo] = []
-        results = await bounded("prefs-api", limit, lambda: _list_connections(settings, prefs, found))
-        if any(r.failed for r in results):
-            return results
-        if only is not None:
-            found = [info for info in found if info.connection_id == only]
-            if not found:
-                return [
-                    *results,
-                    fail("connection", "no such connection", "check the id (`ledgerbridge status`)", only),
-                ]
-        for info in found:
-            subject = info.connection_id
-            results += await bounded("billcom sign-in", limit, partial(billcom_login, settings, info), subject)
-            token = partial(ledger_token, settings, http, prefs, info)
-            results += await bounded("ledger token", limit, token, subject)
-            results += webhook_secrets(info)
-            results += await bounded("preferences", limit, partial(preferences, prefs, info), subject)
-        return results
+        async with shared_bill_budgets(settings) as budgets:
+            return await _check_connections(settings, http, prefs, budgets, only)
     finally:
         await prefs_http.aclose()
+
+
+async def _check_connections(
+    settings: CheckSettings, http: httpx.AsyncClient, prefs: PrefsClient, budgets: BillBudgets, only: str | None
+) -> list[CheckResult]:
+    limit = settings.check_timeout_seconds
+    found: list[ConnectionInfo] = []
+    results = await bounded("prefs-api", limit, lambda: _list_connections(settings, prefs, found))
+    if any(r.failed for r in results):
+        return results
+    if only is not None:
+        found = [info for info in found if info.connection_id == only]
+        if not found:
+            return [
+                *results,
+                fail("connection", "no such connection", "check the id (`ledgerbridge status`)", only),
+            ]
+    for info in found:
+        subject = info.connection_id
+        sign_in = partial(billcom_login, settings, info, budgets)
+        results += await bounded("billcom sign-in", limit, sign_in, subject)
+        token = partial(ledger_token, settings, http, prefs, info)
+        results += await bounded("ledger token", limit, token, subject)
+        results += webhook_secrets(info)
+        results += await bounded("preferences", limit, partial(preferences, prefs, info), subject)
+    return results
 
 
 async def _list_connections(
@@ -74,17 +86,24 @@ async def _list_connections(
     return [ok("prefs-api", f"internal API answers: {len(found)} connection(s), {disabled} disabled")]
 
 
-async def billcom_login(settings: CheckSettings, info: ConnectionInfo) -> list[CheckResult]:
+async def billcom_login(settings: CheckSettings, info: ConnectionInfo, budgets: BillBudgets) -> list[CheckResult]:
     subject = info.connection_id
     creds = info.billcom
     if creds is None:
         return [fail("billcom sign-in", "no BILL credentials stored", f"add them: {EDIT_CONNECTION}", subject)]
     login = BillcomLogin(creds.username, plain(creds.password), creds.organization_id, plain(creds.dev_key))
     bill_http = httpx.AsyncClient(base_url=settings.billcom_base_url, timeout=settings.check_timeout_seconds)
-    client = BillcomClient(bill_http, login)
+    client = BillcomClient(bill_http, login, budgets=budgets)
     try:
         await client.session()
         await client.logout()
+    except BudgetSpentError as exc:
+        return [
+            fail("billcom sign-in", exc.message, "wait for the devKey's next hour (`ledgerbridge status`)", subject)
+        ]
+    except InfrastructureError as exc:
+        fix = "check LB_DATABASE__URL: BILL calls are charged to the shared budget in PostgreSQL"
+        return [fail("billcom sign-in", f"not tried: {exc}", fix, subject)]
     except ConnectorError as exc:
         fix = (
             "store the organization's BILL username, password, organization id and a developer key of "

@@ -180,7 +180,7 @@ class Scenario:
             banks = {b["bank_account_id"]: b for b in view["bank_accounts"]}
             return banks.get(company.bank_account_id)
 
-        bank = await wait_for(seen, timeout=30, what="the BILL bank account to reach preferences")
+        bank = await wait_for(seen, timeout=90, what="the BILL bank account to reach preferences")  # a busy host
         if bank["gl_account_id"] != company.roles["bank"]:
             await self.set_preferences(company, bank_gl_accounts={company.bank_account_id: company.roles["bank"]})
 

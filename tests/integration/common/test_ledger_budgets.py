@@ -161,3 +161,29 @@ async def test_ledger_kinds_have_budgets_of_their_own(kind: str, engines: list[A
     async with other.slot():
         waited = time.monotonic() - began
     assert waited < 2
+
+
+async def test_postgres_callers_woken_late_together_book_again(engines: list[AsyncEngine]) -> None:
+    """The host is busy for 1.5 s from the first caller's sleep: every sleep that would end in that
+    spell ends at its end, so the callers whose send times passed wake together; they book again
+    rather than send as one burst."""
+    limits = LedgerLimits(concurrent=10, per_minute=500, per_second=10)
+    busy_until: list[float] = []
+
+    async def busy_sleep(seconds: float) -> None:
+        now = time.monotonic()
+        busy_until[:] = busy_until or [now + 1.5]
+        await asyncio.sleep(max(seconds, busy_until[0] - now))
+
+    company = uuid.uuid4().hex[:12]
+    budgets = [PostgresLedgerBudgets(engine, sleep=busy_sleep).get(KIND, company, limits) for engine in engines]
+    for budget in budgets:
+        await budget._ensure()
+    stamps: list[float] = []
+
+    async def one(n: int) -> None:
+        async with budgets[n % len(budgets)].slot():
+            stamps.append(time.monotonic())
+
+    await asyncio.gather(*(one(n) for n in range(24)))
+    assert len(stamps) == 24 and _worst(stamps, 1.0) <= 10

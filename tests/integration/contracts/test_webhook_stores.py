@@ -97,3 +97,12 @@ async def test_a_run_records_start_failure_and_last_success(sweeps: SweepStateSt
         last_succeeded_at=T0 + dt.timedelta(seconds=5),
         last_error="vendor down",
     )
+
+
+async def test_a_mark_is_claimed_once_per_interval(sweeps: SweepStateStore, conn: str) -> None:
+    every = dt.timedelta(minutes=5)
+    assert await sweeps.claim_mark(conn, "poll", "last_started", T0, every)
+    assert not await sweeps.claim_mark(conn, "poll", "last_started", T0 + dt.timedelta(minutes=4), every)
+    assert await sweeps.claim_mark(conn, "poll", "last_started", T0 + every, every)
+    assert await sweeps.watermarks(conn, "poll") == {"last_started": T0 + every}
+    assert await sweeps.claim_mark(f"{conn}-other", "poll", "last_started", T0, every)

@@ -25,10 +25,12 @@ from intacct_sandbox.app import create_app as create_intacct
 from intacct_sandbox.settings import SandboxSettings as IntacctSandbox
 from intacct_sandbox.state import DEMO_SENDER, DEMO_USER
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
+from ledgerbridge_common.connectors.billcom.budget import BillUsage, dev_key_id
 from ledgerbridge_common.connectors.billcom.webhooks import verify_billcom_signature
 from ledgerbridge_common.db.migrate import alembic_config
 from ledgerbridge_common.prefs_client import PrefsClient, QboTokens
 from ledgerbridge_common.settings import DatabaseSettings
+from ledgerbridge_ops.bill_budget import shared_bill_budgets
 from ledgerbridge_ops.billcom_webhook import SubscribeError, subscribe
 from ledgerbridge_ops.check import run_checks
 from ledgerbridge_ops.check_results import CheckResult
@@ -370,3 +372,38 @@ async def test_an_intacct_login_is_checked_against_intacct(prefs_api: PrefsApi, 
     assert [(r.status, r.detail) for r in passed] == [("ok", f"signed in to sage_intacct company {company}")]
     assert [r.status for r in refused] == ["FAIL"] and "XL03000006" in refused[0].detail
     assert f"PATCH /v1/connections/{bad}" in refused[0].fix and "`intacct`" in refused[0].fix
+
+
+async def _bill_hour(settings: CheckSettings, api: PrefsApi, cid: str) -> BillUsage | None:
+    async with api.internal_client() as http:
+        info = await PrefsClient(http, internal_token=INTERNAL_TOKEN).connection(cid)
+    assert info.billcom is not None
+    async with shared_bill_budgets(settings) as budgets:
+        hours = {usage.dev_key_id: usage for usage in await budgets.usage()}
+    return hours.get(dev_key_id(info.billcom.dev_key.get_secret_value()))
+
+
+def _spent(before: BillUsage | None, after: BillUsage | None) -> tuple[int, int]:
+    """(requests, logins) charged between two looks at a devKey's hour."""
+    assert after is not None
+    if before is None or before.window_start != after.window_start:
+        return after.requests, after.logins
+    return after.requests - before.requests, after.logins - before.logins
+
+
+async def test_the_commands_bill_calls_are_charged_to_the_shared_hour(
+    prefs_api: PrefsApi, qbo_url: str, billcom_url: str
+) -> None:
+    """The sign-in check and billcom-subscribe count in the devKey's hour in PostgreSQL, where the
+    services count theirs (BILL counts them together)."""
+    settings = deployment(prefs_api, qbo_url, billcom_url)
+    cid = await connect(prefs_api, qbo_url, billcom_url, webhook_security_key=None)
+
+    before = await _bill_hour(settings, prefs_api, cid)
+    results = await run_checks(settings, connection=cid)
+    assert [r for r in failed(results) if r.name == "billcom sign-in"] == []
+    assert _spent(before, await _bill_hour(settings, prefs_api, cid)) == (2, 1)  # login, logout
+
+    before = await _bill_hour(settings, prefs_api, cid)
+    await subscribe(settings, prefs_api.admin["X-API-Key"], cid, "http://127.0.0.1:9/hooks")
+    assert _spent(before, await _bill_hour(settings, prefs_api, cid)) == (3, 1)  # login, subscribe, logout

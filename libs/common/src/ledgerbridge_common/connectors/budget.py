@@ -14,6 +14,12 @@ window then holds fewer than ``window / interval + burst`` requests of a lane, w
 after a quiet spell). The second lane caps the minute lane's burst: after a quiet spell the burst
 goes out at the per-second rate, never all at once.
 
+That bound holds for the *scheduled* times; a caller sends when it wakes. On a busy host callers
+wake late, and callers whose times passed while the host was busy would all send at once — a
+burst over the per-second limit. So a caller that wakes later than :func:`late_grace` after its
+time does not send: it books a new time (:func:`wait_for_turn`). Its first booking is spent
+unused, which costs throughput only while the host is late.
+
 Where the lanes live is the port :class:`LedgerBudgets`, keyed by (ledger kind, company id):
 
 * :class:`MemoryLedgerBudgets` — in this process only (tools, tests, a single process);
@@ -24,12 +30,22 @@ Where the lanes live is the port :class:`LedgerBudgets`, keyed by (ledger kind, 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+MAX_BOOKINGS = 20
+"""Bookings a caller makes before it sends however late it woke (a host late on every wake-up
+would otherwise never send)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,27 @@ def schedule(now: float, resume_at: float, lanes: list[tuple[float, Lane]]) -> t
     return send, [max(tat, send) + lane.interval for tat, lane in lanes]
 
 
+def late_grace(lanes: list[tuple[int, Lane]]) -> float:
+    """How late after its time a woken caller may still send: half the shortest interval of the
+    lanes it uses. Any window of a lane then holds the bookings of a window ``interval / 2``
+    longer at most (for QBO's second lane: 8.5 a second of 10)."""
+    return min((lane.interval for _, lane in lanes), default=math.inf) / 2
+
+
+async def wait_for_turn(book: Callable[[], Awaitable[float]], grace: float, *, clock: Clock, sleep: Sleep) -> None:
+    """Wait until a request may be sent. ``book`` books a send time on the lanes and returns it
+    on ``clock``; a caller that wakes more than ``grace`` after that time books again instead of
+    sending (at most :data:`MAX_BOOKINGS` times)."""
+    for _ in range(MAX_BOOKINGS):
+        due = await book()
+        if due <= clock():
+            return
+        await sleep(due - clock())
+        if clock() - due <= grace:
+            return
+    log.warning("sending after %s late wake-ups in a row (the host is overloaded)", MAX_BOOKINGS)
+
+
 def cooldown_for(limits: LedgerLimits, seconds: float | None) -> float:
     return limits.cooldown_seconds if seconds is None else min(seconds, limits.cooldown_seconds)
 
@@ -135,33 +172,39 @@ class LedgerBudgets(Protocol):
 class MemoryLedgerBudget:
     """A company's lanes in this process (monotonic clock), with an ``asyncio.Semaphore``."""
 
-    def __init__(self, limits: LedgerLimits) -> None:
+    def __init__(self, limits: LedgerLimits, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.limits = limits
         self._lanes = limits.lanes()
         self._tats = [0.0, 0.0, 0.0]
         self._concurrency = asyncio.Semaphore(limits.concurrent)
-        self._resume_at = 0.0
+        self._resume_at = -math.inf
+        self._clock = clock
+        self._sleep = sleep
 
     async def cool_down(self, seconds: float | None = None) -> None:
-        self._resume_at = max(self._resume_at, time.monotonic() + cooldown_for(self.limits, seconds))
+        self._resume_at = max(self._resume_at, self._clock() + cooldown_for(self.limits, seconds))
 
     @asynccontextmanager
     async def slot(self, *, batch: bool = False) -> AsyncIterator[None]:
-        async with self._concurrency:
-            used = self._lanes.for_request(batch=batch)
-            now = time.monotonic()
-            send, tats = schedule(now, self._resume_at, [(self._tats[i], lane) for i, lane in used])
+        used = self._lanes.for_request(batch=batch)
+
+        async def book() -> float:
+            send, tats = schedule(self._clock(), self._resume_at, [(self._tats[i], lane) for i, lane in used])
             for (index, _), tat in zip(used, tats, strict=True):
                 self._tats[index] = tat
-            if send > now:
-                await asyncio.sleep(send - now)
+            return send
+
+        async with self._concurrency:
+            await wait_for_turn(book, late_grace(used), clock=self._clock, sleep=self._sleep)
             yield
 
 
 class MemoryLedgerBudgets:
     """One :class:`MemoryLedgerBudget` per (ledger kind, company) per event loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self._clock = clock
+        self._sleep = sleep
         self._by_loop: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[tuple[str, str], MemoryLedgerBudget]
         ] = weakref.WeakKeyDictionary()
@@ -171,7 +214,7 @@ class MemoryLedgerBudgets:
         key = (ledger_kind, company_id)
         budget = per_loop.get(key)
         if budget is None or budget.limits != limits:
-            budget = per_loop[key] = MemoryLedgerBudget(limits)
+            budget = per_loop[key] = MemoryLedgerBudget(limits, clock=self._clock, sleep=self._sleep)
         return budget
 
 

@@ -10,6 +10,10 @@ replicas), because the vendor counts them together. Schema ``ledger_budget`` (Al
 * ``leases``: ``concurrent`` slot rows; a request holds one (``FOR UPDATE SKIP LOCKED``) from
   before it is scheduled until its response, with an expiry so a crashed holder frees it.
 
+A caller that wakes too late after its send time books again (``budget.wait_for_turn``); its
+wait is measured on this process's monotonic clock from the booking statement's answer, so it never
+sends before the database's send time (a slow answer is lateness the re-check cannot see).
+
 A request costs five short statements (about 1 ms each on a local server). When PostgreSQL is
 down, taking a slot raises :class:`InfrastructureError` (nothing was sent; the consumer retries
 until it is back); giving one back never fails the request (its lease expires instead).
@@ -19,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,7 +37,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ledgerbridge_common.connectors.budget import Lane, LedgerLimits, cooldown_for
+from ledgerbridge_common.connectors.budget import (
+    Clock,
+    Lane,
+    LedgerLimits,
+    Sleep,
+    cooldown_for,
+    late_grace,
+    wait_for_turn,
+)
 from ledgerbridge_common.db.engine import pooled_engine
 from ledgerbridge_common.errors import InfrastructureError
 
@@ -137,18 +151,19 @@ class PostgresLedgerBudget:
             pause = min(pause * 2, 0.2)
 
     async def _schedule(self, slot: int, batch: bool) -> float:
-        """Seconds to wait before sending; the lease is extended to cover the wait."""
+        """The send time on the owner's clock; the lease is extended to cover the wait."""
         async with self.owner.engine.begin() as conn:
             lanes = {**self.key, **_lane_params(self._lanes, batch)}
             send_at = (await conn.execute(_LANES, lanes)).scalar_one()
             wait = (await conn.execute(_ADVANCE, {**lanes, "send_at": send_at})).scalar_one()
+            answered_at = self.owner.clock()
             if wait > 1:
                 await conn.execute(
                     _EXTEND,
                     {**self.key, "slot": slot, "holder": self.owner.holder,
                      "ttl": wait + self.owner.lease_seconds},
                 )  # fmt: skip
-        return float(wait)
+        return answered_at + float(wait) if wait > 0 else -math.inf
 
     async def _give_back(self, slot: int) -> None:
         try:
@@ -164,13 +179,16 @@ class PostgresLedgerBudget:
             taken = await self._take()
         except (DBAPIError, OSError) as exc:
             raise InfrastructureError(f"ledger budget unavailable (PostgreSQL): {exc}", code="database") from exc
-        try:
+        used = [(i, lane) for i, lane in enumerate(self._lanes) if lane is not None and (batch or i != 2)]
+
+        async def book() -> float:
             try:
-                wait = await self._schedule(taken, batch)
+                return await self._schedule(taken, batch)
             except (DBAPIError, OSError) as exc:
                 raise InfrastructureError(f"ledger budget unavailable (PostgreSQL): {exc}", code="database") from exc
-            if wait > 0:
-                await asyncio.sleep(wait)
+
+        try:
+            await wait_for_turn(book, late_grace(used), clock=self.owner.clock, sleep=self.owner.sleep)
             yield
         finally:
             await self._give_back(taken)
@@ -189,8 +207,18 @@ class PostgresLedgerBudgets:
     """The ``LedgerBudgets`` adapter over PostgreSQL. ``engine`` should be a small pool of its own
     (a handler holding a connection of the main pool must never wait for this one)."""
 
-    def __init__(self, engine: AsyncEngine, *, lease_seconds: float = 45.0, holder: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        lease_seconds: float = 45.0,
+        holder: str | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self.engine = engine
+        self.clock = clock
+        self.sleep = sleep
         self.lease_seconds = lease_seconds
         """How long a slot stays taken if its holder dies: more than a request's timeout."""
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -1,4 +1,8 @@
-"""Sweep watermarks (per connection, side, object type) and the last sweep of each connection."""
+"""Sweep watermarks (per connection, side, object type) and the last sweep of each connection.
+
+The same rows hold marks that are times of our own rather than a vendor's (the schedule's anchor,
+the last short poll); :meth:`SweepStateStore.claim_mark` moves one only when it is old enough, in
+one statement, so that of several processes asking at once exactly one gets it."""
 
 from __future__ import annotations
 
@@ -30,6 +34,11 @@ class SweepStateStore(Protocol):
     async def set_watermark(
         self, connection_id: str, side: str, object_types: Iterable[str], watermark: dt.datetime
     ) -> None: ...
+
+    async def claim_mark(self, connection_id: str, side: str, mark: str, at: dt.datetime, every: dt.timedelta) -> bool:
+        """Set the mark to ``at`` when it is unset or at least ``every`` older; whether it was
+        set (of several callers at once, one is answered ``True``)."""
+        ...
 
     async def runs(self) -> dict[str, SweepRun]: ...
 
@@ -65,6 +74,16 @@ class SqlAlchemySweepStateStore:
         )
         async with self._sessions() as session, session.begin():
             await session.execute(stmt, rows)
+
+    async def claim_mark(self, connection_id: str, side: str, mark: str, at: dt.datetime, every: dt.timedelta) -> bool:
+        row = insert(sweep_watermarks).values(connection_id=connection_id, side=side, object_type=mark, watermark=at)
+        claim = row.on_conflict_do_update(
+            index_elements=["connection_id", "side", "object_type"],
+            set_={"watermark": row.excluded.watermark, "updated_at": dt.datetime.now(dt.UTC)},
+            where=sweep_watermarks.c.watermark <= at - every,
+        ).returning(sweep_watermarks.c.watermark)
+        async with self._sessions() as session, session.begin():
+            return (await session.execute(claim)).first() is not None
 
     async def runs(self) -> dict[str, SweepRun]:
         async with self._sessions() as session:
@@ -102,6 +121,13 @@ class InMemorySweepStateStore:
     ) -> None:
         for t in object_types:
             self.marks[(connection_id, side, t)] = watermark
+
+    async def claim_mark(self, connection_id: str, side: str, mark: str, at: dt.datetime, every: dt.timedelta) -> bool:
+        last = self.marks.get((connection_id, side, mark))
+        if last is not None and last > at - every:
+            return False
+        self.marks[(connection_id, side, mark)] = at
+        return True
 
     async def runs(self) -> dict[str, SweepRun]:
         return dict(self.run_rows)

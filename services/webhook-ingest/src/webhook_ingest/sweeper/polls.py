@@ -7,7 +7,11 @@ types with webhooks wait for the daily sweep as before.
 The intervals come from :func:`poll_plan` over every connection of a devKey, so that together
 they stay within a share of the devKey's hourly limit (the plan ``ledgerbridge status`` prints).
 A type never swept yet (no watermark) waits for the connection's first sweep; a connection with
-"Sync Automatically" off is not polled."""
+"Sync Automatically" off is not polled.
+
+The start of each connection's last poll is kept with its watermarks (side ``poll``, mark
+``last_started``) and claimed in one statement (``SweepStateStore.claim_mark``), so of several
+webhook-ingest processes on one database only one polls each interval."""
 
 from __future__ import annotations
 
@@ -63,18 +67,21 @@ async def poll_connection(conn: ConnectionInfo, deps: SweepDeps) -> int:
     return emitted
 
 
+POLL_SIDE, POLL_MARK = "poll", "last_started"
+
+
 @dataclass
 class ShortPolls:
     deps: SweepDeps
-    last: dict[str, dt.datetime] = field(default_factory=dict)
-    """connection id → when its last short poll started (this process)."""
     current: list[PollPlan] = field(default_factory=list)
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     """The sweeper's per-connection locks: a poll never runs beside a sweep of the same connection."""
 
-    def due(self, connection_id: str, minutes: float, now: dt.datetime) -> bool:
-        last = self.last.get(connection_id)
-        return last is None or (now - last).total_seconds() >= minutes * 60
+    async def claim(self, connection_id: str, minutes: float, now: dt.datetime) -> bool:
+        """Whether this process polls ``connection_id`` now (its interval has passed and no other
+        process claimed it first)."""
+        every = dt.timedelta(minutes=minutes)
+        return await self.deps.state.claim_mark(connection_id, POLL_SIDE, POLL_MARK, now, every)
 
     async def run_due(
         self, connections: Sequence[tuple[ConnectionInfo, ConnectionPreferences | None]], now: dt.datetime
@@ -85,9 +92,8 @@ class ShortPolls:
         polled = []
         for conn, _ in connections:
             minutes = planned.get(conn.connection_id)
-            if minutes is None or not self.due(conn.connection_id, minutes, now):
+            if minutes is None or not await self.claim(conn.connection_id, minutes, now):
                 continue
-            self.last[conn.connection_id] = now
             try:
                 async with self.locks[conn.connection_id]:
                     await poll_connection(conn, self.deps)
