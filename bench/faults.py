@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from bench.fault_kinds import FAULTS, Ctx
+from bench.fault_kinds import DISTURBS_STACK, FAULTS, Ctx
 from bench.fault_workload import changes_per_company, reconcile_all, sandbox_webhook_answers, settle, setup_tenants
 from bench.fault_workload import workload as run_workload
 from bench.stack import PrivateStack, SharedStack
@@ -45,7 +46,8 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
     ctx: Ctx | None = None
     try:
         await system.prepare()
-        await system.start()
+        for group in (("qbo", "billcom", "prefs"), ("ingest", "engine", "posting")):  # the second needs prefs-api
+            await asyncio.gather(*(system.start([n]) for n in group))
         async with httpx.AsyncClient(timeout=60) as http:
             tenants = await setup_tenants(system, http, name, args.companies)
             ctx = Ctx(system, stack, http, tenants)
@@ -83,6 +85,7 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
                 row["note"] = "; ".join(ctx.notes)
         await system.close()
     row["seconds"] = round(time.monotonic() - began, 1)
+    row["load_average"] = [round(v, 1) for v in os.getloadavg()]
     ok = "error" not in row and row.get("in_ledger") == row.get("changes") and not any(row.get(k) for k in VIOLATIONS)
     row["result"] = "ok" if ok else ("error" if "error" in row else "VIOLATION")
     return row
@@ -117,34 +120,65 @@ def _stack(args: argparse.Namespace) -> PrivateStack | SharedStack:
     return PrivateStack.from_env() if args.stack_env else PrivateStack()
 
 
+async def run_each(
+    names: list[str], stack: PrivateStack | SharedStack, args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Every run, at most ``--parallel`` at a time, each on fresh databases, topics, groups and
+    processes. A run that hangs or restarts Kafka or PostgreSQL gets a private pair of its own
+    (started and removed around it); the others share ``stack``. Rows come back in ``names`` order."""
+    gate = asyncio.Semaphore(args.parallel)
+
+    async def one(name: str) -> dict[str, Any]:
+        async with gate:
+            print(f"→ {name}: {FAULTS[name][0]}", flush=True)
+            if name not in DISTURBS_STACK or isinstance(stack, SharedStack):
+                row = await one_run(name, stack, args)
+            else:
+                own = PrivateStack()
+                try:
+                    await own.start()
+                    row = await one_run(name, own, args)
+                finally:
+                    await own.remove()
+            print(f"  {json.dumps(row)}", flush=True)
+            return row
+
+    # the runs with a pair of their own start first: they wait longest (Kafka and PostgreSQL start)
+    order = sorted(names, key=lambda n: n not in DISTURBS_STACK)
+    done = dict(zip(order, await asyncio.gather(*(one(n) for n in order)), strict=True))
+    return [done[n] for n in names]
+
+
 async def main(args: argparse.Namespace) -> int:
     names = args.only.split(",") if args.only else list(FAULTS)
     unknown = [n for n in names if n not in FAULTS]
     if unknown:
         raise SystemExit(f"unknown runs: {', '.join(unknown)}")
+    if args.shared_stack:
+        args.parallel = 1  # its restarts hit every run on it
     stack = _stack(args)
     started = dt.datetime.now(dt.UTC)
-    print(f"{len(names)} run(s), {args.companies} companies × ~{changes_per_company(args.scale)} changes each",
+    began = time.monotonic()
+    print(f"{len(names)} run(s), {args.parallel} at a time, {args.companies} companies × "
+          f"~{changes_per_company(args.scale)} changes each; load average {os.getloadavg()[0]:.1f}",
           flush=True)  # fmt: skip
-    rows = []
     try:
         print("starting the stack for the fault runs ...", flush=True)
         await stack.start()
-        for name in names:
-            print(f"→ {name}: {FAULTS[name][0]}", flush=True)
-            row = await one_run(name, stack, args)
-            print(f"  {json.dumps(row)}", flush=True)
-            rows.append(row)
+        rows = await run_each(names, stack, args)
     finally:
         await stack.remove()
+    seconds = round(time.monotonic() - began, 1)
     print()
     print(table(rows))
     for r in rows:
         if r.get("missing") or r.get("error") or r.get("clearing_detail") or r.get("note"):
             print(f"  {r['run']}: missing={r.get('missing')} clearing={r.get('clearing_detail')} "
                   f"error={r.get('error')} note={r.get('note')}")  # fmt: skip
-    workload = {"companies": args.companies, "scale": args.scale}
-    report = {"date": started.isoformat(timespec="seconds"), "commit": _commit(), "workload": workload, "runs": rows}
+    print(f"{len(rows)} run(s) in {seconds:.0f} s")
+    workload = {"companies": args.companies, "scale": args.scale, "parallel": args.parallel}
+    report = {"date": started.isoformat(timespec="seconds"), "commit": _commit(), "workload": workload,
+              "seconds": seconds, "runs": rows}  # fmt: skip
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     paths = [RESULTS / (f"faults-{stamp}-only-{'-'.join(names)}.json" if args.only else f"faults-{stamp}.json")]
@@ -164,6 +198,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="workload size per company: 20×N bills, 10×N invoices, 10×N bill payments, "
                              "5×N received payments (+ 4 vendors, 2 customers, 2 runs); default 6")  # fmt: skip
     parser.add_argument("--companies", type=int, default=2, help="companies (connections) per run; default 2")
+    parser.add_argument("--parallel", type=int, default=3,
+                        help="runs at a time (each on its own database, topics, groups and processes); "
+                             "default 3; 1 with --shared-stack")  # fmt: skip
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--shared-stack", action="store_true", help="restart the shared Kafka/PostgreSQL instead")
     where.add_argument("--stack-env", action="store_true",
