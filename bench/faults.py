@@ -35,6 +35,8 @@ from bench.stack import PrivateStack, SharedStack
 from bench.system import BenchSystem
 
 RESULTS = Path(__file__).resolve().parent / "results"
+MIGRATING = asyncio.Lock()
+"""Alembic's command API keeps its context in module globals: one run's database migrated at a time."""
 VIOLATIONS = ("duplicates", "unbalanced", "clearing_nonzero", "unexplained_failures", "webhook_5xx")
 
 
@@ -45,7 +47,8 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
     row: dict[str, Any] = {"run": name, "fault": what}
     ctx: Ctx | None = None
     try:
-        await system.prepare()
+        async with MIGRATING:
+            await system.prepare()
         for group in (("qbo", "billcom", "prefs"), ("ingest", "engine", "posting")):  # the second needs prefs-api
             await asyncio.gather(*(system.start([n]) for n in group))
         async with httpx.AsyncClient(timeout=60) as http:
