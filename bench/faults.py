@@ -1,11 +1,14 @@
 """``make faults`` = ``python -m bench.faults``: a mixed AP/AR workload over several companies
-under one fault at a time, then all together, each on a fresh system; after each run a
-reconciliation (bench.reconcile, summed over the companies) and one table of runs and violations.
+under one fault at a time, then all together, each on a fresh system (database, topics, consumer
+groups, sandboxes, services); after each run a reconciliation (bench.reconcile, summed over the
+companies) and one table of runs and violations. ``--parallel`` runs at a time.
 
 Kafka and PostgreSQL restarts and the PostgreSQL hang hit a *private* broker and cluster
-(bench.stack) so nobody else's tests are disturbed; ``--shared-stack`` restarts the shared ones
-instead (and refuses the hang); ``--stack-env`` uses a private pair already started with
-``deploy/local/stack.sh up`` under LB_LOCAL_DIR / LB_PG_PORT / LB_KAFKA_PORT / LB_KAFKA_CONTROLLER_PORT.
+(bench.stack) so nobody else's tests are disturbed: each such run starts a pair of its own; the
+other runs share one private pair (a temporary one, or with ``--stack-env`` the pair already
+started with ``deploy/local/stack.sh up`` under LB_LOCAL_DIR / LB_PG_PORT / LB_KAFKA_PORT /
+LB_KAFKA_CONTROLLER_PORT). ``--shared-stack`` restarts the shared ones instead, one run at a time
+(and refuses the hang).
 
     python -m bench.faults                      # every run
     python -m bench.faults --only pg-hang,rebalance,sigterm-each
@@ -201,9 +204,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="workload size per company: 20×N bills, 10×N invoices, 10×N bill payments, "
                              "5×N received payments (+ 4 vendors, 2 customers, 2 runs); default 6")  # fmt: skip
     parser.add_argument("--companies", type=int, default=2, help="companies (connections) per run; default 2")
-    parser.add_argument("--parallel", type=int, default=3,
+    parser.add_argument("--parallel", type=int, default=6,
                         help="runs at a time (each on its own database, topics, groups and processes); "
-                             "default 3; 1 with --shared-stack")  # fmt: skip
+                             "default 6; 1 with --shared-stack")  # fmt: skip
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--shared-stack", action="store_true", help="restart the shared Kafka/PostgreSQL instead")
     where.add_argument("--stack-env", action="store_true",
