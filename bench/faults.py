@@ -130,27 +130,34 @@ async def run_each(
     names: list[str], stack: PrivateStack | SharedStack, args: argparse.Namespace
 ) -> list[dict[str, Any]]:
     """Every run, at most ``--parallel`` at a time, each on fresh databases, topics, groups and
-    processes. A run that hangs or restarts Kafka or PostgreSQL gets a private pair of its own
-    (started and removed around it); the others share ``stack``. Rows come back in ``names`` order."""
+    processes. A run that hangs or restarts Kafka or PostgreSQL gets a private pair of its own;
+    the pairs are started one at a time (several brokers starting at once on a busy machine miss
+    their start timeout) while the other runs, sharing ``stack``, go first. Rows come back in
+    ``names`` order; a run whose pair does not start is an ``error`` row."""
     gate = asyncio.Semaphore(args.parallel)
+    starting = asyncio.Lock()
 
     async def one(name: str) -> dict[str, Any]:
-        async with gate:
-            print(f"→ {name}: {FAULTS[name][0]}", flush=True)
-            if name not in DISTURBS_STACK or isinstance(stack, SharedStack):
-                row = await one_run(name, stack, args)
-            else:
-                own = PrivateStack()
-                try:
+        own: PrivateStack | None = None
+        try:
+            if name in DISTURBS_STACK and not isinstance(stack, SharedStack):
+                async with starting:
+                    own = PrivateStack()
                     await own.start()
-                    row = await one_run(name, own, args)
-                finally:
-                    await own.remove()
-            print(f"  {json.dumps(row)}", flush=True)
-            return row
+            async with gate:
+                print(f"→ {name}: {FAULTS[name][0]}", flush=True)
+                row = await one_run(name, own or stack, args)
+        except Exception as exc:
+            traceback.print_exc()
+            row = {"run": name, "fault": FAULTS[name][0], "error": f"{type(exc).__name__}: {str(exc)[:200]}",
+                   "result": "error"}  # fmt: skip
+        finally:
+            if own is not None:
+                await own.remove()
+        print(f"  {json.dumps(row)}", flush=True)
+        return row
 
-    # the runs with a pair of their own start first: they wait longest (Kafka and PostgreSQL start)
-    order = sorted(names, key=lambda n: n not in DISTURBS_STACK)
+    order = sorted(names, key=lambda n: n in DISTURBS_STACK)  # those waiting for a pair queue last
     done = dict(zip(order, await asyncio.gather(*(one(n) for n in order)), strict=True))
     return [done[n] for n in names]
 
