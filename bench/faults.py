@@ -35,12 +35,29 @@ from bench.fault_kinds import DISTURBS_STACK, FAULTS, Ctx
 from bench.fault_workload import changes_per_company, reconcile_all, sandbox_webhook_answers, settle, setup_tenants
 from bench.fault_workload import workload as run_workload
 from bench.stack import PrivateStack, SharedStack
-from bench.system import BenchSystem
+from bench.system import SERVICES, BenchSystem
+from tests.support.servers import free_port
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MIGRATING = asyncio.Lock()
 """Alembic's command API keeps its context in module globals: one run's database migrated at a time."""
 VIOLATIONS = ("duplicates", "unbalanced", "clearing_nonzero", "unexplained_failures", "webhook_5xx")
+
+
+async def _start(system: BenchSystem, name: str) -> None:
+    """Start one process; a service whose free port was taken meanwhile (runs in parallel pick
+    ports at the same time) gets another. A sandbox's port is in the services' settings: not moved."""
+    for attempt in range(3):
+        try:
+            return await system.start([name])
+        except RuntimeError as exc:
+            if (
+                attempt == 2
+                or name not in SERVICES
+                or "address already in use" not in str(exc) + system.processes[name].tail()
+            ):
+                raise
+            system.processes[name].port = free_port()
 
 
 async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.Namespace) -> dict[str, Any]:
@@ -53,7 +70,7 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
         async with MIGRATING:
             await system.prepare()
         for group in (("qbo", "billcom", "prefs"), ("ingest", "engine", "posting")):  # the second needs prefs-api
-            await asyncio.gather(*(system.start([n]) for n in group))
+            await asyncio.gather(*(_start(system, n) for n in group))
         async with httpx.AsyncClient(timeout=60) as http:
             tenants = await setup_tenants(system, http, name, args.companies)
             ctx = Ctx(system, stack, http, tenants)
@@ -211,9 +228,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="workload size per company: 20×N bills, 10×N invoices, 10×N bill payments, "
                              "5×N received payments (+ 4 vendors, 2 customers, 2 runs); default 6")  # fmt: skip
     parser.add_argument("--companies", type=int, default=2, help="companies (connections) per run; default 2")
-    parser.add_argument("--parallel", type=int, default=6,
+    parser.add_argument("--parallel", type=int, default=3,
                         help="runs at a time (each on its own database, topics, groups and processes); "
-                             "default 6; 1 with --shared-stack")  # fmt: skip
+                             "default 3; 1 with --shared-stack")  # fmt: skip
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--shared-stack", action="store_true", help="restart the shared Kafka/PostgreSQL instead")
     where.add_argument("--stack-env", action="store_true",
