@@ -160,6 +160,10 @@ def together(*injects: Inject) -> Inject:
     return inject
 
 
+DISTURBS_STACK = frozenset({"pg-hang", "restart-kafka", "restart-postgres", "together"})
+"""Runs that hang or restart Kafka or PostgreSQL: each gets a private pair of its own, so the runs
+sharing a pair are never disturbed (``bench.faults``)."""
+
 FAULTS: dict[str, tuple[str, bool, Inject]] = {
     "baseline": ("none", True, together()),
     "kill-ingest": ("SIGKILL webhook-ingest mid-backlog, restart", False, kill("ingest")),

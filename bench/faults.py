@@ -1,11 +1,14 @@
 """``make faults`` = ``python -m bench.faults``: a mixed AP/AR workload over several companies
-under one fault at a time, then all together, each on a fresh system; after each run a
-reconciliation (bench.reconcile, summed over the companies) and one table of runs and violations.
+under one fault at a time, then all together, each on a fresh system (database, topics, consumer
+groups, sandboxes, services); after each run a reconciliation (bench.reconcile, summed over the
+companies) and one table of runs and violations. ``--parallel`` runs at a time.
 
 Kafka and PostgreSQL restarts and the PostgreSQL hang hit a *private* broker and cluster
-(bench.stack) so nobody else's tests are disturbed; ``--shared-stack`` restarts the shared ones
-instead (and refuses the hang); ``--stack-env`` uses a private pair already started with
-``deploy/local/stack.sh up`` under LB_LOCAL_DIR / LB_PG_PORT / LB_KAFKA_PORT / LB_KAFKA_CONTROLLER_PORT.
+(bench.stack) so nobody else's tests are disturbed: each such run starts a pair of its own; the
+other runs share one private pair (a temporary one, or with ``--stack-env`` the pair already
+started with ``deploy/local/stack.sh up`` under LB_LOCAL_DIR / LB_PG_PORT / LB_KAFKA_PORT /
+LB_KAFKA_CONTROLLER_PORT). ``--shared-stack`` restarts the shared ones instead, one run at a time
+(and refuses the hang).
 
     python -m bench.faults                      # every run
     python -m bench.faults --only pg-hang,rebalance,sigterm-each
@@ -18,6 +21,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
@@ -27,14 +31,33 @@ from typing import Any
 
 import httpx
 
-from bench.fault_kinds import FAULTS, Ctx
+from bench.fault_kinds import DISTURBS_STACK, FAULTS, Ctx
 from bench.fault_workload import changes_per_company, reconcile_all, sandbox_webhook_answers, settle, setup_tenants
 from bench.fault_workload import workload as run_workload
 from bench.stack import PrivateStack, SharedStack
-from bench.system import BenchSystem
+from bench.system import SERVICES, BenchSystem
+from tests.support.servers import free_port
 
 RESULTS = Path(__file__).resolve().parent / "results"
+MIGRATING = asyncio.Lock()
+"""Alembic's command API keeps its context in module globals: one run's database migrated at a time."""
 VIOLATIONS = ("duplicates", "unbalanced", "clearing_nonzero", "unexplained_failures", "webhook_5xx")
+
+
+async def _start(system: BenchSystem, name: str) -> None:
+    """Start one process; a service whose free port was taken meanwhile (runs in parallel pick
+    ports at the same time) gets another. A sandbox's port is in the services' settings: not moved."""
+    for attempt in range(3):
+        try:
+            return await system.start([name])
+        except RuntimeError as exc:
+            if (
+                attempt == 2
+                or name not in SERVICES
+                or "address already in use" not in str(exc) + system.processes[name].tail()
+            ):
+                raise
+            system.processes[name].port = free_port()
 
 
 async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.Namespace) -> dict[str, Any]:
@@ -44,8 +67,10 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
     row: dict[str, Any] = {"run": name, "fault": what}
     ctx: Ctx | None = None
     try:
-        await system.prepare()
-        await system.start()
+        async with MIGRATING:
+            await system.prepare()
+        for group in (("qbo", "billcom", "prefs"), ("ingest", "engine", "posting")):  # the second needs prefs-api
+            await asyncio.gather(*(_start(system, n) for n in group))
         async with httpx.AsyncClient(timeout=60) as http:
             tenants = await setup_tenants(system, http, name, args.companies)
             ctx = Ctx(system, stack, http, tenants)
@@ -83,6 +108,7 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
                 row["note"] = "; ".join(ctx.notes)
         await system.close()
     row["seconds"] = round(time.monotonic() - began, 1)
+    row["load_average"] = [round(v, 1) for v in os.getloadavg()]
     ok = "error" not in row and row.get("in_ledger") == row.get("changes") and not any(row.get(k) for k in VIOLATIONS)
     row["result"] = "ok" if ok else ("error" if "error" in row else "VIOLATION")
     return row
@@ -117,34 +143,72 @@ def _stack(args: argparse.Namespace) -> PrivateStack | SharedStack:
     return PrivateStack.from_env() if args.stack_env else PrivateStack()
 
 
+async def run_each(
+    names: list[str], stack: PrivateStack | SharedStack, args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Every run, at most ``--parallel`` at a time, each on fresh databases, topics, groups and
+    processes. A run that hangs or restarts Kafka or PostgreSQL gets a private pair of its own;
+    the pairs are started one at a time (several brokers starting at once on a busy machine miss
+    their start timeout) while the other runs, sharing ``stack``, go first. Rows come back in
+    ``names`` order; a run whose pair does not start is an ``error`` row."""
+    gate = asyncio.Semaphore(args.parallel)
+    starting = asyncio.Lock()
+
+    async def one(name: str) -> dict[str, Any]:
+        own: PrivateStack | None = None
+        try:
+            if name in DISTURBS_STACK and not isinstance(stack, SharedStack):
+                async with starting:
+                    own = PrivateStack()
+                    await own.start()
+            async with gate:
+                print(f"→ {name}: {FAULTS[name][0]}", flush=True)
+                row = await one_run(name, own or stack, args)
+        except Exception as exc:
+            traceback.print_exc()
+            row = {"run": name, "fault": FAULTS[name][0], "error": f"{type(exc).__name__}: {str(exc)[:200]}",
+                   "result": "error"}  # fmt: skip
+        finally:
+            if own is not None:
+                await own.remove()
+        print(f"  {json.dumps(row)}", flush=True)
+        return row
+
+    order = sorted(names, key=lambda n: n in DISTURBS_STACK)  # those waiting for a pair queue last
+    done = dict(zip(order, await asyncio.gather(*(one(n) for n in order)), strict=True))
+    return [done[n] for n in names]
+
+
 async def main(args: argparse.Namespace) -> int:
     names = args.only.split(",") if args.only else list(FAULTS)
     unknown = [n for n in names if n not in FAULTS]
     if unknown:
         raise SystemExit(f"unknown runs: {', '.join(unknown)}")
+    if args.shared_stack:
+        args.parallel = 1  # its restarts hit every run on it
     stack = _stack(args)
     started = dt.datetime.now(dt.UTC)
-    print(f"{len(names)} run(s), {args.companies} companies × ~{changes_per_company(args.scale)} changes each",
+    began = time.monotonic()
+    print(f"{len(names)} run(s), {args.parallel} at a time, {args.companies} companies × "
+          f"~{changes_per_company(args.scale)} changes each; load average {os.getloadavg()[0]:.1f}",
           flush=True)  # fmt: skip
-    rows = []
     try:
         print("starting the stack for the fault runs ...", flush=True)
         await stack.start()
-        for name in names:
-            print(f"→ {name}: {FAULTS[name][0]}", flush=True)
-            row = await one_run(name, stack, args)
-            print(f"  {json.dumps(row)}", flush=True)
-            rows.append(row)
+        rows = await run_each(names, stack, args)
     finally:
         await stack.remove()
+    seconds = round(time.monotonic() - began, 1)
     print()
     print(table(rows))
     for r in rows:
         if r.get("missing") or r.get("error") or r.get("clearing_detail") or r.get("note"):
             print(f"  {r['run']}: missing={r.get('missing')} clearing={r.get('clearing_detail')} "
                   f"error={r.get('error')} note={r.get('note')}")  # fmt: skip
-    workload = {"companies": args.companies, "scale": args.scale}
-    report = {"date": started.isoformat(timespec="seconds"), "commit": _commit(), "workload": workload, "runs": rows}
+    print(f"{len(rows)} run(s) in {seconds:.0f} s")
+    workload = {"companies": args.companies, "scale": args.scale, "parallel": args.parallel}
+    report = {"date": started.isoformat(timespec="seconds"), "commit": _commit(), "workload": workload,
+              "seconds": seconds, "runs": rows}  # fmt: skip
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     paths = [RESULTS / (f"faults-{stamp}-only-{'-'.join(names)}.json" if args.only else f"faults-{stamp}.json")]
@@ -164,6 +228,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="workload size per company: 20×N bills, 10×N invoices, 10×N bill payments, "
                              "5×N received payments (+ 4 vendors, 2 customers, 2 runs); default 6")  # fmt: skip
     parser.add_argument("--companies", type=int, default=2, help="companies (connections) per run; default 2")
+    parser.add_argument("--parallel", type=int, default=3,
+                        help="runs at a time (each on its own database, topics, groups and processes); "
+                             "default 3; 1 with --shared-stack")  # fmt: skip
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--shared-stack", action="store_true", help="restart the shared Kafka/PostgreSQL instead")
     where.add_argument("--stack-env", action="store_true",

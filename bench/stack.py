@@ -81,11 +81,13 @@ class PrivateStack:
             "LB_KAFKA_PORT": str(self.kafka_port),
             "LB_KAFKA_CONTROLLER_PORT": str(self.controller_port),
             "LB_PG_PORT": str(self.pg_port),
+            # a broker (re)started while several runs load the machine can take minutes to answer
+            "LB_KAFKA_START_TIMEOUT": os.environ.get("LB_KAFKA_START_TIMEOUT", "240"),
         }
 
     def run(self, script: str, command: str) -> None:
         done = subprocess.run(
-            ["bash", str(SCRIPTS / script), command], env=self._env(), capture_output=True, timeout=180, check=False
+            ["bash", str(SCRIPTS / script), command], env=self._env(), capture_output=True, timeout=300, check=False
         )
         if done.returncode != 0:
             raise RuntimeError(f"{script} {command} failed: {done.stderr.decode(errors='replace')[-800:]}")

@@ -77,8 +77,10 @@ def _module(name: str, module: str, env: dict[str, str]) -> BenchProcess:
 
 
 def _uvicorn(name: str, factory: str, env: dict[str, str]) -> BenchProcess:
+    # keep-alive past uvicorn's 5 s: a busy bench reuses a connection the sandbox was closing (ReadError)
     argv = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", "{port}",
-            "--log-level", "warning", "--no-access-log"]  # fmt: skip
+            "--log-level", "warning", "--no-access-log",
+            "--timeout-keep-alive", "75"]  # fmt: skip
     return BenchProcess(name=name, argv=argv, env=env, health_path="/_sandbox/health")
 
 

@@ -183,6 +183,20 @@ async def test_prefs_api_down_with_no_cached_secret_answers_503():
     assert (await world.qbo(BODY, sign("tok", BODY))).status == 503
 
 
+async def test_prefs_api_down_after_the_ttl_keeps_the_last_secrets_for_a_bounded_time():
+    now = [0.0]
+    world = World(qbo_secret("conn-a", "111", "tok"))
+    world.secrets = WebhookSecretCache(world.source, ttl_seconds=30, stale_seconds=600, clock=lambda: now[0])
+    assert (await world.qbo(BODY, sign("tok", BODY))).status == 200
+    world.source.down = True  # prefs-api killed or restarting
+    now[0] = 31.0
+    body = json.dumps([ce("e2", "111", entity_id="11")]).encode()
+    assert (await world.qbo(body, sign("tok", body))).status == 200
+    assert (await world.qbo(body, sign("wrong", body))).status == 503  # may be a rotation not seen yet: retry
+    now[0] = 601.0
+    assert (await world.qbo(body, sign("tok", body))).status == 503
+
+
 BILL_BODY = bill_event("evt-1")
 
 
