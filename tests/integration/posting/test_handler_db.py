@@ -19,8 +19,9 @@ from posting_service.adapters.repository import SqlPostingStore
 from posting_service.execute import PostingDeps
 from posting_service.handlers import routes
 from tests.conftest import random_ref
+from tests.support.fake_ledger import FakeLedger
 from tests.unit.posting import builders as b
-from tests.unit.posting.fakes import FakeConnectors, FakeLedger
+from tests.unit.posting.fakes import FakeConnectors
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

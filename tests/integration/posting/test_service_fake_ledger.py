@@ -17,8 +17,9 @@ from ledgerbridge_common.events.models import PostingRequested
 from posting_service.adapters.orm import posted_lines
 from tests.conftest import random_ref
 from tests.integration.posting.kafka_support import Outcomes, app_for, produce, running, settings_for
+from tests.support.fake_ledger import FakeLedger
 from tests.unit.posting import builders as b
-from tests.unit.posting.fakes import FakeConnectors, FakeLedger
+from tests.unit.posting.fakes import FakeConnectors
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 

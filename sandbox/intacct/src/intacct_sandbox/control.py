@@ -14,6 +14,7 @@ from intacct_sandbox.company import Company, Faults
 from intacct_sandbox.objects import spec_for
 from intacct_sandbox.reads import public
 from intacct_sandbox.state import DEMO_SENDER, DEMO_USER, CompanySeed, SandboxState
+from sandbox_kit import limits_and_faults_routes
 
 
 class CompanyIn(BaseModel):
@@ -74,7 +75,7 @@ def _date(text: str | None) -> dt.date | None:
     return parsed
 
 
-def _apply(target: Any, patch: BaseModel) -> None:
+def _apply_limits(target: Any, patch: BaseModel) -> None:
     for key, value in patch.model_dump(exclude_none=True).items():
         if key == "unlimited_window":
             if value:
@@ -189,36 +190,18 @@ def control_router(state: SandboxState) -> APIRouter:
         company_of(company_id).counters.clear()
         return {"ok": True}
 
-    @router.put("/companies/{company_id}/limits")
-    async def company_limits(company_id: str, body: LimitsIn) -> dict[str, Any]:
-        """Change one company's concurrency cap, latency, per-window rate (sandbox extension), or turn
-        limits off."""
-        company = company_of(company_id)
-        _apply(company.limits, body)
-        company.admitted.clear()
-        return asdict(company.limits)
-
-    @router.put("/limits")
-    async def all_limits(body: LimitsIn) -> dict[str, Any]:
-        """Change the limits of every company and of companies created later."""
-        _apply(state.limit_defaults, body)
-        for company in state.companies.values():
-            _apply(company.limits, body)
-        return asdict(state.limit_defaults)
-
-    @router.post("/companies/{company_id}/faults")
-    async def set_faults(company_id: str, body: FaultsIn) -> dict[str, Any]:
-        """Arm faults: 429s, 5xx without XML, timeout after commit (sleep|drop), failing functions."""
-        company = company_of(company_id)
-        _apply(company.faults, body)
-        return asdict(company.faults)
-
-    @router.delete("/companies/{company_id}/faults")
-    async def clear_faults(company_id: str) -> dict[str, Any]:
-        """Disarm every fault."""
-        company = company_of(company_id)
-        company.faults = Faults()
-        return asdict(company.faults)
+    limits_and_faults_routes(
+        router,
+        collection="/companies",
+        company_of=company_of,
+        companies=lambda: state.companies.values(),
+        limit_defaults=state.limit_defaults,
+        limits_model=LimitsIn,
+        faults_model=FaultsIn,
+        new_faults=Faults,
+        apply_limits=_apply_limits,
+        after_limits=lambda company: company.admitted.clear(),
+    )
 
     @router.get("/clock")
     async def get_clock() -> dict[str, Any]:
