@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+import sandbox_kit
 from intacct_sandbox.clock import iso, parse_date
 from intacct_sandbox.company import Company, Faults
 from intacct_sandbox.objects import spec_for
@@ -46,13 +47,7 @@ class LimitsIn(BaseModel):
     unlimited_window: bool = False
 
 
-class FaultsIn(BaseModel):
-    throttle_next: int | None = None
-    error_5xx_next: int | None = None
-    error_5xx_status: int | None = None
-    timeout_after_commit_next: int | None = None
-    timeout_mode: str | None = None
-    timeout_seconds: float | None = None
+class FaultsIn(sandbox_kit.FaultsIn):
     fail_next_functions: int | None = None
     fail_errorno: str | None = None
     fail_description2: str | None = None

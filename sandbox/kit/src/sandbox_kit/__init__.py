@@ -2,6 +2,6 @@
 per-company limits and faults routes (:func:`~sandbox_kit.control.limits_and_faults_routes`)."""
 
 from sandbox_kit.clock import SandboxClock
-from sandbox_kit.control import apply_patch, limits_and_faults_routes
+from sandbox_kit.control import FaultsIn, apply_patch, limits_and_faults_routes
 
-__all__ = ["SandboxClock", "apply_patch", "limits_and_faults_routes"]
+__all__ = ["FaultsIn", "SandboxClock", "apply_patch", "limits_and_faults_routes"]

@@ -22,6 +22,19 @@ class Company(Protocol):
 C = TypeVar("C", bound=Company)
 
 
+class FaultsIn(BaseModel):
+    """The faults every sandbox can arm for its next requests: 429 answers, 5xx answers (of a
+    status), and a timeout after the write committed (``timeout_mode`` ``sleep`` holds the answer
+    ``timeout_seconds``, ``drop`` closes the connection). A sandbox adds its own."""
+
+    throttle_next: int | None = None
+    error_5xx_next: int | None = None
+    error_5xx_status: int | None = None
+    timeout_after_commit_next: int | None = None
+    timeout_mode: str | None = None
+    timeout_seconds: float | None = None
+
+
 def apply_patch(target: Any, patch: BaseModel) -> None:
     """Set every field the patch carries (``None`` means "leave as is")."""
     for key, value in patch.model_dump(exclude_none=True).items():

@@ -15,7 +15,7 @@ from netsuite_sandbox.fields import BodyReader
 from netsuite_sandbox.posting import derived
 from netsuite_sandbox.records import SEED_CURRENCIES, SEED_SUBSIDIARIES, record_type
 from netsuite_sandbox.state import SandboxState
-from sandbox_kit import limits_and_faults_routes
+from sandbox_kit import FaultsIn, limits_and_faults_routes
 
 
 class SubsidiaryIn(BaseModel):
@@ -41,15 +41,6 @@ class LimitsIn(BaseModel):
     enabled: bool | None = None
     concurrency: int | None = None
     latency_ms: float | None = None
-
-
-class FaultsIn(BaseModel):
-    throttle_next: int | None = None
-    error_5xx_next: int | None = None
-    error_5xx_status: int | None = None
-    timeout_after_commit_next: int | None = None
-    timeout_mode: str | None = None
-    timeout_seconds: float | None = None
 
 
 class PeriodsIn(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+import sandbox_kit
 from qbo_sandbox.clock import fmt_ts, parse_ts
 from qbo_sandbox.entities import BY_NAME, SEED_ACCOUNTS, SEED_ITEMS
 from qbo_sandbox.ledger import balances
@@ -40,13 +41,7 @@ class LimitsIn(BaseModel):
     throttle_format: Literal["xml", "json"] | None = None
 
 
-class FaultsIn(BaseModel):
-    throttle_next: int | None = None
-    error_5xx_next: int | None = None
-    error_5xx_status: int | None = None
-    timeout_after_commit_next: int | None = None
-    timeout_mode: str | None = None
-    timeout_seconds: float | None = None
+class FaultsIn(sandbox_kit.FaultsIn):
     stale_next_updates: int | None = None
 
 
