@@ -10,15 +10,15 @@ from typing import Any
 import httpx
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
-from ledgerbridge_common.connectors.budget import LedgerBudgets, LedgerLimits, MemoryLedgerBudgets
+from ledgerbridge_common.connectors.budget import LedgerBudgets, LedgerLimits
 from ledgerbridge_common.connectors.ports import LedgerConnector
-from ledgerbridge_common.connectors.qbo import InMemoryTokenStore, QboConnector, QboOAuthClient, QboTokenProvider
+from ledgerbridge_common.connectors.qbo import InMemoryTokenStore
 from ledgerbridge_common.connectors.qbo.limits import qbo_limits
 from qbo_sandbox.app import create_app
 from qbo_sandbox.settings import SandboxSettings
 from tests.integration.ledger_contract.registry import LedgerUnderTest, Sandboxes
 from tests.integration.ledger_contract.sandboxed import SampleIds, SandboxedLedger
-from tests.integration.qbo.conftest import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, tokens_from
+from tests.integration.qbo.conftest import CLIENT_ID, CLIENT_SECRET, Harness, tokens_from
 from tests.support.servers import serve_in_thread
 
 T = ObjectType
@@ -52,6 +52,7 @@ class QboUnderTest(SandboxedLedger):
         super().__init__(url, control, http, f"/_sandbox/realms/{realm['realm_id']}", ids)
         self.realm_id: str = realm["realm_id"]
         self.store = InMemoryTokenStore()
+        self.harness = Harness(url, control, realm, http, self.store)
 
     def connector(
         self,
@@ -61,19 +62,7 @@ class QboUnderTest(SandboxedLedger):
         budgets: LedgerBudgets | None = None,
         page_size: int | None = None,
     ) -> LedgerConnector:
-        oauth = QboOAuthClient.for_base_url(
-            self.http, self.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI
-        )
-        return QboConnector(
-            self.http,
-            self.realm_id,
-            QboTokenProvider(self.store, oauth),
-            base_url=self.url,
-            limits=limits,
-            budgets=budgets or MemoryLedgerBudgets(),
-            timeout=timeout,
-            **({"page_size": page_size} if page_size else {}),
-        )
+        return self.harness.connector(limits=limits, timeout=timeout, budgets=budgets, page_size=page_size)
 
     def voided(self, obj: CanonicalObject) -> bool:
         """Payments and transfers carry ``voided``; a voided invoice keeps its lines at a total of 0."""
