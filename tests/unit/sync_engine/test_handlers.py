@@ -3,16 +3,12 @@ through the inbox outcome, parking and release, preference cache drops."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from ledgerbridge_common.canonical.models import ApprovalStatus, ObjectType
 from ledgerbridge_common.events import PreferencesChanged, Side
-from ledgerbridge_common.kafka.routing import Router
-from sync_engine.handlers import routes
 from tests.unit.sync_engine.builders import bill, change, payment, prefs, vendor
-from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for
+from tests.unit.sync_engine.fakes import FakePrefs, World, send, settle
 
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
 
@@ -22,19 +18,6 @@ def world() -> World:
     w = World(connection_id="conn-unit", prefs=FakePrefs(prefs(sync_only_approved=True)))
     w.connectors.billcom.put(vendor("00901ACME", email="ap@acme.test"))
     return w
-
-
-async def send(world: World, event: Any) -> tuple[list[Any], list[Any]]:
-    env, emitter = emitter_for(world.connection_id, event)
-    await Router(routes(world.deps))(env, None, emitter)  # type: ignore[arg-type]
-    return world.collect(emitter)
-
-
-async def settle(world: World, commands: list[Any]) -> None:
-    """Play posting for each command, in order, and feed the outcomes back."""
-    for cmd in commands:
-        posts, _ = await send(world, world.post(cmd))
-        await settle(world, posts)
 
 
 async def test_bill_creates_its_vendor_first_and_links_both(world: World) -> None:

@@ -5,18 +5,15 @@ bookkeeper overrode (``ChangeDetected`` with ``delivery_id = "conflict-override:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from ledgerbridge_common.canonical.models import ApprovalStatus, ObjectType
 from ledgerbridge_common.events import Side
-from ledgerbridge_common.kafka.routing import Router
 from ledgerbridge_common.prefs_client import ConflictInfo
 from sync_engine.domain.override import losing_values
-from sync_engine.handlers import routes
 from tests.unit.sync_engine.builders import bill, change, payment, prefs, run, vendor
-from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for
+from tests.unit.sync_engine.fakes import FakePrefs, World, send, settle
 
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
 
@@ -27,18 +24,6 @@ def world() -> World:
     w.connectors.billcom.put(vendor("00901ACME", email="ap@acme.test"))
     w.connectors.billcom.put(bill(approval_status=ApprovalStatus.APPROVED))
     return w
-
-
-async def send(world: World, event: Any) -> tuple[list[Any], list[Any]]:
-    env, emitter = emitter_for(world.connection_id, event)
-    await Router(routes(world.deps))(env, None, emitter)  # type: ignore[arg-type]
-    return world.collect(emitter)
-
-
-async def settle(world: World, commands: list[Any]) -> None:
-    for cmd in commands:
-        posts, _ = await send(world, world.post(cmd))
-        await settle(world, posts)
 
 
 async def test_paid_payment_decides_its_run_without_waiting_for_a_sweep(world: World) -> None:
