@@ -16,8 +16,10 @@ from ledgerbridge_common.kafka.consumer import Emitter
 from ledgerbridge_common.kafka.routing import Router
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.store import InMemoryEngineStore
+from sync_engine.domain.model import Link
 from sync_engine.handlers import Deps, routes
 from tests.support.builders import posted, resolve_refs
+from tests.unit.sync_engine.builders import change
 
 
 class FakeSide:
@@ -211,3 +213,12 @@ async def settle(world: World, commands: list[PostingRequested]) -> None:
     for cmd in commands:
         posts, _ = await send(world, world.post(cmd))
         await settle(world, posts)
+
+
+async def synced_vendor(world: World, vendor_id: str = "00901ACME") -> Link:
+    """Sync BILL's vendor to the ledger and settle it: its link, with both ids."""
+    posts, _ = await send(world, change(Side.BILLCOM, ObjectType.VENDOR, vendor_id))
+    await settle(world, posts)
+    link = await world.store.get_link(world.connection_id, ObjectType.VENDOR, Side.BILLCOM, vendor_id)
+    assert link is not None and link.ledger_id
+    return link

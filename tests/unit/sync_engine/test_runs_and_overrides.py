@@ -13,7 +13,7 @@ from ledgerbridge_common.events import Side
 from ledgerbridge_common.prefs_client import ConflictInfo
 from sync_engine.domain.override import losing_values
 from tests.unit.sync_engine.builders import bill, change, payment, prefs, run, vendor
-from tests.unit.sync_engine.fakes import FakePrefs, World, send, settle
+from tests.unit.sync_engine.fakes import FakePrefs, World, send, settle, synced_vendor
 
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
 
@@ -72,10 +72,7 @@ async def test_voided_payment_after_its_run_books_the_refund_dr_bank_cr_clearing
 
 
 async def test_conflict_override_reposts_the_losing_version_to_both_sides(world: World) -> None:
-    posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
-    await settle(world, posts)
-    link = await world.store.get_link(world.connection_id, T.VENDOR, B, "00901ACME")
-    assert link and link.ledger_id
+    link = await synced_vendor(world)
     ledger_side, billcom_side = world.connectors.ledger, world.connectors.billcom
     ledger_side.put(ledger_side.objects[(T.VENDOR, link.ledger_id)].model_copy(update={"email": "qbo@acme.test"}))
     billcom_side.put(billcom_side.objects[(T.VENDOR, "00901ACME")].model_copy(update={"email": "bill@acme.test"}))
@@ -113,10 +110,7 @@ async def test_conflict_override_reposts_the_losing_version_to_both_sides(world:
 
 
 async def test_an_ordinary_replay_is_not_an_override(world: World) -> None:
-    posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
-    await settle(world, posts)
-    link = await world.store.get_link(world.connection_id, T.VENDOR, B, "00901ACME")
-    assert link and link.ledger_id
+    link = await synced_vendor(world)
     replay = change(L, T.VENDOR, link.ledger_id).model_copy(update={"trigger": "replay", "delivery_id": "replay:12"})
     assert (await send(world, replay))[0] == []
 
