@@ -7,10 +7,8 @@ payment can be updated, reference §2.3), AR invoices (legacy ``create_invoice``
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -20,26 +18,12 @@ import httpx
 from intacct_sandbox.app import create_app
 from intacct_sandbox.settings import SandboxSettings
 from intacct_sandbox.state import DEMO_SENDER, DEMO_USER
-from ledgerbridge_common.canonical.models import (
-    Account,
-    AccountingClass,
-    Bill,
-    CanonicalObject,
-    Classifications,
-    Customer,
-    Department,
-    JournalEntry,
-    JournalLine,
-    Location,
-    ObjectType,
-    TransactionLine,
-    Vendor,
-    VendorCredit,
-)
+from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.connectors.budget import LedgerBudgets, LedgerLimits, MemoryLedgerBudgets
 from ledgerbridge_common.connectors.intacct import INTACCT_CAPABILITIES, IntacctConnector, IntacctLogin
 from ledgerbridge_common.connectors.ports import LedgerConnector
 from tests.integration.ledger_contract.registry import LedgerUnderTest, Sandboxes
+from tests.integration.ledger_contract.sandboxed import SampleIds, SandboxedLedger
 from tests.support.servers import serve_in_thread
 
 T = ObjectType
@@ -48,7 +32,6 @@ OBJECTS = {
     T.DEPARTMENT: "DEPARTMENT", T.LOCATION: "LOCATION", T.BILL: "APBILL", T.VENDOR_CREDIT: "APBILL",
     T.JOURNAL_ENTRY: "GLBATCH",
 }  # fmt: skip
-MEMO = "edited by the contract"
 EXPENSE, CLEARING, BANK = "6000", "1010", "1000"
 
 
@@ -56,21 +39,14 @@ def _sandbox() -> Any:
     return serve_in_thread(create_app(SandboxSettings()))
 
 
-def _line(amount: str) -> TransactionLine:
-    return TransactionLine(amount=Decimal(amount), classifications=Classifications(account_id=EXPENSE))
-
-
-class IntacctUnderTest:
+class IntacctUnderTest(SandboxedLedger):
     kind = "sage_intacct"
-    object_types = tuple(OBJECTS)
-    feed_types = (T.VENDOR, T.BILL)
+    object_types: Sequence[ObjectType] = tuple(OBJECTS)
 
     def __init__(self, url: str, control: httpx.AsyncClient, http: httpx.AsyncClient, company_id: str) -> None:
-        self.url = url
-        self.control = control
-        self.http = http
+        ids = SampleIds(expense=EXPENSE, journal_debit=CLEARING, journal_credit=BANK)
+        super().__init__(url, control, http, f"/_sandbox/companies/{company_id}", ids)
         self.company_id = company_id
-        self._held = 0.0
 
     def connector(
         self,
@@ -91,61 +67,13 @@ class IntacctUnderTest:
             **({"page_size": page_size} if page_size else {}),
         )
 
-    async def sample(self, connector: LedgerConnector, object_type: ObjectType, name: str) -> CanonicalObject:
-        today = dt.date.today()
-        simple: dict[ObjectType, CanonicalObject] = {
-            T.VENDOR: Vendor(name=name),
-            T.CUSTOMER: Customer(name=name),
-            T.ACCOUNT: Account(name=name, account_type="Expense"),
-            T.CLASS: AccountingClass(name=name),
-            T.DEPARTMENT: Department(name=name),
-            T.LOCATION: Location(name=name),
-            T.JOURNAL_ENTRY: JournalEntry(
-                date=today,
-                lines=(
-                    JournalLine(posting_type="Debit", amount=Decimal("5"), account_id=CLEARING),
-                    JournalLine(posting_type="Credit", amount=Decimal("5"), account_id=BANK),
-                ),
-            ),
-        }
-        if object_type in simple:
-            return simple[object_type]
-        vendor = await connector.create(Vendor(name=f"{name} vendor"), request_id=uuid.uuid4().hex)
-        assert vendor.id
-        if object_type is T.VENDOR_CREDIT:
-            return VendorCredit(vendor_id=vendor.id, date=today, lines=(_line("3.00"),))
-        if object_type is T.BILL:
-            return Bill(vendor_id=vendor.id, date=today, lines=(_line("10.00"),))
-        raise AssertionError(f"no Intacct sample for {object_type}")
-
-    def edit(self, obj: CanonicalObject) -> CanonicalObject:
-        if "memo" in type(obj).model_fields:
-            return obj.model_copy(update={"memo": MEMO})
-        return obj.model_copy(update={"name": f"{obj.name} edited"})
-
-    def edited(self, obj: CanonicalObject) -> bool:
-        if "memo" in type(obj).model_fields:
-            return obj.memo == MEMO
-        return str(obj.name).endswith(" edited")
-
-    def voided(self, obj: CanonicalObject) -> bool:
-        return False  # Intacct deletes transactions (capabilities.voids is empty)
-
     async def count(self, object_type: ObjectType) -> int:
-        path = f"/_sandbox/companies/{self.company_id}/objects/{OBJECTS[object_type]}"
+        path = f"{self.company_path}/objects/{OBJECTS[object_type]}"
         rows = (await self.control.get(path)).json()[OBJECTS[object_type]]
         if object_type in (T.BILL, T.VENDOR_CREDIT):
             negative = object_type is T.VENDOR_CREDIT
             rows = [r for r in rows if (Decimal(r["TOTALENTERED"]) < 0) == negative]
         return len(rows)
-
-    async def timeout_after_commit(self, seconds: float) -> None:
-        self._held = seconds
-        body = {"timeout_after_commit_next": 1, "timeout_mode": "sleep", "timeout_seconds": seconds}
-        (await self.control.post(f"/_sandbox/companies/{self.company_id}/faults", json=body)).raise_for_status()
-
-    async def settle(self) -> None:
-        await asyncio.sleep(self._held)
 
     def shrunk_limits(self, window_seconds: float) -> LedgerLimits:
         """Intacct's concurrency cap, plus a per-window rate the sandbox enforces as an extension (the
@@ -156,18 +84,9 @@ class IntacctUnderTest:
         )
 
     async def enforce_limits(self, limits: LedgerLimits) -> None:
-        body = {
-            "enabled": True,
-            "concurrent": limits.concurrent,
-            "per_window": limits.per_minute,
-            "window_seconds": limits.window_seconds,
-        }
-        (await self.control.put(f"/_sandbox/companies/{self.company_id}/limits", json=body)).raise_for_status()
-        await self.control.post(f"/_sandbox/companies/{self.company_id}/counters/reset")
-
-    async def over_limit_answers(self) -> int:
-        counters = (await self.control.get(f"/_sandbox/companies/{self.company_id}/counters")).json()
-        return int(counters["throttled_429"])
+        await self._limit(
+            {"concurrent": limits.concurrent, "per_window": limits.per_minute, "window_seconds": limits.window_seconds}
+        )
 
 
 @asynccontextmanager

@@ -20,9 +20,16 @@ import uvicorn
 from netsuite_sandbox.app import create_app
 from netsuite_sandbox.settings import SandboxSettings
 from tests.integration.netsuite.proxy import ConnectProxy
-from tests.support.servers import free_port
+from tests.support.servers import free_port, serve_in_thread
 
 SUITETALK = "*.suitetalk.api.netsuite.com"
+
+
+@pytest.fixture(scope="module")
+def sandbox_url() -> Iterator[str]:
+    """The sandbox over plain HTTP on a loopback port, one per test module."""
+    with serve_in_thread(create_app(SandboxSettings())) as url:
+        yield url
 
 
 @dataclass

@@ -4,7 +4,7 @@ NetSuite connection, and posting's ledger writer, for the rule tests of this fol
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -18,21 +18,12 @@ from ledgerbridge_common.connectors.budget import MemoryLedgerBudgets
 from ledgerbridge_common.connectors.netsuite import NetSuiteConnector, TbaCredentials
 from ledgerbridge_common.events import LedgerKind, PostingRequested
 from ledgerbridge_common.events.models import ChangeDetected
-from netsuite_sandbox.app import create_app
-from netsuite_sandbox.settings import SandboxSettings
 from posting_service.execute import request_id_for, tag_for
 from posting_service.writers import LedgerWriter, WriteResult
 from sync_engine.domain.model import Inputs, RefKey, Resolution
-from tests.support.servers import serve_in_thread
 from tests.unit.sync_engine.builders import inputs
 
 NETSUITE = LedgerKind.ORACLE_NETSUITE
-
-
-@pytest.fixture(scope="module")
-def sandbox_url() -> Iterator[str]:
-    with serve_in_thread(create_app(SandboxSettings())) as url:
-        yield url
 
 
 class NetSuiteBooks:

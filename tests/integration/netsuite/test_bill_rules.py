@@ -31,12 +31,12 @@ from ledgerbridge_common.events import Side
 from posting_service.domain.reasons import reason_for
 from posting_service.writers import LedgerWriter
 from sync_engine.domain.decide import decide
-from tests.integration.netsuite.support import NetSuiteBooks, known, ns, sandbox_url
+from tests.integration.netsuite.support import NetSuiteBooks, known, ns
 from tests.support.builders import change
 from tests.unit.sync_engine.builders import link_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
-__all__ = ["ns", "sandbox_url"]  # fixtures
+__all__ = ["ns"]  # fixtures
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
 TODAY = dt.date.today()
 

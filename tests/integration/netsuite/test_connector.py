@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,17 +17,8 @@ from ledgerbridge_common.canonical.models import Bill, Classifications, ObjectTy
 from ledgerbridge_common.connectors.budget import MemoryLedgerBudgets
 from ledgerbridge_common.connectors.netsuite import NetSuiteConnector, TbaCredentials
 from ledgerbridge_common.errors import ClosedPeriodError, RateLimitedError, ValidationError
-from netsuite_sandbox.app import create_app
-from netsuite_sandbox.settings import SandboxSettings
-from tests.support.servers import serve_in_thread
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def sandbox_url() -> Iterator[str]:
-    with serve_in_thread(create_app(SandboxSettings())) as url:
-        yield url
 
 
 class Books:

@@ -13,10 +13,10 @@ from ledgerbridge_common.canonical.models import Bill, Classifications, Item, Ob
 from ledgerbridge_common.connectors.netsuite import OAuth2Credentials
 from ledgerbridge_common.errors import AuthRevokedError, ValidationError
 from posting_service.writers import LedgerWriter
-from tests.integration.netsuite.support import NetSuiteBooks, ns, sandbox_url
+from tests.integration.netsuite.support import NetSuiteBooks, ns
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
-__all__ = ["ns", "sandbox_url"]  # fixtures
+__all__ = ["ns"]  # fixtures
 T = ObjectType
 TODAY = dt.date.today()
 

@@ -4,7 +4,6 @@ service settings' ``netsuite_url``, and it talks to the sandbox: company facts, 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,9 +17,6 @@ from ledgerbridge_common.connectors.factory import LedgerContext, build_ledger, 
 from ledgerbridge_common.connectors.netsuite import NetSuiteConnector
 from ledgerbridge_common.errors import AuthRevokedError
 from ledgerbridge_common.prefs_client import ConnectionInfo, NetSuiteCredentials
-from netsuite_sandbox.app import create_app
-from netsuite_sandbox.settings import SandboxSettings
-from tests.support.servers import serve_in_thread
 
 pytestmark = pytest.mark.integration
 
@@ -34,12 +30,6 @@ class Settings:
 class NoRotation:
     async def save_ledger_credentials(self, connection_id: str, credentials: Any) -> None:
         raise AssertionError("TBA credentials never rotate")
-
-
-@pytest.fixture(scope="module")
-def sandbox_url() -> Iterator[str]:
-    with serve_in_thread(create_app(SandboxSettings())) as url:
-        yield url
 
 
 async def test_registry_builds_a_working_connector(sandbox_url: str) -> None:

@@ -9,36 +9,18 @@ import time
 import httpx
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
-from sqlalchemy import func, select
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.errors import RateLimitedError, RetryableError
 from ledgerbridge_common.events.models import PostingRequested
-from posting_service.adapters.orm import posted_lines
 from tests.conftest import random_ref
 from tests.integration.posting.kafka_support import Outcomes, app_for, produce, running, settings_for
+from tests.integration.posting.ledger_lines import assert_every_posting_balances
+from tests.support.fake_ledger import FakeLedger
 from tests.unit.posting import builders as b
-from tests.unit.posting.fakes import FakeConnectors, FakeLedger
+from tests.unit.posting.fakes import FakeConnectors
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
-
-
-async def assert_balanced(sessions, connection_id: str) -> int:
-    query = (
-        select(
-            posted_lines.c.command_id,
-            posted_lines.c.kind,
-            func.sum(posted_lines.c.debit),
-            func.sum(posted_lines.c.credit),
-        )
-        .where(posted_lines.c.connection_id == connection_id)
-        .group_by(posted_lines.c.command_id, posted_lines.c.kind)
-    )
-    async with sessions() as session:
-        rows = list(await session.execute(query))
-    for row in rows:
-        assert row[2] == row[3], row
-    return len(rows)
 
 
 def vendor_and_bills(connection_id: str, count: int) -> list[PostingRequested]:
@@ -84,7 +66,7 @@ async def test_backlog_goes_through_batches_without_a_dependency_in_the_same_bat
     vendor_ids = {o.id for o in ledger.of_type(ObjectType.VENDOR)}
     assert {bill.vendor_id for bill in ledger.of_type(ObjectType.BILL)} == vendor_ids  # type: ignore[attr-defined]
     assert all(len(outcomes.by_command(c.command_id)) == 1 for c in cmds)
-    assert await assert_balanced(sessions, connection_id) == 40
+    assert await assert_every_posting_balances(sessions, connection_id) == 40
 
 
 async def test_a_backlog_larger_than_a_poll_goes_out_in_whole_batches(
@@ -103,7 +85,7 @@ async def test_a_backlog_larger_than_a_poll_goes_out_in_whole_batches(
     assert all(size == 30 for size in bill_batches[:-1]), bill_batches
     assert len(ledger.of_type(ObjectType.BILL)) == 130
     assert all(len(outcomes.by_command(c.command_id)) == 1 for c in cmds)
-    assert await assert_balanced(sessions, connection_id) == 130
+    assert await assert_every_posting_balances(sessions, connection_id) == 130
 
 
 class SlowBatchLedger(FakeLedger):
@@ -192,4 +174,4 @@ async def test_replay_parking_release_and_retries(kafka_settings, database_url, 
     assert len(ledger.of_type(ObjectType.BILL)) == 1
     # Money Out Clearing: payment credits it, the run debits it back to zero
     assert balances["accounts"]["clearing-out"] == "0.00"
-    assert await assert_balanced(sessions, connection_id) == 3
+    assert await assert_every_posting_balances(sessions, connection_id) == 3

@@ -17,6 +17,7 @@ from posting_service.adapters.orm import posted_lines
 from posting_service.domain.lines import DEFAULT_AP
 from tests.conftest import random_ref
 from tests.integration.posting.kafka_support import Outcomes, app_for, produce, running, settings_for
+from tests.integration.posting.ledger_lines import assert_every_posting_balances
 from tests.integration.posting.sandbox_support import QboWorld, qbo_world
 from tests.unit.posting import builders as b
 
@@ -63,24 +64,6 @@ async def posted_balances(sessions, connection_id: str, ap_account: str) -> dict
 
 def sandbox_balances(world: QboWorld) -> dict[str, Decimal]:
     return {a["Id"]: Decimal(a["balance"]) for a in world.ledger()["accounts"] if Decimal(a["balance"])}
-
-
-async def assert_every_posting_balances(sessions, connection_id: str) -> int:
-    query = (
-        select(
-            posted_lines.c.command_id,
-            posted_lines.c.kind,
-            func.sum(posted_lines.c.debit),
-            func.sum(posted_lines.c.credit),
-        )
-        .where(posted_lines.c.connection_id == connection_id)
-        .group_by(posted_lines.c.command_id, posted_lines.c.kind)
-    )
-    async with sessions() as session:
-        rows = list(await session.execute(query))
-    for command_id, kind, debit, credit in rows:
-        assert debit == credit, (command_id, kind, debit, credit)
-    return len(rows)
 
 
 def money_out_flow(world: QboWorld, connection_id: str) -> dict[str, PostingRequested]:

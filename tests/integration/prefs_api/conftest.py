@@ -21,7 +21,8 @@ from ledgerbridge_common.service import Overrides
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from prefs_api.bootstrap import create_app
 from prefs_api.settings import Settings
-from tests.integration.prefs_api.fakes import FakeBillcom, FakeLedger, factory
+from tests.support.fake_billcom import FakeBillcom, billcom_bank_chart
+from tests.support.fake_ledger import FakeLedger, factory, qbo_chart
 from tests.support.servers import free_port, serve_together
 
 INTERNAL_TOKEN = "internal-" + uuid.uuid4().hex
@@ -100,7 +101,7 @@ def prefs_settings(database_url: str, kafka: KafkaSettings, **overrides: Any) ->
 @contextlib.contextmanager
 def serve_prefs_api(settings: Settings, *, port: int | None = None) -> Iterator[PrefsApi]:
     """Both listeners of one prefs-api (public and internal), with fake vendors."""
-    ledger, billcom = FakeLedger(), FakeBillcom()
+    ledger, billcom = FakeLedger(qbo_chart()), FakeBillcom(billcom_bank_chart())
     app = create_app(settings, Overrides(fakes={"ledger": factory(ledger), "billcom": factory(billcom)}))
     ports = [port, free_port()] if port else None
     with serve_together(app, app.state.internal_app, ports=ports, timeout=30) as (url, internal_url):

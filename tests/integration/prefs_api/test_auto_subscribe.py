@@ -22,7 +22,8 @@ from ledgerbridge_common.service import Overrides
 from ledgerbridge_common.settings import KafkaSettings
 from prefs_api.bootstrap import create_app
 from tests.integration.prefs_api.conftest import ADMIN_KEY, INTERNAL_TOKEN, PrefsApi, prefs_settings
-from tests.integration.prefs_api.fakes import FakeBillcom, FakeLedger
+from tests.support.fake_billcom import FakeBillcom
+from tests.support.fake_ledger import FakeLedger
 from tests.support.servers import free_port, serve_in_thread, serve_together
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]

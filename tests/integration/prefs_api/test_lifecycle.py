@@ -27,7 +27,8 @@ from posting_service.lifecycle import PrefsConnectionGate
 from prefs_api.bootstrap import create_app
 from qbo_sandbox.app import create_app as create_qbo
 from tests.integration.prefs_api.conftest import ADMIN_KEY, INTERNAL_TOKEN, PrefsApi, prefs_settings, read_topic
-from tests.integration.prefs_api.fakes import FakeBillcom, FakeLedger
+from tests.support.fake_billcom import FakeBillcom
+from tests.support.fake_ledger import FakeLedger
 from tests.support.servers import free_port, serve_in_thread, serve_together
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]

@@ -149,7 +149,7 @@ async def test_a_new_bank_account_creates_its_preference_and_edits_flow_both_way
     # edited here: BILL's bank account gets BILL's own id of the same account (matched by name)
     resp = await change(prefs_api, cid, {"bank_gl_accounts": {"bac01OPERATING": "35"}})
     assert resp.status_code == 200, resp.text
-    assert prefs_api.billcom.updates == [("bac01OPERATING", "0ca01CHECKING000000")]
+    assert prefs_api.billcom.gl_updates == [("bac01OPERATING", "0ca01CHECKING000000")]
 
     # edited on the bank account's own record in BILL: the preference follows
     banks[0]["chart_of_account_id"] = "0ca01SAVINGS0000000"
@@ -172,7 +172,7 @@ async def test_an_explicit_account_mapping_decides_the_bill_id(prefs_api: PrefsA
             json=[{"id": "bac01B", "name": "B", "last4": "5555"}],
         )
     assert (await change(prefs_api, cid, {"bank_gl_accounts": {"bac01B": "36"}})).status_code == 200
-    assert prefs_api.billcom.updates[-1] == ("bac01B", "0ca01OTHERBANK")
+    assert prefs_api.billcom.gl_updates[-1] == ("bac01B", "0ca01OTHERBANK")
 
 
 async def test_master_and_field_masters_merge_and_validate(prefs_api: PrefsApi) -> None:

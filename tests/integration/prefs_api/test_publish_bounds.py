@@ -8,7 +8,8 @@ import pytest
 from ledgerbridge_common.service import Overrides
 from prefs_api.bootstrap import create_app
 from tests.integration.prefs_api.conftest import ADMIN_KEY, INTERNAL_TOKEN, PrefsApi, prefs_settings
-from tests.integration.prefs_api.fakes import FakeBillcom, FakeLedger, factory
+from tests.support.fake_billcom import FakeBillcom, billcom_bank_chart
+from tests.support.fake_ledger import FakeLedger, factory, qbo_chart
 from tests.support.servers import serve_in_thread
 from tests.unit.common.test_kafka_bounds_and_security import hung_publisher
 
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 async def test_sync_now_answers_503_when_kafka_never_acknowledges(database_url, kafka_settings):
     settings = prefs_settings(database_url, kafka_settings, consume_outcomes=False)
     publisher, _ = await hung_publisher()
-    ledger, billcom = FakeLedger(), FakeBillcom()
+    ledger, billcom = FakeLedger(qbo_chart()), FakeBillcom(billcom_bank_chart())
     app = create_app(
         settings, Overrides(publisher=publisher, fakes={"ledger": factory(ledger), "billcom": factory(billcom)})
     )

@@ -14,7 +14,8 @@ from ledgerbridge_common.settings import KafkaSettings
 from prefs_api.bootstrap import create_app
 from qbo_sandbox.app import create_app as create_sandbox
 from tests.integration.prefs_api.conftest import ADMIN_KEY, INTERNAL_TOKEN, prefs_settings
-from tests.integration.prefs_api.fakes import FakeBillcom, factory
+from tests.support.fake_billcom import FakeBillcom, billcom_bank_chart
+from tests.support.fake_ledger import factory
 from tests.support.servers import free_port, serve_in_thread, serve_together
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -35,7 +36,7 @@ async def test_connect_quickbooks_then_choose_from_its_chart_of_accounts(
             qbo_oauth_url=sandbox,
             qbo_redirect_uri=f"http://127.0.0.1:{port}/v1/oauth/qbo/callback",
         )
-        app = create_app(settings, Overrides(fakes={"billcom": factory(FakeBillcom())}))
+        app = create_app(settings, Overrides(fakes={"billcom": factory(FakeBillcom(billcom_bank_chart()))}))
         with serve_together(app, app.state.internal_app, ports=[port, free_port()], timeout=30) as (url, internal):
             admin = {"X-API-Key": ADMIN_KEY}
             async with httpx.AsyncClient(base_url=url, headers=admin, timeout=15) as http:

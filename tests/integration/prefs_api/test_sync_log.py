@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ledgerbridge_common.canonical.models import Account
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import Decision, OutcomeError, Side, SyncOutcome, TargetRef
 from ledgerbridge_common.kafka.producer import AiokafkaPublisher
@@ -146,7 +147,7 @@ async def test_preview_names_the_objects_that_posted_to_a_replaced_account(prefs
     finally:
         await publisher.stop()
     await wait_for_log(prefs_api, cid, want=1)
-    prefs_api.ledger.accounts["34"] = prefs_api.ledger.accounts["33"].model_copy(update={"id": "34", "name": "AP 2"})
+    prefs_api.ledger.put(Account(id="34", name="AP 2", account_type="Accounts Payable"))
     async with prefs_api.client(prefs_api.admin) as http:
         preview = (await http.post(f"/v1/connections/{cid}/preferences/preview", json={"ap_account": "34"})).json()
     assert preview["valid"] is True

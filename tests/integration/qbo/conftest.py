@@ -83,6 +83,7 @@ class Harness:
         timeout: float = 5.0,
         max_retries: int = 2,
         budgets: LedgerBudgets | None = None,
+        page_size: int | None = None,
     ) -> QboConnector:
         oauth = QboOAuthClient.for_base_url(
             self.http, self.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI
@@ -96,6 +97,7 @@ class Harness:
             budgets=budgets or MemoryLedgerBudgets(),
             timeout=timeout,
             max_retries=max_retries,
+            **({"page_size": page_size} if page_size else {}),
         )
 
     async def counters(self) -> dict[str, int]:

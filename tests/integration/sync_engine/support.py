@@ -20,16 +20,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from billcom_sandbox.app import create_app as create_billcom
 from billcom_sandbox.settings import SandboxSettings as BillcomSettings
-from ledgerbridge_common.canonical import fingerprint, parse_canonical
+from ledgerbridge_common.canonical import parse_canonical
 from ledgerbridge_common.connectors.billcom import BillcomCredentials, BillcomHttpConnector
 from ledgerbridge_common.connectors.budget_postgres import PostgresLedgerBudgets
 from ledgerbridge_common.connectors.qbo import QboConnector, StaticTokenSource, qbo_limits
-from ledgerbridge_common.events import Envelope, Event, PostingRequested, Side, SyncOutcome, TargetRef
+from ledgerbridge_common.events import Envelope, Event, PostingRequested, Side, SyncOutcome
 from ledgerbridge_common.settings import DatabaseSettings, KafkaSettings
 from qbo_sandbox.app import create_app as create_qbo
 from qbo_sandbox.settings import SandboxSettings as QboSettings
 from sync_engine.bootstrap import create_app
 from sync_engine.settings import Settings
+from tests.support.builders import posted, resolve_refs
 from tests.support.servers import serve_in_thread
 
 CLIENT_ID, CLIENT_SECRET = "ledgerbridge-engine-test", "engine-secret"
@@ -163,18 +164,9 @@ class Posting:
         self.stack, self.qbo, self.billcom = stack, qbo, billcom
         self.refs: dict[str, str] = {}
 
-    def _resolve(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("@ref:"):
-            return self.refs[value.removeprefix("@ref:")]
-        if isinstance(value, dict):
-            return {k: self._resolve(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._resolve(v) for v in value]
-        return value
-
     async def write(self, cmd: PostingRequested) -> SyncOutcome:
         """The write and its read-back; the outcome is not reported yet."""
-        obj = parse_canonical(cmd.object_type, self._resolve(cmd.desired))
+        obj = parse_canonical(cmd.object_type, resolve_refs(cmd.desired, self.refs))
         if cmd.target_side is Side.LEDGER:
             if cmd.target_id:
                 current = await self.qbo.read(cmd.object_type, cmd.target_id)
@@ -191,16 +183,7 @@ class Posting:
             written = await self.billcom.read(cmd.object_type, cmd.target_id or "")
         assert written is not None and written.id
         self.refs[cmd.source_ref] = written.id
-        return SyncOutcome(
-            command_id=cmd.command_id,
-            status="posted",
-            object_type=cmd.object_type,
-            source_ref=cmd.source_ref,
-            target_ref=TargetRef(side=cmd.target_side, id=written.id),
-            fingerprint=fingerprint(written),
-            source_fingerprint=cmd.source_fingerprint,
-            written=written.model_dump(mode="json"),
-        )
+        return posted(cmd, written)
 
     async def report(self, outcome: SyncOutcome) -> None:
         await produce(self.stack.kafka, self.stack.kafka.topics.outcomes, self.stack.connection_id, outcome)

@@ -17,13 +17,19 @@ from ledgerbridge_common.canonical.models import (
     Classifications,
     JournalEntry,
     JournalLine,
+    ReceivedPayment,
     TransactionLine,
 )
 from ledgerbridge_common.connectors.netsuite.changes import since_clause
 from ledgerbridge_common.connectors.netsuite.client import TbaAuth, TbaCredentials, error_from, rest_base
 from ledgerbridge_common.connectors.netsuite.connector import external_id
 from ledgerbridge_common.connectors.netsuite.mapping_common import Setup
-from ledgerbridge_common.connectors.netsuite.mapping_payments import payment_to
+from ledgerbridge_common.connectors.netsuite.mapping_payments import (
+    payment_from,
+    payment_to,
+    received_from,
+    received_to,
+)
 from ledgerbridge_common.connectors.netsuite.mapping_txns import bill_from, journal_from, journal_to, payables_to
 from ledgerbridge_common.errors import (
     AuthRevokedError,
@@ -150,6 +156,28 @@ def test_payments_apply_to_documents() -> None:
     body = payment_to(payment, SETUP)
     assert body["apply"] == {"items": [{"doc": {"id": "11"}, "apply": True, "amount": 10.0}]}
     assert body["account"] == {"id": "1"} and body["entity"] == {"id": "7"}
+
+
+def test_both_payments_read_back_what_was_written() -> None:
+    """NetSuite answers a payment with its own fields and the total; a received payment without a
+    deposit account goes to Undeposited Funds."""
+    common = {
+        "date": dt.date(2026, 3, 2),
+        "amount": Decimal("10.00"),
+        "currency": "GBP",
+        "exchange_rate": Decimal("1.25"),
+        "reference": "CHK-1",
+        "memo": "March",
+        "applied_to": (AppliedTo(document_id="11", amount=Decimal("10.00")),),
+        "header_classifications": Classifications(department_id="4"),
+    }
+    paid = BillPayment(vendor_id="7", bank_account_id="1", **common)  # type: ignore[arg-type]
+    body = payment_to(paid, SETUP)
+    assert payment_from({**body, "id": "21", "total": 10.0}, SETUP) == paid.model_copy(update={"id": "21"})
+    received = ReceivedPayment(customer_id="8", **common)  # type: ignore[arg-type]
+    body = received_to(received, SETUP)
+    assert body["undepFunds"] is True and body["payment"] == 10.0 and body["customer"] == {"id": "8"}
+    assert received_from({**body, "id": "22"}, SETUP) == received.model_copy(update={"id": "22"})
 
 
 def test_journal_lines_debit_or_credit() -> None:

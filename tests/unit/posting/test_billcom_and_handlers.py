@@ -10,8 +10,10 @@ from posting_service.batching import _commands
 from posting_service.execute import PostingDeps
 from posting_service.handlers import routes
 from posting_service.writers import BillcomWriter, KnownRef, LedgerWriter
+from tests.support.fake_billcom import FakeBillcom
+from tests.support.fake_ledger import FakeLedger
 from tests.unit.posting import builders as b
-from tests.unit.posting.fakes import FakeBillcom, FakeConnectors, FakeLedger
+from tests.unit.posting.fakes import FakeConnectors
 
 
 async def test_billcom_writer_adopts_by_name_then_updates_by_id():

@@ -3,8 +3,8 @@ import pytest
 from ledgerbridge_common.canonical.models import ObjectType, parse_canonical
 from ledgerbridge_common.errors import DuplicateError, OutcomeUnknownError, StaleObjectError
 from posting_service.writers import KnownRef, LedgerWriter
+from tests.support.fake_ledger import FakeLedger
 from tests.unit.posting import builders as b
-from tests.unit.posting.fakes import FakeLedger
 
 TAG = "LB:billcom:bill:00n1"
 

@@ -7,10 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, TransactionLine, Vendor
+from ledgerbridge_common.connectors.declared import DECLARED
 from ledgerbridge_common.document_match import DocumentPick
 from ledgerbridge_common.events.models import LedgerKind
 from ledgerbridge_common.events.preferences import PreferenceValues
-from ledgerbridge_common.what_syncs import MATRICES, SyncDirection
+from ledgerbridge_common.what_syncs import SyncDirection, matrix
 from prefs_api.domain.first_sync import first_of_month, verdict
 from prefs_api.domain.rules import apply_patch
 from tests.unit.prefs_api.test_rules import BANKS, CHART, codes
@@ -41,8 +42,8 @@ def test_what_syncs_refuses_a_direction_the_ledger_does_not_offer() -> None:
 
 
 def test_every_matrix_default_is_one_of_its_own_cells() -> None:
-    for cells in MATRICES.values():
-        for cell in cells.values():
+    for kind in DECLARED:
+        for cell in matrix(kind).values():
             assert cell.default in cell.allowed
 
 

@@ -8,14 +8,18 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledgerbridge_common.canonical import fingerprint, parse_canonical
+from ledgerbridge_common.canonical import parse_canonical
 from ledgerbridge_common.canonical.models import CanonicalObject, CompanyInfo, FundsTransfer, ObjectType
 from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
-from ledgerbridge_common.events import Envelope, PostingRequested, Side, SyncOutcome, TargetRef, Topics
+from ledgerbridge_common.events import Envelope, PostingRequested, Side, SyncOutcome, Topics
 from ledgerbridge_common.kafka.consumer import Emitter
+from ledgerbridge_common.kafka.routing import Router
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.store import InMemoryEngineStore
-from sync_engine.handlers import Deps
+from sync_engine.domain.model import Link
+from sync_engine.handlers import Deps, routes
+from tests.support.builders import posted, resolve_refs
+from tests.unit.sync_engine.builders import change
 
 
 class FakeSide:
@@ -178,7 +182,7 @@ class World:
     def post(self, cmd: PostingRequested) -> SyncOutcome:
         """What posting does: resolve placeholders, write, read back, report."""
         side = self.connectors.side(cmd.target_side)
-        data = _resolve(cmd.desired or {}, self.refs)
+        data = resolve_refs(cmd.desired or {}, self.refs)
         self.clock += dt.timedelta(seconds=1)
         if cmd.action in {"deactivate", "void"}:
             current = side.objects[(cmd.object_type, cmd.target_id or "")]
@@ -189,28 +193,32 @@ class World:
         side.put(written)
         assert written.id
         self.refs[cmd.source_ref] = written.id
-        return SyncOutcome(
-            command_id=cmd.command_id,
-            status="posted",
-            object_type=cmd.object_type,
-            source_ref=cmd.source_ref,
-            target_ref=TargetRef(side=cmd.target_side, id=written.id),
-            fingerprint=fingerprint(written),
-            source_fingerprint=cmd.source_fingerprint,
-            written=written.model_dump(mode="json"),
-        )
-
-
-def _resolve(value: Any, refs: dict[str, str]) -> Any:
-    if isinstance(value, str) and value.startswith("@ref:"):
-        return refs[value.removeprefix("@ref:")]
-    if isinstance(value, dict):
-        return {k: _resolve(v, refs) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, refs) for v in value]
-    return value
+        return posted(cmd, written)
 
 
 def emitter_for(connection_id: str, event: Any) -> tuple[Envelope, Emitter]:
     env = Envelope.wrap(event, connection_id=connection_id)
     return env, Emitter(source=env, consumer="sync-engine")
+
+
+async def send(world: World, event: Any) -> tuple[list[PostingRequested], list[SyncOutcome]]:
+    """Route ``event`` through the engine's handlers; what they emitted."""
+    env, emitter = emitter_for(world.connection_id, event)
+    await Router(routes(world.deps))(env, None, emitter)  # type: ignore[arg-type]
+    return world.collect(emitter)
+
+
+async def settle(world: World, commands: list[PostingRequested]) -> None:
+    """Play posting for each command, in order, and feed the outcomes back."""
+    for cmd in commands:
+        posts, _ = await send(world, world.post(cmd))
+        await settle(world, posts)
+
+
+async def synced_vendor(world: World, vendor_id: str = "00901ACME") -> Link:
+    """Sync BILL's vendor to the ledger and settle it: its link, with both ids."""
+    posts, _ = await send(world, change(Side.BILLCOM, ObjectType.VENDOR, vendor_id))
+    await settle(world, posts)
+    link = await world.store.get_link(world.connection_id, ObjectType.VENDOR, Side.BILLCOM, vendor_id)
+    assert link is not None and link.ledger_id
+    return link

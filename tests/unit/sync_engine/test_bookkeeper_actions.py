@@ -14,7 +14,7 @@ from ledgerbridge_common.kafka.routing import Router
 from ledgerbridge_common.prefs_client import Mappings
 from sync_engine.handlers import routes
 from tests.unit.sync_engine.builders import bill, change, line, prefs, vendor
-from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for
+from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for, synced_vendor
 
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
 
@@ -69,10 +69,7 @@ async def test_an_ignored_vendor_holds_back_its_bills(world: World) -> None:
 
 
 async def test_a_linked_ledger_bill_is_updated_not_created(world: World) -> None:
-    posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
-    await settle(world, posts)
-    vendor_link = await world.store.get_link(world.connection_id, T.VENDOR, B, "00901ACME")
-    assert vendor_link and vendor_link.ledger_id
+    vendor_link = await synced_vendor(world)
     keyed = world.connectors.ledger.put(
         Bill(
             id=world.connectors.ledger.new_id(),

@@ -12,12 +12,11 @@ import pytest
 
 from ledgerbridge_common.events import ChangeDetected, Side
 from ledgerbridge_common.events.models import Trigger
-from ledgerbridge_common.kafka.routing import Router
 from sync_engine.domain.echo import is_own_write_echo, whole_second, written_at
 from sync_engine.domain.model import Link, LinkWrite, Plan
-from sync_engine.handlers import decide_change, merge_link, routes
+from sync_engine.handlers import decide_change, merge_link
 from tests.unit.sync_engine.builders import T, change, prefs, vendor
-from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for
+from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for, send
 
 B, L = Side.BILLCOM, Side.LEDGER
 PDT = dt.timezone(dt.timedelta(hours=-7))
@@ -28,12 +27,6 @@ def world() -> World:
     w = World(connection_id="conn-echo", prefs=FakePrefs(prefs()))
     w.connectors.billcom.put(vendor("00901ACME", email="ap@acme.test"))
     return w
-
-
-async def send(world: World, event: Any) -> tuple[list[Any], list[Any]]:
-    env, emitter = emitter_for(world.connection_id, event)
-    await Router(routes(world.deps))(env, None, emitter)  # type: ignore[arg-type]
-    return world.collect(emitter)
 
 
 async def decided(world: World, ch: ChangeDetected) -> tuple[Plan, int]:

@@ -3,16 +3,12 @@ through the inbox outcome, parking and release, preference cache drops."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from ledgerbridge_common.canonical.models import ApprovalStatus, ObjectType
 from ledgerbridge_common.events import PreferencesChanged, Side
-from ledgerbridge_common.kafka.routing import Router
-from sync_engine.handlers import routes
 from tests.unit.sync_engine.builders import bill, change, payment, prefs, vendor
-from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for
+from tests.unit.sync_engine.fakes import FakePrefs, World, send, settle, synced_vendor
 
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
 
@@ -22,19 +18,6 @@ def world() -> World:
     w = World(connection_id="conn-unit", prefs=FakePrefs(prefs(sync_only_approved=True)))
     w.connectors.billcom.put(vendor("00901ACME", email="ap@acme.test"))
     return w
-
-
-async def send(world: World, event: Any) -> tuple[list[Any], list[Any]]:
-    env, emitter = emitter_for(world.connection_id, event)
-    await Router(routes(world.deps))(env, None, emitter)  # type: ignore[arg-type]
-    return world.collect(emitter)
-
-
-async def settle(world: World, commands: list[Any]) -> None:
-    """Play posting for each command, in order, and feed the outcomes back."""
-    for cmd in commands:
-        posts, _ = await send(world, world.post(cmd))
-        await settle(world, posts)
 
 
 async def test_bill_creates_its_vendor_first_and_links_both(world: World) -> None:
@@ -53,20 +36,14 @@ async def test_bill_creates_its_vendor_first_and_links_both(world: World) -> Non
 
 
 async def test_echo_of_our_write_produces_nothing(world: World) -> None:
-    posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
-    await settle(world, posts)
-    link = await world.store.get_link(world.connection_id, T.VENDOR, B, "00901ACME")
-    assert link and link.ledger_id
+    link = await synced_vendor(world)
     echo_posts, echo_outs = await send(world, change(L, T.VENDOR, link.ledger_id))
     again_posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
     assert echo_posts == [] and echo_outs == [] and again_posts == []
 
 
 async def test_qbo_edit_of_billcom_mastered_vendor_is_overwritten_and_reported(world: World) -> None:
-    posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
-    await settle(world, posts)
-    link = await world.store.get_link(world.connection_id, T.VENDOR, B, "00901ACME")
-    assert link and link.ledger_id
+    link = await synced_vendor(world)
     ledger_side, billcom_side = world.connectors.ledger, world.connectors.billcom
     qbo_vendor = ledger_side.objects[(T.VENDOR, link.ledger_id)]
     ledger_side.put(qbo_vendor.model_copy(update={"name": "ACME (QBO edit)"}))
@@ -84,10 +61,7 @@ async def test_qbo_edit_of_billcom_mastered_vendor_is_overwritten_and_reported(w
 
 
 async def test_edits_to_different_fields_on_each_side_merge(world: World) -> None:
-    posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
-    await settle(world, posts)
-    link = await world.store.get_link(world.connection_id, T.VENDOR, B, "00901ACME")
-    assert link and link.ledger_id
+    link = await synced_vendor(world)
     ledger_side, billcom_side = world.connectors.ledger, world.connectors.billcom
     ledger_side.put(ledger_side.objects[(T.VENDOR, link.ledger_id)].model_copy(update={"phone": "555-0199"}))
     billcom_side.put(billcom_side.objects[(T.VENDOR, "00901ACME")].model_copy(update={"email": "billing@acme.test"}))

@@ -33,7 +33,7 @@ def test_a_linked_unpaid_bill_edited_in_the_ledger_flows_back_only_where_the_con
     assert [(c.target_side, c.target_id) for c in intacct.commands] == [(B, "00n01BILL")]
 
 
-def test_without_declared_flows_the_engine_uses_its_table_for_the_ledger_kind():
+def test_without_flows_in_hand_the_engine_uses_the_table_the_ledger_kinds_connector_declares():
     inp = inputs(change(B, T.BILL, "00n01BILL"), bill(), refs=PAY_REFS)
     assert replace(QBO_CAPABILITIES, flows=None).flows is None
     plan = decide(with_caps(inp, replace(QBO_CAPABILITIES, flows=None)))

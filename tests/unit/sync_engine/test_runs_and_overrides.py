@@ -5,18 +5,15 @@ bookkeeper overrode (``ChangeDetected`` with ``delivery_id = "conflict-override:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from ledgerbridge_common.canonical.models import ApprovalStatus, ObjectType
 from ledgerbridge_common.events import Side
-from ledgerbridge_common.kafka.routing import Router
 from ledgerbridge_common.prefs_client import ConflictInfo
 from sync_engine.domain.override import losing_values
-from sync_engine.handlers import routes
 from tests.unit.sync_engine.builders import bill, change, payment, prefs, run, vendor
-from tests.unit.sync_engine.fakes import FakePrefs, World, emitter_for
+from tests.unit.sync_engine.fakes import FakePrefs, World, send, settle, synced_vendor
 
 B, L, T = Side.BILLCOM, Side.LEDGER, ObjectType
 
@@ -27,18 +24,6 @@ def world() -> World:
     w.connectors.billcom.put(vendor("00901ACME", email="ap@acme.test"))
     w.connectors.billcom.put(bill(approval_status=ApprovalStatus.APPROVED))
     return w
-
-
-async def send(world: World, event: Any) -> tuple[list[Any], list[Any]]:
-    env, emitter = emitter_for(world.connection_id, event)
-    await Router(routes(world.deps))(env, None, emitter)  # type: ignore[arg-type]
-    return world.collect(emitter)
-
-
-async def settle(world: World, commands: list[Any]) -> None:
-    for cmd in commands:
-        posts, _ = await send(world, world.post(cmd))
-        await settle(world, posts)
 
 
 async def test_paid_payment_decides_its_run_without_waiting_for_a_sweep(world: World) -> None:
@@ -87,10 +72,7 @@ async def test_voided_payment_after_its_run_books_the_refund_dr_bank_cr_clearing
 
 
 async def test_conflict_override_reposts_the_losing_version_to_both_sides(world: World) -> None:
-    posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
-    await settle(world, posts)
-    link = await world.store.get_link(world.connection_id, T.VENDOR, B, "00901ACME")
-    assert link and link.ledger_id
+    link = await synced_vendor(world)
     ledger_side, billcom_side = world.connectors.ledger, world.connectors.billcom
     ledger_side.put(ledger_side.objects[(T.VENDOR, link.ledger_id)].model_copy(update={"email": "qbo@acme.test"}))
     billcom_side.put(billcom_side.objects[(T.VENDOR, "00901ACME")].model_copy(update={"email": "bill@acme.test"}))
@@ -128,10 +110,7 @@ async def test_conflict_override_reposts_the_losing_version_to_both_sides(world:
 
 
 async def test_an_ordinary_replay_is_not_an_override(world: World) -> None:
-    posts, _ = await send(world, change(B, T.VENDOR, "00901ACME"))
-    await settle(world, posts)
-    link = await world.store.get_link(world.connection_id, T.VENDOR, B, "00901ACME")
-    assert link and link.ledger_id
+    link = await synced_vendor(world)
     replay = change(L, T.VENDOR, link.ledger_id).model_copy(update={"trigger": "replay", "delivery_id": "replay:12"})
     assert (await send(world, replay))[0] == []
 

@@ -107,7 +107,7 @@ async def test_bill_is_read_from_the_start_date_and_types_switched_off_are_not_r
         clock=lambda: T0,
     )
     await sweep_connection("conn-1", "sync_now", deps)
-    read = dict(bill.calls)
+    read = dict(bill.list_calls)
     assert ObjectType.INVOICE not in read and ObjectType.VENDOR not in read
     assert set(read) == set(BILLCOM_TYPES) - {ObjectType.INVOICE, ObjectType.VENDOR}
     assert set(read.values()) == {dt.datetime(2026, 3, 1, tzinfo=dt.UTC)}
@@ -127,4 +127,4 @@ async def test_without_a_start_date_bill_is_read_from_the_beginning() -> None:
         clock=lambda: T0,
     )
     await sweep_connection("conn-1", "sync_now", deps)
-    assert {since for _, since in bill.calls} == {EPOCH}
+    assert {since for _, since in bill.list_calls} == {EPOCH}

@@ -37,17 +37,17 @@ async def test_polls_only_eventless_types_from_their_watermarks_on_the_interval(
     connections = [(conn, prefs("conn-1", poll_interval_minutes=5))]
 
     assert await polls.run_due(connections, NOW) == ["conn-1"]
-    polled = {t for t, _ in billcom.calls}
+    polled = {t for t, _ in billcom.list_calls}
     assert polled == set(EVENTLESS_TYPES) - {ObjectType.ITEM}, "no watermark yet: waits for the first sweep"
     changes = [
         (e.payload["object_type"], e.payload["object_id"], e.payload["trigger"]) for e in publisher.on(TOPICS.changes)
     ]
     assert changes == [("customer", "0cu01NEW", "poll")]
 
-    billcom.calls.clear()
+    billcom.list_calls.clear()
     assert await polls.run_due(connections, NOW + dt.timedelta(minutes=4)) == []
     assert await polls.run_due(connections, NOW + dt.timedelta(minutes=5)) == ["conn-1"]
-    assert len(billcom.calls) == len(EVENTLESS_TYPES) - 1
+    assert len(billcom.list_calls) == len(EVENTLESS_TYPES) - 1
 
     off = [(conn, prefs("conn-1", sync_automatically=False))]
     assert await polls.run_due(off, NOW + dt.timedelta(hours=1)) == []

@@ -4,10 +4,10 @@ from ledgerbridge_common.canonical.models import BankAccount, ObjectType
 from ledgerbridge_common.connectors.ports import ChangeRef
 from ledgerbridge_common.events.topics import Topics
 from ledgerbridge_common.prefs_client import ConnectionPreferences
+from tests.support.fake_billcom import FakeBillcom
+from tests.support.fake_ledger import FakeLedger
 from tests.unit.webhook_ingest.fakes import (
-    FakeBillcom,
     FakeConnectors,
-    FakeLedger,
     FakePrefs,
     FakePublisher,
     connection,
@@ -70,7 +70,7 @@ async def test_the_next_bill_sweep_starts_from_the_watermark():
     await sweep_connection("conn-1", "catch_up", deps)
     bill.add(ObjectType.BILL, "00n2", NOW - dt.timedelta(hours=1))
     await sweep_connection("conn-1", "schedule", deps)
-    last_bill_since = [since for t, since in bill.calls if t == ObjectType.BILL][-1]
+    last_bill_since = [since for t, since in bill.list_calls if t == ObjectType.BILL][-1]
     assert last_bill_since == NOW - dt.timedelta(hours=3)
     ids = [e.payload["object_id"] for e in publisher.on(TOPICS.changes)]
     # the boundary object comes again with the same event id (the engine's inbox drops it)

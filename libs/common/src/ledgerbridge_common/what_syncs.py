@@ -1,15 +1,20 @@
-"""What syncs, and which way: BILL's sync matrix per ledger kind (the cells a bookkeeper may choose,
-../shared/reference/billcom.md §3.1 "Direction matrices") and the bookkeeper's choice per object
-type (the ``what_syncs`` preference). prefs-api validates a choice against the cell, the engine
-skips what the choice refuses, and the sweeps do not read a side nothing is taken from."""
+"""What syncs, and which way: the cells a bookkeeper may choose per ledger kind, derived from the
+ledger connector's direction table (``capabilities.flows``, BILL's sync matrix of
+../shared/reference/billcom.md §3.1 "Direction matrices"), and the bookkeeper's choice per object
+type (the ``what_syncs`` preference). A cell's default is what the engine does without a choice.
+prefs-api validates a choice against the cell, the engine skips what the choice refuses, and the
+sweeps do not read a side nothing is taken from."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ledgerbridge_common.canonical.models import ObjectType
+from ledgerbridge_common.connectors.capabilities import Flow, LedgerCapabilities
+from ledgerbridge_common.connectors.declared import declared
 from ledgerbridge_common.events.models import LedgerKind, Side
 
 
@@ -44,53 +49,37 @@ class Cell:
 
 
 D = SyncDirection
-T = ObjectType
-ANY = frozenset(D)
-_LIST = Cell(ANY, D.BOTH)
+_LIST = Cell(frozenset(D), D.BOTH)
 _ONE_WAY = Cell(frozenset({D.OFF, D.FROM_BILLCOM}), D.FROM_BILLCOM)
+_OPTIONAL_TWO_WAY = Cell(frozenset({D.OFF, D.FROM_BILLCOM, D.BOTH}), D.FROM_BILLCOM)
 _UNPAID_DOC = Cell(frozenset({D.OFF, D.FROM_BILLCOM, D.BOTH}), D.BOTH, unpaid_only_from_ledger=True)
-_LISTS = (T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION, T.ITEM)
-_MONEY = (T.BILL_PAYMENT, T.RECEIVED_PAYMENT, T.FUNDS_TRANSFER, T.JOURNAL_ENTRY)
-
-MATRICES: dict[LedgerKind, dict[ObjectType, Cell]] = {
-    # help.bill.com 115005969246: lists and unpaid bills/invoices 2-way (bills with a 1-way
-    # option); vendor credits, AR payments, funds transfers 1-way from BILL; AP payments 1-way
-    # with the optional "2-Way AP Payment Sync" (QBO only).
-    LedgerKind.QUICKBOOKS_ONLINE: {
-        **dict.fromkeys(_LISTS, _LIST),
-        T.BILL: _UNPAID_DOC,
-        T.INVOICE: _UNPAID_DOC,
-        T.VENDOR_CREDIT: _ONE_WAY,
-        **dict.fromkeys(_MONEY, _ONE_WAY),
-        T.BILL_PAYMENT: Cell(frozenset({D.OFF, D.FROM_BILLCOM, D.BOTH}), D.FROM_BILLCOM),
-    },
-    # support.bill.com 360020764232: lists 2-way; unpaid bills, unapplied vendor credits (1-way
-    # option) and unpaid invoices 2-way; payments, funds transfers, voids 1-way from BILL.
-    LedgerKind.SAGE_INTACCT: {
-        **dict.fromkeys(_LISTS, _LIST),
-        T.BILL: _UNPAID_DOC,
-        T.VENDOR_CREDIT: _UNPAID_DOC,
-        T.INVOICE: _UNPAID_DOC,
-        **dict.fromkeys(_MONEY, _ONE_WAY),
-    },
-    # vendorpayhelp 360020797152: lists 2-way; bills and unapplied credits 2-way (1-way toggle);
-    # payments, funds transfers, voids 1-way from BILL; AR off by default.
-    LedgerKind.ORACLE_NETSUITE: {
-        **dict.fromkeys(_LISTS, _LIST),
-        T.BILL: _UNPAID_DOC,
-        T.VENDOR_CREDIT: _UNPAID_DOC,
-        T.INVOICE: Cell(_UNPAID_DOC.allowed, D.OFF, unpaid_only_from_ledger=True),
-        **dict.fromkeys(_MONEY, _ONE_WAY),
-        T.RECEIVED_PAYMENT: Cell(_ONE_WAY.allowed, D.OFF),
-    },
+CELLS: dict[Flow, Cell] = {
+    Flow.TWO_WAY: _LIST,
+    Flow.FROM_BILLCOM: _ONE_WAY,
+    Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER: _UNPAID_DOC,
+    Flow.TWO_WAY_WHILE_UNPAID: _UNPAID_DOC,
 }
+"""The cell BILL offers for each flow: lists any direction; one-way types off or from BILL;
+documents that come from the ledger only while unpaid off, from BILL or both ways."""
+
+
+def cells(capabilities: LedgerCapabilities) -> dict[ObjectType, Cell]:
+    """The cells of a connector's declared flows (``optional_two_way`` types may also go both ways)."""
+    flows = capabilities.flows or {}
+    return {
+        t: _OPTIONAL_TWO_WAY if flow is Flow.FROM_BILLCOM and t in capabilities.optional_two_way else CELLS[flow]
+        for t, flow in flows.items()
+    }
+
 
 WhatSyncs = Mapping[ObjectType, SyncDirection]
 
 
+@functools.cache
 def matrix(kind: LedgerKind) -> dict[ObjectType, Cell]:
-    """The cells of ``kind`` (empty for a ledger kind LedgerBridge does not connect)."""
-    return MATRICES.get(kind, {})
+    """The cells of ``kind``'s connector (empty for a ledger kind LedgerBridge does not connect)."""
+    found = declared(kind)
+    return {} if found is None else cells(found)
 
 
 def cell(kind: LedgerKind, object_type: ObjectType) -> Cell | None:

@@ -201,7 +201,7 @@ def router(store: Store, deliverer: Deliverer) -> APIRouter:
         delta = dt.timedelta(**{k: float(v) for k, v in body.items() if k in ("seconds", "minutes", "hours", "days")})
         if delta < dt.timedelta():
             raise BillError.invalid("the sandbox clock only moves forward")
-        store.clock.advance(delta)
+        store.clock.advance(delta.total_seconds())
         return {"now": store.now_text(), "offsetSeconds": store.clock.offset.total_seconds()}
 
     @api.patch("/settings")

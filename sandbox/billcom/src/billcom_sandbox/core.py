@@ -39,22 +39,6 @@ def new_id(kind: str) -> str:
     return PREFIX[kind] + "01" + "".join(secrets.choice(_ALPHABET) for _ in range(15))
 
 
-class SandboxClock:
-    """Wall clock plus an offset that the control API can move forward."""
-
-    def __init__(self) -> None:
-        self.offset = dt.timedelta()
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.offset
-
-    def today(self) -> dt.date:
-        return self.now().date()
-
-    def advance(self, delta: dt.timedelta) -> None:
-        self.offset += delta
-
-
 def fmt_time(value: dt.datetime) -> str:
     """BILL v3 timestamp form, e.g. ``2025-03-18T20:12:24.123+00:00``."""
     value = value.astimezone(dt.UTC)

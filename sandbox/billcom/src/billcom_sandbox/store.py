@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from billcom_sandbox.core import BillError, SandboxClock, fmt_time, new_id
+from billcom_sandbox.core import BillError, fmt_time, new_id
 from billcom_sandbox.settings import SandboxSettings
+from sandbox_kit import SandboxClock
 
 KINDS = (
     "vendor",

@@ -1,4 +1,4 @@
-"""The sandbox clock and Intacct's date formats.
+"""Intacct's date formats (the sandbox clock is :class:`sandbox_kit.SandboxClock`).
 
 Generic functions take ``mm/dd/yyyy``; audit stamps such as ``WHENMODIFIED`` are
 ``MM/DD/YYYY HH:MM:SS`` with no time zone, in the company's own zone; session stamps in answers are
@@ -12,27 +12,6 @@ from zoneinfo import ZoneInfo
 
 DATE_FORMAT = "%m/%d/%Y"
 STAMP_FORMAT = "%m/%d/%Y %H:%M:%S"
-
-
-class SandboxClock:
-    """Real time plus an offset that tests move (session expiry, WHENMODIFIED windows)."""
-
-    def __init__(self) -> None:
-        self._offset = dt.timedelta(0)
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self._offset
-
-    def advance(self, seconds: float) -> dt.datetime:
-        self._offset += dt.timedelta(seconds=seconds)
-        return self.now()
-
-    def set(self, when: dt.datetime) -> dt.datetime:
-        self._offset = when - dt.datetime.now(dt.UTC)
-        return self.now()
-
-    def reset(self) -> None:
-        self._offset = dt.timedelta(0)
 
 
 def local(when: dt.datetime, zone: str) -> dt.datetime:

@@ -9,11 +9,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+import sandbox_kit
 from intacct_sandbox.clock import iso, parse_date
 from intacct_sandbox.company import Company, Faults
 from intacct_sandbox.objects import spec_for
 from intacct_sandbox.reads import public
 from intacct_sandbox.state import DEMO_SENDER, DEMO_USER, CompanySeed, SandboxState
+from sandbox_kit import limits_and_faults_routes
 
 
 class CompanyIn(BaseModel):
@@ -45,13 +47,7 @@ class LimitsIn(BaseModel):
     unlimited_window: bool = False
 
 
-class FaultsIn(BaseModel):
-    throttle_next: int | None = None
-    error_5xx_next: int | None = None
-    error_5xx_status: int | None = None
-    timeout_after_commit_next: int | None = None
-    timeout_mode: str | None = None
-    timeout_seconds: float | None = None
+class FaultsIn(sandbox_kit.FaultsIn):
     fail_next_functions: int | None = None
     fail_errorno: str | None = None
     fail_description2: str | None = None
@@ -74,7 +70,7 @@ def _date(text: str | None) -> dt.date | None:
     return parsed
 
 
-def _apply(target: Any, patch: BaseModel) -> None:
+def _apply_limits(target: Any, patch: BaseModel) -> None:
     for key, value in patch.model_dump(exclude_none=True).items():
         if key == "unlimited_window":
             if value:
@@ -189,36 +185,18 @@ def control_router(state: SandboxState) -> APIRouter:
         company_of(company_id).counters.clear()
         return {"ok": True}
 
-    @router.put("/companies/{company_id}/limits")
-    async def company_limits(company_id: str, body: LimitsIn) -> dict[str, Any]:
-        """Change one company's concurrency cap, latency, per-window rate (sandbox extension), or turn
-        limits off."""
-        company = company_of(company_id)
-        _apply(company.limits, body)
-        company.admitted.clear()
-        return asdict(company.limits)
-
-    @router.put("/limits")
-    async def all_limits(body: LimitsIn) -> dict[str, Any]:
-        """Change the limits of every company and of companies created later."""
-        _apply(state.limit_defaults, body)
-        for company in state.companies.values():
-            _apply(company.limits, body)
-        return asdict(state.limit_defaults)
-
-    @router.post("/companies/{company_id}/faults")
-    async def set_faults(company_id: str, body: FaultsIn) -> dict[str, Any]:
-        """Arm faults: 429s, 5xx without XML, timeout after commit (sleep|drop), failing functions."""
-        company = company_of(company_id)
-        _apply(company.faults, body)
-        return asdict(company.faults)
-
-    @router.delete("/companies/{company_id}/faults")
-    async def clear_faults(company_id: str) -> dict[str, Any]:
-        """Disarm every fault."""
-        company = company_of(company_id)
-        company.faults = Faults()
-        return asdict(company.faults)
+    limits_and_faults_routes(
+        router,
+        collection="/companies",
+        company_of=company_of,
+        companies=lambda: state.companies.values(),
+        limit_defaults=state.limit_defaults,
+        limits_model=LimitsIn,
+        faults_model=FaultsIn,
+        new_faults=Faults,
+        apply_limits=_apply_limits,
+        after_limits=lambda company: company.admitted.clear(),
+    )
 
     @router.get("/clock")
     async def get_clock() -> dict[str, Any]:

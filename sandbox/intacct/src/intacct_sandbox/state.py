@@ -7,11 +7,11 @@ import hmac
 import secrets
 from dataclasses import dataclass, field, replace
 
-from intacct_sandbox.clock import SandboxClock
 from intacct_sandbox.company import Company, Limits, Session
 from intacct_sandbox.reads import ResultSet
 from intacct_sandbox.seed import seed_company
 from intacct_sandbox.settings import SandboxSettings
+from sandbox_kit import SandboxClock
 
 DEMO_SENDER = ("ledgerbridge-sandbox", "sandbox-sender-password")
 DEMO_USER = ("ws_ledgerbridge", "sandbox-user-password")

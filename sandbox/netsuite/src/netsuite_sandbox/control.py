@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from dataclasses import asdict
 from typing import Any
@@ -16,6 +15,7 @@ from netsuite_sandbox.fields import BodyReader
 from netsuite_sandbox.posting import derived
 from netsuite_sandbox.records import SEED_CURRENCIES, SEED_SUBSIDIARIES, record_type
 from netsuite_sandbox.state import SandboxState
+from sandbox_kit import FaultsIn, limits_and_faults_routes
 
 
 class SubsidiaryIn(BaseModel):
@@ -43,15 +43,6 @@ class LimitsIn(BaseModel):
     latency_ms: float | None = None
 
 
-class FaultsIn(BaseModel):
-    throttle_next: int | None = None
-    error_5xx_next: int | None = None
-    error_5xx_status: int | None = None
-    timeout_after_commit_next: int | None = None
-    timeout_mode: str | None = None
-    timeout_seconds: float | None = None
-
-
 class PeriodsIn(BaseModel):
     closed: list[str]
 
@@ -67,11 +58,6 @@ class ClockIn(BaseModel):
 
 class TokenIn(BaseModel):
     expires_in: int | None = None
-
-
-def _apply(target: Any, patch: BaseModel) -> None:
-    for key, value in patch.model_dump(exclude_none=True).items():
-        setattr(target, key, value)
 
 
 def new_credentials(state: SandboxState, account: Account) -> dict[str, Any]:
@@ -126,8 +112,8 @@ def control_router(state: SandboxState) -> APIRouter:
     async def clock(body: ClockIn) -> dict[str, Any]:
         """Move the sandbox clock forward (``lastModifiedDate``, ``deleteddate``, default ``tranDate``)."""
         if body.reset:
-            state.clock_offset = dt.timedelta(0)
-        state.clock_offset += dt.timedelta(seconds=max(0.0, body.advance_seconds))
+            state.clock.reset()
+        state.clock.advance(max(0.0, body.advance_seconds))
         return {"now": state.now().isoformat()}
 
     @router.post("/accounts")
@@ -238,34 +224,17 @@ def control_router(state: SandboxState) -> APIRouter:
         account.peak_in_flight = account.in_flight
         return {"ok": True}
 
-    @router.put("/accounts/{account_id}/limits")
-    async def account_limits(account_id: str, body: LimitsIn) -> dict[str, Any]:
-        """Change one account's concurrency cap or latency, or turn the cap off."""
-        account = account_of(account_id)
-        _apply(account.limits, body)
-        return asdict(account.limits)
-
-    @router.put("/limits")
-    async def all_limits(body: LimitsIn) -> dict[str, Any]:
-        """Change the limits of every account and of accounts created later."""
-        _apply(state.limit_defaults, body)
-        for account in state.accounts.values():
-            _apply(account.limits, body)
-        return asdict(state.limit_defaults)
-
-    @router.post("/accounts/{account_id}/faults")
-    async def set_faults(account_id: str, body: FaultsIn) -> dict[str, Any]:
-        """Arm faults: 429s, 5xx, timeout after commit (sleep | drop)."""
-        account = account_of(account_id)
-        _apply(account.faults, body)
-        return asdict(account.faults)
-
-    @router.delete("/accounts/{account_id}/faults")
-    async def clear_faults(account_id: str) -> dict[str, Any]:
-        """Disarm every fault."""
-        account = account_of(account_id)
-        account.faults = Faults()
-        return asdict(account.faults)
+    limits_and_faults_routes(
+        router,
+        collection="/accounts",
+        company_of=account_of,
+        companies=lambda: state.accounts.values(),
+        limit_defaults=state.limit_defaults,
+        limits_model=LimitsIn,
+        faults_model=FaultsIn,
+        new_faults=Faults,
+        noun="account",
+    )
 
     @router.put("/accounts/{account_id}/periods")
     async def periods(account_id: str, body: PeriodsIn) -> dict[str, Any]:

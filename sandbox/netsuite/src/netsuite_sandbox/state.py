@@ -9,12 +9,13 @@ from netsuite_sandbox.account import Account, Limits, TbaToken, seed_account, sl
 from netsuite_sandbox.auth import TokenAuthority
 from netsuite_sandbox.settings import SandboxSettings
 from netsuite_sandbox.writes import Writer
+from sandbox_kit import SandboxClock
 
 
 class SandboxState:
     def __init__(self, settings: SandboxSettings) -> None:
         self.settings = settings
-        self.clock_offset = dt.timedelta(0)
+        self.clock = SandboxClock()
         self.accounts: dict[str, Account] = {}
         self.tokens = TokenAuthority(settings.access_token_seconds)
         self.writer = Writer(self.now)
@@ -26,7 +27,7 @@ class SandboxState:
 
     def now(self) -> dt.datetime:
         """The sandbox clock: real time plus an offset the control API moves forward."""
-        return dt.datetime.now(dt.UTC) + self.clock_offset
+        return self.clock.now()
 
     def by_slug(self, slug: str) -> Account | None:
         return self.accounts.get(slug.lower())

@@ -5,27 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sandbox_kit
+
 # QBO answers in the company's local offset; the sandbox companies all sit at UTC-07:00.
 COMPANY_TZ = dt.timezone(dt.timedelta(hours=-7))
 
 
-class SandboxClock:
-    def __init__(self) -> None:
-        self._offset = dt.timedelta(0)
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self._offset
-
-    def advance(self, seconds: float) -> dt.datetime:
-        self._offset += dt.timedelta(seconds=seconds)
-        return self.now()
-
-    def set(self, when: dt.datetime) -> dt.datetime:
-        self._offset = when - dt.datetime.now(dt.UTC)
-        return self.now()
-
-    def reset(self) -> None:
-        self._offset = dt.timedelta(0)
+class SandboxClock(sandbox_kit.SandboxClock):
+    """The shared movable clock, read in the company's time zone."""
 
     def stamp(self) -> str:
         """``time`` of a response: ``2015-07-14T12:34:03.964-07:00``."""

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+import sandbox_kit
 from qbo_sandbox.clock import fmt_ts, parse_ts
 from qbo_sandbox.entities import BY_NAME, SEED_ACCOUNTS, SEED_ITEMS
 from qbo_sandbox.faults import QboFault
@@ -15,6 +16,7 @@ from qbo_sandbox.ledger import balances
 from qbo_sandbox.realm import FaultConfig, Realm
 from qbo_sandbox.state import SandboxState
 from qbo_sandbox.webhooks import App, WebhookFaults
+from sandbox_kit import apply_patch, limits_and_faults_routes
 
 
 class RealmIn(BaseModel):
@@ -40,13 +42,7 @@ class LimitsIn(BaseModel):
     throttle_format: Literal["xml", "json"] | None = None
 
 
-class FaultsIn(BaseModel):
-    throttle_next: int | None = None
-    error_5xx_next: int | None = None
-    error_5xx_status: int | None = None
-    timeout_after_commit_next: int | None = None
-    timeout_mode: str | None = None
-    timeout_seconds: float | None = None
+class FaultsIn(sandbox_kit.FaultsIn):
     stale_next_updates: int | None = None
 
 
@@ -110,11 +106,6 @@ def _seed_journal(realm: Realm, number: str) -> dict[str, Any]:
         for side in ("Debit", "Credit")
     ]
     return {"DocNumber": number, "PrivateNote": "Opening entry", "Line": lines}
-
-
-def _apply(target: Any, patch: BaseModel) -> None:
-    for key, value in patch.model_dump(exclude_none=True).items():
-        setattr(target, key, value)
 
 
 def _realm_view(realm: Realm) -> dict[str, Any]:
@@ -253,34 +244,17 @@ def control_router(state: SandboxState) -> APIRouter:
         realm_of(realm_id).counters.clear()
         return {"ok": True}
 
-    @router.put("/realms/{realm_id}/limits")
-    async def realm_limits(realm_id: str, body: LimitsIn) -> dict[str, Any]:
-        """Change one realm's limits (or turn them off)."""
-        realm = realm_of(realm_id)
-        _apply(realm.limits, body)
-        return asdict(realm.limits)
-
-    @router.put("/limits")
-    async def all_limits(body: LimitsIn) -> dict[str, Any]:
-        """Change the limits of every realm and of realms created later."""
-        _apply(state.limit_defaults, body)
-        for realm in state.realms.values():
-            _apply(realm.limits, body)
-        return asdict(state.limit_defaults)
-
-    @router.post("/realms/{realm_id}/faults")
-    async def set_faults(realm_id: str, body: FaultsIn) -> dict[str, Any]:
-        """Arm faults: 429 bursts, 5xx, timeout after commit (sleep|drop), stale SyncToken."""
-        realm = realm_of(realm_id)
-        _apply(realm.faults, body)
-        return asdict(realm.faults)
-
-    @router.delete("/realms/{realm_id}/faults")
-    async def clear_faults(realm_id: str) -> dict[str, Any]:
-        """Disarm every fault."""
-        realm = realm_of(realm_id)
-        realm.faults = FaultConfig()
-        return asdict(realm.faults)
+    limits_and_faults_routes(
+        router,
+        collection="/realms",
+        company_of=realm_of,
+        companies=lambda: state.realms.values(),
+        limit_defaults=state.limit_defaults,
+        limits_model=LimitsIn,
+        faults_model=FaultsIn,
+        new_faults=FaultConfig,
+        noun="realm",
+    )
 
     @router.post("/realms/{realm_id}/tokens")
     async def mint(realm_id: str, body: TokenIn) -> dict[str, Any]:
@@ -324,14 +298,14 @@ def control_router(state: SandboxState) -> APIRouter:
     async def configure(client_id: str, body: WebhookIn) -> dict[str, Any]:
         """Endpoint URL, verifier token, format (legacy|cloudevents), auto delivery..."""
         app = app_of(client_id)
-        _apply(app.webhook, body)
+        apply_patch(app.webhook, body)
         return app.status()
 
     @router.post("/apps/{client_id}/webhooks/faults")
     async def webhook_faults(client_id: str, body: WebhookFaultsIn) -> dict[str, Any]:
         """Drop, duplicate or reorder the next events; fail the next deliveries."""
         app = app_of(client_id)
-        _apply(app.faults, body)
+        apply_patch(app.faults, body)
         return app.status()
 
     @router.delete("/apps/{client_id}/webhooks/faults")

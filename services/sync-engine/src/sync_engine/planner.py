@@ -133,6 +133,7 @@ class Planner:
         return _dependencies_only(deps).then(decide(inputs))
 
     def _inputs(self, change: ChangeDetected, link: Link | None) -> Inputs:
+        """The inputs before anything is read (no source, no counterpart)."""
         return Inputs(
             connection_id=self.connection_id,
             change=change,
@@ -150,7 +151,7 @@ class Planner:
         (probably one of their echoes: it waits, unread, for their outcomes)."""
         if is_own_write_echo(change, link):
             return echo_skip()
-        held = before_reading(self._unread(change, link))
+        held = before_reading(self._inputs(change, link))
         if held is not None:
             return held
         if awaits_inflight_creates(change, link) and await self.store.has_pending(
@@ -321,18 +322,6 @@ class Planner:
             ids = tuple(c.id or "" for c in pick.candidates)
             return Match(obj=pick.candidates[0], rule="ambiguous_match", candidates=ids)
         return None
-
-    def _unread(self, change: ChangeDetected, link: Link | None) -> Inputs:
-        return Inputs(
-            connection_id=self.connection_id,
-            change=change,
-            source=None,
-            counterpart=None,
-            link=link,
-            prefs=self.prefs,
-            mappings=self.mappings,
-            company=self.company,
-        )
 
     async def _free(self, side: Side, object_type: ObjectType, obj: CanonicalObject) -> bool:
         link = await self.store.get_link(self.connection_id, object_type, side, obj.id or "")

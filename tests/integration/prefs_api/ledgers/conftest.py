@@ -22,7 +22,8 @@ from netsuite_sandbox.app import create_app as create_netsuite
 from netsuite_sandbox.settings import SandboxSettings as NetSuiteSettings
 from prefs_api.bootstrap import create_app
 from tests.integration.prefs_api.conftest import ADMIN_KEY, INTERNAL_TOKEN, prefs_settings
-from tests.integration.prefs_api.fakes import FakeBillcom, factory
+from tests.support.fake_billcom import FakeBillcom, billcom_bank_chart
+from tests.support.fake_ledger import factory
 from tests.support.servers import serve_in_thread, serve_together
 
 
@@ -51,7 +52,7 @@ def prefs_api_on(sandboxes: tuple[str, str], database_url: str, kafka_settings: 
     settings = prefs_settings(
         database_url, kafka_settings, intacct_url=f"{intacct}/ia/xml/xmlgw.phtml", netsuite_url=netsuite
     )
-    app = create_app(settings, Overrides(fakes={"billcom": factory(FakeBillcom())}))
+    app = create_app(settings, Overrides(fakes={"billcom": factory(FakeBillcom(billcom_bank_chart()))}))
     with serve_together(app, app.state.internal_app, timeout=30) as (url, internal_url):
         yield Served(url, internal_url, intacct, netsuite)
 

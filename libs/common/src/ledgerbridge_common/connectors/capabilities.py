@@ -124,8 +124,14 @@ class LedgerCapabilities:
     """The side that must win list conflicts whatever Master in Case of Conflict says (Intacct
     logged in to an entity: the lists are shared from the top level, so Intacct is master)."""
     flows: Mapping[ObjectType, Flow] | None = None
-    """Which way each type flows with this ledger (``None``: the engine's table for its kind); a
-    type without an entry does not sync."""
+    """Which way each type flows with this ledger; a type without an entry does not sync. The one
+    direction table per ledger: the engine's direction rule reads it, and What Syncs derives the
+    cells a bookkeeper may choose and their defaults from it (``ledgerbridge_common.what_syncs``).
+    ``None`` (a test's capabilities): the table the ledger kind's connector declares
+    (:func:`ledgerbridge_common.connectors.declared.declared_flows`)."""
+    optional_two_way: frozenset[ObjectType] = frozenset()
+    """Types that flow from BILL only unless the bookkeeper chooses both ways in What Syncs (QBO's
+    optional "2-Way AP Payment Sync" for bill payments, billcom.md §3.1)."""
     kept_fields: Mapping[ObjectType, frozenset[str]] | None = None
     """Per type, the synced fields the ledger stores and reads back (``None``, or a type without an
     entry: all of them). A difference in any other field changes nothing the ledger keeps, so the

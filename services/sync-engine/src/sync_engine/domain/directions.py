@@ -1,11 +1,11 @@
 """Which way each object type flows for one connection.
 
-Two layers: the ledger's own matrix — the connector's declared flows (``capabilities.flows``), else
-the ledger kind's row of ``DIRECTION_MATRIX`` (billcom.md §3.1, "Sync Matrix") — decides what
-flows by default (``blocked_direction``); the bookkeeper's ``what_syncs`` choices, within BILL's
-What Syncs cells (``ledgerbridge_common.what_syncs``), switch a type off, narrow it to one
-direction (``refused_by_what_syncs``) or widen it where the cell allows. A refusal names its
-reason, or the preference that refused, for the sync log."""
+Two layers: the ledger connector's direction table (``capabilities.flows``, billcom.md §3.1 "Sync
+Matrix"; without the connector's capabilities in hand, the table its ledger kind declares) decides
+what flows by default (``blocked_direction``); the bookkeeper's ``what_syncs`` choices, within the
+What Syncs cells derived from the same table (``ledgerbridge_common.what_syncs``), switch a type
+off, narrow it to one direction (``refused_by_what_syncs``) or widen it where the cell allows. A
+refusal names its reason, or the preference that refused, for the sync log."""
 
 from __future__ import annotations
 
@@ -14,30 +14,11 @@ from decimal import Decimal
 
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.connectors.capabilities import Flow
+from ledgerbridge_common.connectors.declared import declared_flows
 from ledgerbridge_common.events import LedgerKind, Side
 from ledgerbridge_common.events.preferences import PreferenceValues
 from ledgerbridge_common.events.refs import NAME_LISTS
-from ledgerbridge_common.what_syncs import DIRECTION_LABELS, SyncDirection, cell, chosen, preference_name
-
-T = ObjectType
-DIRECTION_MATRIX: dict[LedgerKind, dict[ObjectType, Flow]] = {
-    LedgerKind.QUICKBOOKS_ONLINE: {
-        T.VENDOR: Flow.TWO_WAY,
-        T.CUSTOMER: Flow.TWO_WAY,
-        T.ACCOUNT: Flow.TWO_WAY,
-        T.CLASS: Flow.TWO_WAY,
-        T.DEPARTMENT: Flow.TWO_WAY,
-        T.LOCATION: Flow.TWO_WAY,
-        T.ITEM: Flow.TWO_WAY,
-        T.BILL: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
-        T.INVOICE: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
-        T.VENDOR_CREDIT: Flow.FROM_BILLCOM,
-        T.BILL_PAYMENT: Flow.FROM_BILLCOM,
-        T.RECEIVED_PAYMENT: Flow.FROM_BILLCOM,
-        T.FUNDS_TRANSFER: Flow.FROM_BILLCOM,
-        T.JOURNAL_ENTRY: Flow.FROM_BILLCOM,
-    },
-}
+from ledgerbridge_common.what_syncs import DIRECTION_LABELS, SyncDirection, cell, preference_name
 
 MATCHABLE = NAME_LISTS
 """Name lists are also what a first sync matches by name."""
@@ -60,13 +41,7 @@ TWO_WAY_FLOWS = frozenset({Flow.TWO_WAY, Flow.TWO_WAY_WHILE_UNPAID})
 
 
 def flow_for(kind: LedgerKind, object_type: ObjectType, flows: Mapping[ObjectType, Flow] | None = None) -> Flow | None:
-    if flows is not None:
-        return flows.get(object_type)
-    return DIRECTION_MATRIX.get(kind, {}).get(object_type)
-
-
-def direction(prefs: PreferenceValues, kind: LedgerKind, object_type: ObjectType) -> SyncDirection:
-    return chosen(kind, object_type, prefs.what_syncs)
+    return (declared_flows(kind) if flows is None else flows).get(object_type)
 
 
 def writes_back(

@@ -8,6 +8,7 @@ classification (``header_classifications``: BILL codes no classification on paym
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ledgerbridge_common.canonical.models import AppliedTo, BillPayment, ReceivedPayment
 from ledgerbridge_common.connectors.netsuite.mapping_common import (
@@ -46,18 +47,39 @@ def applied_from(rec: Rec, sublist: str = "apply") -> tuple[AppliedTo, ...]:
     )
 
 
+def _header(obj: BillPayment | ReceivedPayment, setup: Setup) -> Rec:
+    """What both payments carry besides their party, account and amount."""
+    return {
+        **header_dims(obj.header_classifications),
+        "subsidiary": ref(setup.subsidiary_id),
+        "tranDate": obj.date.isoformat(),
+        "tranId": obj.reference,
+        "currency": setup.currency_id(obj.currency),
+        "exchangeRate": float(obj.exchange_rate),
+        "memo": obj.memo,
+        "apply": applied(obj.applied_to),
+    }
+
+
+def _header_from(rec: Rec, setup: Setup) -> dict[str, Any]:
+    return {
+        "date": day(rec.get("tranDate")),
+        "currency": setup.currency_code(rec.get("currency")) or "USD",
+        "exchange_rate": Decimal(str(rec.get("exchangeRate") or 1)),
+        "applied_to": applied_from(rec),
+        "reference": rec.get("tranId"),
+        "memo": rec.get("memo"),
+        "header_classifications": header_dims_from(rec),
+        **common(rec),
+    }
+
+
 def payment_to(obj: BillPayment, setup: Setup) -> Rec:
     return drop_none(
         {
-            **header_dims(obj.header_classifications),
+            **_header(obj, setup),
             "entity": ref(obj.vendor_id),
-            "subsidiary": ref(setup.subsidiary_id),
             "account": ref(obj.bank_account_id),
-            "tranDate": obj.date.isoformat(),
-            "tranId": obj.reference,
-            "currency": setup.currency_id(obj.currency),
-            "exchangeRate": float(obj.exchange_rate),
-            "memo": obj.memo,
             "apply": applied(with_credits(obj.applied_to, obj.vendor_credits, 1)),
             "credit": applied(obj.vendor_credits),
         }
@@ -68,35 +90,21 @@ def payment_from(rec: Rec, setup: Setup) -> BillPayment:
     credits = applied_from(rec, "credit")
     return BillPayment(
         vendor_id=str(ref_id(rec.get("entity"))),
-        date=day(rec.get("tranDate")),
         amount=money(rec.get("total")),
-        currency=setup.currency_code(rec.get("currency")) or "USD",
-        exchange_rate=Decimal(str(rec.get("exchangeRate") or 1)),
-        applied_to=with_credits(applied_from(rec), credits, -1),
         vendor_credits=credits,
         bank_account_id=ref_id(rec.get("account")),
-        reference=rec.get("tranId"),
-        memo=rec.get("memo"),
-        header_classifications=header_dims_from(rec),
-        **common(rec),
+        **{**_header_from(rec, setup), "applied_to": with_credits(applied_from(rec), credits, -1)},
     )
 
 
 def received_to(obj: ReceivedPayment, setup: Setup) -> Rec:
     return drop_none(
         {
-            **header_dims(obj.header_classifications),
+            **_header(obj, setup),
             "customer": ref(obj.customer_id),
-            "subsidiary": ref(setup.subsidiary_id),
             "account": ref(obj.deposit_to_account_id),
             "undepFunds": obj.deposit_to_account_id is None,
             "payment": float(obj.amount),
-            "tranDate": obj.date.isoformat(),
-            "tranId": obj.reference,
-            "currency": setup.currency_id(obj.currency),
-            "exchangeRate": float(obj.exchange_rate),
-            "memo": obj.memo,
-            "apply": applied(obj.applied_to),
         }
     )
 
@@ -104,14 +112,7 @@ def received_to(obj: ReceivedPayment, setup: Setup) -> Rec:
 def received_from(rec: Rec, setup: Setup) -> ReceivedPayment:
     return ReceivedPayment(
         customer_id=str(ref_id(rec.get("customer"))),
-        date=day(rec.get("tranDate")),
         amount=money(rec.get("payment")),
-        currency=setup.currency_code(rec.get("currency")) or "USD",
-        exchange_rate=Decimal(str(rec.get("exchangeRate") or 1)),
-        applied_to=applied_from(rec),
         deposit_to_account_id=ref_id(rec.get("account")),
-        reference=rec.get("tranId"),
-        memo=rec.get("memo"),
-        header_classifications=header_dims_from(rec),
-        **common(rec),
+        **_header_from(rec, setup),
     )

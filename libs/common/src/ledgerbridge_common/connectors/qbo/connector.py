@@ -37,6 +37,7 @@ from ledgerbridge_common.connectors.qbo.auth import AccessTokenSource, utcnow
 from ledgerbridge_common.connectors.qbo.cdc import CDC_CAP, WINDOW, changes_since
 from ledgerbridge_common.connectors.qbo.client import LEDGER_KIND, PAGE_MAX, PRODUCTION_BASE_URL, QboClient
 from ledgerbridge_common.connectors.qbo.faults import error_from_fault
+from ledgerbridge_common.connectors.qbo.flows import QBO_FLOWS, QBO_OPTIONAL_TWO_WAY
 from ledgerbridge_common.connectors.qbo.items import IncomeItems
 from ledgerbridge_common.connectors.qbo.limits import QBO_LIMITS
 from ledgerbridge_common.connectors.qbo.mapping import MAPS, EntityMap
@@ -56,6 +57,8 @@ QBO_CAPABILITIES = LedgerCapabilities(
     concurrency_token=True,
     display_name="QuickBooks Online",
     clearing=ClearingSetup(created_on_connect=True),
+    flows=QBO_FLOWS,
+    optional_two_way=QBO_OPTIONAL_TWO_WAY,
 )
 """QBO: ``requestid`` on every write, CDC (30 days, 1,000 objects, deletions included), /batch of 30,
 ``SyncToken`` as the concurrency token, the realm limits of :data:`QBO_LIMITS`; the clearing
