@@ -24,10 +24,10 @@ from ledgerbridge_common.canonical.models import (
 )
 from ledgerbridge_common.connectors.netsuite.income_items import PREFIX
 from ledgerbridge_common.errors import ClosedPeriodError, ValidationError
-from tests.integration.netsuite.support import NetSuiteBooks, ns, sandbox_url
+from tests.integration.netsuite.support import NetSuiteBooks, ns
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
-__all__ = ["ns", "sandbox_url"]  # fixtures
+__all__ = ["ns"]  # fixtures (sandbox_url: conftest.py)
 T = ObjectType
 TODAY = dt.date.today()
 
