@@ -58,6 +58,16 @@ DELETE_SQL = text("delete from ingest.outbox where id = any(cast(:ids as bigint[
 LAG_SQL = text("select count(*), coalesce(extract(epoch from now() - min(created_at)), 0) from ingest.outbox")
 
 
+class Outbox(Protocol):
+    async def park(self, items: Sequence[Item]) -> None: ...
+
+    async def oldest(self, limit: int) -> list[Parked]: ...
+
+    async def delete(self, ids: Sequence[int]) -> None: ...
+
+    async def lag(self) -> Lag: ...
+
+
 class SqlOutbox:
     """One statement per call on an autocommit engine whose every wait is bounded
     (``deliveries.bounded_engine``), plus an overall ``timeout_seconds`` on each call."""
@@ -94,7 +104,7 @@ class SqlOutbox:
 class ParkingPublisher:
     """Kafka if it acknowledges, else the outbox; ``PublishUnavailableError`` only if neither."""
 
-    def __init__(self, kafka: KafkaPublisher, outbox: SqlOutbox) -> None:
+    def __init__(self, kafka: KafkaPublisher, outbox: Outbox) -> None:
         self._kafka = kafka
         self._outbox = outbox
 
@@ -119,7 +129,7 @@ class OutboxRelay:
 
     def __init__(
         self,
-        outbox: SqlOutbox,
+        outbox: Outbox,
         kafka: KafkaPublisher,
         *,
         batch: int = 500,
