@@ -86,3 +86,19 @@ async def test_relay_sends_oldest_first_and_deletes_only_after_the_ack() -> None
     assert [e.event_id for e in kafka.on("changes")] == ["c1-1", "c2-1", "c1-2"]
     assert outbox.rows == {}
     assert relay.last_lag == Lag(0, 0.0)
+
+
+async def test_after_a_failure_changes_queue_behind_the_parked_ones_until_the_outbox_drains() -> None:
+    kafka, outbox = FakePublisher(), MemoryOutbox()
+    publisher = ParkingPublisher(kafka, outbox)
+    relay = OutboxRelay(outbox, kafka, on_drained=publisher.resume)
+    kafka.down = True
+    await publisher.publish_many([change("c1", "1")])
+    kafka.down = False
+    await publisher.publish_many([change("c1", "2")])  # Kafka is back, but c1-1 waits: keep the order
+    assert kafka.published == [] and len(outbox.rows) == 2
+    await relay.drain_once()
+    assert not publisher.parking
+    await publisher.publish_many([change("c1", "3")])
+    assert [e.event_id for e in kafka.on("changes")] == ["c1-1", "c1-2", "c1-3"]
+    assert outbox.rows == {}

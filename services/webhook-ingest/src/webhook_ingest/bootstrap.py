@@ -102,7 +102,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     )
     outbox = SqlOutbox(dedupe_engine, timeout_seconds=settings.dedupe_timeout_seconds)
     accepting = ParkingPublisher(webhook_publisher, outbox)
-    relay = OutboxRelay(outbox, webhook_publisher)
+    relay = OutboxRelay(outbox, webhook_publisher, on_drained=accepting.resume)
     rt.background(relay.run_forever, name="outbox-relay")
     rt.retention([RetentionRule(delivery_rows, "received_at"), inbox_rule(processed_messages)])
     if settings.sweep_enabled:

@@ -6,7 +6,8 @@ store, and the webhook is answered 200. Only when PostgreSQL refuses too does th
 ``PublishUnavailableError`` (503: the vendor retries).
 
 ``OutboxRelay`` drains the table to Kafka oldest first (by ``id``, so per connection in the order
-received) and deletes rows only after Kafka acknowledged them. A crash between the ack and the
+received; while rows wait, this process parks new changes behind them) and deletes rows only after
+Kafka acknowledged them. A crash between the ack and the
 delete sends a row twice; that is harmless: the envelope's ``event_id`` is deterministic
 (``deterministic_id("webhook", connection_id, dedupe_key)``) and the engine's inbox drops the copy."""
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -102,26 +103,43 @@ class SqlOutbox:
 
 
 class ParkingPublisher:
-    """Kafka if it acknowledges, else the outbox; ``PublishUnavailableError`` only if neither."""
+    """Kafka if it acknowledges, else the outbox; ``PublishUnavailableError`` only if neither.
+
+    Once a batch is parked, later batches go straight to the outbox (no 2 s wait on a dead
+    broker per delivery, and no change overtakes an older parked one of its connection) until
+    the relay has emptied it (``resume``)."""
 
     def __init__(self, kafka: KafkaPublisher, outbox: Outbox) -> None:
         self._kafka = kafka
         self._outbox = outbox
+        self.parking = False
 
     async def publish_many(self, items: Sequence[Item]) -> None:
         if not items:
             return
-        try:
-            await self._kafka.publish_many(items)
-            return
-        except PublishUnavailableError as kafka_error:
+        if not self.parking:
             try:
-                await self._outbox.park(items)
-            except Exception as exc:  # PostgreSQL down or hung too: the vendor must retry
-                log.warning("outbox unreachable too: %r", exc)
-                raise kafka_error from exc
+                await self._kafka.publish_many(items)
+                return
+            except PublishUnavailableError as kafka_error:
+                await self._park(items, kafka_error)
+                self.parking = True
+                return
+        await self._park(items, PublishUnavailableError("Kafka unavailable; the outbox is draining"))
+
+    async def _park(self, items: Sequence[Item], kafka_error: PublishUnavailableError) -> None:
+        try:
+            await self._outbox.park(items)
+        except Exception as exc:  # PostgreSQL down or hung too: the vendor must retry
+            log.warning("outbox unreachable too: %r", exc)
+            raise kafka_error from exc
         OUTBOX_PARKED.inc(len(items))
         log.warning("Kafka unavailable; %d records parked in the outbox", len(items))
+
+    def resume(self) -> None:
+        if self.parking:
+            log.info("outbox drained; publishing to Kafka again")
+        self.parking = False
 
 
 class OutboxRelay:
@@ -135,16 +153,19 @@ class OutboxRelay:
         batch: int = 500,
         idle_seconds: float = 1.0,
         retry_seconds: float = 2.0,
+        on_drained: Callable[[], None] | None = None,
     ) -> None:
         self._outbox = outbox
         self._kafka = kafka
         self._batch = batch
         self._idle = idle_seconds
         self._retry = retry_seconds
+        self._on_drained = on_drained
         self.last_lag: Lag | None = None
 
     async def drain_once(self) -> int:
-        """Relay one batch of the oldest rows; return how many were relayed."""
+        """Relay one batch of the oldest rows; return how many were relayed. ``on_drained`` is
+        called whenever the outbox is found empty (Kafka took all of it, here or in another process)."""
         parked = await self._outbox.oldest(self._batch)
         if parked:
             await self._kafka.publish_many([(p.topic, p.envelope) for p in parked])
@@ -155,6 +176,8 @@ class OutboxRelay:
         self.last_lag = lag
         OUTBOX_ROWS.set(lag.rows)
         OUTBOX_OLDEST_SECONDS.set(lag.oldest_seconds)
+        if not lag.rows and self._on_drained is not None:
+            self._on_drained()
         return len(parked)
 
     async def run_forever(self) -> None:
