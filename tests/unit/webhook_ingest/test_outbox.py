@@ -102,3 +102,16 @@ async def test_after_a_failure_changes_queue_behind_the_parked_ones_until_the_ou
     await publisher.publish_many([change("c1", "3")])
     assert [e.event_id for e in kafka.on("changes")] == ["c1-1", "c1-2", "c1-3"]
     assert outbox.rows == {}
+
+
+async def test_while_parking_a_lost_outbox_falls_back_to_kafka() -> None:
+    kafka, outbox = FakePublisher(), MemoryOutbox()
+    publisher = ParkingPublisher(kafka, outbox)
+    kafka.down = True
+    await publisher.publish_many([change("c1", "1")])
+    kafka.down, outbox.down = False, True
+    await publisher.publish_many([change("c1", "2")])
+    assert [e.event_id for e in kafka.on("changes")] == ["c1-2"]
+    kafka.down = True
+    with pytest.raises(PublishUnavailableError):
+        await publisher.publish_many([change("c1", "3")])

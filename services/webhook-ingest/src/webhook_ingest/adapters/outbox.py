@@ -107,7 +107,7 @@ class ParkingPublisher:
 
     Once a batch is parked, later batches go straight to the outbox (no 2 s wait on a dead
     broker per delivery, and no change overtakes an older parked one of its connection) until
-    the relay has emptied it (``resume``)."""
+    the relay has emptied it (``resume``); should PostgreSQL refuse meanwhile, Kafka is tried again."""
 
     def __init__(self, kafka: KafkaPublisher, outbox: Outbox) -> None:
         self._kafka = kafka
@@ -125,7 +125,10 @@ class ParkingPublisher:
                 await self._park(items, kafka_error)
                 self.parking = True
                 return
-        await self._park(items, PublishUnavailableError("Kafka unavailable; the outbox is draining"))
+        try:
+            await self._park(items, PublishUnavailableError("the outbox is unreachable"))
+        except PublishUnavailableError:  # PostgreSQL lost while parking: Kafka may be back
+            await self._kafka.publish_many(items)
 
     async def _park(self, items: Sequence[Item], kafka_error: PublishUnavailableError) -> None:
         try:
