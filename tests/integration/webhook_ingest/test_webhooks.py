@@ -224,5 +224,13 @@ async def test_oversized_body_gets_413_and_health_routes_answer(ingest, kafka_se
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         ready = await client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ready", "checks": {"kafka": "ok", "postgresql": "ok (optional)"}}
+        assert ready.json() == {
+            "status": "ready",
+            "checks": {
+                "accepting": "ok",
+                "kafka": "ok (optional)",
+                "outbox": "ok (optional)",
+                "postgresql": "ok (optional)",
+            },
+        }
         assert "ledgerbridge_ingest_deliveries_total" in (await client.get("/metrics")).text

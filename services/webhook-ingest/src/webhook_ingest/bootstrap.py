@@ -24,6 +24,7 @@ from webhook_ingest.adapters.deliveries import (
 )
 from webhook_ingest.adapters.orm import deliveries as delivery_rows
 from webhook_ingest.adapters.orm import processed_messages
+from webhook_ingest.adapters.outbox import OutboxRelay, ParkingPublisher, SqlOutbox
 from webhook_ingest.adapters.publisher import ResilientPublisher
 from webhook_ingest.adapters.secrets import WebhookSecretCache
 from webhook_ingest.adapters.watermarks import SqlAlchemySweepStateStore
@@ -42,8 +43,9 @@ class Container:
     prefs: PrefsClient
     secrets: WebhookSecretCache
     deliveries: DeliveryStore
-    publisher: ResilientPublisher
+    publisher: ParkingPublisher
     sweeper: Sweeper
+    outbox: OutboxRelay
 
 
 def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime:
@@ -98,6 +100,10 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     deliveries = TimeBoundDeliveryStore(
         BatchedDeliveryStore(SqlDeliveryStore(dedupe_engine)), timeout_seconds=settings.dedupe_timeout_seconds
     )
+    outbox = SqlOutbox(dedupe_engine, timeout_seconds=settings.dedupe_timeout_seconds)
+    accepting = ParkingPublisher(webhook_publisher, outbox)
+    relay = OutboxRelay(outbox, webhook_publisher, on_drained=accepting.resume)
+    rt.background(relay.run_forever, name="outbox-relay")
     rt.retention([RetentionRule(delivery_rows, "received_at"), inbox_rule(processed_messages)])
     if settings.sweep_enabled:
         rt.background(sweeper.run_forever, name="sweeper")
@@ -112,11 +118,29 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
             config, settings.kafka, routes(sweeper, prefs), rt.sessions, processed_messages, sweep_publisher
         )
         rt.consumer(build, name="sync-now", group_id=settings.sweeper_group_id)
-    # accepting a webhook needs Kafka only: the dedupe store tolerates PostgreSQL's loss
-    rt.readiness.add("kafka", webhook_publisher.ready)
+    # accepting a webhook needs Kafka, or else PostgreSQL for the outbox
+    rt.readiness.add("accepting", lambda: accepting_check(webhook_publisher, outbox))
+    rt.readiness.add("kafka", webhook_publisher.ready, required=False)
+    rt.readiness.add("outbox", lambda: outbox_check(relay), required=False)
     rt.readiness.add("postgresql", rt.database_check, required=False)
-    rt.state["container"] = Container(settings, prefs, secrets, deliveries, webhook_publisher, sweeper)
+    rt.state["container"] = Container(settings, prefs, secrets, deliveries, accepting, sweeper, relay)
     return rt
+
+
+async def accepting_check(kafka: ResilientPublisher, outbox: SqlOutbox) -> bool:
+    """Kafka takes changes, or PostgreSQL keeps them in the outbox until it does."""
+    if await kafka.ready():
+        return True
+    await outbox.lag()
+    return True
+
+
+async def outbox_check(relay: OutboxRelay) -> bool:
+    """Reported (not required): fails while records wait in the outbox, naming how many."""
+    lag = relay.last_lag
+    if lag is not None and lag.rows:
+        raise RuntimeError(f"{lag.rows} records waiting, oldest {lag.oldest_seconds:.0f}s")
+    return True
 
 
 def create_app(settings: Settings, overrides: Overrides | None = None) -> FastAPI:

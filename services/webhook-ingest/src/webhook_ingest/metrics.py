@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 DELIVERIES = Counter(
     "ledgerbridge_ingest_deliveries_total",
@@ -32,4 +32,12 @@ PRODUCE_LATENCY = Histogram(
 )
 SWEEPS = Counter(
     "ledgerbridge_ingest_sweeps_total", "Sweeps by side, trigger and result", ["side", "trigger", "result"]
+)
+OUTBOX_PARKED = Counter(
+    "ledgerbridge_ingest_outbox_parked_total", "Records written to the outbox because Kafka did not acknowledge"
+)
+OUTBOX_RELAYED = Counter("ledgerbridge_ingest_outbox_relayed_total", "Outbox records relayed to Kafka")
+OUTBOX_ROWS = Gauge("ledgerbridge_ingest_outbox_rows", "Records waiting in the outbox for Kafka")
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "ledgerbridge_ingest_outbox_oldest_seconds", "Age of the oldest record waiting in the outbox (relay lag)"
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, String, Table, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, Text, func
 
 from ledgerbridge_common.db.engine import make_metadata
 from ledgerbridge_common.db.inbox import inbox_table
@@ -42,5 +42,17 @@ sweep_runs = Table(
     Column("last_succeeded_at", DateTime(timezone=True), nullable=True),
     Column("last_error", Text, nullable=True),
 )
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("connection_id", String(100), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""Envelopes Kafka did not acknowledge in time, relayed oldest first (``adapters/outbox.py``)."""
 
 processed_messages = inbox_table(metadata)
