@@ -80,6 +80,8 @@ def system(database_url: str) -> Iterator[System]:
         "LB_QBO_OAUTH_URL": f"http://127.0.0.1:{qbo_port}",
         "LB_BILLCOM_BASE_URL": f"http://127.0.0.1:{bill_port}/connect",
         "LB_WEBHOOK_PUBLIC_URL": f"http://127.0.0.1:{ingest_port}",  # connecting BILL subscribes its webhooks
+        "LB_QBO_REDIRECT_URI": f"http://127.0.0.1:{prefs_port}/v1/oauth/qbo/callback",  # QBO consent comes back here
+        "LB_QBO_REVOKE_URL": f"http://127.0.0.1:{qbo_port}/v2/oauth2/tokens/revoke",  # disconnecting revokes
         "LB_INTACCT_URL": f"http://127.0.0.1:{intacct_port}/ia/xml/xmlgw.phtml",
         "LB_NETSUITE_URL": f"http://127.0.0.1:{netsuite_port}",
         "LB_PREFS_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,

@@ -17,6 +17,7 @@ import typer
 from ledgerbridge_common.errors import ConnectorError
 from ledgerbridge_ops import actions, billcom_webhook, check
 from ledgerbridge_ops.bookkeeper_cli import connection_app, report_app
+from ledgerbridge_ops.conflicts_cli import conflicts_app
 from ledgerbridge_ops.dlq import LetterRef
 from ledgerbridge_ops.errors_cli import errors_app
 from ledgerbridge_ops.first_sync_cli import first_sync_app
@@ -40,6 +41,7 @@ app.add_typer(credentials_app, name="credentials")
 app.add_typer(errors_app, name="errors")
 app.add_typer(connection_app, name="connection")
 app.add_typer(report_app, name="report")
+app.add_typer(conflicts_app, name="conflicts")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ConnectionOpt = Annotated[str | None, typer.Option("--connection", "-c", help="Only this connection id.")]
