@@ -194,10 +194,6 @@ async def test_ignore_then_unignore(world: World) -> None:
     assert second["error_code"] == "6240" and ref in await open_errors(scenario, company)
 
 
-@pytest.mark.skip(
-    reason="after linking a failed entry (replay false) the object's next change parks for good as "
-    "'in_flight: waiting for the previous write of this object to finish' in the engine"
-)
 async def test_link_then_the_next_change_updates_and_closes_the_error(world: World) -> None:
     scenario, company, clerk, http = world
     name = "Linked Clash Co"

@@ -91,8 +91,11 @@ def upsert(inp: Inputs) -> Plan:
     if blocked is not None:
         return blocked
     link = inp.link
-    counterpart = inp.counterpart if link is not None else (inp.match.obj if inp.match else None)
-    target_id = link.id_on(target) if link is not None else (counterpart.id if counterpart else None)
+    linked_id = link.id_on(target) if link is not None else None
+    # a link without the other side's id (an earlier create failed) still takes a match: the
+    # bookkeeper may have linked the object to an existing one since
+    counterpart = inp.counterpart if linked_id is not None else (inp.match.obj if inp.match else None)
+    target_id = linked_id if linked_id is not None else (counterpart.id if counterpart else None)
     src_base = baseline(side, src)
     changed = sorted(changed_fields(link.view_on(side) if link else None, src_base.view or {}))
 
@@ -115,7 +118,7 @@ def upsert(inp: Inputs) -> Plan:
         source_in_target_ids=synced_view(desired_target),
         prefs=inp.prefs,
     )
-    rule: DecisionRule = inp.match.rule if link is None and inp.match else resolved.rule
+    rule: DecisionRule = inp.match.rule if linked_id is None and inp.match else resolved.rule
     merged = {**tr.data, **{f: counterpart.model_dump(mode="json").get(f) for f in resolved.from_target}}
     merged_obj = _build(otype, {**merged, "id": None})
     write_target = _kept(inp, target, synced_view(merged_obj)) != _kept(inp, target, tgt_base.view or {})
