@@ -12,12 +12,14 @@ from typing import Any, Protocol, TypeAlias
 
 from aiokafka import ConsumerRecord
 from sqlalchemy import Table
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from ledgerbridge_common import tracing
 from ledgerbridge_common.db.inbox import record_message
+from ledgerbridge_common.db.unavailable import database_unavailable
 from ledgerbridge_common.errors import BudgetSpentError, InfrastructureError, RateLimitedError, RetryableError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import DeadLetter, deterministic_id
@@ -175,11 +177,9 @@ class RecordHandling:
     async def _handle_once(self, envelope: Envelope) -> str:
         try:
             return await self._handle_in_transaction(envelope)
-        except (OperationalError, InterfaceError) as exc:
-            raise InfrastructureError(f"PostgreSQL unavailable: {exc}", code="database") from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise InfrastructureError(f"PostgreSQL connection lost: {exc}", code="database") from exc
+        except (DBAPIError, ConnectionError, PoolTimeoutError) as exc:
+            if database_unavailable(exc):
+                raise InfrastructureError(f"PostgreSQL unavailable: {exc}", code="database") from exc
             raise
 
     async def _handle_in_transaction(self, envelope: Envelope) -> str:
