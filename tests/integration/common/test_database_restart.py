@@ -48,7 +48,9 @@ async def test_a_backend_terminated_mid_record_is_retried_not_dead_lettered(w: W
     assert await w.inbox_rows() == len(envelopes)
 
 
-async def test_a_server_down_mid_record_is_retried_until_it_is_back(w: World, connection_id: str) -> None:
+async def test_a_server_down_mid_record_is_retried_until_it_is_back(
+    w: World, connection_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
     """The restart seen from the client: the connection in use drops, then connects are refused
     (a bare ConnectionRefusedError out of the pool) until the server listens again."""
     real = make_url(w.engine.url)
@@ -83,6 +85,7 @@ async def test_a_server_down_mid_record_is_retried_until_it_is_back(w: World, co
 
     letters = await read_all(w.kafka.bootstrap_servers, w.kafka.topics.dlq, 0, timeout=2)
     assert letters == [], "PostgreSQL down is never a dead letter"
+    assert "waiting for PostgreSQL or Kafka" in caplog.text, "the record waited (and said so) while it was down"
     async with w.engine.connect() as conn:
         rows = (await conn.execute(w.effects.select())).all()
     assert sorted(r.object_id for r in rows) == ["bill-0", "bill-1", "bill-2"], "each record's effects exactly once"

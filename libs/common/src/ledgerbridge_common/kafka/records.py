@@ -168,6 +168,7 @@ class RecordHandling:
             retry=retry_if_exception_type(RetryableError),
             wait=_wait_for(wait_exponential(multiplier=0.2, max=10)),
             stop=give_up,
+            before_sleep=_note_outage,
             reraise=True,
         ):
             with attempt:
@@ -227,6 +228,13 @@ class RecordHandling:
             return False
         DEAD_LETTERS.labels(self.name, record.topic).inc()
         return True
+
+
+def _note_outage(state: RetryCallState) -> None:
+    """Say that a record waits for our own PostgreSQL or Kafka (once an attempt, backoff between)."""
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, InfrastructureError):
+        log.warning("waiting for PostgreSQL or Kafka (attempt %d): %s", state.attempt_number, error.message[:200])
 
 
 def _wait_for(backoff: Callable[[RetryCallState], float]) -> Callable[[RetryCallState], float]:
