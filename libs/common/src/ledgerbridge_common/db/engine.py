@@ -6,7 +6,9 @@ closed (the server ended it: restart, ``pg_terminate_backend``, idle timeout) is
 checkout without a round trip, connections are recycled after ``RECYCLE_SECONDS``, and the pool
 hands out the most recently used one first (``pool_use_lifo``, so idle extras age out). A
 connection that breaks unnoticed fails its statement; SQLAlchemy then invalidates the pool and
-the consumer runner retries the record (``InfrastructureError``, ``kafka/records.py``)."""
+the consumer runner retries the record (``InfrastructureError``, ``kafka/records.py``), as it does
+for every error ``db/unavailable.py`` calls unavailable (a server shutting down or starting up,
+connects refused)."""
 
 from __future__ import annotations
 

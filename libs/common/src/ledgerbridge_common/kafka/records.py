@@ -12,12 +12,14 @@ from typing import Any, Protocol, TypeAlias
 
 from aiokafka import ConsumerRecord
 from sqlalchemy import Table
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from ledgerbridge_common import tracing
 from ledgerbridge_common.db.inbox import record_message
+from ledgerbridge_common.db.unavailable import database_unavailable
 from ledgerbridge_common.errors import BudgetSpentError, InfrastructureError, RateLimitedError, RetryableError
 from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_common.events.models import DeadLetter, deterministic_id
@@ -166,6 +168,7 @@ class RecordHandling:
             retry=retry_if_exception_type(RetryableError),
             wait=_wait_for(wait_exponential(multiplier=0.2, max=10)),
             stop=give_up,
+            before_sleep=_note_outage,
             reraise=True,
         ):
             with attempt:
@@ -175,11 +178,9 @@ class RecordHandling:
     async def _handle_once(self, envelope: Envelope) -> str:
         try:
             return await self._handle_in_transaction(envelope)
-        except (OperationalError, InterfaceError) as exc:
-            raise InfrastructureError(f"PostgreSQL unavailable: {exc}", code="database") from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise InfrastructureError(f"PostgreSQL connection lost: {exc}", code="database") from exc
+        except (DBAPIError, ConnectionError, PoolTimeoutError) as exc:
+            if database_unavailable(exc):
+                raise InfrastructureError(f"PostgreSQL unavailable: {exc}", code="database") from exc
             raise
 
     async def _handle_in_transaction(self, envelope: Envelope) -> str:
@@ -227,6 +228,13 @@ class RecordHandling:
             return False
         DEAD_LETTERS.labels(self.name, record.topic).inc()
         return True
+
+
+def _note_outage(state: RetryCallState) -> None:
+    """Say that a record waits for our own PostgreSQL or Kafka (once an attempt, backoff between)."""
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, InfrastructureError):
+        log.warning("waiting for PostgreSQL or Kafka (attempt %d): %s", state.attempt_number, error.message[:200])
 
 
 def _wait_for(backoff: Callable[[RetryCallState], float]) -> Callable[[RetryCallState], float]:
