@@ -1,13 +1,16 @@
 """One fake BILL organization for every test tier, implementing
 :class:`ledgerbridge_common.connectors.ports.BillcomConnector`'s name-list writes, its change
 listing (``changes`` and every held object), the full listing the first-sync preview reads, bank
-accounts and their GL-account preference."""
+accounts and their GL-account preference, and webhook subscriptions (prefs-api's
+``WebhookSubscriptions``: made, listed, deleted, their security key rotated)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from ledgerbridge_common.canonical.models import Account, BankAccount, CanonicalObject, ObjectType
 from ledgerbridge_common.connectors.ports import ChangePage, ChangeRef
@@ -31,6 +34,7 @@ class FakeBillcom:
         self.list_calls: list[tuple[ObjectType, dt.datetime]] = []
         self.banks: list[BankAccount] = []
         self.gl_updates: list[tuple[str, str | None]] = []
+        self.subscriptions: dict[str, dict[str, Any]] = {}
         for obj in objects:
             self.put(obj)
 
@@ -83,3 +87,28 @@ class FakeBillcom:
     async def update_bank_account_gl(self, bank_account_id: str, chart_of_account_id: str | None) -> BankAccount:
         self.gl_updates.append((bank_account_id, chart_of_account_id))
         return BankAccount(id=bank_account_id, name="x", last4="0000", chart_of_account_id=chart_of_account_id)
+
+    async def list_subscriptions(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in sub.items() if k != "securityKey"} for sub in self.subscriptions.values()]
+
+    async def create_subscription(
+        self, name: str, notification_url: str, event_types: Any, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        sub_id = f"sub-{next(self.ids)}"
+        self.subscriptions[sub_id] = {
+            "id": sub_id,
+            "name": name,
+            "notificationUrl": notification_url,
+            "events": list(event_types),
+            "securityKey": secrets.token_urlsafe(24),
+        }
+        return dict(self.subscriptions[sub_id])
+
+    async def delete_subscription(self, subscription_id: str) -> None:
+        self.subscriptions.pop(subscription_id, None)
+
+    async def rotate_security_key(self, subscription_id: str) -> str:
+        key = secrets.token_urlsafe(24)
+        if subscription_id in self.subscriptions:
+            self.subscriptions[subscription_id]["securityKey"] = key
+        return key

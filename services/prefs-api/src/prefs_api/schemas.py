@@ -83,11 +83,30 @@ class IntacctCredentialsIn(_In):
         return IntacctCredentials.model_validate(self.model_dump(exclude={"company_id"}))
 
 
+TBA_FIELDS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+
+
 class NetSuiteOAuth2In(_In):
     """NetSuite OAuth 2.0 (reference netsuite-api.md §1.2) for the integration record's client id:
     either the client secret and the tokens its authorization-code grant gave (with the refresh
     token an expired access token is refreshed and stored without asking again), or, for client
     credentials (M2M), the id and PEM private key of the certificate registered for the client."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [  # the grant, as ``_one_grant`` checks it, stated in the document too
+                {
+                    "required": ["client_secret", "access_token"],
+                    "properties": {"client_secret": {"type": "string"}, "access_token": {"type": "string"}},
+                },
+                {
+                    "required": ["certificate_id", "private_key"],
+                    "properties": {"certificate_id": {"type": "string"}, "private_key": {"type": "string"}},
+                },
+            ]
+        },
+    )
 
     client_id: Credential
     client_secret: Credential | None = None
@@ -116,6 +135,24 @@ class NetSuiteCredentialsIn(_In):
     subsidiary the BILL organization is linked to (OneWorld; ``1`` is the parent of a
     single-subsidiary account)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [  # TBA or OAuth 2.0, as ``_one_method`` checks it, stated in the document too
+                {
+                    "required": list(TBA_FIELDS),
+                    "properties": {name: {"type": "string"} for name in TBA_FIELDS},
+                    "not": {"required": ["oauth2"]},
+                },
+                {
+                    "required": ["oauth2"],
+                    "properties": {"oauth2": {"type": "object"}},
+                    "not": {"anyOf": [{"required": [name]} for name in TBA_FIELDS]},
+                },
+            ]
+        },
+    )
+
     account_id: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=NETSUITE_ACCOUNT)]
     consumer_key: Credential | None = None
     consumer_secret: Credential | None = None
@@ -126,7 +163,7 @@ class NetSuiteCredentialsIn(_In):
 
     @model_validator(mode="after")
     def _one_method(self) -> NetSuiteCredentialsIn:
-        tba = {"consumer_key", "consumer_secret", "token_id", "token_secret"}
+        tba = set(TBA_FIELDS)
         given = {name for name in tba if getattr(self, name) is not None}
         if given and given != tba:
             raise ValueError(

@@ -23,6 +23,8 @@ class LedgerView:
     ready: bool | None = None
     """``None``: readiness could not be computed (see ``missing``)."""
     missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What stops some objects but not the connection (e.g. payments only in USD)."""
 
 
 async def ledger_views(services: Services, principal: Principal) -> dict[str, LedgerView]:
@@ -37,14 +39,15 @@ async def ledger_views(services: Services, principal: Principal) -> dict[str, Le
             source = None
         try:
             view = await preferences.get_view(services, principal, info.connection_id)
-            ready, missing = view.ready, view.missing
+            ready, missing, warnings = view.ready, view.missing, list(view.warnings or [])
         except ProblemError as exc:
-            ready, missing = None, [exc.detail or exc.title]
+            ready, missing, warnings = None, [exc.detail or exc.title], []
         views[info.connection_id] = LedgerView(
             ledger=KIND_LABELS[LedgerKind(info.ledger_kind)],
             company_id=info.ledger_company_id or None,
             linked_entity=source.linked_entity if source else None,
             ready=ready,
             missing=missing,
+            warnings=warnings,
         )
     return views
