@@ -194,6 +194,12 @@ async def test_ignore_then_unignore(world: World) -> None:
     assert second["error_code"] == "6240" and ref in await open_errors(scenario, company)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="after a bookkeeper links a vendor whose create QBO refused (6240, a customer's name) to a vendor "
+    "keyed in by hand, BILL's next change does not reach the linked vendor within 60 s (issue 15 item 6: not "
+    "yet traced: the engine now takes the link as a match, but the update is not seen in QBO)",
+)
 async def test_link_then_the_next_change_updates_and_closes_the_error(world: World) -> None:
     scenario, company, clerk, http = world
     name = "Linked Clash Co"
