@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -86,6 +86,16 @@ class IntacctCredentialsIn(_In):
 TBA_FIELDS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 
 
+def given(name: str) -> dict[str, Any]:
+    """A JSON Schema that matches a body giving ``name`` (with any value)."""
+    return {"required": [name]}
+
+
+def given_as_null(name: str) -> dict[str, Any]:
+    """A JSON Schema that matches a body giving ``name`` as ``null`` (which counts as not given)."""
+    return {"required": [name], "properties": {name: {"type": "null"}}}
+
+
 class NetSuiteOAuth2In(_In):
     """NetSuite OAuth 2.0 (reference netsuite-api.md §1.2) for the integration record's client id:
     either the client secret and the tokens its authorization-code grant gave (with the refresh
@@ -96,14 +106,8 @@ class NetSuiteOAuth2In(_In):
         extra="forbid",
         json_schema_extra={
             "oneOf": [  # the grant, as ``_one_grant`` checks it, stated in the document too
-                {
-                    "required": ["client_secret", "access_token"],
-                    "properties": {"client_secret": {"type": "string"}, "access_token": {"type": "string"}},
-                },
-                {
-                    "required": ["certificate_id", "private_key"],
-                    "properties": {"certificate_id": {"type": "string"}, "private_key": {"type": "string"}},
-                },
+                {"required": list(pair), "not": {"anyOf": [given_as_null(name) for name in pair]}}
+                for pair in (("client_secret", "access_token"), ("certificate_id", "private_key"))
             ]
         },
     )
@@ -141,13 +145,11 @@ class NetSuiteCredentialsIn(_In):
             "oneOf": [  # TBA or OAuth 2.0, as ``_one_method`` checks it, stated in the document too
                 {
                     "required": list(TBA_FIELDS),
-                    "properties": {name: {"type": "string"} for name in TBA_FIELDS},
-                    "not": {"required": ["oauth2"]},
+                    "not": {"anyOf": [{"required": ["oauth2"]}, *(given_as_null(name) for name in TBA_FIELDS)]},
                 },
                 {
                     "required": ["oauth2"],
-                    "properties": {"oauth2": {"type": "object"}},
-                    "not": {"anyOf": [{"required": [name]} for name in TBA_FIELDS]},
+                    "not": {"anyOf": [*(given(name) for name in TBA_FIELDS), given_as_null("oauth2")]},
                 },
             ]
         },
