@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SecretStr, WithJsonSchema, model_validator
@@ -85,6 +85,50 @@ class IntacctCredentials(_Model):
     entity_id: str | None = None
 
 
+NETSUITE_TBA_FIELDS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+
+
+class _OAuth2Grant(Protocol):
+    @property
+    def client_secret(self) -> object: ...
+    @property
+    def access_token(self) -> object: ...
+    @property
+    def certificate_id(self) -> object: ...
+    @property
+    def private_key(self) -> object: ...
+
+
+class _NetSuiteMethod(Protocol):
+    @property
+    def oauth2(self) -> object: ...
+
+
+def netsuite_grant_problem(model: _OAuth2Grant) -> str | None:
+    """Why a NetSuite OAuth 2.0 block names no single grant (``None``: it names one): the code grant's
+    client secret and access token, or the client-credentials certificate id and private key."""
+    code = model.client_secret is not None and model.access_token is not None
+    m2m = model.certificate_id is not None and model.private_key is not None
+    if code == m2m:
+        return (
+            "give either client_secret and access_token (authorization code) or certificate_id and "
+            "private_key (client credentials)"
+        )
+    return None
+
+
+def netsuite_method_problem(model: _NetSuiteMethod) -> str | None:
+    """Why NetSuite credentials name no single method (``None``: they name one): all four TBA values,
+    or ``oauth2``."""
+    given = {name for name in NETSUITE_TBA_FIELDS if getattr(model, name) is not None}
+    if given and len(given) != len(NETSUITE_TBA_FIELDS):
+        missing = ", ".join(name for name in NETSUITE_TBA_FIELDS if name not in given)
+        return f"TBA needs all of consumer_key, consumer_secret, token_id, token_secret; missing: {missing}"
+    if bool(given) == (model.oauth2 is not None):
+        return "give either the TBA consumer and token credentials or `oauth2`, not both"
+    return None
+
+
 class NetSuiteOAuth2(_Model):
     """Oracle NetSuite OAuth 2.0 (reference netsuite-api.md §1.2) for the integration record
     ``client_id``, one of two grants:
@@ -105,13 +149,8 @@ class NetSuiteOAuth2(_Model):
 
     @model_validator(mode="after")
     def _one_grant(self) -> NetSuiteOAuth2:
-        code = self.client_secret is not None and self.access_token is not None
-        m2m = self.certificate_id is not None and self.private_key is not None
-        if code == m2m:
-            raise ValueError(
-                "give either client_secret and access_token (authorization code) or certificate_id and "
-                "private_key (client credentials)"
-            )
+        if (problem := netsuite_grant_problem(self)) is not None:
+            raise ValueError(problem)
         return self
 
     @property
@@ -136,11 +175,8 @@ class NetSuiteCredentials(_Model):
 
     @model_validator(mode="after")
     def _one_method(self) -> NetSuiteCredentials:
-        tba = [self.consumer_key, self.consumer_secret, self.token_id, self.token_secret]
-        if any(v is not None for v in tba) and not all(v is not None for v in tba):
-            raise ValueError("TBA needs consumer_key, consumer_secret, token_id and token_secret together")
-        if self.tba == (self.oauth2 is not None):
-            raise ValueError("give either the TBA consumer and token credentials or oauth2, not both")
+        if (problem := netsuite_method_problem(self)) is not None:
+            raise ValueError(problem)
         return self
 
     @property

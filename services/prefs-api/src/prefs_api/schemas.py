@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from ledgerbridge_common.connectors.lists import ListKind
 from ledgerbridge_common.events.models import LedgerKind
-from ledgerbridge_common.prefs_client import BillcomCredentials, IntacctCredentials, NetSuiteCredentials, QboTokens
+from ledgerbridge_common.prefs_client import (
+    NETSUITE_TBA_FIELDS,
+    BillcomCredentials,
+    IntacctCredentials,
+    NetSuiteCredentials,
+    QboTokens,
+    netsuite_grant_problem,
+    netsuite_method_problem,
+)
 from prefs_api.domain.access import Scope
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -83,7 +91,7 @@ class IntacctCredentialsIn(_In):
         return IntacctCredentials.model_validate(self.model_dump(exclude={"company_id"}))
 
 
-TBA_FIELDS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+TBA_FIELDS = NETSUITE_TBA_FIELDS
 
 
 def given(name: str) -> dict[str, Any]:
@@ -123,13 +131,8 @@ class NetSuiteOAuth2In(_In):
 
     @model_validator(mode="after")
     def _one_grant(self) -> NetSuiteOAuth2In:
-        code = self.client_secret is not None and self.access_token is not None
-        m2m = self.certificate_id is not None and self.private_key is not None
-        if code == m2m:
-            raise ValueError(
-                "give either client_secret and access_token (authorization code) or certificate_id and "
-                "private_key (client credentials)"
-            )
+        if (problem := netsuite_grant_problem(self)) is not None:
+            raise ValueError(problem)
         return self
 
 
@@ -165,15 +168,8 @@ class NetSuiteCredentialsIn(_In):
 
     @model_validator(mode="after")
     def _one_method(self) -> NetSuiteCredentialsIn:
-        tba = set(TBA_FIELDS)
-        given = {name for name in tba if getattr(self, name) is not None}
-        if given and given != tba:
-            raise ValueError(
-                f"TBA needs all of consumer_key, consumer_secret, token_id, token_secret; missing: "
-                f"{', '.join(sorted(tba - given))}"
-            )
-        if bool(given) == (self.oauth2 is not None):
-            raise ValueError("give either the TBA consumer and token credentials or `oauth2`, not both")
+        if (problem := netsuite_method_problem(self)) is not None:
+            raise ValueError(problem)
         return self
 
     def stored(self) -> NetSuiteCredentials:

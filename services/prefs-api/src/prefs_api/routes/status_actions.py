@@ -37,13 +37,21 @@ async def ignore(request: Request, entry_id: api.RowId) -> Response:
     return redirect(request, "/status#errors", ("ok", text))
 
 
+def _object_id(entered: str) -> str | None:
+    """An object id typed into a form, or ``None`` when it cannot be one (empty, a path, a NUL, too long)."""
+    value = entered.strip()
+    if not value or "/" in value or "\x00" in value or len(value) > 100:
+        return None
+    return value
+
+
 @router.post("/link/{entry_id}")
 async def link(request: Request, entry_id: api.RowId) -> Response:
     who = await _acting(request)
     if isinstance(who, Response):
         return who
-    other_id = (await _form(request)).get("other_id", "").strip()
-    if not other_id or "/" in other_id or "\x00" in other_id or len(other_id) > 100:
+    other_id = _object_id((await _form(request)).get("other_id", ""))
+    if other_id is None:
         return redirect(request, "/status#errors", ("error", "Not linked: enter the id of the existing object."))
     try:
         done = await error_actions.link_entry(
@@ -60,8 +68,8 @@ async def pick(request: Request, conflict_id: api.RowId) -> Response:
     who = await _acting(request)
     if isinstance(who, Response):
         return who
-    candidate = (await _form(request)).get("candidate_id", "").strip()
-    if not candidate or "/" in candidate or "\x00" in candidate or len(candidate) > 100:
+    candidate = _object_id((await _form(request)).get("candidate_id", ""))
+    if candidate is None:
         return redirect(request, "/status/conflicts", ("error", "Not picked: choose one of the matches."))
     try:
         done = await conflict_pick.pick_candidate(
