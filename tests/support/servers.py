@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -17,13 +18,50 @@ def free_port() -> int:
     return free_ports(1)[0]
 
 
+_WORKER_PORTS = 1500
+_FIRST_WORKER_PORT = 20_000
+_next_port: dict[str, int] = {}
+
+
+def _worker_range() -> range | None:
+    """This pytest-xdist worker's own block of ports, below the kernel's ephemeral range, so two
+    workers never hand out the same port and no outgoing connection's source port takes one; None
+    when the tests run in one process."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return None
+    start = _FIRST_WORKER_PORT + int(worker[2:]) * _WORKER_PORTS
+    return range(start, start + _WORKER_PORTS)
+
+
 def free_ports(count: int) -> list[int]:
     """``count`` distinct free loopback ports (held open together while chosen, so two calls in a
-    row cannot hand out the same port)."""
-    socks = [socket.socket() for _ in range(count)]
+    row cannot hand out the same port). Under pytest-xdist each worker takes them in turn from its
+    own block, so a port one worker has chosen but not yet bound is never another worker's."""
+    block = _worker_range()
+    socks: list[socket.socket] = []
     try:
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
+        if block is None:
+            for _ in range(count):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", 0))
+        else:
+            cursor = _next_port.get("port", block.start)
+            for _ in range(len(block)):
+                if len(socks) == count:
+                    break
+                port, cursor = cursor, block.start + (cursor + 1 - block.start) % len(block)
+                sock = socket.socket()
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    sock.close()
+                    continue
+                socks.append(sock)
+            _next_port["port"] = cursor
+            if len(socks) < count:
+                raise RuntimeError(f"no {count} free ports left in {block}")
         return [int(sock.getsockname()[1]) for sock in socks]
     finally:
         for sock in socks:
