@@ -91,6 +91,7 @@ def test_outside_the_sandbox_the_internal_token_and_database_are_required(monkey
         "a" * 40,
         "lb0123456789abcdefghijklmnopqrstuvwxyz",
     ],
+    ids=["compose-placeholder", "sandbox-token", "local-placeholder", "30-hex", "one-letter", "alphabet"],
 )
 def test_outside_the_sandbox_a_weak_internal_token_is_refused(token: str) -> None:
     message = refusal(profile="production", internal_token=token, database=DATABASE)
@@ -153,6 +154,7 @@ def test_prefs_api_refuses_a_weak_bootstrap_admin_key_outside_the_sandbox() -> N
         (secrets.token_hex(15), True),
         ("abababababababababababababababababab", True),
     ],
+    ids=["64-hex", "32-hex", "changeme-prefix", "placeholder-prefix", "30-hex", "repeating"],
 )
 def test_weak_secret_rules(value: str, weak: bool) -> None:
     assert (weak_secret_reason(value) is not None) is weak
