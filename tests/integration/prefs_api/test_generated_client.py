@@ -18,7 +18,7 @@ import pytest
 
 from tests.integration.prefs_api.conftest import PrefsApi
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 
 
@@ -40,7 +40,7 @@ def generate_client(document: bytes, workdir: Path) -> str:
         str(workdir / "config.yaml"),
         "--fail-on-warning",
     ]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=90, cwd=workdir, check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=240, cwd=workdir, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     return package
 
