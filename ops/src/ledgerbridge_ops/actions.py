@@ -71,10 +71,11 @@ async def status(settings: OpsSettings, connection: str | None) -> list[dict[str
 
 
 async def _ledger(api: PrefsApi, listed: dict[str, Any] | None) -> dict[str, Any]:
-    """The connection's ledger company and readiness (``ready`` is ``None`` when prefs-api could
-    not tell, e.g. the ledger did not answer; ``missing`` then says why)."""
+    """The connection's ledger company, readiness (``ready`` is ``None`` when prefs-api could not
+    tell, e.g. the ledger did not answer; ``missing`` then says why) and books-closed date (the
+    date, else why there is none)."""
     if listed is None:
-        return {"company": None, "ready": None, "missing": []}
+        return {"company": None, "ready": None, "missing": [], "books_closed": None}
     try:
         readiness = await api.readiness(str(listed.get("id")))
     except PrefsApiError as exc:
@@ -83,6 +84,7 @@ async def _ledger(api: PrefsApi, listed: dict[str, Any] | None) -> dict[str, Any
         "company": listed.get("ledger_company_id"),
         "ready": readiness.get("ready"),
         "missing": list(readiness.get("missing") or []),
+        "books_closed": readiness.get("books_closed_through") or readiness.get("books_closed") or None,
     }
 
 

@@ -49,8 +49,8 @@ ConnectionOpt = Annotated[str | None, typer.Option("--connection", "-c", help="O
 LAG_COLUMNS = ["group", "topic", "partition", "end_offset", "committed", "lag_messages", "lag_seconds"]
 LETTER_COLUMNS = ["id", "failed_at", "consumer", "original_topic", "original", "error", "replayed_at"]
 STATUS_COLUMNS = [
-    "connection_id", "name", "ledger", "company", "ready", "state", "posted", "skipped", "failed", "parked",
-    "open_errors", "last_sync_at", "freshness_seconds",
+    "connection_id", "name", "ledger", "company", "ready", "books_closed", "state", "posted", "skipped", "failed",
+    "parked", "open_errors", "last_sync_at", "freshness_seconds",
 ]  # fmt: skip
 PARKED_COLUMNS = ["id", "connection_id", "occurred_at", "object_type", "source_ref", "reason"]
 
@@ -158,7 +158,7 @@ def dlq_replay(
 @app.command()
 def status(connection: ConnectionOpt = None, as_json: JsonOpt = False) -> None:
     """Sync status per connection: its ledger and company, whether it is ready to sync (--json also
-    lists what is missing), counts, last sync, freshness.
+    lists what is missing), the ledger's books-closed date, counts, last sync, freshness.
 
     From prefs-api's connections, readiness and sync report (needs LB_PREFS_URL and LB_API_KEY)."""
     rows = _run(actions.status(OpsSettings(), connection))

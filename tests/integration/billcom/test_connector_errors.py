@@ -177,6 +177,7 @@ async def test_updated_time_polling(connector: BillcomHttpConnector, control: An
         ObjectType.CLASS,
         ObjectType.DEPARTMENT,
         ObjectType.LOCATION,
+        ObjectType.PROJECT,
         ObjectType.INVOICE,
         ObjectType.BILL,
         ObjectType.BILL_PAYMENT,

@@ -22,6 +22,7 @@ from ledgerbridge_common.canonical.models import (
     Item,
     Location,
     ObjectType,
+    Project,
     TransactionLine,
     Vendor,
     VendorCredit,
@@ -38,6 +39,7 @@ PREFIX = {
     ObjectType.CLASS: "cls",
     ObjectType.DEPARTMENT: "0de",
     ObjectType.LOCATION: "loc",
+    ObjectType.PROJECT: "job",
     ObjectType.ITEM: "0ii",
     ObjectType.BILL: "00n",
     ObjectType.VENDOR_CREDIT: "vcr",
@@ -64,6 +66,7 @@ NAME_LISTS: list[CanonicalObject] = [
     AccountingClass(name="Retail"),
     Department(name="Finance"),
     Location(name="Boston"),
+    Project(name="Harbour Fit-out"),
     Item(name="Consulting hour", item_type="Service", unit_price=Decimal("150.00")),
 ]
 
@@ -103,12 +106,14 @@ async def _classified_lines(connector: BillcomHttpConnector, org: dict[str, Any]
     cls = await connector.create(AccountingClass(name="Wholesale"))
     dept = await connector.create(Department(name="Ops"))
     loc = await connector.create(Location(name="Denver"))
+    job = await connector.create(Project(name="Quay Lighting"))
     item = await connector.create(Item(name="Widget"))
     return Classifications(
         account_id=org["chartOfAccounts"]["Office Supplies"],
         class_id=cls.id,
         department_id=dept.id,
         location_id=loc.id,
+        project_id=job.id,
         item_id=item.id,
     )
 
@@ -147,6 +152,13 @@ async def test_bill_referencing_unknown_vendor_is_a_validation_error(connector: 
     with pytest.raises(ValidationError):
         await connector.create(bill)
     assert await connector.read(ObjectType.BILL, "00n01XXXXXXXXXXXXXXX") is None
+
+
+async def test_a_bill_line_naming_no_job_is_a_validation_error(connector: BillcomHttpConnector) -> None:
+    vendor = await connector.create(Vendor(name="Hooli"))
+    line = TransactionLine(amount=Decimal(1), classifications=Classifications(project_id="job01XXXXXXXXXXXXXXX"))
+    with pytest.raises(ValidationError):
+        await connector.create(Bill(vendor_id=vendor.id or "", date=dt.date(2030, 1, 1), lines=(line,)))
 
 
 async def test_approval_policy_assigns_and_approves(

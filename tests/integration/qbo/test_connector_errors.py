@@ -89,9 +89,11 @@ async def test_stale_sync_token_5010(qbo: QboConnector, harness: Harness) -> Non
 
 async def test_closed_period_6210(qbo: QboConnector, harness: Harness) -> None:
     vendor = await qbo.create(Vendor(name="Closed Books"), request_id=rid())
+    assert await qbo.books_closed_through() is None
     await harness.control.post(
         f"/_sandbox/realms/{harness.realm_id}/preferences", json={"book_close_date": TODAY.isoformat()}
     )
+    assert await qbo.books_closed_through() == TODAY  # Preferences.AccountingInfoPrefs.BookCloseDate
     with pytest.raises(ClosedPeriodError):
         await qbo.create(bill_for(str(vendor.id), harness.accounts["Utilities"]), request_id=rid())
 

@@ -51,16 +51,19 @@ class Cell:
 D = SyncDirection
 _LIST = Cell(frozenset(D), D.BOTH)
 _ONE_WAY = Cell(frozenset({D.OFF, D.FROM_BILLCOM}), D.FROM_BILLCOM)
+_FROM_LEDGER = Cell(frozenset({D.OFF, D.FROM_LEDGER}), D.FROM_LEDGER)
 _OPTIONAL_TWO_WAY = Cell(frozenset({D.OFF, D.FROM_BILLCOM, D.BOTH}), D.FROM_BILLCOM)
 _UNPAID_DOC = Cell(frozenset({D.OFF, D.FROM_BILLCOM, D.BOTH}), D.BOTH, unpaid_only_from_ledger=True)
 CELLS: dict[Flow, Cell] = {
     Flow.TWO_WAY: _LIST,
     Flow.FROM_BILLCOM: _ONE_WAY,
+    Flow.FROM_LEDGER: _FROM_LEDGER,
     Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER: _UNPAID_DOC,
     Flow.TWO_WAY_WHILE_UNPAID: _UNPAID_DOC,
 }
 """The cell BILL offers for each flow: lists any direction; one-way types off or from BILL;
-documents that come from the ledger only while unpaid off, from BILL or both ways."""
+types read-only in BILL off or from the ledger; documents that come from the ledger only while
+unpaid off, from BILL or both ways."""
 
 
 def cells(capabilities: LedgerCapabilities) -> dict[ObjectType, Cell]:

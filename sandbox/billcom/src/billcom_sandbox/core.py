@@ -27,6 +27,7 @@ PREFIX = {
     "bill_pay": "blp",
     "accounting_class": "cls",
     "location": "loc",
+    "job": "job",
     "money_movement": "mmt",
     "payment": "stp",
     "vendor_credit": "vcr",

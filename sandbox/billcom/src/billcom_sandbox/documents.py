@@ -17,6 +17,7 @@ CLASSIFICATION_REFS = {
     "accountingClassId": "accounting_class",
     "departmentId": "department",
     "locationId": "location",
+    "jobId": "job",
     "itemId": "item",
     "customerId": "customer",
 }
@@ -33,7 +34,7 @@ def classifications(org: Org, raw: Any) -> Doc:
         org.ref(kind, raw.get(key), key)
         if raw.get(key):
             out[key] = raw[key]
-    for key in ("employeeId", "jobId"):
+    for key in ("employeeId",):
         if raw.get(key):
             out[key] = raw[key]
     return out

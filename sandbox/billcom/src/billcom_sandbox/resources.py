@@ -284,6 +284,7 @@ LIST_RESOURCES = (
     ),
     Resource("department", "/v3/classifications/departments", "department", _build_classification("department")),
     Resource("location", "/v3/classifications/locations", "location", _build_classification("location")),
+    Resource("job", "/v3/classifications/jobs", "job", _build_classification("job")),
     Resource("item", "/v3/classifications/items", "item", build_item),
     Resource("bank_account", "/v3/funding-accounts/banks", "bank account", build_bank_account, event="bank-account"),
 )

@@ -25,6 +25,7 @@ KINDS = (
     "accounting_class",
     "department",
     "location",
+    "job",
     "item",
     "bank_account",
     "money_movement",

@@ -23,9 +23,9 @@ from netsuite_sandbox.records import (
 )
 
 Rec = dict[str, Any]
-# Transactions share one internal id space, and so do vendors and customers.
+# Transactions share one internal id space, and so do vendors, customers and projects (jobs).
 ID_SPACE = {name: ("transaction" if spec.kind == "transaction" else spec.name) for name, spec in TYPES.items()}
-ID_SPACE.update(vendor="entity", customer="entity", item="item", **{ITEM_RECORD: "item"})
+ID_SPACE.update(vendor="entity", customer="entity", job="entity", item="item", **{ITEM_RECORD: "item"})
 
 
 @dataclass

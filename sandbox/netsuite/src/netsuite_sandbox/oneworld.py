@@ -121,6 +121,8 @@ def check_entity(account: Account, spec: RecordType, rec: Rec) -> None:
     elif not rec.get("companyName"):
         raise missing("companyName")
     subsidiary_id = rec["subsidiary"]["id"]
+    if spec.name == "job":  # a project's customer is in the project's subsidiary (unknown; stricter)
+        check_scoped(account, "customer", rec.get("parent"), subsidiary_id, "parent")
     for name in ("payablesAccount", "receivablesAccount"):
         if name in spec.fields:
             check_scoped(account, "account", rec.get(name), subsidiary_id, name)

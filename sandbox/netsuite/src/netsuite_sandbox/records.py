@@ -127,6 +127,18 @@ TYPES: dict[str, RecordType] = {
             required=("subsidiary",),
         ),
         RecordType(
+            "job",
+            "entity",
+            {
+                "entityId": None,
+                "companyName": None,
+                "parent": "customer",
+                "subsidiary": "subsidiary",
+                "isInactive": None,
+            },
+            required=("companyName", "subsidiary"),
+        ),
+        RecordType(
             "vendorBill",
             "transaction",
             {**TXN_HEADER, "entity": "vendor", "dueDate": None, "approvalStatus": None},

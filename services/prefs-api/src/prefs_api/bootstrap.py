@@ -16,6 +16,7 @@ from ledgerbridge_common.prefs_client import ConnectionInfo
 from ledgerbridge_common.service import Overrides, Runtime, service_app
 from ledgerbridge_common.service.app import health_router
 from prefs_api import MIGRATIONS_DIR, problems
+from prefs_api.adapters.books_closed import BooksClosedReader
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.adapters.kafka_probe import KafkaProbe
 from prefs_api.adapters.lag_view import LagView
@@ -49,6 +50,9 @@ from prefs_api.routes import (
 )
 from prefs_api.settings import Settings
 from prefs_api.throttle import FailureThrottle, Proxies
+
+BOOKS_CLOSED_WAIT = 10.0
+"""Seconds a readiness answer or the status page waits for the ledger's books-closed date."""
 
 
 class ConfigurationError(RuntimeError):
@@ -119,6 +123,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
         ),
         proxies=Proxies(settings.trusted_proxies),
         lists=LedgerListsReader(ledger, settings.chart_cache_seconds),
+        books_closed=BooksClosedReader(ledger, settings.chart_cache_seconds, BOOKS_CLOSED_WAIT),
     )
     rt.retention([inbox_rule(inbox)])
     if settings.consume_outcomes:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerbridge_common.kafka.producer import EventPublisher
 from prefs_api.adapters import repository as repo
+from prefs_api.adapters.books_closed import BooksClosedReader
 from prefs_api.adapters.crypto import CredentialCipher
 from prefs_api.adapters.ledger_lists import LedgerListsReader
 from prefs_api.adapters.qbo_oauth import QboOAuth
@@ -38,6 +39,7 @@ class Services:
     throttle: FailureThrottle
     proxies: Proxies
     lists: LedgerListsReader = field(default_factory=lambda: LedgerListsReader(unavailable_ledger, 0))
+    books_closed: BooksClosedReader = field(default_factory=lambda: BooksClosedReader(unavailable_ledger, 0, 10.0))
 
 
 def get_services(request: Request) -> Services:

@@ -137,6 +137,18 @@ class Readiness(BaseModel):
         default_factory=list,
         description="What stops some objects only (a Transaction Currency other than USD stops payments).",
     )
+    books_closed_through: dt.date | None = Field(
+        default=None,
+        description="The ledger's books-closed date: nothing dated on or before it syncs. Null when no period "
+        "is closed, or when it could not be read (``books_closed`` says which).",
+        examples=["2026-10-31"],
+    )
+    books_closed: str = Field(
+        default="",
+        description="The books-closed date in words, or why it is not known "
+        "(LedgerBridge does not read Sage Intacct's; the ledger did not answer).",
+        examples=["Oracle NetSuite's books are closed through 2026-10-31"],
+    )
 
 
 class AffectedObject(BaseModel):

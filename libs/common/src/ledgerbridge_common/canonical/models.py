@@ -25,6 +25,7 @@ class ObjectType(StrEnum):
     CLASS = "class"
     DEPARTMENT = "department"
     LOCATION = "location"
+    PROJECT = "project"
     ITEM = "item"
     BILL = "bill"
     VENDOR_CREDIT = "vendor_credit"
@@ -160,6 +161,15 @@ class Location(CanonicalObject):
     """BILL locations map to QBO Departments (QBO calls its location tracking "Department")."""
 
     object_type: ClassVar[ObjectType] = ObjectType.LOCATION
+    name: str
+    parent_id: str | None = None
+
+
+class Project(CanonicalObject):
+    """A project (BILL: job; NetSuite: the ``job`` record; Sage Intacct: ``PROJECT``), a dimension
+    list that comes from the ledger only. ``parent_id`` is a parent project."""
+
+    object_type: ClassVar[ObjectType] = ObjectType.PROJECT
     name: str
     parent_id: str | None = None
 
@@ -348,6 +358,7 @@ MODEL_BY_TYPE: dict[ObjectType, type[CanonicalObject]] = {
         AccountingClass,
         Department,
         Location,
+        Project,
         Item,
         Bill,
         VendorCredit,

@@ -66,6 +66,8 @@ class Flow(StrEnum):
     FROM_BILLCOM = "from_billcom"
     FROM_BILLCOM_UNPAID_FROM_LEDGER = "from_billcom_unpaid_from_ledger"
     """From BILL always; from the ledger only new objects that are still unpaid."""
+    FROM_LEDGER = "from_ledger"
+    """From the ledger only, read-only in BILL (projects: BILL's jobs for Sage Intacct and NetSuite)."""
     TWO_WAY_WHILE_UNPAID = "two_way_while_unpaid"
     """New unpaid objects come from the ledger, and edits flow both ways while the object is unpaid
     (Intacct bills); once paid or partly paid, edits on either side are not copied. A closed period

@@ -22,6 +22,7 @@ NAME_LISTS = frozenset(
         ObjectType.CLASS,
         ObjectType.DEPARTMENT,
         ObjectType.LOCATION,
+        ObjectType.PROJECT,
         ObjectType.ITEM,
     }
 )

@@ -24,6 +24,7 @@ LABELS = {
     ObjectType.CLASS: "class",
     ObjectType.DEPARTMENT: "department",
     ObjectType.LOCATION: "location",
+    ObjectType.PROJECT: "project",
     ObjectType.ITEM: "product or service",
     ObjectType.BILL: "bill",
     ObjectType.VENDOR_CREDIT: "vendor credit",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from prefs_api.deps import Reader, ServicesDep, Writer
 from prefs_api.handlers import connections as conns
 from prefs_api.handlers import preferences as handlers
+from prefs_api.handlers.ledger_view import books_closed
 from prefs_api.prefs_schemas import (
     AccountOut,
     PreferencesPatch,
@@ -99,14 +100,18 @@ async def preference_version(
 
 @router.get("/readiness", response_model=Readiness)
 async def readiness(services: ServicesDep, principal: Reader, connection_id: str) -> Readiness:
-    """Whether the connection can sync, and what is missing in a bookkeeper's words."""
+    """Whether the connection can sync, and what is missing in a bookkeeper's words; the ledger's
+    books-closed date (nothing dated on or before it syncs)."""
     view = await handlers.get_view(services, principal, connection_id)
+    closed = await books_closed(services, principal, connection_id)
     return Readiness(
         connection_id=connection_id,
         version=view.version,
         ready=view.ready,
         missing=view.missing,
         warnings=view.warnings,
+        books_closed_through=closed.through,
+        books_closed=closed.said,
     )
 
 

@@ -78,6 +78,13 @@ def matrix_refuses(kind: LedgerKind, object_type: ObjectType, from_side: Side) -
         return f"{noun}s do not sync with {ledger}"
     if any(way.takes_from(from_side) for way in found.allowed):
         return None
+    return one_way_reason(noun, ledger, from_side)
+
+
+def one_way_reason(noun: str, ledger: str, from_side: Side) -> str:
+    """Why a change made on ``from_side`` to a type that flows the other way only is not copied."""
+    if from_side is Side.BILLCOM:
+        return f"{noun}s sync from {ledger} to BILL only; the change made in BILL is not copied to {ledger}"
     return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
 
 
@@ -128,10 +135,12 @@ def blocked_direction(
             f"edits made in {where} to a paid or partly paid {noun} are not synced; "
             f"{noun}s sync both ways only while unpaid"
         )
+    if flow is Flow.FROM_LEDGER:
+        return one_way_reason(noun, ledger, from_side) if from_side is Side.BILLCOM else None
     if from_side is Side.BILLCOM or flow is Flow.TWO_WAY:
         return None
     if flow is Flow.FROM_BILLCOM:
-        return f"{noun}s sync from BILL to {ledger} only; the change made in {ledger} is not copied to BILL"
+        return one_way_reason(noun, ledger, from_side)
     if linked and flow is Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER:
         return f"edits made in {ledger} to a {noun} that came from BILL are not copied back; BILL's version stands"
     if not linked and paid:

@@ -18,6 +18,7 @@ TOP_REFS: dict[ObjectType, dict[str, ObjectType]] = {
     T.CLASS: {"parent_id": T.CLASS},
     T.DEPARTMENT: {"parent_id": T.DEPARTMENT},
     T.LOCATION: {"parent_id": T.LOCATION},
+    T.PROJECT: {"parent_id": T.PROJECT},
     T.ITEM: {"income_account_id": T.ACCOUNT, "expense_account_id": T.ACCOUNT},
     T.BILL: {"vendor_id": T.VENDOR},
     T.VENDOR_CREDIT: {"vendor_id": T.VENDOR},
@@ -30,6 +31,7 @@ LINE_REFS: dict[str, ObjectType] = {
     "class_id": T.CLASS,
     "department_id": T.DEPARTMENT,
     "location_id": T.LOCATION,
+    "project_id": T.PROJECT,
     "item_id": T.ITEM,
     "customer_id": T.CUSTOMER,
 }

@@ -20,6 +20,7 @@ from ledgerbridge_common.canonical.models import (
     FundsTransfer,
     Location,
     ObjectType,
+    Project,
 )
 from ledgerbridge_common.connectors.billcom import mapping as m
 from ledgerbridge_common.connectors.billcom import mapping_txn as t
@@ -56,6 +57,9 @@ KINDS: dict[ObjectType, _Kind] = {
     ),
     ObjectType.LOCATION: _Kind(
         "/v3/classifications/locations", m.classification_in(Location), m.classification_out, named=True
+    ),
+    ObjectType.PROJECT: _Kind(
+        "/v3/classifications/jobs", m.classification_in(Project), m.classification_out, named=True
     ),
     ObjectType.ITEM: _Kind("/v3/classifications/items", m.item_in, m.item_out, named=True),
     ObjectType.BILL: _Kind("/v3/bills", t.bill_in, t.bill_out, party="vendor"),

@@ -16,6 +16,7 @@ from ledgerbridge_common.canonical.models import (
     Department,
     Item,
     Location,
+    Project,
     TransactionLine,
     Vendor,
 )
@@ -53,6 +54,7 @@ CLASSIFICATION_KEYS = {
     "class_id": "accountingClassId",
     "department_id": "departmentId",
     "location_id": "locationId",
+    "project_id": "jobId",
     "item_id": "itemId",
     "customer_id": "customerId",
 }
@@ -255,14 +257,17 @@ def account_out(obj: Account) -> Json:
     }
 
 
-def classification_in(model: type[AccountingClass | Department | Location]) -> Any:
-    def convert(raw: Json) -> AccountingClass | Department | Location:
+Dimension = AccountingClass | Department | Location | Project
+
+
+def classification_in(model: type[Dimension]) -> Any:
+    def convert(raw: Json) -> Dimension:
         return model(**common(raw), name=raw["name"], parent_id=raw.get("parentId"))
 
     return convert
 
 
-def classification_out(obj: AccountingClass | Department | Location) -> Json:
+def classification_out(obj: Dimension) -> Json:
     return {"name": obj.name, "parentId": obj.parent_id}
 
 

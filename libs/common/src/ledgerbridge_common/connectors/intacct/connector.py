@@ -62,14 +62,16 @@ MAPS: dict[ObjectType, ObjectMap] = {**LIST_MAPS, **TXN_MAPS, ObjectType.FUNDS_T
 T = ObjectType
 INTACCT_FLOWS: dict[ObjectType, Flow] = {
     **dict.fromkeys((T.VENDOR, T.CUSTOMER, T.ACCOUNT, T.CLASS, T.DEPARTMENT, T.LOCATION), Flow.TWO_WAY),
+    T.PROJECT: Flow.FROM_LEDGER,
     T.BILL: Flow.TWO_WAY_WHILE_UNPAID,
     T.VENDOR_CREDIT: Flow.TWO_WAY_WHILE_UNPAID,
     T.INVOICE: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
     **dict.fromkeys((T.BILL_PAYMENT, T.RECEIVED_PAYMENT, T.FUNDS_TRANSFER, T.JOURNAL_ENTRY), Flow.FROM_BILLCOM),
 }
 """BILL's Intacct sync matrix (billcom.md §3.1; reference §7): two-way lists; unpaid bills and
-unapplied vendor credits (negative bills) both ways while unpaid; unpaid invoices in; payments,
-funds transfers and journals from BILL only. Items are not synced by this connector."""
+unapplied vendor credits (negative bills) both ways while unpaid; unpaid invoices in; projects
+from Intacct only (BILL's jobs); payments, funds transfers and journals from BILL only. Items are
+not synced by this connector."""
 
 PAYMENT_FIELDS = frozenset({"date", "amount", "currency", "applied_to", "reference", "memo"})
 INTACCT_KEPT_FIELDS: dict[ObjectType, frozenset[str]] = {

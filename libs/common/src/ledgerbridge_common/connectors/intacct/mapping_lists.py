@@ -1,4 +1,4 @@
-"""Lists: vendors, customers, GL accounts, classes, departments, locations.
+"""Lists: vendors, customers, GL accounts, classes, departments, locations, projects.
 
 The canonical ``id`` of a list entry is its Intacct ID field (VENDORID, ACCOUNTNO...), which is what
 transactions reference. Intacct has two account types (balance sheet / income statement) and a normal
@@ -18,6 +18,7 @@ from ledgerbridge_common.canonical.models import (
     Department,
     Location,
     ObjectType,
+    Project,
     Vendor,
 )
 from ledgerbridge_common.connectors.intacct.mapping_common import (
@@ -201,6 +202,18 @@ LIST_MAPS = {
             _dimension_from(Location, "LOCATIONID", "NAME"),
             name_list=True,
         ),
+        ObjectMap(
+            T.PROJECT,
+            "PROJECT",
+            "PROJECTID",
+            "NAME",
+            None,
+            _dimension_to("PROJECTID", "NAME"),
+            _dimension_from(Project, "PROJECTID", "NAME"),
+            name_list=True,
+        ),
     )
 }
+"""``PROJECT`` fields as sageintacctsdk reads them (``apis/constants.py``: PROJECTID, NAME, PARENTID,
+STATUS); projects come from Intacct only (reference §7), so ``_dimension_to`` is not used to sync."""
 ID_PREFIX = {T.VENDOR: "V-", T.CUSTOMER: "C-", T.ACCOUNT: "9", T.CLASS: "CL-", T.DEPARTMENT: "D-", T.LOCATION: "L-"}

@@ -21,6 +21,8 @@ starts, so a long write can land behind a watermark already passed; duplicates a
 TS_FORMAT = "YYYY-MM-DD HH24:MI:SS"
 IN_CHUNK = 500
 ENTITY_RECORDS = ("vendor", "customer")
+SUBSIDIARY_RECORDS = (*ENTITY_RECORDS, "job")
+"""Records of one subsidiary (``subsidiary`` a single reference): swept in the connection's only."""
 PY_TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -46,7 +48,7 @@ class ChangeFeedReader:
 
     def _changed_query(self, m: RecordMap, since: dt.datetime | None) -> str:
         where = [f"type = {quote(m.txn_type)}"] if m.txn_type else []
-        if m.record in ENTITY_RECORDS:  # a vendor or customer belongs to one subsidiary
+        if m.record in SUBSIDIARY_RECORDS:  # a vendor, customer or project belongs to one subsidiary
             where.append(f"subsidiary = {quote(self.subsidiary_id)}")
         if m.record == ITEM_RECORD:  # the items that carry an income account's invoice lines are ours
             where.append(f"(externalid IS NULL OR externalid NOT LIKE {quote(PREFIX + '%')})")

@@ -31,6 +31,8 @@ from ledgerbridge_common.connectors.netsuite.mapping_lists import (
     item_from,
     item_to,
     party_to,
+    project_from,
+    project_to,
     segment_from,
     segment_to,
     vendor_from,
@@ -78,6 +80,7 @@ MAPS: dict[ObjectType, RecordMap] = {
     ),
     T.DEPARTMENT: RecordMap("department", "department", segment_to, segment_from(Department), name_field="name"),
     T.LOCATION: RecordMap("location", "location", segment_to, segment_from(Location), name_field="name"),
+    T.PROJECT: RecordMap("job", "job", project_to, project_from, name_field="companyname"),
     T.ITEM: RecordMap("nonInventoryResaleItem", "item", item_to, item_from, name_field="itemid"),
     T.BILL: RecordMap("vendorBill", "transaction", payables_to, bill_from, ("expense", "item"), "VendBill"),
     T.VENDOR_CREDIT: RecordMap(

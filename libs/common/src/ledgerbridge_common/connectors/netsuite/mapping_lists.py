@@ -1,5 +1,11 @@
-"""Name lists ↔ NetSuite: vendors and customers in the connection's subsidiary, accounts, classes,
-departments, locations and items (``subsidiary`` a list holding the connection's).
+"""Name lists ↔ NetSuite: vendors, customers and projects in the connection's subsidiary, accounts,
+classes, departments, locations and items (``subsidiary`` a list holding the connection's).
+
+A project is NetSuite's ``job`` record (Oracle help "Project (Job)", section_N3645529: the project
+record is called Job in web services; SuiteQL table ``job`` with ``companyname``, ``entityid``,
+``parent``, ``isinactive`` as in GitHub ``fivetran/dbt_netsuite_source`` ``get_jobs_columns.sql``): its
+Project Name is ``companyName``. Its ``parent`` is the customer it is for, which BILL's job does not
+hold, so the canonical project has no parent.
 
 Vendor rules as BILL applies them (SB:205020959, reference §8): a company vendor needs a Company
 Name, an individual one a First and a Last Name (BILL keeps one name: its last word is the last
@@ -20,6 +26,7 @@ from ledgerbridge_common.canonical.models import (
     Department,
     Item,
     Location,
+    Project,
     Vendor,
 )
 from ledgerbridge_common.connectors.netsuite.mapping_common import (
@@ -170,3 +177,11 @@ def item_from(rec: Rec, setup: Setup) -> Item:
         expense_account_id=ref_id(rec.get("expenseAccount")),
         **common(rec),
     )
+
+
+def project_to(obj: Project, setup: Setup) -> Rec:
+    return drop_none({"companyName": obj.name, "subsidiary": ref(setup.subsidiary_id), "isInactive": not obj.active})
+
+
+def project_from(rec: Rec, setup: Setup) -> Project:
+    return Project(name=str(rec.get("companyName") or rec.get("entityId") or ""), **common(rec))

@@ -7,7 +7,7 @@ engine consults and as the reasons a bookkeeper reads.
   from BILL only; a bill deleted in NetSuite while unpaid is removed from BILL too
   (``unpaid_deletes_from_ledger``; NetSuite refuses deletes in closed periods itself). The
   books-closed date comes from NetSuite only and is read, not synced (``periods.py``); projects
-  come from NetSuite only and have no canonical type, so they are not in the matrix.
+  come from NetSuite only (BILL's jobs, read-only there).
 - ``paid_first_reason``: a payment already recorded in NetSuite makes BILL's payment of the same
   bill fail; BILL's advice is to mark the bill paid in BILL instead (SB:205021059).
 - ``subsidiary_reason``: each BILL organization is linked to one subsidiary (SB:214464623), and
@@ -34,6 +34,7 @@ NETSUITE_FLOWS: dict[ObjectType, Flow] = {
     T.CLASS: Flow.TWO_WAY,
     T.DEPARTMENT: Flow.TWO_WAY,
     T.LOCATION: Flow.TWO_WAY,
+    T.PROJECT: Flow.FROM_LEDGER,
     T.ITEM: Flow.TWO_WAY,
     T.BILL: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,
     T.VENDOR_CREDIT: Flow.FROM_BILLCOM_UNPAID_FROM_LEDGER,

@@ -143,6 +143,12 @@ class QboConnector(QboAttachments):
             multi_currency=setup.multi_currency,
         )
 
+    async def books_closed_through(self) -> dt.date | None:
+        """``Preferences.AccountingInfoPrefs.BookCloseDate``, read each time (the bookkeeper moves it)."""
+        prefs = (await self.client.request("GET", "preferences"))["Preferences"]
+        closed = (prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
+        return dt.date.fromisoformat(str(closed)[:10]) if closed else None
+
     # --- reads ---------------------------------------------------------------------------------
 
     async def read(self, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
