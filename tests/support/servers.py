@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import threading
 import time
@@ -37,7 +38,8 @@ def _worker_range() -> range | None:
 def free_ports(count: int) -> list[int]:
     """``count`` distinct free loopback ports (held open together while chosen, so two calls in a
     row cannot hand out the same port). Under pytest-xdist each worker takes them in turn from its
-    own block, so a port one worker has chosen but not yet bound is never another worker's."""
+    own block, from a random start (another test run on the machine uses the same blocks), so a
+    port one worker has chosen but not yet bound is never another worker's."""
     block = _worker_range()
     socks: list[socket.socket] = []
     try:
@@ -47,7 +49,7 @@ def free_ports(count: int) -> list[int]:
                 socks.append(sock)
                 sock.bind(("127.0.0.1", 0))
         else:
-            cursor = _next_port.get("port", block.start)
+            cursor = _next_port.get("port") or random.choice(block)
             for _ in range(len(block)):
                 if len(socks) == count:
                     break

@@ -1,23 +1,31 @@
-"""What each ops command does, as async functions returning plain data (the CLI only prints)."""
+"""What each ops command does, as async functions returning plain data (the CLI only prints).
+
+The commands that read Kafka import its client when they run: the commands that only ask prefs-api
+(``status``, ``parked``, ``sync-now``, ``bill-budget``) start without loading it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledgerbridge_common.kafka.lag import LagRow, measure_lag
-from ledgerbridge_common.kafka.producer import AiokafkaPublisher
-from ledgerbridge_ops import dlq
 from ledgerbridge_ops.prefs import PrefsApi, PrefsApiError, make_http
 from ledgerbridge_ops.settings import OpsSettings
-from ledgerbridge_ops.topic_reader import read_topic
+
+if TYPE_CHECKING:
+    from ledgerbridge_common.kafka.lag import LagRow
+    from ledgerbridge_ops import dlq
 
 
 async def lag(settings: OpsSettings, groups: Sequence[str] | None) -> list[LagRow]:
+    from ledgerbridge_common.kafka.lag import measure_lag
+
     return await measure_lag(settings.kafka, list(groups) if groups else None)
 
 
 async def load_letters(settings: OpsSettings) -> tuple[list[dlq.StoredLetter], list[str]]:
+    from ledgerbridge_ops import dlq
+    from ledgerbridge_ops.topic_reader import read_topic
+
     bootstrap = settings.kafka
     log_records = await read_topic(bootstrap, settings.replay_log_topic, within=settings.read_timeout)
     records = await read_topic(bootstrap, settings.kafka.topics.dlq, within=settings.read_timeout)
@@ -28,6 +36,9 @@ async def replay(
     settings: OpsSettings, refs: Sequence[dlq.LetterRef] | None, *, force: bool = False
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Replay ``refs`` (or, when None, every letter not replayed yet). Returns (done, notes)."""
+    from ledgerbridge_common.kafka.producer import AiokafkaPublisher
+    from ledgerbridge_ops import dlq
+
     letters, problems = await load_letters(settings)
     chosen, notes = dlq.select(letters, refs=refs, force=force)
     if not chosen:

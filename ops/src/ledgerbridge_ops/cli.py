@@ -9,21 +9,23 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import httpx
 import typer
 
 from ledgerbridge_common.errors import ConnectorError
-from ledgerbridge_ops import actions, billcom_webhook, check
+from ledgerbridge_ops import actions
 from ledgerbridge_ops.bookkeeper_cli import connection_app, report_app
 from ledgerbridge_ops.conflicts_cli import conflicts_app
-from ledgerbridge_ops.dlq import LetterRef
 from ledgerbridge_ops.errors_cli import errors_app
 from ledgerbridge_ops.first_sync_cli import first_sync_app
 from ledgerbridge_ops.output import table, to_json
 from ledgerbridge_ops.prefs import PrefsApiError
 from ledgerbridge_ops.settings import OpsSettings
+
+if TYPE_CHECKING:
+    from ledgerbridge_ops.dlq import LetterRef
 
 T = TypeVar("T")
 
@@ -142,6 +144,8 @@ def dlq_replay(
     if one == all_ or (one and (partition is None or offset is None)):
         typer.echo("error: give either --partition P --offset O, or --all", err=True)
         raise typer.Exit(2)
+    from ledgerbridge_ops.dlq import LetterRef
+
     refs = [LetterRef(partition, offset)] if partition is not None and offset is not None else None
     done, notes = _run(actions.replay(OpsSettings(), refs, force=force))
     _notes(notes)
@@ -230,6 +234,8 @@ def check_command(connection: ConnectionOpt = None, as_json: JsonOpt = False) ->
     Kafka topics and partitions, the vendor hosts, and per connection (active or disabled) the BILL sign-in, the
     QBO token refresh (the rotated tokens are saved), the webhook secrets and the preferences.
     Exit status 1 when any check fails."""
+    from ledgerbridge_ops import check
+
     results = asyncio.run(check.check_deployment(connection))
     if as_json:
         _emit([r.as_dict() for r in results], as_json=True)
@@ -257,6 +263,8 @@ def billcom_subscribe(
     BILL shows the key once: it goes straight into the connection's credentials in prefs-api
     (needs LB_INTERNAL_TOKEN to read the BILL credentials and LB_API_KEY to store the key) and is
     never printed. BILL then posts to PUBLIC_URL/webhooks/billcom/CONNECTION."""
+    from ledgerbridge_ops import billcom_webhook, check
+
     settings, problems = check.load_settings()
     if settings is None or settings.api_key is None:
         for line in problems:
@@ -298,6 +306,8 @@ def reseal_credentials(as_json: JsonOpt = False) -> None:
 
 def _parse_refs(ids: list[str]) -> list[LetterRef]:
     try:
+        from ledgerbridge_ops.dlq import LetterRef
+
         return [LetterRef.parse(i) for i in ids]
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
-from aiokafka.helpers import create_ssl_context
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -76,6 +75,8 @@ class KafkaSettings(BaseModel):
             "security_protocol": self.security_protocol,
         }
         if self.security_protocol in ("SSL", "SASL_SSL"):
+            from aiokafka.helpers import create_ssl_context  # the Kafka client loads only where it is used
+
             options["ssl_context"] = create_ssl_context(
                 cafile=self.ssl_cafile,
                 certfile=self.ssl_certfile,
