@@ -214,7 +214,7 @@ async def reconcile_all(
     take a read of every transaction (Intacct, NetSuite) are left out (what settling polls)."""
     scenario = Scenario(system.urls, ADMIN_KEY, http)
     posting = system.processes["posting"].url
-    total: dict[str, Any] = dict.fromkeys(SUMMED, 0) | {"missing": [], "clearing_detail": []}
+    total: dict[str, Any] = dict.fromkeys(SUMMED, 0) | {"missing": [], "clearing_detail": [], "balances_read": ""}
     for t in tenants:
         books = await read_books(t.ledger, system, scenario, t.company, full=full)
         one = await reconcile(scenario, t.company, t.clerk, books, posting, t.ledger.tag_key)
@@ -222,6 +222,9 @@ async def reconcile_all(
             total[k] += one[k]
         total["missing"] += one["missing"]
         total["clearing_detail"] += one["clearing_detail"]
+        total["balances_read"] += f"{t.company.connection_id}: ledger {books.balances is not None}, " + (
+            f"posting {one['posting_balances_read']}; "
+        )
     total["missing"] = total["missing"][:20]
     return total
 
