@@ -222,9 +222,8 @@ async def reconcile_all(
             total[k] += one[k]
         total["missing"] += one["missing"]
         total["clearing_detail"] += one["clearing_detail"]
-        total["balances_read"] += f"{t.company.connection_id}: ledger {books.balances is not None}, " + (
-            f"posting {one['posting_balances_read']}; "
-        )
+        read = "not read" if books.balances is None else f"{len(books.balances)} accounts"
+        total["balances_read"] += f"{t.company.connection_id}: ledger {read}, posting {one['posting_balances_read']}; "
     total["missing"] = total["missing"][:20]
     return total
 
