@@ -227,6 +227,7 @@ async def main(args: argparse.Namespace) -> int:
         args.parallel = 1  # its restarts hit every run on it
     stack = _stack(args)
     started = dt.datetime.now(dt.UTC)
+    commit = _commit()  # the code under test: HEAD when the runs start, not when they end
     began = time.monotonic()
     print(f"{len(names)} run(s), {args.parallel} at a time, {args.companies} companies × "
           f"~{changes_per_company(args.scale)} changes each; load average {os.getloadavg()[0]:.1f}",
@@ -246,7 +247,7 @@ async def main(args: argparse.Namespace) -> int:
                   f"error={r.get('error')} note={r.get('note')}")  # fmt: skip
     print(f"{len(rows)} run(s) in {seconds:.0f} s")
     workload = {"companies": args.companies, "scale": args.scale, "parallel": args.parallel}
-    report = {"date": started.isoformat(timespec="seconds"), "commit": _commit(), "workload": workload,
+    report = {"date": started.isoformat(timespec="seconds"), "commit": commit, "workload": workload,
               "seconds": seconds, "runs": rows}  # fmt: skip
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
