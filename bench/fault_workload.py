@@ -228,22 +228,38 @@ async def reconcile_all(
     return total
 
 
-async def settle(system: BenchSystem, http: httpx.AsyncClient, tenants: list[Tenant], *, rounds: int = 4) -> None:
+async def settle(
+    system: BenchSystem,
+    http: httpx.AsyncClient,
+    tenants: list[Tenant],
+    *,
+    rounds: int = 4,
+    phase: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> None:
     """Sync Now for every company (sweeps find what webhooks missed; Intacct and NetSuite have no
     webhooks, the sweeps are how their changes arrive), then wait until the sweeper has done the
     sweeps asked for and engine and posting are idle; again while something expected is still
-    missing. Each wait is bounded: at most ``rounds`` × (Sync Now retries + 300 s)."""
+    missing. Each wait is bounded: at most ``rounds`` × (Sync Now retries + 300 s). ``phase[0]``
+    names the step under way (what a run stopped by its timeout reports); ``notes`` get the Sync
+    Now requests refused after every retry."""
+    phase = phase if phase is not None else [""]
     scenario = Scenario(system.urls, ADMIN_KEY, http)
-    for _ in range(rounds):
+    for n in range(1, rounds + 1):
         for t in tenants:
+            phase[0] = f"settle round {n}: Sync Now of {t.company.connection_id}"
             for attempt in range(20):
                 try:
                     await scenario.sync_now(t.company)
                     break
-                except Exception:
+                except Exception as exc:
+                    if attempt == 19 and notes is not None:
+                        notes.append(f"Sync Now of {t.company.connection_id} refused 20 times: {str(exc)[:120]}")
                     await asyncio.sleep(3 + attempt)
         await asyncio.sleep(2)
+        phase[0] = f"settle round {n}: waiting for the sweeper, engine and posting to be idle"
         await system.quiesce(quiet_s=3, timeout=300, sweeps=True)
+        phase[0] = f"settle round {n}: reading BILL and the ledgers"
         try:
             state = await reconcile_all(system, http, tenants, full=False)
         except Exception:

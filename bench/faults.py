@@ -101,7 +101,7 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
             phase[0] = "workload"
             await run_workload(tenants, args.scale, mid)
             phase[0] = "settle"
-            await settle(system, http, tenants)
+            await settle(system, http, tenants, phase=phase, notes=ctx.notes)
             for proc in system.processes.values():  # a crashed service is a failed run, not a silent one
                 if proc.proc is not None and proc.proc.poll() is not None:
                     ctx.notes.append(f"{proc.name} not running")

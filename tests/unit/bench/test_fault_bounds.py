@@ -76,3 +76,40 @@ async def test_a_run_past_its_timeout_is_an_error_row_naming_its_phase(monkeypat
     assert row["error"] == "timed out after 0 s in set-up"
     assert row["ledger"] == "intacct"
     assert closed
+
+
+async def test_settling_names_its_step_and_notes_a_sync_now_refused_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from unittest.mock import MagicMock
+
+    from bench import fault_workload
+    from ledgerbridge_ops.scenario import Scenario, Urls
+
+    async def refused(self: Scenario, company: Any) -> None:
+        raise RuntimeError("POST /sync-now → 503: Kafka unavailable")
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    seen: list[str] = []
+    phase = [""]
+
+    async def quiesce(**kwargs: Any) -> float:
+        seen.append(phase[0])
+        return 0.0
+
+    async def complete(*args: Any, **kwargs: Any) -> dict[str, int]:
+        return {"in_ledger": 3, "changes": 3, "clearing_nonzero": 0}
+
+    system = MagicMock(urls=Urls("http://p", "http://i", "http://q", "http://b"), quiesce=quiesce)
+    monkeypatch.setattr(Scenario, "sync_now", refused)
+    monkeypatch.setattr(fault_workload.asyncio, "sleep", no_sleep)
+    monkeypatch.setattr(fault_workload, "reconcile_all", complete)
+    tenant = MagicMock()
+    tenant.company.connection_id = "conn-1"
+    notes: list[str] = []
+
+    await fault_workload.settle(system, MagicMock(), [tenant], phase=phase, notes=notes)
+
+    assert seen == ["settle round 1: waiting for the sweeper, engine and posting to be idle"]
+    assert phase[0] == "settle round 1: reading BILL and the ledgers"
+    assert notes == ["Sync Now of conn-1 refused 20 times: POST /sync-now → 503: Kafka unavailable"]
