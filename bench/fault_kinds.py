@@ -1,7 +1,7 @@
 """What a fault run injects. Each injection is an async function of the run's context; the table
-``FAULTS`` names every run: name → (what is injected, armed before the workload?, injection).
-Injections that are not armed run once the documents are entered, while engine and posting work
-through the backlog."""
+``FAULTS`` names every run: name → (what is injected, armed before the workload?, injection, the
+ledger its companies are connected to). Injections that are not armed run once the documents are
+entered, while engine and posting work through the backlog."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -36,9 +36,10 @@ class Ctx:
     notes: list[str] = field(default_factory=list)
     load: LoadResult | None = None
 
-    async def qbo_faults(self, **body: Any) -> None:
+    async def ledger_faults(self, **body: Any) -> None:
+        """Arm faults in every company's ledger sandbox (the sandboxes' shared ``FaultsIn``)."""
         for t in self.tenants:
-            url = f"{self.system.urls.qbo}/_sandbox/realms/{t.company.realm_id}/faults"
+            url = t.ledger.faults_url(self.system.urls, t.company)
             (await self.http.post(url, json=body)).raise_for_status()
 
     async def bill_webhook_faults(self, kind: str, count: int) -> None:
@@ -140,7 +141,7 @@ def restart(which: str) -> Inject:
 
 def armed(**body: Any) -> Inject:
     async def inject(ctx: Ctx) -> None:
-        await ctx.qbo_faults(**body)
+        await ctx.ledger_faults(**body)
 
     return inject
 
@@ -164,29 +165,51 @@ DISTURBS_STACK = frozenset({"pg-hang", "restart-kafka", "restart-postgres", "tog
 """Runs that hang or restart Kafka or PostgreSQL: each gets a private pair of its own, so the runs
 sharing a pair are never disturbed (``bench.faults``)."""
 
-FAULTS: dict[str, tuple[str, bool, Inject]] = {
-    "baseline": ("none", True, together()),
-    "kill-ingest": ("SIGKILL webhook-ingest mid-backlog, restart", False, kill("ingest")),
-    "kill-engine": ("SIGKILL sync-engine mid-backlog, restart", False, kill("engine")),
-    "kill-posting": ("SIGKILL posting mid-backlog, restart", False, kill("posting")),
-    "kill-prefs": ("SIGKILL prefs-api mid-backlog, restart", False, kill("prefs")),
-    "sigterm-each": ("SIGTERM ingest, prefs, engine, posting in turn mid-backlog, each restarted", False,
-                     sigterm_each()),
-    "rebalance": ("2nd engine + 2nd posting join mid-backlog, leave 20 s later", False, rebalance()),
-    "pg-hang": ("PostgreSQL SIGSTOPped 10 s under signed webhook load, SIGCONT", False, pg_hang()),
-    "restart-kafka": ("Kafka broker restarted mid-backlog", False, restart("kafka")),
-    "restart-postgres": ("PostgreSQL restarted mid-backlog", False, restart("postgres")),
-    "qbo-429": ("QBO: next 5 calls 429", True, armed(throttle_next=5)),
-    "qbo-5xx": ("QBO: next 15 calls 503", True, armed(error_5xx_next=15)),
-    "qbo-timeout": ("QBO: 5 writes commit then drop the connection", True,
-                    armed(timeout_after_commit_next=5, timeout_mode="drop")),
-    "qbo-stale": ("QBO: 5 updates get 5010 stale SyncToken", True, armed(stale_next_updates=5)),
-    "bill-drop": ("BILL: 10 webhooks dropped", True, webhooks("drop")),
-    "bill-duplicate": ("BILL: 10 webhooks sent twice", True, webhooks("duplicate")),
-    "bill-reorder": ("BILL: 10 webhooks reordered", True, webhooks("reorder")),
-    "together": ("all of: 429s, 5xx, timeouts, stale, dropped/dup webhooks, kill engine+posting, Kafka restart",
-                 False, together(armed(throttle_next=3, error_5xx_next=10, timeout_after_commit_next=3,
-                                       timeout_mode="drop", stale_next_updates=3),
-                                 webhooks("drop", 5), webhooks("duplicate", 5), kill("engine"), kill("posting"),
-                                 restart("kafka"))),
+
+class Fault(NamedTuple):
+    what: str
+    before: bool
+    """Armed before the workload (else injected mid-backlog)."""
+    inject: Inject
+    ledger: str = "qbo"
+    """``bench.fault_ledgers.LEDGERS`` key: the ledger every company of the run is connected to."""
+
+
+FAULTS: dict[str, Fault] = {
+    "baseline": Fault("none", True, together()),
+    "kill-ingest": Fault("SIGKILL webhook-ingest mid-backlog, restart", False, kill("ingest")),
+    "kill-engine": Fault("SIGKILL sync-engine mid-backlog, restart", False, kill("engine")),
+    "kill-posting": Fault("SIGKILL posting mid-backlog, restart", False, kill("posting")),
+    "kill-prefs": Fault("SIGKILL prefs-api mid-backlog, restart", False, kill("prefs")),
+    "sigterm-each": Fault("SIGTERM ingest, prefs, engine, posting in turn mid-backlog, each restarted", False,
+                          sigterm_each()),
+    "rebalance": Fault("2nd engine + 2nd posting join mid-backlog, leave 20 s later", False, rebalance()),
+    "pg-hang": Fault("PostgreSQL SIGSTOPped 10 s under signed webhook load, SIGCONT", False, pg_hang()),
+    "restart-kafka": Fault("Kafka broker restarted mid-backlog", False, restart("kafka")),
+    "restart-postgres": Fault("PostgreSQL restarted mid-backlog", False, restart("postgres")),
+    "qbo-429": Fault("QBO: next 5 calls 429", True, armed(throttle_next=5)),
+    "qbo-5xx": Fault("QBO: next 15 calls 503", True, armed(error_5xx_next=15)),
+    "qbo-timeout": Fault("QBO: 5 writes commit then drop the connection", True,
+                         armed(timeout_after_commit_next=5, timeout_mode="drop")),
+    "qbo-stale": Fault("QBO: 5 updates get 5010 stale SyncToken", True, armed(stale_next_updates=5)),
+    "bill-drop": Fault("BILL: 10 webhooks dropped", True, webhooks("drop")),
+    "bill-duplicate": Fault("BILL: 10 webhooks sent twice", True, webhooks("duplicate")),
+    "bill-reorder": Fault("BILL: 10 webhooks reordered", True, webhooks("reorder")),
+    "intacct-kill-posting": Fault("Sage Intacct: SIGKILL posting mid-backlog, restart", False, kill("posting"),
+                                  "intacct"),
+    "intacct-kill-engine": Fault("Sage Intacct: SIGKILL sync-engine mid-backlog, restart", False, kill("engine"),
+                                 "intacct"),
+    "intacct-429": Fault("Sage Intacct: next 10 requests 429 GW-0010 (concurrency cap 2 on)", True,
+                         armed(throttle_next=10), "intacct"),
+    "netsuite-kill-posting": Fault("NetSuite: SIGKILL posting mid-backlog, restart", False, kill("posting"),
+                                   "netsuite"),
+    "netsuite-kill-engine": Fault("NetSuite: SIGKILL sync-engine mid-backlog, restart", False, kill("engine"),
+                                  "netsuite"),
+    "netsuite-429": Fault("NetSuite: next 10 requests 429 (concurrency cap 5 on)", True, armed(throttle_next=10),
+                          "netsuite"),
+    "together": Fault("all of: 429s, 5xx, timeouts, stale, dropped/dup webhooks, kill engine+posting, Kafka restart",
+                      False, together(armed(throttle_next=3, error_5xx_next=10, timeout_after_commit_next=3,
+                                            timeout_mode="drop", stale_next_updates=3),
+                                      webhooks("drop", 5), webhooks("duplicate", 5), kill("engine"), kill("posting"),
+                                      restart("kafka"))),
 }  # fmt: skip

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from bench.fault_ledgers import LEDGERS, LedgerCase, read_books
 from bench.loadgen import Request
 from bench.reconcile import reconcile
 from bench.system import ADMIN_KEY, BenchSystem
@@ -32,6 +33,7 @@ class Tenant:
     company: Company
     clerk: BillClerk
     webhook_key: str
+    ledger: LedgerCase = LEDGERS["qbo"]
     vendors: list[str] = field(default_factory=list)
     bills: list[tuple[str, str, str]] = field(default_factory=list)
     """(vendor id, bill id, amount) entered by the workload."""
@@ -44,14 +46,17 @@ def changes_per_company(scale: int) -> int:
     return 4 + 2 + 20 * scale + 10 * scale + 10 * scale + 5 * scale
 
 
-async def setup_tenants(system: BenchSystem, http: httpx.AsyncClient, name: str, count: int) -> list[Tenant]:
-    """``count`` companies; each BILL subscription's security key is rotated (BILL's documented
+async def setup_tenants(
+    system: BenchSystem, http: httpx.AsyncClient, name: str, count: int, ledger: LedgerCase = LEDGERS["qbo"]
+) -> list[Tenant]:
+    """``count`` companies on ``ledger``, connected through prefs-api as the e2e cycles and the demo
+    connect them; each BILL subscription's security key is rotated (BILL's documented
     ``POST /v3/subscriptions/{id}/security-key``) and stored in prefs-api, so the load generator
     signs with the key BILL signs with."""
     scenario = Scenario(system.urls, ADMIN_KEY, http)
     out = []
     for i in range(count):
-        company = await scenario.setup(f"Fault {name} {i + 1}")
+        company = await scenario.setup(f"Fault {name} {i + 1}", ledger=ledger.sandbox(system.urls))
         clerk = BillClerk(http, system.urls.billcom, company.bill_login)
         await clerk.login()
         resp = await http.post(
@@ -66,8 +71,9 @@ async def setup_tenants(system: BenchSystem, http: httpx.AsyncClient, name: str,
                             "webhook_security_key": key}}  # fmt: skip
         (await http.patch(f"{system.urls.prefs}/v1/connections/{company.connection_id}", headers=scenario.keyed,
                           json=body)).raise_for_status()  # fmt: skip
-        out.append(Tenant(company, clerk, key))
-    await _one_qbo_verifier(system, http, scenario, out)
+        out.append(Tenant(company, clerk, key, ledger))
+    if ledger.name == "qbo":
+        await _one_qbo_verifier(system, http, scenario, out)
     return out
 
 
@@ -201,36 +207,61 @@ async def sandbox_webhook_answers(http: httpx.AsyncClient, system: BenchSystem) 
     return counts
 
 
-async def reconcile_all(system: BenchSystem, http: httpx.AsyncClient, tenants: list[Tenant]) -> dict[str, Any]:
+async def reconcile_all(
+    system: BenchSystem, http: httpx.AsyncClient, tenants: list[Tenant], *, full: bool = True
+) -> dict[str, Any]:
+    """The reconciliation summed over the companies; without ``full`` the ledgers' balances that
+    take a read of every transaction (Intacct, NetSuite) are left out (what settling polls)."""
     scenario = Scenario(system.urls, ADMIN_KEY, http)
     posting = system.processes["posting"].url
-    total: dict[str, Any] = dict.fromkeys(SUMMED, 0) | {"missing": [], "clearing_detail": []}
+    total: dict[str, Any] = dict.fromkeys(SUMMED, 0) | {"missing": [], "clearing_detail": [], "balances_read": ""}
     for t in tenants:
-        one = await reconcile(http, scenario, t.company, t.clerk, posting)
+        books = await read_books(t.ledger, system, scenario, t.company, full=full)
+        one = await reconcile(scenario, t.company, t.clerk, books, posting, t.ledger.tag_key)
         for k in SUMMED:
             total[k] += one[k]
         total["missing"] += one["missing"]
         total["clearing_detail"] += one["clearing_detail"]
+        read = "not read" if books.balances is None else f"{len(books.balances)} accounts"
+        total["balances_read"] += f"{t.company.connection_id}: ledger {read}, posting {one['posting_balances_read']}; "
     total["missing"] = total["missing"][:20]
     return total
 
 
-async def settle(system: BenchSystem, http: httpx.AsyncClient, tenants: list[Tenant], *, rounds: int = 4) -> None:
-    """Sync Now for every company (sweeps find what webhooks missed), then wait until engine and
-    posting are idle; again while something expected is still missing."""
+async def settle(
+    system: BenchSystem,
+    http: httpx.AsyncClient,
+    tenants: list[Tenant],
+    *,
+    rounds: int = 4,
+    phase: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> None:
+    """Sync Now for every company (sweeps find what webhooks missed; Intacct and NetSuite have no
+    webhooks, the sweeps are how their changes arrive), then wait until the sweeper has done the
+    sweeps asked for and engine and posting are idle; again while something expected is still
+    missing. Each wait is bounded: at most ``rounds`` × (Sync Now retries + 300 s). ``phase[0]``
+    names the step under way (what a run stopped by its timeout reports); ``notes`` get the Sync
+    Now requests refused after every retry."""
+    phase = phase if phase is not None else [""]
     scenario = Scenario(system.urls, ADMIN_KEY, http)
-    for _ in range(rounds):
+    for n in range(1, rounds + 1):
         for t in tenants:
+            phase[0] = f"settle round {n}: Sync Now of {t.company.connection_id}"
             for attempt in range(20):
                 try:
                     await scenario.sync_now(t.company)
                     break
-                except Exception:
+                except Exception as exc:
+                    if attempt == 19 and notes is not None:
+                        notes.append(f"Sync Now of {t.company.connection_id} refused 20 times: {str(exc)[:120]}")
                     await asyncio.sleep(3 + attempt)
         await asyncio.sleep(2)
-        await system.quiesce(quiet_s=3, timeout=300)
+        phase[0] = f"settle round {n}: waiting for the sweeper, engine and posting to be idle"
+        await system.quiesce(quiet_s=3, timeout=300, sweeps=True)
+        phase[0] = f"settle round {n}: reading BILL and the ledgers"
         try:
-            state = await reconcile_all(system, http, tenants)
+            state = await reconcile_all(system, http, tenants, full=False)
         except Exception:
             continue
         if state["in_ledger"] == state["changes"] and not state["clearing_nonzero"]:

@@ -26,13 +26,22 @@ import subprocess
 import sys
 import time
 import traceback
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.fault_kinds import DISTURBS_STACK, FAULTS, Ctx
-from bench.fault_workload import changes_per_company, reconcile_all, sandbox_webhook_answers, settle, setup_tenants
+from bench.fault_ledgers import LEDGERS, LedgerCase
+from bench.fault_workload import (
+    Tenant,
+    changes_per_company,
+    reconcile_all,
+    sandbox_webhook_answers,
+    settle,
+    setup_tenants,
+)
 from bench.fault_workload import workload as run_workload
 from bench.stack import PrivateStack, SharedStack
 from bench.system import SERVICES, BenchSystem
@@ -61,33 +70,42 @@ async def _start(system: BenchSystem, name: str) -> None:
 
 
 async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.Namespace) -> dict[str, Any]:
-    what, before, inject = FAULTS[name]
+    """One run, bounded by ``--run-timeout``: a run still going then is an ``error`` row naming the
+    phase it was in (set-up, workload, settle, reconcile), and its processes are stopped."""
+    fault = FAULTS[name]
+    ledger = LEDGERS[fault.ledger]
     system = BenchSystem(stack=stack.address, log_level="INFO")
     began = time.monotonic()
-    row: dict[str, Any] = {"run": name, "fault": what}
+    row: dict[str, Any] = {"run": name, "fault": fault.what, "ledger": fault.ledger}
     ctx: Ctx | None = None
-    try:
+    phase = ["set-up"]
+
+    async def body() -> None:
+        nonlocal ctx
         async with MIGRATING:
             await system.prepare()
-        for group in (("qbo", "billcom", "prefs"), ("ingest", "engine", "posting")):  # the second needs prefs-api
+        for group in ((ledger.process, "billcom", "prefs"), ("ingest", "engine", "posting")):  # the second needs prefs
             await asyncio.gather(*(_start(system, n) for n in group))
         async with httpx.AsyncClient(timeout=60) as http:
-            tenants = await setup_tenants(system, http, name, args.companies)
+            tenants = await setup_tenants(system, http, name, args.companies, ledger)
             ctx = Ctx(system, stack, http, tenants)
             await system.quiesce(timeout=60)
-            if before:
-                await inject(ctx)
+            if fault.before:
+                await fault.inject(ctx)
 
             async def mid() -> None:
                 row["backlog_at_fault"] = await system.lag()
-                if not before:
-                    await inject(ctx)
+                if not fault.before:
+                    await fault.inject(ctx)
 
+            phase[0] = "workload"
             await run_workload(tenants, args.scale, mid)
-            await settle(system, http, tenants)
+            phase[0] = "settle"
+            await settle(system, http, tenants, phase=phase, notes=ctx.notes)
             for proc in system.processes.values():  # a crashed service is a failed run, not a silent one
-                if proc.proc is None or proc.proc.poll() is not None:
+                if proc.proc is not None and proc.proc.poll() is not None:
                     ctx.notes.append(f"{proc.name} not running")
+            phase[0] = "reconcile"
             row.update(await reconcile_all(system, http, tenants))
             sandbox = await sandbox_webhook_answers(http, system)
             load = ctx.load.summary() if ctx.load else None
@@ -97,6 +115,12 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
             slow = sum(ms > 3000 for ms in ctx.load.latencies_ms) if ctx.load else 0
             row["webhooks"] = {"billcom_sandbox": sandbox, "load_generator": load}
             row["answers_over_3s"] = slow + sandbox["over_3s"]  # information: QBO's limit, not a violation
+            row["ledger_counters"] = await ledger_counters(http, system, ledger, tenants)
+
+    try:
+        await asyncio.wait_for(body(), args.run_timeout)
+    except TimeoutError:
+        row["error"] = f"timed out after {args.run_timeout:.0f} s in {phase[0]}"
     except Exception as exc:
         traceback.print_exc()
         row["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -112,6 +136,21 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
     ok = "error" not in row and row.get("in_ledger") == row.get("changes") and not any(row.get(k) for k in VIOLATIONS)
     row["result"] = "ok" if ok else ("error" if "error" in row else "VIOLATION")
     return row
+
+
+async def ledger_counters(
+    http: httpx.AsyncClient, system: BenchSystem, ledger: LedgerCase, tenants: list[Tenant]
+) -> dict[str, int] | None:
+    """Intacct's and NetSuite's per-company counters (requests, 429s answered, injected), summed."""
+    if ledger.name == "qbo":
+        return None
+    total: Counter[str] = Counter()
+    for t in tenants:
+        url = ledger.faults_url(system.urls, t.company).removesuffix("/faults") + "/counters"
+        resp = await http.get(url)
+        if resp.status_code == 200:
+            total.update({k: int(v) for k, v in resp.json().items() if isinstance(v, int)})
+    return dict(total)
 
 
 COLUMNS = ("run", "fault", "changes", "in_ledger", "duplicates", "unbalanced", "clearing_nonzero",
@@ -162,11 +201,11 @@ async def run_each(
                     own = PrivateStack()
                     await own.start()
             async with gate:
-                print(f"→ {name}: {FAULTS[name][0]}", flush=True)
+                print(f"→ {name}: {FAULTS[name].what}", flush=True)
                 row = await one_run(name, own or stack, args)
         except Exception as exc:
             traceback.print_exc()
-            row = {"run": name, "fault": FAULTS[name][0], "error": f"{type(exc).__name__}: {str(exc)[:200]}",
+            row = {"run": name, "fault": FAULTS[name].what, "error": f"{type(exc).__name__}: {str(exc)[:200]}",
                    "result": "error"}  # fmt: skip
         finally:
             if own is not None:
@@ -188,6 +227,7 @@ async def main(args: argparse.Namespace) -> int:
         args.parallel = 1  # its restarts hit every run on it
     stack = _stack(args)
     started = dt.datetime.now(dt.UTC)
+    commit = _commit()  # the code under test: HEAD when the runs start, not when they end
     began = time.monotonic()
     print(f"{len(names)} run(s), {args.parallel} at a time, {args.companies} companies × "
           f"~{changes_per_company(args.scale)} changes each; load average {os.getloadavg()[0]:.1f}",
@@ -207,7 +247,7 @@ async def main(args: argparse.Namespace) -> int:
                   f"error={r.get('error')} note={r.get('note')}")  # fmt: skip
     print(f"{len(rows)} run(s) in {seconds:.0f} s")
     workload = {"companies": args.companies, "scale": args.scale, "parallel": args.parallel}
-    report = {"date": started.isoformat(timespec="seconds"), "commit": _commit(), "workload": workload,
+    report = {"date": started.isoformat(timespec="seconds"), "commit": commit, "workload": workload,
               "seconds": seconds, "runs": rows}  # fmt: skip
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
@@ -231,6 +271,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--parallel", type=int, default=3,
                         help="runs at a time (each on its own database, topics, groups and processes); "
                              "default 3; 1 with --shared-stack")  # fmt: skip
+    parser.add_argument("--run-timeout", type=float, default=2700,
+                        help="seconds one run may take before it is stopped and reported as an error naming "
+                             "its phase; default 2700")  # fmt: skip
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--shared-stack", action="store_true", help="restart the shared Kafka/PostgreSQL instead")
     where.add_argument("--stack-env", action="store_true",

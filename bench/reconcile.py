@@ -1,33 +1,23 @@
 """After a fault run: check the architecture's guarantees from the outside — BILL's objects (the
-sandbox's control API), QBO's objects and ledger (control API), prefs-api's sync log and posting's
+sandbox's control API), the ledger's objects and books (``bench.fault_ledgers``: QuickBooks
+Online, Sage Intacct or NetSuite), prefs-api's sync log and posting's
 ``/connections/{id}/balances``."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from bench.fault_ledgers import Books, duplicates
 from ledgerbridge_ops.bill_clerk import BillClerk
 from ledgerbridge_ops.scenario import Company, Scenario
 
-TAG_RE = re.compile(r"\[lb-tag:LB:([^\]]+)\]")
 BILL_KINDS = {
     "vendor": "vendor", "bill": "bill", "payment": "bill_payment", "customer": "customer",
     "invoice": "invoice", "receivable_payment": "received_payment", "money_movement": "funds_transfer",
 }  # fmt: skip
-QBO_ENTITIES = ("Vendor", "Customer", "Bill", "BillPayment", "Invoice", "Payment", "Transfer", "JournalEntry")
-
-
-def _tag(obj: dict[str, Any]) -> str | None:
-    for key in ("PrivateNote", "Notes"):
-        match = TAG_RE.search(str(obj.get(key) or ""))
-        if match:
-            return match.group(1)
-    return None
 
 
 async def expected_refs(clerk: BillClerk) -> set[str]:
@@ -54,45 +44,45 @@ async def _log(scenario: Scenario, company: Company, status: str) -> list[dict[s
     return out
 
 
-async def reconcile(
-    http: httpx.AsyncClient, scenario: Scenario, company: Company, clerk: BillClerk, posting_url: str
-) -> dict[str, Any]:
-    expected = await expected_refs(clerk)
-    tags: Counter[str] = Counter()
-    docs: Counter[tuple[str, str, str]] = Counter()
-    for entity in QBO_ENTITIES:
-        for obj in await scenario.qbo_objects(company, entity):
-            if obj.get("status") == "Deleted" or "MetaData" not in obj:
-                continue
-            tag = _tag(obj)
-            if tag:
-                tags[tag] += 1
-            if entity in ("Bill", "Invoice") and obj.get("DocNumber"):
-                party = (obj.get("VendorRef") or obj.get("CustomerRef") or {}).get("value", "")
-                docs[(entity, party, obj["DocNumber"])] += 1
-    missing = sorted(r for r in expected if tags[r] == 0)
-    duplicates = sum(n - 1 for n in tags.values() if n > 1) + sum(n - 1 for n in docs.values() if n > 1)
-    ledger = await scenario.qbo_ledger(company)
-    unbalanced = 0 if ledger.get("balanced") else 1
-    by_id = {a["Id"]: Decimal(a["balance"]) for a in ledger["accounts"]}
-    clearing_ids = [company.accounts["BILL Money Out Clearing"], company.accounts["BILL Money In Clearing"]]
-    clearing = [acc for acc in clearing_ids if by_id.get(acc, Decimal(0)) != 0]
-    posting_view: dict[str, Any] = {}
+async def posting_balances(http: httpx.AsyncClient, posting_url: str, company: Company) -> dict[str, Any]:
+    """posting's double-entry record of the connection ({} when it does not answer)."""
     try:
         resp = await http.get(f"{posting_url}/connections/{company.connection_id}/balances")
-        posting_view = resp.json() if resp.status_code == 200 else {}
     except httpx.HTTPError:
-        posting_view = {}
+        return {}
+    return dict(resp.json()) if resp.status_code == 200 else {}
+
+
+def books_problems(books: Books, posting_view: dict[str, Any], clearing_ids: list[str]) -> tuple[int, list[str]]:
+    """(unbalanced, clearing accounts not at zero) from the ledger's books and posting's record:
+    the ledger's postings do not balance; posting's accounts do not sum to zero; a clearing
+    account is not zero in the ledger or in posting's record, or the two disagree on it."""
+    unbalanced = 0 if books.balanced is not False else 1
+    by_id = books.balances or {}
+    clearing = [acc for acc in clearing_ids if by_id.get(acc, Decimal(0)) != 0]
     if posting_view:
         total = sum((Decimal(str(v)) for v in posting_view.get("accounts", {}).values()), Decimal(0))
         unbalanced += 0 if total == 0 else 1
         for side in (posting_view.get("clearing") or {}).values():
             if Decimal(str(side.get("balance") or 0)) != 0 and side.get("account_id") not in clearing:
                 clearing.append(f"posting:{side.get('account_id')}")
-        # posting's record must match the ledger, account by account
-        for acc, bal in posting_view.get("accounts", {}).items():
-            if acc in by_id and Decimal(str(bal)) != by_id[acc]:
-                clearing.append(f"mismatch:{acc}") if acc in clearing_ids else None
+        for acc, bal in posting_view.get("accounts", {}).items():  # posting's record must match the ledger
+            if acc in clearing_ids and acc in by_id and Decimal(str(bal)) != by_id[acc] and acc not in clearing:
+                clearing.append(f"mismatch:{acc}")
+    return unbalanced, clearing
+
+
+async def reconcile(
+    scenario: Scenario, company: Company, clerk: BillClerk, books: Books, posting_url: str, tag_key: Any
+) -> dict[str, Any]:
+    """One company: ``books`` read from its ledger (``bench.fault_ledgers.read_books``),
+    ``tag_key`` turns a source ref into the key ``books.tags`` counts."""
+    expected = await expected_refs(clerk)
+    missing = sorted(r for r in expected if books.tags[tag_key(r)] == 0)
+    roles = company.roles
+    clearing_ids = [roles["money_out_clearing"], roles["money_in_clearing"]]
+    posting_view = await posting_balances(scenario.http, posting_url, company)
+    unbalanced, clearing = books_problems(books, posting_view, clearing_ids)
     failed = [e for status in ("failed", "parked") for e in await _log(scenario, company, status)]
     no_reason = [e for e in failed if not str(e.get("reason") or "").strip()]
     explained = {e.get("source_ref") for e in failed if str(e.get("reason") or "").strip()}
@@ -100,7 +90,7 @@ async def reconcile(
     return {
         "changes": len(expected),
         "in_ledger": len(expected) - len(missing),
-        "duplicates": duplicates,
+        "duplicates": duplicates(books.tags, books.documents),
         "unbalanced": unbalanced,
         "clearing_nonzero": len(clearing),
         "unexplained_failures": len(no_reason) + len(unexplained_missing),

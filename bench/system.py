@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
 from cryptography.fernet import Fernet
 
 from ledgerbridge_common.events.topics import Topics
@@ -30,7 +31,7 @@ INTERNAL_TOKEN = "bench-internal-token-0123456789"
 ADMIN_KEY = "lb_bench_admin_key_0123456789abcdef"
 SERVICES = ("ingest", "engine", "posting", "prefs")
 ALL = ("qbo", "billcom", "prefs", "ingest", "engine", "posting")
-LEDGER_SANDBOXES = ("intacct",)
+LEDGER_SANDBOXES = ("intacct", "netsuite")
 """Defined for every run, started only by the runs that use them (``start(["intacct", ...])``)."""
 
 
@@ -112,7 +113,8 @@ class BenchSystem:
     def urls(self) -> Urls:
         p = self.processes
         urls = Urls(prefs=p["prefs"].url, ingest=p["ingest"].url, qbo=p["qbo"].url, billcom=p["billcom"].url)
-        return replace(urls, intacct=p["intacct"].url) if "intacct" in p else urls
+        ledgers = {name: p[name].url for name in LEDGER_SANDBOXES if name in p}
+        return replace(urls, **ledgers)
 
     @property
     def groups(self) -> dict[str, str]:
@@ -152,6 +154,7 @@ class BenchSystem:
             "LB_QBO_OAUTH_URL": f"http://127.0.0.1:{ports['qbo']}",
             "LB_BILLCOM_BASE_URL": f"http://127.0.0.1:{ports['billcom']}/connect",
             "LB_INTACCT_URL": f"http://127.0.0.1:{ports['intacct']}/ia/xml/xmlgw.phtml",
+            "LB_NETSUITE_URL": f"http://127.0.0.1:{ports['netsuite']}",
             "LB_PREFS_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
             "LB_PREFS_CREDENTIALS_KEY": Fernet.generate_key().decode(),
             "LB_LOG_LEVEL": self.log_level,
@@ -163,6 +166,7 @@ class BenchSystem:
             "qbo": _uvicorn("qbo-sandbox", "qbo_sandbox.app:create_app", env),
             "billcom": _uvicorn("billcom-sandbox", "billcom_sandbox.app:create_app", env),
             "intacct": _uvicorn("intacct-sandbox", "intacct_sandbox.app:create_app", env),
+            "netsuite": _uvicorn("netsuite-sandbox", "netsuite_sandbox.app:create_app", env),
             "prefs": _module("prefs-api", "prefs_api", env),
             "ingest": _module("webhook-ingest", "webhook_ingest", {**env, "LB_SWEEPER_GROUP_ID": groups["ingest"]}),
             "engine": _module("sync-engine", "sync_engine", {**env, "LB_CONSUMER_GROUP": groups["engine"]}),
@@ -258,12 +262,29 @@ class BenchSystem:
                 total += await self.group_lag(group, topic)
         return total
 
-    async def quiesce(self, *, quiet_s: float = 3, timeout: float = 120) -> float:
-        """Wait until engine and posting have had nothing to do for ``quiet_s``; return the wait."""
+    async def sweep_lag(self) -> int:
+        """Sweep requests (Sync Now) on the prefs topic not yet handled by webhook-ingest's sweeper:
+        its consumer commits a request once the sweep it asks for has published what it found."""
+        return await self.group_lag(self.groups["ingest"], self.topics.prefs)
+
+    async def _idle(self, sweeps: bool, bound_s: float = 30) -> bool:
+        """No lag (a measurement that takes over ``bound_s``, a broker restarting, counts as busy)."""
+
+        async def measure() -> int:
+            return await self.lag() + (await self.sweep_lag() if sweeps else 0)
+
+        try:
+            return await asyncio.wait_for(measure(), bound_s) == 0
+        except (TimeoutError, OSError, KafkaError):
+            return False
+
+    async def quiesce(self, *, quiet_s: float = 3, timeout: float = 120, sweeps: bool = False) -> float:
+        """Wait until engine and posting (and with ``sweeps`` the sweeper's Sync Now requests) have
+        had nothing to do for ``quiet_s``, at most ``timeout``; return the wait."""
         began = time.monotonic()
         quiet_since: float | None = None
         while time.monotonic() - began < timeout:
-            if await self.lag() == 0:
+            if await self._idle(sweeps):
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= quiet_s:
                     break

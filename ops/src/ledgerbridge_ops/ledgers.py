@@ -194,6 +194,10 @@ class IntacctSandbox:
     async def after_connect(self, http: httpx.AsyncClient, company: LedgerCompany, ingest_url: str) -> None:
         return None  # Intacct sends no webhooks: the sweeper finds its changes
 
+    async def objects(self, http: httpx.AsyncClient, company_id: str, obj: str) -> list[dict[str, Any]]:
+        """Every stored record of an Intacct object (``APBILL``...), through the control API."""
+        return list(_ok(await http.get(f"{self.url}/_sandbox/companies/{company_id}/objects/{obj}", timeout=60))[obj])
+
 
 @dataclass
 class NetSuiteSandbox:
@@ -213,11 +217,13 @@ class NetSuiteSandbox:
         "bank": "US Checking", "deposit_to": "Undeposited Funds",
     }  # fmt: skip
 
-    async def _records(self, http: httpx.AsyncClient, account_id: str, type_name: str) -> list[dict[str, Any]]:
-        return list(_ok(await http.get(f"{self.url}/_sandbox/accounts/{account_id}/records/{type_name}"))["records"])
+    async def records(self, http: httpx.AsyncClient, account_id: str, type_name: str) -> list[dict[str, Any]]:
+        """Every stored record of a type (``vendorBill``...), through the control API."""
+        url = f"{self.url}/_sandbox/accounts/{account_id}/records/{type_name}"
+        return list(_ok(await http.get(url, timeout=60))["records"])
 
     async def _id_by_name(self, http: httpx.AsyncClient, account_id: str, type_name: str, name: str) -> str:
-        rows = await self._records(http, account_id, type_name)
+        rows = await self.records(http, account_id, type_name)
         return next(str(r["id"]) for r in rows if name in (r.get("name"), r.get("acctName")))
 
     async def create_company(
@@ -236,7 +242,7 @@ class NetSuiteSandbox:
         for clearing in ("BILL Money Out Clearing", "BILL Money In Clearing"):
             account = Account(name=clearing, account_type=AccountType.BANK)
             await connector.create(account, request_id=uuid.uuid4().hex)
-        rows = await self._records(http, account_id, "account")
+        rows = await self.records(http, account_id, "account")
         accounts = {str(r["acctName"]): str(r["id"]) for r in rows}
         credentials = {"account_id": account_id, **tba, "subsidiary_id": subsidiary}
         preferences = {
