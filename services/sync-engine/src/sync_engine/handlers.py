@@ -20,7 +20,7 @@ from ledgerbridge_common.canonical.models import (
     ReceivedPayment,
 )
 from ledgerbridge_common.connectors.factory import Connectors
-from ledgerbridge_common.errors import PermanentError
+from ledgerbridge_common.errors import NotFoundError, PermanentError
 from ledgerbridge_common.events import (
     ChangeDetected,
     Envelope,
@@ -126,8 +126,11 @@ async def on_preferences_changed(envelope: Envelope, session: AsyncSession, emit
     store = await _locked_store(envelope, session, deps)
     cid = envelope.connection_id
     deps.drop(cid)
-    keys = ["prefs"] if await deps.disconnected(cid) else ["prefs", disconnected_key(cid)]
-    await release(cid, keys, store, emitter, deps)
+    try:
+        active = not await deps.disconnected(cid)
+    except NotFoundError:  # the connection is gone: nothing of it is decided again
+        return
+    await release(cid, ["prefs", disconnected_key(cid)] if active else ["prefs"], store, emitter, deps)
 
 
 async def on_sync_requested(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
