@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -68,15 +69,18 @@ class Deps:
     connectors: Connectors
     topics: Topics
     store_factory: Callable[[AsyncSession], EngineStore]
+    state_seconds: float = 300.0
     _mappings: dict[str, Mappings] = field(default_factory=dict)
-    _status: dict[str, str] = field(default_factory=dict)
+    _status: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     async def disconnected(self, connection_id: str) -> bool:
-        """The connection's state as prefs-api has it (kept until ``PreferencesChanged``, which
-        prefs-api publishes on disconnect and reconnect)."""
-        if connection_id not in self._status:
-            self._status[connection_id] = (await self.prefs.connection(connection_id)).status
-        return self._status[connection_id] == DISCONNECTED
+        """The connection's state as prefs-api has it, kept until ``PreferencesChanged`` (prefs-api
+        publishes one on disconnect and on reconnect) or, should that record be lost, ``state_seconds``."""
+        known = self._status.get(connection_id)
+        if known is None or time.monotonic() - known[0] >= self.state_seconds:
+            known = (time.monotonic(), (await self.prefs.connection(connection_id)).status)
+            self._status[connection_id] = known
+        return known[1] == DISCONNECTED
 
     async def mappings(self, connection_id: str) -> Mappings:
         if connection_id not in self._mappings:

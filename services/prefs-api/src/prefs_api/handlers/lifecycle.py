@@ -184,6 +184,11 @@ async def reconnect(services: Services, principal: Principal, connection_id: str
 
 
 async def _caches_dropped(services: Services, connection_id: str) -> None:
+    """The status is saved: a Kafka outage here must not stop the rest of the disconnect or
+    reconnect (the services read the state again after their cache bound)."""
     async with services.sessions() as session:
         current = await repo.current_version(session, connection_id)
-    await publish_in_force(services, connection_id, int(current["version"]) if current else 0)
+    try:
+        await publish_in_force(services, connection_id, int(current["version"]) if current else 0)
+    except ProblemError:
+        log.exception("PreferencesChanged not put on the changes topic for %s", connection_id)
