@@ -73,9 +73,10 @@ async def test_the_bookkeeper_picks_one_of_the_ambiguous_matches(prefs_api: Pref
     action = next(i for i in await log(prefs_api, cid, 2) if i["status"] == "action")
     assert (action["actor"], action["target_id"], action["decision"]["action"]) == ("dana", "146", "link")
     kafka = prefs_api.settings.kafka
-    changes = await read_topic(kafka, kafka.topics.changes, want=1)
-    assert [c.payload["delivery_id"] for c in changes] == [f"link:{action['id']}"]
-    assert (changes[0].payload["object_type"], changes[0].payload["object_id"]) == ("bill", "00n07A")
+    changes = await read_topic(kafka, kafka.topics.changes, want=2)
+    assert [c.type for c in changes] == ["PreferencesChanged", "ChangeDetected"]  # the link in force, then its replay
+    assert changes[1].payload["delivery_id"] == f"link:{action['id']}"
+    assert (changes[1].payload["object_type"], changes[1].payload["object_id"]) == ("bill", "00n07A")
 
 
 async def test_only_an_ambiguous_match_can_be_picked(prefs_api: PrefsApi) -> None:

@@ -101,6 +101,10 @@ async def test_ignore_closes_the_error_reaches_the_engine_and_unignore_replays(p
     assert [i["source_ref"] for i in listed] == ["billcom:vendor:00901B"]
     assert mappings["ignored"] == ["billcom:vendor:00901B"]
     assert report["errors"] == []
+    kafka = prefs_api.settings.kafka
+    # on the changes topic when the API answered: the engine drops its cached rules before any later change
+    [in_force] = await read_topic(kafka, kafka.topics.changes, want=1, timeout=5)
+    assert (in_force.type, in_force.connection_id) == ("PreferencesChanged", cid)
 
     async with prefs_api.client(alice) as http:
         gone = await http.delete(f"/v1/connections/{cid}/ignored/billcom:vendor:00901B")
@@ -116,12 +120,12 @@ async def test_ignore_closes_the_error_reaches_the_engine_and_unignore_replays(p
     closed = next(i for i in items if i["status"] == "failed")
     assert closed["closed_by"] == "alice"
 
-    kafka = prefs_api.settings.kafka
     prefs_events = await read_topic(kafka, kafka.topics.prefs, want=4, timeout=5)
     assert [e.type for e in prefs_events] == ["PreferencesChanged"] * 3  # created, ignored, un-ignored
-    changes = await read_topic(kafka, kafka.topics.changes, want=1)
-    assert [c.payload["delivery_id"] for c in changes] == [f"unignore:{gone.json()['action_id']}"]
-    assert (changes[0].payload["object_type"], changes[0].payload["object_id"]) == ("vendor", "00901B")
+    changes = await read_topic(kafka, kafka.topics.changes, want=3, timeout=5)
+    assert [c.type for c in changes] == ["PreferencesChanged", "PreferencesChanged", "ChangeDetected"]
+    assert changes[2].payload["delivery_id"] == f"unignore:{gone.json()['action_id']}"
+    assert (changes[2].payload["object_type"], changes[2].payload["object_id"]) == ("vendor", "00901B")
 
 
 async def test_link_to_an_existing_ledger_bill(prefs_api: PrefsApi) -> None:
@@ -140,14 +144,34 @@ async def test_link_to_an_existing_ledger_bill(prefs_api: PrefsApi) -> None:
     assert linked.status_code == 200, linked.text
     assert mappings["objects"] == {"bill": {"00n01A": "145"}}
     kafka = prefs_api.settings.kafka
-    changes = await read_topic(kafka, kafka.topics.changes, want=1)
-    assert [c.payload["delivery_id"] for c in changes] == [f"link:{linked.json()['action_id']}"]
+    changes = await read_topic(kafka, kafka.topics.changes, want=2)
+    assert [c.type for c in changes] == ["PreferencesChanged", "ChangeDetected"]
+    assert changes[1].payload["delivery_id"] == f"link:{linked.json()['action_id']}"
     action = next(i for i in await log(prefs_api, cid, 2) if i["status"] == "action")
     assert (action["actor"], action["target_id"], action["decision"]["action"]) == ("bob", "145", "link")
     # the error stays open until the replay's success closes it
     await publish_outcomes(prefs_api, cid, [posted("billcom:bill:00n01A", 2)])
     items = await log(prefs_api, cid, 3)
     assert next(i for i in items if i["status"] == "failed")["closed_by"] == "auto"
+
+
+async def test_a_link_without_replay_is_recorded_by_the_engine_before_any_later_change(prefs_api: PrefsApi) -> None:
+    cid = (await prefs_api.new_connection())["id"]
+    bob = await writer_key(prefs_api, "bob")
+    prefs_api.ledger.objects[("bill", "146")] = Bill(
+        id="146", vendor_id="58", number="INV-2", date=dt.date(2026, 12, 1), lines=[]
+    )
+    await publish_outcomes(prefs_api, cid, [failed("billcom:bill:00n01B", "6140", 1)])
+    [entry] = await log(prefs_api, cid, 1)
+    async with prefs_api.client(bob) as http:
+        linked = await http.post(f"/v1/sync-log/{entry['id']}/link", json={"other_id": "146", "replay": False})
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["replay_event_ids"] == []
+    kafka = prefs_api.settings.kafka
+    changes = await read_topic(kafka, kafka.topics.changes, want=2, timeout=5)
+    assert [c.type for c in changes] == ["PreferencesChanged", "ChangeDetected"]
+    assert changes[1].payload["delivery_id"] == f"linked:{linked.json()['action_id']}"
+    assert (changes[1].payload["object_type"], changes[1].payload["object_id"]) == ("bill", "00n01B")
 
 
 async def test_replay_many_filters_by_code_type_and_date(prefs_api: PrefsApi) -> None:

@@ -56,7 +56,8 @@ async def test_ignore_and_link_from_the_status_page(status_api: PrefsApi, browse
     assert mappings["objects"] == {"bill_payment": {"stp01C": "77"}}
     assert [(a["decision"]["action"], a["actor"]) for a in actions["items"]] == [("link", "dana"), ("ignore", "dana")]
     kafka = status_api.settings.kafka
-    envs = await read_topic(kafka, kafka.topics.changes, want=1)
+    # the ignore and the link in force (PreferencesChanged each), then the link's replay
+    envs = await read_topic(kafka, kafka.topics.changes, want=3)
     link_id = actions["items"][0]["id"]
     assert [c.object_id for c in changes_for(envs, f"link:{link_id}")] == ["stp01C"]
     assert ids["billcom:bill_payment:stp01C"] != link_id

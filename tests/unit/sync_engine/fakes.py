@@ -14,7 +14,7 @@ from ledgerbridge_common.connectors.qbo.connector import QBO_CAPABILITIES
 from ledgerbridge_common.events import Envelope, PostingRequested, Side, SyncOutcome, Topics
 from ledgerbridge_common.kafka.consumer import Emitter
 from ledgerbridge_common.kafka.routing import Router
-from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
+from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.store import InMemoryEngineStore
 from sync_engine.domain.model import Link
 from sync_engine.handlers import Deps, routes
@@ -124,6 +124,18 @@ class FakePrefs:
     fetched: int = 0
     dropped: int = 0
     conflicts: dict[int, ConflictInfo] = field(default_factory=dict)
+    status: str = "active"
+
+    async def connection(self, connection_id: str) -> ConnectionInfo:
+        return ConnectionInfo(
+            connection_id=connection_id,
+            tenant_id="tenant-1",
+            name="Fake Co",
+            status=self.status,
+            billcom_org_id="00801FAKE",
+            ledger_kind=self.prefs.ledger_kind,
+            ledger_company_id="9130-fake",
+        )
 
     async def preferences(self, connection_id: str) -> ConnectionPreferences:
         self.fetched += 1

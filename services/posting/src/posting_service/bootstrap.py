@@ -20,8 +20,9 @@ from posting_service.adapters.orm import inbox
 from posting_service.app import AppState, router
 from posting_service.batching import BatchPoster, same_command_again
 from posting_service.execute import PostingDeps
-from posting_service.handlers import routes
+from posting_service.handlers import forget_connection, routes
 from posting_service.lifecycle import CachedConnectionGate, PrefsConnectionGate
+from posting_service.prefs_listener import PrefsListener
 from posting_service.settings import Settings
 
 
@@ -95,6 +96,9 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
             name="posting-consumer",
             group_id=settings.consumer_group,
         )
+        listener = PrefsListener(settings.kafka, forget_connection(deps, prefs), name=f"{settings.consumer_name}-prefs")
+        rt.background(listener.run, name="posting-prefs-listener")
+        rt.state["prefs_listener"] = listener
     rt.readiness.add("postgresql", rt.database_check)
     rt.readiness.add("kafka", kafka_check(settings.kafka))
     rt.readiness.add("vendor", http_check(vendor_http, settings.qbo_base_url), required=False)

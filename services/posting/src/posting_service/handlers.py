@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,12 +62,21 @@ async def handle_prefs_changed(
     """Drop the connection's cached preferences, connectors and state; a connection that is not (or no
     longer) disconnected gets the commands parked while it was released."""
     connection_id = envelope.connection_id
-    if prefs is not None:
-        prefs.drop_cached(connection_id)
-    deps.connectors.drop(connection_id)
-    deps.gate.forget(connection_id)
+    forget_connection(deps, prefs)(connection_id)
     if not await deps.gate.disconnected(connection_id):
         await release_parked(session, emitter, deps, connection_id, waiting_key(connection_id))
+
+
+def forget_connection(deps: PostingDeps, prefs: PrefsClient | None) -> Callable[[str], None]:
+    """What this process forgets of a connection whose preferences, credentials or state changed."""
+
+    def forget(connection_id: str) -> None:
+        if prefs is not None:
+            prefs.drop_cached(connection_id)
+        deps.connectors.drop(connection_id)
+        deps.gate.forget(connection_id)
+
+    return forget
 
 
 def routes(deps: PostingDeps, prefs: PrefsClient | None = None) -> Routes:

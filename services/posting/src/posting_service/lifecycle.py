@@ -3,9 +3,10 @@ reason "connection disconnected" (waiting for ``connection:<id>``), and released
 when the connection is active again (prefs-api's reconnect publishes ``PreferencesChanged``).
 
 The gate reads the connection's state from prefs-api once and keeps it (``CachedConnectionGate``):
-prefs-api publishes ``PreferencesChanged`` on disconnect and on reconnect, and the process that
-handles it forgets the state, so the next command there reads it again. The other posting processes
-of the group (the ``prefs`` topic's partitions are split between them) keep theirs for at most
+prefs-api publishes ``PreferencesChanged`` on disconnect and on reconnect, and every posting
+process forgets the state when it reads it (``prefs_listener.py``: each process reads the whole
+``prefs`` topic without a consumer group), so the next command there reads it again. Should a
+process miss that record (its listener reconnecting to Kafka), it keeps the state for at most
 ``seconds`` (posting's ``connection_state_seconds``)."""
 
 from __future__ import annotations

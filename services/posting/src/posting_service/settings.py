@@ -35,7 +35,8 @@ class Settings(ConnectedServiceSettings):
     """Items per batch call (QBO: at most 30)."""
     connection_state_seconds: float = 30.0
     """How long a connection's state (disconnected or not) read from prefs-api is kept when no
-    ``PreferencesChanged`` of it reaches this process (``lifecycle.py``)."""
+    ``PreferencesChanged`` of it reaches this process (``lifecycle.py``; every process reads them,
+    ``prefs_listener.py``, so this bounds only a missed record)."""
     stale_retries: int = 3
     """Re-read and retry this many times on a stale SyncToken before handing back to the runner."""
     run_migrations: bool = True

@@ -42,7 +42,13 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     connectors = rt.fake("connectors") or ConnectorFactory(
         prefs, ledgers, billcom_http, billcom_budgets=PostgresBillBudgets(budgets)
     )
-    deps = Deps(prefs=prefs, connectors=connectors, topics=settings.kafka.topics, store_factory=SqlEngineStore)
+    deps = Deps(
+        prefs=prefs,
+        connectors=connectors,
+        topics=settings.kafka.topics,
+        store_factory=SqlEngineStore,
+        state_seconds=settings.prefs_cache_seconds,
+    )
     topics = settings.kafka.topics
     config = ConsumerConfig(
         name=settings.consumer_name,

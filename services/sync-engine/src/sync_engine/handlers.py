@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -20,7 +21,7 @@ from ledgerbridge_common.canonical.models import (
     ReceivedPayment,
 )
 from ledgerbridge_common.connectors.factory import Connectors
-from ledgerbridge_common.errors import PermanentError
+from ledgerbridge_common.errors import NotFoundError, PermanentError
 from ledgerbridge_common.events import (
     ChangeDetected,
     Envelope,
@@ -32,22 +33,30 @@ from ledgerbridge_common.events import (
 )
 from ledgerbridge_common.kafka.emitter import Emitter
 from ledgerbridge_common.kafka.routing import Routes
-from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionPreferences, Mappings
+from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.store import CommandRecord, EngineStore
 from sync_engine.domain.decide import decide
 from sync_engine.domain.echo import written_at
 from sync_engine.domain.first_sync import MANUAL_KEY, released_for_sync_now
 from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
 from sync_engine.domain.override import losing_values, override_id
-from sync_engine.domain.plans import INFLIGHT_PREFIX, inflight_key, park
+from sync_engine.domain.plans import (
+    DISCONNECTED,
+    INFLIGHT_PREFIX,
+    disconnected_key,
+    inflight_key,
+    park,
+    park_disconnected,
+)
 from sync_engine.planner import Planner, Sides
 
 log = logging.getLogger(__name__)
-BOOKKEEPER_ACTIONS = ("replay:", "link:", "unignore:")
+BOOKKEEPER_ACTIONS = ("replay:", "link:", "linked:", "unignore:")
 """Delivery ids of replays a bookkeeper asked for in prefs-api (sync log actions)."""
 
 
 class PrefsSource(Protocol):
+    async def connection(self, connection_id: str) -> ConnectionInfo: ...
     async def preferences(self, connection_id: str) -> ConnectionPreferences: ...
     async def mappings(self, connection_id: str) -> Mappings: ...
     def drop_cached(self, connection_id: str) -> None: ...
@@ -60,7 +69,18 @@ class Deps:
     connectors: Connectors
     topics: Topics
     store_factory: Callable[[AsyncSession], EngineStore]
+    state_seconds: float = 300.0
     _mappings: dict[str, Mappings] = field(default_factory=dict)
+    _status: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    async def disconnected(self, connection_id: str) -> bool:
+        """The connection's state as prefs-api has it, kept until ``PreferencesChanged`` (prefs-api
+        publishes one on disconnect and on reconnect) or, should that record be lost, ``state_seconds``."""
+        known = self._status.get(connection_id)
+        if known is None or time.monotonic() - known[0] >= self.state_seconds:
+            known = (time.monotonic(), (await self.prefs.connection(connection_id)).status)
+            self._status[connection_id] = known
+        return known[1] == DISCONNECTED
 
     async def mappings(self, connection_id: str) -> Mappings:
         if connection_id not in self._mappings:
@@ -73,6 +93,7 @@ class Deps:
     def drop(self, connection_id: str) -> None:
         self.prefs.drop_cached(connection_id)
         self._mappings.pop(connection_id, None)
+        self._status.pop(connection_id, None)
         self.connectors.drop(connection_id)
 
 
@@ -104,9 +125,16 @@ async def on_outcome(envelope: Envelope, session: AsyncSession, emitter: Emitter
 
 
 async def on_preferences_changed(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
+    """Forget the connection's cached preferences, mappings and state; re-decide what waited for
+    them (what waited for the connection too, once it is connected again)."""
     store = await _locked_store(envelope, session, deps)
-    deps.drop(envelope.connection_id)
-    await release(envelope.connection_id, ["prefs"], store, emitter, deps)
+    cid = envelope.connection_id
+    deps.drop(cid)
+    try:
+        active = not await deps.disconnected(cid)
+    except NotFoundError:  # the connection is gone: nothing of it is decided again
+        return
+    await release(cid, ["prefs", disconnected_key(cid)] if active else ["prefs"], store, emitter, deps)
 
 
 async def on_sync_requested(envelope: Envelope, session: AsyncSession, emitter: Emitter, *, deps: Deps) -> None:
@@ -124,7 +152,9 @@ async def decide_change(
         deps.drop_mappings(connection_id)  # the link or un-ignore it follows may be seconds old
     prefs = await deps.prefs.preferences(connection_id)
     run_id: str | None = None
-    if not prefs.ready:
+    if await deps.disconnected(connection_id):
+        plan = park_disconnected(_bare_inputs(connection_id, change, prefs))
+    elif not prefs.ready:
         plan = decide(_bare_inputs(connection_id, change, prefs))
     else:
         try:
@@ -203,6 +233,8 @@ def merge_link(existing: Link | None, write: LinkWrite) -> Link:
             link = replace(link, ledger_fingerprint=base.fingerprint, ledger_view=base.view)
     if write.pending_command_id:
         link = replace(link, pending_command_id=write.pending_command_id, last_command_id=write.pending_command_id)
+    elif write.settled:
+        link = replace(link, pending_command_id=None)
     return link
 
 
@@ -220,13 +252,7 @@ async def apply_plan(
 ) -> None:
     ref = make_ref(change.side, change.object_type, change.object_id)
     await store.clear_parked(connection_id, ref)
-    for write in plan.links:
-        existing = await _existing(store, connection_id, write)
-        if write.drop:
-            if existing is not None:
-                await store.drop_link(connection_id, existing)
-            continue
-        await store.put_link(connection_id, merge_link(existing, write))
+    failed_before: set[str] = set()
     for cmd in plan.commands:
         fp, view = plan.source_views.get(cmd.command_id, (cmd.source_fingerprint, None))
         _, link_type, _ = parse_ref(cmd.source_ref)
@@ -246,8 +272,19 @@ async def apply_plan(
         )
         if not added and (known := await store.get_command(cmd.command_id)) and known.status == "failed":
             log.warning("command %s failed before; not re-sent (replay it after fixing)", cmd.command_id)
+            failed_before.add(cmd.command_id)
             continue
         emitter.emit(deps.topics.postings, cmd, connection_id=connection_id)
+    for write in plan.links:
+        existing = await _existing(store, connection_id, write)
+        if write.drop:
+            if existing is not None:
+                await store.drop_link(connection_id, existing)
+            continue
+        if write.pending_command_id in failed_before:
+            # not sent again: waiting for it would hold every later change of the object
+            write = replace(write, baselines=(), pending_command_id=None)
+        await store.put_link(connection_id, merge_link(existing, write))
     for out in plan.outcomes:
         emitter.emit(deps.topics.outcomes, out, connection_id=connection_id)
     if plan.park is not None:

@@ -23,12 +23,13 @@ from ledgerbridge_common.events import ChangeDetected, Side, utcnow
 from ledgerbridge_common.metrics import CHANGE_PAYLOADS
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
 from sync_engine.adapters.store import EngineStore
+from sync_engine.domain.adopt import is_adoption
 from sync_engine.domain.decide import decide
 from sync_engine.domain.directions import DOCUMENTS, MATCHABLE
 from sync_engine.domain.echo import awaits_inflight_creates, echo_skip, is_own_write_echo, wait_for_creates
 from sync_engine.domain.first_sync import before_reading
 from sync_engine.domain.ignore import ignored_ref, linked_ids, skip_ignored
-from sync_engine.domain.model import Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
+from sync_engine.domain.model import Baseline, Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
 from sync_engine.domain.money import needs_conversion
 from sync_engine.domain.override import with_values
 from sync_engine.domain.transfers import payment_type, run_payment_ids
@@ -129,8 +130,27 @@ class Planner:
             inflight_creates=inflight and await self.store.has_pending(self.connection_id, otype),
             override=bool(override) and source is not None,
             capabilities=self.sides.ledger.capabilities,
+            last_attempt=await self._last_attempt(change, link) if is_adoption(change) else None,
         )
         return _dependencies_only(deps).then(decide(inputs))
+
+    async def _last_attempt(self, change: ChangeDetected, link: Link | None) -> Baseline | None:
+        """The source version of the link's last write, when it failed (or is still in flight)."""
+        if link is None or link.last_command_id is None or link.id_on(change.side.other) is not None:
+            return None
+        record = await self.store.get_command(link.last_command_id)
+        if (
+            record is None
+            or record.status == "posted"
+            or record.source_ref != make_ref(change.side, change.object_type, change.object_id)
+        ):
+            return None
+        return Baseline(
+            side=change.side,
+            object_id=change.object_id,
+            fingerprint=record.source_fingerprint,
+            view=record.source_view,
+        )
 
     def _inputs(self, change: ChangeDetected, link: Link | None) -> Inputs:
         """The inputs before anything is read (no source, no counterpart)."""

@@ -4,9 +4,12 @@ naming the API key that acted; ignoring or linking also closes the object's open
 the replay's success close them (``adapters/synclog.close_open``).
 
 The engine reads ignored objects and links through ``Mappings`` (internal API); after each change
-prefs-api publishes ``PreferencesChanged`` so the services drop their cached copy, and a replay
+prefs-api publishes ``PreferencesChanged`` on the prefs topic, so the services drop their cached
+copy, and on the changes topic before answering, so that every change published after the answer
+is decided with the new rule (``handlers/sync.publish_in_force``); a replay
 that follows a link or un-ignore carries ``delivery_id`` ``link:<action id>`` /
-``unignore:<action id>`` so the engine reads the mappings again before deciding."""
+``unignore:<action id>`` so the engine reads the mappings again before deciding; a link without a
+replay publishes ``linked:<action id>``, which the engine records as in sync without writing."""
 
 from __future__ import annotations
 
@@ -23,8 +26,8 @@ from prefs_api.adapters import synclog
 from prefs_api.adapters.vendors import vendor_unavailable
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
-from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
-from prefs_api.handlers.sync import change_for, parse_ref, publish
+from prefs_api.handlers.connections import to_info, visible_connection
+from prefs_api.handlers.sync import change_for, parse_ref, publish, publish_in_force
 from prefs_api.log_schemas import ActionDone, IgnoredObject, IgnoreRequest, LinkRequest
 from prefs_api.problems import ProblemError, not_found
 
@@ -43,7 +46,7 @@ async def _entry(services: Services, principal: Principal, entry_id: int) -> Row
 async def _caches_changed(services: Services, connection_id: str) -> None:
     async with services.sessions() as session:
         current = await repo.current_version(session, connection_id)
-    await publish_prefs_changed(services, connection_id, int(current["version"]) if current else 0)
+    await publish_in_force(services, connection_id, int(current["version"]) if current else 0)
 
 
 async def ignore_entry(services: Services, principal: Principal, entry_id: int, body: IgnoreRequest) -> IgnoredObject:
@@ -106,8 +109,10 @@ async def unignore(
 
 
 async def link_entry(services: Services, principal: Principal, entry_id: int, body: LinkRequest) -> ActionDone:
-    """Link this entry's object to an existing object on the other side (checked there): the
-    next change updates that object instead of creating one; ``replay`` decides it right away."""
+    """Link this entry's object to an existing object on the other side (checked there):
+    ``replay`` decides it right away (this side's version is written there); without it both
+    objects are taken as in sync as they are now and the next change updates that object with
+    what changed (``sync_engine/domain/adopt.py``)."""
     entry = await _entry(services, principal, entry_id)
     cid, ref = entry["connection_id"], entry["source_ref"]
     side, object_type, object_id = parse_ref(ref)
@@ -131,12 +136,11 @@ async def link_entry(services: Services, principal: Principal, entry_id: int, bo
             entry_id=entry_id,
         )
     await _caches_changed(services, cid)
-    event_ids: list[str] = []
-    if body.replay:
-        env = change_for(cid, side, object_type, object_id, f"link:{action_id}")
-        await publish(services, services.settings.kafka.topics.changes, [env])
-        event_ids.append(env.event_id)
-    return ActionDone(action_id=action_id, source_ref=ref, replay_event_ids=event_ids)
+    # without a replay the engine takes both objects as in sync as they are now (``linked:``), before
+    # any later change of the connection (the changes topic is keyed by connection)
+    env = change_for(cid, side, object_type, object_id, f"{'link' if body.replay else 'linked'}:{action_id}")
+    await publish(services, services.settings.kafka.topics.changes, [env])
+    return ActionDone(action_id=action_id, source_ref=ref, replay_event_ids=[env.event_id] if body.replay else [])
 
 
 async def _must_exist(services: Services, info: ConnectionInfo, side: Side, object_type: str, object_id: str) -> None:

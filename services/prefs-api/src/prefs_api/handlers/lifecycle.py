@@ -7,7 +7,8 @@
   that has a subscription keeps it.
 - **rotate the key**: BILL issues a new security key; it replaces the sealed one.
 - **disconnect**: status ``disconnected`` first (posting parks every command of the connection
-  from then on, ``posting_service/lifecycle.py``; the sweeper reads only active connections;
+  from then on, ``posting_service/lifecycle.py``, and the engine every change published after the
+  answer, ``sync_engine/domain/plans.park_disconnected``; the sweeper reads only active connections;
   webhook-ingest takes no more deliveries for it), then the BILL subscription is removed and the
   QBO refresh token revoked at Intuit (the tokens are dropped from the sealed credentials).
 - **reconnect** (after QuickBooks is connected again through OAuth): status ``active``, BILL's
@@ -33,8 +34,8 @@ from prefs_api.adapters.vendors import vendor_unavailable
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
 from prefs_api.handlers.billcom_webhooks import ensure_subscription, subscriptions_of
-from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
-from prefs_api.handlers.sync import publish
+from prefs_api.handlers.connections import to_info, visible_connection
+from prefs_api.handlers.sync import publish, publish_in_force
 from prefs_api.problems import ProblemError
 from prefs_api.schemas import LifecycleOut
 
@@ -183,6 +184,11 @@ async def reconnect(services: Services, principal: Principal, connection_id: str
 
 
 async def _caches_dropped(services: Services, connection_id: str) -> None:
+    """The status is saved: a Kafka outage here must not stop the rest of the disconnect or
+    reconnect (the services read the state again after their cache bound)."""
     async with services.sessions() as session:
         current = await repo.current_version(session, connection_id)
-    await publish_prefs_changed(services, connection_id, int(current["version"]) if current else 0)
+    try:
+        await publish_in_force(services, connection_id, int(current["version"]) if current else 0)
+    except ProblemError:
+        log.exception("PreferencesChanged not put on the changes topic for %s", connection_id)

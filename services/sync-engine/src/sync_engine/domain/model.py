@@ -119,6 +119,9 @@ class Inputs:
     """The bookkeeper overrode a conflict: ``source`` carries the values its side had lost."""
     capabilities: LedgerCapabilities | None = None
     """What the connection's ledger connector declares (flows, payment currency)."""
+    last_attempt: Baseline | None = None
+    """The source version the link's last write tried to write, when that write failed
+    (read for a bookkeeper's link only, ``domain/adopt.py``)."""
 
     @property
     def flows(self) -> Mapping[ObjectType, Flow] | None:
@@ -143,6 +146,8 @@ class LinkWrite:
     baselines: tuple[Baseline, ...] = ()
     pending_command_id: str | None = None
     drop: bool = False
+    settled: bool = False
+    """The write in flight no longer matters (a bookkeeper's link replaced it): nothing waits for it."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 from ledgerbridge_common.canonical import fingerprint, synced_view
 from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
 from ledgerbridge_common.events import Decision, PostingRequested, Side, SyncOutcome, deterministic_id
-from ledgerbridge_common.events.models import Action, DecisionRule
+from ledgerbridge_common.events.models import Action, DecisionRule, OutcomeError
 from sync_engine.domain.model import Baseline, Inputs, LinkWrite, Park, Plan, make_ref
 
 
@@ -68,6 +68,7 @@ def outcome(
     master: Side | None = None,
     overridden: dict[str, Any] | None = None,
     changed: list[str] | None = None,
+    error: OutcomeError | None = None,
 ) -> SyncOutcome:
     ref = ref or source_ref(inp)
     fp = fp or source_fingerprint(inp)
@@ -79,6 +80,7 @@ def outcome(
         source_fingerprint=fp,
         reason=reason,
         decision=Decision(rule=rule, master=master, reason=reason, changed_fields=changed or [], overridden=overridden),
+        error=error,
         producer="sync-engine",
     )
 
@@ -107,4 +109,28 @@ def park(inp: Inputs, waiting_for: str, reason: str, rule: DecisionRule = "parke
         outcomes=() if quiet else (outcome(inp, status="parked", rule=rule, reason=reason),),
         park=Park(waiting_for=waiting_for, reason=reason),
         skipped=f"{rule}: {reason}",
+    )
+
+
+DISCONNECTED = "disconnected"
+DISCONNECTED_REASON = "connection disconnected"
+
+
+def disconnected_key(connection_id: str) -> str:
+    """What a change of a disconnected connection waits for (posting parks its commands on the same key)."""
+    return f"connection:{connection_id}"
+
+
+def park_disconnected(inp: Inputs) -> Plan:
+    """Nothing is decided for a disconnected connection: the change waits, unread, for the reconnect."""
+    error = OutcomeError(
+        code="connection_disconnected",
+        message="the connection is disconnected; released when it is reconnected",
+        retryable=True,
+    )
+    parked = outcome(inp, status="parked", rule="parked", reason=DISCONNECTED_REASON, error=error)
+    return Plan(
+        outcomes=(parked,),
+        park=Park(waiting_for=disconnected_key(inp.connection_id), reason=DISCONNECTED_REASON),
+        skipped=f"parked: {DISCONNECTED_REASON}",
     )

@@ -11,6 +11,7 @@ from ledgerbridge_common.canonical import changed_fields, fingerprint, parse_can
 from ledgerbridge_common.canonical.models import BillPayment, CanonicalObject, ObjectType, ReceivedPayment
 from ledgerbridge_common.events import Decision, PostingRequested, Side, SyncOutcome
 from ledgerbridge_common.events.models import DecisionRule
+from ledgerbridge_common.events.refs import NAME_LISTS
 from sync_engine.domain import money
 from sync_engine.domain.conflicts import Resolved, resolve
 from sync_engine.domain.directions import SIDE_NAME, writes_back
@@ -117,9 +118,11 @@ def upsert(inp: Inputs) -> Plan:
         target_then=link.view_on(target) if link else None,
         source_in_target_ids=synced_view(desired_target),
         prefs=inp.prefs,
+        keep_apart=otype in NAME_LISTS,
     )
     rule: DecisionRule = inp.match.rule if linked_id is None and inp.match else resolved.rule
-    merged = {**tr.data, **{f: counterpart.model_dump(mode="json").get(f) for f in resolved.from_target}}
+    from_target = resolved.from_target | resolved.kept_apart
+    merged = {**tr.data, **{f: counterpart.model_dump(mode="json").get(f) for f in from_target}}
     merged_obj = _build(otype, {**merged, "id": None})
     write_target = _kept(inp, target, synced_view(merged_obj)) != _kept(inp, target, tgt_base.view or {})
     two_way = writes_back(inp.prefs, inp.prefs.ledger_kind, otype, inp.flows)
@@ -140,7 +143,7 @@ def upsert(inp: Inputs) -> Plan:
         reason = f"{name} cannot change a {noun} it already holds: the change to {', '.join(frozen)} stays in BILL"
         return plan.then(skip(inp, "immutable", reason, links=(links,)))
     commands: list[PostingRequested] = []
-    merged_fp = fingerprint(merged_obj) if resolved.from_target else None
+    merged_fp = fingerprint(merged_obj) if from_target else None
     decision_base = {"rule": rule, "master": resolved.master, "changed_fields": changed}
     if write_target:
         overridden = resolved.overridden.get(target)
