@@ -45,9 +45,11 @@ test-e2e: install ## end-to-end tests (all services, both sandboxes, real Kafka 
 COVERAGE := --cov=ledgerbridge_common --cov=webhook_ingest --cov=sync_engine --cov=posting_service --cov=prefs_api \
 	--cov-report=term:skip-covered
 
-test: install lint ## lint, type checks and all three test tiers (contract suites included), then coverage
+TEST_WORKERS ?= 3
+test: install lint ## lint, type checks and all three test tiers (contract suites included) on TEST_WORKERS workers, then coverage
 	@bash deploy/local/chromium.sh install
-	@bash deploy/local/with-stack.sh $(PYTEST) tests -q -p no:cacheprovider --durations=25 $(COVERAGE)
+	@bash deploy/local/with-stack.sh $(PYTEST) tests -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile \
+		--durations=25 $(COVERAGE)
 
 LEDGER ?= qbo
 demo: install ## start everything, run the AP scenario against LEDGER=qbo|intacct|netsuite, print where to look
