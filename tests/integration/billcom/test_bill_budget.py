@@ -110,13 +110,15 @@ async def test_logins_have_their_own_hourly_limit(
 async def test_three_in_flight_per_organization_across_processes(
     bill_http: httpx.AsyncClient, control: Control, org: dict[str, Any], processes: list[PostgresBillBudgets]
 ) -> None:
-    await control.call("PATCH", "/settings", {"latency_seconds": 0.1})
+    await control.call("PATCH", "/settings", {"latency_seconds": 0.5})
     connectors = _connectors(bill_http, org, processes, BillLimits())
     await asyncio.gather(*(c.list_bank_accounts() for c in connectors))  # log in first
     await control.call("POST", "/counters/reset")
     await asyncio.gather(*(c.list_bank_accounts() for c in connectors for _ in range(6)))
     counters = await control.call("GET", "/counters")
-    assert counters["maxInFlight"][f"{org['devKey']}:{org['organizationId']}"] == 3
+    # 12 requests of half a second at once from two processes: each process alone would allow 3
+    # (6 together); the shared cap holds them to 3. How many overlap below the cap is the scheduler's.
+    assert 2 <= counters["maxInFlight"][f"{org['devKey']}:{org['organizationId']}"] <= 3
     assert counters["byErrorCode"].get("BDC_1322", 0) == 0
 
 
