@@ -86,6 +86,7 @@ def _uvicorn(name: str, factory: str, env: dict[str, str]) -> BenchProcess:
 
 CLIENT_LIMITS_LIFTED = {
     "LB_QBO_PER_MINUTE": "100000",
+    "LB_QBO_PER_SECOND": "100000",
     "LB_QBO_BATCH_PER_MINUTE": "100000",
     "LB_QBO_CONCURRENT": "50",
 }
@@ -155,15 +156,17 @@ class BenchSystem:
             "LB_PREFS_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
             "LB_PREFS_CREDENTIALS_KEY": Fernet.generate_key().decode(),
             "LB_LOG_LEVEL": self.log_level,
-            "LB_RUN_MIGRATIONS": "true",
+            "LB_RUN_MIGRATIONS": "false",  # prepare() migrated the database once, for every service
             **self.extra_env,
         }
         groups = self.groups
+        suffix = self.db_name.removeprefix("lbbench_")
         self.processes = {
             "qbo": _uvicorn("qbo-sandbox", "qbo_sandbox.app:create_app", env),
             "billcom": _uvicorn("billcom-sandbox", "billcom_sandbox.app:create_app", env),
             "intacct": _uvicorn("intacct-sandbox", "intacct_sandbox.app:create_app", env),
-            "prefs": _module("prefs-api", "prefs_api", env),
+            # prefs-api's outcomes group has a fixed name: a suffix keeps it out of other systems' groups
+            "prefs": _module("prefs-api", "prefs_api", {**env, "LB_KAFKA__GROUP_SUFFIX": suffix}),
             "ingest": _module("webhook-ingest", "webhook_ingest", {**env, "LB_SWEEPER_GROUP_ID": groups["ingest"]}),
             "engine": _module("sync-engine", "sync_engine", {**env, "LB_CONSUMER_GROUP": groups["engine"]}),
             "posting": _module("posting", "posting_service", {**env, "LB_CONSUMER_GROUP": groups["posting"]}),
@@ -172,8 +175,12 @@ class BenchSystem:
             proc.port = ports[name]
 
     async def start(self, names: Iterable[str] = ALL) -> None:
-        for name in names:
-            await asyncio.to_thread(self.processes[name].start)
+        """Start ``names`` in two waves, each wave's processes together: the sandboxes and
+        prefs-api, then the services that read connections from prefs-api."""
+        wanted = list(names)
+        first = [n for n in wanted if n not in SERVICES or n == "prefs"]
+        for wave in (first, [n for n in wanted if n not in first]):
+            await asyncio.gather(*(asyncio.to_thread(self.processes[n].start) for n in wave))
 
     async def add_instances(self, names: Iterable[str], instances: int) -> None:
         """Start more processes of ``names`` (same environment, same consumer groups) up to
@@ -202,11 +209,20 @@ class BenchSystem:
         self.peak_mb[name] = max(self.peak_mb.get(name, 0.0), self.processes[name].peak_kb / 1024)
 
     async def close(self) -> None:
-        for name in reversed(list(self.processes)):
+        """Stop the services together, then the sandboxes together; drop the topics and the database."""
+
+        async def stop(name: str) -> None:
+            began = time.monotonic()
             try:
                 await self.stop_one(name)
             except Exception as exc:
                 print(f"  (stopping {name}: {exc})", file=sys.stderr)
+            if time.monotonic() - began > 5:
+                print(f"  ({name} took {time.monotonic() - began:.1f} s to stop)", file=sys.stderr)
+
+        services = [n for n in self.processes if n.split("-")[0] in SERVICES]
+        for wave in (services, [n for n in self.processes if n not in services]):
+            await asyncio.gather(*(stop(n) for n in wave))
         try:
             admin = AIOKafkaAdminClient(bootstrap_servers=self.stack.kafka)
             await admin.start()
