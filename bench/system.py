@@ -104,6 +104,8 @@ class BenchSystem:
     db_name: str = field(default_factory=lambda: f"lbbench_{uuid.uuid4().hex[:8]}")
     processes: dict[str, BenchProcess] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)
+    start_s: float = 0.0
+    """Time spent starting processes (until each answered its health check), over the run."""
 
     @property
     def database_url(self) -> str:
@@ -179,18 +181,24 @@ class BenchSystem:
         prefs-api, then the services that read connections from prefs-api."""
         wanted = list(names)
         first = [n for n in wanted if n not in SERVICES or n == "prefs"]
+        began = time.monotonic()
         for wave in (first, [n for n in wanted if n not in first]):
             await asyncio.gather(*(asyncio.to_thread(self.processes[n].start) for n in wave))
+        self.start_s += time.monotonic() - began
 
     async def add_instances(self, names: Iterable[str], instances: int) -> None:
         """Start more processes of ``names`` (same environment, same consumer groups) up to
         ``instances`` each, named ``<name>-2``, ``<name>-3``, ..."""
+        added = []
         for name in names:
             first = self.processes[name]
             for n in range(2, instances + 1):
                 more = BenchProcess(name=f"{first.name}-{n}", argv=first.argv, env=first.env)
                 self.processes[f"{name}-{n}"] = more
-                await asyncio.to_thread(more.start)
+                added.append(more)
+        began = time.monotonic()
+        await asyncio.gather(*(asyncio.to_thread(more.start) for more in added))
+        self.start_s += time.monotonic() - began
 
     async def stop_one(self, name: str) -> None:
         await asyncio.to_thread(self.processes[name].stop)
