@@ -163,8 +163,9 @@ async def main(args: argparse.Namespace) -> int:
             lambda s: netsuite_backlog.run(s, bills=args.ns_bills),
         ),
     }
+    chosen = selected(args)
     for key, (title, job) in jobs.items():
-        if key in args.only if args.only else args.all or key not in EXTRA:
+        if key in chosen:
             runs[key] = await _one(title, job, peaks, limits_off=key not in LIMITS_ON, partitions=args.partitions)
     report = {
         "date": started.isoformat(timespec="seconds"),
@@ -190,6 +191,11 @@ async def main(args: argparse.Namespace) -> int:
         print(breakdown.render(runs["breakdown"]))
     print(f"\nJSON: {paths[-1]}" + ("" if args.only else f"; markdown: {RESULTS / 'latest.md'}"))
     return 0
+
+
+def selected(args: argparse.Namespace) -> list[str]:
+    """The benchmarks to run: ``--only`` ones, else every one but ``EXTRA`` (all with ``--all``)."""
+    return [key for key in JOBS if (key in args.only if args.only else args.all or key not in EXTRA)]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
