@@ -32,7 +32,7 @@ JOBS = (
     "breakdown", "bill_budget", "intacct_backlog", "intacct_kill_posting", "netsuite_backlog",
 )  # fmt: skip
 EXTRA = ("e2e", "multi_realm", "bill_budget")
-"""Left out of the default run (``--all`` adds them, about 8 minutes here): the one-company 100/s e2e
+"""Left out of the default run (``--all`` adds them, about 5 minutes here at a load of 4–5): the one-company 100/s e2e
 (a load QBO would refuse; the multi-company run is the load the targets are set on), the two-realm
 backlog (many realms within QBO's limits are the multi-company run) and the shared-devKey request
 count (the multi-company run counts BILL and QBO requests per bill too)."""
@@ -209,7 +209,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--throughput-bills", type=int, default=500, help="backlog with limits off")
     parser.add_argument("--backlog", type=int, default=1300, help="bills for one realm, limits on (spec: 5000)")
     parser.add_argument("--realms", type=int, default=2, help="realms of the multi-realm backlog")
-    parser.add_argument("--realm-bills", type=int, default=600, help="bills per realm of the multi-realm backlog")
+    parser.add_argument("--realm-bills", type=int, default=1000, help="bills per realm of the multi-realm backlog")
     parser.add_argument("--companies", type=int, default=8, help="connections of the multi-company run (issue: 50)")
     parser.add_argument("--company-rate", type=float, default=2.0, help="bills/s per company (multi-company)")
     parser.add_argument("--mc-seconds", type=float, default=30, help="duration of the multi-company load (issue: 300)")
@@ -226,7 +226,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--intacct-bills", type=int, default=60, help="bills of the Sage Intacct backlog runs")
     parser.add_argument("--bb-pay-every", type=int, default=3, help="bill_budget: pay every n-th bill (0: none)")
     parser.add_argument("--bb-drain", type=float, default=120, help="bill_budget: wait this long for the rest")
-    parser.add_argument("--all", action="store_true", help=f"also run {', '.join(EXTRA)} (about 8 minutes more)")
+    parser.add_argument("--all", action="store_true", help=f"also run {', '.join(EXTRA)} (about 5 minutes more)")
     parser.add_argument(
         "--only", nargs="+", choices=JOBS, help="run only these (results go to <stamp>-only-*.json, not latest)"
     )
