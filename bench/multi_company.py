@@ -208,7 +208,7 @@ async def run(
         per_connection: list[dict[str, Any]] = []
         latencies: list[float] = []
         last_posted = began_wall
-        qbo_requests = qbo_429 = 0
+        qbo_requests = qbo_429 = qbo_writes = qbo_batches = 0
         for tenant in people:
             realm = tenant.company.realm_id
             mine = [qbo_time(b["MetaData"]["CreateTime"]) - tenant.sent[b["DocNumber"]] for b in posted[realm]]
@@ -218,6 +218,8 @@ async def run(
             counters = await qbo_counters(http, system, realm)
             qbo_requests += int(counters.get("requests", 0))
             qbo_429 += int(counters.get("throttled_429", 0))
+            qbo_writes += int(counters.get("writes", 0))
+            qbo_batches += int(counters.get("batches", 0))
             per_connection.append({"realm": realm, "entered": len(tenant.sent), "posted": len(posted[realm]),
                                    "p50_ms": _ms(percentile(mine, 50)), "p99_ms": _ms(percentile(mine, 99)),
                                    "throttled_429": int(counters.get("throttled_429", 0)),
@@ -252,6 +254,9 @@ async def run(
         "bill_throttled": bill_throttled,
         "bill_requests_per_bill": round(pipeline_bill_requests / entered, 2) if entered else None,
         "qbo_requests_per_bill": round(qbo_requests / entered, 2) if entered else None,
+        "qbo_writes_batches_per_bill": [round(qbo_writes / entered, 2), round(qbo_batches / entered, 2)]
+        if entered
+        else None,
         "bill_requests_by_path": bill_counters["byPath"],
         "cpu_s_per_bill": {k: round((cpu_after.get(k, v) - v) / max(posted_n, 1), 4) for k, v in cpu_before.items()},
         "load_average_before": load_before,

@@ -98,9 +98,12 @@ def _rest(report: dict[str, Any]) -> list[Row]:
                     f"{_num(rate)} ({share:.0%} of {ceiling:,})", "≥ 90 %", _v(share >= 0.9)))  # fmt: skip
         out.append((f"{label}: 429s", _num(r["throttled_429"]), "0", _v(r["throttled_429"] == 0)))
     out += _multi_company_rows(runs.get("multi_company"))
+    out += _multi_company_rows(runs.get("scale_out"))
+    out += _scale_out_rows(runs.get("multi_company"), runs.get("scale_out"))
     out += _budget_rows(runs.get("bill_budget"))
     for key in ("intacct_backlog", "intacct_kill_posting"):
         out += _intacct_rows(runs.get(key), killed=key == "intacct_kill_posting")
+    out += _netsuite_rows(runs.get("netsuite_backlog"))
     for svc, mb in sorted(report["peak_rss_mb"].items()):
         out.append((f"Peak RSS {svc}", _num(mb, " MB"), "< 200 MB", _v(mb < 200)))
     return out
@@ -212,4 +215,31 @@ def _intacct_rows(r: dict[str, Any] | None, *, killed: bool) -> list[Row]:
         (f"{label}: duplicates", _num(r["duplicates"]), "0", _v(r["duplicates"] == 0)),
         (f"{label}: 429 GW-0010 (concurrency cap {r['concurrency_cap']})", _num(r["throttled_429"]), "0",
          _v(r["throttled_429"] == 0)),
+    ]  # fmt: skip
+
+
+def _scale_out_rows(one: dict[str, Any] | None, two: dict[str, Any] | None) -> list[Row]:
+    """Bills posted/s of the 2 + 2 run ÷ the 1 + 1 run of the same invocation (same load)."""
+    if not one or not two or "error" in one or "error" in two:
+        return []
+    a, b = one.get("posted_per_s"), two.get("posted_per_s")
+    if not a or not b:
+        return []
+    loads = f"load average {one['load_average_at_end_of_load'][0]} / {two['load_average_at_end_of_load'][0]}"
+    return [(f"Scale-out: bills posted/s, {two['instances']} + {two['instances']} ÷ 1 + 1 processes ({loads})",
+             f"{b:g} ÷ {a:g} = {b / a:.2f} ×", "≥ 1.6 ×", _v(b / a >= 1.6))]  # fmt: skip
+
+
+def _netsuite_rows(r: dict[str, Any] | None) -> list[Row]:
+    if not r:
+        return []
+    label = f"NetSuite backlog ({r.get('bills', '?')} bills, 1 account)"
+    if "error" in r:
+        return [(label, f"error: {r['error']}", "", "missed")]
+    return [
+        (f"{label}: in NetSuite / entered; bills/min", f"{r['bills_in_netsuite']:,} / {r['bills']:,}; "
+         f"{_num(r['bills_per_min'])}", "all", _v(r["bills_in_netsuite"] == r["bills"])),
+        (f"{label}: 429s (concurrency cap {r['concurrency_cap']}, peak in flight {r['peak_in_flight']})",
+         _num(r["throttled_429"]), "0", _v(r["throttled_429"] == 0)),
+        (f"{label}: NetSuite requests per bill", _num(r["requests_per_bill"]), "", "—"),
     ]  # fmt: skip

@@ -87,6 +87,7 @@ def _uvicorn(name: str, factory: str, env: dict[str, str]) -> BenchProcess:
 
 CLIENT_LIMITS_LIFTED = {
     "LB_QBO_PER_MINUTE": "100000",
+    "LB_QBO_PER_SECOND": "100000",
     "LB_QBO_BATCH_PER_MINUTE": "100000",
     "LB_QBO_CONCURRENT": "50",
 }
@@ -104,6 +105,8 @@ class BenchSystem:
     db_name: str = field(default_factory=lambda: f"lbbench_{uuid.uuid4().hex[:8]}")
     processes: dict[str, BenchProcess] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)
+    start_s: float = 0.0
+    """Time spent starting processes (until each answered its health check), over the run."""
 
     @property
     def database_url(self) -> str:
@@ -158,16 +161,18 @@ class BenchSystem:
             "LB_PREFS_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
             "LB_PREFS_CREDENTIALS_KEY": Fernet.generate_key().decode(),
             "LB_LOG_LEVEL": self.log_level,
-            "LB_RUN_MIGRATIONS": "true",
+            "LB_RUN_MIGRATIONS": "false",  # prepare() migrated the database once, for every service
             **self.extra_env,
         }
         groups = self.groups
+        suffix = self.db_name.removeprefix("lbbench_")
         self.processes = {
             "qbo": _uvicorn("qbo-sandbox", "qbo_sandbox.app:create_app", env),
             "billcom": _uvicorn("billcom-sandbox", "billcom_sandbox.app:create_app", env),
             "intacct": _uvicorn("intacct-sandbox", "intacct_sandbox.app:create_app", env),
             "netsuite": _uvicorn("netsuite-sandbox", "netsuite_sandbox.app:create_app", env),
-            "prefs": _module("prefs-api", "prefs_api", env),
+            # prefs-api's outcomes group has a fixed name: a suffix keeps it out of other systems' groups
+            "prefs": _module("prefs-api", "prefs_api", {**env, "LB_KAFKA__GROUP_SUFFIX": suffix}),
             "ingest": _module("webhook-ingest", "webhook_ingest", {**env, "LB_SWEEPER_GROUP_ID": groups["ingest"]}),
             "engine": _module("sync-engine", "sync_engine", {**env, "LB_CONSUMER_GROUP": groups["engine"]}),
             "posting": _module("posting", "posting_service", {**env, "LB_CONSUMER_GROUP": groups["posting"]}),
@@ -176,18 +181,28 @@ class BenchSystem:
             proc.port = ports[name]
 
     async def start(self, names: Iterable[str] = ALL) -> None:
-        for name in names:
-            await asyncio.to_thread(self.processes[name].start)
+        """Start ``names`` in two waves, each wave's processes together: the sandboxes and
+        prefs-api, then the services that read connections from prefs-api."""
+        wanted = list(names)
+        first = [n for n in wanted if n not in SERVICES or n == "prefs"]
+        began = time.monotonic()
+        for wave in (first, [n for n in wanted if n not in first]):
+            await asyncio.gather(*(asyncio.to_thread(self.processes[n].start) for n in wave))
+        self.start_s += time.monotonic() - began
 
     async def add_instances(self, names: Iterable[str], instances: int) -> None:
         """Start more processes of ``names`` (same environment, same consumer groups) up to
         ``instances`` each, named ``<name>-2``, ``<name>-3``, ..."""
+        added = []
         for name in names:
             first = self.processes[name]
             for n in range(2, instances + 1):
                 more = BenchProcess(name=f"{first.name}-{n}", argv=first.argv, env=first.env)
                 self.processes[f"{name}-{n}"] = more
-                await asyncio.to_thread(more.start)
+                added.append(more)
+        began = time.monotonic()
+        await asyncio.gather(*(asyncio.to_thread(more.start) for more in added))
+        self.start_s += time.monotonic() - began
 
     async def stop_one(self, name: str) -> None:
         await asyncio.to_thread(self.processes[name].stop)
@@ -206,11 +221,20 @@ class BenchSystem:
         self.peak_mb[name] = max(self.peak_mb.get(name, 0.0), self.processes[name].peak_kb / 1024)
 
     async def close(self) -> None:
-        for name in reversed(list(self.processes)):
+        """Stop the services together, then the sandboxes together; drop the topics and the database."""
+
+        async def stop(name: str) -> None:
+            began = time.monotonic()
             try:
                 await self.stop_one(name)
             except Exception as exc:
                 print(f"  (stopping {name}: {exc})", file=sys.stderr)
+            if time.monotonic() - began > 5:
+                print(f"  ({name} took {time.monotonic() - began:.1f} s to stop)", file=sys.stderr)
+
+        services = [n for n in self.processes if n.split("-")[0] in SERVICES]
+        for wave in (services, [n for n in self.processes if n not in services]):
+            await asyncio.gather(*(stop(n) for n in wave))
         try:
             admin = AIOKafkaAdminClient(bootstrap_servers=self.stack.kafka)
             await admin.start()

@@ -231,9 +231,13 @@ class ConnectedServiceSettings(ServiceSettings):
     whole budget, not a share."""
     qbo_concurrent: int = 10
     """A realm's concurrent requests, across every process."""
+    qbo_per_second: int = 10
+    """A realm's requests per second (QBO's 10 per realm and app), shared like the minute."""
 
     def qbo_limits(self) -> LedgerLimits:
-        return qbo_limits(per_minute=self.qbo_per_minute, concurrent=self.qbo_concurrent)
+        return qbo_limits(
+            per_minute=self.qbo_per_minute, per_second=self.qbo_per_second, concurrent=self.qbo_concurrent
+        )
 
     def qbo_lease_seconds(self) -> float:
         """How long a dead process's QBO concurrency slot stays taken: longer than any request."""

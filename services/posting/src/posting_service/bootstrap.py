@@ -55,6 +55,7 @@ def bootstrap(settings: Settings, overrides: Overrides | None = None) -> Runtime
     rt.on_close(budgets.close)
     limits = qbo_limits(
         per_minute=settings.qbo_per_minute,
+        per_second=settings.qbo_per_second,
         concurrent=settings.qbo_concurrent,
         batch_per_minute=settings.qbo_batch_per_minute,
         cooldown_seconds=settings.qbo_cooldown_seconds,
