@@ -137,13 +137,20 @@ def _merge_qbo(new: QboCredentialsIn | None, old: QboCredentials | None) -> QboC
     )
 
 
-async def publish_prefs_changed(services: Services, connection_id: str, version: int) -> None:
-    """After the commit, so a consumer that re-reads sees the new version."""
+async def publish_prefs_changed(
+    services: Services, connection_id: str, version: int, *, in_force: bool = False
+) -> None:
+    """After the commit, so a consumer that re-reads sees the new version. ``in_force`` (a saved
+    preferences version): also on the changes topic, keyed by connection, so the engine decides
+    every change published after this answer with the new version. The version is saved either
+    way: a record Kafka does not take is logged, and caches expire on their own TTL."""
     env = Envelope.wrap(PreferencesChanged(version=version), connection_id=connection_id)
-    try:
-        await services.publisher.publish(services.settings.kafka.topics.prefs, env, key=connection_id)
-    except Exception:  # the version is saved; caches expire on their own TTL
-        log.exception("PreferencesChanged not published for version %s", version)
+    topics = services.settings.kafka.topics
+    for topic in (topics.prefs, topics.changes) if in_force else (topics.prefs,):
+        try:
+            await services.publisher.publish(topic, env, key=connection_id)
+        except Exception:
+            log.exception("PreferencesChanged not published on %s for version %s", topic, version)
 
 
 def scoped_id(tenant_id: str, chosen: str) -> str:

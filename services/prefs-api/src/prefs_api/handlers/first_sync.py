@@ -219,7 +219,7 @@ async def start(
         saved = await repo.insert_version(
             session, connection_id, current["version"] + 1, new, changes, principal.key_id
         )
-    await publish_prefs_changed(services, connection_id, saved["version"])
+    await publish_prefs_changed(services, connection_id, saved["version"], in_force=True)
     env = Envelope.wrap(SyncRequested(trigger="sync_now"), connection_id=connection_id)
     await sync.publish(services, services.settings.kafka.topics.prefs, [env])
     return FirstSyncStarted(

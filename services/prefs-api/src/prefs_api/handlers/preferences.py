@@ -177,7 +177,7 @@ async def patch_preferences(
         )
         warnings = await push_bank_gls(services, session, info, diff, chart, banks)
         banks = await repo.list_banks(session, connection_id)
-    await publish_prefs_changed(services, connection_id, saved["version"])
+    await publish_prefs_changed(services, connection_id, saved["version"], in_force=True)
     extra = await extra_readiness(services, info, new, chart or None)
     return _view(info, saved, new, banks, chart or None, warnings, extra=extra)
 
