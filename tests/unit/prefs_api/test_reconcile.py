@@ -55,6 +55,14 @@ def test_a_posted_bill_deleted_in_the_ledger_names_both_objects() -> None:
     assert gone.note == "the ledger bill 146 is no longer in the ledger"
 
 
+def test_a_posted_bill_without_our_tag_is_paired_by_where_it_was_posted() -> None:
+    billcom = [bill("00nA", "009A", "0.00")]
+    ledger = [bill("40", "58", "0.00")]  # no tag: a ledger whose documents do not carry it
+    assert compare_documents("bill", billcom, ledger, BNAMES, LNAMES, {}, {"00nA": "40"}) == []
+    unposted = compare_documents("bill", billcom, ledger, BNAMES, LNAMES, {})
+    assert [x.kind for x in unposted] == ["only_in_billcom", "only_in_ledger"]
+
+
 def test_a_ledger_bill_whose_bill_object_is_gone_names_its_origin() -> None:
     lines = compare_documents("bill", [], [tagged("145", "00nZ", "58", "70.00")], BNAMES, LNAMES, {})
     assert [(x.kind, x.billcom_ref, x.ledger_ref) for x in lines] == [

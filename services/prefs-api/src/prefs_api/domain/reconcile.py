@@ -3,8 +3,9 @@ where BILL and the ledger differ: open payables per vendor, open receivables per
 clearing account's balance (0 once runs settle), and documents present on one side only.
 
 Open amounts are the vendors' own figures (``side_status``: BILL ``dueAmount``, QBO ``Balance``,
-NetSuite ``amountRemaining``); a document is paired with its counterpart by LedgerBridge's tag on
-the ledger object (``LB:billcom:<type>:<id>``) or by a link the bookkeeper made. Every line names
+NetSuite ``amountRemaining``); a document is paired with its counterpart by a link the bookkeeper
+made, by LedgerBridge's tag on the ledger object (``LB:billcom:<type>:<id>``) or by where
+LedgerBridge last posted it (``posted``). Every line names
 the objects on both sides where they are known (``<side>:<type>:<id>``): the vendor or customer of
 a party line; for a document on one side only, where LedgerBridge last posted it (``posted``: BILL
 id -> ledger id) or where its tag says it came from."""
@@ -73,6 +74,8 @@ def compare_documents(
     b_docs = {o.id: o for o in billcom if o.id and o.active}
     l_docs = {o.id: o for o in ledger if o.id and o.active}
     pairs = dict(links)
+    for bid, lid in (posted or {}).items():  # a ledger without our tag on its documents (NetSuite, Intacct)
+        pairs.setdefault(bid, lid)
     origin: dict[str, str] = {}
     for lid, obj in l_docs.items():
         ref = tag_of(obj)
