@@ -94,6 +94,14 @@ async def main(args: argparse.Namespace) -> int:
     started = dt.datetime.now(dt.UTC)
     peaks: dict[str, float] = {}
     runs: dict[str, Any] = {}
+
+    def companies_on(instances: int) -> Job:
+        """The multi-company load on ``instances`` engines and as many postings."""
+        return lambda s: multi_company.run(
+            s, companies=args.companies, rate=args.company_rate, seconds=args.mc_seconds, drain=args.mc_drain,
+            instances=instances,
+        )  # fmt: skip
+
     jobs: dict[str, tuple[str, Job]] = {
         "ingest": ("ingest", lambda s: ingest.run(s, count=args.deliveries)),
         "e2e": ("e2e", lambda s: e2e.run(s, rate=args.rate, seconds=args.seconds, drain=args.drain)),
@@ -119,25 +127,11 @@ async def main(args: argparse.Namespace) -> int:
         ),
         "multi_company": (
             f"multi-company ({args.companies} × {args.company_rate}/s, limits on)",
-            lambda s: multi_company.run(
-                s,
-                companies=args.companies,
-                rate=args.company_rate,
-                seconds=args.mc_seconds,
-                drain=args.mc_drain,
-                instances=args.instances,
-            ),
+            companies_on(args.instances),
         ),
         "scale_out": (
             f"scale-out: the multi-company load on {args.scale_instances} engines + {args.scale_instances} postings",
-            lambda s: multi_company.run(
-                s,
-                companies=args.companies,
-                rate=args.company_rate,
-                seconds=args.mc_seconds,
-                drain=args.mc_drain,
-                instances=args.scale_instances,
-            ),
+            companies_on(args.scale_instances),
         ),
         "bill_budget": (
             f"vendor requests per bill ({args.bb_companies} companies on one BILL devKey, limits on)",
