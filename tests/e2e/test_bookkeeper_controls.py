@@ -198,7 +198,7 @@ async def test_ignore_then_unignore(world: World) -> None:
     strict=False,
     reason="known race (issue 15): when BILL's next change reaches the engine while the link is being "
     "adopted, it can park behind the failed create and a write carrying BILL's refused name is sent "
-    "(6240); passed in 4 of 5 clean runs",
+    "(6240); passed in 3 of 4 clean runs of the whole suite",
 )
 async def test_link_then_the_next_change_updates_and_closes_the_error(world: World) -> None:
     scenario, company, clerk, http = world
