@@ -34,8 +34,8 @@ from prefs_api.adapters.vendors import vendor_unavailable
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
 from prefs_api.handlers.billcom_webhooks import ensure_subscription, subscriptions_of
-from prefs_api.handlers.connections import to_info, visible_connection
-from prefs_api.handlers.sync import publish, publish_in_force
+from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
+from prefs_api.handlers.sync import publish
 from prefs_api.problems import ProblemError
 from prefs_api.schemas import LifecycleOut
 
@@ -188,7 +188,4 @@ async def _caches_dropped(services: Services, connection_id: str) -> None:
     reconnect (the services read the state again after their cache bound)."""
     async with services.sessions() as session:
         current = await repo.current_version(session, connection_id)
-    try:
-        await publish_in_force(services, connection_id, int(current["version"]) if current else 0)
-    except ProblemError:
-        log.exception("PreferencesChanged not put on the changes topic for %s", connection_id)
+    await publish_prefs_changed(services, connection_id, int(current["version"]) if current else 0, in_force=True)
