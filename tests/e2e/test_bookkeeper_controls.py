@@ -194,12 +194,6 @@ async def test_ignore_then_unignore(world: World) -> None:
     assert second["error_code"] == "6240" and ref in await open_errors(scenario, company)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known race (issue 15): when BILL's next change reaches the engine while the link is being "
-    "adopted, it can park behind the failed create and a write carrying BILL's refused name is sent "
-    "(6240); passed in 3 of 4 clean runs of the whole suite",
-)
 async def test_link_then_the_next_change_updates_and_closes_the_error(world: World) -> None:
     scenario, company, clerk, http = world
     name = "Linked Clash Co"

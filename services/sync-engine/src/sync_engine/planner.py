@@ -115,6 +115,9 @@ class Planner:
         elif other_id is None and source is not None and otype in DOCUMENTS:
             match = await self.match_document(side, otype, source, refs)
         inflight = side is Side.LEDGER and link is None and match is None
+        adopting = is_adoption(change) or (
+            change.trigger != "replay" and self._bookkeeper_link(side, otype, source, match)
+        )
         inputs = Inputs(
             connection_id=self.connection_id,
             change=change,
@@ -130,27 +133,38 @@ class Planner:
             inflight_creates=inflight and await self.store.has_pending(self.connection_id, otype),
             override=bool(override) and source is not None,
             capabilities=self.sides.ledger.capabilities,
-            last_attempt=await self._last_attempt(change, link) if is_adoption(change) else None,
+            adopting=adopting,
+            last_attempt=await self._last_attempt(change, link, match) if adopting else None,
         )
         return _dependencies_only(deps).then(decide(inputs))
 
-    async def _last_attempt(self, change: ChangeDetected, link: Link | None) -> Baseline | None:
-        """The source version of the link's last write, when it failed (or is still in flight)."""
-        if link is None or link.last_command_id is None or link.id_on(change.side.other) is not None:
+    def _bookkeeper_link(
+        self, side: Side, otype: ObjectType, source: CanonicalObject | None, match: Match | None
+    ) -> bool:
+        """The match is a link the bookkeeper made (not a preference's mapping). A replay the
+        bookkeeper asked for (``link:``, ``replay:``) writes this side's version instead."""
+        if source is None or match is None or match.rule != "match_by_mapping":
+            return False
+        billcom_id, ledger_id = (source.id, match.obj.id) if side is Side.BILLCOM else (match.obj.id, source.id)
+        return linked_ids(self.mappings, otype.value).get(billcom_id or "") == ledger_id
+
+    async def _last_attempt(self, change: ChangeDetected, link: Link | None, match: Match | None) -> Baseline | None:
+        """The source version of the last write of the changed object or, when the change is the
+        other side's, of the object it is linked to, when that write failed (or is still in flight)."""
+        side, otype = change.side, change.object_type
+        tried = await self._failed_write(side, otype, change.object_id, link)
+        if tried is None and match is not None and match.obj.id:
+            other = await self.store.get_link(self.connection_id, otype, side.other, match.obj.id)
+            tried = await self._failed_write(side.other, otype, match.obj.id, other)
+        return tried
+
+    async def _failed_write(self, side: Side, otype: ObjectType, object_id: str, link: Link | None) -> Baseline | None:
+        if link is None or link.last_command_id is None or link.id_on(side.other) is not None:
             return None
         record = await self.store.get_command(link.last_command_id)
-        if (
-            record is None
-            or record.status == "posted"
-            or record.source_ref != make_ref(change.side, change.object_type, change.object_id)
-        ):
+        if record is None or record.status == "posted" or record.source_ref != make_ref(side, otype, object_id):
             return None
-        return Baseline(
-            side=change.side,
-            object_id=change.object_id,
-            fingerprint=record.source_fingerprint,
-            view=record.source_view,
-        )
+        return Baseline(side=side, object_id=object_id, fingerprint=record.source_fingerprint, view=record.source_view)
 
     def _inputs(self, change: ChangeDetected, link: Link | None) -> Inputs:
         """The inputs before anything is read (no source, no counterpart)."""

@@ -119,9 +119,11 @@ class Inputs:
     """The bookkeeper overrode a conflict: ``source`` carries the values its side had lost."""
     capabilities: LedgerCapabilities | None = None
     """What the connection's ledger connector declares (flows, payment currency)."""
+    adopting: bool = False
+    """The change is the first to meet a link the bookkeeper made (``domain/adopt.py``)."""
     last_attempt: Baseline | None = None
-    """The source version the link's last write tried to write, when that write failed
-    (read for a bookkeeper's link only, ``domain/adopt.py``)."""
+    """The version the last write of the changed object, or of the object the bookkeeper linked
+    it to, tried to write, when that write failed (read for a bookkeeper's link only)."""
 
     @property
     def flows(self) -> Mapping[ObjectType, Flow] | None:
