@@ -22,6 +22,7 @@ from ledgerbridge_common.events.envelope import Envelope
 from ledgerbridge_ops.bill_clerk import BillClerk
 from ledgerbridge_ops.scenario import Company, Scenario, Urls, wait_for
 from tests.conftest import KAFKA
+from tests.e2e.by_hand import by_hand_headers
 from tests.e2e.conftest import ADMIN_KEY, System
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -137,11 +138,8 @@ async def test_disconnect_with_bills_in_flight_then_reconnect(system: System, wo
 
 async def hand_keyed(scenario: Scenario, company: Company, entity: str, name: str) -> str:
     """An object the bookkeeper keyed into QuickBooks by hand."""
-    http = scenario.http
-    token = (await http.post(f"{scenario.urls.qbo}/_sandbox/realms/{company.realm_id}/tokens", json={})).json()
-    bearer = {"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"}
     url = f"{scenario.urls.qbo}/v3/company/{company.realm_id}/{entity.lower()}"
-    resp = await http.post(url, headers=bearer, json={"DisplayName": name})
+    resp = await scenario.http.post(url, headers=await by_hand_headers(scenario, company), json={"DisplayName": name})
     assert resp.status_code == 200, resp.text
     return str(resp.json()[entity]["Id"])
 

@@ -63,12 +63,12 @@ async def _sends(host: BusyHost, limits: LedgerLimits, requests: int) -> list[fl
 
 
 async def test_callers_woken_late_together_do_not_send_as_a_burst() -> None:
-    """Ten callers booked 0.125 s apart; the host is busy for 1.5 s, so all their times pass."""
+    """Callers booked 1/6 s apart; the host is busy for 1.5 s, so the first nine times pass."""
     sent = await _sends(BusyHost(busy_until=1.5), QBO, 40)
     assert _worst(sent, 1.0) <= 10
 
 
 async def test_a_host_on_time_sends_at_the_booked_rate() -> None:
     sent = await _sends(BusyHost(busy_until=0.0), QBO, 40)
-    assert _worst(sent, 1.0) <= 9
-    assert max(sent) == pytest.approx(39 / 8)  # 8 a second, nothing booked twice
+    assert _worst(sent, 1.0) <= 7
+    assert max(sent) == pytest.approx(39 / 6)  # 6 a second, nothing booked twice

@@ -57,7 +57,7 @@ def test_the_real_limits_leave_room_under_qbos_counts() -> None:
     assert request is not None and second is not None and batch is not None
     assert limits.window_seconds / request.interval + request.tolerance / request.interval + 1 <= 500
     assert 1.0 / second.interval + second.tolerance / second.interval + 1 <= 10  # 10 requests/second
-    assert second.tolerance == 0  # the minute lane's burst goes out at 8 a second, not at once
+    assert second.tolerance == 0  # the minute lane's burst goes out at 6 a second, not at once
     assert limits.window_seconds / batch.interval + batch.tolerance / batch.interval + 1 <= 40
     assert limits.window_seconds / batch.interval >= 37.99  # 95 % of the batch ceiling in steady state
 

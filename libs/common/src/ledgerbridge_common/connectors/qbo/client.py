@@ -4,6 +4,7 @@ after a 401, bounded retries of 5xx / network errors, and typed errors for every
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,6 +25,8 @@ from ledgerbridge_common.errors import (
     StaleObjectError,
 )
 from ledgerbridge_common.metrics import VENDOR_BUDGET_WAIT_SECONDS, VENDOR_REQUESTS, count_call, operation_of
+
+log = logging.getLogger(__name__)
 
 PRODUCTION_BASE_URL = "https://quickbooks.api.intuit.com"
 SANDBOX_BASE_URL = "https://sandbox-quickbooks.api.intuit.com"
@@ -145,6 +148,14 @@ class QboClient:
                         await self.tokens.refresh(token)
                         continue
                     except RateLimitedError as exc:
+                        log.warning(
+                            "QuickBooks refused %s %s over its limits (company %s): this company's requests "
+                            "pause %.0f s",
+                            method,
+                            path,
+                            self.realm_id,
+                            exc.retry_after or 0,
+                        )
                         await budget.cool_down(exc.retry_after)
                         raise
                     except (StaleObjectError, OutcomeUnknownError):
