@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerbridge_common.canonical import parse_canonical, synced_view
 from ledgerbridge_common.canonical.models import (
     BillPayment,
     CanonicalObject,
@@ -36,9 +35,9 @@ from ledgerbridge_common.kafka.routing import Routes
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.store import CommandRecord, EngineStore
 from sync_engine.domain.decide import decide
-from sync_engine.domain.echo import written_at
 from sync_engine.domain.first_sync import MANUAL_KEY, released_for_sync_now
-from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
+from sync_engine.domain.links import linked_by_outcome, merge_link
+from sync_engine.domain.model import Baseline, Inputs, Link, LinkWrite, Plan, make_ref, parse_ref
 from sync_engine.domain.override import losing_values, override_id
 from sync_engine.domain.plans import (
     DISCONNECTED,
@@ -220,24 +219,6 @@ def _bare_inputs(connection_id: str, change: ChangeDetected, prefs: ConnectionPr
     )
 
 
-def merge_link(existing: Link | None, write: LinkWrite) -> Link:
-    link = existing or Link(object_type=write.object_type)
-    for side, object_id in ((Side.BILLCOM, write.billcom_id), (Side.LEDGER, write.ledger_id)):
-        if object_id and object_id != link.id_on(side):
-            # another object on that side now (a merge re-points the link): not our write's time
-            link = link.with_id(side, object_id).with_written_at(side, None)
-    for base in write.baselines:
-        if base.side is Side.BILLCOM:
-            link = replace(link, billcom_fingerprint=base.fingerprint, billcom_view=base.view)
-        else:
-            link = replace(link, ledger_fingerprint=base.fingerprint, ledger_view=base.view)
-    if write.pending_command_id:
-        link = replace(link, pending_command_id=write.pending_command_id, last_command_id=write.pending_command_id)
-    elif write.settled:
-        link = replace(link, pending_command_id=None)
-    return link
-
-
 async def _existing(store: EngineStore, connection_id: str, write: LinkWrite) -> Link | None:
     found = None
     if write.billcom_id:
@@ -307,7 +288,9 @@ async def handle_outcome(
     target_side = record.target_side if record else source_side.other
     link = await store.get_link(connection_id, link_type, source_side, source_id)
     if succeeded and out.target_ref is not None:
-        link = _linked(link or Link(object_type=link_type), out, source_side, source_id, target_side, record)
+        fp, view = (record.source_fingerprint, record.source_view) if record else (out.source_fingerprint, None)
+        source = Baseline(side=source_side, object_id=source_id, fingerprint=fp, view=view)
+        link = linked_by_outcome(link or Link(object_type=link_type), out, source_side, source_id, target_side, source)
         await store.put_link(connection_id, link)
     elif link is not None and link.pending_command_id == out.command_id:
         # the write did not happen: forget the source baseline so the next change syncs again
@@ -322,33 +305,6 @@ async def handle_outcome(
     inflight = f"{INFLIGHT_PREFIX}{link_type.value}:"
     parked = await store.unpark_prefix_if_idle(connection_id, inflight, link_type)
     await _release_changes(connection_id, parked, store, emitter, deps)
-
-
-def _linked(
-    link: Link,
-    out: SyncOutcome,
-    source_side: Side,
-    source_id: str,
-    target_side: Side,
-    record: CommandRecord | None,
-) -> Link:
-    assert out.target_ref is not None
-    view = None
-    if out.written:
-        try:
-            view = synced_view(parse_canonical(link.object_type, out.written))
-        except ValueError:
-            view = out.written
-    updated = link.with_id(target_side, out.target_ref.id).with_written_at(target_side, written_at(out.written))
-    if link.id_on(source_side) is None and source_side is not target_side:
-        updated = updated.with_id(source_side, source_id)
-    updated = updated.with_baseline(target_side, out.fingerprint, view)
-    if updated.fingerprint_on(source_side) is None and source_side is not target_side:
-        fp = record.source_fingerprint if record else out.source_fingerprint
-        updated = updated.with_baseline(source_side, fp, record.source_view if record else None)
-    if updated.pending_command_id == out.command_id:
-        updated = replace(updated, pending_command_id=None, last_command_id=out.command_id)
-    return updated
 
 
 async def release(connection_id: str, keys: list[str], store: EngineStore, emitter: Emitter, deps: Deps) -> None:

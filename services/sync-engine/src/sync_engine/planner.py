@@ -16,8 +16,7 @@ from ledgerbridge_common.canonical.models import (
     ObjectType,
     ReceivedPayment,
 )
-from ledgerbridge_common.connectors.ports import BillcomConnector, DocumentLookup, LedgerConnector
-from ledgerbridge_common.document_match import pick_document
+from ledgerbridge_common.connectors.ports import BillcomConnector, LedgerConnector
 from ledgerbridge_common.errors import NotFoundError
 from ledgerbridge_common.events import ChangeDetected, Side, utcnow
 from ledgerbridge_common.metrics import CHANGE_PAYLOADS
@@ -29,11 +28,12 @@ from sync_engine.domain.directions import DOCUMENTS, MATCHABLE
 from sync_engine.domain.echo import awaits_inflight_creates, echo_skip, is_own_write_echo, wait_for_creates
 from sync_engine.domain.first_sync import before_reading
 from sync_engine.domain.ignore import ignored_ref, linked_ids, skip_ignored
-from sync_engine.domain.model import Baseline, Inputs, Link, Match, Plan, RefKey, Resolution, make_ref
+from sync_engine.domain.model import Inputs, Link, Plan, RefKey, Resolution, make_ref
 from sync_engine.domain.money import needs_conversion
 from sync_engine.domain.override import with_values
 from sync_engine.domain.transfers import payment_type, run_payment_ids
 from sync_engine.domain.translate import references
+from sync_engine.matching import Matcher
 
 MAX_DEPTH = 4
 T = ObjectType
@@ -57,6 +57,11 @@ class Planner:
     store: EngineStore
     resolved: dict[RefKey, Resolution] = field(default_factory=dict)
     objects: dict[str, CanonicalObject | None] = field(default_factory=dict)
+    matcher: Matcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        sides = self.sides
+        self.matcher = Matcher(self.connection_id, self.mappings, sides.billcom, sides.ledger, self.store, self.read)
 
     async def read(self, side: Side, object_type: ObjectType, object_id: str) -> CanonicalObject | None:
         ref = make_ref(side, object_type, object_id)
@@ -111,12 +116,12 @@ class Planner:
         match = None
         matchable = otype in MATCHABLE or bool(linked_ids(self.mappings, otype.value))
         if other_id is None and source is not None and matchable and source.active:
-            match = await self.match(side, otype, source)
+            match = await self.matcher.match(side, otype, source)
         elif other_id is None and source is not None and otype in DOCUMENTS:
-            match = await self.match_document(side, otype, source, refs)
+            match = await self.matcher.match_document(side, otype, source, refs)
         inflight = side is Side.LEDGER and link is None and match is None
         adopting = is_adoption(change) or (
-            change.trigger != "replay" and self._bookkeeper_link(side, otype, source, match)
+            change.trigger != "replay" and self.matcher.bookkeeper_link(side, otype, source, match)
         )
         inputs = Inputs(
             connection_id=self.connection_id,
@@ -134,37 +139,9 @@ class Planner:
             override=bool(override) and source is not None,
             capabilities=self.sides.ledger.capabilities,
             adopting=adopting,
-            last_attempt=await self._last_attempt(change, link, match) if adopting else None,
+            last_attempt=await self.matcher.last_attempt(change, link, match) if adopting else None,
         )
         return _dependencies_only(deps).then(decide(inputs))
-
-    def _bookkeeper_link(
-        self, side: Side, otype: ObjectType, source: CanonicalObject | None, match: Match | None
-    ) -> bool:
-        """The match is a link the bookkeeper made (not a preference's mapping). A replay the
-        bookkeeper asked for (``link:``, ``replay:``) writes this side's version instead."""
-        if source is None or match is None or match.rule != "match_by_mapping":
-            return False
-        billcom_id, ledger_id = (source.id, match.obj.id) if side is Side.BILLCOM else (match.obj.id, source.id)
-        return linked_ids(self.mappings, otype.value).get(billcom_id or "") == ledger_id
-
-    async def _last_attempt(self, change: ChangeDetected, link: Link | None, match: Match | None) -> Baseline | None:
-        """The source version of the last write of the changed object or, when the change is the
-        other side's, of the object it is linked to, when that write failed (or is still in flight)."""
-        side, otype = change.side, change.object_type
-        tried = await self._failed_write(side, otype, change.object_id, link)
-        if tried is None and match is not None and match.obj.id:
-            other = await self.store.get_link(self.connection_id, otype, side.other, match.obj.id)
-            tried = await self._failed_write(side.other, otype, match.obj.id, other)
-        return tried
-
-    async def _failed_write(self, side: Side, otype: ObjectType, object_id: str, link: Link | None) -> Baseline | None:
-        if link is None or link.last_command_id is None or link.id_on(side.other) is not None:
-            return None
-        record = await self.store.get_command(link.last_command_id)
-        if record is None or record.status == "posted" or record.source_ref != make_ref(side, otype, object_id):
-            return None
-        return Baseline(side=side, object_id=object_id, fingerprint=record.source_fingerprint, view=record.source_view)
 
     def _inputs(self, change: ChangeDetected, link: Link | None) -> Inputs:
         """The inputs before anything is read (no source, no counterpart)."""
@@ -306,60 +283,6 @@ class Planner:
             trigger="replay",
         )
         return await self.plan(change, depth + 1)
-
-    async def match(self, side: Side, object_type: ObjectType, source: CanonicalObject) -> Match | None:
-        """First-time matching: an explicit mapping, else the exact name on the other side."""
-        other = side.other
-        mapping = {T.VENDOR: self.mappings.vendors, T.CUSTOMER: self.mappings.customers}.get(
-            object_type, self.mappings.accounts if object_type is T.ACCOUNT else {}
-        )
-        mapping = {**mapping, **linked_ids(self.mappings, object_type.value)}
-        if side is Side.LEDGER:
-            mapping = {ledger: billcom for billcom, ledger in mapping.items()}
-        mapped = mapping.get(source.id or "")
-        if mapped:
-            obj = await self.read(other, object_type, mapped)
-            if obj is not None and await self._free(other, object_type, obj):
-                return Match(obj=obj, rule="match_by_mapping")
-        name = getattr(source, "name", None)
-        if not name or object_type not in MATCHABLE:
-            return None
-        connector: Any = self.sides.billcom if other is Side.BILLCOM else self.sides.ledger
-        try:
-            obj = await connector.find_by_name(object_type, name)
-        except NotFoundError:
-            obj = None
-        if obj is not None and obj.active and await self._free(other, object_type, obj):
-            return Match(obj=obj, rule="match_by_name")
-        return None
-
-    async def match_document(
-        self, side: Side, object_type: ObjectType, source: CanonicalObject, refs: dict[RefKey, Resolution]
-    ) -> Match | None:
-        """First-time linking of a document: the other side's document of the same party (in its
-        ids), number and amount, through that side's ``DocumentLookup`` capability."""
-        other = side.other
-        connector = self.sides.billcom if other is Side.BILLCOM else self.sides.ledger
-        number = getattr(source, "number", None)
-        party_type, party = (T.CUSTOMER, "customer_id") if object_type is T.INVOICE else (T.VENDOR, "vendor_id")
-        resolution = refs.get((side, party_type, getattr(source, party, "")))
-        if not number or resolution is None or resolution.target_id is None:
-            return None
-        if not isinstance(connector, DocumentLookup):
-            return None
-        found = await connector.find_documents(object_type, resolution.target_id, number)
-        free = [c for c in found if await self._free(other, object_type, c)]
-        pick = pick_document(source, resolution.target_id, free)  # type: ignore[arg-type]
-        if pick.match is not None:
-            return Match(obj=pick.match, rule="match_by_document")
-        if pick.candidates:
-            ids = tuple(c.id or "" for c in pick.candidates)
-            return Match(obj=pick.candidates[0], rule="ambiguous_match", candidates=ids)
-        return None
-
-    async def _free(self, side: Side, object_type: ObjectType, obj: CanonicalObject) -> bool:
-        link = await self.store.get_link(self.connection_id, object_type, side, obj.id or "")
-        return link is None or link.id_on(side.other) is None
 
 
 def _document_refs(payment: CanonicalObject | None) -> list[tuple[ObjectType, str]]:
