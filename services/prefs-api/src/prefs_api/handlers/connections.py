@@ -138,18 +138,24 @@ def _merge_qbo(new: QboCredentialsIn | None, old: QboCredentials | None) -> QboC
 
 
 async def publish_prefs_changed(
-    services: Services, connection_id: str, version: int, *, in_force: bool = False
+    services: Services, connection_id: str, version: int, *, in_force: bool = False, required: bool = False
 ) -> None:
-    """After the commit, so a consumer that re-reads sees the new version. ``in_force`` (a saved
-    preferences version): also on the changes topic, keyed by connection, so the engine decides
-    every change published after this answer with the new version. The version is saved either
-    way: a record Kafka does not take is logged, and caches expire on their own TTL."""
+    """After the commit, so a consumer that re-reads sees the new version: ``PreferencesChanged``
+    on the prefs topic (every service drops its cached copy) and, ``in_force``, on the changes
+    topic too, which is keyed by connection: the engine decides every change published after this
+    answer with the new version. A record Kafka does not take is logged (the version is saved and
+    caches expire on their own TTL), except with ``required`` (an ignore, a link: the caller may
+    repeat it) the changes-topic record, which is a 503 asking to retry."""
     env = Envelope.wrap(PreferencesChanged(version=version), connection_id=connection_id)
     topics = services.settings.kafka.topics
     for topic in (topics.prefs, topics.changes) if in_force else (topics.prefs,):
         try:
             await services.publisher.publish(topic, env, key=connection_id)
-        except Exception:
+        except Exception as exc:
+            if required and topic == topics.changes:
+                raise ProblemError(
+                    503, "Kafka unavailable", "Saved, but not yet in force for new changes; retry", kind="unavailable"
+                ) from exc
             log.exception("PreferencesChanged not published on %s for version %s", topic, version)
 
 

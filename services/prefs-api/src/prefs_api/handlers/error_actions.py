@@ -6,7 +6,7 @@ the replay's success close them (``adapters/synclog.close_open``).
 The engine reads ignored objects and links through ``Mappings`` (internal API); after each change
 prefs-api publishes ``PreferencesChanged`` on the prefs topic, so the services drop their cached
 copy, and on the changes topic before answering, so that every change published after the answer
-is decided with the new rule (``handlers/sync.publish_in_force``); a replay
+is decided with the new rule (``handlers/connections.publish_prefs_changed``); a replay
 that follows a link or un-ignore carries ``delivery_id`` ``link:<action id>`` /
 ``unignore:<action id>`` so the engine reads the mappings again before deciding; a link without a
 replay publishes ``linked:<action id>``, which the engine records as in sync without writing."""
@@ -26,8 +26,8 @@ from prefs_api.adapters import synclog
 from prefs_api.adapters.vendors import vendor_unavailable
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
-from prefs_api.handlers.connections import to_info, visible_connection
-from prefs_api.handlers.sync import change_for, parse_ref, publish, publish_in_force
+from prefs_api.handlers.connections import publish_prefs_changed, to_info, visible_connection
+from prefs_api.handlers.sync import change_for, parse_ref, publish
 from prefs_api.log_schemas import ActionDone, IgnoredObject, IgnoreRequest, LinkRequest
 from prefs_api.problems import ProblemError, not_found
 
@@ -46,7 +46,8 @@ async def _entry(services: Services, principal: Principal, entry_id: int) -> Row
 async def _caches_changed(services: Services, connection_id: str) -> None:
     async with services.sessions() as session:
         current = await repo.current_version(session, connection_id)
-    await publish_in_force(services, connection_id, int(current["version"]) if current else 0)
+    version = int(current["version"]) if current else 0
+    await publish_prefs_changed(services, connection_id, version, in_force=True, required=True)
 
 
 async def ignore_entry(services: Services, principal: Principal, entry_id: int, body: IgnoreRequest) -> IgnoredObject:

@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.events.envelope import Envelope
-from ledgerbridge_common.events.models import ChangeDetected, PreferencesChanged, Side
+from ledgerbridge_common.events.models import ChangeDetected, Side
 from ledgerbridge_common.events.refs import try_parse_ref
 from prefs_api.adapters import error_actions as actions
 from prefs_api.adapters import synclog
 from prefs_api.deps import Services
 from prefs_api.domain.access import Principal
-from prefs_api.handlers.connections import list_visible, publish_prefs_changed, visible_connection
+from prefs_api.handlers.connections import list_visible, visible_connection
 from prefs_api.log_schemas import Conflict, LogEntry, Replayed, ReplayRequest
 from prefs_api.problems import ProblemError, not_found
 
@@ -43,16 +43,6 @@ async def publish(services: Services, topic: str, envelopes: list[Envelope]) -> 
         raise ProblemError(
             503, "Kafka unavailable", "The request could not be queued; retry", kind="unavailable"
         ) from exc
-
-
-async def publish_in_force(services: Services, connection_id: str, version: int) -> None:
-    """After a bookkeeper's ignore, link or disconnect (committed): ``PreferencesChanged`` on the
-    prefs topic (every service drops its cached copy) and on the changes topic, which is keyed by
-    connection: the engine handles it before any change published after this answer, so that
-    change is decided with the new rule."""
-    await publish_prefs_changed(services, connection_id, version)
-    env = Envelope.wrap(PreferencesChanged(version=version), connection_id=connection_id)
-    await publish(services, services.settings.kafka.topics.changes, [env])
 
 
 def change_for(connection_id: str, side: Side, object_type: str, object_id: str, delivery_id: str) -> Envelope:
