@@ -94,6 +94,6 @@ async def clearing_balances(
             continue
         if computed is None:
             computed = await computed_balances(ledger, values, max_documents)
-        balance = computed.books.get(account_id, Decimal(0))
+        balance = amount(computed.books.get(account_id))
         out.append(ClearingBalance(pref, account_id, account.name, balance, computed.source))
     return out, computed is not None and computed.partial
