@@ -10,7 +10,7 @@ differs by ledger is in the table of ``tests/e2e/ledgers.py``. Each test makes i
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -342,11 +342,20 @@ async def _vendor_synced(world: World, vendor_id: str) -> bool:
     return any(vendor_id in e["source_ref"] for e in log)
 
 
-@pytest.mark.parametrize("ledger", ["qbo"], indirect=True)
-async def test_reconciliation_agrees_after_the_cycles_and_finds_a_bill_deleted_by_hand(world: World) -> None:
-    """QBO (whose sandbox keeps accounts' CurrentBalance): after an AP cycle (bill, payment, run)
-    and an AR cycle (invoice, payment, deposit run) the report has no line; a bill then deleted in
-    QuickBooks by hand is a payables difference and a document only in BILL, naming both objects."""
+@dataclass
+class Reconciled:
+    vendor_id: str
+    open_id: str
+    kept: Any
+    """The open bill RC-2 in the ledger."""
+    agreed: dict[str, Any]
+    report: Callable[[int], Awaitable[dict[str, Any] | None]]
+    """The report once it has that many differences (else ``None``)."""
+
+
+async def reconciled_cycles(world: World) -> Reconciled:
+    """An AP cycle (bill, payment, run) and an AR cycle (invoice, payment, deposit run), then the
+    reconciliation report once it shows no difference."""
     clerk, role, ledger, scenario, company = world.clerk, world.role, world.ledger, world.scenario, world.company
     await clerk.set_approval_policy(0)
     vendor_id = await clerk.create_vendor("Recon Paper Co")
@@ -381,6 +390,30 @@ async def test_reconciliation_agrees_after_the_cycles_and_finds_a_bill_deleted_b
 
     agreed = await wait_for(lambda: report(0), timeout=20, what="the reconciliation to show no difference")
     assert agreed["lines"] == [] and not agreed["truncated"]
+    clearing = {c["account_id"]: Decimal(c["balance"]) for c in agreed["clearing"]}
+    assert clearing == {role["money_out_clearing"]: 0, role["money_in_clearing"]: 0}
+    return Reconciled(vendor_id, open_id, kept, agreed, report)
+
+
+@pytest.mark.parametrize("ledger", ["intacct", "netsuite"], indirect=True)
+async def test_reconciliation_agrees_after_the_cycles_with_clearing_computed(world: World) -> None:
+    """Sage Intacct and NetSuite report no account balance: after the AP and AR cycles the report
+    has no line, each clearing account at 0 computed from the ledger's payments and journals."""
+    agreed = (await reconciled_cycles(world)).agreed
+    name = world.ledger.connector.capabilities.display_name
+    computed = f"computed from {name}'s bill payments, received payments and journal entries"
+    computed += f" ({name} reports no balance)"
+    assert {c["source"] for c in agreed["clearing"]} == {computed}
+
+
+@pytest.mark.parametrize("ledger", ["qbo"], indirect=True)
+async def test_reconciliation_agrees_after_the_cycles_and_finds_a_bill_deleted_by_hand(world: World) -> None:
+    """QBO (whose sandbox keeps accounts' CurrentBalance): after an AP cycle (bill, payment, run)
+    and an AR cycle (invoice, payment, deposit run) the report has no line; a bill then deleted in
+    QuickBooks by hand is a payables difference and a document only in BILL, naming both objects."""
+    done = await reconciled_cycles(world)
+    vendor_id, open_id, kept, report, company = done.vendor_id, done.open_id, done.kept, done.report, world.company
+    assert {c["source"] for c in done.agreed["clearing"]} == {"the balance QuickBooks Online reports"}
 
     gone = await world.http.delete(f"{world.urls.qbo}/_sandbox/realms/{company.realm_id}/objects/Bill/{kept.id}")
     gone.raise_for_status()

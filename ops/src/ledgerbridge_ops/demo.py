@@ -137,6 +137,8 @@ async def _print_reconciliation(scenario: Scenario, company: Company, step: Step
         sides = f"{x['billcom_ref'] or '—'} ↔ {x['ledger_ref'] or '—'}"
         step(f"  {x['kind']:<16} {x['key']:<40} BILL {x['billcom_amount']}, ledger {x['ledger_amount']}, "
              f"difference {x['difference']}  {sides}")  # fmt: skip
+    for c in report.get("clearing", []):
+        step(f"  {c['name']} balance {c['balance']}: {c['source']}")
 
 
 async def _print_sync_log(scenario: Scenario, company: Company) -> None:

@@ -75,6 +75,13 @@ async def test_reconciliation_and_exports_from_the_status_page(status_api: Prefs
         lines=[],
         side_status={"dueAmount": "75"},
     )
+    for account_id, balance in (("91", "-20.00"), ("92", "0")):  # QBO reports CurrentBalance
+        account = status_api.ledger.objects[("account", account_id)]
+        status_api.ledger.put(account.model_copy(update={"side_status": {"current_balance": balance}}))
+    async with httpx.AsyncClient(base_url=status_api.url, headers=status_api.admin, timeout=15) as http:
+        clearing = {"money_out_clearing_account": "91", "money_in_clearing_account": "92"}
+        patched = await http.patch(f"/v1/connections/{cid}/preferences", json=clearing, headers={"If-Match": "*"})
+        assert patched.status_code == 200, patched.text
     driver = browser
     sign_in(driver, status_api.url, ADMIN_KEY)
     row = row_of(driver, "connections-h", cid)
@@ -83,6 +90,10 @@ async def test_reconciliation_and_exports_from_the_status_page(status_api: Prefs
     assert "Only in BILL" in table.text and "bill INV-9 (Acme)" in table.text and "billcom:bill:00nA" in table.text
     payables = row_of(driver, "recon-h", "Open payables")
     assert "Acme" in payables.text and "75.00" in payables.text
+    short = row_of(driver, "recon-h", "Clearing account")
+    assert "BILL Money Out Clearing" in short.text and "-20.00" in short.text
+    settled = row_of(driver, "clearing-h", "BILL Money In Clearing")
+    assert "0.00" in settled.text and "the balance QuickBooks Online reports" in settled.text
     screenshot(driver, "status-reconciliation.png")
 
     async with httpx.AsyncClient(base_url=status_api.url, headers=status_api.admin, timeout=15) as http:

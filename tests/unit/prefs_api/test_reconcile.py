@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge_common.canonical.models import Bill, Invoice, TransactionLine
-from prefs_api.domain.reconcile import clearing_lines, compare_documents
+from prefs_api.domain.reconcile import ClearingBalance, clearing_lines, compare_documents
 
 DAY = dt.date(2026, 12, 1)
 LINE = (TransactionLine(amount=Decimal("100.00")),)
@@ -89,11 +89,18 @@ def test_receivables_by_customer() -> None:
     ]
 
 
-def test_clearing_accounts_must_be_back_to_zero() -> None:
-    lines = clearing_lines(
-        {
-            "money_in_clearing_account": ("BILL Money In Clearing", 0),
-            "money_out_clearing_account": ("BILL Money Out Clearing", "12.50"),
-        }
-    )
-    assert [(x.key, x.ledger_amount) for x in lines] == [("BILL Money Out Clearing", Decimal("12.50"))]
+def test_clearing_accounts_must_be_back_to_zero_and_say_where_the_figure_comes_from() -> None:
+    computed = "computed from Sage Intacct's bill payments and journal entries"
+    out = ClearingBalance("money_out_clearing_account", "1010", "BILL Money Out Clearing", Decimal("12.50"), computed)
+    settled = ClearingBalance("money_in_clearing_account", "1020", "BILL Money In Clearing", Decimal(0), computed)
+    lines = clearing_lines([out, settled])
+    assert [(x.key, x.ledger_amount, x.difference) for x in lines] == [
+        ("BILL Money Out Clearing", Decimal("12.50"), Decimal("-12.50"))
+    ]
+    assert lines[0].note == f"money_out_clearing_account must be 0 after runs; {computed}"
+
+
+def test_a_clearing_balance_that_could_not_be_had_is_a_line() -> None:
+    unknown = ClearingBalance("money_in_clearing_account", "91", "BILL Money In Clearing", None, "no balance read")
+    (line,) = clearing_lines([unknown])
+    assert (line.ledger_amount, line.note) == (None, "money_in_clearing_account: no balance read")

@@ -419,9 +419,23 @@ class ReconLine(BaseModel):
     note: str | None
 
 
+class ReconClearing(BaseModel):
+    preference: str = Field(examples=["money_out_clearing_account"])
+    account_id: str
+    name: str
+    balance: Decimal | None = Field(description="Debit positive; 0 once BILL's runs have settled.")
+    source: str = Field(
+        description="Where the figure comes from: the balance the ledger reports, or computed from the ledger's "
+        "payments and journal entries (then partial when more exist than were read)."
+    )
+
+
 class Reconciliation(BaseModel):
     connection_id: str
     generated_at: dt.datetime
     truncated: bool = Field(description="More documents exist than were compared.")
     differences: int
     lines: list[ReconLine] = Field(description="Only the lines that differ; empty when the books agree.")
+    clearing: list[ReconClearing] = Field(
+        default_factory=list, description="Each clearing account the preferences name, 0 included."
+    )

@@ -96,6 +96,15 @@ class PaymentCurrency:
     preferences: tuple[str, ...] = ("transaction_currency", "base_currency")
 
 
+BANK_MOVEMENT_TYPES = (
+    ObjectType.BILL_PAYMENT,
+    ObjectType.RECEIVED_PAYMENT,
+    ObjectType.FUNDS_TRANSFER,
+    ObjectType.JOURNAL_ENTRY,
+)
+"""Every transaction type that moves money in or out of a bank or clearing account."""
+
+
 @dataclass(frozen=True)
 class LedgerCapabilities:
     idempotency: Idempotency
@@ -143,3 +152,9 @@ class LedgerCapabilities:
     """Per type, the synced fields the ledger can change on an object it already holds (``None``, or a
     type without an entry: all of them; an empty set: none, the object is immutable once written, as
     Intacct's posted payments are). A change to other fields is not written: the sync log says so."""
+    bank_movement_types: tuple[ObjectType, ...] = BANK_MOVEMENT_TYPES
+    """The types to read for a bank or clearing account's balance where the chart of accounts
+    reports none (``list_accounts`` without ``side_status["current_balance"]``): payments, BILL's
+    runs and journals, as the ledger keeps them, each once. A type the connector reads as another
+    is left out (Intacct and NetSuite keep funds transfers as journal entries, so a run would count
+    twice); the balance itself is :func:`ledgerbridge_common.books.balances`."""

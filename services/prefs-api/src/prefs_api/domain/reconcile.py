@@ -1,6 +1,7 @@
 """The reconciliation report, pure: given what each side has (read through the ports), the lines
 where BILL and the ledger differ: open payables per vendor, open receivables per customer, each
-clearing account's balance (0 once runs settle), and documents present on one side only.
+clearing account's balance (0 once runs settle; read from the ledger or computed from its
+transactions, ``handlers/reconcile_clearing.py``), and documents present on one side only.
 
 Open amounts are the vendors' own figures (``side_status``: BILL ``dueAmount``, QBO ``Balance``,
 NetSuite ``amountRemaining``); a document is paired with its counterpart by a link the bookkeeper
@@ -122,12 +123,25 @@ def compare_documents(
     return lines
 
 
-def clearing_lines(balances: Mapping[str, tuple[str, Any]]) -> list[Line]:
-    """Each clearing account (preference → (name, balance)) whose balance is not 0."""
+@dataclass(frozen=True)
+class ClearingBalance:
+    """One clearing account the preferences name: its balance (debit positive; ``None`` when it
+    could not be had) and where the figure comes from, in the bookkeeper's words."""
+
+    preference: str
+    account_id: str
+    name: str
+    balance: Decimal | None
+    source: str
+
+
+def clearing_lines(balances: Iterable[ClearingBalance]) -> list[Line]:
+    """Each clearing account whose balance is not 0, naming where the figure comes from."""
     out = []
-    for pref, (name, balance) in sorted(balances.items()):
-        if balance is None:
-            out.append(Line("clearing_balance", name, None, None, note=f"{pref}: the ledger reports no balance"))
-        elif amount(balance) != ZERO:
-            out.append(Line("clearing_balance", name, ZERO, amount(balance), note=f"{pref} must be 0 after runs"))
+    for c in sorted(balances, key=lambda c: c.preference):
+        if c.balance is None:
+            out.append(Line("clearing_balance", c.name, None, None, note=f"{c.preference}: {c.source}"))
+        elif amount(c.balance) != ZERO:
+            note = f"{c.preference} must be 0 after runs; {c.source}"
+            out.append(Line("clearing_balance", c.name, ZERO, amount(c.balance), note=note))
     return out

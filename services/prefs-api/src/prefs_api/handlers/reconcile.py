@@ -1,7 +1,8 @@
 """The reconciliation report of one connection: both sides read through the ports (BILL's
 ``list_changed`` + ``read``, the ledger's ``query_changed`` + ``read`` + ``list_accounts``), compared
-by ``domain/reconcile.py``. On demand; at most ``max_documents`` documents per type and side are
-read (``truncated`` says when more exist)."""
+by ``domain/reconcile.py``; the clearing balances come from ``handlers/reconcile_clearing.py``. On
+demand; at most ``max_documents`` documents per type and side are read (``truncated`` says when
+more exist)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from prefs_api.adapters.vendors import vendor_unavailable
 from prefs_api.deps import Services
 from prefs_api.domain import reconcile as rec
 from prefs_api.domain.access import Principal
-from prefs_api.domain.catalog import CLEARING
 from prefs_api.handlers.connections import to_info, visible_connection
-from prefs_api.schemas import Reconciliation, ReconLine
+from prefs_api.handlers.reconcile_clearing import clearing_balances
+from prefs_api.schemas import Reconciliation, ReconClearing, ReconLine
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 PARTIES = {ObjectType.BILL: ObjectType.VENDOR, ObjectType.INVOICE: ObjectType.CUSTOMER}
@@ -64,19 +65,15 @@ async def reconcile(
             l_names = await _names(ledger, party, {getattr(d, field) for d in l_docs})
             links = mappings.objects.get(doc_type.value, {})
             lines += rec.compare_documents(doc_type.value, b_docs, l_docs, b_names, l_names, links, posted[doc_type])
-        accounts = {a.id: a for a in await ledger.list_accounts()}
+        clearing, partial = await clearing_balances(ledger, values, max_documents)
     except ConnectorError as exc:
         raise vendor_unavailable("BILL or the ledger", exc) from exc
-    balances = {}
-    for pref in CLEARING:
-        account = accounts.get(values.get(pref) or "")
-        if account is not None:
-            balances[pref] = (account.name, account.side_status.get("current_balance"))
-    lines += rec.clearing_lines(balances)
+    lines += rec.clearing_lines(clearing)
     return Reconciliation(
         connection_id=connection_id,
         generated_at=dt.datetime.now(dt.UTC),
-        truncated=truncated,
+        truncated=truncated or partial,
         differences=len(lines),
         lines=[ReconLine(**{**line.__dict__, "difference": line.difference}) for line in lines],
+        clearing=[ReconClearing(**c.__dict__) for c in clearing],
     )

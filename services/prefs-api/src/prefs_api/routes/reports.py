@@ -99,5 +99,8 @@ async def read_reconciliation(
 ) -> Reconciliation:
     """BILL against the ledger, read now through both connectors: open payables per vendor, open
     receivables per customer, each clearing account's balance (0 once runs settle) and documents
-    present on one side only. Only differing lines are listed."""
+    present on one side only. Only differing lines are listed; ``clearing`` gives every clearing
+    account's balance and where it comes from (the balance the ledger reports, or, where the ledger
+    reports none, computed from its payments and journal entries, at most ``max_documents`` of each
+    type)."""
     return await reconcile.reconcile(services, principal, connection_id, max_documents)

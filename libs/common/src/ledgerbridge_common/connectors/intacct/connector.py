@@ -21,6 +21,7 @@ import httpx
 from ledgerbridge_common.canonical.models import Account, CanonicalObject, CompanyInfo, ObjectType
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
 from ledgerbridge_common.connectors.capabilities import (
+    BANK_MOVEMENT_TYPES,
     ChangeFeed,
     ChangeFeedKind,
     ClearingSetup,
@@ -93,6 +94,7 @@ INTACCT_CAPABILITIES = LedgerCapabilities(
     concurrency_token=False,
     display_name="Sage Intacct",
     swept_types=frozenset(MAPS) - {ObjectType.FUNDS_TRANSFER},
+    bank_movement_types=tuple(t for t in BANK_MOVEMENT_TYPES if t is not ObjectType.FUNDS_TRANSFER),
     clearing=ClearingSetup(
         created_on_connect=False,
         account_kind="checking account",

@@ -43,6 +43,7 @@ from ledgerbridge_common.canonical.models import (
 )
 from ledgerbridge_common.connectors.budget import DEFAULT_BUDGETS, LedgerBudgets, LedgerLimits
 from ledgerbridge_common.connectors.capabilities import (
+    BANK_MOVEMENT_TYPES,
     ChangeFeed,
     ChangeFeedKind,
     DeletionsSource,
@@ -82,6 +83,7 @@ NETSUITE_CAPABILITIES = LedgerCapabilities(
     concurrency_token=False,
     display_name="Oracle NetSuite",
     swept_types=frozenset(t for t in MAPS if t is not ObjectType.FUNDS_TRANSFER),
+    bank_movement_types=tuple(t for t in BANK_MOVEMENT_TYPES if t is not ObjectType.FUNDS_TRANSFER),
     unpaid_deletes_from_ledger=frozenset({ObjectType.BILL}),
     flows=NETSUITE_FLOWS,
 )

@@ -1,11 +1,13 @@
-"""The ledger reader's money checks: a funds transfer and a two-line journal are the same movement,
-and balances come from the canonical transactions (voided ones left out, home currency)."""
+"""Books from a ledger's own transactions (``ledgerbridge_common.books``): a funds transfer and a
+two-line journal are the same movement, and balances come from the canonical transactions (voided
+ones left out, home currency)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+from ledgerbridge_common.books import Movement, balances, movements_of
 from ledgerbridge_common.canonical.models import (
     AppliedTo,
     Bill,
@@ -16,7 +18,6 @@ from ledgerbridge_common.canonical.models import (
     ObjectType,
     TransactionLine,
 )
-from ledgerbridge_ops.ledger_reader import Movement, balances, movements_of
 
 DAY = dt.date(2026, 12, 1)
 
