@@ -88,43 +88,44 @@ async def test_a_change_after_the_refusal_is_carried_by_the_link(world: World) -
     assert (update.desired["name"], update.desired["email"]) == ("Clash Co (vendor)", "late@clash.example")
 
 
-async def test_the_linked_ledger_object_changing_first_records_the_link_and_writes_nothing(world: World) -> None:
+async def test_the_linked_ledger_object_changing_first_waits_for_the_link_message(world: World) -> None:
     """The hand-keyed vendor's own change (its create) reaches the engine after the bookkeeper's
-    link is in the mappings but before the link's message: that change records the link, with
-    the refused version as BILL's baseline, and writes nothing (no second refused write whose
-    command id BILL's next change would compute again)."""
+    link is stored but before the link's message: it waits for the message instead of being
+    decided as a first-time match that writes BILL's refused name (and leaves a failed command id
+    that BILL's next change would compute again)."""
     [create], _ = await send(world, change(B, T.VENDOR, VENDOR))
     await send(world, refused(create))
     keyed_id = await linked_by_hand(world)
-    world.connectors.billcom.put(vendor(VENDOR, name="Clash Co", email="billing@clash.example"))
     await send(world, PreferencesChanged(version=2))  # the cached mappings dropped (prefs topic)
     posts, outs = await send(world, change(L, T.VENDOR, keyed_id, operation="created"))
     assert posts == []
-    assert [(o.status, o.decision.rule) for o in outs if o.decision] == [("skipped", "in_sync")]
+    [held] = outs
+    assert held.status == "parked" and "link" in (held.reason or "")
+    posts, outs = await send(world, change(B, T.VENDOR, VENDOR, trigger="replay", delivery_id="linked:9"))
+    assert posts == []  # the link recorded; the released create found in sync
     link = await world.store.get_link(world.connection_id, T.VENDOR, L, keyed_id)
     assert link is not None and (link.billcom_id, link.pending_command_id) == (VENDOR, None)
-    posts, _ = await send(world, change(B, T.VENDOR, VENDOR, trigger="replay", delivery_id="linked:9"))
-    assert posts == []
+    assert not world.store.parked
+    world.connectors.billcom.put(vendor(VENDOR, name="Clash Co", email="billing@clash.example"))
     [update], _ = await send(world, change(B, T.VENDOR, VENDOR))
     assert update.target_id == keyed_id and update.desired
     assert (update.desired["name"], update.desired["email"]) == ("Clash Co (vendor)", "billing@clash.example")
 
 
 async def test_a_change_of_the_refused_object_meeting_the_link_first_writes_what_changed(world: World) -> None:
-    """BILL's change, published before the link's message but decided once the link is in the
-    mappings, records the link and writes only what changed since the refused version."""
+    """BILL's change, published before the link's message but decided once the link is stored,
+    waits for the message, then writes only what changed since the refused version."""
     [create], _ = await send(world, change(B, T.VENDOR, VENDOR))
     await send(world, refused(create))
     keyed_id = await linked_by_hand(world)
     await send(world, PreferencesChanged(version=2))
     world.connectors.billcom.put(vendor(VENDOR, name="Clash Co", email="first@clash.example"))
-    [update], outs = await send(world, change(B, T.VENDOR, VENDOR))
+    posts, _ = await send(world, change(B, T.VENDOR, VENDOR))
+    assert posts == []
+    [update], _ = await send(world, change(B, T.VENDOR, VENDOR, trigger="replay", delivery_id="linked:10"))
     assert update.target_id == keyed_id and update.desired
     assert (update.desired["name"], update.desired["email"]) == ("Clash Co (vendor)", "first@clash.example")
-    assert [o.decision.rule for o in outs if o.decision] == []  # the link itself is not a sync-log entry
     await settle(world, [update])
-    posts, _ = await send(world, change(B, T.VENDOR, VENDOR, trigger="replay", delivery_id="linked:10"))
-    assert posts == []
     assert [k for k in world.connectors.ledger.objects if k[0] is T.VENDOR] == [(T.VENDOR, keyed_id)]
 
 

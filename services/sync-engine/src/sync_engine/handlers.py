@@ -34,6 +34,7 @@ from ledgerbridge_common.kafka.emitter import Emitter
 from ledgerbridge_common.kafka.routing import Routes
 from ledgerbridge_common.prefs_client import ConflictInfo, ConnectionInfo, ConnectionPreferences, Mappings
 from sync_engine.adapters.store import CommandRecord, EngineStore
+from sync_engine.domain.adopt import is_link_message, linking_key
 from sync_engine.domain.decide import decide
 from sync_engine.domain.first_sync import MANUAL_KEY, released_for_sync_now
 from sync_engine.domain.links import linked_by_outcome, merge_link
@@ -168,7 +169,9 @@ async def decide_change(
         except PermanentError as exc:
             inputs = _bare_inputs(connection_id, change, prefs)
             plan = park(inputs, "prefs", f"cannot read from the vendor: {exc}", rule="vendor_error")
+    waited = await store.unpark(connection_id, _linking_keys(change, plan)) if is_link_message(change) else []
     await apply_plan(connection_id, change, plan, store, emitter, deps)
+    await _release_changes(connection_id, waited, store, emitter, deps)  # they met the link before its message
     if run_id and await store.get_link(connection_id, ObjectType.FUNDS_TRANSFER, Side.BILLCOM, run_id) is None:
         # BILL sends no webhook for money-movement runs: decide the run as soon as one of its
         # payments shows it, instead of waiting for the next sweep to find it.
@@ -183,6 +186,15 @@ async def decide_change(
         )
         await decide_change(connection_id, run_change, store, emitter, deps)
     return plan
+
+
+def _linking_keys(change: ChangeDetected, plan: Plan) -> list[str]:
+    """What the changes that met this link before its message wait for (taken before the message's
+    own plan clears what is parked for its object, so that they are decided again, not dropped)."""
+    ids = {write.billcom_id for write in plan.links if write.billcom_id}
+    if change.side is Side.BILLCOM:
+        ids.add(change.object_id)
+    return [linking_key(change.object_type, billcom_id) for billcom_id in sorted(ids)]
 
 
 async def _override(change: ChangeDetected, deps: Deps) -> dict[str, Any] | None:

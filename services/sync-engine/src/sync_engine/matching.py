@@ -89,8 +89,7 @@ class Matcher:
     def bookkeeper_link(
         self, side: Side, otype: ObjectType, source: CanonicalObject | None, match: Match | None
     ) -> bool:
-        """The match is a link the bookkeeper made (not a preference's mapping). A replay the
-        bookkeeper asked for (``link:``, ``replay:``) writes this side's version instead."""
+        """The match is a link the bookkeeper made (not a preference's mapping)."""
         if source is None or match is None or match.rule != "match_by_mapping":
             return False
         billcom_id, ledger_id = (source.id, match.obj.id) if side is Side.BILLCOM else (match.obj.id, source.id)

@@ -22,7 +22,7 @@ from ledgerbridge_common.events import ChangeDetected, Side, utcnow
 from ledgerbridge_common.metrics import CHANGE_PAYLOADS
 from ledgerbridge_common.prefs_client import ConnectionPreferences, Mappings
 from sync_engine.adapters.store import EngineStore
-from sync_engine.domain.adopt import is_adoption
+from sync_engine.domain.adopt import is_adoption, is_link_message
 from sync_engine.domain.decide import decide
 from sync_engine.domain.directions import DOCUMENTS, MATCHABLE
 from sync_engine.domain.echo import awaits_inflight_creates, echo_skip, is_own_write_echo, wait_for_creates
@@ -120,9 +120,8 @@ class Planner:
         elif other_id is None and source is not None and otype in DOCUMENTS:
             match = await self.matcher.match_document(side, otype, source, refs)
         inflight = side is Side.LEDGER and link is None and match is None
-        adopting = is_adoption(change) or (
-            change.trigger != "replay" and self.matcher.bookkeeper_link(side, otype, source, match)
-        )
+        bookkeeper_link = self.matcher.bookkeeper_link(side, otype, source, match)
+        due = bookkeeper_link and not is_link_message(change)
         inputs = Inputs(
             connection_id=self.connection_id,
             change=change,
@@ -138,8 +137,8 @@ class Planner:
             inflight_creates=inflight and await self.store.has_pending(self.connection_id, otype),
             override=bool(override) and source is not None,
             capabilities=self.sides.ledger.capabilities,
-            adopting=adopting,
-            last_attempt=await self.matcher.last_attempt(change, link, match) if adopting else None,
+            link_message_due=due,
+            last_attempt=await self.matcher.last_attempt(change, link, match) if is_adoption(change) else None,
         )
         return _dependencies_only(deps).then(decide(inputs))
 

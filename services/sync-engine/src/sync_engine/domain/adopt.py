@@ -1,28 +1,48 @@
 """A link the bookkeeper made (prefs-api's ``Mappings.objects``): the two objects are the same
-object. prefs-api publishes ``ChangeDetected`` with ``delivery_id = "linked:<action id>"`` when the
-link is made without a replay, but the first change to meet the link adopts it, whichever it is:
-that message, the linked ledger object's own change (its create, still on its way when the link was
-made) or a change of the object whose write failed. Nothing is written for the adoption itself. The
-link records, on the side whose write failed, the version that write tried to write (else the
-object as it is now), and on the other side the object as it is now, as its baselines: the next
-change on either side carries what changed since. A change of the failed side that differs from
-what was tried is that next change: it is decided on the adopted link right away. Name-list fields
-that differ between the two and that neither side changes (a name the ledger refused) stay apart
+object. prefs-api publishes ``ChangeDetected`` with ``delivery_id`` ``linked:<action id>`` (without
+a replay) or ``link:<action id>`` (with one) after storing the link. The engine decides changes in
+the changes topic's order, so a change that meets the stored link before that message (the linked
+ledger object's own create, still on its way when the link was made) waits for it: it is parked on
+``linking_key`` and decided again once the message has been decided.
+
+``linked:``: nothing is written. The link records, on the side whose write failed, the version that
+write tried to write (else the object as it is now), and on the other side the object as it is now,
+as its baselines: the next change on either side carries what changed since. Name-list fields that
+differ between the two and that neither side changes (a name the ledger refused) stay apart
 (``domain/conflicts.py``). The link replaces the write that failed: nothing waits for it."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from ledgerbridge_common.canonical.models import ObjectType
 from ledgerbridge_common.events import ChangeDetected, Side
-from sync_engine.domain.model import Inputs, Link, LinkWrite, Plan
-from sync_engine.domain.plans import baseline, skip
+from sync_engine.domain.model import Inputs, LinkWrite, Plan
+from sync_engine.domain.plans import baseline, park, skip
 
 PREFIX = "linked:"
+LINK_MESSAGES = ("link:", PREFIX)
+LINKING_PREFIX = "linking:"
 
 
 def is_adoption(change: ChangeDetected) -> bool:
     return change.trigger == "replay" and (change.delivery_id or "").startswith(PREFIX)
+
+
+def is_link_message(change: ChangeDetected) -> bool:
+    """prefs-api's message that a link the bookkeeper made is stored (with or without a replay)."""
+    return change.trigger == "replay" and (change.delivery_id or "").startswith(LINK_MESSAGES)
+
+
+def linking_key(object_type: ObjectType, billcom_id: str) -> str:
+    """What a change that met a stored link before its message waits for."""
+    return f"{LINKING_PREFIX}{object_type.value}:{billcom_id}"
+
+
+def wait_for_link_message(inp: Inputs) -> Plan:
+    assert inp.match is not None
+    side, src = inp.change.side, inp.source
+    billcom_id = (src.id if side is Side.BILLCOM and src is not None else inp.match.obj.id) or ""
+    reason = "waiting for the bookkeeper's link to this object to reach the engine"
+    return park(inp, linking_key(inp.change.object_type, billcom_id), reason)
 
 
 def adopt(inp: Inputs) -> Plan:
@@ -46,23 +66,3 @@ def adopt(inp: Inputs) -> Plan:
     )
     reason = f"linked by the bookkeeper to {other.id}: nothing written; the next change updates it"
     return skip(inp, "in_sync", reason, links=(write,))
-
-
-def carried_change(inp: Inputs, adopted: Plan) -> Inputs | None:
-    """The inputs of this change decided on the link ``adopted`` records, when the change is a
-    change of the side whose write failed and differs from what that write tried (else None)."""
-    tried, src = inp.last_attempt, inp.source
-    if is_adoption(inp.change) or tried is None or src is None or inp.match is None or not adopted.links:
-        return None
-    if tried.side is not inp.change.side or tried.fingerprint == baseline(tried.side, src).fingerprint:
-        return None
-    write = adopted.links[0]
-    now = replace(
-        inp.link or Link(write.object_type),
-        billcom_id=write.billcom_id,
-        ledger_id=write.ledger_id,
-        pending_command_id=None,
-    )
-    for base in write.baselines:
-        now = now.with_baseline(base.side, base.fingerprint, base.view)
-    return replace(inp, link=now, counterpart=inp.match.obj, match=None, adopting=False, last_attempt=None)

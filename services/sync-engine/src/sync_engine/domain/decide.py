@@ -5,10 +5,10 @@ Rules, in the order ``decide`` checks them: readiness → echo → What Syncs �
 currency → approval filter → start date → in-flight write → removal (deactivate / void / merge) →
 money movement → first-sync link to an existing document → upsert with conflict resolution
 (ARCHITECTURE.md §5 "Decide" lists the rules; the echo comes second here so that our own write
-coming back never shows up as a skip). The first change to meet a bookkeeper's link records it right after
-readiness, whatever else holds (``domain/adopt.py``). The planner recognises most echoes earlier,
-without reading the object, by the last-updated time of our write (``domain/echo.py``); the
-fingerprint echo here is the rest."""
+coming back never shows up as a skip). Right after readiness, whatever else holds, a bookkeeper's
+link without a replay is recorded, and a change that meets a link before its message waits for it
+(``domain/adopt.py``). The planner recognises most echoes earlier, without reading the object, by
+the last-updated time of our write (``domain/echo.py``); the fingerprint echo here is the rest."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ledgerbridge_common.canonical.models import ApprovalStatus, Bill, VendorCre
 from ledgerbridge_common.events import Decision, Side
 from ledgerbridge_common.events.refs import NAME_LISTS
 from sync_engine.domain import transfers
-from sync_engine.domain.adopt import adopt, carried_change, is_adoption
+from sync_engine.domain.adopt import adopt, is_adoption, wait_for_link_message
 from sync_engine.domain.currency import payment_currency_problem, refuse_payment
 from sync_engine.domain.deletes import copies_unpaid_delete
 from sync_engine.domain.directions import APPROVAL_FILTERED, blocked_direction, refused_by_what_syncs
@@ -40,10 +40,10 @@ def decide(inp: Inputs) -> Plan:
     if not prefs.ready:
         missing = "; ".join(prefs.missing) or "preferences incomplete"
         return park(inp, "prefs", f"Connection not ready, nothing posted: {missing}", rule="not_ready")
-    if is_adoption(change) or inp.adopting:
-        adopted = adopt(inp)
-        carried = carried_change(inp, adopted)
-        return adopted if carried is None else Plan(links=adopted.links).then(decide(carried))
+    if is_adoption(change):
+        return adopt(inp)
+    if inp.link_message_due:
+        return wait_for_link_message(inp)
     linked = link is not None and link.id_on(side.other) is not None
     if _is_echo(inp):
         return skip(inp, "echo", ECHO_REASON, log=False)

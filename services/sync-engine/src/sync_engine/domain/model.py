@@ -119,8 +119,8 @@ class Inputs:
     """The bookkeeper overrode a conflict: ``source`` carries the values its side had lost."""
     capabilities: LedgerCapabilities | None = None
     """What the connection's ledger connector declares (flows, payment currency)."""
-    adopting: bool = False
-    """The change is the first to meet a link the bookkeeper made (``domain/adopt.py``)."""
+    link_message_due: bool = False
+    """The change met a link the bookkeeper made before prefs-api's message of it (``domain/adopt.py``)."""
     last_attempt: Baseline | None = None
     """The version the last write of the changed object, or of the object the bookkeeper linked
     it to, tried to write, when that write failed (read for a bookkeeper's link only)."""
