@@ -213,3 +213,15 @@ FAULTS: dict[str, Fault] = {
                                       webhooks("drop", 5), webhooks("duplicate", 5), kill("engine"), kill("posting"),
                                       restart("kafka"))),
 }  # fmt: skip
+
+
+EXPECTED_S: dict[str, float] = {
+    "qbo-429": 1043, "sigterm-each": 688, "rebalance": 631, "together": 600, "kill-engine": 553,
+    "kill-posting": 543, "bill-duplicate": 521, "baseline": 515, "qbo-timeout": 498, "qbo-5xx": 486,
+    "kill-ingest": 479, "qbo-stale": 464, "bill-reorder": 457, "pg-hang": 452, "kill-prefs": 420,
+    "bill-drop": 387, "restart-kafka": 279, "intacct-kill-posting": 244, "intacct-kill-engine": 234,
+    "restart-postgres": 210, "netsuite-kill-posting": 209, "netsuite-429": 198, "intacct-429": 190,
+    "netsuite-kill-engine": 177,
+}  # fmt: skip
+"""Seconds each run took in the 2026-12-05 runs at 556 changes (``bench/README.md``): the order
+``bench.faults`` starts them in, longest first. Only the order matters; a run not listed goes last."""
