@@ -11,21 +11,25 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def process_cpu_ticks(stat: str) -> int:
-    """utime + stime (clock ticks) from the text of ``/proc/<pid>/stat``. The command name, in
-    parentheses, may hold spaces and parentheses: fields are counted after its last ``)``."""
+def process_cpu_ticks(stat: str, *, reaped_children: bool = False) -> int:
+    """utime + stime (clock ticks) from the text of ``/proc/<pid>/stat``, with ``reaped_children``
+    also cutime + cstime (children it has waited for: a postmaster's ended backends). The command
+    name, in parentheses, may hold spaces and parentheses: fields are counted after its last ``)``."""
     fields = stat[stat.rindex(")") + 2 :].split()
-    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5), counted from 1 with pid and comm
+    own = int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5), counted from 1 with pid and comm
+    return own + (int(fields[13]) + int(fields[14]) if reaped_children else 0)
 
 
-def read_process_cpu_s(pid: int) -> float | None:
+def read_process_cpu_s(pid: int, *, reaped_children: bool = False) -> float | None:
     """CPU seconds (user + system) a live process has used; None when it is gone."""
     try:
-        return process_cpu_ticks(Path(f"/proc/{pid}/stat").read_text()) / CLOCK_TICKS
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return process_cpu_ticks(stat, reaped_children=reaped_children) / CLOCK_TICKS
     except (OSError, ValueError, IndexError):
         return None
 
@@ -93,6 +97,19 @@ class MachineSampler:
         loads = [s["load_1m"] for s in self.samples]
         return {"busy": busy_fraction(self.began, read_machine_ticks()), "load_1m_min": min(loads, default=None),
                 "load_1m_max": max(loads, default=None), "samples": self.samples}  # fmt: skip
+
+
+def cpu_split(report: Mapping[str, Any], cores: int) -> dict[str, float]:
+    """Core-seconds of the invocation: what the machine's cores were busy with (busy share × cores
+    × seconds), what this invocation's processes used (each run's services and sandboxes, the
+    bench itself, the Kafka/PostgreSQL pairs), and the rest (other users of the machine)."""
+    busy = float(report["machine"]["busy"]) * cores * float(report["seconds"])
+    runs = sum(float(r.get("cpu_s", {}).get("total", 0.0)) for r in report["runs"])
+    pairs = sum(sum(r.get("pair_cpu_s", {}).values()) for r in report["runs"])
+    pairs += sum(report.get("shared_pair_cpu_s", {}).values())
+    bench = float(report.get("bench_cpu_s", 0.0))
+    return {"machine_busy": round(busy), "runs": round(runs), "bench": round(bench), "pairs": round(pairs),
+            "others": round(busy - runs - bench - pairs)}  # fmt: skip
 
 
 def longest_first(names: Iterable[str], expected_s: Mapping[str, float]) -> list[str]:

@@ -35,7 +35,7 @@ import httpx
 
 from bench.fault_kinds import DISTURBS_STACK, EXPECTED_S, FAULTS, Ctx
 from bench.fault_ledgers import LEDGERS, LedgerCase
-from bench.fault_measure import LongestFirstGate, MachineSampler, Phases, longest_first
+from bench.fault_measure import LongestFirstGate, MachineSampler, Phases, cpu_split, longest_first
 from bench.fault_workload import (
     Tenant,
     changes_per_company,
@@ -234,7 +234,10 @@ async def run_each(
                    "result": "error"}  # fmt: skip
         finally:
             if own is not None:
+                pair_cpu = own.cpu_s()
                 await own.remove()
+        if own is not None:
+            row["pair_cpu_s"] = pair_cpu
         print(f"  {json.dumps(row)}", flush=True)
         return row
 
@@ -266,6 +269,7 @@ async def main(args: argparse.Namespace) -> int:
         stack_s = round(time.monotonic() - began, 1)
         rows = await run_each(names, stack, args)
     finally:
+        shared_pair_cpu = stack.cpu_s()
         await stack.remove()
     seconds = round(time.monotonic() - began, 1)
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
@@ -280,7 +284,9 @@ async def main(args: argparse.Namespace) -> int:
     workload = {"companies": args.companies, "scale": args.scale, "parallel": args.parallel}
     report = {"date": started.isoformat(timespec="seconds"), "commit": commit, "workload": workload,
               "seconds": seconds, "shared_pair_start_s": stack_s, "bench_cpu_s": bench_cpu_s,
+              "shared_pair_cpu_s": shared_pair_cpu,
               "machine": await machine.stop(), "runs": rows}  # fmt: skip
+    report["cpu_core_s"] = cpu_split(report, os.cpu_count() or 1)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     paths = [RESULTS / (f"faults-{stamp}-only-{'-'.join(names)}.json" if args.only else f"faults-{stamp}.json")]

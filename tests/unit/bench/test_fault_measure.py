@@ -4,6 +4,8 @@ per phase, consumer lag from offsets, and the longest runs started first."""
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import pytest
 from aiokafka import TopicPartition
@@ -13,11 +15,13 @@ from bench.fault_measure import (
     LongestFirstGate,
     Phases,
     busy_fraction,
+    cpu_split,
     longest_first,
     machine_ticks,
     process_cpu_ticks,
 )
 from bench.lag_probe import lag_of
+from bench.stack import PrivateStack
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -26,6 +30,19 @@ def test_cpu_ticks_are_user_plus_system_counted_after_a_command_name_with_spaces
     rest = "S 1 2 3 4 5 6 7 8 9 10 250 70 11 12 20 0 1 0 100"
     assert process_cpu_ticks(f"4242 (python -m (odd) x) {rest}") == 320
     assert process_cpu_ticks(f"7 (sync_engine) {rest}") == 320
+
+
+def test_reaped_children_add_cutime_and_cstime() -> None:
+    stat = "9 (postgres) S 1 2 3 4 5 6 7 8 9 10 250 70 400 30 20 0 1 0 100"
+    assert process_cpu_ticks(stat) == 320
+    assert process_cpu_ticks(stat, reaped_children=True) == 750
+
+
+def test_the_cpu_split_leaves_to_others_what_this_invocation_did_not_use() -> None:
+    report = {"machine": {"busy": 0.5}, "seconds": 100, "bench_cpu_s": 10, "shared_pair_cpu_s": {"kafka": 5},
+              "runs": [{"cpu_s": {"total": 40}, "pair_cpu_s": {"kafka": 3, "postgres": 2}}, {"cpu_s": {"total": 20}},
+                       {"error": "no cpu_s in a run that did not start"}]}  # fmt: skip
+    assert cpu_split(report, 2) == {"machine_busy": 100, "runs": 60, "bench": 10, "pairs": 10, "others": 20}
 
 
 def test_the_busy_share_counts_idle_and_iowait_as_not_busy() -> None:
@@ -119,3 +136,16 @@ async def test_a_waiter_cancelled_at_the_head_of_the_line_blocks_nobody() -> Non
     release.set()
     await asyncio.wait_for(asyncio.gather(holder, short), 2)
     assert started == ["holder", "short"] and long.cancelled()
+
+
+def test_a_pairs_cpu_is_read_from_its_broker_and_postmaster_pid_files(tmp_path: Path) -> None:
+    (tmp_path / "kafka").mkdir()
+    (tmp_path / "postgres" / "data").mkdir(parents=True)
+    (tmp_path / "kafka" / "kafka.pid").write_text(f"{os.getpid()}\n")
+    (tmp_path / "postgres" / "data" / "postmaster.pid").write_text(f"{os.getpid()}\n/data\n")
+    pair = PrivateStack(tmp_path, (1, 2, 3))
+
+    used = pair.cpu_s()
+
+    assert set(used) == {"kafka", "postgres"} and used["kafka"] > 0 and used["postgres"] >= used["kafka"]
+    assert PrivateStack(tmp_path / "gone", (1, 2, 3)).cpu_s() == {}

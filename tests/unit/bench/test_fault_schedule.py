@@ -37,6 +37,9 @@ class FakePair:
     async def remove(self) -> None:
         self.removed = True
 
+    def cpu_s(self) -> dict[str, float]:
+        return {"kafka": 1.0, "postgres": 2.0}
+
 
 @pytest.fixture
 def pairs(monkeypatch: pytest.MonkeyPatch) -> type[FakePair]:
