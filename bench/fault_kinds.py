@@ -32,7 +32,8 @@ class Ctx:
     http: httpx.AsyncClient
     tenants: list[Tenant]
     extras: list[BenchProcess] = field(default_factory=list)
-    """Second instances started by a run (stopped at its end)."""
+    """Second instances started by a run (stopped at its end unless they already left; their CPU
+    seconds count in the run's row)."""
     notes: list[str] = field(default_factory=list)
     load: LoadResult | None = None
 
@@ -97,12 +98,11 @@ def rebalance(stay_s: float = 20.0) -> Inject:
             first = ctx.system.processes[name]
             second = BenchProcess(name=f"{first.name}-2", argv=first.argv, env=first.env)
             ctx.extras.append(second)
+            seconds.append(second)
             await asyncio.to_thread(second.start)
         await asyncio.sleep(stay_s)
-        for second in list(ctx.extras):
+        for second in seconds:  # they stay in ctx.extras: their CPU seconds go in the run's row
             ctx.notes.append(await asyncio.to_thread(_terminate, second, SIGTERM_GRACE_S))
-            seconds.append(second)
-        ctx.extras = [p for p in ctx.extras if p not in seconds]
 
     return inject
 
