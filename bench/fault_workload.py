@@ -236,13 +236,13 @@ async def settle(
     rounds: int = 4,
     phase: list[str] | None = None,
     notes: list[str] | None = None,
-) -> None:
+) -> int:
     """Sync Now for every company (sweeps find what webhooks missed; Intacct and NetSuite have no
     webhooks, the sweeps are how their changes arrive), then wait until the sweeper has done the
     sweeps asked for and engine and posting are idle; again while something expected is still
     missing. Each wait is bounded: at most ``rounds`` × (Sync Now retries + 300 s). ``phase[0]``
     names the step under way (what a run stopped by its timeout reports); ``notes`` get the Sync
-    Now requests refused after every retry."""
+    Now requests refused after every retry. Returns the rounds made."""
     phase = phase if phase is not None else [""]
     scenario = Scenario(system.urls, ADMIN_KEY, http)
     for n in range(1, rounds + 1):
@@ -265,4 +265,5 @@ async def settle(
         except Exception:
             continue
         if state["in_ledger"] == state["changes"] and not state["clearing_nonzero"]:
-            return
+            return n
+    return rounds

@@ -22,6 +22,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -32,8 +33,9 @@ from typing import Any
 
 import httpx
 
-from bench.fault_kinds import DISTURBS_STACK, FAULTS, Ctx
+from bench.fault_kinds import DISTURBS_STACK, EXPECTED_S, FAULTS, Ctx
 from bench.fault_ledgers import LEDGERS, LedgerCase
+from bench.fault_measure import LongestFirstGate, MachineSampler, Phases, cpu_split, longest_first
 from bench.fault_workload import (
     Tenant,
     changes_per_company,
@@ -79,43 +81,53 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
     row: dict[str, Any] = {"run": name, "fault": fault.what, "ledger": fault.ledger}
     ctx: Ctx | None = None
     phase = ["set-up"]
+    phases = Phases()
 
     async def body() -> None:
         nonlocal ctx
-        async with MIGRATING:
-            await system.prepare()
-        for group in ((ledger.process, "billcom", "prefs"), ("ingest", "engine", "posting")):  # the second needs prefs
-            await asyncio.gather(*(_start(system, n) for n in group))
+        with phases.timed("set-up: database"):
+            async with MIGRATING:
+                await system.prepare()
+        with phases.timed("set-up: processes"):
+            for group in ((ledger.process, "billcom", "prefs"), ("ingest", "engine", "posting")):  # needs prefs
+                await asyncio.gather(*(_start(system, n) for n in group))
         async with httpx.AsyncClient(timeout=60) as http:
-            tenants = await setup_tenants(system, http, name, args.companies, ledger)
-            ctx = Ctx(system, stack, http, tenants)
-            await system.quiesce(timeout=60)
-            if fault.before:
-                await fault.inject(ctx)
+            with phases.timed("set-up: companies"):
+                tenants = await setup_tenants(system, http, name, args.companies, ledger)
+                ctx = Ctx(system, stack, http, tenants)
+            with phases.timed("set-up: first idle"):
+                await system.quiesce(timeout=60)
+            with phases.timed("set-up: companies"):
+                if fault.before:
+                    await fault.inject(ctx)
 
             async def mid() -> None:
                 row["backlog_at_fault"] = await system.lag()
                 if not fault.before:
-                    await fault.inject(ctx)
+                    with phases.timed("fault"):
+                        await fault.inject(ctx)
 
             phase[0] = "workload"
-            await run_workload(tenants, args.scale, mid)
+            with phases.timed("workload"):
+                await run_workload(tenants, args.scale, mid)
             phase[0] = "settle"
-            await settle(system, http, tenants, phase=phase, notes=ctx.notes)
+            with phases.timed("settle"):
+                row["settle_rounds"] = await settle(system, http, tenants, phase=phase, notes=ctx.notes)
             for proc in system.processes.values():  # a crashed service is a failed run, not a silent one
                 if proc.proc is not None and proc.proc.poll() is not None:
                     ctx.notes.append(f"{proc.name} not running")
             phase[0] = "reconcile"
-            row.update(await reconcile_all(system, http, tenants))
-            sandbox = await sandbox_webhook_answers(http, system)
-            load = ctx.load.summary() if ctx.load else None
-            row["webhook_5xx"] = sandbox["5xx"] + sum(
-                n for status, n in (ctx.load.statuses if ctx.load else {}).items() if status >= 500
-            )
-            slow = sum(ms > 3000 for ms in ctx.load.latencies_ms) if ctx.load else 0
-            row["webhooks"] = {"billcom_sandbox": sandbox, "load_generator": load}
-            row["answers_over_3s"] = slow + sandbox["over_3s"]  # information: QBO's limit, not a violation
-            row["ledger_counters"] = await ledger_counters(http, system, ledger, tenants)
+            with phases.timed("reconcile"):
+                row.update(await reconcile_all(system, http, tenants))
+                sandbox = await sandbox_webhook_answers(http, system)
+                load = ctx.load.summary() if ctx.load else None
+                row["webhook_5xx"] = sandbox["5xx"] + sum(
+                    n for status, n in (ctx.load.statuses if ctx.load else {}).items() if status >= 500
+                )
+                slow = sum(ms > 3000 for ms in ctx.load.latencies_ms) if ctx.load else 0
+                row["webhooks"] = {"billcom_sandbox": sandbox, "load_generator": load}
+                row["answers_over_3s"] = slow + sandbox["over_3s"]  # information: QBO's limit, not a violation
+                row["ledger_counters"] = await ledger_counters(http, system, ledger, tenants)
 
     try:
         await asyncio.wait_for(body(), args.run_timeout)
@@ -128,10 +140,16 @@ async def one_run(name: str, stack: PrivateStack | SharedStack, args: argparse.N
         if ctx is not None:
             for extra in ctx.extras:
                 await asyncio.to_thread(extra.stop)
+                system.processes[extra.name] = extra  # its CPU seconds in the row
             if ctx.notes:
                 row["note"] = "; ".join(ctx.notes)
-        await system.close()
+        with phases.timed("tear-down"):
+            await system.close()
     row["seconds"] = round(time.monotonic() - began, 1)
+    row["phases_s"] = phases.seconds
+    cpu = {n: p.cpu_s for n, p in system.processes.items() if p.proc is not None}
+    row["cpu_s"] = cpu | {"total": round(sum(cpu.values()), 1)}
+    row["lag_checks"] = {"count": system.lag_checks, "seconds": round(system.lag_check_s, 1)}
     row["load_average"] = [round(v, 1) for v in os.getloadavg()]
     ok = "error" not in row and row.get("in_ledger") == row.get("changes") and not any(row.get(k) for k in VIOLATIONS)
     row["result"] = "ok" if ok else ("error" if "error" in row else "VIOLATION")
@@ -186,34 +204,44 @@ async def run_each(
     names: list[str], stack: PrivateStack | SharedStack, args: argparse.Namespace
 ) -> list[dict[str, Any]]:
     """Every run, at most ``--parallel`` at a time, each on fresh databases, topics, groups and
-    processes. A run that hangs or restarts Kafka or PostgreSQL gets a private pair of its own;
-    the pairs are started one at a time (several brokers starting at once on a busy machine miss
-    their start timeout) while the other runs, sharing ``stack``, go first. Rows come back in
-    ``names`` order; a run whose pair does not start is an ``error`` row."""
-    gate = asyncio.Semaphore(args.parallel)
+    processes, the longest first (``EXPECTED_S``): a free slot goes to the longest run ready to
+    go, so the last runs to start are short ones. A run that hangs or restarts Kafka or
+    PostgreSQL gets a private pair of its own; the pairs are started one at a time, longest run
+    first (several brokers starting at once on a busy machine miss their start timeout), while
+    the other runs, sharing ``stack``, go. Rows come back in ``names`` order; a run whose pair
+    does not start is an ``error`` row."""
+    gate = LongestFirstGate(args.parallel, EXPECTED_S)
     starting = asyncio.Lock()
 
     async def one(name: str) -> dict[str, Any]:
         own: PrivateStack | None = None
+        queued, pair_s = time.monotonic(), None
         try:
             if name in DISTURBS_STACK and not isinstance(stack, SharedStack):
                 async with starting:
+                    began = time.monotonic()
                     own = PrivateStack()
                     await own.start()
-            async with gate:
+                    pair_s = round(time.monotonic() - began, 1)
+            async with gate.slot(name):
                 print(f"→ {name}: {FAULTS[name].what}", flush=True)
+                waited = round(time.monotonic() - queued, 1)
                 row = await one_run(name, own or stack, args)
+                row["waited_s"], row["pair_start_s"] = waited, pair_s
         except Exception as exc:
             traceback.print_exc()
             row = {"run": name, "fault": FAULTS[name].what, "error": f"{type(exc).__name__}: {str(exc)[:200]}",
                    "result": "error"}  # fmt: skip
         finally:
             if own is not None:
+                pair_cpu = own.cpu_s()
                 await own.remove()
+        if own is not None:
+            row["pair_cpu_s"] = pair_cpu
         print(f"  {json.dumps(row)}", flush=True)
         return row
 
-    order = sorted(names, key=lambda n: n in DISTURBS_STACK)  # those waiting for a pair queue last
+    order = longest_first(names, EXPECTED_S)  # pairs are started in this order too
     done = dict(zip(order, await asyncio.gather(*(one(n) for n in order)), strict=True))
     return [done[n] for n in names]
 
@@ -232,13 +260,20 @@ async def main(args: argparse.Namespace) -> int:
     print(f"{len(names)} run(s), {args.parallel} at a time, {args.companies} companies × "
           f"~{changes_per_company(args.scale)} changes each; load average {os.getloadavg()[0]:.1f}",
           flush=True)  # fmt: skip
+    machine = MachineSampler()
+    machine.start()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     try:
         print("starting the stack for the fault runs ...", flush=True)
         await stack.start()
+        stack_s = round(time.monotonic() - began, 1)
         rows = await run_each(names, stack, args)
     finally:
+        shared_pair_cpu = stack.cpu_s()
         await stack.remove()
     seconds = round(time.monotonic() - began, 1)
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    bench_cpu_s = round(cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime, 1)
     print()
     print(table(rows))
     for r in rows:
@@ -248,7 +283,10 @@ async def main(args: argparse.Namespace) -> int:
     print(f"{len(rows)} run(s) in {seconds:.0f} s")
     workload = {"companies": args.companies, "scale": args.scale, "parallel": args.parallel}
     report = {"date": started.isoformat(timespec="seconds"), "commit": commit, "workload": workload,
-              "seconds": seconds, "runs": rows}  # fmt: skip
+              "seconds": seconds, "shared_pair_start_s": stack_s, "bench_cpu_s": bench_cpu_s,
+              "shared_pair_cpu_s": shared_pair_cpu,
+              "machine": await machine.stop(), "runs": rows}  # fmt: skip
+    report["cpu_core_s"] = cpu_split(report, os.cpu_count() or 1)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     paths = [RESULTS / (f"faults-{stamp}-only-{'-'.join(names)}.json" if args.only else f"faults-{stamp}.json")]

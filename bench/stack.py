@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from bench.fault_measure import read_process_cpu_s
 from bench.system import ROOT, StackAddress
 from tests.support.servers import free_ports
 
@@ -116,6 +117,20 @@ class PrivateStack:
                 os.kill(pid, signal.SIGCONT)
         self._stopped = []
 
+    def cpu_s(self) -> dict[str, float]:
+        """CPU seconds the pair has used so far: the broker process (its current one: a broker
+        restarted mid-run counts from its restart) and the PostgreSQL cluster (postmaster, its
+        ended backends, the live ones)."""
+        out: dict[str, float] = {}
+        with contextlib.suppress(OSError, ValueError):
+            broker = int((self.dir / "kafka" / "kafka.pid").read_text().split()[0])
+            out["kafka"] = round(read_process_cpu_s(broker) or 0.0, 1)
+        with contextlib.suppress(OSError, ValueError):
+            postmaster, *backends = server_pids(self.dir / "postgres" / "data")
+            total = read_process_cpu_s(postmaster, reaped_children=True) or 0.0
+            out["postgres"] = round(total + sum(read_process_cpu_s(pid) or 0.0 for pid in backends), 1)
+        return out
+
     async def remove(self) -> None:
         if self._stopped:
             self.resume_postgres()
@@ -149,6 +164,9 @@ class SharedStack:
 
     def resume_postgres(self) -> None:
         return None
+
+    def cpu_s(self) -> dict[str, float]:
+        return {}  # shared with everybody: not this invocation's
 
     async def remove(self) -> None:
         return None

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from cryptography.fernet import Fernet
 
+from bench.fault_measure import read_process_cpu_s
+from bench.lag_probe import LagProbe
 from ledgerbridge_common.events.topics import Topics
 from ledgerbridge_ops.scenario import Urls
 from tests.support.processes import ServiceProcess
@@ -45,14 +46,24 @@ class BenchProcess(ServiceProcess):
     """A ServiceProcess that logs under .local/logs/bench and remembers its peak RSS."""
 
     peak_kb: int = 0
+    cpu_ended_s: float = 0.0
+    """CPU seconds of this process's earlier incarnations (killed or stopped, then started again)."""
+    cpu_live_s: float = 0.0
+    """CPU seconds of the current incarnation at its last sample."""
+
+    @property
+    def cpu_s(self) -> float:
+        return round(self.cpu_ended_s + self.cpu_live_s, 1)
 
     @property
     def log_path(self) -> Path:
         return LOG_DIR / f"{self.name}-{self.port}.log"
 
     def sample_rss(self) -> None:
+        """Peak RSS and CPU seconds so far (called before every stop or kill, and by ``sample``)."""
         if self.proc is None or self.proc.poll() is not None:
             return
+        self.cpu_live_s = read_process_cpu_s(self.proc.pid) or self.cpu_live_s
         try:
             for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -62,6 +73,7 @@ class BenchProcess(ServiceProcess):
 
     def start(self, timeout: float = 90) -> None:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.cpu_ended_s, self.cpu_live_s = self.cpu_ended_s + self.cpu_live_s, 0.0
         super().start(timeout)
 
     def kill(self) -> None:
@@ -107,6 +119,10 @@ class BenchSystem:
     peak_mb: dict[str, float] = field(default_factory=dict)
     start_s: float = 0.0
     """Time spent starting processes (until each answered its health check), over the run."""
+    lag_checks: int = 0
+    lag_check_s: float = 0.0
+    """Lag measurements made by ``quiesce`` and the seconds they took."""
+    _probe: LagProbe | None = field(default=None, repr=False)
 
     @property
     def database_url(self) -> str:
@@ -232,6 +248,8 @@ class BenchSystem:
             if time.monotonic() - began > 5:
                 print(f"  ({name} took {time.monotonic() - began:.1f} s to stop)", file=sys.stderr)
 
+        if self._probe is not None:
+            await self._probe.reset()
         services = [n for n in self.processes if n.split("-")[0] in SERVICES]
         for wave in (services, [n for n in self.processes if n not in services]):
             await asyncio.gather(*(stop(n) for n in wave))
@@ -255,36 +273,23 @@ class BenchSystem:
 
     # --- Kafka progress ---------------------------------------------------------------------------
 
+    @property
+    def probe(self) -> LagProbe:
+        if self._probe is None:
+            self._probe = LagProbe(self.stack.kafka, self.partitions)
+        return self._probe
+
     async def topic_count(self, topic: str) -> int:
-        """Records ever written to ``topic`` (sum of end offsets), one of this run's topics (all
-        ``partitions`` of it: a new consumer has no metadata for it yet)."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.stack.kafka)
-        await consumer.start()
-        try:
-            parts = [TopicPartition(topic, p) for p in range(self.partitions)]
-            ends = await consumer.end_offsets(parts)
-            return int(sum(ends.values()))
-        finally:
-            await consumer.stop()
+        """Records ever written to ``topic`` (sum of end offsets), one of this run's topics."""
+        return sum((await self.probe.ends([topic])).values())
 
     async def group_lag(self, group: str, topic: str) -> int:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.stack.kafka)
-        await admin.start()
-        try:
-            committed = await admin.list_consumer_group_offsets(group)
-        finally:
-            await admin.close()
-        done = sum(meta.offset for tp, meta in committed.items() if tp.topic == topic and meta.offset >= 0)
-        return await self.topic_count(topic) - done
+        return await self.probe.lag({group: [topic]})
 
     async def lag(self) -> int:
         """Records not yet handled by the engine and posting (0 when idle)."""
         t, g = self.topics, self.groups
-        total = 0
-        for group, topics in ((g["engine"], (t.changes, t.outcomes)), (g["posting"], (t.postings,))):
-            for topic in topics:
-                total += await self.group_lag(group, topic)
-        return total
+        return await self.probe.lag({g["engine"]: [t.changes, t.outcomes], g["posting"]: [t.postings]})
 
     async def sweep_lag(self) -> int:
         """Sweep requests (Sync Now) on the prefs topic not yet handled by webhook-ingest's sweeper:
@@ -297,10 +302,16 @@ class BenchSystem:
         async def measure() -> int:
             return await self.lag() + (await self.sweep_lag() if sweeps else 0)
 
+        began = time.monotonic()
         try:
             return await asyncio.wait_for(measure(), bound_s) == 0
         except (TimeoutError, OSError, KafkaError):
+            if self._probe is not None:
+                await self._probe.reset()
             return False
+        finally:
+            self.lag_checks += 1
+            self.lag_check_s += time.monotonic() - began
 
     async def quiesce(self, *, quiet_s: float = 3, timeout: float = 120, sweeps: bool = False) -> float:
         """Wait until engine and posting (and with ``sweeps`` the sweeper's Sync Now requests) have

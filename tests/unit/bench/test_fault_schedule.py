@@ -37,6 +37,9 @@ class FakePair:
     async def remove(self) -> None:
         self.removed = True
 
+    def cpu_s(self) -> dict[str, float]:
+        return {"kafka": 1.0, "postgres": 2.0}
+
 
 @pytest.fixture
 def pairs(monkeypatch: pytest.MonkeyPatch) -> type[FakePair]:
@@ -74,6 +77,23 @@ async def test_runs_share_the_pair_unless_they_disturb_it_and_go_at_most_n_at_a_
     own = {n for n, s in stacks.items() if s is not shared}
     assert own == set(DISTURBS_STACK) and len({id(stacks[n]) for n in own}) == len(own)
     assert all(p.removed for p in pairs.made) and len(pairs.made) == len(DISTURBS_STACK)
+
+
+async def test_the_longest_runs_start_first(monkeypatch: pytest.MonkeyPatch, pairs: type[FakePair]) -> None:
+    started: list[str] = []
+
+    async def one_run(name: str, stack: Any, args: argparse.Namespace) -> dict[str, Any]:
+        started.append(name)
+        await asyncio.sleep(0.01)
+        return {"run": name, "result": "ok"}
+
+    monkeypatch.setattr(faults, "one_run", one_run)
+    monkeypatch.setattr(faults, "EXPECTED_S", {"baseline": 1, "kill-engine": 3, "qbo-429": 9, "intacct-429": 2})
+    names = ["baseline", "intacct-429", "kill-engine", "qbo-429"]
+    rows = await faults.run_each(names, object(), _args(1))  # type: ignore[arg-type]
+
+    assert started == ["qbo-429", "kill-engine", "intacct-429", "baseline"]
+    assert [r["run"] for r in rows] == names
 
 
 async def test_a_pair_that_does_not_start_is_an_error_row_and_the_other_runs_go_on(

@@ -1,6 +1,7 @@
 """The fault runs' tools that need no stack: which processes a PostgreSQL hang stops, the refusal
-of the shared stack's ports, and that the load generator's deliveries are ones webhook-ingest
-accepts (signed as BILL signs, parsed as real bill events)."""
+of the shared stack's ports, that the load generator's deliveries are ones webhook-ingest
+accepts (signed as BILL signs, parsed as real bill events), and that the rebalance run's second
+instances stay in the run's context after they leave."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from unittest.mock import MagicMock
 
 import pytest
 
+from bench import fault_kinds
 from bench.fault_workload import Tenant, redeliveries
 from bench.stack import PrivateStack, server_pids
+from bench.system import BenchProcess, BenchSystem
 from ledgerbridge_common.connectors.billcom.webhooks import parse_billcom_webhook, verify_billcom_signature
 
 
@@ -71,3 +74,26 @@ def test_redeliveries_are_signed_bill_events_for_the_workloads_bills() -> None:
         assert event.object_id in {b for _, b, _ in tenant.bills}
         event_ids.add(event.event_id)
     assert len(event_ids) == 12
+
+
+async def test_the_rebalance_runs_second_instances_stay_in_the_context_after_they_leave(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started, left = [], []
+    monkeypatch.setattr(fault_kinds.BenchProcess, "start", lambda self, timeout=90: started.append(self.name))
+
+    def terminate(proc: BenchProcess, grace_s: float) -> str:
+        left.append(proc.name)
+        return f"{proc.name} left"
+
+    monkeypatch.setattr(fault_kinds, "_terminate", terminate)
+    system = BenchSystem()
+    system.processes = {n: BenchProcess(name=m, argv=["x"], env={}) for n, m in (("engine", "sync-engine"),
+                                                                                   ("posting", "posting"))}  # fmt: skip
+    ctx = fault_kinds.Ctx(system, None, None, [])  # type: ignore[arg-type]
+
+    await fault_kinds.rebalance(stay_s=0)(ctx)
+
+    assert started == left == ["sync-engine-2", "posting-2"]
+    assert [p.name for p in ctx.extras] == ["sync-engine-2", "posting-2"], "stopped at the run's end, CPU counted"
+    assert ctx.notes == ["sync-engine-2 left", "posting-2 left"]
