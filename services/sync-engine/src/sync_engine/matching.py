@@ -1,6 +1,6 @@
 """First-time matching of an object with one on the other side (a preference's mapping, a link
 the bookkeeper made, the exact name, a document's party, number and amount), and what a link the
-bookkeeper made records: the version a failed write of either object tried to write."""
+bookkeeper made records: the version the failed write of the linked object tried to write."""
 
 from __future__ import annotations
 
@@ -95,15 +95,9 @@ class Matcher:
         billcom_id, ledger_id = (source.id, match.obj.id) if side is Side.BILLCOM else (match.obj.id, source.id)
         return linked_ids(self.mappings, otype.value).get(billcom_id or "") == ledger_id
 
-    async def last_attempt(self, change: ChangeDetected, link: Link | None, match: Match | None) -> Baseline | None:
-        """The source version of the last write of the changed object or, when the change is the
-        other side's, of the object it is linked to, when that write failed (or is still in flight)."""
-        side, otype = change.side, change.object_type
-        tried = await self._failed_write(side, otype, change.object_id, link)
-        if tried is None and match is not None and match.obj.id:
-            other = await self.store.get_link(self.connection_id, otype, side.other, match.obj.id)
-            tried = await self._failed_write(side.other, otype, match.obj.id, other)
-        return tried
+    async def last_attempt(self, change: ChangeDetected, link: Link | None) -> Baseline | None:
+        """The source version of the changed object's last write, when it failed (or is still in flight)."""
+        return await self._failed_write(change.side, change.object_type, change.object_id, link)
 
     async def _failed_write(self, side: Side, otype: ObjectType, object_id: str, link: Link | None) -> Baseline | None:
         if link is None or link.last_command_id is None or link.id_on(side.other) is not None:

@@ -138,7 +138,7 @@ class Planner:
             override=bool(override) and source is not None,
             capabilities=self.sides.ledger.capabilities,
             link_message_due=due,
-            last_attempt=await self.matcher.last_attempt(change, link, match) if is_adoption(change) else None,
+            last_attempt=await self.matcher.last_attempt(change, link) if is_adoption(change) else None,
         )
         return _dependencies_only(deps).then(decide(inputs))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ledgerbridge_common.canonical.models import CanonicalObject, ObjectType
-from ledgerbridge_common.errors import ConnectorError, NotFoundError
+from ledgerbridge_common.canonical.models import ObjectType
+from ledgerbridge_common.errors import ConnectorError
 from prefs_api.adapters import repository as repo
 from prefs_api.adapters import synclog
 from prefs_api.adapters.vendors import vendor_unavailable
@@ -18,27 +18,15 @@ from prefs_api.deps import Services
 from prefs_api.domain import reconcile as rec
 from prefs_api.domain.access import Principal
 from prefs_api.handlers.connections import to_info, visible_connection
-from prefs_api.handlers.reconcile_clearing import clearing_balances
+from prefs_api.handlers.reconcile_clearing import clearing_balances, read_all
 from prefs_api.schemas import Reconciliation, ReconClearing, ReconLine
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 PARTIES = {ObjectType.BILL: ObjectType.VENDOR, ObjectType.INVOICE: ObjectType.CUSTOMER}
 
 
-async def _read_all(reader: Any, object_type: ObjectType, ids: list[str]) -> list[CanonicalObject]:
-    out = []
-    for object_id in ids:
-        try:
-            obj = await reader.read(object_type, object_id)
-        except NotFoundError:
-            obj = None
-        if obj is not None:
-            out.append(obj)
-    return out
-
-
 async def _names(reader: Any, object_type: ObjectType, ids: set[str]) -> dict[str, str]:
-    return {o.id or "": str(getattr(o, "name", o.id)) for o in await _read_all(reader, object_type, sorted(ids))}
+    return {o.id or "": str(getattr(o, "name", o.id)) for o in await read_all(reader, object_type, sorted(ids))}
 
 
 async def reconcile(
@@ -58,8 +46,8 @@ async def reconcile(
             b_ids = [c.object_id for c in (await bill.list_changed(doc_type, EPOCH)).changes]
             l_ids = [c.object_id for c in (await ledger.query_changed(doc_type, None)).changes]
             truncated = truncated or len(b_ids) > max_documents or len(l_ids) > max_documents
-            b_docs = await _read_all(bill, doc_type, sorted(set(b_ids))[:max_documents])
-            l_docs = await _read_all(ledger, doc_type, sorted(set(l_ids))[:max_documents])
+            b_docs = await read_all(bill, doc_type, sorted(set(b_ids))[:max_documents])
+            l_docs = await read_all(ledger, doc_type, sorted(set(l_ids))[:max_documents])
             field = rec.KINDS[doc_type.value][1]
             b_names = await _names(bill, party, {getattr(d, field) for d in b_docs})
             l_names = await _names(ledger, party, {getattr(d, field) for d in l_docs})

@@ -32,21 +32,26 @@ def words(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+async def read_all(reader: Any, object_type: ObjectType, ids: list[str]) -> list[CanonicalObject]:
+    """The objects of ``ids`` that still exist (one read each)."""
+    out = []
+    for object_id in ids:
+        try:
+            obj = await reader.read(object_type, object_id)
+        except NotFoundError:  # deleted since it was listed
+            obj = None
+        if obj is not None:
+            out.append(obj)
+    return out
+
+
 async def _transactions(
     ledger: LedgerConnector, object_type: ObjectType, max_documents: int
 ) -> tuple[list[CanonicalObject], bool]:
     """The live objects of a type (at most ``max_documents``) and whether more exist."""
     page = await ledger.query_changed(object_type, None)
     ids = sorted({c.object_id for c in page.changes if c.operation != "deleted"})
-    found = []
-    for object_id in ids[:max_documents]:
-        try:
-            obj = await ledger.read(object_type, object_id)
-        except NotFoundError:  # deleted since it was listed
-            obj = None
-        if obj is not None:
-            found.append(obj)
-    return found, len(ids) > max_documents
+    return await read_all(ledger, object_type, ids[:max_documents]), len(ids) > max_documents
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,8 @@ def adopt(inp: Inputs) -> Plan:
         reason = "is linked already; the next change updates it" if linked else "has no link to record"
         return skip(inp, "in_sync", f"{noun} {reason}", log=False)
     other = inp.match.obj
-    tried = inp.last_attempt
-    source_base = tried if tried is not None and tried.side is side else baseline(side, src)
-    other_base = tried if tried is not None and tried.side is side.other else baseline(side.other, other)
+    source_base = inp.last_attempt or baseline(side, src)
+    other_base = baseline(side.other, other)
     write = LinkWrite(
         inp.change.object_type,
         billcom_id=src.id if side is Side.BILLCOM else other.id,

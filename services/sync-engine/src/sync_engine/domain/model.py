@@ -122,8 +122,8 @@ class Inputs:
     link_message_due: bool = False
     """The change met a link the bookkeeper made before prefs-api's message of it (``domain/adopt.py``)."""
     last_attempt: Baseline | None = None
-    """The version the last write of the changed object, or of the object the bookkeeper linked
-    it to, tried to write, when that write failed (read for a bookkeeper's link only)."""
+    """The source version the link's last write tried to write, when that write failed
+    (read for a bookkeeper's link only, ``domain/adopt.py``)."""
 
     @property
     def flows(self) -> Mapping[ObjectType, Flow] | None:
